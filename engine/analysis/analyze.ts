@@ -1,0 +1,244 @@
+// One pass over the graph in topological order: shapes, parameter and MAC counts, receptive
+// fields and diagnostics for every node. It never throws: a bad node gets diagnostics and a null
+// shape, and everything that does not depend on it is still analysed.
+import type { Diagnostic } from '../diagnostics.ts';
+import { isProblem } from '../diagnostics.ts';
+import type { AnyLayerDef, ParamSpec } from '../layer.ts';
+import { minInputs, maxInputs, inputNames } from '../layer.ts';
+import { checkAttribute } from '../attributes.ts';
+import { getLayer } from '../layers/index.ts';
+import type { Graph, GraphNode } from '../graph/graph.ts';
+import { topologicalOrder } from '../graph/graph.ts';
+import type { Shape } from '../tensor/shape.ts';
+import { formatShape, perSampleElements, product } from '../tensor/shape.ts';
+import type { RFResult, ReceptiveField } from './receptiveField.ts';
+import { applyTransfer, mergeFields, sourceField } from './receptiveField.ts';
+
+export interface NodeAnalysis {
+  id: string;
+  inputShapes: (Shape | null)[];
+  outputShape: Shape | null;
+  parameters: ParamSpec[];
+  /** What model.parameters() holds (frozen ones included). */
+  params: number;
+  trainableParams: number;
+  /** Non-parameter state such as BatchNorm running statistics. */
+  buffers: number;
+  /** Multiply-accumulates per sample. */
+  macs: number;
+  /** Always 2 x MACs. */
+  flops: number;
+  /** Output elements per sample. */
+  outputElements: number;
+  receptiveField: RFResult;
+  receptivePaths: ReceptiveField[];
+  diagnostics: Diagnostic[];
+}
+
+export interface Totals {
+  params: number;
+  trainableParams: number;
+  buffers: number;
+  macs: number;
+  flops: number;
+}
+
+export interface Analysis {
+  order: string[];
+  nodes: Map<string, NodeAnalysis>;
+  /** The tensor shape carried by each edge (null when unknown). */
+  edgeShapes: Map<string, Shape | null>;
+  totals: Totals;
+  /** Sum of all node outputs per sample, float32. */
+  activationBytesPerSample: number;
+  diagnostics: Diagnostic[];
+}
+
+const FLOAT_BYTES = 4;
+
+function emptyNode(id: string): NodeAnalysis {
+  return {
+    id,
+    inputShapes: [],
+    outputShape: null,
+    parameters: [],
+    params: 0,
+    trainableParams: 0,
+    buffers: 0,
+    macs: 0,
+    flops: 0,
+    outputElements: 0,
+    receptiveField: null,
+    receptivePaths: [],
+    diagnostics: [],
+  };
+}
+
+const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+
+function analyzeNode(
+  node: GraphNode,
+  def: AnyLayerDef,
+  inputs: (Shape | null)[],
+  inputFields: RFResult[],
+  result: NodeAnalysis,
+): void {
+  const err = (code: Diagnostic['code'], message: string, attribute?: string) =>
+    result.diagnostics.push({ code, severity: 'error', message, nodeId: node.id, attribute });
+
+  for (const [key, spec] of Object.entries(def.attributes)) {
+    const why = checkAttribute(spec, node.attributes[key]);
+    if (why) err('invalid-attribute', `${node.name}: ${key} ${why}.`, key);
+  }
+  const unknown = Object.keys(node.attributes).filter((k) => !(k in def.attributes));
+  for (const k of unknown) err('invalid-attribute', `${node.name}: ${def.type} has no attribute '${k}'; remove it.`, k);
+
+  const names = inputNames(def, inputs.length);
+  const missing = names.slice(0, minInputs(def)).filter((_, i) => inputs[i] === undefined);
+  if (missing.length)
+    err(
+      'missing-input',
+      `${node.name} has nothing connected to input ${missing.map((m) => `'${m}'`).join(', ')}; connect a layer's output to it.`,
+    );
+  if (inputs.length > maxInputs(def))
+    err('extra-input', `${node.name} takes ${maxInputs(def)} input(s) but has ${inputs.length}; remove the extra edge.`);
+  if (result.diagnostics.length) return;
+  if (inputs.some((s) => s === null)) return; // an upstream node already reports its own problem
+
+  const shapes = inputs as Shape[];
+  const attrs = node.attributes as never;
+  const checked = def.check?.(attrs, shapes);
+  const out = checked ?? def.outputShape(shapes, attrs);
+  if (isProblem(out)) {
+    err(out.code ?? (out.attribute ? 'invalid-attribute' : 'shape-mismatch'), `${node.name}: ${out.problem}`, out.attribute);
+    return;
+  }
+  result.outputShape = out;
+  result.outputElements = finite(perSampleElements(out));
+  result.parameters = def.parameters?.(shapes, attrs) ?? [];
+  for (const p of result.parameters) {
+    const n = p.count ?? product(p.shape);
+    if (p.role === 'buffer') result.buffers += n;
+    else result.params += n;
+  }
+  result.trainableParams = node.frozen ? 0 : result.params;
+  result.macs = finite(def.macs?.(shapes, out, attrs) ?? 0);
+  result.flops = 2 * result.macs;
+
+  const merged = mergeFields(inputFields);
+  const transfer = def.receptiveField?.(shapes, attrs) ?? { kind: 'identity' };
+  result.receptiveField = def.inputs && minInputs(def) === 0 ? sourceField(out.length - 2) : applyTransfer(merged.field, transfer);
+  result.receptivePaths = merged.paths.length > 1 ? merged.paths : [];
+  if (merged.unaligned)
+    result.diagnostics.push({
+      code: 'unaligned-receptive-field',
+      severity: 'warning',
+      message: `${node.name}: the paths that meet here see differently placed input regions (different stride or centre); the largest is shown.`,
+      nodeId: node.id,
+    });
+}
+
+export function analyze(graph: Graph): Analysis {
+  const { order, cyclic } = topologicalOrder(graph);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const incoming = new Map<string, (string | undefined)[]>();
+  const edgeSource = new Map<string, string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const e of graph.edges) {
+    if (!byId.has(e.source) || !byId.has(e.target)) {
+      diagnostics.push({
+        code: 'dangling-edge',
+        severity: 'error',
+        message: `An edge refers to a node that does not exist ('${byId.has(e.source) ? e.target : e.source}'); delete the edge.`,
+      });
+      continue;
+    }
+    let list = incoming.get(e.target);
+    if (!list) incoming.set(e.target, (list = []));
+    list[e.targetPort] = e.source;
+    edgeSource.set(e.id, e.source);
+  }
+
+  const nodes = new Map<string, NodeAnalysis>();
+  for (const id of order) {
+    const node = byId.get(id)!;
+    const result = emptyNode(id);
+    nodes.set(id, result);
+    const def = getLayer(node.type);
+    if (!def) {
+      result.diagnostics.push({
+        code: 'unknown-layer',
+        severity: 'error',
+        message: `${node.name}: there is no layer type '${node.type}'; replace the node.`,
+        nodeId: id,
+      });
+      continue;
+    }
+    const sources = incoming.get(id) ?? [];
+    const inputs = Array.from(sources, (s) => (s === undefined ? (undefined as unknown as null) : nodes.get(s)!.outputShape));
+    result.inputShapes = inputs.map((s) => s ?? null);
+    const fields = sources.filter((s): s is string => s !== undefined).map((s) => nodes.get(s)!.receptiveField);
+    analyzeNode(node, def, inputs, fields, result);
+  }
+  for (const id of cyclic) {
+    const r = emptyNode(id);
+    r.diagnostics.push({
+      code: 'cycle',
+      severity: 'error',
+      message: `${byId.get(id)!.name} is on or after a cycle; remove one of the edges that loop back.`,
+      nodeId: id,
+    });
+    nodes.set(id, r);
+  }
+
+  const totals: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, flops: 0 };
+  let activationElements = 0;
+  for (const r of nodes.values()) {
+    totals.params += r.params;
+    totals.trainableParams += r.trainableParams;
+    totals.buffers += r.buffers;
+    totals.macs += r.macs;
+    totals.flops += r.flops;
+    activationElements += r.outputElements;
+    diagnostics.push(...r.diagnostics);
+  }
+  const edgeShapes = new Map<string, Shape | null>();
+  for (const [edge, source] of edgeSource) edgeShapes.set(edge, nodes.get(source)?.outputShape ?? null);
+
+  return {
+    order: [...order, ...cyclic],
+    nodes,
+    edgeShapes,
+    totals,
+    activationBytesPerSample: activationElements * FLOAT_BYTES,
+    diagnostics,
+  };
+}
+
+export interface MemoryEstimate {
+  parameterBytes: number;
+  /** Forward activations for the batch. */
+  activationBytes: number;
+  /** Parameters, their gradients, optimizer state, and activations plus their gradients. */
+  trainingBytes: number;
+}
+
+/**
+ * A training-memory estimate: every activation is kept for the backward pass and gets a
+ * gradient of its own; each parameter has a gradient and `optimizerSlots` state tensors
+ * (SGD 0, momentum 1, Adam 2).
+ */
+export function estimateMemory(a: Analysis, batch: number, optimizerSlots = 1): MemoryEstimate {
+  const parameterBytes = (a.totals.params + a.totals.buffers) * FLOAT_BYTES;
+  const activationBytes = a.activationBytesPerSample * batch;
+  const trainable = a.totals.trainableParams * FLOAT_BYTES;
+  return {
+    parameterBytes,
+    activationBytes,
+    trainingBytes: parameterBytes + trainable * (1 + optimizerSlots) + 2 * activationBytes,
+  };
+}
+
+export function describeShape(shape: Shape | null): string {
+  return formatShape(shape);
+}

@@ -1,0 +1,107 @@
+// The convolution family (Conv1d, Conv2d): attribute specs, shapes, counts and receptive field
+// for any number of spatial axes, so each layer file only states what differs.
+import type { AttrValues, ParamSpec, RFTransfer } from '../layer.ts';
+import { bool, int, intOrTuple, padding, table } from '../layer.ts';
+import type { Problem } from '../diagnostics.ts';
+import { problem } from '../diagnostics.ts';
+import type { Shape } from '../tensor/shape.ts';
+import { isKnown } from '../tensor/shape.ts';
+import { effectiveKernel } from '../tensor/window.ts';
+import { expectRank, slideWindow, spatialProduct, windowParams } from '../tensor/convShape.ts';
+
+export function convAttributes(axes: number) {
+  return {
+    out_channels: int({ default: 16, min: 1, doc: 'Number of output channels (filters).' }),
+    kernel_size: intOrTuple({ default: 3, min: 1, axes, doc: 'Window size: one number, or one per spatial axis.' }),
+    stride: intOrTuple({ default: 1, min: 1, axes, doc: 'Step between windows.' }),
+    padding: padding({
+      default: 0,
+      axes,
+      allowSame: true,
+      doc: `Zeros added on each side: one number, one per axis, ${2 * axes} values (before..., after...) for asymmetric padding, 'same' (stride 1) or 'valid'.`,
+    }),
+    dilation: intOrTuple({ default: 1, min: 1, axes, doc: 'Spacing between kernel taps (atrous convolution).' }),
+    groups: int({ default: 1, min: 1, doc: 'Split channels into independent groups; groups = in_channels is depthwise.' }),
+    bias: bool({ default: true, doc: 'Learn one additive bias per output channel.' }),
+  };
+}
+
+/** LeNet-5's C3: which input channels each output channel sees. Conv2d only. */
+export const connectionTable = table({
+  default: null,
+  doc: 'Optional 0/1 matrix [out_channels][in_channels]: which input channels each output channel sees (LeNet-5 C3). Only connected weights count as parameters.',
+});
+
+type ConvAttrs = AttrValues<ReturnType<typeof convAttributes>> & { connection_table?: readonly (readonly number[])[] | null };
+
+const window = (axes: number, a: ConvAttrs) => windowParams(axes, a.kernel_size!, a.stride, a.padding, a.dilation!);
+
+export function convCheck(axes: number, name: string, a: ConvAttrs, inputs: Shape[]): Problem | null {
+  const x = inputs[0];
+  const rank = expectRank(x, axes, name);
+  if (rank) return rank;
+  const cin = x[1];
+  if (!isKnown(cin)) return problem(`${name} needs a known channel count, got '${cin}'.`);
+  if (cin % a.groups! !== 0)
+    return problem(`groups (${a.groups}) must divide the ${cin} input channels; pick a divisor of ${cin}.`, 'groups');
+  if (a.out_channels! % a.groups! !== 0)
+    return problem(`groups (${a.groups}) must divide out_channels (${a.out_channels}).`, 'groups');
+  if (a.padding === 'same' && window(axes, a).stride.some((s) => s !== 1))
+    return problem("padding='same' needs stride 1 (as in PyTorch); use a number instead.", 'padding');
+  const t = a.connection_table;
+  if (t) {
+    if (a.groups !== 1) return problem('a connection_table replaces groups; set groups to 1.', 'groups');
+    if (t.length !== a.out_channels || t[0].length !== cin)
+      return problem(
+        `connection_table is ${t.length}x${t[0].length} but must be out_channels x in_channels = ${a.out_channels}x${cin}.`,
+        'connection_table',
+      );
+    const empty = t.findIndex((row) => row.every((v) => v === 0));
+    if (empty >= 0) return problem(`output channel ${empty} of connection_table sees no input channel.`, 'connection_table');
+  }
+  return null;
+}
+
+export function convOutput(axes: number, a: ConvAttrs, inputs: Shape[]): Shape | Problem {
+  const x = inputs[0];
+  const spatial = slideWindow(x.slice(2), window(axes, a));
+  return Array.isArray(spatial) ? [x[0], a.out_channels!, ...spatial] : spatial;
+}
+
+/** Weights that are actually learned per spatial tap: connected (out, in) pairs. */
+function connections(a: ConvAttrs, cin: number): number {
+  const t = a.connection_table;
+  if (t) return t.reduce((s, row) => s + row.reduce((r, v) => r + v, 0), 0);
+  return a.out_channels! * (cin / a.groups!);
+}
+
+export function convParameters(axes: number, a: ConvAttrs, inputs: Shape[]): ParamSpec[] {
+  const cin = inputs[0][1] as number;
+  const k = window(axes, a).kernel;
+  const taps = k.reduce((p, v) => p * v, 1);
+  return [
+    {
+      name: 'weight',
+      shape: [a.out_channels!, cin / a.groups!, ...k],
+      role: 'weight',
+      count: a.connection_table ? connections(a, cin) * taps : undefined,
+    },
+    ...(a.bias ? [{ name: 'bias', shape: [a.out_channels!], role: 'bias' as const }] : []),
+  ];
+}
+
+/** Cout x Cin/groups x prod(kernel) x prod(output spatial), per sample; bias not counted. */
+export function convMacs(axes: number, a: ConvAttrs, inputs: Shape[], out: Shape): number {
+  const taps = window(axes, a).kernel.reduce((p, v) => p * v, 1);
+  return connections(a, inputs[0][1] as number) * taps * spatialProduct(out);
+}
+
+export function convField(axes: number, a: ConvAttrs): RFTransfer {
+  const w = window(axes, a);
+  return {
+    kind: 'window',
+    kernel: w.kernel.map((k, i) => effectiveKernel(k, w.dilation[i])),
+    stride: w.stride,
+    pad: w.padBefore,
+  };
+}

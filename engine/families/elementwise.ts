@@ -1,0 +1,23 @@
+// Element-wise layers (activations, Dropout, Identity): same shape out as in, no parameters,
+// receptive field unchanged. Each still has its own file for its attributes, docs and (later)
+// its ONNX lowering and gradient.
+import type { AttrSpecs, Category, LayerDef, LayerExample } from '../layer.ts';
+import { defineLayer } from '../layer.ts';
+
+export function elementwiseLayer<S extends AttrSpecs>(def: {
+  type: string;
+  category?: Category;
+  torch?: string;
+  summary: string;
+  attributes: S;
+  examples?: LayerExample[];
+  check?: LayerDef<S>['check'];
+}) {
+  return defineLayer<S>({
+    category: 'activation',
+    inputs: { names: ['x'] },
+    outputShape: (inputs) => inputs[0],
+    examples: [{ why: 'keeps the shape', attributes: {}, inputs: [['N', 6, 28, 28]], output: ['N', 6, 28, 28], params: 0, macs: 0 }],
+    ...def,
+  });
+}

@@ -1,0 +1,192 @@
+// The project file (*.netwright.json): versioned, validated at run time, migrated forward from
+// older versions. Every error names the field (`graph.nodes[2].attributes.kernel_size`) and says
+// what to do, so a hand-edited or damaged file is repairable and nothing is silently dropped.
+import { z } from 'zod';
+import { checkAttribute } from '../attributes.ts';
+import type { AttrValue } from '../layer.ts';
+import { defaultAttributes } from '../layer.ts';
+import { getLayer } from '../layers/index.ts';
+import type { Graph } from './graph.ts';
+import { edgeId } from './graph.ts';
+
+export const FORMAT = 'netwright';
+export const CURRENT_VERSION = 2;
+
+export interface StoredTensor {
+  shape: number[];
+  dtype: 'float32';
+  /** Little-endian float32 bytes, base64. */
+  data: string;
+}
+
+export interface ProjectDocument {
+  format: typeof FORMAT;
+  version: number;
+  name: string;
+  description?: string;
+  graph: Graph;
+  /** Trained or imported weights: node id -> parameter name -> tensor. */
+  weights?: Record<string, Record<string, StoredTensor>>;
+  /** Free-form lesson text and settings, kept as-is. */
+  lesson?: Record<string, unknown>;
+}
+
+const attrValue: z.ZodType<AttrValue> = z.union([
+  z.number(),
+  z.boolean(),
+  z.string(),
+  z.null(),
+  z.array(z.number()),
+  z.array(z.array(z.number())),
+]);
+
+const nodeSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  name: z.string().min(1),
+  attributes: z.record(z.string(), attrValue).default({}),
+  position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
+  frozen: z.boolean().optional(),
+});
+
+const edgeSchema = z.object({
+  id: z.string().optional(),
+  source: z.string().min(1),
+  sourcePort: z.number().int().min(0).default(0),
+  target: z.string().min(1),
+  targetPort: z.number().int().min(0),
+});
+
+const tensorSchema = z.object({
+  shape: z.array(z.number().int().min(0)),
+  dtype: z.literal('float32'),
+  data: z.string(),
+});
+
+const documentSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.literal(CURRENT_VERSION),
+  name: z.string(),
+  description: z.string().optional(),
+  graph: z.object({ nodes: z.array(nodeSchema), edges: z.array(edgeSchema) }),
+  weights: z.record(z.string(), z.record(z.string(), tensorSchema)).optional(),
+  lesson: z.record(z.string(), z.unknown()).optional(),
+});
+
+export class DocumentError extends Error {
+  constructor(
+    message: string,
+    /** Dotted path of the offending field, when there is one. */
+    readonly field?: string,
+  ) {
+    super(field ? `${field}: ${message}` : message);
+    this.name = 'DocumentError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Migrations, each from version n to n+1. Version 1 (the first prototype's files) kept nodes and
+ * edges at the top level, attributes under `attrs`, positions as x/y, and edges as {from, to, port}.
+ */
+const migrations: Record<number, (doc: Json) => Json> = {
+  1: (doc) => {
+    const nodes = ((doc.nodes as Json[]) ?? []).map((n) => ({
+      id: n.id,
+      type: n.type,
+      name: n.name ?? n.id,
+      attributes: n.attrs ?? {},
+      position: { x: n.x ?? 0, y: n.y ?? 0 },
+    }));
+    const edges = ((doc.edges as Json[]) ?? []).map((e) => ({
+      source: e.from,
+      sourcePort: 0,
+      target: e.to,
+      targetPort: e.port ?? 0,
+    }));
+    return { format: FORMAT, version: 2, name: doc.name ?? 'Untitled', graph: { nodes, edges } };
+  },
+};
+
+function zodPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+/** Parses and validates a project file's text; throws DocumentError naming the field. */
+export function parseDocument(text: string): ProjectDocument {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DocumentError(
+      `The file is not valid JSON (${(e as Error).message}); it may be truncated. Restore it from a backup or the autosave.`,
+    );
+  }
+  return validateDocument(raw);
+}
+
+export function validateDocument(raw: unknown): ProjectDocument {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new DocumentError('A project file must hold a JSON object.');
+  let doc = raw as Json;
+  if (doc.format !== undefined && doc.format !== FORMAT)
+    throw new DocumentError(`expected "${FORMAT}", got ${JSON.stringify(doc.format)}; this is not a Netwright project.`, 'format');
+  const version = doc.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new DocumentError(`must be a whole number of at least 1, got ${JSON.stringify(version)}.`, 'version');
+  if (version > CURRENT_VERSION)
+    throw new DocumentError(
+      `the file is version ${version}, made by a newer Netwright (this one reads up to ${CURRENT_VERSION}); update Netwright to open it.`,
+      'version',
+    );
+  for (let v = version; v < CURRENT_VERSION; v++) doc = migrations[v](doc);
+
+  const parsed = documentSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DocumentError(issue.message, zodPath(issue.path));
+  }
+  const d = parsed.data;
+  const ids = new Set<string>();
+  const nodes = d.graph.nodes.map((n, i) => {
+    const at = `graph.nodes[${i}]`;
+    if (ids.has(n.id)) throw new DocumentError(`the id '${n.id}' is used twice; ids must be unique.`, `${at}.id`);
+    ids.add(n.id);
+    const def = getLayer(n.type);
+    if (!def)
+      throw new DocumentError(
+        `unknown layer type '${n.type}' (node '${n.name}'); it may come from a newer Netwright. Known types include Conv2d, Linear, ReLU.`,
+        `${at}.type`,
+      );
+    for (const [key, value] of Object.entries(n.attributes)) {
+      const spec = def.attributes[key];
+      if (!spec) throw new DocumentError(`${n.type} has no attribute '${key}'; remove it.`, `${at}.attributes.${key}`);
+      const why = checkAttribute(spec, value);
+      if (why) throw new DocumentError(`${why}.`, `${at}.attributes.${key}`);
+    }
+    // Attributes added to a layer after the file was written take their defaults.
+    return { ...n, attributes: { ...defaultAttributes(def), ...n.attributes } };
+  });
+  const taken = new Set<string>();
+  const edges = d.graph.edges.map((e, i) => {
+    const at = `graph.edges[${i}]`;
+    if (!ids.has(e.source)) throw new DocumentError(`no node has the id '${e.source}'.`, `${at}.source`);
+    if (!ids.has(e.target)) throw new DocumentError(`no node has the id '${e.target}'.`, `${at}.target`);
+    const port = `${e.target}:${e.targetPort}`;
+    if (taken.has(port))
+      throw new DocumentError(`input ${e.targetPort} of '${e.target}' has two sources; an input port takes one.`, `${at}.targetPort`);
+    taken.add(port);
+    return { ...e, id: e.id ?? edgeId(e.source, e.sourcePort, e.target, e.targetPort) };
+  });
+  return { ...d, format: FORMAT, graph: { nodes, edges } } as ProjectDocument;
+}
+
+/** Stable, readable JSON for saving (two-space indent, trailing newline). */
+export function serializeDocument(doc: ProjectDocument): string {
+  return JSON.stringify({ ...doc, format: FORMAT, version: CURRENT_VERSION }, null, 2) + '\n';
+}
+
+export function newDocument(name: string, graph: Graph): ProjectDocument {
+  return { format: FORMAT, version: CURRENT_VERSION, name, graph };
+}

@@ -1,0 +1,190 @@
+// The layer contract. Everything about a layer type lives in one file under engine/layers/ and
+// is declared through defineLayer(); the palette, the inspector form, file validation, analysis
+// and (later) ONNX lowering and gradients all read it from the derived registry.
+import type { Shape } from './tensor/shape.ts';
+import type { Problem } from './diagnostics.ts';
+
+export type Category =
+  | 'input'
+  | 'linear'
+  | 'convolution'
+  | 'pooling'
+  | 'activation'
+  | 'normalization'
+  | 'regularization'
+  | 'reshape'
+  | 'merge'
+  | 'other';
+
+export type AttrValue = number | boolean | string | null | readonly number[] | readonly (readonly number[])[];
+
+interface SpecBase<T> {
+  default: T;
+  doc: string;
+  /** Form label; the attribute key (PyTorch's name) is used when absent. */
+  label?: string;
+}
+
+export interface IntSpec extends SpecBase<number | null> {
+  kind: 'int';
+  min?: number;
+  max?: number;
+  /** null is allowed and means what `doc` says (Input's batch_size: any). */
+  nullable?: boolean;
+}
+export interface FloatSpec extends SpecBase<number> {
+  kind: 'float';
+  min?: number;
+  max?: number;
+  /** Whether min itself is excluded (dropout p < 1, eps > 0). */
+  exclusiveMax?: boolean;
+  exclusiveMin?: boolean;
+}
+export interface BoolSpec extends SpecBase<boolean> {
+  kind: 'bool';
+}
+export interface ChoiceSpec<T extends string = string> extends SpecBase<T> {
+  kind: 'choice';
+  options: readonly T[];
+}
+/** PyTorch's `int or tuple` (kernel_size, stride, dilation): one value, or one per spatial axis. */
+export interface IntOrTupleSpec extends SpecBase<number | readonly number[] | null> {
+  kind: 'intOrTuple';
+  min: number;
+  axes: number;
+  /** null is allowed (a pool's stride: null means the kernel size, as in PyTorch). */
+  nullable?: boolean;
+}
+/** An int, a tuple per axis, (before..., after...) per axis, 'same' or 'valid'. */
+export interface PaddingSpec extends SpecBase<number | readonly number[] | 'same' | 'valid'> {
+  kind: 'padding';
+  axes: number;
+  allowSame: boolean;
+}
+/** A free-length list of ints (an input shape, a reshape target with one -1). */
+export interface IntsSpec extends SpecBase<readonly number[]> {
+  kind: 'ints';
+  min: number;
+  minLength: number;
+  maxLength?: number;
+}
+/** A 0/1 matrix [out][in] or null (LeNet-5's C3 connection table). */
+export interface TableSpec extends SpecBase<readonly (readonly number[])[] | null> {
+  kind: 'table';
+}
+export interface StringSpec extends SpecBase<string> {
+  kind: 'string';
+}
+
+export type AttrSpec =
+  | IntSpec
+  | FloatSpec
+  | BoolSpec
+  | ChoiceSpec
+  | IntOrTupleSpec
+  | PaddingSpec
+  | IntsSpec
+  | TableSpec
+  | StringSpec;
+
+export type AttrSpecs = Record<string, AttrSpec>;
+export type AttrValues<S extends AttrSpecs> = { [K in keyof S]: S[K]['default'] };
+
+export const int = (o: Omit<IntSpec, 'kind'>): IntSpec => ({ kind: 'int', ...o });
+export const float = (o: Omit<FloatSpec, 'kind'>): FloatSpec => ({ kind: 'float', ...o });
+export const bool = (o: Omit<BoolSpec, 'kind'>): BoolSpec => ({ kind: 'bool', ...o });
+export const choice = <T extends string>(o: Omit<ChoiceSpec<T>, 'kind'>): ChoiceSpec<T> => ({
+  kind: 'choice',
+  ...o,
+});
+export const intOrTuple = (o: Omit<IntOrTupleSpec, 'kind'>): IntOrTupleSpec => ({ kind: 'intOrTuple', ...o });
+export const padding = (o: Omit<PaddingSpec, 'kind'>): PaddingSpec => ({ kind: 'padding', ...o });
+export const ints = (o: Omit<IntsSpec, 'kind'>): IntsSpec => ({ kind: 'ints', ...o });
+export const table = (o: Omit<TableSpec, 'kind'>): TableSpec => ({ kind: 'table', ...o });
+export const string = (o: Omit<StringSpec, 'kind'>): StringSpec => ({ kind: 'string', ...o });
+
+/** A learnable tensor or buffer a layer owns, with its shape for the given input shapes. */
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** 'buffer' = state that model.parameters() does not hold (BatchNorm's running statistics). */
+  role: 'weight' | 'bias' | 'buffer';
+  /**
+   * Effective element count when not every element of `shape` is a parameter: a connection
+   * table keeps the full weight tensor but only its connected entries are learned.
+   */
+  count?: number;
+}
+
+/**
+ * How a layer moves the receptive field, per spatial axis (Araujo et al., Distill 2019):
+ * - window: a kernel (already dilated), a stride and the padding before;
+ * - identity: element-wise (activations, normalisation over channels, Add, Concat);
+ * - global: every output element sees every input position (global pooling, Flatten, Linear);
+ * - upsample: a transposed convolution, whose stride divides the effective stride.
+ */
+export type RFTransfer =
+  | { kind: 'window'; kernel: number[]; stride: number[]; pad: number[] }
+  | { kind: 'identity' }
+  | { kind: 'global' }
+  | { kind: 'upsample'; kernel: number[]; stride: number[]; pad: number[] };
+
+export interface LayerExample {
+  why: string;
+  attributes: Record<string, AttrValue>;
+  inputs: Shape[];
+  output: Shape;
+  params?: number;
+  macs?: number;
+}
+
+export type InputPorts = { names: readonly string[] } | { variadic: { min: number; name: string } };
+
+export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
+  type: string;
+  category: Category;
+  /** One sentence for the palette tooltip and the docs. */
+  summary: string;
+  /** The PyTorch spelling, for the summary table and help ("nn.Conv2d(...)"). */
+  torch?: string;
+  inputs: InputPorts;
+  attributes: S;
+  /** Cross-attribute or input-dependent validation beyond each attribute's own range. */
+  check?(a: AttrValues<S>, inputs: Shape[]): Problem | null;
+  outputShape(inputs: Shape[], a: AttrValues<S>): Shape | Problem;
+  /** Learnable tensors and buffers; none when absent. */
+  parameters?(inputs: Shape[], a: AttrValues<S>): ParamSpec[];
+  /** Multiply-accumulates per sample; 0 when absent (activations, pools, reshapes). */
+  macs?(inputs: Shape[], output: Shape, a: AttrValues<S>): number;
+  /** Receptive-field transfer; identity when absent. */
+  receptiveField?(inputs: Shape[], a: AttrValues<S>): RFTransfer;
+  /** Worked cases: the contract test checks every one of them. */
+  examples: LayerExample[];
+}
+
+/** Erased form the registry holds. */
+export type AnyLayerDef = LayerDef<AttrSpecs>;
+
+export function defineLayer<S extends AttrSpecs>(def: LayerDef<S>): AnyLayerDef {
+  return def as unknown as AnyLayerDef;
+}
+
+export function inputNames(def: AnyLayerDef, count: number): string[] {
+  if ('names' in def.inputs) return [...def.inputs.names];
+  const base = def.inputs.variadic.name;
+  return Array.from({ length: Math.max(count, def.inputs.variadic.min) }, (_, i) => `${base}${i}`);
+}
+
+export function minInputs(def: AnyLayerDef): number {
+  return 'names' in def.inputs ? def.inputs.names.length : def.inputs.variadic.min;
+}
+
+export function maxInputs(def: AnyLayerDef): number {
+  return 'names' in def.inputs ? def.inputs.names.length : Infinity;
+}
+
+export function defaultAttributes(def: AnyLayerDef): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  for (const [k, spec] of Object.entries(def.attributes)) out[k] = spec.default as AttrValue;
+  return out;
+}

@@ -1,0 +1,22 @@
+import { defineLayer } from '../layer.ts';
+import { problem } from '../diagnostics.ts';
+import { shapesEqual } from '../tensor/shape.ts';
+
+export default defineLayer({
+  type: 'Add',
+  category: 'merge',
+  torch: 'torch.add',
+  summary: 'Element-wise sum of its inputs: the residual (skip) connection of ResNet.',
+  inputs: { variadic: { min: 2, name: 'x' } },
+  attributes: {},
+  outputShape: (inputs) => {
+    const first = inputs[0];
+    const bad = inputs.findIndex((s) => !shapesEqual(s, first));
+    return bad < 0
+      ? first
+      : problem(
+          `inputs must have the same shape, but input 1 is [${first.join(', ')}] and input ${bad + 1} is [${inputs[bad].join(', ')}]; add a 1x1 Conv2d (with stride) on the shortcut to match.`,
+        );
+  },
+  examples: [{ why: 'residual', attributes: {}, inputs: [['N', 64, 56, 56], ['N', 64, 56, 56]], output: ['N', 64, 56, 56], params: 0 }],
+});

@@ -1,0 +1,15 @@
+import { defineLayer } from '../layer.ts';
+import { batchNormAttributes, batchNormCheck, batchNormParameters } from '../families/batchNorm.ts';
+
+export default defineLayer({
+  type: 'BatchNorm1d',
+  category: 'normalization',
+  torch: 'nn.BatchNorm1d',
+  summary: 'Normalises each feature (N, C) or channel (N, C, L) over the batch; then scales and shifts.',
+  inputs: { names: ['x'] },
+  attributes: batchNormAttributes,
+  check: (_a, inputs) => batchNormCheck('BatchNorm1d', inputs[0], [2, 3]),
+  outputShape: (inputs) => inputs[0],
+  parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
+  examples: [{ why: 'after a Linear', attributes: {}, inputs: [['N', 512]], output: ['N', 512], params: 1024 }],
+});

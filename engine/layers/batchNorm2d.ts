@@ -1,0 +1,15 @@
+import { defineLayer } from '../layer.ts';
+import { batchNormAttributes, batchNormCheck, batchNormParameters } from '../families/batchNorm.ts';
+
+export default defineLayer({
+  type: 'BatchNorm2d',
+  category: 'normalization',
+  torch: 'nn.BatchNorm2d',
+  summary: 'Normalises each channel over the batch and H, W; then scales and shifts. Speeds up training.',
+  inputs: { names: ['x'] },
+  attributes: batchNormAttributes,
+  check: (_a, inputs) => batchNormCheck('BatchNorm2d', inputs[0], [4]),
+  outputShape: (inputs) => inputs[0],
+  parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
+  examples: [{ why: '2C parameters, 2C buffers', attributes: {}, inputs: [['N', 64, 56, 56]], output: ['N', 64, 56, 56], params: 128 }],
+});

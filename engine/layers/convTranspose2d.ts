@@ -1,0 +1,84 @@
+import { bool, defineLayer, int, intOrTuple } from '../layer.ts';
+import { problem } from '../diagnostics.ts';
+import { isKnown, perAxis } from '../tensor/shape.ts';
+import { expectRank, spatialProduct, transposeWindow } from '../tensor/convShape.ts';
+import { effectiveKernel } from '../tensor/window.ts';
+
+const AXES = 2;
+
+export default defineLayer({
+  type: 'ConvTranspose2d',
+  category: 'convolution',
+  torch: 'nn.ConvTranspose2d',
+  summary: 'Transposed (fractionally strided) 2-D convolution: upsamples, as in decoders and GAN generators.',
+  inputs: { names: ['x'] },
+  attributes: {
+    out_channels: int({ default: 16, min: 1, doc: 'Number of output channels.' }),
+    kernel_size: intOrTuple({ default: 3, min: 1, axes: AXES, doc: 'Window size.' }),
+    stride: intOrTuple({ default: 1, min: 1, axes: AXES, doc: 'Upsampling factor.' }),
+    padding: intOrTuple({ default: 0, min: 0, axes: AXES, doc: 'Rows and columns removed from each side of the full output (PyTorch semantics).' }),
+    output_padding: intOrTuple({ default: 0, min: 0, axes: AXES, doc: 'Extra rows on the bottom/right to pick among output sizes.' }),
+    dilation: intOrTuple({ default: 1, min: 1, axes: AXES, doc: 'Spacing between kernel taps.' }),
+    groups: int({ default: 1, min: 1, doc: 'Independent channel groups.' }),
+    bias: bool({ default: true, doc: 'Learn one bias per output channel.' }),
+  },
+  check: (a, inputs) => {
+    const rank = expectRank(inputs[0], AXES, 'ConvTranspose2d');
+    if (rank) return rank;
+    const cin = inputs[0][1];
+    if (!isKnown(cin)) return problem('ConvTranspose2d needs a known channel count.');
+    if (cin % a.groups! || a.out_channels! % a.groups!)
+      return problem(`groups (${a.groups}) must divide both ${cin} input and ${a.out_channels} output channels.`, 'groups');
+    const s = perAxis(a.stride!, AXES);
+    const d = perAxis(a.dilation!, AXES);
+    if (perAxis(a.output_padding!, AXES).some((op, i) => op >= Math.max(s[i], d[i])))
+      return problem('output_padding must be smaller than stride or dilation.', 'output_padding');
+    return null;
+  },
+  outputShape: (inputs, a) => {
+    const x = inputs[0];
+    const out = transposeWindow(
+      x.slice(2),
+      perAxis(a.kernel_size!, AXES),
+      perAxis(a.stride!, AXES),
+      perAxis(a.padding!, AXES),
+      perAxis(a.output_padding!, AXES),
+      perAxis(a.dilation!, AXES),
+    );
+    if (out.some((d) => isKnown(d) && d < 1)) return problem('padding removes the whole output; lower padding.', 'padding');
+    return [x[0], a.out_channels!, ...out];
+  },
+  parameters: (inputs, a) => [
+    { name: 'weight', shape: [inputs[0][1] as number, a.out_channels! / a.groups!, ...perAxis(a.kernel_size!, AXES)], role: 'weight' },
+    ...(a.bias ? [{ name: 'bias', shape: [a.out_channels!], role: 'bias' as const }] : []),
+  ],
+  // Every input element is multiplied by a (Cout/groups) x kernel block.
+  macs: (inputs, _out, a) =>
+    (inputs[0][1] as number) * (a.out_channels! / a.groups!) * perAxis(a.kernel_size!, AXES).reduce((p, k) => p * k, 1) * spatialProduct(inputs[0]),
+  receptiveField: (_inputs, a) => {
+    const d = perAxis(a.dilation!, AXES);
+    return {
+      kind: 'upsample',
+      kernel: perAxis(a.kernel_size!, AXES).map((k, i) => effectiveKernel(k, d[i])),
+      stride: perAxis(a.stride!, AXES),
+      pad: perAxis(a.padding!, AXES),
+    };
+  },
+  examples: [
+    {
+      why: 'doubling: (7-1)*2 - 2*1 + (4-1) + 0 + 1 = 14',
+      attributes: { out_channels: 8, kernel_size: 4, stride: 2, padding: 1 },
+      inputs: [['N', 16, 7, 7]],
+      output: ['N', 8, 14, 14],
+      params: 16 * 8 * 16 + 8,
+      macs: 16 * 8 * 16 * 49,
+    },
+    {
+      why: 'output_padding picks among sizes: (4-1)*2 - 2 + 2 + 1 + 1 = 8',
+      attributes: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 },
+      inputs: [['N', 1, 4, 4]],
+      output: ['N', 2, 8, 8],
+      params: 1 * 2 * 9 + 2,
+    },
+  ],
+});

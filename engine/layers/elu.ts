@@ -1,0 +1,11 @@
+import { elementwiseLayer } from '../families/elementwise.ts';
+import { float } from '../layer.ts';
+
+export default elementwiseLayer({
+  type: 'ELU',
+  torch: 'nn.ELU',
+  summary: 'x for x > 0, alpha·(e^x − 1) otherwise: smooth, with negative outputs.',
+  attributes: {
+    alpha: float({ default: 1.0, doc: 'Value the output approaches for very negative inputs (as −alpha).' }),
+  },
+});

@@ -1,0 +1,33 @@
+import { defineLayer, int } from '../layer.ts';
+import { problem } from '../diagnostics.ts';
+import type { Dim } from '../tensor/shape.ts';
+import { isKnown } from '../tensor/shape.ts';
+
+const axis = (d: number, rank: number) => (d < 0 ? d + rank : d);
+
+export default defineLayer({
+  type: 'Flatten',
+  category: 'reshape',
+  torch: 'nn.Flatten',
+  summary: 'Joins dimensions start_dim..end_dim into one, e.g. (N, 16, 5, 5) → (N, 400) before a Linear layer.',
+  inputs: { names: ['x'] },
+  attributes: {
+    start_dim: int({ default: 1, doc: 'First dimension to join (1 keeps the batch).' }),
+    end_dim: int({ default: -1, doc: 'Last dimension to join (-1: the last).' }),
+  },
+  outputShape: (inputs, a) => {
+    const x = inputs[0];
+    const s = axis(a.start_dim!, x.length);
+    const e = axis(a.end_dim!, x.length);
+    if (s < 0 || s >= x.length) return problem(`start_dim ${a.start_dim} is outside the ${x.length}-d input.`, 'start_dim');
+    if (e < s || e >= x.length) return problem(`end_dim ${a.end_dim} must be at or after start_dim in the ${x.length}-d input.`, 'end_dim');
+    const joined = x.slice(s, e + 1);
+    const size: Dim = joined.every(isKnown) ? joined.reduce((p, d) => p * (d as number), 1) : '?';
+    return [...x.slice(0, s), size, ...x.slice(e + 1)];
+  },
+  receptiveField: (inputs) => (inputs[0].length > 2 ? { kind: 'global' } : { kind: 'identity' }),
+  examples: [
+    { why: 'LeNet-5: 16x5x5 = 400', attributes: {}, inputs: [['N', 16, 5, 5]], output: ['N', 400], params: 0 },
+    { why: 'partial', attributes: { start_dim: 2 }, inputs: [['N', 3, 4, 5]], output: ['N', 3, 20] },
+  ],
+});

@@ -1,0 +1,15 @@
+import { defineLayer } from '../layer.ts';
+import { expectRank } from '../tensor/convShape.ts';
+
+export default defineLayer({
+  type: 'GlobalAvgPool2d',
+  category: 'pooling',
+  torch: 'nn.AdaptiveAvgPool2d(1)',
+  summary: 'Averages each channel over all of H and W to a 1x1 map (ResNet, Inception heads).',
+  inputs: { names: ['x'] },
+  attributes: {},
+  check: (_a, inputs) => expectRank(inputs[0], 2, 'GlobalAvgPool2d'),
+  outputShape: (inputs) => [inputs[0][0], inputs[0][1], 1, 1],
+  receptiveField: () => ({ kind: 'global' }),
+  examples: [{ why: 'ResNet-18 head', attributes: {}, inputs: [['N', 512, 7, 7]], output: ['N', 512, 1, 1], params: 0 }],
+});

@@ -1,0 +1,9 @@
+import { elementwiseLayer } from '../families/elementwise.ts';
+
+export default elementwiseLayer({
+  type: 'Identity',
+  category: 'other',
+  torch: 'nn.Identity',
+  summary: 'Passes its input through unchanged: a placeholder or a named junction.',
+  attributes: {},
+});

@@ -1,0 +1,33 @@
+import { bool, defineLayer, int } from '../layer.ts';
+import { problem } from '../diagnostics.ts';
+import { perSampleElements } from '../tensor/shape.ts';
+
+export default defineLayer({
+  type: 'Linear',
+  category: 'linear',
+  torch: 'nn.Linear',
+  summary: 'Fully connected: y = x·Wᵀ + b over the last dimension.',
+  inputs: { names: ['x'] },
+  attributes: {
+    out_features: int({ default: 10, min: 1, doc: 'Number of output features.' }),
+    bias: bool({ default: true, doc: 'Learn an additive bias.' }),
+  },
+  outputShape: (inputs, a) =>
+    inputs[0].length < 2
+      ? problem(`Linear needs a (N, features) input, got [${inputs[0].join(', ')}]; add an Input or Flatten before it.`)
+      : [...inputs[0].slice(0, -1), a.out_features!],
+  parameters: (inputs, a) => {
+    const inF = inputs[0][inputs[0].length - 1] as number;
+    return [
+      { name: 'weight', shape: [a.out_features!, inF], role: 'weight' },
+      ...(a.bias ? [{ name: 'bias', shape: [a.out_features!], role: 'bias' as const }] : []),
+    ];
+  },
+  // in x out per output row; rows = every position but the last axis.
+  macs: (inputs, out) => perSampleElements(out) * (inputs[0][inputs[0].length - 1] as number),
+  receptiveField: () => ({ kind: 'global' }),
+  examples: [
+    { why: 'MNIST classifier head', attributes: { out_features: 10 }, inputs: [['N', 784]], output: ['N', 10], params: 7850, macs: 7840 },
+    { why: 'no bias', attributes: { out_features: 512, bias: false }, inputs: [['N', 784]], output: ['N', 512], params: 401408, macs: 401408 },
+  ],
+});

@@ -1,0 +1,24 @@
+import { defineLayer } from '../layer.ts';
+import { poolAttributes, poolDilation, poolCheck, poolField, poolOutput } from '../families/pool.ts';
+
+export default defineLayer({
+  type: 'MaxPool2d',
+  category: 'pooling',
+  torch: 'nn.MaxPool2d',
+  summary: 'Keeps the largest value in each window: downsamples and adds a little translation invariance.',
+  inputs: { names: ['x'] },
+  attributes: { ...poolAttributes(), dilation: poolDilation },
+  check: (a, inputs) => poolCheck('MaxPool2d', a, inputs),
+  outputShape: (inputs, a) => poolOutput(a, inputs),
+  receptiveField: (_inputs, a) => poolField(a),
+  examples: [
+    { why: 'halves H and W', attributes: { kernel_size: 2 }, inputs: [['N', 6, 28, 28]], output: ['N', 6, 14, 14], params: 0, macs: 0 },
+    {
+      why: 'ceil_mode keeps the partial last window: ceil((8-3)/2)+1 = 4 (floor gives 3)',
+      attributes: { kernel_size: 3, stride: 2, ceil_mode: true },
+      inputs: [['N', 1, 8, 8]],
+      output: ['N', 1, 4, 4],
+    },
+    { why: 'ResNet stem pool', attributes: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [['N', 64, 112, 112]], output: ['N', 64, 56, 56] },
+  ],
+});

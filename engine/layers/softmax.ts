@@ -1,0 +1,11 @@
+import { elementwiseLayer } from '../families/elementwise.ts';
+import { int } from '../layer.ts';
+import { softmaxDimCheck } from '../families/softmaxDim.ts';
+
+export default elementwiseLayer({
+  type: 'Softmax',
+  torch: 'nn.Softmax',
+  summary: 'exp(x)/Σexp(x) along dim: turns scores into probabilities that sum to 1.',
+  attributes: { dim: int({ default: 1, doc: 'The dimension that sums to 1 (negative counts from the end).' }) },
+  check: (a, inputs) => softmaxDimCheck(a.dim!, inputs[0]),
+});

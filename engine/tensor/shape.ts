@@ -1,0 +1,50 @@
+// Shapes are NCHW-style lists. A dimension is a known size or a symbol (the batch "N", or a
+// dim_param from an imported ONNX file). Counting is per sample, so the leading batch dimension
+// is never multiplied in.
+
+export type Dim = number | string;
+export type Shape = readonly Dim[];
+
+export const BATCH: Dim = 'N';
+
+export function isKnown(d: Dim): d is number {
+  return typeof d === 'number';
+}
+
+/** Elements per sample: the product of every dimension after the batch dimension. */
+export function perSampleElements(shape: Shape): number {
+  let n = 1;
+  for (let i = 1; i < shape.length; i++) {
+    const d = shape[i];
+    if (!isKnown(d)) return NaN;
+    n *= d;
+  }
+  return n;
+}
+
+export function product(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+export function formatShape(shape: Shape | null | undefined): string {
+  if (!shape) return '?';
+  return `[${shape.join(', ')}]`;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The spatial dimensions of an N,C,*spatial tensor. */
+export function spatialDims(shape: Shape): Dim[] {
+  return shape.slice(2);
+}
+
+/** Expands PyTorch's `int or tuple` convention to one value per spatial axis. */
+export function perAxis(value: number | readonly number[], axes: number): number[] {
+  if (typeof value === 'number') return Array.from({ length: axes }, () => value);
+  if (value.length === 1) return Array.from({ length: axes }, () => value[0]);
+  return [...value];
+}
