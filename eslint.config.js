@@ -20,8 +20,20 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'path', 'os', 'electron', 'react', 'react-dom', '@xyflow/*', 'ws', 'onnxruntime-node'],
-              message: 'engine/ stays free of Node, DOM, React and Electron imports; put I/O in host/ or cli/.',
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'os',
+                'electron',
+                'react',
+                'react-dom',
+                '@xyflow/*',
+                'ws',
+                'onnxruntime-node',
+              ],
+              message:
+                'engine/ stays free of Node, DOM, React and Electron imports; put I/O in host/ or cli/.',
             },
           ],
         },
@@ -30,6 +42,14 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+      },
+    },
   },
 );

@@ -46,7 +46,8 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
       const list = isInt(value) ? [value] : value;
       if (!isIntList(list) || !(list.length === 1 || list.length === spec.axes))
         return `must be a whole number or a list of ${spec.axes}, got ${JSON.stringify(value)}`;
-      if (list.some((v) => v < spec.min)) return `every value must be at least ${spec.min}, got ${JSON.stringify(value)}`;
+      if (list.some((v) => v < spec.min))
+        return `every value must be at least ${spec.min}, got ${JSON.stringify(value)}`;
       return null;
     }
     case 'padding': {
@@ -62,16 +63,20 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
     }
     case 'ints':
       if (!isIntList(value)) return `must be a list of whole numbers, got ${JSON.stringify(value)}`;
-      if (value.length < spec.minLength) return `needs at least ${spec.minLength} values, got ${value.length}`;
+      if (value.length < spec.minLength)
+        return `needs at least ${spec.minLength} values, got ${value.length}`;
       if (spec.maxLength !== undefined && value.length > spec.maxLength)
         return `takes at most ${spec.maxLength} values, got ${value.length}`;
-      if (value.some((v) => v < spec.min)) return `every value must be at least ${spec.min}, got ${JSON.stringify(value)}`;
+      if (value.some((v) => v < spec.min))
+        return `every value must be at least ${spec.min}, got ${JSON.stringify(value)}`;
       return null;
     case 'table':
       if (value === null) return null;
       if (!Array.isArray(value) || value.length === 0 || !value.every((row) => Array.isArray(row)))
         return 'must be null or a list of rows of 0/1, one row per output channel';
-      if (!value.every((row) => row.length === value[0].length && row.every((x: unknown) => x === 0 || x === 1)))
+      if (
+        !value.every((row) => row.length === value[0].length && row.every((x: unknown) => x === 0 || x === 1))
+      )
         return 'every row must have the same length and hold only 0 and 1';
       return null;
   }
@@ -104,7 +109,11 @@ export function parseAttributeInput(spec: AttrSpec, text: string): { value: Attr
         value = null;
         break;
       }
-      const parts = t.replace(/[()[\]]/g, '').split(/[\s,x×]+/).filter(Boolean).map(Number);
+      const parts = t
+        .replace(/[()[\]]/g, '')
+        .split(/[\s,x×]+/)
+        .filter(Boolean)
+        .map(Number);
       value = parts.length === 1 && spec.kind !== 'ints' ? parts[0] : parts;
       break;
     }

@@ -91,7 +91,8 @@ function analyzeNode(
     if (why) err('invalid-attribute', `${node.name}: ${key} ${why}.`, key);
   }
   const unknown = Object.keys(node.attributes).filter((k) => !(k in def.attributes));
-  for (const k of unknown) err('invalid-attribute', `${node.name}: ${def.type} has no attribute '${k}'; remove it.`, k);
+  for (const k of unknown)
+    err('invalid-attribute', `${node.name}: ${def.type} has no attribute '${k}'; remove it.`, k);
 
   const names = inputNames(def, inputs.length);
   const missing = names.slice(0, minInputs(def)).filter((_, i) => inputs[i] === undefined);
@@ -101,7 +102,10 @@ function analyzeNode(
       `${node.name} has nothing connected to input ${missing.map((m) => `'${m}'`).join(', ')}; connect a layer's output to it.`,
     );
   if (inputs.length > maxInputs(def))
-    err('extra-input', `${node.name} takes ${maxInputs(def)} input(s) but has ${inputs.length}; remove the extra edge.`);
+    err(
+      'extra-input',
+      `${node.name} takes ${maxInputs(def)} input(s) but has ${inputs.length}; remove the extra edge.`,
+    );
   if (result.diagnostics.length) return;
   if (inputs.some((s) => s === null)) return; // an upstream node already reports its own problem
 
@@ -110,7 +114,11 @@ function analyzeNode(
   const checked = def.check?.(attrs, shapes);
   const out = checked ?? def.outputShape(shapes, attrs);
   if (isProblem(out)) {
-    err(out.code ?? (out.attribute ? 'invalid-attribute' : 'shape-mismatch'), `${node.name}: ${out.problem}`, out.attribute);
+    err(
+      out.code ?? (out.attribute ? 'invalid-attribute' : 'shape-mismatch'),
+      `${node.name}: ${out.problem}`,
+      out.attribute,
+    );
     return;
   }
   result.outputShape = out;
@@ -127,7 +135,8 @@ function analyzeNode(
 
   const merged = mergeFields(inputFields);
   const transfer = def.receptiveField?.(shapes, attrs) ?? { kind: 'identity' };
-  result.receptiveField = def.inputs && minInputs(def) === 0 ? sourceField(out.length - 2) : applyTransfer(merged.field, transfer);
+  result.receptiveField =
+    def.inputs && minInputs(def) === 0 ? sourceField(out.length - 2) : applyTransfer(merged.field, transfer);
   result.receptivePaths = merged.paths.length > 1 ? merged.paths : [];
   if (merged.unaligned)
     result.diagnostics.push({
@@ -175,9 +184,13 @@ export function analyze(graph: Graph): Analysis {
       continue;
     }
     const sources = incoming.get(id) ?? [];
-    const inputs = Array.from(sources, (s) => (s === undefined ? (undefined as unknown as null) : nodes.get(s)!.outputShape));
+    const inputs = Array.from(sources, (s) =>
+      s === undefined ? (undefined as unknown as null) : nodes.get(s)!.outputShape,
+    );
     result.inputShapes = inputs.map((s) => s ?? null);
-    const fields = sources.filter((s): s is string => s !== undefined).map((s) => nodes.get(s)!.receptiveField);
+    const fields = sources
+      .filter((s): s is string => s !== undefined)
+      .map((s) => nodes.get(s)!.receptiveField);
     analyzeNode(node, def, inputs, fields, result);
   }
   for (const id of cyclic) {

@@ -15,7 +15,11 @@ export const isGlobal = (rf: RFResult): rf is { global: true } => rf !== null &&
 
 export function sourceField(spatialAxes: number): RFResult {
   if (spatialAxes <= 0) return null;
-  return { size: Array(spatialAxes).fill(1), stride: Array(spatialAxes).fill(1), start: Array(spatialAxes).fill(0) };
+  return {
+    size: Array(spatialAxes).fill(1),
+    stride: Array(spatialAxes).fill(1),
+    start: Array(spatialAxes).fill(0),
+  };
 }
 
 /** Applies one layer's transfer to the field of its (merged) input. */

@@ -8,20 +8,35 @@ import type { Shape } from '../tensor/shape.ts';
 import { isKnown } from '../tensor/shape.ts';
 
 export const batchNormAttributes = {
-  eps: float({ default: 1e-5, min: 0, exclusiveMin: true, doc: 'Added to the variance for numerical stability.' }),
-  momentum: float({ default: 0.1, min: 0, max: 1, doc: 'Weight of the new batch in the running statistics (PyTorch convention).' }),
+  eps: float({
+    default: 1e-5,
+    min: 0,
+    exclusiveMin: true,
+    doc: 'Added to the variance for numerical stability.',
+  }),
+  momentum: float({
+    default: 0.1,
+    min: 0,
+    max: 1,
+    doc: 'Weight of the new batch in the running statistics (PyTorch convention).',
+  }),
   affine: bool({ default: true, doc: 'Learn a per-channel scale (weight) and shift (bias).' }),
   track_running_stats: bool({ default: true, doc: 'Keep running mean and variance for inference.' }),
 };
 
 export function batchNormCheck(name: string, x: Shape, ranks: number[]): Problem | null {
   if (!ranks.includes(x.length))
-    return problem(`${name} expects a ${ranks.map((r) => `${r}-d`).join(' or ')} input (N, C, ...), got [${x.join(', ')}].`);
+    return problem(
+      `${name} expects a ${ranks.map((r) => `${r}-d`).join(' or ')} input (N, C, ...), got [${x.join(', ')}].`,
+    );
   if (!isKnown(x[1])) return problem(`${name} needs a known channel count.`);
   return null;
 }
 
-export function batchNormParameters(x: Shape, a: { affine: boolean; track_running_stats: boolean }): ParamSpec[] {
+export function batchNormParameters(
+  x: Shape,
+  a: { affine: boolean; track_running_stats: boolean },
+): ParamSpec[] {
   const c = x[1] as number;
   return [
     ...(a.affine

@@ -12,7 +12,12 @@ import { expectRank, slideWindow, spatialProduct, windowParams } from '../tensor
 export function convAttributes(axes: number) {
   return {
     out_channels: int({ default: 16, min: 1, doc: 'Number of output channels (filters).' }),
-    kernel_size: intOrTuple({ default: 3, min: 1, axes, doc: 'Window size: one number, or one per spatial axis.' }),
+    kernel_size: intOrTuple({
+      default: 3,
+      min: 1,
+      axes,
+      doc: 'Window size: one number, or one per spatial axis.',
+    }),
     stride: intOrTuple({ default: 1, min: 1, axes, doc: 'Step between windows.' }),
     padding: padding({
       default: 0,
@@ -20,8 +25,17 @@ export function convAttributes(axes: number) {
       allowSame: true,
       doc: `Zeros added on each side: one number, one per axis, ${2 * axes} values (before..., after...) for asymmetric padding, 'same' (stride 1) or 'valid'.`,
     }),
-    dilation: intOrTuple({ default: 1, min: 1, axes, doc: 'Spacing between kernel taps (atrous convolution).' }),
-    groups: int({ default: 1, min: 1, doc: 'Split channels into independent groups; groups = in_channels is depthwise.' }),
+    dilation: intOrTuple({
+      default: 1,
+      min: 1,
+      axes,
+      doc: 'Spacing between kernel taps (atrous convolution).',
+    }),
+    groups: int({
+      default: 1,
+      min: 1,
+      doc: 'Split channels into independent groups; groups = in_channels is depthwise.',
+    }),
     bias: bool({ default: true, doc: 'Learn one additive bias per output channel.' }),
   };
 }
@@ -32,9 +46,12 @@ export const connectionTable = table({
   doc: 'Optional 0/1 matrix [out_channels][in_channels]: which input channels each output channel sees (LeNet-5 C3). Only connected weights count as parameters.',
 });
 
-type ConvAttrs = AttrValues<ReturnType<typeof convAttributes>> & { connection_table?: readonly (readonly number[])[] | null };
+type ConvAttrs = AttrValues<ReturnType<typeof convAttributes>> & {
+  connection_table?: readonly (readonly number[])[] | null;
+};
 
-const window = (axes: number, a: ConvAttrs) => windowParams(axes, a.kernel_size!, a.stride, a.padding, a.dilation!);
+const window = (axes: number, a: ConvAttrs) =>
+  windowParams(axes, a.kernel_size!, a.stride, a.padding, a.dilation!);
 
 export function convCheck(axes: number, name: string, a: ConvAttrs, inputs: Shape[]): Problem | null {
   const x = inputs[0];
@@ -43,7 +60,10 @@ export function convCheck(axes: number, name: string, a: ConvAttrs, inputs: Shap
   const cin = x[1];
   if (!isKnown(cin)) return problem(`${name} needs a known channel count, got '${cin}'.`);
   if (cin % a.groups! !== 0)
-    return problem(`groups (${a.groups}) must divide the ${cin} input channels; pick a divisor of ${cin}.`, 'groups');
+    return problem(
+      `groups (${a.groups}) must divide the ${cin} input channels; pick a divisor of ${cin}.`,
+      'groups',
+    );
   if (a.out_channels! % a.groups! !== 0)
     return problem(`groups (${a.groups}) must divide out_channels (${a.out_channels}).`, 'groups');
   if (a.padding === 'same' && window(axes, a).stride.some((s) => s !== 1))
@@ -57,7 +77,11 @@ export function convCheck(axes: number, name: string, a: ConvAttrs, inputs: Shap
         'connection_table',
       );
     const empty = t.findIndex((row) => row.every((v) => v === 0));
-    if (empty >= 0) return problem(`output channel ${empty} of connection_table sees no input channel.`, 'connection_table');
+    if (empty >= 0)
+      return problem(
+        `output channel ${empty} of connection_table sees no input channel.`,
+        'connection_table',
+      );
   }
   return null;
 }

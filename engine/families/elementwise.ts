@@ -17,7 +17,16 @@ export function elementwiseLayer<S extends AttrSpecs>(def: {
     category: 'activation',
     inputs: { names: ['x'] },
     outputShape: (inputs) => inputs[0],
-    examples: [{ why: 'keeps the shape', attributes: {}, inputs: [['N', 6, 28, 28]], output: ['N', 6, 28, 28], params: 0, macs: 0 }],
+    examples: [
+      {
+        why: 'keeps the shape',
+        attributes: {},
+        inputs: [['N', 6, 28, 28]],
+        output: ['N', 6, 28, 28],
+        params: 0,
+        macs: 0,
+      },
+    ],
     ...def,
   });
 }

@@ -12,16 +12,34 @@ const AXES = 2;
 export function poolAttributes() {
   return {
     kernel_size: intOrTuple({ default: 2, min: 1, axes: AXES, doc: 'Window size.' }),
-    stride: intOrTuple({ default: null, min: 1, axes: AXES, nullable: true, doc: 'Step between windows; empty means kernel_size (PyTorch default).' }),
-    padding: intOrTuple({ default: 0, min: 0, axes: AXES, doc: 'Implicit padding on both sides; at most half the kernel.' }),
+    stride: intOrTuple({
+      default: null,
+      min: 1,
+      axes: AXES,
+      nullable: true,
+      doc: 'Step between windows; empty means kernel_size (PyTorch default).',
+    }),
+    padding: intOrTuple({
+      default: 0,
+      min: 0,
+      axes: AXES,
+      doc: 'Implicit padding on both sides; at most half the kernel.',
+    }),
     ceil_mode: bool({ default: false, doc: 'Round the output size up, so a partial last window is kept.' }),
   };
 }
 
 /** MaxPool2d only (AvgPool2d has no dilation in PyTorch). */
-export const poolDilation = intOrTuple({ default: 1, min: 1, axes: AXES, doc: 'Spacing between window taps.' });
+export const poolDilation = intOrTuple({
+  default: 1,
+  min: 1,
+  axes: AXES,
+  doc: 'Spacing between window taps.',
+});
 
-type PoolAttrs = AttrValues<ReturnType<typeof poolAttributes>> & { dilation?: number | readonly number[] | null };
+type PoolAttrs = AttrValues<ReturnType<typeof poolAttributes>> & {
+  dilation?: number | readonly number[] | null;
+};
 
 const window = (a: PoolAttrs) => windowParams(AXES, a.kernel_size!, a.stride, a.padding!, a.dilation ?? 1);
 
@@ -31,7 +49,10 @@ export function poolCheck(name: string, a: PoolAttrs, inputs: Shape[]): Problem 
   const w = window(a);
   // PyTorch: "pad should be at most half of effective kernel size".
   if (w.padBefore.some((p, i) => 2 * p > effectiveKernel(w.kernel[i], w.dilation[i])))
-    return problem(`padding (${w.padBefore.join(', ')}) must be at most half of kernel_size (${w.kernel.join(', ')}).`, 'padding');
+    return problem(
+      `padding (${w.padBefore.join(', ')}) must be at most half of kernel_size (${w.kernel.join(', ')}).`,
+      'padding',
+    );
   return null;
 }
 
@@ -43,5 +64,10 @@ export function poolOutput(a: PoolAttrs, inputs: Shape[]): Shape | Problem {
 
 export function poolField(a: PoolAttrs): RFTransfer {
   const w = window(a);
-  return { kind: 'window', kernel: w.kernel.map((k, i) => effectiveKernel(k, w.dilation[i])), stride: w.stride, pad: w.padBefore };
+  return {
+    kind: 'window',
+    kernel: w.kernel.map((k, i) => effectiveKernel(k, w.dilation[i])),
+    stride: w.stride,
+    pad: w.padBefore,
+  };
 }

@@ -11,7 +11,12 @@ export class GraphBuilder {
   private depth = new Map<string, number>();
   private rows = new Map<number, number>();
 
-  add(type: string, attributes: Record<string, AttrValue> = {}, inputs: string | string[] = [], name?: string): string {
+  add(
+    type: string,
+    attributes: Record<string, AttrValue> = {},
+    inputs: string | string[] = [],
+    name?: string,
+  ): string {
     const sources = typeof inputs === 'string' ? [inputs] : inputs;
     const depth = sources.length ? Math.max(...sources.map((s) => this.depth.get(s) ?? 0)) + 1 : 0;
     const row = this.rows.get(depth) ?? 0;

@@ -131,10 +131,16 @@ export function validateDocument(raw: unknown): ProjectDocument {
     throw new DocumentError('A project file must hold a JSON object.');
   let doc = raw as Json;
   if (doc.format !== undefined && doc.format !== FORMAT)
-    throw new DocumentError(`expected "${FORMAT}", got ${JSON.stringify(doc.format)}; this is not a Netwright project.`, 'format');
+    throw new DocumentError(
+      `expected "${FORMAT}", got ${JSON.stringify(doc.format)}; this is not a Netwright project.`,
+      'format',
+    );
   const version = doc.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
-    throw new DocumentError(`must be a whole number of at least 1, got ${JSON.stringify(version)}.`, 'version');
+    throw new DocumentError(
+      `must be a whole number of at least 1, got ${JSON.stringify(version)}.`,
+      'version',
+    );
   if (version > CURRENT_VERSION)
     throw new DocumentError(
       `the file is version ${version}, made by a newer Netwright (this one reads up to ${CURRENT_VERSION}); update Netwright to open it.`,
@@ -151,7 +157,8 @@ export function validateDocument(raw: unknown): ProjectDocument {
   const ids = new Set<string>();
   const nodes = d.graph.nodes.map((n, i) => {
     const at = `graph.nodes[${i}]`;
-    if (ids.has(n.id)) throw new DocumentError(`the id '${n.id}' is used twice; ids must be unique.`, `${at}.id`);
+    if (ids.has(n.id))
+      throw new DocumentError(`the id '${n.id}' is used twice; ids must be unique.`, `${at}.id`);
     ids.add(n.id);
     const def = getLayer(n.type);
     if (!def)
@@ -161,7 +168,8 @@ export function validateDocument(raw: unknown): ProjectDocument {
       );
     for (const [key, value] of Object.entries(n.attributes)) {
       const spec = def.attributes[key];
-      if (!spec) throw new DocumentError(`${n.type} has no attribute '${key}'; remove it.`, `${at}.attributes.${key}`);
+      if (!spec)
+        throw new DocumentError(`${n.type} has no attribute '${key}'; remove it.`, `${at}.attributes.${key}`);
       const why = checkAttribute(spec, value);
       if (why) throw new DocumentError(`${why}.`, `${at}.attributes.${key}`);
     }
@@ -175,7 +183,10 @@ export function validateDocument(raw: unknown): ProjectDocument {
     if (!ids.has(e.target)) throw new DocumentError(`no node has the id '${e.target}'.`, `${at}.target`);
     const port = `${e.target}:${e.targetPort}`;
     if (taken.has(port))
-      throw new DocumentError(`input ${e.targetPort} of '${e.target}' has two sources; an input port takes one.`, `${at}.targetPort`);
+      throw new DocumentError(
+        `input ${e.targetPort} of '${e.target}' has two sources; an input port takes one.`,
+        `${at}.targetPort`,
+      );
     taken.add(port);
     return { ...e, id: e.id ?? edgeId(e.source, e.sourcePort, e.target, e.targetPort) };
   });

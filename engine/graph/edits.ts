@@ -114,7 +114,9 @@ export function rename(graph: Graph, id: string, name: string): Graph | EditErro
   const trimmed = name.trim();
   if (!trimmed) return { error: 'A node name can’t be empty.' };
   if (graph.nodes.some((n) => n.name === trimmed && n.id !== id))
-    return { error: `Another node is already called '${trimmed}'; names are unique so exports stay readable.` };
+    return {
+      error: `Another node is already called '${trimmed}'; names are unique so exports stay readable.`,
+    };
   return updateNode(graph, id, (n) => ({ ...n, name: trimmed }));
 }
 

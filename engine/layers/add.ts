@@ -18,5 +18,16 @@ export default defineLayer({
           `inputs must have the same shape, but input 1 is [${first.join(', ')}] and input ${bad + 1} is [${inputs[bad].join(', ')}]; add a 1x1 Conv2d (with stride) on the shortcut to match.`,
         );
   },
-  examples: [{ why: 'residual', attributes: {}, inputs: [['N', 64, 56, 56], ['N', 64, 56, 56]], output: ['N', 64, 56, 56], params: 0 }],
+  examples: [
+    {
+      why: 'residual',
+      attributes: {},
+      inputs: [
+        ['N', 64, 56, 56],
+        ['N', 64, 56, 56],
+      ],
+      output: ['N', 64, 56, 56],
+      params: 0,
+    },
+  ],
 });

@@ -15,7 +15,13 @@ export default defineLayer({
   outputShape: (inputs, a) => poolOutput(a, inputs),
   receptiveField: (_inputs, a) => poolField(a),
   examples: [
-    { why: 'LeNet subsampling', attributes: { kernel_size: 2 }, inputs: [['N', 6, 28, 28]], output: ['N', 6, 14, 14], params: 0 },
+    {
+      why: 'LeNet subsampling',
+      attributes: { kernel_size: 2 },
+      inputs: [['N', 6, 28, 28]],
+      output: ['N', 6, 14, 14],
+      params: 0,
+    },
     {
       why: 'padded, ceil_mode: floor((5+2-3)/2)+1 = 3; ceil -> 3',
       attributes: { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false },

@@ -11,5 +11,7 @@ export default defineLayer({
   check: (_a, inputs) => batchNormCheck('BatchNorm1d', inputs[0], [2, 3]),
   outputShape: (inputs) => inputs[0],
   parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
-  examples: [{ why: 'after a Linear', attributes: {}, inputs: [['N', 512]], output: ['N', 512], params: 1024 }],
+  examples: [
+    { why: 'after a Linear', attributes: {}, inputs: [['N', 512]], output: ['N', 512], params: 1024 },
+  ],
 });

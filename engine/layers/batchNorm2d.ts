@@ -11,5 +11,13 @@ export default defineLayer({
   check: (_a, inputs) => batchNormCheck('BatchNorm2d', inputs[0], [4]),
   outputShape: (inputs) => inputs[0],
   parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
-  examples: [{ why: '2C parameters, 2C buffers', attributes: {}, inputs: [['N', 64, 56, 56]], output: ['N', 64, 56, 56], params: 128 }],
+  examples: [
+    {
+      why: '2C parameters, 2C buffers',
+      attributes: {},
+      inputs: [['N', 64, 56, 56]],
+      output: ['N', 64, 56, 56],
+      params: 128,
+    },
+  ],
 });

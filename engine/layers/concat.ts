@@ -13,7 +13,8 @@ export default defineLayer({
   outputShape: (inputs, a) => {
     const rank = inputs[0].length;
     const d = a.dim! < 0 ? a.dim! + rank : a.dim!;
-    if (d < 1 || d >= rank) return problem(`dim ${a.dim} must be a non-batch dimension of the ${rank}-d inputs.`, 'dim');
+    if (d < 1 || d >= rank)
+      return problem(`dim ${a.dim} must be a non-batch dimension of the ${rank}-d inputs.`, 'dim');
     for (let i = 1; i < inputs.length; i++) {
       const s = inputs[i];
       if (s.length !== rank || s.some((v, j) => j !== d && v !== inputs[0][j]))
@@ -29,7 +30,12 @@ export default defineLayer({
     {
       why: 'Inception 3a: 64 + 128 + 32 + 32',
       attributes: {},
-      inputs: [['N', 64, 28, 28], ['N', 128, 28, 28], ['N', 32, 28, 28], ['N', 32, 28, 28]],
+      inputs: [
+        ['N', 64, 28, 28],
+        ['N', 128, 28, 28],
+        ['N', 32, 28, 28],
+        ['N', 32, 28, 28],
+      ],
       output: ['N', 256, 28, 28],
       params: 0,
     },

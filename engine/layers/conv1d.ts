@@ -1,5 +1,12 @@
 import { defineLayer } from '../layer.ts';
-import { convAttributes, convCheck, convField, convMacs, convOutput, convParameters } from '../families/conv.ts';
+import {
+  convAttributes,
+  convCheck,
+  convField,
+  convMacs,
+  convOutput,
+  convParameters,
+} from '../families/conv.ts';
 
 export default defineLayer({
   type: 'Conv1d',

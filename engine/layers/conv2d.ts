@@ -1,11 +1,31 @@
 import { defineLayer } from '../layer.ts';
-import { connectionTable, convAttributes, convCheck, convField, convMacs, convOutput, convParameters } from '../families/conv.ts';
+import {
+  connectionTable,
+  convAttributes,
+  convCheck,
+  convField,
+  convMacs,
+  convOutput,
+  convParameters,
+} from '../families/conv.ts';
 
 const LENET_C3 = [
-  [1, 1, 1, 0, 0, 0], [0, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 0], [0, 0, 0, 1, 1, 1],
-  [1, 0, 0, 0, 1, 1], [1, 1, 0, 0, 0, 1], [1, 1, 1, 1, 0, 0], [0, 1, 1, 1, 1, 0],
-  [0, 0, 1, 1, 1, 1], [1, 0, 0, 1, 1, 1], [1, 1, 0, 0, 1, 1], [1, 1, 1, 0, 0, 1],
-  [1, 1, 0, 1, 1, 0], [0, 1, 1, 0, 1, 1], [1, 0, 1, 1, 0, 1], [1, 1, 1, 1, 1, 1],
+  [1, 1, 1, 0, 0, 0],
+  [0, 1, 1, 1, 0, 0],
+  [0, 0, 1, 1, 1, 0],
+  [0, 0, 0, 1, 1, 1],
+  [1, 0, 0, 0, 1, 1],
+  [1, 1, 0, 0, 0, 1],
+  [1, 1, 1, 1, 0, 0],
+  [0, 1, 1, 1, 1, 0],
+  [0, 0, 1, 1, 1, 1],
+  [1, 0, 0, 1, 1, 1],
+  [1, 1, 0, 0, 1, 1],
+  [1, 1, 1, 0, 0, 1],
+  [1, 1, 0, 1, 1, 0],
+  [0, 1, 1, 0, 1, 1],
+  [1, 0, 1, 1, 0, 1],
+  [1, 1, 1, 1, 1, 1],
 ];
 
 export default defineLayer({
@@ -39,7 +59,15 @@ export default defineLayer({
     },
     {
       why: 'strided, dilated, grouped, asymmetric padding: H = floor((9+1+2-5)/2)+1 = 4, W = floor((9+0+0-5)/2)+1 = 3',
-      attributes: { out_channels: 4, kernel_size: 3, stride: 2, dilation: 2, groups: 2, padding: [1, 0, 2, 0], bias: false },
+      attributes: {
+        out_channels: 4,
+        kernel_size: 3,
+        stride: 2,
+        dilation: 2,
+        groups: 2,
+        padding: [1, 0, 2, 0],
+        bias: false,
+      },
       inputs: [['N', 6, 9, 9]],
       output: ['N', 4, 4, 3],
       params: 4 * 3 * 9,

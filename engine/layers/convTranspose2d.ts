@@ -16,8 +16,18 @@ export default defineLayer({
     out_channels: int({ default: 16, min: 1, doc: 'Number of output channels.' }),
     kernel_size: intOrTuple({ default: 3, min: 1, axes: AXES, doc: 'Window size.' }),
     stride: intOrTuple({ default: 1, min: 1, axes: AXES, doc: 'Upsampling factor.' }),
-    padding: intOrTuple({ default: 0, min: 0, axes: AXES, doc: 'Rows and columns removed from each side of the full output (PyTorch semantics).' }),
-    output_padding: intOrTuple({ default: 0, min: 0, axes: AXES, doc: 'Extra rows on the bottom/right to pick among output sizes.' }),
+    padding: intOrTuple({
+      default: 0,
+      min: 0,
+      axes: AXES,
+      doc: 'Rows and columns removed from each side of the full output (PyTorch semantics).',
+    }),
+    output_padding: intOrTuple({
+      default: 0,
+      min: 0,
+      axes: AXES,
+      doc: 'Extra rows on the bottom/right to pick among output sizes.',
+    }),
     dilation: intOrTuple({ default: 1, min: 1, axes: AXES, doc: 'Spacing between kernel taps.' }),
     groups: int({ default: 1, min: 1, doc: 'Independent channel groups.' }),
     bias: bool({ default: true, doc: 'Learn one bias per output channel.' }),
@@ -28,7 +38,10 @@ export default defineLayer({
     const cin = inputs[0][1];
     if (!isKnown(cin)) return problem('ConvTranspose2d needs a known channel count.');
     if (cin % a.groups! || a.out_channels! % a.groups!)
-      return problem(`groups (${a.groups}) must divide both ${cin} input and ${a.out_channels} output channels.`, 'groups');
+      return problem(
+        `groups (${a.groups}) must divide both ${cin} input and ${a.out_channels} output channels.`,
+        'groups',
+      );
     const s = perAxis(a.stride!, AXES);
     const d = perAxis(a.dilation!, AXES);
     if (perAxis(a.output_padding!, AXES).some((op, i) => op >= Math.max(s[i], d[i])))
@@ -45,16 +58,24 @@ export default defineLayer({
       perAxis(a.output_padding!, AXES),
       perAxis(a.dilation!, AXES),
     );
-    if (out.some((d) => isKnown(d) && d < 1)) return problem('padding removes the whole output; lower padding.', 'padding');
+    if (out.some((d) => isKnown(d) && d < 1))
+      return problem('padding removes the whole output; lower padding.', 'padding');
     return [x[0], a.out_channels!, ...out];
   },
   parameters: (inputs, a) => [
-    { name: 'weight', shape: [inputs[0][1] as number, a.out_channels! / a.groups!, ...perAxis(a.kernel_size!, AXES)], role: 'weight' },
+    {
+      name: 'weight',
+      shape: [inputs[0][1] as number, a.out_channels! / a.groups!, ...perAxis(a.kernel_size!, AXES)],
+      role: 'weight',
+    },
     ...(a.bias ? [{ name: 'bias', shape: [a.out_channels!], role: 'bias' as const }] : []),
   ],
   // Every input element is multiplied by a (Cout/groups) x kernel block.
   macs: (inputs, _out, a) =>
-    (inputs[0][1] as number) * (a.out_channels! / a.groups!) * perAxis(a.kernel_size!, AXES).reduce((p, k) => p * k, 1) * spatialProduct(inputs[0]),
+    (inputs[0][1] as number) *
+    (a.out_channels! / a.groups!) *
+    perAxis(a.kernel_size!, AXES).reduce((p, k) => p * k, 1) *
+    spatialProduct(inputs[0]),
   receptiveField: (_inputs, a) => {
     const d = perAxis(a.dilation!, AXES);
     return {

@@ -9,7 +9,8 @@ export default defineLayer({
   type: 'Flatten',
   category: 'reshape',
   torch: 'nn.Flatten',
-  summary: 'Joins dimensions start_dim..end_dim into one, e.g. (N, 16, 5, 5) → (N, 400) before a Linear layer.',
+  summary:
+    'Joins dimensions start_dim..end_dim into one, e.g. (N, 16, 5, 5) → (N, 400) before a Linear layer.',
   inputs: { names: ['x'] },
   attributes: {
     start_dim: int({ default: 1, doc: 'First dimension to join (1 keeps the batch).' }),
@@ -19,15 +20,26 @@ export default defineLayer({
     const x = inputs[0];
     const s = axis(a.start_dim!, x.length);
     const e = axis(a.end_dim!, x.length);
-    if (s < 0 || s >= x.length) return problem(`start_dim ${a.start_dim} is outside the ${x.length}-d input.`, 'start_dim');
-    if (e < s || e >= x.length) return problem(`end_dim ${a.end_dim} must be at or after start_dim in the ${x.length}-d input.`, 'end_dim');
+    if (s < 0 || s >= x.length)
+      return problem(`start_dim ${a.start_dim} is outside the ${x.length}-d input.`, 'start_dim');
+    if (e < s || e >= x.length)
+      return problem(
+        `end_dim ${a.end_dim} must be at or after start_dim in the ${x.length}-d input.`,
+        'end_dim',
+      );
     const joined = x.slice(s, e + 1);
     const size: Dim = joined.every(isKnown) ? joined.reduce((p, d) => p * (d as number), 1) : '?';
     return [...x.slice(0, s), size, ...x.slice(e + 1)];
   },
   receptiveField: (inputs) => (inputs[0].length > 2 ? { kind: 'global' } : { kind: 'identity' }),
   examples: [
-    { why: 'LeNet-5: 16x5x5 = 400', attributes: {}, inputs: [['N', 16, 5, 5]], output: ['N', 400], params: 0 },
+    {
+      why: 'LeNet-5: 16x5x5 = 400',
+      attributes: {},
+      inputs: [['N', 16, 5, 5]],
+      output: ['N', 400],
+      params: 0,
+    },
     { why: 'partial', attributes: { start_dim: 2 }, inputs: [['N', 3, 4, 5]], output: ['N', 3, 20] },
   ],
 });

@@ -6,6 +6,10 @@ export default elementwiseLayer({
   torch: 'nn.GELU',
   summary: 'x·Φ(x), the Gaussian error linear unit used in transformers.',
   attributes: {
-    approximate: choice({ default: 'none', options: ['none', 'tanh'], doc: "'tanh' uses the tanh approximation." }),
+    approximate: choice({
+      default: 'none',
+      options: ['none', 'tanh'],
+      doc: "'tanh' uses the tanh approximation.",
+    }),
   },
 });

@@ -11,5 +11,13 @@ export default defineLayer({
   check: (_a, inputs) => expectRank(inputs[0], 2, 'GlobalAvgPool2d'),
   outputShape: (inputs) => [inputs[0][0], inputs[0][1], 1, 1],
   receptiveField: () => ({ kind: 'global' }),
-  examples: [{ why: 'ResNet-18 head', attributes: {}, inputs: [['N', 512, 7, 7]], output: ['N', 512, 1, 1], params: 0 }],
+  examples: [
+    {
+      why: 'ResNet-18 head',
+      attributes: {},
+      inputs: [['N', 512, 7, 7]],
+      output: ['N', 512, 1, 1],
+      params: 0,
+    },
+  ],
 });

@@ -3,7 +3,8 @@ import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
 
 /** The normalised trailing dims; empty means every dim after the batch. */
-const normalized = (x: Shape, shape: readonly number[]) => (shape.length ? [...shape] : (x.slice(1) as number[]));
+const normalized = (x: Shape, shape: readonly number[]) =>
+  shape.length ? [...shape] : (x.slice(1) as number[]);
 
 export default defineLayer({
   type: 'LayerNorm',
@@ -12,7 +13,12 @@ export default defineLayer({
   summary: 'Normalises each sample over its trailing dimensions, independent of the batch (transformers).',
   inputs: { names: ['x'] },
   attributes: {
-    normalized_shape: ints({ default: [], min: 1, minLength: 0, doc: 'Trailing dimensions to normalise over; empty: all but the batch.' }),
+    normalized_shape: ints({
+      default: [],
+      min: 1,
+      minLength: 0,
+      doc: 'Trailing dimensions to normalise over; empty: all but the batch.',
+    }),
     eps: float({ default: 1e-5, min: 0, exclusiveMin: true, doc: 'Added to the variance.' }),
     elementwise_affine: bool({ default: true, doc: 'Learn a per-element scale and shift.' }),
     bias: bool({ default: true, doc: 'Learn the shift (with elementwise_affine).' }),
@@ -22,7 +28,10 @@ export default defineLayer({
     const n = normalized(x, a.normalized_shape!);
     const tail = x.slice(x.length - n.length);
     return n.length >= x.length || tail.some((d, i) => d !== n[i])
-      ? problem(`normalized_shape [${n.join(', ')}] must equal the last dimensions of the input [${x.join(', ')}].`, 'normalized_shape')
+      ? problem(
+          `normalized_shape [${n.join(', ')}] must equal the last dimensions of the input [${x.join(', ')}].`,
+          'normalized_shape',
+        )
       : null;
   },
   outputShape: (inputs) => inputs[0],
@@ -38,6 +47,12 @@ export default defineLayer({
   receptiveField: (inputs, a) =>
     normalized(inputs[0], a.normalized_shape!).length > 1 ? { kind: 'global' } : { kind: 'identity' },
   examples: [
-    { why: 'over features', attributes: { normalized_shape: [512] }, inputs: [['N', 10, 512]], output: ['N', 10, 512], params: 1024 },
+    {
+      why: 'over features',
+      attributes: { normalized_shape: [512] },
+      inputs: [['N', 10, 512]],
+      output: ['N', 10, 512],
+      params: 1024,
+    },
   ],
 });

@@ -14,7 +14,9 @@ export default defineLayer({
   },
   outputShape: (inputs, a) =>
     inputs[0].length < 2
-      ? problem(`Linear needs a (N, features) input, got [${inputs[0].join(', ')}]; add an Input or Flatten before it.`)
+      ? problem(
+          `Linear needs a (N, features) input, got [${inputs[0].join(', ')}]; add an Input or Flatten before it.`,
+        )
       : [...inputs[0].slice(0, -1), a.out_features!],
   parameters: (inputs, a) => {
     const inF = inputs[0][inputs[0].length - 1] as number;
@@ -27,7 +29,21 @@ export default defineLayer({
   macs: (inputs, out) => perSampleElements(out) * (inputs[0][inputs[0].length - 1] as number),
   receptiveField: () => ({ kind: 'global' }),
   examples: [
-    { why: 'MNIST classifier head', attributes: { out_features: 10 }, inputs: [['N', 784]], output: ['N', 10], params: 7850, macs: 7840 },
-    { why: 'no bias', attributes: { out_features: 512, bias: false }, inputs: [['N', 784]], output: ['N', 512], params: 401408, macs: 401408 },
+    {
+      why: 'MNIST classifier head',
+      attributes: { out_features: 10 },
+      inputs: [['N', 784]],
+      output: ['N', 10],
+      params: 7850,
+      macs: 7840,
+    },
+    {
+      why: 'no bias',
+      attributes: { out_features: 512, bias: false },
+      inputs: [['N', 784]],
+      output: ['N', 512],
+      params: 401408,
+      macs: 401408,
+    },
   ],
 });

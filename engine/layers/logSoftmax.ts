@@ -6,6 +6,8 @@ export default elementwiseLayer({
   type: 'LogSoftmax',
   torch: 'nn.LogSoftmax',
   summary: 'log(softmax(x)) along dim, computed stably; pairs with NLL loss.',
-  attributes: { dim: int({ default: 1, doc: 'The dimension that sums to 1 (negative counts from the end).' }) },
+  attributes: {
+    dim: int({ default: 1, doc: 'The dimension that sums to 1 (negative counts from the end).' }),
+  },
   check: (a, inputs) => softmaxDimCheck(a.dim!, inputs[0]),
 });

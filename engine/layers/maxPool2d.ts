@@ -12,13 +12,25 @@ export default defineLayer({
   outputShape: (inputs, a) => poolOutput(a, inputs),
   receptiveField: (_inputs, a) => poolField(a),
   examples: [
-    { why: 'halves H and W', attributes: { kernel_size: 2 }, inputs: [['N', 6, 28, 28]], output: ['N', 6, 14, 14], params: 0, macs: 0 },
+    {
+      why: 'halves H and W',
+      attributes: { kernel_size: 2 },
+      inputs: [['N', 6, 28, 28]],
+      output: ['N', 6, 14, 14],
+      params: 0,
+      macs: 0,
+    },
     {
       why: 'ceil_mode keeps the partial last window: ceil((8-3)/2)+1 = 4 (floor gives 3)',
       attributes: { kernel_size: 3, stride: 2, ceil_mode: true },
       inputs: [['N', 1, 8, 8]],
       output: ['N', 1, 4, 4],
     },
-    { why: 'ResNet stem pool', attributes: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [['N', 64, 112, 112]], output: ['N', 64, 56, 56] },
+    {
+      why: 'ResNet stem pool',
+      attributes: { kernel_size: 3, stride: 2, padding: 1 },
+      inputs: [['N', 64, 112, 112]],
+      output: ['N', 64, 56, 56],
+    },
   ],
 });

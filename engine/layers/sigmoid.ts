@@ -3,6 +3,7 @@ import { elementwiseLayer } from '../families/elementwise.ts';
 export default elementwiseLayer({
   type: 'Sigmoid',
   torch: 'nn.Sigmoid',
-  summary: '1/(1+e^-x): squashes to (0, 1); its gradient is at most 1/4, so deep stacks make gradients vanish.',
+  summary:
+    '1/(1+e^-x): squashes to (0, 1); its gradient is at most 1/4, so deep stacks make gradients vanish.',
   attributes: {},
 });

@@ -6,6 +6,8 @@ export default elementwiseLayer({
   type: 'Softmax',
   torch: 'nn.Softmax',
   summary: 'exp(x)/Σexp(x) along dim: turns scores into probabilities that sum to 1.',
-  attributes: { dim: int({ default: 1, doc: 'The dimension that sums to 1 (negative counts from the end).' }) },
+  attributes: {
+    dim: int({ default: 1, doc: 'The dimension that sums to 1 (negative counts from the end).' }),
+  },
   check: (a, inputs) => softmaxDimCheck(a.dim!, inputs[0]),
 });

@@ -13,7 +13,13 @@ export default defineLayer({
   summary: 'Adds rows and columns of zeros around each feature map (left, right, top, bottom).',
   inputs: { names: ['x'] },
   attributes: {
-    padding: ints({ default: [1], min: 0, minLength: 1, maxLength: 4, doc: 'One value, or (left, right, top, bottom).' }),
+    padding: ints({
+      default: [1],
+      min: 0,
+      minLength: 1,
+      maxLength: 4,
+      doc: 'One value, or (left, right, top, bottom).',
+    }),
   },
   check: (a, inputs) =>
     a.padding!.length !== 1 && a.padding!.length !== 4
@@ -29,6 +35,12 @@ export default defineLayer({
     return { kind: 'window', kernel: [1, 1], stride: [1, 1], pad: [t, l] };
   },
   examples: [
-    { why: 'asymmetric', attributes: { padding: [1, 2, 3, 4] }, inputs: [['N', 3, 10, 10]], output: ['N', 3, 17, 13], params: 0 },
+    {
+      why: 'asymmetric',
+      attributes: { padding: [1, 2, 3, 4] },
+      inputs: [['N', 3, 10, 10]],
+      output: ['N', 3, 17, 13],
+      params: 0,
+    },
   ],
 });

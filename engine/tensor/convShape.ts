@@ -27,7 +27,13 @@ export function windowParams(
   const k = perAxis(kernel, axes);
   const d = perAxis(dilation, axes);
   const pad = resolvePadding(padding, axes, k, d);
-  return { kernel: k, stride: perAxis(stride ?? k, axes), dilation: d, padBefore: pad.before, padAfter: pad.after };
+  return {
+    kernel: k,
+    stride: perAxis(stride ?? k, axes),
+    dilation: d,
+    padBefore: pad.before,
+    padAfter: pad.after,
+  };
 }
 
 /** Checks that the input is N, C, *spatial with `axes` spatial dimensions. */
@@ -40,15 +46,13 @@ export function expectRank(input: Shape, axes: number, layer: string): Problem |
       : input.length > axes + 2
         ? ` Use the ${input.length - 2}-d version of the layer, or reshape first.`
         : '';
-  return problem(`${layer} expects a (${want}) input but gets ${input.length}-d [${input.join(', ')}].${fix}`);
+  return problem(
+    `${layer} expects a (${want}) input but gets ${input.length}-d [${input.join(', ')}].${fix}`,
+  );
 }
 
 /** Spatial output sizes of a sliding window, or a problem naming the axis that does not fit. */
-export function slideWindow(
-  spatial: Dim[],
-  w: WindowParams,
-  ceilMode = false,
-): Dim[] | Problem {
+export function slideWindow(spatial: Dim[], w: WindowParams, ceilMode = false): Dim[] | Problem {
   const out: Dim[] = [];
   for (let i = 0; i < spatial.length; i++) {
     const n = spatial[i];
@@ -65,7 +69,9 @@ export function slideWindow(
         'kernel_size',
       );
     }
-    out.push(windowOutput(n, w.kernel[i], w.stride[i], w.padBefore[i], w.padAfter[i], w.dilation[i], ceilMode));
+    out.push(
+      windowOutput(n, w.kernel[i], w.stride[i], w.padBefore[i], w.padAfter[i], w.dilation[i], ceilMode),
+    );
   }
   return out;
 }

@@ -1,0 +1,71 @@
+// `netwright summary MODEL`: the torchinfo-style table, or the JSON of DESIGN.md.
+import type { Analysis, ProjectDocument } from '../engine/index.ts';
+import { analyze, estimateMemory } from '../engine/index.ts';
+import { bytes, fieldText, shapeText, table, thousands } from './format.ts';
+
+export function summaryJson(doc: ProjectDocument, a: Analysis) {
+  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+  return {
+    nodes: a.order.map((id) => {
+      const n = a.nodes.get(id)!;
+      const errors = n.diagnostics.filter((d) => d.severity === 'error');
+      return {
+        name: byId.get(id)!.name,
+        op: byId.get(id)!.type,
+        outputShape: n.outputShape,
+        params: n.params,
+        trainableParams: n.trainableParams,
+        macs: n.macs,
+        receptiveField: n.receptiveField,
+        ...(errors.length ? { diagnostic: errors.map((d) => d.message).join(' ') } : {}),
+      };
+    }),
+    totals: {
+      params: a.totals.params,
+      trainableParams: a.totals.trainableParams,
+      macs: a.totals.macs,
+      flops: a.totals.flops,
+    },
+  };
+}
+
+export function summaryText(doc: ProjectDocument, a: Analysis, batch: number): string {
+  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+  const rows = a.order.map((id) => {
+    const n = a.nodes.get(id)!;
+    const node = byId.get(id)!;
+    return [
+      `${node.name} (${node.type})`,
+      shapeText(n.outputShape),
+      n.params ? thousands(n.params) : '--',
+      n.macs ? thousands(n.macs) : '--',
+      fieldText(n.receptiveField),
+    ];
+  });
+  const t = a.totals;
+  const memory = estimateMemory(a, batch);
+  const inputBytes = doc.graph.nodes
+    .filter((n) => n.type === 'Input')
+    .reduce((s, n) => s + a.nodes.get(n.id)!.outputElements * 4 * batch, 0);
+  const problems = a.diagnostics.map((d) => `${d.severity === 'error' ? 'error' : 'warning'}: ${d.message}`);
+  return [
+    `${doc.name}`,
+    table(['Layer (type)', 'Output Shape', 'Param #', 'MACs', 'Receptive field'], rows, new Set([2, 3])),
+    `Total params: ${thousands(t.params)}`,
+    `Trainable params: ${thousands(t.trainableParams)}`,
+    `Non-trainable params: ${thousands(t.params - t.trainableParams)}`,
+    `Buffers (e.g. BatchNorm running statistics): ${thousands(t.buffers)}`,
+    `Total MACs per sample: ${thousands(t.macs)}   (FLOPs = 2 x MACs: ${thousands(t.flops)})`,
+    '',
+    `Input size (batch ${batch}): ${bytes(inputBytes)}`,
+    `Forward activations (batch ${batch}): ${bytes(memory.activationBytes)}`,
+    `Params size: ${bytes(memory.parameterBytes)}`,
+    `Estimated training memory (batch ${batch}, one optimizer slot): ${bytes(memory.trainingBytes)}`,
+    ...(problems.length ? ['', ...problems] : []),
+  ].join('\n');
+}
+
+export function summarize(doc: ProjectDocument, json: boolean, batch: number): string {
+  const a = analyze(doc.graph);
+  return json ? JSON.stringify(summaryJson(doc, a)) : summaryText(doc, a, batch);
+}

@@ -1,0 +1,263 @@
+// Writes the starter documents in assets/templates/. The JSON files are what the app and the CLI
+// load; this script is how they were made, so a change to a template is a change here.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AttrValue, Graph } from '../engine/index.ts';
+import { GraphBuilder, newDocument, serializeDocument } from '../engine/index.ts';
+
+type L = [string, Record<string, AttrValue>?];
+const conv = (out: number, k: number, more: Record<string, AttrValue> = {}): L => [
+  'Conv2d',
+  { out_channels: out, kernel_size: k, ...more },
+];
+const linear = (out: number): L => ['Linear', { out_features: out }];
+const relu: L = ['ReLU'];
+
+function mlp(): Graph {
+  const b = new GraphBuilder();
+  b.chain(b.input([1, 28, 28]), [['Flatten'], linear(512), relu, linear(512), relu, linear(10)]);
+  return b.graph;
+}
+
+const LENET_C3 = [
+  [1, 1, 1, 0, 0, 0],
+  [0, 1, 1, 1, 0, 0],
+  [0, 0, 1, 1, 1, 0],
+  [0, 0, 0, 1, 1, 1],
+  [1, 0, 0, 0, 1, 1],
+  [1, 1, 0, 0, 0, 1],
+  [1, 1, 1, 1, 0, 0],
+  [0, 1, 1, 1, 1, 0],
+  [0, 0, 1, 1, 1, 1],
+  [1, 0, 0, 1, 1, 1],
+  [1, 1, 0, 0, 1, 1],
+  [1, 1, 1, 0, 0, 1],
+  [1, 1, 0, 1, 1, 0],
+  [0, 1, 1, 0, 1, 1],
+  [1, 0, 1, 1, 0, 1],
+  [1, 1, 1, 1, 1, 1],
+];
+
+function lenet(table: boolean): Graph {
+  const b = new GraphBuilder();
+  b.chain(b.input([1, 28, 28]), [
+    conv(6, 5, { padding: 2 }),
+    relu,
+    ['MaxPool2d', { kernel_size: 2 }],
+    conv(16, 5, table ? { connection_table: LENET_C3 } : {}),
+    relu,
+    ['MaxPool2d', { kernel_size: 2 }],
+    ['Flatten'],
+    linear(120),
+    relu,
+    linear(84),
+    relu,
+    linear(10),
+  ]);
+  return b.graph;
+}
+
+function miniVgg(): Graph {
+  const b = new GraphBuilder();
+  const c = (out: number): L[] => [conv(out, 3, { padding: 1 }), relu];
+  const pool: L = ['MaxPool2d', { kernel_size: 2 }];
+  b.chain(b.input([3, 32, 32]), [
+    ...c(64),
+    pool,
+    ...c(128),
+    pool,
+    ...c(256),
+    ...c(256),
+    pool,
+    ['Flatten'],
+    linear(10),
+  ]);
+  return b.graph;
+}
+
+function alexnet(): Graph {
+  const b = new GraphBuilder();
+  const pool: L = ['MaxPool2d', { kernel_size: 3, stride: 2 }];
+  b.chain(b.input([3, 224, 224]), [
+    conv(64, 11, { stride: 4, padding: 2 }),
+    relu,
+    pool,
+    conv(192, 5, { padding: 2 }),
+    relu,
+    pool,
+    conv(384, 3, { padding: 1 }),
+    relu,
+    conv(256, 3, { padding: 1 }),
+    relu,
+    conv(256, 3, { padding: 1 }),
+    relu,
+    pool,
+    ['Flatten'],
+    ['Dropout'],
+    linear(4096),
+    relu,
+    ['Dropout'],
+    linear(4096),
+    relu,
+    linear(1000),
+  ]);
+  return b.graph;
+}
+
+function vgg16(): Graph {
+  const b = new GraphBuilder();
+  const layers: L[] = [];
+  for (const [n, out] of [
+    [2, 64],
+    [2, 128],
+    [3, 256],
+    [3, 512],
+    [3, 512],
+  ]) {
+    for (let i = 0; i < n; i++) layers.push(conv(out, 3, { padding: 1 }), relu);
+    layers.push(['MaxPool2d', { kernel_size: 2 }]);
+  }
+  layers.push(['Flatten'], linear(4096), relu, ['Dropout'], linear(4096), relu, ['Dropout'], linear(1000));
+  b.chain(b.input([3, 224, 224]), layers);
+  return b.graph;
+}
+
+function resnet18(): Graph {
+  const b = new GraphBuilder();
+  const bn: L = ['BatchNorm2d'];
+  let x = b.chain(b.input([3, 224, 224]), [
+    conv(64, 7, { stride: 2, padding: 3, bias: false }),
+    bn,
+    relu,
+    ['MaxPool2d', { kernel_size: 3, stride: 2, padding: 1 }],
+  ]);
+  let channels = 64;
+  for (const [out, stride] of [
+    [64, 1],
+    [128, 2],
+    [256, 2],
+    [512, 2],
+  ]) {
+    for (let block = 0; block < 2; block++) {
+      const s = block === 0 ? stride : 1;
+      const main = b.chain(x, [
+        conv(out, 3, { stride: s, padding: 1, bias: false }),
+        bn,
+        relu,
+        conv(out, 3, { padding: 1, bias: false }),
+        bn,
+      ]);
+      const shortcut =
+        s !== 1 || channels !== out ? b.chain(x, [conv(out, 1, { stride: s, bias: false }), bn]) : x;
+      x = b.chain(b.add('Add', {}, [main, shortcut]), [relu]);
+      channels = out;
+    }
+  }
+  b.chain(x, [['GlobalAvgPool2d'], ['Flatten'], linear(1000)]);
+  return b.graph;
+}
+
+/** GoogLeNet's inception (3a) on its 192x28x28 input (Szegedy et al. 2015, Table 1). */
+function inception(bottleneck: boolean): Graph {
+  const b = new GraphBuilder();
+  const x = b.input([192, 28, 28]);
+  const c = (out: number, k: number): L => conv(out, k, { padding: Math.floor(k / 2) });
+  const branches = bottleneck
+    ? [
+        b.chain(x, [c(64, 1), relu]),
+        b.chain(x, [c(96, 1), relu, c(128, 3), relu]),
+        b.chain(x, [c(16, 1), relu, c(32, 5), relu]),
+        b.chain(x, [['MaxPool2d', { kernel_size: 3, stride: 1, padding: 1 }], c(32, 1), relu]),
+      ]
+    : [
+        b.chain(x, [c(64, 1), relu]),
+        b.chain(x, [c(128, 3), relu]),
+        b.chain(x, [c(32, 5), relu]),
+        b.chain(x, [['MaxPool2d', { kernel_size: 3, stride: 1, padding: 1 }]]),
+      ];
+  b.add('Concat', {}, branches);
+  return b.graph;
+}
+
+function deepSigmoid(): Graph {
+  const b = new GraphBuilder();
+  const hidden: L[] = [];
+  for (let i = 0; i < 8; i++) hidden.push(linear(64), ['Sigmoid']);
+  b.chain(b.input([1, 28, 28]), [['Flatten'], ...hidden, linear(10)]);
+  return b.graph;
+}
+
+function receptiveStack(): Graph {
+  const b = new GraphBuilder();
+  const c = conv(16, 3, { padding: 1 });
+  const pool: L = ['MaxPool2d', { kernel_size: 2 }];
+  b.chain(b.input([1, 32, 32]), [c, relu, c, relu, pool, c, relu, c, relu, pool]);
+  return b.graph;
+}
+
+export const templates: Record<string, { title: string; description: string; build: () => Graph }> = {
+  mlp: {
+    title: 'MLP 784-512-512-10',
+    description: 'A multilayer perceptron for MNIST: two hidden ReLU layers of 512.',
+    build: mlp,
+  },
+  lenet5: {
+    title: 'LeNet-5',
+    description: 'LeCun et al. 1998, with ReLU and max pooling: 61,706 parameters.',
+    build: () => lenet(false),
+  },
+  'lenet5-c3': {
+    title: 'LeNet-5 (original C3 table)',
+    description:
+      'LeNet-5 whose second convolution uses the 1998 paper’s connection table: 60 of 96 channel pairs, 1,516 parameters instead of 2,416.',
+    build: () => lenet(true),
+  },
+  'mini-vgg': {
+    title: 'Mini-VGG (CIFAR-10)',
+    description: 'Four 3x3 convolutions with pooling on 3x32x32, as in the benchmarks.',
+    build: miniVgg,
+  },
+  alexnet: { title: 'AlexNet', description: 'torchvision’s AlexNet on 3x224x224.', build: alexnet },
+  vgg16: {
+    title: 'VGG-16',
+    description: 'Simonyan & Zisserman 2014, configuration D: 138,357,544 parameters.',
+    build: vgg16,
+  },
+  resnet18: {
+    title: 'ResNet-18',
+    description: 'He et al. 2015 as in torchvision: 11,689,512 parameters, 1.81 G MACs at 224.',
+    build: resnet18,
+  },
+  'inception-naive': {
+    title: 'Inception module (naive)',
+    description: 'Inception (3a) without 1x1 reductions: count the cost.',
+    build: () => inception(false),
+  },
+  'inception-bottleneck': {
+    title: 'Inception module (1x1 bottlenecks)',
+    description: 'Inception (3a) as in GoogLeNet, with 1x1 reductions before the 3x3 and 5x5 convolutions.',
+    build: () => inception(true),
+  },
+  'deep-sigmoid-mlp': {
+    title: 'Deep sigmoid MLP',
+    description: 'Eight sigmoid layers of 64: the early layers’ gradients vanish.',
+    build: deepSigmoid,
+  },
+  'receptive-field-stack': {
+    title: 'Receptive-field stack',
+    description:
+      'conv3x3, conv3x3, maxpool2, conv3x3, conv3x3, maxpool2: watch the field grow to 16 with stride 4.',
+    build: receptiveStack,
+  },
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'templates');
+  mkdirSync(dir, { recursive: true });
+  for (const [file, t] of Object.entries(templates)) {
+    const doc = { ...newDocument(t.title, t.build()), description: t.description };
+    writeFileSync(join(dir, `${file}.netwright.json`), serializeDocument(doc));
+  }
+  console.log(`wrote ${Object.keys(templates).length} templates to ${dir}`);
+}
