@@ -3,6 +3,7 @@
 // and (later) ONNX lowering and gradients all read it from the derived registry.
 import type { Shape } from './tensor/shape.ts';
 import type { Problem } from './diagnostics.ts';
+import type { OnnxBuilder } from './onnx/builder.ts';
 
 export type Category =
   | 'input'
@@ -114,6 +115,8 @@ export interface ParamSpec {
    * table keeps the full weight tensor but only its connected entries are learned.
    */
   count?: number;
+  /** Initial value when not fan-in uniform (PyTorch's default for weights and biases). */
+  init?: 'ones' | 'zeros';
 }
 
 /**
@@ -128,6 +131,23 @@ export type RFTransfer =
   | { kind: 'identity' }
   | { kind: 'global' }
   | { kind: 'upsample'; kernel: number[]; stride: number[]; pad: number[] };
+
+/** What a layer's toOnnx() gets: tensor names in, the builder, and its resolved shapes. */
+export interface LowerContext<A> {
+  b: OnnxBuilder;
+  /** The node's name: a prefix for the names of its ONNX nodes. */
+  node: string;
+  inputs: string[];
+  inputShapes: Shape[];
+  outputShape: Shape;
+  attrs: A;
+  /** Parameter name -> initializer (or train-step input) tensor name. */
+  params: Record<string, string>;
+  /** Training graphs need batch statistics and dropout masks; inference graphs don't. */
+  training: boolean;
+  /** Name the last op's output with this, so ONNX tensor names follow node names. */
+  output: string;
+}
 
 export interface LayerExample {
   why: string;
@@ -158,6 +178,13 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   macs?(inputs: Shape[], output: Shape, a: AttrValues<S>): number;
   /** Receptive-field transfer; identity when absent. */
   receptiveField?(inputs: Shape[], a: AttrValues<S>): RFTransfer;
+  /**
+   * Emits the layer's ONNX ops (opset 17) and returns the output tensor name. Layers that are
+   * no-ops at inference (Dropout, Identity) may return their input.
+   */
+  toOnnx(ctx: LowerContext<AttrValues<S>>): string;
+  /** The lowest ONNX opset that can express this layer; 13 (our floor) when absent. */
+  minOpset?: number;
   /** Worked cases: the contract test checks every one of them. */
   examples: LayerExample[];
 }

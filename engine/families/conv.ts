@@ -1,6 +1,6 @@
 // The convolution family (Conv1d, Conv2d): attribute specs, shapes, counts and receptive field
 // for any number of spatial axes, so each layer file only states what differs.
-import type { AttrValues, ParamSpec, RFTransfer } from '../layer.ts';
+import type { AttrValues, LowerContext, ParamSpec, RFTransfer } from '../layer.ts';
 import { bool, int, intOrTuple, padding, table } from '../layer.ts';
 import type { Problem } from '../diagnostics.ts';
 import { problem } from '../diagnostics.ts';
@@ -128,4 +128,40 @@ export function convField(axes: number, a: ConvAttrs): RFTransfer {
     stride: w.stride,
     pad: w.padBefore,
   };
+}
+
+/** The 0/1 weight mask of a connection table, expanded over the kernel taps. */
+export function connectionMask(table: readonly (readonly number[])[], taps: number): Float32Array {
+  const cin = table[0].length;
+  const mask = new Float32Array(table.length * cin * taps);
+  table.forEach((row, o) =>
+    row.forEach((v, i) => mask.fill(v, (o * cin + i) * taps, (o * cin + i + 1) * taps)),
+  );
+  return mask;
+}
+
+/** ONNX Conv; a connection table multiplies the weight by its mask, so unconnected weights stay
+ *  zero in inference and get zero gradient in training. */
+export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
+  const { b, attrs: a, params } = ctx;
+  const w = window(axes, a);
+  let weight = params.weight;
+  if (a.connection_table) {
+    const taps = w.kernel.reduce((p, v) => p * v, 1);
+    const shape = [a.out_channels!, ctx.inputShapes[0][1] as number, ...w.kernel];
+    const mask = b.floats(`${ctx.node}.connection_mask`, shape, connectionMask(a.connection_table, taps));
+    weight = b.op('Mul', [weight, mask], {}, { name: `${ctx.node}/mask` });
+  }
+  return b.op(
+    'Conv',
+    [ctx.inputs[0], weight, ...(a.bias ? [params.bias] : [])],
+    {
+      kernel_shape: w.kernel,
+      strides: w.stride,
+      pads: [...w.padBefore, ...w.padAfter],
+      dilations: w.dilation,
+      group: a.groups!,
+    },
+    { name: ctx.node, output: ctx.output },
+  );
 }

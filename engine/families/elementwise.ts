@@ -12,6 +12,7 @@ export function elementwiseLayer<S extends AttrSpecs>(def: {
   attributes: S;
   examples?: LayerExample[];
   check?: LayerDef<S>['check'];
+  toOnnx: LayerDef<S>['toOnnx'];
 }) {
   return defineLayer<S>({
     category: 'activation',

@@ -1,5 +1,5 @@
 // The 2-D pooling family: PyTorch's MaxPool2d/AvgPool2d attributes, shapes and receptive field.
-import type { AttrValues, RFTransfer } from '../layer.ts';
+import type { AttrValues, LowerContext, RFTransfer } from '../layer.ts';
 import { bool, intOrTuple } from '../layer.ts';
 import type { Problem } from '../diagnostics.ts';
 import { problem } from '../diagnostics.ts';
@@ -70,4 +70,27 @@ export function poolField(a: PoolAttrs): RFTransfer {
     stride: w.stride,
     pad: w.padBefore,
   };
+}
+
+/** ONNX MaxPool / AveragePool with every PyTorch attribute spelled out. */
+export function poolToOnnx(
+  opType: 'MaxPool' | 'AveragePool',
+  ctx: LowerContext<PoolAttrs & { count_include_pad?: boolean }>,
+): string {
+  const a = ctx.attrs;
+  const w = window(a);
+  return ctx.b.op(
+    opType,
+    [ctx.inputs[0]],
+    {
+      kernel_shape: w.kernel,
+      strides: w.stride,
+      pads: [...w.padBefore, ...w.padAfter],
+      ceil_mode: a.ceil_mode ? 1 : 0,
+      ...(opType === 'MaxPool'
+        ? { dilations: w.dilation }
+        : { count_include_pad: a.count_include_pad ? 1 : 0 }),
+    },
+    { name: ctx.node, output: ctx.output },
+  );
 }

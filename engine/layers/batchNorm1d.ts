@@ -1,5 +1,10 @@
 import { defineLayer } from '../layer.ts';
-import { batchNormAttributes, batchNormCheck, batchNormParameters } from '../families/batchNorm.ts';
+import {
+  batchNormAttributes,
+  batchNormCheck,
+  batchNormParameters,
+  batchNormToOnnx,
+} from '../families/batchNorm.ts';
 
 export default defineLayer({
   type: 'BatchNorm1d',
@@ -11,6 +16,7 @@ export default defineLayer({
   check: (_a, inputs) => batchNormCheck('BatchNorm1d', inputs[0], [2, 3]),
   outputShape: (inputs) => inputs[0],
   parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
+  toOnnx: (ctx) => batchNormToOnnx(ctx as never),
   examples: [
     { why: 'after a Linear', attributes: {}, inputs: [['N', 512]], output: ['N', 512], params: 1024 },
   ],

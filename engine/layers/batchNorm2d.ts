@@ -1,5 +1,10 @@
 import { defineLayer } from '../layer.ts';
-import { batchNormAttributes, batchNormCheck, batchNormParameters } from '../families/batchNorm.ts';
+import {
+  batchNormAttributes,
+  batchNormCheck,
+  batchNormParameters,
+  batchNormToOnnx,
+} from '../families/batchNorm.ts';
 
 export default defineLayer({
   type: 'BatchNorm2d',
@@ -11,6 +16,7 @@ export default defineLayer({
   check: (_a, inputs) => batchNormCheck('BatchNorm2d', inputs[0], [4]),
   outputShape: (inputs) => inputs[0],
   parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
+  toOnnx: (ctx) => batchNormToOnnx(ctx as never),
   examples: [
     {
       why: '2C parameters, 2C buffers',

@@ -26,6 +26,8 @@ export default defineLayer({
     const joined: Dim = sizes.every(isKnown) ? sizes.reduce((p, v) => p + (v as number), 0) : '?';
     return inputs[0].map((v, j) => (j === d ? joined : v));
   },
+  toOnnx: ({ b, inputs, attrs, node, output }) =>
+    b.op('Concat', inputs, { axis: attrs.dim! }, { name: node, output }),
   examples: [
     {
       why: 'Inception 3a: 64 + 128 + 32 + 32',

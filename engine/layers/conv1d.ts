@@ -1,6 +1,7 @@
 import { defineLayer } from '../layer.ts';
 import {
   convAttributes,
+  convToOnnx,
   convCheck,
   convField,
   convMacs,
@@ -20,6 +21,7 @@ export default defineLayer({
   parameters: (inputs, a) => convParameters(1, a, inputs),
   macs: (inputs, out, a) => convMacs(1, a, inputs, out),
   receptiveField: (_inputs, a) => convField(1, a),
+  toOnnx: (ctx) => convToOnnx(1, ctx),
   examples: [
     {
       why: 'L = floor((100 + 2*2 - 2*(5-1) - 1)/3) + 1 = 32',

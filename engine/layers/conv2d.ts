@@ -2,6 +2,7 @@ import { defineLayer } from '../layer.ts';
 import {
   connectionTable,
   convAttributes,
+  convToOnnx,
   convCheck,
   convField,
   convMacs,
@@ -40,6 +41,7 @@ export default defineLayer({
   parameters: (inputs, a) => convParameters(2, a, inputs),
   macs: (inputs, out, a) => convMacs(2, a, inputs, out),
   receptiveField: (_inputs, a) => convField(2, a),
+  toOnnx: (ctx) => convToOnnx(2, ctx),
   examples: [
     {
       why: 'LeNet-5 C1: 6 x (1x5x5) + 6',

@@ -85,6 +85,22 @@ export default defineLayer({
       pad: perAxis(a.padding!, AXES),
     };
   },
+  toOnnx: ({ b, inputs, params, attrs: a, node, output }) => {
+    const p = perAxis(a.padding!, AXES);
+    return b.op(
+      'ConvTranspose',
+      [inputs[0], params.weight, ...(a.bias ? [params.bias] : [])],
+      {
+        kernel_shape: perAxis(a.kernel_size!, AXES),
+        strides: perAxis(a.stride!, AXES),
+        pads: [...p, ...p],
+        output_padding: perAxis(a.output_padding!, AXES),
+        dilations: perAxis(a.dilation!, AXES),
+        group: a.groups!,
+      },
+      { name: node, output },
+    );
+  },
   examples: [
     {
       why: 'doubling: (7-1)*2 - 2*1 + (4-1) + 0 + 1 = 14',

@@ -10,4 +10,6 @@ export default elementwiseLayer({
   attributes: {
     p: float({ default: 0.5, min: 0, max: 1, exclusiveMax: true, doc: 'Probability of zeroing an element.' }),
   },
+  // Inference graphs drop Dropout; the training compiler applies its mask itself.
+  toOnnx: ({ inputs }) => inputs[0],
 });

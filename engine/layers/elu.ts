@@ -1,4 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
+import { f } from '../onnx/builder.ts';
 import { float } from '../layer.ts';
 
 export default elementwiseLayer({
@@ -8,4 +9,6 @@ export default elementwiseLayer({
   attributes: {
     alpha: float({ default: 1.0, doc: 'Value the output approaches for very negative inputs (as −alpha).' }),
   },
+  toOnnx: ({ b, inputs, node, output, attrs }) =>
+    b.op('Elu', inputs, { alpha: f(attrs.alpha!) }, { name: node, output }),
 });

@@ -1,9 +1,10 @@
 import { defineLayer, int } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Dim } from '../tensor/shape.ts';
-import { isKnown } from '../tensor/shape.ts';
+import { isKnown, reshapeTarget } from '../tensor/shape.ts';
 
 const axis = (d: number, rank: number) => (d < 0 ? d + rank : d);
+const a_ = (d: number | null) => d as number;
 
 export default defineLayer({
   type: 'Flatten',
@@ -32,6 +33,18 @@ export default defineLayer({
     return [...x.slice(0, s), size, ...x.slice(e + 1)];
   },
   receptiveField: (inputs) => (inputs[0].length > 2 ? { kind: 'global' } : { kind: 'identity' }),
+  // ONNX Flatten always yields 2-D, so only the default (start_dim 1 to the end) maps onto it.
+  toOnnx: ({ b, inputs, inputShapes, outputShape, attrs, node, output }) => {
+    const rank = inputShapes[0].length;
+    if (axis(a_(attrs.start_dim), rank) === 1 && axis(a_(attrs.end_dim), rank) === rank - 1)
+      return b.op('Flatten', inputs, { axis: 1 }, { name: node, output });
+    return b.op(
+      'Reshape',
+      [inputs[0], b.int64s(`${node}.shape`, reshapeTarget(outputShape))],
+      {},
+      { name: node, output },
+    );
+  },
   examples: [
     {
       why: 'LeNet-5: 16x5x5 = 400',

@@ -11,6 +11,7 @@ export default defineLayer({
   check: (_a, inputs) => expectRank(inputs[0], 2, 'GlobalAvgPool2d'),
   outputShape: (inputs) => [inputs[0][0], inputs[0][1], 1, 1],
   receptiveField: () => ({ kind: 'global' }),
+  toOnnx: ({ b, inputs, node, output }) => b.op('GlobalAveragePool', inputs, {}, { name: node, output }),
   examples: [
     {
       why: 'ResNet-18 head',

@@ -6,4 +6,6 @@ export default elementwiseLayer({
   torch: 'nn.Identity',
   summary: 'Passes its input through unchanged: a placeholder or a named junction.',
   attributes: {},
+  // Nothing to compute: the exporter names the tensor if it is a graph output.
+  toOnnx: ({ inputs }) => inputs[0],
 });

@@ -22,6 +22,8 @@ export default defineLayer({
     }),
   },
   outputShape: (_inputs, a) => [a.batch_size ?? BATCH, ...a.shape],
+  // The exporter declares a graph input with this name and the node's shape.
+  toOnnx: ({ output }) => output,
   examples: [
     {
       why: 'an MNIST image',

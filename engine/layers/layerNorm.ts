@@ -1,3 +1,4 @@
+import { f } from '../onnx/builder.ts';
 import { bool, defineLayer, float, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
@@ -34,18 +35,33 @@ export default defineLayer({
         )
       : null;
   },
+  // LayerNormalization entered the standard operator set in opset 17.
+  minOpset: 17,
   outputShape: (inputs) => inputs[0],
   parameters: (inputs, a) => {
     if (!a.elementwise_affine) return [];
     const n = normalized(inputs[0], a.normalized_shape!);
     return [
-      { name: 'weight', shape: n, role: 'weight' },
-      ...(a.bias ? [{ name: 'bias', shape: n, role: 'bias' as const }] : []),
+      { name: 'weight', shape: n, role: 'weight', init: 'ones' },
+      ...(a.bias ? [{ name: 'bias', shape: n, role: 'bias' as const, init: 'zeros' as const }] : []),
     ];
   },
   // Statistics over spatial axes mix every position.
   receptiveField: (inputs, a) =>
     normalized(inputs[0], a.normalized_shape!).length > 1 ? { kind: 'global' } : { kind: 'identity' },
+  toOnnx: ({ b, inputs, inputShapes, attrs, params, node, output }) => {
+    const n = normalized(inputShapes[0], attrs.normalized_shape!);
+    const scale = attrs.elementwise_affine
+      ? params.weight
+      : b.floats(`${node}.ones`, n, new Float32Array(n.reduce((p, d) => p * d, 1)).fill(1));
+    const bias = attrs.elementwise_affine && attrs.bias ? [params.bias] : [];
+    return b.op(
+      'LayerNormalization',
+      [inputs[0], scale, ...bias],
+      { axis: -n.length, epsilon: f(attrs.eps!) },
+      { name: node, output },
+    );
+  },
   examples: [
     {
       why: 'over features',

@@ -1,4 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
+import { f } from '../onnx/builder.ts';
 import { float } from '../layer.ts';
 
 export default elementwiseLayer({
@@ -8,4 +9,6 @@ export default elementwiseLayer({
   attributes: {
     negative_slope: float({ default: 0.01, doc: 'Slope for negative inputs.' }),
   },
+  toOnnx: ({ b, inputs, node, output, attrs }) =>
+    b.op('LeakyRelu', inputs, { alpha: f(attrs.negative_slope!) }, { name: node, output }),
 });

@@ -28,6 +28,20 @@ export default defineLayer({
   // in x out per output row; rows = every position but the last axis.
   macs: (inputs, out) => perSampleElements(out) * (inputs[0][inputs[0].length - 1] as number),
   receptiveField: () => ({ kind: 'global' }),
+  // Gemm for (N, features); MatMul against the transposed weight for higher ranks.
+  toOnnx: ({ b, inputs, inputShapes, params, attrs, node, output }) => {
+    if (inputShapes[0].length === 2)
+      return b.op(
+        'Gemm',
+        [inputs[0], params.weight, ...(attrs.bias ? [params.bias] : [])],
+        { transB: 1 },
+        { name: node, output },
+      );
+    const wt = b.op('Transpose', [params.weight], { perm: [1, 0] }, { name: `${node}/weight_t` });
+    if (!attrs.bias) return b.op('MatMul', [inputs[0], wt], {}, { name: node, output });
+    const y = b.op('MatMul', [inputs[0], wt], {}, { name: `${node}/matmul` });
+    return b.op('Add', [y, params.bias], {}, { name: node, output });
+  },
   examples: [
     {
       why: 'MNIST classifier head',

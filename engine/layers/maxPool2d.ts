@@ -1,5 +1,12 @@
 import { defineLayer } from '../layer.ts';
-import { poolAttributes, poolDilation, poolCheck, poolField, poolOutput } from '../families/pool.ts';
+import {
+  poolAttributes,
+  poolDilation,
+  poolCheck,
+  poolField,
+  poolOutput,
+  poolToOnnx,
+} from '../families/pool.ts';
 
 export default defineLayer({
   type: 'MaxPool2d',
@@ -11,6 +18,7 @@ export default defineLayer({
   check: (a, inputs) => poolCheck('MaxPool2d', a, inputs),
   outputShape: (inputs, a) => poolOutput(a, inputs),
   receptiveField: (_inputs, a) => poolField(a),
+  toOnnx: (ctx) => poolToOnnx('MaxPool', ctx),
   examples: [
     {
       why: 'halves H and W',

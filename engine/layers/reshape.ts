@@ -1,6 +1,6 @@
 import { defineLayer, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
-import { isKnown, perSampleElements, shapesEqual } from '../tensor/shape.ts';
+import { isKnown, perSampleElements, reshapeTarget, shapesEqual } from '../tensor/shape.ts';
 
 export default defineLayer({
   type: 'Reshape',
@@ -39,6 +39,13 @@ export default defineLayer({
       ? { kind: 'identity' }
       : { kind: 'global' };
   },
+  toOnnx: ({ b, inputs, outputShape, node, output }) =>
+    b.op(
+      'Reshape',
+      [inputs[0], b.int64s(`${node}.shape`, reshapeTarget(outputShape))],
+      {},
+      { name: node, output },
+    ),
   examples: [
     {
       why: 'flat MNIST to an image',

@@ -6,4 +6,5 @@ export default elementwiseLayer({
   summary:
     '1/(1+e^-x): squashes to (0, 1); its gradient is at most 1/4, so deep stacks make gradients vanish.',
   attributes: {},
+  toOnnx: ({ b, inputs, node, output }) => b.op('Sigmoid', inputs, {}, { name: node, output }),
 });

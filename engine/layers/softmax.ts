@@ -10,4 +10,6 @@ export default elementwiseLayer({
     dim: int({ default: 1, doc: 'The dimension that sums to 1 (negative counts from the end).' }),
   },
   check: (a, inputs) => softmaxDimCheck(a.dim!, inputs[0]),
+  toOnnx: ({ b, inputs, node, output, attrs }) =>
+    b.op('Softmax', inputs, { axis: attrs.dim! }, { name: node, output }),
 });

@@ -5,4 +5,5 @@ export default elementwiseLayer({
   torch: 'nn.Tanh',
   summary: 'tanh(x): squashes to (-1, 1), zero-centred.',
   attributes: {},
+  toOnnx: ({ b, inputs, node, output }) => b.op('Tanh', inputs, {}, { name: node, output }),
 });

@@ -34,6 +34,11 @@ export default defineLayer({
     const [l, , t] = sides(a.padding!);
     return { kind: 'window', kernel: [1, 1], stride: [1, 1], pad: [t, l] };
   },
+  toOnnx: ({ b, inputs, attrs, node, output }) => {
+    const [l, r, t, bottom] = sides(attrs.padding!);
+    const pads = b.int64s(`${node}.pads`, [0, 0, t, l, 0, 0, bottom, r]);
+    return b.op('Pad', [inputs[0], pads], { mode: 'constant' }, { name: node, output });
+  },
   examples: [
     {
       why: 'asymmetric',

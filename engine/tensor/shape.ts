@@ -48,3 +48,8 @@ export function perAxis(value: number | readonly number[], axes: number): number
   if (value.length === 1) return Array.from({ length: axes }, () => value[0]);
   return [...value];
 }
+
+/** An ONNX Reshape target for a known output shape: 0 copies the batch, '?' becomes -1. */
+export function reshapeTarget(out: Shape): number[] {
+  return out.map((d, i) => (i === 0 ? 0 : isKnown(d) ? d : -1));
+}

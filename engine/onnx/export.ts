@@ -1,0 +1,106 @@
+// Graph -> inference ONNX model: IR 8, opset 17 by default, weights as initializers, BatchNorm in
+// inference form, Dropout removed, a symbolic batch dimension, readable names and metadata.
+import { analyze } from '../analysis/analyze.ts';
+import type { ProjectDocument } from '../graph/document.ts';
+import { getLayer } from '../layers/index.ts';
+import { resolveWeights, type WeightMap } from '../weights.ts';
+import { OnnxBuilder, tensorInfo } from './builder.ts';
+import { lowerGraph } from './lower.ts';
+import { float16Tensor, float32Tensor, tensorToFloat32 } from './tensor.ts';
+import type { OnnxModel, OnnxValueInfo } from './types.ts';
+import { DataType } from './types.ts';
+
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 17;
+
+export interface ExportOptions {
+  opset?: number;
+  fp16?: boolean;
+  /** Weights to write; the document's stored weights (or a seeded PyTorch-style init) otherwise. */
+  weights?: WeightMap;
+  seed?: number;
+  producerVersion?: string;
+}
+
+export class ExportError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The model can't be exported yet:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ExportError';
+  }
+}
+
+/** Everything the chosen opset can't express, or the graph's own errors, as sentences. */
+export function exportProblems(doc: ProjectDocument, opset: number): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
+    problems.push(
+      `opset ${opset} is not supported: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (17 is what PyTorch writes).`,
+    );
+  const a = analyze(doc.graph);
+  for (const d of a.diagnostics) if (d.severity === 'error') problems.push(d.message);
+  for (const n of doc.graph.nodes) {
+    const need = getLayer(n.type)?.minOpset ?? MIN_OPSET;
+    if (need > opset)
+      problems.push(`${n.name} (${n.type}) needs opset ${need} or newer; export with --opset ${need}.`);
+  }
+  if (!doc.graph.nodes.some((n) => n.type === 'Input'))
+    problems.push('the model has no Input node; add one so the ONNX graph has an input.');
+  return problems;
+}
+
+export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}): OnnxModel {
+  const opset = opts.opset ?? MAX_OPSET;
+  const problems = exportProblems(doc, opset);
+  if (problems.length) throw new ExportError(problems);
+  const analysis = analyze(doc.graph);
+  const weights = opts.weights ?? resolveWeights(analysis, doc.weights, opts.seed ?? 0);
+  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+  const b = new OnnxBuilder();
+  const paramName = (id: string, p: string) => `${byId.get(id)!.name}.${p}`;
+  for (const [id, params] of weights)
+    for (const [p, values] of params) {
+      const spec = analysis.nodes.get(id)!.parameters.find((s) => s.name === p)!;
+      b.initializer(float32Tensor(paramName(id, p), spec.shape, values));
+    }
+  const lowered = lowerGraph(b, doc.graph, analysis, { training: false, paramTensor: paramName });
+
+  // A graph output must be produced by a node: name pass-through outputs with an Identity.
+  const outputs: OnnxValueInfo[] = lowered.sinks.map((id) => {
+    const name = byId.get(id)!.name;
+    let tensor = lowered.tensors.get(id)!;
+    if (tensor !== name && !b.nodes.some((n) => n.outputs.includes(name)))
+      tensor = b.op('Identity', [tensor], {}, { name, output: name });
+    return tensorInfo(tensor, analysis.nodes.get(id)!.outputShape!);
+  });
+  const inputs = lowered.inputs.map((i) => tensorInfo(i.name, i.shape));
+  for (const n of b.nodes) {
+    const node = doc.graph.nodes.find((g) => g.name === n.name);
+    if (node) n.docString = `${getLayer(node.type)!.torch ?? node.type} ${JSON.stringify(node.attributes)}`;
+  }
+
+  let initializers = b.initializers;
+  if (opts.fp16) {
+    initializers = initializers.map((t) =>
+      t.dataType === DataType.FLOAT ? float16Tensor(t.name, t.dims, tensorToFloat32(t)) : t,
+    );
+    for (const v of [...inputs, ...outputs])
+      if (v.type?.kind === 'tensor') v.type.elemType = DataType.FLOAT16;
+  }
+  return {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'netwright',
+    producerVersion: opts.producerVersion ?? '0.1.0',
+    docString: doc.description ?? doc.name,
+    metadataProps: [{ key: 'netwright.model', value: doc.name }],
+    graph: {
+      name: doc.name,
+      nodes: b.nodes,
+      initializers,
+      inputs,
+      outputs,
+      valueInfo: [],
+      docString: doc.description,
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// Parameter values: kept per node and parameter name, stored in project files as base64 float32,
+// and initialised the PyTorch way when a model has none yet.
+import type { Analysis } from './analysis/analyze.ts';
+import type { StoredTensor } from './graph/document.ts';
+import type { ParamSpec } from './layer.ts';
+import { product } from './tensor/shape.ts';
+import { createRng } from './data/random.ts';
+
+/** node id -> parameter name -> values (shape from the analysis' ParamSpec). */
+export type WeightMap = Map<string, Map<string, Float32Array>>;
+
+export function encodeFloat32(values: Float32Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function decodeFloat32(base64: string): Float32Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+/**
+ * PyTorch's defaults: weights and biases uniform in ±1/sqrt(fan_in) (kaiming_uniform with a=√5
+ * reduces to that), where fan_in is the product of the weight's dims after the first; norms
+ * start at scale 1, shift 0, running variance 1.
+ */
+export function defaultInit(spec: ParamSpec, fanIn: number, rng: ReturnType<typeof createRng>): Float32Array {
+  const values = new Float32Array(product(spec.shape));
+  if (spec.init === 'ones') return values.fill(1);
+  if (spec.init === 'zeros') return values;
+  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+  for (let i = 0; i < values.length; i++) values[i] = rng.uniform(-bound, bound);
+  return values;
+}
+
+export function fanIn(params: ParamSpec[]): number {
+  const weight = params.find((p) => p.role === 'weight' && p.shape.length >= 2);
+  return weight ? product(weight.shape.slice(1)) : 0;
+}
+
+/** Weights for every parameter of the graph: stored ones where present, otherwise initialised. */
+export function resolveWeights(
+  analysis: Analysis,
+  stored: Record<string, Record<string, StoredTensor>> | undefined,
+  seed = 0,
+): WeightMap {
+  const rng = createRng(seed);
+  const out: WeightMap = new Map();
+  for (const id of analysis.order) {
+    const params = analysis.nodes.get(id)!.parameters;
+    if (!params.length) continue;
+    const map = new Map<string, Float32Array>();
+    const fan = fanIn(params);
+    for (const p of params) {
+      const saved = stored?.[id]?.[p.name];
+      const values = saved ? decodeFloat32(saved.data) : defaultInit(p, fan, rng);
+      if (values.length !== product(p.shape))
+        throw new Error(
+          `Stored weights for ${id}.${p.name} have ${values.length} values but the layer needs [${p.shape.join(', ')}]; re-initialise the layer.`,
+        );
+      map.set(p.name, values);
+    }
+    out.set(id, map);
+  }
+  return out;
+}
+
+export function storeWeights(
+  weights: WeightMap,
+  analysis: Analysis,
+): Record<string, Record<string, StoredTensor>> {
+  const out: Record<string, Record<string, StoredTensor>> = {};
+  for (const [id, params] of weights) {
+    const specs = analysis.nodes.get(id)?.parameters ?? [];
+    out[id] = {};
+    for (const [name, values] of params) {
+      const shape = specs.find((s) => s.name === name)?.shape ?? [values.length];
+      out[id][name] = { shape, dtype: 'float32', data: encodeFloat32(values) };
+    }
+  }
+  return out;
+}
