@@ -11,9 +11,11 @@
 //   the model is rejected); attribute ints outside +-2^53 keep the nearest double, and +-2^63 is
 //   written back saturated to INT64_MAX/MIN, so the usual "to the end" sentinel (Slice ends = INT64_MAX)
 //   survives a round trip. int64/uint64 tensor data stays exact (BigInt64Array / BigUint64Array).
-// - Empty strings and empty lists are "absent": encode omits them, decode returns ''/[] (or leaves an
-//   optional list field out). Decode output is therefore canonical and decode(encode(decode(b))) deep-
-//   equals decode(b).
+// - Names, op types and domains are plain strings where '' means absent; optional strings (docString,
+//   producerName, ...) remember whether they were on the wire, even empty, and empty lists are absent.
+//   So decode(encode(decode(b))) deep-equals decode(b). Most fixture files re-encode byte for byte
+//   (1344 of 1905; protobufjs, like protoc, writes fields in field-number order); the others differ
+//   only by an explicitly written empty name/domain that we drop, or an opset domain "" that we add.
 // - protobufjs reflection compiles its codecs with `new Function`, so this module needs a context that
 //   allows eval (Node, tests, workers; a renderer with a strict CSP would need 'unsafe-eval').
 
@@ -223,7 +225,8 @@ function encodeMessage(name: string, msg: object): Uint8Array {
     .finish();
   // In Node protobufjs returns a Buffer, small ones carved out of a shared pool: hand back a plain
   // Uint8Array that owns its whole ArrayBuffer so callers can take typed-array views safely.
-  if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength && out.constructor === Uint8Array) return out;
+  if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength && out.constructor === Uint8Array)
+    return out;
   const copy = new Uint8Array(out.byteLength);
   copy.set(out);
   return copy;
@@ -303,8 +306,17 @@ function optList<T extends object, K extends keyof T>(obj: T, key: K, value: T[K
   if (value.length > 0) obj[key] = value;
 }
 
-function optString<T extends object, K extends keyof T>(obj: T, key: K, value: string | undefined): void {
-  if (value) obj[key] = value as T[K];
+/**
+ * Copies an optional string field when it was present on the wire, even if empty, so that files which
+ * write e.g. doc_string: "" re-encode byte for byte. (protobufjs reports absent fields as '' too.)
+ */
+function optString<T extends object, K extends keyof T, M extends object>(
+  obj: T,
+  key: K,
+  msg: M,
+  field: keyof M & string,
+): void {
+  if (has(msg, field)) obj[key] = ((msg[field] as string | undefined) ?? '') as T[K];
 }
 
 function readModel(m: PModel): OnnxModel {
@@ -313,15 +325,19 @@ function readModel(m: PModel): OnnxModel {
     opsetImport: (m.opset_import ?? []).map(readOpset),
     graph: readGraph(m.graph ?? {}),
   };
-  optString(model, 'producerName', m.producer_name);
-  optString(model, 'producerVersion', m.producer_version);
-  optString(model, 'domain', m.domain);
+  optString(model, 'producerName', m, 'producer_name');
+  optString(model, 'producerVersion', m, 'producer_version');
+  optString(model, 'domain', m, 'domain');
   if (has(m, 'model_version')) model.modelVersion = toNumber(m.model_version);
-  optString(model, 'docString', m.doc_string);
+  optString(model, 'docString', m, 'doc_string');
   optList(model, 'metadataProps', readEntries(m.metadata_props));
   optList(model, 'trainingInfo', (m.training_info ?? []).map(readTraining));
   optList(model, 'functions', (m.functions ?? []).map(readFunction));
-  optList(model, 'configuration', (m.configuration ?? []).map((c) => toJson('DeviceConfigurationProto', c)));
+  optList(
+    model,
+    'configuration',
+    (m.configuration ?? []).map((c) => toJson('DeviceConfigurationProto', c)),
+  );
   return model;
 }
 
@@ -349,10 +365,10 @@ function readFunction(f: PFunction): OnnxFunction {
     nodes: (f.node ?? []).map(readNode),
     opsetImport: (f.opset_import ?? []).map(readOpset),
   };
-  optString(out, 'overload', f.overload);
+  optString(out, 'overload', f, 'overload');
   optList(out, 'attributeProtos', (f.attribute_proto ?? []).map(readAttribute));
   optList(out, 'valueInfo', (f.value_info ?? []).map(readValueInfo));
-  optString(out, 'docString', f.doc_string);
+  optString(out, 'docString', f, 'doc_string');
   optList(out, 'metadataProps', readEntries(f.metadata_props));
   return out;
 }
@@ -367,7 +383,7 @@ function readGraph(g: PGraph): OnnxGraph {
     valueInfo: (g.value_info ?? []).map(readValueInfo),
   };
   optList(out, 'sparseInitializers', (g.sparse_initializer ?? []).map(readSparse));
-  optString(out, 'docString', g.doc_string);
+  optString(out, 'docString', g, 'doc_string');
   optList(
     out,
     'quantizationAnnotation',
@@ -389,8 +405,8 @@ function readNode(n: PNode): OnnxNode {
     outputs: [...(n.output ?? [])],
     attributes: (n.attribute ?? []).map(readAttribute),
   };
-  optString(out, 'overload', n.overload);
-  optString(out, 'docString', n.doc_string);
+  optString(out, 'overload', n, 'overload');
+  optString(out, 'docString', n, 'doc_string');
   optList(out, 'metadataProps', readEntries(n.metadata_props));
   optList(
     out,
@@ -429,11 +445,13 @@ function readAttribute(a: PAttr): OnnxAttribute {
   const type = code === 0 ? inferAttributeType(a) : typeNames.get(code);
   if (!type) {
     throw new Error(
-      code === 0 ? `attribute '${name}' has no type and no value` : `attribute '${name}' has unknown type ${code}`,
+      code === 0
+        ? `attribute '${name}' has no type and no value`
+        : `attribute '${name}' has unknown type ${code}`,
     );
   }
   const base: OnnxAttributeBase = { name };
-  optString(base, 'docString', a.doc_string);
+  optString(base, 'docString', a, 'doc_string');
   if (a.ref_attr_name) return { ...base, type: 'REF', refType: type, refAttrName: a.ref_attr_name };
   switch (type) {
     case 'FLOAT':
@@ -473,7 +491,7 @@ function readTensor(t: PTensor): OnnxTensor {
     dataType: (t.data_type ?? 0) as DataType,
     dims: (t.dims ?? []).map(toDim),
   };
-  if (t.raw_data) out.rawData = ownBytes(t.raw_data);
+  if (has(t, 'raw_data')) out.rawData = ownBytes(t.raw_data ?? new Uint8Array(0));
   if (t.float_data?.length) out.floatData = Float32Array.from(t.float_data);
   if (t.int32_data?.length) out.int32Data = Int32Array.from(t.int32_data);
   if (t.string_data?.length) out.stringData = t.string_data.map(ownBytes);
@@ -483,7 +501,7 @@ function readTensor(t: PTensor): OnnxTensor {
   optList(out, 'externalData', readEntries(t.external_data));
   if (has(t, 'data_location')) out.dataLocation = (t.data_location ?? 0) as DataLocation;
   if (t.segment) out.segment = { begin: toNumber(t.segment.begin), end: toNumber(t.segment.end) };
-  optString(out, 'docString', t.doc_string);
+  optString(out, 'docString', t, 'doc_string');
   optList(out, 'metadataProps', readEntries(t.metadata_props));
   return out;
 }
@@ -501,14 +519,14 @@ function readShape(s: PShape | undefined): OnnxDim[] | undefined {
     const dim: OnnxDim = {};
     if (has(d, 'dim_value')) dim.value = toDim(d.dim_value ?? 0);
     else if (has(d, 'dim_param')) dim.param = d.dim_param ?? '';
-    optString(dim, 'denotation', d.denotation);
+    optString(dim, 'denotation', d, 'denotation');
     return dim;
   });
 }
 
 function readType(t: PType): OnnxType {
   const body = (b: PTypeBody): OnnxType | undefined =>
-    typeof b.elem_type === 'object' ? readType(b.elem_type) : undefined;
+    b.elem_type && typeof b.elem_type === 'object' ? readType(b.elem_type) : undefined; // absent = null
   let out: OnnxType;
   if (t.tensor_type) {
     out = { kind: 'tensor', elemType: (t.tensor_type.elem_type ?? 0) as DataType };
@@ -534,14 +552,14 @@ function readType(t: PType): OnnxType {
   } else {
     out = { kind: 'none' };
   }
-  optString(out, 'denotation', t.denotation);
+  optString(out, 'denotation', t, 'denotation');
   return out;
 }
 
 function readValueInfo(v: PValueInfo): OnnxValueInfo {
   const out: OnnxValueInfo = { name: v.name ?? '' };
   if (v.type) out.type = readType(v.type);
-  optString(out, 'docString', v.doc_string);
+  optString(out, 'docString', v, 'doc_string');
   optList(out, 'metadataProps', readEntries(v.metadata_props));
   return out;
 }
@@ -561,13 +579,18 @@ function entries(list: StringEntry[] | undefined): PEntry[] | undefined {
   return list?.length ? list.map((e) => ({ key: e.key, value: e.value })) : undefined;
 }
 
-/** Drops undefined values: protobufjs encodes any own property that is not null/undefined. */
+/** Drops undefined values and empty lists (protobufjs writes every own property that is not null). */
 function clean<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) {
     const v = o[k];
-    if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) delete o[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) delete o[k];
   }
   return o;
+}
+
+/** Required-in-spirit strings (names, op_type, domain): '' means absent. */
+function nz(s: string): string | undefined {
+  return s === '' ? undefined : s;
 }
 
 function writeModel(m: OnnxModel): PModel {
@@ -595,12 +618,13 @@ function writeModel(m: OnnxModel): PModel {
 }
 
 function writeOpset(o: OnnxOpset): POpset {
-  return clean<POpset>({ domain: o.domain, version: fromInt(o.version, `opset ${o.domain}`) });
+  // domain is written even when '' (the standard set), as onnx.helper and PyTorch do.
+  return { domain: o.domain, version: fromInt(o.version, `opset ${o.domain}`) };
 }
 
 function writeFunction(f: OnnxFunction): PFunction {
   return clean<PFunction>({
-    name: f.name,
+    name: nz(f.name),
     input: f.inputs,
     output: f.outputs,
     attribute: f.attributes,
@@ -608,7 +632,7 @@ function writeFunction(f: OnnxFunction): PFunction {
     node: f.nodes.map(writeNode),
     doc_string: f.docString,
     opset_import: f.opsetImport.map(writeOpset),
-    domain: f.domain,
+    domain: nz(f.domain),
     overload: f.overload,
     value_info: f.valueInfo?.map(writeValueInfo),
     metadata_props: entries(f.metadataProps),
@@ -618,7 +642,7 @@ function writeFunction(f: OnnxFunction): PFunction {
 function writeGraph(g: OnnxGraph): PGraph {
   return clean<PGraph>({
     node: g.nodes.map(writeNode),
-    name: g.name,
+    name: nz(g.name),
     initializer: g.initializers.map(writeTensor),
     sparse_initializer: g.sparseInitializers?.map(writeSparse),
     doc_string: g.docString,
@@ -626,7 +650,10 @@ function writeGraph(g: OnnxGraph): PGraph {
     output: g.outputs.map(writeValueInfo),
     value_info: g.valueInfo.map(writeValueInfo),
     quantization_annotation: g.quantizationAnnotation?.map((q) =>
-      clean({ tensor_name: q.tensorName, quant_parameter_tensor_names: entries(q.quantParameterTensorNames) }),
+      clean({
+        tensor_name: nz(q.tensorName),
+        quant_parameter_tensor_names: entries(q.quantParameterTensorNames),
+      }),
     ),
     metadata_props: entries(g.metadataProps),
   });
@@ -636,9 +663,9 @@ function writeNode(n: OnnxNode): PNode {
   return clean<PNode>({
     input: n.inputs,
     output: n.outputs,
-    name: n.name,
-    op_type: n.opType,
-    domain: n.domain,
+    name: nz(n.name),
+    op_type: nz(n.opType),
+    domain: nz(n.domain),
     overload: n.overload,
     attribute: n.attributes.map(writeAttribute),
     doc_string: n.docString,
@@ -649,7 +676,7 @@ function writeNode(n: OnnxNode): PNode {
 
 function writeAttribute(a: OnnxAttribute): PAttr {
   const out: PAttr = { name: a.name };
-  if (a.docString) out.doc_string = a.docString;
+  if (a.docString !== undefined) out.doc_string = a.docString;
   const where = `attribute '${a.name}'`;
   if (a.type === 'REF') {
     out.ref_attr_name = a.refAttrName;
@@ -723,7 +750,7 @@ function writeTensor(t: OnnxTensor): PTensor {
     int32_data: t.int32Data?.length ? t.int32Data : undefined,
     string_data: t.stringData,
     int64_data: t.int64Data?.length ? Array.from(t.int64Data, (v) => fromInt(v, where)) : undefined,
-    name: t.name,
+    name: nz(t.name),
     doc_string: t.docString,
     external_data: entries(t.externalData),
     double_data: t.doubleData?.length ? t.doubleData : undefined,
@@ -754,7 +781,7 @@ function writeShape(shape: OnnxDim[] | undefined): PShape | undefined {
       const out: { dim_value?: Long; dim_param?: string; denotation?: string } = {};
       if (d.value !== undefined) out.dim_value = fromInt(d.value, 'shape dimension');
       else if (d.param !== undefined) out.dim_param = d.param;
-      if (d.denotation) out.denotation = d.denotation;
+      if (d.denotation !== undefined) out.denotation = d.denotation;
       return out;
     }),
   };
@@ -779,18 +806,18 @@ function writeType(t: OnnxType): PType {
       out.optional_type = clean({ elem_type: t.elemType && writeType(t.elemType) });
       break;
     case 'opaque':
-      out.opaque_type = clean({ domain: t.domain, name: t.name });
+      out.opaque_type = clean({ domain: nz(t.domain), name: nz(t.name) });
       break;
     case 'none':
       break;
   }
-  if (t.denotation) out.denotation = t.denotation;
+  if (t.denotation !== undefined) out.denotation = t.denotation;
   return out;
 }
 
 function writeValueInfo(v: OnnxValueInfo): PValueInfo {
   return clean<PValueInfo>({
-    name: v.name,
+    name: nz(v.name),
     type: v.type && writeType(v.type),
     doc_string: v.docString,
     metadata_props: entries(v.metadataProps),

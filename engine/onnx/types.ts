@@ -219,4 +219,3 @@ export interface OnnxModel {
   functions?: OnnxFunction[];
   configuration?: ProtoJson[];
 }
-

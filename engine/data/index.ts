@@ -1,0 +1,33 @@
+// The data layer's public surface: the Dataset form, parsers for the file formats (bytes and
+// text in, no I/O), synthetic 2-D sets, and the ops a training run applies.
+export type { Dataset } from './dataset.ts';
+export { makeDataset, sampleSize, targetSize, classCounts } from './dataset.ts';
+export type { Rng } from './random.ts';
+export { createRng, normal, permutation } from './random.ts';
+export type { IdxArray, IdxDtype, IdxData, IdxDatasetOptions } from './idx.ts';
+export { parseIdx, encodeIdx, idxToDataset } from './idx.ts';
+export type { Cifar10Options } from './cifar10.ts';
+export { parseCifar10Batch, CIFAR10_CLASSES } from './cifar10.ts';
+export type { CsvOptions } from './csv.ts';
+export { parseCsv } from './csv.ts';
+export type { SyntheticKind, SyntheticOptions, MultiClassOptions } from './synthetic.ts';
+export { spiral, circles, xor, blobs, moons, SYNTHETIC } from './synthetic.ts';
+export type { RgbaImage } from './image.ts';
+export { rgbaToChw, resizeBilinear } from './image.ts';
+export type { Batch, ChannelStats, Normalization } from './ops.ts';
+export {
+  take,
+  shuffle,
+  subset,
+  split,
+  concat,
+  randomLabels,
+  oneHot,
+  oneHotDataset,
+  channelStats,
+  standardize,
+  scale,
+  normalize,
+  batches,
+  batchCount,
+} from './ops.ts';

@@ -1,0 +1,123 @@
+// The one entry point a training run needs: a DatasetSpec in, datasets out, with the shared
+// options applied in a fixed order: load -> shuffle (seed) -> limit -> random labels -> normalize.
+// Normalization statistics come from the train set only and are applied to both sets.
+import {
+  normalize,
+  permutation,
+  randomLabels,
+  split as splitDataset,
+  SYNTHETIC,
+  subset,
+  take,
+  type ChannelStats,
+  type Dataset,
+} from '../../engine/data/index.ts';
+import { loadCifar10 } from './cifar10.ts';
+import { loadCsv } from './csv.ts';
+import { loadIdxFiles, loadMnist } from './idx.ts';
+import { loadImageFolder } from './images.ts';
+import { parseDatasetSpec, type DatasetSpec } from './spec.ts';
+
+/**
+ * One dataset: the spec's split for MNIST/CIFAR-10 (default train), the whole file or folder for
+ * the others. Shuffle, limit and random labels are applied; normalization needs a train set, see
+ * loadTrainTest.
+ */
+export async function loadDataset(input: DatasetSpec): Promise<Dataset> {
+  const spec = parseDatasetSpec(input); // also checks specs that arrive as untyped JSON
+  const which = 'split' in spec && spec.split === 'test' ? 'test' : 'train';
+  return finish(await loadRaw(spec, which, earlyLimit(spec)), spec);
+}
+
+export interface TrainTest {
+  train: Dataset;
+  test: Dataset;
+  /** Per-channel statistics used by normalize: 'standardize' (to apply the same at inference). */
+  stats?: ChannelStats;
+}
+
+/** The pair a training run uses: the source's own test set where it has one, else a held-out part. */
+export async function loadTrainTest(input: DatasetSpec): Promise<TrainTest> {
+  const spec = parseDatasetSpec(input);
+  let train: Dataset;
+  let test: Dataset;
+  if (hasOwnTestSet(spec)) {
+    // Only the train set is shuffled and limited through the seed; the test set is just cut.
+    train = await loadRaw(spec, 'train', earlyLimit(spec));
+    test = subset(await loadRaw(spec, 'test', spec.testLimit), spec.testLimit);
+  } else {
+    const all = await loadRaw(spec, 'train', undefined);
+    const parts = splitDataset(all, { test: spec.testFraction ?? 0.2, seed: spec.seed });
+    train = parts.train;
+    test = subset(parts.test, spec.testLimit);
+  }
+  const n = normalize(finish(train, spec), test, spec.normalize ?? 'none');
+  return { train: n.train, test: n.test ?? test, stats: n.stats };
+}
+
+function hasOwnTestSet(spec: DatasetSpec): boolean {
+  if (spec.kind === 'mnist') return true;
+  if (spec.kind === 'cifar10') return typeof spec.path === 'string';
+  if (spec.kind === 'idx') return spec.testImages !== undefined && spec.testLabels !== undefined;
+  return false;
+}
+
+/**
+ * The limit a loader may apply while reading: only when no shuffle follows, so that 100 MNIST
+ * digits do not need all 60,000 converted. With a seed the limit picks a random subset later.
+ */
+function earlyLimit(spec: DatasetSpec): number | undefined {
+  return spec.seed === undefined ? spec.limit : undefined;
+}
+
+async function loadRaw(
+  spec: DatasetSpec,
+  which: 'train' | 'test',
+  early: number | undefined,
+): Promise<Dataset> {
+  switch (spec.kind) {
+    case 'mnist':
+      return loadMnist({ split: which, limit: early });
+    case 'idx':
+      return which === 'train'
+        ? loadIdxFiles(spec.images, spec.labels, {
+            name: spec.name,
+            classNames: spec.classNames,
+            limit: early,
+          })
+        : loadIdxFiles(spec.testImages ?? spec.images, spec.testLabels ?? spec.labels, {
+            name: spec.name,
+            classNames: spec.classNames,
+            limit: early,
+          });
+    case 'cifar10':
+      return loadCifar10(spec.path, { split: which, limit: early });
+    case 'csv':
+      return loadCsv(spec.path, {
+        labelColumn: spec.labelColumn,
+        header: spec.header,
+        delimiter: spec.delimiter,
+        regression: spec.regression,
+      });
+    case 'images':
+      return loadImageFolder(spec.path, { size: spec.size, grayscale: spec.grayscale });
+    case 'synthetic':
+      return SYNTHETIC[spec.generator]({
+        n: spec.n,
+        noise: spec.noise,
+        classes: spec.classes,
+        seed: spec.seed,
+      });
+  }
+}
+
+function finish(ds: Dataset, spec: DatasetSpec): Dataset {
+  let out = ds;
+  if (spec.seed !== undefined) {
+    // A random subset without copying the whole set first: permute indices, keep the first `limit`.
+    const order = permutation(out.length, spec.seed);
+    out = take(out, spec.limit === undefined ? order : order.subarray(0, Math.min(spec.limit, out.length)));
+  } else out = subset(out, spec.limit);
+  if (spec.randomLabels) out = randomLabels(out, (spec.seed ?? 0) ^ 0x5eed);
+  return out;
+}

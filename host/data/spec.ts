@@ -1,0 +1,84 @@
+// What a training run asks for, as plain JSON (from the CLI's --data flag, a project file or a
+// HostApi message). One zod schema is both the runtime check and the TypeScript type.
+import { z } from 'zod';
+
+const count = z.number().int().min(0);
+
+/** Options every source shares: the DESIGN's subset size, normalization, random labels, seed. */
+const common = {
+  /** Keep this many training samples (after shuffling when a seed is given). */
+  limit: count.optional(),
+  /** Keep this many test samples. */
+  testLimit: count.optional(),
+  /** Shuffles before limiting and splitting, and seeds random labels. */
+  seed: z.number().int().optional(),
+  /** 'standardize': zero mean, unit variance per channel, from train statistics. Pixels are in [0, 1] either way. */
+  normalize: z.enum(['none', 'standardize']).optional(),
+  /** The memorization demo: train labels replaced by uniform random classes. */
+  randomLabels: z.boolean().optional(),
+  /** For sources without their own test set: the held-out fraction (0..1) or count. Default 0.2. */
+  testFraction: z.number().min(0).optional(),
+};
+
+const split = z.enum(['train', 'test']);
+
+export const datasetSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('mnist'), split: split.optional(), ...common }),
+  z.object({
+    kind: z.literal('idx'),
+    images: z.string(),
+    labels: z.string(),
+    /** Optional test files (Fashion-MNIST's t10k-*); otherwise testFraction is held out. */
+    testImages: z.string().optional(),
+    testLabels: z.string().optional(),
+    classNames: z.array(z.string()).optional(),
+    name: z.string().optional(),
+    ...common,
+  }),
+  z.object({
+    kind: z.literal('cifar10'),
+    path: z.union([z.string(), z.array(z.string())]),
+    split: split.optional(),
+    ...common,
+  }),
+  z.object({
+    kind: z.literal('csv'),
+    path: z.string(),
+    labelColumn: z.union([z.string(), z.number().int()]).optional(),
+    header: z.boolean().optional(),
+    delimiter: z.string().min(1).optional(),
+    regression: z.boolean().optional(),
+    ...common,
+  }),
+  z.object({
+    kind: z.literal('images'),
+    path: z.string(),
+    size: z
+      .union([
+        z.number().int().positive(),
+        z.tuple([z.number().int().positive(), z.number().int().positive()]),
+      ])
+      .optional(),
+    grayscale: z.boolean().optional(),
+    ...common,
+  }),
+  z.object({
+    kind: z.literal('synthetic'),
+    generator: z.enum(['spiral', 'circles', 'xor', 'blobs', 'moons']),
+    n: count,
+    noise: z.number().min(0).optional(),
+    classes: z.number().int().positive().optional(),
+    ...common,
+  }),
+]);
+
+export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
+
+/** Parses unknown JSON into a spec, with an error that names the bad field. */
+export function parseDatasetSpec(raw: unknown): DatasetSpec {
+  const r = datasetSpecSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue.path.length ? issue.path.join('.') : 'dataset spec';
+  throw new Error(`dataset spec: ${where}: ${issue.message}`);
+}
