@@ -147,6 +147,32 @@ export interface LowerContext<A> {
   training: boolean;
   /** Name the last op's output with this, so ONNX tensor names follow node names. */
   output: string;
+  /** Training: forward tensors this node's gradient rule needs (MaxPool indices, BatchNorm's x̂). */
+  saved: Record<string, string>;
+  /** Training: new values of buffers (BatchNorm running statistics), by parameter name. */
+  bufferUpdates: Record<string, string>;
+  /**
+   * Training: a per-step input the trainer feeds (a dropout mask already scaled by 1/(1-p)),
+   * drawn from a seeded generator so a run can be reproduced.
+   */
+  stepInput(kind: 'dropout-mask', shape: number[], p: number): string;
+}
+
+/** What a layer's gradient() gets: its forward context plus the output and its gradient. */
+export interface GradContext<A> extends LowerContext<A> {
+  /** The forward output tensor. */
+  y: string;
+  /** dLoss/dOutput, same shape as the output. */
+  dy: string;
+  /** Whether each input needs a gradient (an Input layer's does not). */
+  needInput: boolean[];
+}
+
+export interface Gradients {
+  /** dLoss/dInput per input port (null where not needed). */
+  inputs: (string | null)[];
+  /** dLoss/dParameter by parameter name (trainable parameters only, buffers excluded). */
+  params: Record<string, string>;
 }
 
 export interface LayerExample {
@@ -183,6 +209,11 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
    * no-ops at inference (Dropout, Identity) may return their input.
    */
   toOnnx(ctx: LowerContext<AttrValues<S>>): string;
+  /**
+   * The backward pass as standard ONNX ops (see ../shared engine notes for each lowering).
+   * Absent only for layers with no inputs (Input).
+   */
+  gradient?(ctx: GradContext<AttrValues<S>>): Gradients;
   /** The lowest ONNX opset that can express this layer; 13 (our floor) when absent. */
   minOpset?: number;
   /** Worked cases: the contract test checks every one of them. */

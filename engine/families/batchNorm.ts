@@ -1,6 +1,8 @@
 // BatchNorm1d/2d: per-channel normalisation with learned scale and shift (2C parameters) and
 // running mean/variance buffers (2C, not parameters, as in PyTorch's model.parameters()).
-import type { LowerContext, ParamSpec } from '../layer.ts';
+import type { GradContext, Gradients, LowerContext, ParamSpec } from '../layer.ts';
+import type { OnnxBuilder } from '../onnx/builder.ts';
+import { reduceSum } from '../autodiff/ops.ts';
 import { f } from '../onnx/builder.ts';
 import { bool, float } from '../layer.ts';
 import type { Problem } from '../diagnostics.ts';
@@ -67,10 +69,11 @@ function channelShape(x: Shape): number[] {
 }
 
 /**
- * Inference: ONNX BatchNormalization with the running statistics. Without running statistics
- * PyTorch normalises with the batch's own, which we spell out with reductions.
+ * Inference: ONNX BatchNormalization with the running statistics. Training (and models without
+ * running statistics) normalise with the batch's own, spelled out in primitives so the backward
+ * pass has x̂ and 1/σ, and the running statistics are updated as PyTorch does (unbiased var).
  */
-export function batchNormToOnnx(ctx: LowerContext<BatchNormAttrs>): string {
+export function batchNormToOnnx(ctx: LowerContext<BatchNormAttrs & { momentum: number }>): string {
   const { b, attrs: a, params, node, output } = ctx;
   const x = ctx.inputs[0];
   const shape = ctx.inputShapes[0];
@@ -78,25 +81,55 @@ export function batchNormToOnnx(ctx: LowerContext<BatchNormAttrs>): string {
   const scale = a.affine ? params.weight : b.floats(`${node}.ones`, [c], new Float32Array(c).fill(1));
   const shift = a.affine ? params.bias : b.floats(`${node}.zeros`, [c], new Float32Array(c));
   if (a.track_running_stats && !ctx.training)
-    return b.op(
-      'BatchNormalization',
-      [x, scale, shift, params.running_mean, params.running_var],
-      { epsilon: f(a.eps) },
-      { name: node, output },
-    );
+    return b.op('BatchNormalization', [x, scale, shift, params.running_mean, params.running_var], { epsilon: f(a.eps) }, { name: node, output });
   const axes = shape.map((_, i) => i).filter((i) => i !== 1);
   const mean = b.op('ReduceMean', [x], { axes, keepdims: 1 }, { name: `${node}/mean` });
   const centred = b.op('Sub', [x, mean], {}, { name: `${node}/centred` });
-  const variance = b.op(
-    'ReduceMean',
-    [b.op('Mul', [centred, centred])],
-    { axes, keepdims: 1 },
-    { name: `${node}/var` },
-  );
-  const std = b.op('Sqrt', [b.op('Add', [variance, b.scalar(a.eps)])]);
-  const normal = b.op('Div', [centred, std], {}, { name: `${node}/normalized` });
-  const dims = channelShape(shape);
-  const s = b.op('Reshape', [scale, b.int64s(`${node}.channel_shape`, dims)]);
-  const t = b.op('Reshape', [shift, b.int64s(`${node}.channel_shape`, dims)]);
-  return b.op('Add', [b.op('Mul', [normal, s]), t], {}, { name: node, output });
+  const variance = b.op('ReduceMean', [b.op('Mul', [centred, centred])], { axes, keepdims: 1 }, { name: `${node}/var` });
+  const inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(a.eps)])])], {}, { name: `${node}/inv_std` });
+  const normal = b.op('Mul', [centred, inv], {}, { name: `${node}/normalized` });
+  ctx.saved.normalized = normal;
+  ctx.saved.inv = inv;
+  const channels = channelShape(shape);
+  ctx.saved.scale = b.op('Reshape', [scale, b.int64s(`${node}.channel_shape`, channels)]);
+  if (ctx.training && a.track_running_stats) {
+    const n = shape.reduce<number>((p, d, i) => (i === 1 ? p : p * (d as number)), 1);
+    const m = a.momentum;
+    const flat = (t: string) => b.op('Reshape', [t, b.int64s('shape', [c])]);
+    ctx.bufferUpdates.running_mean = b.op('Add', [b.op('Mul', [params.running_mean, b.scalar(1 - m)]), b.op('Mul', [flat(mean), b.scalar(m)])]);
+    const unbiased = b.op('Mul', [flat(variance), b.scalar(n / Math.max(n - 1, 1))]);
+    ctx.bufferUpdates.running_var = b.op('Add', [b.op('Mul', [params.running_var, b.scalar(1 - m)]), b.op('Mul', [unbiased, b.scalar(m)])]);
+  }
+  const t = b.op('Reshape', [shift, b.int64s(`${node}.channel_shape`, channels)]);
+  return b.op('Add', [b.op('Mul', [normal, ctx.saved.scale]), t], {}, { name: node, output });
+}
+
+/**
+ * Shared by BatchNorm (statistics over every axis but channels) and LayerNorm (over the trailing
+ * axes): dX = inv (dx̂ - mean(dx̂) - x̂ mean(dx̂ x̂)), with dx̂ = dY γ.
+ */
+export function normalizationInputGrad(
+  b: OnnxBuilder,
+  dy: string,
+  scale: string | null,
+  normalized: string,
+  inv: string,
+  statAxes: number[],
+): string {
+  const dxhat = scale ? b.op('Mul', [dy, scale]) : dy;
+  const mean = (t: string) => b.op('ReduceMean', [t], { axes: statAxes, keepdims: 1 });
+  const inner = b.op('Sub', [b.op('Sub', [dxhat, mean(dxhat)]), b.op('Mul', [normalized, mean(b.op('Mul', [dxhat, normalized]))])]);
+  return b.op('Mul', [inner, inv]);
+}
+
+export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
+  const { b, dy, saved } = ctx;
+  const axes = ctx.inputShapes[0].map((_, i) => i).filter((i) => i !== 1);
+  const params: Record<string, string> = {};
+  if (ctx.attrs.affine) {
+    params.weight = reduceSum(b, b.op('Mul', [dy, saved.normalized]), axes, false);
+    params.bias = reduceSum(b, dy, axes, false);
+  }
+  const dx = normalizationInputGrad(b, dy, ctx.attrs.affine ? saved.scale : null, saved.normalized, saved.inv, axes);
+  return { inputs: [dx], params };
 }

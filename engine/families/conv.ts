@@ -1,6 +1,8 @@
 // The convolution family (Conv1d, Conv2d): attribute specs, shapes, counts and receptive field
 // for any number of spatial axes, so each layer file only states what differs.
-import type { AttrValues, LowerContext, ParamSpec, RFTransfer } from '../layer.ts';
+import type { AttrValues, GradContext, Gradients, LowerContext, ParamSpec, RFTransfer } from '../layer.ts';
+import type { OnnxBuilder } from '../onnx/builder.ts';
+import { dims, reduceSum, reshape } from '../autodiff/ops.ts';
 import { bool, int, intOrTuple, padding, table } from '../layer.ts';
 import type { Problem } from '../diagnostics.ts';
 import { problem } from '../diagnostics.ts';
@@ -151,7 +153,9 @@ export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
     const shape = [a.out_channels!, ctx.inputShapes[0][1] as number, ...w.kernel];
     const mask = b.floats(`${ctx.node}.connection_mask`, shape, connectionMask(a.connection_table, taps));
     weight = b.op('Mul', [weight, mask], {}, { name: `${ctx.node}/mask` });
+    ctx.saved.mask = mask;
   }
+  ctx.saved.weight = weight;
   return b.op(
     'Conv',
     [ctx.inputs[0], weight, ...(a.bias ? [params.bias] : [])],
@@ -164,4 +168,64 @@ export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
     },
     { name: ctx.node, output: ctx.output },
   );
+}
+
+/**
+ * dLoss/dWeight of a convolution as another convolution (engine notes §1.3): the input becomes
+ * the batch of a grouped conv whose kernel is dY, with stride and dilation swapped, then the
+ * result is transposed back to (M, C/g, *K) and sliced to K (floor mode can leave unused rows).
+ */
+export function convWeightGrad(
+  b: OnnxBuilder,
+  node: string,
+  x: string,
+  xShape: number[],
+  dy: string,
+  dyShape: number[],
+  groups: number,
+  w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
+): string {
+  const [n, c, ...spatial] = xShape;
+  const [, m, ...outSpatial] = dyShape;
+  const axes = spatial.length;
+  const rest = Array.from({ length: axes }, (_, i) => 3 + i);
+  const xr = reshape(b, b.op('Transpose', [reshape(b, x, [n, groups, c / groups, ...spatial])], { perm: [2, 1, 0, ...rest] }), [c / groups, groups * n, ...spatial]);
+  const dyr = reshape(b, b.op('Transpose', [reshape(b, dy, [n, groups, m / groups, ...outSpatial])], { perm: [1, 2, 0, ...rest] }), [m, n, ...outSpatial]);
+  const full = b.op('Conv', [xr, dyr], { group: groups, strides: w.dilation, dilations: w.stride, pads: [...w.padBefore, ...w.padAfter] }, { name: `${node}/grad_weight` });
+  const perm = b.op('Transpose', [full], { perm: [1, 0, ...Array.from({ length: axes }, (_, i) => 2 + i)] });
+  const spatialAxes = Array.from({ length: axes }, (_, i) => 2 + i);
+  return b.op('Slice', [perm, b.int64s('starts', Array(axes).fill(0)), b.int64s('ends', w.kernel), b.int64s('slice_axes', spatialAxes)]);
+}
+
+/** dX via ConvTranspose with output_padding = (H + b + e - k_eff) mod s, so the shape is exact. */
+export function convInputGrad(
+  b: OnnxBuilder,
+  node: string,
+  dy: string,
+  weight: string,
+  xShape: number[],
+  groups: number,
+  w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
+): string {
+  const spatial = xShape.slice(2);
+  const outputPadding = spatial.map((h, i) => (h + w.padBefore[i] + w.padAfter[i] - effectiveKernel(w.kernel[i], w.dilation[i])) % w.stride[i]);
+  return b.op(
+    'ConvTranspose',
+    [dy, weight],
+    { kernel_shape: w.kernel, strides: w.stride, dilations: w.dilation, group: groups, pads: [...w.padBefore, ...w.padAfter], output_padding: outputPadding },
+    { name: `${node}/grad_input` },
+  );
+}
+
+export function convGradient(axes: number, ctx: GradContext<ConvAttrs>): Gradients {
+  const { b, attrs: a } = ctx;
+  const w = window(axes, a);
+  const xShape = dims(ctx.inputShapes[0]);
+  const dyShape = dims(ctx.outputShape);
+  let dW = convWeightGrad(b, ctx.node, ctx.inputs[0], xShape, ctx.dy, dyShape, a.groups!, w);
+  if (ctx.saved.mask) dW = b.op('Mul', [dW, ctx.saved.mask]);
+  const params: Record<string, string> = { weight: dW };
+  if (a.bias) params.bias = reduceSum(b, ctx.dy, [0, ...Array.from({ length: axes }, (_, i) => 2 + i)], false);
+  const dX = ctx.needInput[0] ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups!, w) : null;
+  return { inputs: [dX], params };
 }

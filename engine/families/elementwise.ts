@@ -13,6 +13,7 @@ export function elementwiseLayer<S extends AttrSpecs>(def: {
   examples?: LayerExample[];
   check?: LayerDef<S>['check'];
   toOnnx: LayerDef<S>['toOnnx'];
+  gradient: LayerDef<S>['gradient'];
 }) {
   return defineLayer<S>({
     category: 'activation',

@@ -1,5 +1,6 @@
 // The 2-D pooling family: PyTorch's MaxPool2d/AvgPool2d attributes, shapes and receptive field.
-import type { AttrValues, LowerContext, RFTransfer } from '../layer.ts';
+import type { AttrValues, GradContext, Gradients, LowerContext, RFTransfer } from '../layer.ts';
+import { dims, reshape, zeros } from '../autodiff/ops.ts';
 import { bool, intOrTuple } from '../layer.ts';
 import type { Problem } from '../diagnostics.ts';
 import { problem } from '../diagnostics.ts';
@@ -47,8 +48,8 @@ export function poolCheck(name: string, a: PoolAttrs, inputs: Shape[]): Problem 
   const rank = expectRank(inputs[0], AXES, name);
   if (rank) return rank;
   const w = window(a);
-  // PyTorch: "pad should be at most half of effective kernel size".
-  if (w.padBefore.some((p, i) => 2 * p > effectiveKernel(w.kernel[i], w.dilation[i])))
+  // PyTorch (ATen Pool.h) checks kernel/2 >= padding on the undilated kernel.
+  if (w.padBefore.some((p, i) => 2 * p > w.kernel[i]))
     return problem(
       `padding (${w.padBefore.join(', ')}) must be at most half of kernel_size (${w.kernel.join(', ')}).`,
       'padding',
@@ -72,12 +73,46 @@ export function poolField(a: PoolAttrs): RFTransfer {
   };
 }
 
+/**
+ * Per axis, the end padding that makes floor mode give PyTorch's output size (ceil_mode and
+ * padding are emitted explicitly in train graphs: onnxruntime's ceil-mode shape inference can
+ * disagree with its kernels), and the ConvTranspose output_padding that restores the input size.
+ */
+function trainGeometry(a: PoolAttrs, input: number[], output: number[]) {
+  const w = window(a);
+  const spatial = input.slice(2);
+  const out = output.slice(2);
+  const keff = w.kernel.map((k, i) => effectiveKernel(k, w.dilation[i]));
+  const endPad = spatial.map((h, i) => Math.max(w.padAfter[i], (out[i] - 1) * w.stride[i] + keff[i] - h - w.padBefore[i]));
+  const outputPadding = spatial.map((h, i) => h + w.padBefore[i] + endPad[i] - keff[i] - w.stride[i] * (out[i] - 1));
+  return { w, spatial, out, keff, endPad, outputPadding };
+}
+
+/** 1/divisor of every output window, PyTorch's rule: count_include_pad counts padding up to
+ *  H + padding (not what ceil mode hangs beyond it); otherwise only real input cells. */
+function divisorMap(a: PoolAttrs & { count_include_pad?: boolean }, spatial: number[], out: number[]): Float32Array {
+  const w = window(a);
+  const counts = spatial.map((h, axis) =>
+    Array.from({ length: out[axis] }, (_, o) => {
+      const start = o * w.stride[axis] - w.padBefore[axis];
+      const end = start + w.kernel[axis] - 1;
+      const lo = a.count_include_pad ? Math.max(start, -w.padBefore[axis]) : Math.max(start, 0);
+      const hi = a.count_include_pad ? Math.min(end, h + w.padAfter[axis] - 1) : Math.min(end, h - 1);
+      return hi - lo + 1;
+    }),
+  );
+  const map = new Float32Array(out[0] * out[1]);
+  for (let i = 0; i < out[0]; i++) for (let j = 0; j < out[1]; j++) map[i * out[1] + j] = 1 / (counts[0][i] * counts[1][j]);
+  return map;
+}
+
 /** ONNX MaxPool / AveragePool with every PyTorch attribute spelled out. */
 export function poolToOnnx(
   opType: 'MaxPool' | 'AveragePool',
   ctx: LowerContext<PoolAttrs & { count_include_pad?: boolean }>,
 ): string {
   const a = ctx.attrs;
+  if (ctx.training) return opType === 'MaxPool' ? maxPoolTrain(ctx) : avgPoolTrain(ctx);
   const w = window(a);
   return ctx.b.op(
     opType,
@@ -87,10 +122,67 @@ export function poolToOnnx(
       strides: w.stride,
       pads: [...w.padBefore, ...w.padAfter],
       ceil_mode: a.ceil_mode ? 1 : 0,
-      ...(opType === 'MaxPool'
-        ? { dilations: w.dilation }
-        : { count_include_pad: a.count_include_pad ? 1 : 0 }),
+      ...(opType === 'MaxPool' ? { dilations: w.dilation } : { count_include_pad: a.count_include_pad ? 1 : 0 }),
     },
     { name: ctx.node, output: ctx.output },
   );
+}
+
+/** Pads with -inf explicitly (pools reject pads >= kernel) and keeps the argmax indices. */
+function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
+  const { b } = ctx;
+  const g = trainGeometry(ctx.attrs, dims(ctx.inputShapes[0]), dims(ctx.outputShape));
+  let x = ctx.inputs[0];
+  if (g.w.padBefore.some((p) => p > 0) || g.endPad.some((p) => p > 0)) {
+    const pads = b.int64s(`${ctx.node}.pads`, [0, 0, ...g.w.padBefore, 0, 0, ...g.endPad]);
+    x = b.op('Pad', [x, pads, b.scalar(-Infinity)], { mode: 'constant' }, { name: `${ctx.node}/pad` });
+  }
+  const [y, indices] = b.opN('MaxPool', [x], { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation }, [ctx.output, `${ctx.node}.indices`], { name: ctx.node });
+  ctx.saved.indices = indices;
+  return y;
+}
+
+/** Average pooling as a depthwise sum-convolution times the divisor map (engine notes §1.3). */
+function avgPoolTrain(ctx: LowerContext<PoolAttrs & { count_include_pad?: boolean }>): string {
+  const { b } = ctx;
+  const input = dims(ctx.inputShapes[0]);
+  const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
+  const channels = input[1];
+  const ones = b.floats(`${ctx.node}.ones`, [channels, 1, ...g.w.kernel], new Float32Array(channels * g.w.kernel[0] * g.w.kernel[1]).fill(1));
+  const scale = b.floats(`${ctx.node}.divisor`, [1, 1, ...g.out], divisorMap(ctx.attrs, g.spatial, g.out));
+  ctx.saved.ones = ones;
+  ctx.saved.scale = scale;
+  const sums = b.op('Conv', [ctx.inputs[0], ones], { group: channels, kernel_shape: g.w.kernel, strides: g.w.stride, pads: [...g.w.padBefore, ...g.endPad] }, { name: `${ctx.node}/window_sum` });
+  return b.op('Mul', [sums, scale], {}, { name: ctx.node, output: ctx.output });
+}
+
+export function maxPoolGradient(ctx: GradContext<PoolAttrs>): Gradients {
+  const { b } = ctx;
+  const input = dims(ctx.inputShapes[0]);
+  const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
+  const padded = [input[0], input[1], ...g.spatial.map((h, i) => h + g.w.padBefore[i] + g.endPad[i])];
+  const total = padded.reduce((p, d) => p * d, 1);
+  const flat = b.op(
+    'ScatterElements',
+    [zeros(b, [total]), reshape(b, ctx.saved.indices, [-1]), reshape(b, ctx.dy, [-1])],
+    { axis: 0, reduction: 'add' },
+    { name: `${ctx.node}/grad_scatter` },
+  );
+  let dx = reshape(b, flat, padded);
+  if (padded.some((d, i) => d !== input[i]))
+    dx = b.op('Slice', [dx, b.int64s('starts', g.w.padBefore), b.int64s('ends', g.w.padBefore.map((p, i) => p + g.spatial[i])), b.int64s('slice_axes', [2, 3])]);
+  return { inputs: [dx], params: {} };
+}
+
+export function avgPoolGradient(ctx: GradContext<PoolAttrs & { count_include_pad?: boolean }>): Gradients {
+  const { b } = ctx;
+  const input = dims(ctx.inputShapes[0]);
+  const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
+  const dx = b.op(
+    'ConvTranspose',
+    [b.op('Mul', [ctx.dy, ctx.saved.scale]), ctx.saved.ones],
+    { group: input[1], kernel_shape: g.w.kernel, strides: g.w.stride, pads: [...g.w.padBefore, ...g.endPad], output_padding: g.outputPadding },
+    { name: `${ctx.node}/grad_input` },
+  );
+  return { inputs: [dx], params: {} };
 }

@@ -18,6 +18,7 @@ export default defineLayer({
           `inputs must have the same shape, but input 1 is [${first.join(', ')}] and input ${bad + 1} is [${inputs[bad].join(', ')}]; add a 1x1 Conv2d (with stride) on the shortcut to match.`,
         );
   },
+  gradient: ({ dy, inputs }) => ({ inputs: inputs.map(() => dy), params: {} }),
   toOnnx: ({ b, inputs, node, output }) =>
     b.op(inputs.length === 2 ? 'Add' : 'Sum', inputs, {}, { name: node, output }),
   examples: [

@@ -1,5 +1,5 @@
 import { bool, defineLayer } from '../layer.ts';
-import { poolAttributes, poolCheck, poolField, poolOutput, poolToOnnx } from '../families/pool.ts';
+import { poolAttributes, poolCheck, poolField, poolOutput, poolToOnnx, avgPoolGradient } from '../families/pool.ts';
 
 export default defineLayer({
   type: 'AvgPool2d',
@@ -14,6 +14,7 @@ export default defineLayer({
   check: (a, inputs) => poolCheck('AvgPool2d', a, inputs),
   outputShape: (inputs, a) => poolOutput(a, inputs),
   receptiveField: (_inputs, a) => poolField(a),
+  gradient: (ctx) => avgPoolGradient(ctx),
   toOnnx: (ctx) => poolToOnnx('AveragePool', ctx),
   examples: [
     {

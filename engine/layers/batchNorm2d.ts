@@ -4,6 +4,7 @@ import {
   batchNormCheck,
   batchNormParameters,
   batchNormToOnnx,
+  batchNormGradient,
 } from '../families/batchNorm.ts';
 
 export default defineLayer({
@@ -16,6 +17,7 @@ export default defineLayer({
   check: (_a, inputs) => batchNormCheck('BatchNorm2d', inputs[0], [4]),
   outputShape: (inputs) => inputs[0],
   parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
+  gradient: (ctx) => batchNormGradient(ctx as never),
   toOnnx: (ctx) => batchNormToOnnx(ctx as never),
   examples: [
     {

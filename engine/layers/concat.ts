@@ -26,6 +26,12 @@ export default defineLayer({
     const joined: Dim = sizes.every(isKnown) ? sizes.reduce((p, v) => p + (v as number), 0) : '?';
     return inputs[0].map((v, j) => (j === d ? joined : v));
   },
+  gradient: ({ b, dy, inputShapes, attrs }) => {
+    const rank = inputShapes[0].length;
+    const axis = attrs.dim! < 0 ? attrs.dim! + rank : attrs.dim!;
+    const sizes = inputShapes.map((s) => s[axis] as number);
+    return { inputs: b.opN('Split', [dy, b.int64s('split', sizes)], { axis }, sizes.length), params: {} };
+  },
   toOnnx: ({ b, inputs, attrs, node, output }) =>
     b.op('Concat', inputs, { axis: attrs.dim! }, { name: node, output }),
   examples: [

@@ -4,6 +4,7 @@ import {
   convToOnnx,
   convCheck,
   convField,
+  convGradient,
   convMacs,
   convOutput,
   convParameters,
@@ -21,6 +22,7 @@ export default defineLayer({
   parameters: (inputs, a) => convParameters(1, a, inputs),
   macs: (inputs, out, a) => convMacs(1, a, inputs, out),
   receptiveField: (_inputs, a) => convField(1, a),
+  gradient: (ctx) => convGradient(1, ctx),
   toOnnx: (ctx) => convToOnnx(1, ctx),
   examples: [
     {

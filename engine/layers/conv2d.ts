@@ -5,6 +5,7 @@ import {
   convToOnnx,
   convCheck,
   convField,
+  convGradient,
   convMacs,
   convOutput,
   convParameters,
@@ -41,6 +42,7 @@ export default defineLayer({
   parameters: (inputs, a) => convParameters(2, a, inputs),
   macs: (inputs, out, a) => convMacs(2, a, inputs, out),
   receptiveField: (_inputs, a) => convField(2, a),
+  gradient: (ctx) => convGradient(2, ctx),
   toOnnx: (ctx) => convToOnnx(2, ctx),
   examples: [
     {

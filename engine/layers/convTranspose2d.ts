@@ -1,3 +1,5 @@
+import { dims, reduceSum } from '../autodiff/ops.ts';
+import { convWeightGrad } from '../families/conv.ts';
 import { bool, defineLayer, int, intOrTuple } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { isKnown, perAxis } from '../tensor/shape.ts';
@@ -43,9 +45,9 @@ export default defineLayer({
         'groups',
       );
     const s = perAxis(a.stride!, AXES);
-    const d = perAxis(a.dilation!, AXES);
-    if (perAxis(a.output_padding!, AXES).some((op, i) => op >= Math.max(s[i], d[i])))
-      return problem('output_padding must be smaller than stride or dilation.', 'output_padding');
+    // PyTorch allows output_padding < max(stride, dilation); onnxruntime only < stride.
+    if (perAxis(a.output_padding!, AXES).some((op, i) => op >= s[i]))
+      return problem(`output_padding must be smaller than stride (${s.join(', ')}), so the exported model runs in onnxruntime.`, 'output_padding');
     return null;
   },
   outputShape: (inputs, a) => {
@@ -84,6 +86,25 @@ export default defineLayer({
       stride: perAxis(a.stride!, AXES),
       pad: perAxis(a.padding!, AXES),
     };
+  },
+  // dX is the forward convolution of dY; dW is the convolution weight gradient with the roles
+  // of input and output gradient swapped (engine notes §1.3).
+  gradient: ({ b, dy, inputs, inputShapes, outputShape, params, attrs: a, node, needInput }) => {
+    const p = perAxis(a.padding!, AXES);
+    const w = {
+      kernel: perAxis(a.kernel_size!, AXES),
+      stride: perAxis(a.stride!, AXES),
+      dilation: perAxis(a.dilation!, AXES),
+      padBefore: p,
+      padAfter: p,
+    };
+    const dW = convWeightGrad(b, node, dy, dims(outputShape), inputs[0], dims(inputShapes[0]), a.groups!, w);
+    const grads: Record<string, string> = { weight: dW };
+    if (a.bias) grads.bias = reduceSum(b, dy, [0, 2, 3], false);
+    const dX = needInput[0]
+      ? b.op('Conv', [dy, params.weight], { kernel_shape: w.kernel, strides: w.stride, dilations: w.dilation, pads: [...p, ...p], group: a.groups! })
+      : null;
+    return { inputs: [dX], params: grads };
   },
   toOnnx: ({ b, inputs, params, attrs: a, node, output }) => {
     const p = perAxis(a.padding!, AXES);

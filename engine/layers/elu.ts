@@ -9,6 +9,11 @@ export default elementwiseLayer({
   attributes: {
     alpha: float({ default: 1.0, doc: 'Value the output approaches for very negative inputs (as −alpha).' }),
   },
+  // x > 0: 1; otherwise alpha e^x = y + alpha.
+  gradient: ({ b, dy, y, inputs, attrs }) => ({
+    inputs: [b.op('Where', [b.op('Greater', [inputs[0], b.scalar(0)]), dy, b.op('Mul', [dy, b.op('Add', [y, b.scalar(attrs.alpha!)])])])],
+    params: {},
+  }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('Elu', inputs, { alpha: f(attrs.alpha!) }, { name: node, output }),
 });

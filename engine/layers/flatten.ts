@@ -1,3 +1,4 @@
+import { dims, reshape } from '../autodiff/ops.ts';
 import { defineLayer, int } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Dim } from '../tensor/shape.ts';
@@ -34,6 +35,7 @@ export default defineLayer({
   },
   receptiveField: (inputs) => (inputs[0].length > 2 ? { kind: 'global' } : { kind: 'identity' }),
   // ONNX Flatten always yields 2-D, so only the default (start_dim 1 to the end) maps onto it.
+  gradient: ({ b, dy, inputShapes }) => ({ inputs: [reshape(b, dy, dims(inputShapes[0]))], params: {} }),
   toOnnx: ({ b, inputs, inputShapes, outputShape, attrs, node, output }) => {
     const rank = inputShapes[0].length;
     if (axis(a_(attrs.start_dim), rank) === 1 && axis(a_(attrs.end_dim), rank) === rank - 1)

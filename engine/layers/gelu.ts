@@ -12,6 +12,25 @@ export default elementwiseLayer({
       doc: "'tanh' uses the tanh approximation.",
     }),
   },
+  // Exact: Φ(x) + x φ(x). Tanh form: 0.5(1 + t) + 0.5 x (1 - t²) c (1 + 3·0.044715 x²).
+  gradient: ({ b, dy, inputs, attrs }) => {
+    const x = inputs[0];
+    const mul = (p: string, q: string) => b.op('Mul', [p, q]);
+    const add = (p: string, q: string) => b.op('Add', [p, q]);
+    let slope: string;
+    if (attrs.approximate === 'tanh') {
+      const c = Math.sqrt(2 / Math.PI);
+      const x2 = mul(x, x);
+      const t = b.op('Tanh', [mul(add(x, mul(mul(x2, x), b.scalar(0.044715))), b.scalar(c))]);
+      const dt = mul(b.op('Sub', [b.scalar(1), mul(t, t)]), mul(add(b.scalar(1), mul(x2, b.scalar(3 * 0.044715))), b.scalar(c)));
+      slope = add(mul(add(t, b.scalar(1)), b.scalar(0.5)), mul(mul(x, dt), b.scalar(0.5)));
+    } else {
+      const cdf = mul(add(b.op('Erf', [mul(x, b.scalar(Math.SQRT1_2))]), b.scalar(1)), b.scalar(0.5));
+      const pdf = mul(b.op('Exp', [mul(mul(x, x), b.scalar(-0.5))]), b.scalar(1 / Math.sqrt(2 * Math.PI)));
+      slope = add(cdf, mul(x, pdf));
+    }
+    return { inputs: [mul(dy, slope)], params: {} };
+  },
   // Opset 17 has no Gelu (it arrived in 20): 0.5·x·(1 + erf(x/√2)), or the tanh form.
   toOnnx: ({ b, inputs, node, output, attrs }) => {
     const x = inputs[0];

@@ -1,3 +1,4 @@
+import { dims } from '../autodiff/ops.ts';
 import { defineLayer } from '../layer.ts';
 import { expectRank } from '../tensor/convShape.ts';
 
@@ -11,6 +12,12 @@ export default defineLayer({
   check: (_a, inputs) => expectRank(inputs[0], 2, 'GlobalAvgPool2d'),
   outputShape: (inputs) => [inputs[0][0], inputs[0][1], 1, 1],
   receptiveField: () => ({ kind: 'global' }),
+  // Every input cell gets dY / (H W).
+  gradient: ({ b, dy, inputShapes }) => {
+    const shape = dims(inputShapes[0]);
+    const scaled = b.op('Mul', [dy, b.scalar(1 / (shape[2] * shape[3]))]);
+    return { inputs: [b.op('Expand', [scaled, b.int64s('shape', shape)])], params: {} };
+  },
   toOnnx: ({ b, inputs, node, output }) => b.op('GlobalAveragePool', inputs, {}, { name: node, output }),
   examples: [
     {

@@ -7,5 +7,6 @@ export default elementwiseLayer({
   summary: 'Passes its input through unchanged: a placeholder or a named junction.',
   attributes: {},
   // Nothing to compute: the exporter names the tensor if it is a graph output.
+  gradient: ({ dy }) => ({ inputs: [dy], params: {} }),
   toOnnx: ({ inputs }) => inputs[0],
 });

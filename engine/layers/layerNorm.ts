@@ -1,3 +1,5 @@
+import { reduceSum } from '../autodiff/ops.ts';
+import { normalizationInputGrad } from '../families/batchNorm.ts';
 import { f } from '../onnx/builder.ts';
 import { bool, defineLayer, float, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
@@ -47,20 +49,41 @@ export default defineLayer({
     ];
   },
   // Statistics over spatial axes mix every position.
-  receptiveField: (inputs, a) =>
-    normalized(inputs[0], a.normalized_shape!).length > 1 ? { kind: 'global' } : { kind: 'identity' },
-  toOnnx: ({ b, inputs, inputShapes, attrs, params, node, output }) => {
+  receptiveField: (inputs) => (inputs[0].length > 2 ? { kind: 'global' } : { kind: 'identity' }),
+  // Inference: LayerNormalization. Training: primitives, so the backward pass has x̂ and 1/σ.
+  toOnnx: (ctx) => {
+    const { b, inputs, inputShapes, attrs, params, node, output } = ctx;
     const n = normalized(inputShapes[0], attrs.normalized_shape!);
-    const scale = attrs.elementwise_affine
-      ? params.weight
-      : b.floats(`${node}.ones`, n, new Float32Array(n.reduce((p, d) => p * d, 1)).fill(1));
-    const bias = attrs.elementwise_affine && attrs.bias ? [params.bias] : [];
-    return b.op(
-      'LayerNormalization',
-      [inputs[0], scale, ...bias],
-      { axis: -n.length, epsilon: f(attrs.eps!) },
-      { name: node, output },
-    );
+    const affine = attrs.elementwise_affine;
+    if (!ctx.training) {
+      const size = n.reduce((p, d) => p * d, 1);
+      const scale = affine ? params.weight : b.floats(`${node}.ones`, n, new Float32Array(size).fill(1));
+      const bias = affine && attrs.bias ? [params.bias] : [];
+      return b.op('LayerNormalization', [inputs[0], scale, ...bias], { axis: -n.length, epsilon: f(attrs.eps!) }, { name: node, output });
+    }
+    const rank = inputShapes[0].length;
+    const axes = n.map((_, i) => rank - n.length + i);
+    const mean = b.op('ReduceMean', [inputs[0]], { axes, keepdims: 1 }, { name: `${node}/mean` });
+    const centred = b.op('Sub', [inputs[0], mean]);
+    const variance = b.op('ReduceMean', [b.op('Mul', [centred, centred])], { axes, keepdims: 1 }, { name: `${node}/var` });
+    ctx.saved.inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(attrs.eps!)])])]);
+    ctx.saved.normalized = b.op('Mul', [centred, ctx.saved.inv], {}, { name: `${node}/normalized` });
+    if (!affine) return b.op('Identity', [ctx.saved.normalized], {}, { name: node, output });
+    const scaled = b.op('Mul', [ctx.saved.normalized, params.weight]);
+    return attrs.bias ? b.op('Add', [scaled, params.bias], {}, { name: node, output }) : b.op('Identity', [scaled], {}, { name: node, output });
+  },
+  gradient: ({ b, dy, saved, inputShapes, attrs, params }) => {
+    const n = normalized(inputShapes[0], attrs.normalized_shape!);
+    const rank = inputShapes[0].length;
+    const statAxes = n.map((_, i) => rank - n.length + i);
+    const batchAxes = Array.from({ length: rank - n.length }, (_, i) => i);
+    const grads: Record<string, string> = {};
+    if (attrs.elementwise_affine) {
+      grads.weight = reduceSum(b, b.op('Mul', [dy, saved.normalized]), batchAxes, false);
+      if (attrs.bias) grads.bias = reduceSum(b, dy, batchAxes, false);
+    }
+    const scale = attrs.elementwise_affine ? params.weight : null;
+    return { inputs: [normalizationInputGrad(b, dy, scale, saved.normalized, saved.inv, statAxes)], params: grads };
   },
   examples: [
     {

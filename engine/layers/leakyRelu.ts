@@ -9,6 +9,10 @@ export default elementwiseLayer({
   attributes: {
     negative_slope: float({ default: 0.01, doc: 'Slope for negative inputs.' }),
   },
+  gradient: ({ b, dy, inputs, attrs }) => ({
+    inputs: [b.op('Where', [b.op('Greater', [inputs[0], b.scalar(0)]), dy, b.op('Mul', [dy, b.scalar(attrs.negative_slope!)])])],
+    params: {},
+  }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('LeakyRelu', inputs, { alpha: f(attrs.negative_slope!) }, { name: node, output }),
 });

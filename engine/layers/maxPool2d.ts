@@ -6,6 +6,7 @@ import {
   poolField,
   poolOutput,
   poolToOnnx,
+  maxPoolGradient,
 } from '../families/pool.ts';
 
 export default defineLayer({
@@ -18,6 +19,7 @@ export default defineLayer({
   check: (a, inputs) => poolCheck('MaxPool2d', a, inputs),
   outputShape: (inputs, a) => poolOutput(a, inputs),
   receptiveField: (_inputs, a) => poolField(a),
+  gradient: (ctx) => maxPoolGradient(ctx),
   toOnnx: (ctx) => poolToOnnx('MaxPool', ctx),
   examples: [
     {

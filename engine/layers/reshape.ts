@@ -1,3 +1,4 @@
+import { dims, reshape } from '../autodiff/ops.ts';
 import { defineLayer, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { isKnown, perSampleElements, reshapeTarget, shapesEqual } from '../tensor/shape.ts';
@@ -39,6 +40,7 @@ export default defineLayer({
       ? { kind: 'identity' }
       : { kind: 'global' };
   },
+  gradient: ({ b, dy, inputShapes }) => ({ inputs: [reshape(b, dy, dims(inputShapes[0]))], params: {} }),
   toOnnx: ({ b, inputs, outputShape, node, output }) =>
     b.op(
       'Reshape',

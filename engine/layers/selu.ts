@@ -1,9 +1,24 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 
+// ONNX Selu's defaults are these constants rounded to float32.
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
 export default elementwiseLayer({
   type: 'SELU',
   torch: 'nn.SELU',
   summary: 'scale·ELU(x, alpha) with the self-normalising constants (alpha ≈ 1.6733, scale ≈ 1.0507).',
   attributes: {},
+  // x > 0: scale; otherwise scale alpha e^x = y + scale alpha (ONNX's float32 constants).
+  gradient: ({ b, dy, y, inputs }) => ({
+    inputs: [
+      b.op('Where', [
+        b.op('Greater', [inputs[0], b.scalar(0)]),
+        b.op('Mul', [dy, b.scalar(SELU_SCALE)]),
+        b.op('Mul', [dy, b.op('Add', [y, b.scalar(SELU_SCALE * SELU_ALPHA)])]),
+      ]),
+    ],
+    params: {},
+  }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Selu', inputs, {}, { name: node, output }),
 });

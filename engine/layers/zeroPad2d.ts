@@ -1,3 +1,4 @@
+import { dims } from '../autodiff/ops.ts';
 import { defineLayer, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { isKnown } from '../tensor/shape.ts';
@@ -33,6 +34,12 @@ export default defineLayer({
   receptiveField: (_inputs, a) => {
     const [l, , t] = sides(a.padding!);
     return { kind: 'window', kernel: [1, 1], stride: [1, 1], pad: [t, l] };
+  },
+  gradient: ({ b, dy, inputShapes, attrs }) => {
+    const [l, , t] = sides(attrs.padding!);
+    const [, , h, w] = dims(inputShapes[0]);
+    const starts = b.int64s('starts', [t, l]);
+    return { inputs: [b.op('Slice', [dy, starts, b.int64s('ends', [t + h, l + w]), b.int64s('slice_axes', [2, 3])])], params: {} };
   },
   toOnnx: ({ b, inputs, attrs, node, output }) => {
     const [l, r, t, bottom] = sides(attrs.padding!);

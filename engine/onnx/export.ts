@@ -20,6 +20,9 @@ export interface ExportOptions {
   weights?: WeightMap;
   seed?: number;
   producerVersion?: string;
+  /** Parameters become graph inputs instead of initializers: the trainer's evaluation model,
+   *  created once and fed the current weights. */
+  weightsAsInputs?: boolean;
 }
 
 export class ExportError extends Error {
@@ -53,15 +56,21 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
   const problems = exportProblems(doc, opset);
   if (problems.length) throw new ExportError(problems);
   const analysis = analyze(doc.graph);
-  const weights = opts.weights ?? resolveWeights(analysis, doc.weights, opts.seed ?? 0);
   const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
   const b = new OnnxBuilder();
   const paramName = (id: string, p: string) => `${byId.get(id)!.name}.${p}`;
-  for (const [id, params] of weights)
-    for (const [p, values] of params) {
-      const spec = analysis.nodes.get(id)!.parameters.find((s) => s.name === p)!;
-      b.initializer(float32Tensor(paramName(id, p), spec.shape, values));
-    }
+  const paramInputs: OnnxValueInfo[] = [];
+  if (opts.weightsAsInputs) {
+    for (const id of analysis.order)
+      for (const spec of analysis.nodes.get(id)!.parameters) paramInputs.push(tensorInfo(b.name(paramName(id, spec.name)), spec.shape));
+  } else {
+    const weights = opts.weights ?? resolveWeights(analysis, doc.weights, opts.seed ?? 0);
+    for (const [id, params] of weights)
+      for (const [p, values] of params) {
+        const spec = analysis.nodes.get(id)!.parameters.find((s) => s.name === p)!;
+        b.initializer(float32Tensor(paramName(id, p), spec.shape, values));
+      }
+  }
   const lowered = lowerGraph(b, doc.graph, analysis, { training: false, paramTensor: paramName });
 
   // A graph output must be produced by a node: name pass-through outputs with an Identity.
@@ -72,7 +81,7 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
       tensor = b.op('Identity', [tensor], {}, { name, output: name });
     return tensorInfo(tensor, analysis.nodes.get(id)!.outputShape!);
   });
-  const inputs = lowered.inputs.map((i) => tensorInfo(i.name, i.shape));
+  const inputs = [...lowered.inputs.map((i) => tensorInfo(i.name, i.shape)), ...paramInputs];
   for (const n of b.nodes) {
     const node = doc.graph.nodes.find((g) => g.name === n.name);
     if (node) n.docString = `${getLayer(node.type)!.torch ?? node.type} ${JSON.stringify(node.attributes)}`;

@@ -2,6 +2,7 @@
 // exporter and the training compiler; only how parameters are named and fed differs.
 import type { Analysis } from '../analysis/analyze.ts';
 import type { Graph } from '../graph/graph.ts';
+import type { LowerContext } from '../layer.ts';
 import { minInputs } from '../layer.ts';
 import { getLayer } from '../layers/index.ts';
 import type { Shape } from '../tensor/shape.ts';
@@ -10,6 +11,8 @@ import type { OnnxBuilder } from './builder.ts';
 export interface Lowered {
   /** node id -> the tensor holding its output. */
   tensors: Map<string, string>;
+  /** node id -> the context its toOnnx() saw (the backward pass reuses it). */
+  contexts: Map<string, LowerContext<never>>;
   /** Source nodes (Input layers): graph inputs to declare. */
   inputs: { id: string; name: string; shape: Shape }[];
   /** Nodes nothing else consumes: graph outputs. */
@@ -20,7 +23,11 @@ export function lowerGraph(
   b: OnnxBuilder,
   graph: Graph,
   analysis: Analysis,
-  opts: { training: boolean; paramTensor: (nodeId: string, param: string) => string },
+  opts: {
+    training: boolean;
+    paramTensor: (nodeId: string, param: string) => string;
+    stepInput?: (nodeId: string, kind: 'dropout-mask', shape: number[], p: number) => string;
+  },
 ): Lowered {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const incoming = new Map<string, string[]>();
@@ -32,6 +39,7 @@ export function lowerGraph(
     consumed.add(e.source);
   }
   const tensors = new Map<string, string>();
+  const contexts = new Map<string, LowerContext<never>>();
   const inputs: Lowered['inputs'] = [];
   for (const id of analysis.order) {
     const node = byId.get(id)!;
@@ -41,7 +49,7 @@ export function lowerGraph(
     const output = b.name(node.name);
     const params: Record<string, string> = {};
     for (const p of result.parameters) params[p.name] = opts.paramTensor(id, p.name);
-    const tensor = def.toOnnx({
+    const ctx: LowerContext<never> = {
       b,
       node: node.name,
       inputs: sources.map((s) => tensors.get(s)!),
@@ -51,12 +59,20 @@ export function lowerGraph(
       params,
       training: opts.training,
       output,
-    });
+      saved: {},
+      bufferUpdates: {},
+      stepInput: (kind, shape, p) => {
+        if (!opts.stepInput) throw new Error(`${node.name}: per-step inputs exist only in training graphs.`);
+        return opts.stepInput(id, kind, shape, p);
+      },
+    };
+    const tensor = def.toOnnx(ctx);
+    contexts.set(id, ctx);
     if (minInputs(def) === 0) inputs.push({ id, name: tensor, shape: result.outputShape! });
     tensors.set(id, tensor);
   }
   const sinks = analysis.order.filter(
     (id) => !consumed.has(id) && minInputs(getLayer(byId.get(id)!.type)!) > 0,
   );
-  return { tensors, inputs, sinks };
+  return { tensors, contexts, inputs, sinks };
 }

@@ -35,7 +35,7 @@ export function resolvePadding(
     }
     return { before, after };
   }
-  if (typeof padding !== 'number' && padding.length === 2 * axes && axes > 1) {
+  if (typeof padding !== 'number' && padding.length === 2 * axes) {
     return { before: padding.slice(0, axes), after: padding.slice(axes) };
   }
   const p = perAxis(padding as number | number[], axes);

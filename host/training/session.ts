@@ -1,0 +1,107 @@
+// Runs a compiled train step in onnxruntime-node and carries parameters, buffers and optimizer
+// state from one step to the next (outputs fed back as inputs).
+import * as ort from 'onnxruntime-node';
+import type { TrainStep } from '../../engine/autodiff/trainStep.ts';
+import type { WeightMap } from '../../engine/weights.ts';
+import { encodeModel } from '../../engine/onnx/proto.ts';
+import { createRng, type Rng } from '../../engine/data/random.ts';
+
+export interface StepResult {
+  loss: number;
+  prediction: Float32Array;
+  gradSquares: Map<string, number>;
+  /** Gradients-only steps: node id -> param -> gradient. */
+  grads?: WeightMap;
+}
+
+const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
+
+export class StepSession {
+  private values = new Map<string, Float32Array>();
+  private stepCount = 0;
+  private maskRng: Rng;
+
+  private constructor(
+    readonly step: TrainStep,
+    private session: ort.InferenceSession,
+    seed: number,
+  ) {
+    this.maskRng = createRng(seed ^ 0x5eed);
+  }
+
+  static async create(step: TrainStep, weights: WeightMap, opts: { seed?: number; threads?: number } = {}): Promise<StepSession> {
+    const session = await ort.InferenceSession.create(encodeModel(step.model), {
+      intraOpNumThreads: opts.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    const s = new StepSession(step, session, opts.seed ?? 0);
+    s.setWeights(weights);
+    return s;
+  }
+
+  /** Loads parameter and buffer values; optimizer state starts fresh (heavy-ball: at the parameters). */
+  setWeights(weights: WeightMap): void {
+    for (const p of this.step.params) {
+      const v = weights.get(p.nodeId)?.get(p.param);
+      if (!v) throw new Error(`no value for ${p.input}`);
+      this.values.set(p.input, Float32Array.from(v));
+    }
+    for (const s of this.step.state)
+      this.values.set(s.input, s.slot === 'previous' ? Float32Array.from(this.values.get(`${this.step.params.find((p) => p.nodeId === s.nodeId && p.param === s.param)!.input}`)!) : new Float32Array(s.shape.reduce((a, b) => a * b, 1)));
+    this.stepCount = 0;
+  }
+
+  weights(): WeightMap {
+    const out: WeightMap = new Map();
+    for (const p of this.step.params) {
+      let m = out.get(p.nodeId);
+      if (!m) out.set(p.nodeId, (m = new Map()));
+      m.set(p.param, this.values.get(p.input)!);
+    }
+    return out;
+  }
+
+  /** One step on a batch (data per Input node id, targets shaped like the output). */
+  async run(data: Map<string, Float32Array>, target: Float32Array, hyper: { lr: number; beta1?: number; beta2?: number }): Promise<StepResult> {
+    const s = this.step;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const d of s.dataInputs) feeds[d.input] = tensor(data.get(d.nodeId)!, d.shape);
+    feeds[s.target.input] = tensor(target, s.target.shape);
+    for (const p of s.params) feeds[p.input] = tensor(this.values.get(p.input)!, p.shape);
+    for (const st of s.state) feeds[st.input] = tensor(this.values.get(st.input)!, st.shape);
+    for (const m of s.masks) feeds[m.input] = tensor(this.dropoutMask(m.shape, m.p), m.shape);
+    this.stepCount++;
+    if (s.scalars.lr) feeds[s.scalars.lr] = tensor(new Float32Array([hyper.lr]), []);
+    if (s.scalars.biasCorrection1) {
+      feeds[s.scalars.biasCorrection1] = tensor(new Float32Array([1 - (hyper.beta1 ?? 0.9) ** this.stepCount]), []);
+      feeds[s.scalars.biasCorrection2] = tensor(new Float32Array([1 - (hyper.beta2 ?? 0.999) ** this.stepCount]), []);
+    }
+    const out = await this.session.run(feeds);
+    for (const p of s.params) if (p.output && !s.outputs.grads.length) this.values.set(p.input, out[p.output].data as Float32Array);
+    for (const st of s.state) this.values.set(st.input, out[st.output].data as Float32Array);
+    const gradSquares = new Map(s.outputs.gradSquares.map((g) => [g.nodeId, (out[g.output].data as Float32Array)[0]]));
+    const result: StepResult = { loss: (out.loss.data as Float32Array)[0], prediction: out[s.outputs.prediction].data as Float32Array, gradSquares };
+    if (s.outputs.grads.length) {
+      result.grads = new Map();
+      for (const g of s.outputs.grads) {
+        let m = result.grads.get(g.nodeId);
+        if (!m) result.grads.set(g.nodeId, (m = new Map()));
+        m.set(g.param, out[g.output].data as Float32Array);
+      }
+    }
+    return result;
+  }
+
+  /** Bernoulli(1-p) scaled by 1/(1-p), from the seeded generator. */
+  private dropoutMask(shape: number[], p: number): Float32Array {
+    const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const keep = 1 - p;
+    for (let i = 0; i < mask.length; i++) mask[i] = this.maskRng.next() < keep ? 1 / keep : 0;
+    return mask;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
