@@ -25,6 +25,8 @@ export interface TrainStepOptions {
   optimizer?: OptimizerConfig;
   /** Clip the global gradient norm to this value (torch.nn.utils.clip_grad_norm_). */
   clipNorm?: number;
+  /** Gradients-only models: also output dLoss/dInput for every Input layer (saliency, tests). */
+  inputGradients?: boolean;
 }
 
 export interface ParamSlot {
@@ -70,6 +72,8 @@ export interface TrainStep {
     gradSquares: { nodeId: string; output: string }[];
     /** Gradients-only models: parameter gradient outputs, in `params` order. */
     grads: { nodeId: string; param: string; output: string }[];
+    /** With inputGradients: Input node id -> dLoss/dInput output. */
+    inputGrads: { nodeId: string; output: string }[];
   };
 }
 
@@ -152,6 +156,8 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     l[e.targetPort] = e.source;
   }
   const pending = new Map<string, string[]>([[sink, [dOutput]]]);
+  const isSource = (id: string) => minInputs(getLayer(byId.get(id)!.type)!) === 0;
+  const wantsGradient = (id: string) => !isSource(id) || !!opts.inputGradients;
   const paramGrads = new Map<string, string>();
   const gradSquares: TrainStep['outputs']['gradSquares'] = [];
   for (const id of [...analysis.order].reverse()) {
@@ -167,11 +173,11 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
       ...ctx,
       y: lowered.tensors.get(id)!,
       dy,
-      needInput: sources.map((s) => minInputs(getLayer(byId.get(s)!.type)!) > 0),
+      needInput: sources.map((s) => wantsGradient(s)),
     } as never);
     sources.forEach((s, port) => {
       const dx = g.inputs[port];
-      if (!dx || minInputs(getLayer(byId.get(s)!.type)!) === 0) return;
+      if (!dx || !wantsGradient(s)) return;
       const list = pending.get(s) ?? [];
       list.push(dx);
       pending.set(s, list);
@@ -197,6 +203,16 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     if (!paramGrads.has(`${p.nodeId}/${p.param}`))
       throw new CompileError(`${byId.get(p.nodeId)!.name}.${p.param} gets no gradient: nothing connects it to the loss.`);
 
+  const inputGrads: TrainStep['outputs']['inputGrads'] = [];
+  if (opts.inputGradients)
+    for (const d of dataInputs) {
+      const parts = pending.get(d.nodeId);
+      if (!parts) continue;
+      const sum = parts.length === 1 ? parts[0] : b.op('Sum', parts);
+      const output = b.op('Identity', [sum], {}, { output: `${d.input}.grad` });
+      outputs.push(tensorInfo(output, d.shape));
+      inputGrads.push({ nodeId: d.nodeId, output });
+    }
   if (!opts.optimizer) {
     for (const p of trainable) {
       const output = b.op('Identity', [paramGrads.get(`${p.nodeId}/${p.param}`)!], {}, { output: `${p.input}.grad` });
@@ -256,6 +272,6 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     params,
     state,
     masks,
-    outputs: { loss, prediction: 'prediction', gradSquares, grads },
+    outputs: { loss, prediction: 'prediction', gradSquares, grads, inputGrads },
   };
 }

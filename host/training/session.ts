@@ -12,6 +12,8 @@ export interface StepResult {
   gradSquares: Map<string, number>;
   /** Gradients-only steps: node id -> param -> gradient. */
   grads?: WeightMap;
+  /** With inputGradients: Input node id -> dLoss/dInput. */
+  inputGrads?: Map<string, Float32Array>;
 }
 
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
@@ -63,14 +65,20 @@ export class StepSession {
   }
 
   /** One step on a batch (data per Input node id, targets shaped like the output). */
-  async run(data: Map<string, Float32Array>, target: Float32Array, hyper: { lr: number; beta1?: number; beta2?: number }): Promise<StepResult> {
+  async run(
+    data: Map<string, Float32Array>,
+    target: Float32Array,
+    hyper: { lr: number; beta1?: number; beta2?: number },
+    /** Fixed dropout masks by node id (tests); drawn from the seeded generator otherwise. */
+    masks?: Map<string, Float32Array>,
+  ): Promise<StepResult> {
     const s = this.step;
     const feeds: Record<string, ort.Tensor> = {};
     for (const d of s.dataInputs) feeds[d.input] = tensor(data.get(d.nodeId)!, d.shape);
     feeds[s.target.input] = tensor(target, s.target.shape);
     for (const p of s.params) feeds[p.input] = tensor(this.values.get(p.input)!, p.shape);
     for (const st of s.state) feeds[st.input] = tensor(this.values.get(st.input)!, st.shape);
-    for (const m of s.masks) feeds[m.input] = tensor(this.dropoutMask(m.shape, m.p), m.shape);
+    for (const m of s.masks) feeds[m.input] = tensor(masks?.get(m.nodeId) ?? this.dropoutMask(m.shape, m.p), m.shape);
     this.stepCount++;
     if (s.scalars.lr) feeds[s.scalars.lr] = tensor(new Float32Array([hyper.lr]), []);
     if (s.scalars.biasCorrection1) {
@@ -82,6 +90,8 @@ export class StepSession {
     for (const st of s.state) this.values.set(st.input, out[st.output].data as Float32Array);
     const gradSquares = new Map(s.outputs.gradSquares.map((g) => [g.nodeId, (out[g.output].data as Float32Array)[0]]));
     const result: StepResult = { loss: (out.loss.data as Float32Array)[0], prediction: out[s.outputs.prediction].data as Float32Array, gradSquares };
+    if (s.outputs.inputGrads.length)
+      result.inputGrads = new Map(s.outputs.inputGrads.map((g) => [g.nodeId, out[g.output].data as Float32Array]));
     if (s.outputs.grads.length) {
       result.grads = new Map();
       for (const g of s.outputs.grads) {

@@ -1,0 +1,187 @@
+// Gradient contract, generated from the layer registry: for every layer with a gradient rule and
+// a spread of attribute values, the train-step graph's analytic gradients (onnxruntime, float32)
+// match central finite differences of an independent float64 reference (test/helpers/reference).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AttrValue, Graph, WeightMap } from '../../engine/index.ts';
+import { addNode, allLayers, analyze, compileTrainStep, connect, emptyGraph, isEditError, withBatch } from '../../engine/index.ts';
+import { StepSession } from '../../host/training/session.ts';
+import type { RefTensor } from '../helpers/reference.ts';
+import { lossForward, mulberry32, randomTensor, referenceForward, refTensor } from '../helpers/reference.ts';
+
+interface Case {
+  attrs: Record<string, AttrValue>;
+  /** Full input shapes, batch first. */
+  inputs: number[][];
+}
+
+const x4 = [2, 3, 6, 6];
+/** The spread per layer type; the contract test fails for a layer with a gradient and no case. */
+const CASES: Record<string, Case[]> = {
+  Linear: [
+    { attrs: { out_features: 3 }, inputs: [[2, 5]] },
+    { attrs: { out_features: 4, bias: false }, inputs: [[2, 3, 5]] },
+  ],
+  Conv2d: [
+    { attrs: { out_channels: 2, kernel_size: 3 }, inputs: [x4] },
+    { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
+    { attrs: { out_channels: 2, kernel_size: 3, dilation: 2, padding: [1, 0, 2, 1] }, inputs: [[2, 2, 7, 6]] },
+    { attrs: { out_channels: 6, kernel_size: 2, groups: 2 }, inputs: [[2, 4, 5, 5]] },
+    { attrs: { out_channels: 4, kernel_size: 3, groups: 4, padding: 1 }, inputs: [[2, 4, 5, 5]] },
+    { attrs: { out_channels: 2, kernel_size: 4, padding: 'same' }, inputs: [[2, 2, 5, 5]] },
+    { attrs: { out_channels: 2, kernel_size: 2, stride: 3 }, inputs: [[2, 2, 7, 8]] },
+    { attrs: { out_channels: 3, kernel_size: 2, connection_table: [[1, 0], [0, 1], [1, 1]] }, inputs: [[2, 2, 4, 4]] },
+  ],
+  Conv1d: [
+    { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [[2, 3, 9]] },
+    { attrs: { out_channels: 3, kernel_size: 2, groups: 3, dilation: 2 }, inputs: [[2, 3, 8]] },
+    { attrs: { out_channels: 2, kernel_size: 3, padding: [1, 2] }, inputs: [[2, 2, 6]] },
+  ],
+  ConvTranspose2d: [
+    { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 }, inputs: [[2, 3, 3, 3]] },
+    { attrs: { out_channels: 4, kernel_size: 2, stride: 2, groups: 2 }, inputs: [[2, 4, 3, 3]] },
+    { attrs: { out_channels: 2, kernel_size: 2, dilation: 2, bias: false }, inputs: [[2, 2, 3, 4]] },
+  ],
+  MaxPool2d: [
+    { attrs: { kernel_size: 2 }, inputs: [x4] },
+    { attrs: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
+    { attrs: { kernel_size: 3, stride: 2, ceil_mode: true }, inputs: [[2, 2, 6, 7]] },
+    { attrs: { kernel_size: 2, stride: 1, dilation: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
+    { attrs: { kernel_size: 3, stride: 3, padding: 1, ceil_mode: true }, inputs: [[2, 2, 7, 8]] },
+  ],
+  AvgPool2d: [
+    { attrs: { kernel_size: 2 }, inputs: [x4] },
+    { attrs: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
+    { attrs: { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false }, inputs: [[2, 2, 6, 7]] },
+    { attrs: { kernel_size: 3, stride: 3, ceil_mode: true }, inputs: [[2, 2, 4, 7]] },
+  ],
+  GlobalAvgPool2d: [{ attrs: {}, inputs: [[2, 3, 4, 5]] }],
+  Flatten: [
+    { attrs: {}, inputs: [[2, 3, 2, 2]] },
+    { attrs: { start_dim: 2 }, inputs: [[2, 3, 2, 2]] },
+  ],
+  Reshape: [{ attrs: { shape: [-1, 4] }, inputs: [[2, 3, 4, 2]] }],
+  ZeroPad2d: [{ attrs: { padding: [1, 2, 0, 3] }, inputs: [[2, 2, 3, 3]] }],
+  ReLU: [{ attrs: {}, inputs: [[2, 3, 4]] }],
+  LeakyReLU: [{ attrs: { negative_slope: 0.2 }, inputs: [[2, 3, 4]] }],
+  Sigmoid: [{ attrs: {}, inputs: [[2, 3, 4]] }],
+  Tanh: [{ attrs: {}, inputs: [[2, 3, 4]] }],
+  ELU: [{ attrs: { alpha: 0.7 }, inputs: [[2, 3, 4]] }],
+  SELU: [{ attrs: {}, inputs: [[2, 3, 4]] }],
+  GELU: [
+    { attrs: {}, inputs: [[2, 3, 4]] },
+    { attrs: { approximate: 'tanh' }, inputs: [[2, 3, 4]] },
+  ],
+  Identity: [{ attrs: {}, inputs: [[2, 3]] }],
+  Softmax: [
+    { attrs: {}, inputs: [[2, 5]] },
+    { attrs: { dim: -1 }, inputs: [[2, 3, 4]] },
+  ],
+  LogSoftmax: [
+    { attrs: {}, inputs: [[2, 5]] },
+    { attrs: { dim: 2 }, inputs: [[2, 3, 4]] },
+  ],
+  Dropout: [{ attrs: { p: 0.3 }, inputs: [[2, 10]] }],
+  BatchNorm1d: [
+    { attrs: {}, inputs: [[4, 3]] },
+    { attrs: { affine: false }, inputs: [[3, 3, 5]] },
+  ],
+  BatchNorm2d: [{ attrs: { momentum: 0.2 }, inputs: [[3, 2, 4, 4]] }],
+  LayerNorm: [
+    { attrs: { normalized_shape: [4] }, inputs: [[2, 3, 4]] },
+    { attrs: {}, inputs: [[2, 3, 4]] },
+    { attrs: { elementwise_affine: false }, inputs: [[2, 5]] },
+  ],
+  Add: [
+    { attrs: {}, inputs: [[2, 3, 4], [2, 3, 4]] },
+    { attrs: {}, inputs: [[2, 3], [2, 3], [2, 3]] },
+  ],
+  Concat: [
+    { attrs: {}, inputs: [[2, 2, 3], [2, 3, 3]] },
+    { attrs: { dim: -1 }, inputs: [[2, 3, 2], [2, 3, 1], [2, 3, 2]] },
+  ],
+};
+
+function layerGraph(type: string, c: Case): Graph {
+  let g: Graph = emptyGraph;
+  const ok = (x: Graph | { error: string }) => {
+    if (isEditError(x)) throw new Error(x.error);
+    return x;
+  };
+  c.inputs.forEach((shape, i) => (g = ok(addNode(g, { type: 'Input', id: `in${i}`, attributes: { shape: shape.slice(1) } }))));
+  g = ok(addNode(g, { type, id: 'layer', name: 'layer', attributes: c.attrs }));
+  c.inputs.forEach((_, i) => (g = ok(connect(g, { source: `in${i}`, target: 'layer', targetPort: i }))));
+  return g;
+}
+
+const f32 = (t: RefTensor) => Float32Array.from(t.data);
+/** Round to float32 so onnxruntime and the reference see the same numbers. */
+const rounded = (t: RefTensor): RefTensor => ({ shape: t.shape, data: Float64Array.from(Float32Array.from(t.data)) });
+
+/** |analytic - numeric| relative to their size, with a floor for near-zero gradients. */
+const relErr = (a: number, n: number) => Math.abs(a - n) / Math.max(Math.abs(a) + Math.abs(n), 1e-2);
+
+async function checkCase(type: string, c: Case, seed: number): Promise<number> {
+  const batch = c.inputs[0][0];
+  const graph = withBatch(layerGraph(type, c), batch);
+  const analysis = analyze(graph);
+  assert.deepEqual(analysis.diagnostics, [], `${type} ${JSON.stringify(c.attrs)}`);
+  const rng = mulberry32(seed);
+  const inputs = c.inputs.map((s) => rounded(randomTensor(s, rng)));
+  const params: Record<string, RefTensor> = {};
+  for (const p of analysis.nodes.get('layer')!.parameters)
+    params[p.name] = p.name === 'running_var' ? refTensor(p.shape, new Float64Array(p.shape.reduce((a, b) => a * b, 1)).fill(1)) : rounded(randomTensor(p.shape, rng));
+  const outShape = analysis.nodes.get('layer')!.outputShape as number[];
+  const target = rounded(randomTensor(outShape, rng));
+  const mask =
+    type === 'Dropout'
+      ? refTensor(outShape, Float64Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => (rng() < 0.7 ? 1 / 0.7 : 0)).map((v) => Math.fround(v)))
+      : undefined;
+
+  const step = compileTrainStep(graph, { batchSize: batch, loss: 'mse', inputGradients: true });
+  const weights: WeightMap = new Map([['layer', new Map(Object.entries(params).map(([k, v]) => [k, f32(v)]))]]);
+  const session = await StepSession.create(step, weights);
+  const data = new Map(inputs.map((t, i) => [`in${i}`, f32(t)]));
+  const masks = mask ? new Map([['layer', f32(mask)]]) : undefined;
+  const r = await session.run(data, f32(target), { lr: 0 }, masks);
+  await session.release();
+
+  const loss = () => lossForward('mse', referenceForward(type, c.attrs, inputs, params, 'train', { dropoutMask: mask && { shape: mask.shape, data: mask.data.map((v) => (v > 0 ? 1 : 0)) } }), target);
+  assert.ok(Math.abs(r.loss - loss()) <= 1e-4 * Math.max(1, Math.abs(loss())), `${type}: loss ${r.loss} vs reference ${loss()}`);
+
+  let worst = 0;
+  const check = (label: string, values: Float64Array, analytic: Float32Array) => {
+    assert.equal(analytic.length, values.length, `${label}: gradient size`);
+    const pick = mulberry32(seed + 7);
+    const indices = values.length <= 24 ? [...values.keys()] : Array.from({ length: 24 }, () => Math.floor(pick() * values.length));
+    for (const i of indices) {
+      const keep = values[i];
+      const eps = 1e-5;
+      values[i] = keep + eps;
+      const up = loss();
+      values[i] = keep - eps;
+      const down = loss();
+      values[i] = keep;
+      const numeric = (up - down) / (2 * eps);
+      const e = relErr(analytic[i], numeric);
+      worst = Math.max(worst, e);
+      assert.ok(e < 2e-3, `${type} ${JSON.stringify(c.attrs)} ${label}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
+    }
+  };
+  inputs.forEach((t, i) => check(`input ${i}`, t.data, r.inputGrads!.get(`in${i}`)!));
+  for (const p of step.params.filter((p) => p.trainable)) check(p.param, params[p.param].data, r.grads!.get('layer')!.get(p.param)!);
+  return worst;
+}
+
+const trainable = allLayers().filter((l) => l.gradient);
+
+test('every layer with a gradient rule has gradient cases', () => {
+  const missing = trainable.filter((l) => !CASES[l.type]?.length).map((l) => l.type);
+  assert.deepEqual(missing, [], 'add cases for these layers');
+});
+
+for (const def of trainable)
+  for (const [i, c] of (CASES[def.type] ?? []).entries())
+    test(`${def.type} gradient ${i + 1}: ${JSON.stringify(c.attrs)} on ${c.inputs.map((s) => s.join('x')).join(', ')}`, async () => {
+      await checkCase(def.type, c, 1000 + i);
+    });
