@@ -17,3 +17,4 @@ export * from './autodiff/loss.ts';
 export * from './autodiff/optimizers.ts';
 export * from './autodiff/lossValue.ts';
 export * from './autodiff/schedule.ts';
+export * from './onnx/export.ts';

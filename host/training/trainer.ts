@@ -1,0 +1,223 @@
+// The training loop: epochs of shuffled batches through the compiled train step, evaluation on
+// the test set with the inference graph (running statistics, no dropout), per-layer gradient and
+// weight norms for the vanishing-gradient view, NaN detection that keeps the last good weights,
+// cancellation, and checkpoints to resume from.
+import * as ort from 'onnxruntime-node';
+import type { Dataset } from '../../engine/data/index.ts';
+import { batches } from '../../engine/data/index.ts';
+import type { LossKind, OptimizerConfig, ProjectDocument, Schedule, WeightMap } from '../../engine/index.ts';
+import {
+  analyze,
+  compileTrainStep,
+  estimateMemory,
+  exportInference,
+  learningRate,
+  lossValue,
+  oneHotTargets,
+  predictions,
+  resolveWeights,
+  stateSlots,
+  withBatch,
+} from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/proto.ts';
+import { StepSession } from './session.ts';
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  loss: LossKind;
+  optimizer: OptimizerConfig;
+  lr: number;
+  schedule?: Schedule;
+  clipNorm?: number;
+  seed?: number;
+  /** onnxruntime intra-op threads (2 uses both cores of these machines). */
+  threads?: number;
+  /** Emit a 'step' event every this many steps (0: none). */
+  stepEvery?: number;
+}
+
+export interface EpochEvent {
+  event: 'epoch';
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  samplesPerSecond: number;
+  /** node id -> mean L2 norm of its parameter gradients over the epoch's steps. */
+  gradNorms: Record<string, number>;
+  /** node id -> L2 norm of its parameters after the epoch. */
+  weightNorms: Record<string, number>;
+  lr: number;
+}
+
+export type TrainEvent =
+  | { event: 'start'; steps: number; memoryBytes: number; parameters: number }
+  | { event: 'step'; epoch: number; step: number; loss: number; samplesPerSecond: number }
+  | EpochEvent
+  | { event: 'stopped'; reason: 'diverged' | 'cancelled'; message: string; epoch: number; step: number };
+
+export interface TrainResult {
+  weights: WeightMap;
+  history: EpochEvent[];
+  stopped?: 'diverged' | 'cancelled';
+  message?: string;
+}
+
+const isClassification = (d: Dataset) => d.y instanceof Int32Array;
+
+function targetsFor(d: Dataset, indices: Int32Array | number[], width: number, into: Float32Array): Float32Array {
+  if (d.y instanceof Int32Array) return oneHotTargets(Int32Array.from(indices, (i) => (d.y as Int32Array)[i]), width, into);
+  for (let k = 0; k < indices.length; k++) into.set(d.y.subarray(indices[k] * width, (indices[k] + 1) * width), k * width);
+  return into;
+}
+
+function norms(weights: WeightMap): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [id, params] of weights) {
+    let s = 0;
+    for (const [name, v] of params) if (!name.startsWith('running_')) for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+    out[id] = Math.sqrt(s);
+  }
+  return out;
+}
+
+/** Evaluates on a dataset with the inference graph; loss with the training loss's reduction. */
+export async function evaluate(
+  doc: ProjectDocument,
+  weights: WeightMap,
+  data: Dataset,
+  loss: LossKind,
+  threads = 1,
+): Promise<{ loss: number; accuracy: number; predictions: Int32Array }> {
+  const model = exportInference(doc, { weightsAsInputs: true });
+  const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  try {
+    const analysis = analyze(doc.graph);
+    const byName = new Map(doc.graph.nodes.map((n) => [n.name, n.id]));
+    const inputName = model.graph.inputs[0].name;
+    const outName = model.graph.outputs[0].name;
+    const sample = data.inputShape.reduce((a, b) => a * b, 1);
+    const feedsBase: Record<string, ort.Tensor> = {};
+    for (const info of model.graph.inputs.slice(1)) {
+      const [nodeName, param] = [info.name.slice(0, info.name.lastIndexOf('.')), info.name.slice(info.name.lastIndexOf('.') + 1)];
+      const id = byName.get(nodeName)!;
+      const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === param)!;
+      feedsBase[info.name] = new ort.Tensor('float32', weights.get(id)!.get(param)!, spec.shape);
+    }
+    const chunk = 500;
+    let totalLoss = 0;
+    let correct = 0;
+    const preds = new Int32Array(data.length);
+    for (let start = 0; start < data.length; start += chunk) {
+      const n = Math.min(chunk, data.length - start);
+      const x = data.x.subarray(start * sample, (start + n) * sample);
+      const out = await session.run({ ...feedsBase, [inputName]: new ort.Tensor('float32', x, [n, ...data.inputShape]) });
+      const y = out[outName].data as Float32Array;
+      const width = y.length / n;
+      const idx = Array.from({ length: n }, (_, k) => start + k);
+      totalLoss += lossValue(loss, y, targetsFor(data, idx, width, new Float32Array(n * width)), n) * n;
+      if (isClassification(data)) {
+        const p = predictions(y, n);
+        preds.set(p, start);
+        for (let k = 0; k < n; k++) if (p[k] === (data.y as Int32Array)[start + k]) correct++;
+      }
+    }
+    return { loss: totalLoss / data.length, accuracy: correct / data.length, predictions: preds };
+  } finally {
+    await session.release();
+  }
+}
+
+export async function train(
+  doc: ProjectDocument,
+  data: { train: Dataset; test?: Dataset },
+  cfg: TrainConfig,
+  onEvent: (e: TrainEvent) => void = () => undefined,
+  signal?: AbortSignal,
+  initial?: WeightMap,
+): Promise<TrainResult> {
+  const seed = cfg.seed ?? 0;
+  const graph = withBatch(doc.graph, cfg.batchSize);
+  const analysis = analyze(graph);
+  const step = compileTrainStep(doc.graph, { batchSize: cfg.batchSize, loss: cfg.loss, optimizer: cfg.optimizer, clipNorm: cfg.clipNorm });
+  const weights = initial ?? resolveWeights(analysis, doc.weights, seed);
+  const session = await StepSession.create(step, weights, { seed, threads: cfg.threads });
+  const { train: trainSet, test } = data;
+  const inputId = step.dataInputs[0].nodeId;
+  const width = step.target.shape.slice(1).reduce((a, b) => a * b, 1);
+  const stepsPerEpoch = Math.floor(trainSet.length / cfg.batchSize);
+  if (stepsPerEpoch === 0) throw new Error(`The training set has ${trainSet.length} samples, fewer than one batch of ${cfg.batchSize}; lower the batch size.`);
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  onEvent({
+    event: 'start',
+    steps: totalSteps,
+    memoryBytes: estimateMemory(analysis, cfg.batchSize, stateSlots(cfg.optimizer.kind).length).trainingBytes,
+    parameters: analysis.totals.trainableParams,
+  });
+
+  const history: EpochEvent[] = [];
+  const target = new Float32Array(cfg.batchSize * width);
+  let k = 0;
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      const lr0 = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      const gradSums = new Map<string, number>();
+      const t0 = performance.now();
+      for (const batch of batches(trainSet, cfg.batchSize, { seed: seed + epoch, dropLast: true })) {
+        if (signal?.aborted) {
+          const message = `Training was stopped at epoch ${epoch + 1}, step ${k}; the weights so far are kept.`;
+          onEvent({ event: 'stopped', reason: 'cancelled', message, epoch, step: k });
+          return { weights: session.weights(), history, stopped: 'cancelled', message };
+        }
+        const lr = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
+        const previous = session.weights();
+        const r = await session.run(new Map([[inputId, batch.x]]), targetsFor(trainSet, batch.indices, width, target), {
+          lr,
+          beta1: cfg.optimizer.beta1,
+          beta2: cfg.optimizer.beta2,
+        });
+        if (!Number.isFinite(r.loss)) {
+          session.setWeights(previous);
+          const message = `The loss became ${r.loss} at epoch ${epoch + 1}, step ${k + 1}, so training stopped and the last good weights are kept. Lower the learning rate (${lr}) or turn on gradient clipping.`;
+          onEvent({ event: 'stopped', reason: 'diverged', message, epoch, step: k });
+          return { weights: previous, history, stopped: 'diverged', message };
+        }
+        lossSum += r.loss * batch.size;
+        if (isClassification(trainSet)) {
+          const p = predictions(r.prediction, batch.size);
+          for (let j = 0; j < batch.size; j++) if (p[j] === (trainSet.y as Int32Array)[batch.indices[j]]) correct++;
+        }
+        for (const [id, sq] of r.gradSquares) gradSums.set(id, (gradSums.get(id) ?? 0) + Math.sqrt(sq));
+        seen += batch.size;
+        k++;
+        if (cfg.stepEvery && k % cfg.stepEvery === 0)
+          onEvent({ event: 'step', epoch, step: k, loss: r.loss, samplesPerSecond: seen / ((performance.now() - t0) / 1000) });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const current = session.weights();
+      const evaluation = test ? await evaluate(doc, current, test, cfg.loss, cfg.threads) : null;
+      const e: EpochEvent = {
+        event: 'epoch',
+        epoch: epoch + 1,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testLoss: evaluation?.loss ?? null,
+        testAccuracy: evaluation?.accuracy ?? null,
+        samplesPerSecond: seen / seconds,
+        gradNorms: Object.fromEntries([...gradSums].map(([id, s]) => [id, s / stepsPerEpoch])),
+        weightNorms: norms(current),
+        lr: lr0,
+      };
+      history.push(e);
+      onEvent(e);
+    }
+    return { weights: session.weights(), history };
+  } finally {
+    await session.release();
+  }
+}
