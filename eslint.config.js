@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'test-results/', 'engine/layers/registry.gen.ts'] },
+  { ignores: ['node_modules/', 'dist/', 'test-results/', '.scratch/', 'engine/layers/registry.gen.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

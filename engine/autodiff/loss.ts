@@ -12,7 +12,13 @@ export interface LossGraph {
 }
 
 /** Total elements of the (static) output shape; the batch is part of it. */
-export function lossGraph(b: OnnxBuilder, kind: LossKind, output: string, target: string, shape: number[]): LossGraph {
+export function lossGraph(
+  b: OnnxBuilder,
+  kind: LossKind,
+  output: string,
+  target: string,
+  shape: number[],
+): LossGraph {
   const batch = shape[0];
   const count = shape.reduce((p, d) => p * d, 1);
   const sumAll = (x: string, name: string) => b.op('ReduceSum', [x], { keepdims: 0 }, { name });
@@ -22,16 +28,31 @@ export function lossGraph(b: OnnxBuilder, kind: LossKind, output: string, target
       const logp = b.op('LogSoftmax', [output], { axis: 1 }, { name: 'loss/log_softmax' });
       const nll = sumAll(b.op('Mul', [target, logp]), 'loss/sum');
       const loss = b.op('Mul', [nll, b.scalar(-1 / batch)], {}, { output: 'loss' });
-      const dOutput = b.op('Mul', [b.op('Sub', [b.op('Exp', [logp]), target]), b.scalar(1 / batch)], {}, { name: 'loss/grad' });
+      const dOutput = b.op(
+        'Mul',
+        [b.op('Sub', [b.op('Exp', [logp]), target]), b.scalar(1 / batch)],
+        {},
+        { name: 'loss/grad' },
+      );
       return { loss, dOutput };
     }
     case 'nll': {
-      const loss = b.op('Mul', [sumAll(b.op('Mul', [target, output]), 'loss/sum'), b.scalar(-1 / batch)], {}, { output: 'loss' });
+      const loss = b.op(
+        'Mul',
+        [sumAll(b.op('Mul', [target, output]), 'loss/sum'), b.scalar(-1 / batch)],
+        {},
+        { output: 'loss' },
+      );
       return { loss, dOutput: b.op('Mul', [target, b.scalar(-1 / batch)], {}, { name: 'loss/grad' }) };
     }
     case 'mse': {
       const diff = b.op('Sub', [output, target], {}, { name: 'loss/diff' });
-      const loss = b.op('Mul', [sumAll(b.op('Mul', [diff, diff]), 'loss/sum'), b.scalar(1 / count)], {}, { output: 'loss' });
+      const loss = b.op(
+        'Mul',
+        [sumAll(b.op('Mul', [diff, diff]), 'loss/sum'), b.scalar(1 / count)],
+        {},
+        { output: 'loss' },
+      );
       return { loss, dOutput: b.op('Mul', [diff, b.scalar(2 / count)], {}, { name: 'loss/grad' }) };
     }
     case 'bce-with-logits': {
@@ -40,7 +61,12 @@ export function lossGraph(b: OnnxBuilder, kind: LossKind, output: string, target
       const soft = b.op('Log', [b.op('Add', [b.op('Exp', [b.op('Neg', [b.op('Abs', [z])])]), b.scalar(1)])]);
       const terms = b.op('Add', [b.op('Sub', [b.op('Relu', [z]), b.op('Mul', [z, target])]), soft]);
       const loss = b.op('Mul', [sumAll(terms, 'loss/sum'), b.scalar(1 / count)], {}, { output: 'loss' });
-      const dOutput = b.op('Mul', [b.op('Sub', [b.op('Sigmoid', [z]), target]), b.scalar(1 / count)], {}, { name: 'loss/grad' });
+      const dOutput = b.op(
+        'Mul',
+        [b.op('Sub', [b.op('Sigmoid', [z]), target]), b.scalar(1 / count)],
+        {},
+        { name: 'loss/grad' },
+      );
       return { loss, dOutput };
     }
   }

@@ -3,7 +3,16 @@
 // schedules need no recompilation.
 import type { OnnxBuilder } from '../onnx/builder.ts';
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'heavy-ball', 'nesterov', 'rmsprop', 'adam', 'adamw', 'adagrad'] as const;
+export const OPTIMIZERS = [
+  'sgd',
+  'momentum',
+  'heavy-ball',
+  'nesterov',
+  'rmsprop',
+  'adam',
+  'adamw',
+  'adagrad',
+] as const;
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
 export interface OptimizerConfig {
@@ -105,7 +114,10 @@ export function updateParameter(
     }
     case 'adam':
     case 'adamw': {
-      const p = cfg.kind === 'adamw' && cfg.weightDecay ? sub(param, mul(mul(param, s.lr), k(cfg.weightDecay))) : param;
+      const p =
+        cfg.kind === 'adamw' && cfg.weightDecay
+          ? sub(param, mul(mul(param, s.lr), k(cfg.weightDecay)))
+          : param;
       const m = add(mul(state[0], k(cfg.beta1)), mul(g, k(1 - cfg.beta1)));
       const v = add(mul(state[1], k(cfg.beta2)), mul(mul(g, g), k(1 - cfg.beta2)));
       const mHat = b.op('Div', [m, s.biasCorrection1]);

@@ -8,7 +8,13 @@ export type Schedule =
   /** lr_k = c0 / (c1 + k), the Robbins-Monro form. */
   | { kind: 'inverse'; c0: number; c1: number };
 
-export function learningRate(base: number, s: Schedule | undefined, k: number, epoch: number, totalSteps: number): number {
+export function learningRate(
+  base: number,
+  s: Schedule | undefined,
+  k: number,
+  epoch: number,
+  totalSteps: number,
+): number {
   switch (s?.kind ?? 'constant') {
     case 'constant':
       return base;

@@ -88,7 +88,9 @@ export class CompileError extends Error {
 export function withBatch(graph: Graph, batch: number): Graph {
   return {
     ...graph,
-    nodes: graph.nodes.map((n) => (n.type === 'Input' ? { ...n, attributes: { ...n.attributes, batch_size: batch } } : n)),
+    nodes: graph.nodes.map((n) =>
+      n.type === 'Input' ? { ...n, attributes: { ...n.attributes, batch_size: batch } } : n,
+    ),
   };
 }
 
@@ -108,7 +110,8 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
   const graph = withBatch(graph0, opts.batchSize);
   const analysis = analyze(graph);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new CompileError(`The model has errors: ${errors.map((d) => d.message).join(' ')}`);
+  if (errors.length)
+    throw new CompileError(`The model has errors: ${errors.map((d) => d.message).join(' ')}`);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const b = new OnnxBuilder();
   const inputs: OnnxValueInfo[] = [];
@@ -126,7 +129,14 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
       const buffer = p.role === 'buffer';
       const input = declare(`${byId.get(id)!.name}.${p.name}`, p.shape);
       paramInput.set(`${id}/${p.name}`, input);
-      params.push({ nodeId: id, param: p.name, shape: p.shape, input, trainable: !buffer && !byId.get(id)!.frozen, buffer });
+      params.push({
+        nodeId: id,
+        param: p.name,
+        shape: p.shape,
+        input,
+        trainable: !buffer && !byId.get(id)!.frozen,
+        buffer,
+      });
     }
   }
   const masks: MaskSlot[] = [];
@@ -165,8 +175,13 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     const def = getLayer(byId.get(id)!.type)!;
     if (!parts || minInputs(def) === 0) continue;
     if (!def.gradient)
-      throw new CompileError(`${byId.get(id)!.name} (${def.type}) has no gradient rule, so nothing before it can be trained; freeze the layers before it or replace it.`);
-    const dy = parts.length === 1 ? parts[0] : b.op(parts.length === 2 ? 'Add' : 'Sum', parts, {}, { name: `${byId.get(id)!.name}/grad_sum` });
+      throw new CompileError(
+        `${byId.get(id)!.name} (${def.type}) has no gradient rule, so nothing before it can be trained; freeze the layers before it or replace it.`,
+      );
+    const dy =
+      parts.length === 1
+        ? parts[0]
+        : b.op(parts.length === 2 ? 'Add' : 'Sum', parts, {}, { name: `${byId.get(id)!.name}/grad_sum` });
     const sources = incoming.get(id) ?? [];
     const ctx = lowered.contexts.get(id)!;
     const g = def.gradient({
@@ -201,7 +216,9 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
   const trainable = params.filter((p) => p.trainable);
   for (const p of trainable)
     if (!paramGrads.has(`${p.nodeId}/${p.param}`))
-      throw new CompileError(`${byId.get(p.nodeId)!.name}.${p.param} gets no gradient: nothing connects it to the loss.`);
+      throw new CompileError(
+        `${byId.get(p.nodeId)!.name}.${p.param} gets no gradient: nothing connects it to the loss.`,
+      );
 
   const inputGrads: TrainStep['outputs']['inputGrads'] = [];
   if (opts.inputGradients)
@@ -215,7 +232,12 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     }
   if (!opts.optimizer) {
     for (const p of trainable) {
-      const output = b.op('Identity', [paramGrads.get(`${p.nodeId}/${p.param}`)!], {}, { output: `${p.input}.grad` });
+      const output = b.op(
+        'Identity',
+        [paramGrads.get(`${p.nodeId}/${p.param}`)!],
+        {},
+        { output: `${p.input}.grad` },
+      );
       outputs.push(tensorInfo(output, p.shape));
       grads.push({ nodeId: p.nodeId, param: p.param, output });
     }
@@ -229,22 +251,47 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     let scale: string | null = null;
     if (opts.clipNorm) {
       // clip_grad_norm_: scale = min(1, max_norm / (total_norm + 1e-6)).
-      const squares = trainable.map((p) => b.op('ReduceSumSquare', [paramGrads.get(`${p.nodeId}/${p.param}`)!], { keepdims: 0 }));
-      const norm = b.op('Sqrt', [squares.length === 1 ? squares[0] : b.op('Sum', squares)], {}, { name: 'clip/norm' });
+      const squares = trainable.map((p) =>
+        b.op('ReduceSumSquare', [paramGrads.get(`${p.nodeId}/${p.param}`)!], { keepdims: 0 }),
+      );
+      const norm = b.op(
+        'Sqrt',
+        [squares.length === 1 ? squares[0] : b.op('Sum', squares)],
+        {},
+        { name: 'clip/norm' },
+      );
       const ratio = b.op('Div', [b.scalar(opts.clipNorm), b.op('Add', [norm, b.scalar(1e-6)])]);
       scale = b.op('Min', [ratio, b.scalar(1)], {}, { name: 'clip/scale' });
     }
     for (const p of trainable) {
       let grad = paramGrads.get(`${p.nodeId}/${p.param}`)!;
       if (scale) grad = b.op('Mul', [grad, scale]);
-      const slots = stateSlots(cfg.kind).map((slot) => ({ slot, input: declare(`${p.input}.${slot}`, p.shape) }));
-      const next = updateParameter(b, cfg, p.input, p.input, grad, slots.map((s) => s.input), scalars);
+      const slots = stateSlots(cfg.kind).map((slot) => ({
+        slot,
+        input: declare(`${p.input}.${slot}`, p.shape),
+      }));
+      const next = updateParameter(
+        b,
+        cfg,
+        p.input,
+        p.input,
+        grad,
+        slots.map((s) => s.input),
+        scalars,
+      );
       p.output = next.param;
       outputs.push(tensorInfo(next.param, p.shape));
       slots.forEach((s, i) => {
         const output = b.op('Identity', [next.state[i]], {}, { output: `${s.input}.new` });
         outputs.push(tensorInfo(output, p.shape));
-        state.push({ nodeId: p.nodeId, param: p.param, slot: s.slot, shape: p.shape, input: s.input, output });
+        state.push({
+          nodeId: p.nodeId,
+          param: p.param,
+          slot: s.slot,
+          shape: p.shape,
+          input: s.input,
+          output,
+        });
       });
     }
   }
@@ -254,15 +301,26 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     p.output = b.op('Identity', [update], {}, { output: `${p.input}.new` });
     outputs.push(tensorInfo(p.output, p.shape));
   }
-  outputs.unshift(tensorInfo(loss, []), tensorInfo(b.op('Identity', [prediction], {}, { output: 'prediction' }), outShape));
+  outputs.unshift(
+    tensorInfo(loss, []),
+    tensorInfo(b.op('Identity', [prediction], {}, { output: 'prediction' }), outShape),
+  );
 
   const model: OnnxModel = {
     irVersion: 8,
     opsetImport: [{ domain: '', version: TRAIN_OPSET }],
     producerName: 'netwright',
     producerVersion: '0.1.0',
-    docString: 'Netwright train step: forward, loss, backward and optimizer update in standard ONNX operators.',
-    graph: { name: 'train_step', nodes: b.nodes, initializers: b.initializers, inputs, outputs, valueInfo: [] },
+    docString:
+      'Netwright train step: forward, loss, backward and optimizer update in standard ONNX operators.',
+    graph: {
+      name: 'train_step',
+      nodes: b.nodes,
+      initializers: b.initializers,
+      inputs,
+      outputs,
+      valueInfo: [],
+    },
   };
   return {
     model,

@@ -81,12 +81,27 @@ export function batchNormToOnnx(ctx: LowerContext<BatchNormAttrs & { momentum: n
   const scale = a.affine ? params.weight : b.floats(`${node}.ones`, [c], new Float32Array(c).fill(1));
   const shift = a.affine ? params.bias : b.floats(`${node}.zeros`, [c], new Float32Array(c));
   if (a.track_running_stats && !ctx.training)
-    return b.op('BatchNormalization', [x, scale, shift, params.running_mean, params.running_var], { epsilon: f(a.eps) }, { name: node, output });
+    return b.op(
+      'BatchNormalization',
+      [x, scale, shift, params.running_mean, params.running_var],
+      { epsilon: f(a.eps) },
+      { name: node, output },
+    );
   const axes = shape.map((_, i) => i).filter((i) => i !== 1);
   const mean = b.op('ReduceMean', [x], { axes, keepdims: 1 }, { name: `${node}/mean` });
   const centred = b.op('Sub', [x, mean], {}, { name: `${node}/centred` });
-  const variance = b.op('ReduceMean', [b.op('Mul', [centred, centred])], { axes, keepdims: 1 }, { name: `${node}/var` });
-  const inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(a.eps)])])], {}, { name: `${node}/inv_std` });
+  const variance = b.op(
+    'ReduceMean',
+    [b.op('Mul', [centred, centred])],
+    { axes, keepdims: 1 },
+    { name: `${node}/var` },
+  );
+  const inv = b.op(
+    'Reciprocal',
+    [b.op('Sqrt', [b.op('Add', [variance, b.scalar(a.eps)])])],
+    {},
+    { name: `${node}/inv_std` },
+  );
   const normal = b.op('Mul', [centred, inv], {}, { name: `${node}/normalized` });
   ctx.saved.normalized = normal;
   ctx.saved.inv = inv;
@@ -96,9 +111,15 @@ export function batchNormToOnnx(ctx: LowerContext<BatchNormAttrs & { momentum: n
     const n = shape.reduce<number>((p, d, i) => (i === 1 ? p : p * (d as number)), 1);
     const m = a.momentum;
     const flat = (t: string) => b.op('Reshape', [t, b.int64s('shape', [c])]);
-    ctx.bufferUpdates.running_mean = b.op('Add', [b.op('Mul', [params.running_mean, b.scalar(1 - m)]), b.op('Mul', [flat(mean), b.scalar(m)])]);
+    ctx.bufferUpdates.running_mean = b.op('Add', [
+      b.op('Mul', [params.running_mean, b.scalar(1 - m)]),
+      b.op('Mul', [flat(mean), b.scalar(m)]),
+    ]);
     const unbiased = b.op('Mul', [flat(variance), b.scalar(n / Math.max(n - 1, 1))]);
-    ctx.bufferUpdates.running_var = b.op('Add', [b.op('Mul', [params.running_var, b.scalar(1 - m)]), b.op('Mul', [unbiased, b.scalar(m)])]);
+    ctx.bufferUpdates.running_var = b.op('Add', [
+      b.op('Mul', [params.running_var, b.scalar(1 - m)]),
+      b.op('Mul', [unbiased, b.scalar(m)]),
+    ]);
   }
   const t = b.op('Reshape', [shift, b.int64s(`${node}.channel_shape`, channels)]);
   return b.op('Add', [b.op('Mul', [normal, ctx.saved.scale]), t], {}, { name: node, output });
@@ -118,7 +139,10 @@ export function normalizationInputGrad(
 ): string {
   const dxhat = scale ? b.op('Mul', [dy, scale]) : dy;
   const mean = (t: string) => b.op('ReduceMean', [t], { axes: statAxes, keepdims: 1 });
-  const inner = b.op('Sub', [b.op('Sub', [dxhat, mean(dxhat)]), b.op('Mul', [normalized, mean(b.op('Mul', [dxhat, normalized]))])]);
+  const inner = b.op('Sub', [
+    b.op('Sub', [dxhat, mean(dxhat)]),
+    b.op('Mul', [normalized, mean(b.op('Mul', [dxhat, normalized]))]),
+  ]);
   return b.op('Mul', [inner, inv]);
 }
 
@@ -130,6 +154,13 @@ export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
     params.weight = reduceSum(b, b.op('Mul', [dy, saved.normalized]), axes, false);
     params.bias = reduceSum(b, dy, axes, false);
   }
-  const dx = normalizationInputGrad(b, dy, ctx.attrs.affine ? saved.scale : null, saved.normalized, saved.inv, axes);
+  const dx = normalizationInputGrad(
+    b,
+    dy,
+    ctx.attrs.affine ? saved.scale : null,
+    saved.normalized,
+    saved.inv,
+    axes,
+  );
   return { inputs: [dx], params };
 }

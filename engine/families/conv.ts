@@ -189,12 +189,30 @@ export function convWeightGrad(
   const [, m, ...outSpatial] = dyShape;
   const axes = spatial.length;
   const rest = Array.from({ length: axes }, (_, i) => 3 + i);
-  const xr = reshape(b, b.op('Transpose', [reshape(b, x, [n, groups, c / groups, ...spatial])], { perm: [2, 1, 0, ...rest] }), [c / groups, groups * n, ...spatial]);
-  const dyr = reshape(b, b.op('Transpose', [reshape(b, dy, [n, groups, m / groups, ...outSpatial])], { perm: [1, 2, 0, ...rest] }), [m, n, ...outSpatial]);
-  const full = b.op('Conv', [xr, dyr], { group: groups, strides: w.dilation, dilations: w.stride, pads: [...w.padBefore, ...w.padAfter] }, { name: `${node}/grad_weight` });
+  const xr = reshape(
+    b,
+    b.op('Transpose', [reshape(b, x, [n, groups, c / groups, ...spatial])], { perm: [2, 1, 0, ...rest] }),
+    [c / groups, groups * n, ...spatial],
+  );
+  const dyr = reshape(
+    b,
+    b.op('Transpose', [reshape(b, dy, [n, groups, m / groups, ...outSpatial])], { perm: [1, 2, 0, ...rest] }),
+    [m, n, ...outSpatial],
+  );
+  const full = b.op(
+    'Conv',
+    [xr, dyr],
+    { group: groups, strides: w.dilation, dilations: w.stride, pads: [...w.padBefore, ...w.padAfter] },
+    { name: `${node}/grad_weight` },
+  );
   const perm = b.op('Transpose', [full], { perm: [1, 0, ...Array.from({ length: axes }, (_, i) => 2 + i)] });
   const spatialAxes = Array.from({ length: axes }, (_, i) => 2 + i);
-  return b.op('Slice', [perm, b.int64s('starts', Array(axes).fill(0)), b.int64s('ends', w.kernel), b.int64s('slice_axes', spatialAxes)]);
+  return b.op('Slice', [
+    perm,
+    b.int64s('starts', Array(axes).fill(0)),
+    b.int64s('ends', w.kernel),
+    b.int64s('slice_axes', spatialAxes),
+  ]);
 }
 
 /** dX via ConvTranspose with output_padding = (H + b + e - k_eff) mod s, so the shape is exact. */
@@ -208,11 +226,21 @@ export function convInputGrad(
   w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
 ): string {
   const spatial = xShape.slice(2);
-  const outputPadding = spatial.map((h, i) => (h + w.padBefore[i] + w.padAfter[i] - effectiveKernel(w.kernel[i], w.dilation[i])) % w.stride[i]);
+  const outputPadding = spatial.map(
+    (h, i) =>
+      (h + w.padBefore[i] + w.padAfter[i] - effectiveKernel(w.kernel[i], w.dilation[i])) % w.stride[i],
+  );
   return b.op(
     'ConvTranspose',
     [dy, weight],
-    { kernel_shape: w.kernel, strides: w.stride, dilations: w.dilation, group: groups, pads: [...w.padBefore, ...w.padAfter], output_padding: outputPadding },
+    {
+      kernel_shape: w.kernel,
+      strides: w.stride,
+      dilations: w.dilation,
+      group: groups,
+      pads: [...w.padBefore, ...w.padAfter],
+      output_padding: outputPadding,
+    },
     { name: `${node}/grad_input` },
   );
 }
@@ -225,7 +253,10 @@ export function convGradient(axes: number, ctx: GradContext<ConvAttrs>): Gradien
   let dW = convWeightGrad(b, ctx.node, ctx.inputs[0], xShape, ctx.dy, dyShape, a.groups!, w);
   if (ctx.saved.mask) dW = b.op('Mul', [dW, ctx.saved.mask]);
   const params: Record<string, string> = { weight: dW };
-  if (a.bias) params.bias = reduceSum(b, ctx.dy, [0, ...Array.from({ length: axes }, (_, i) => 2 + i)], false);
-  const dX = ctx.needInput[0] ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups!, w) : null;
+  if (a.bias)
+    params.bias = reduceSum(b, ctx.dy, [0, ...Array.from({ length: axes }, (_, i) => 2 + i)], false);
+  const dX = ctx.needInput[0]
+    ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups!, w)
+    : null;
   return { inputs: [dX], params };
 }

@@ -83,14 +83,22 @@ function trainGeometry(a: PoolAttrs, input: number[], output: number[]) {
   const spatial = input.slice(2);
   const out = output.slice(2);
   const keff = w.kernel.map((k, i) => effectiveKernel(k, w.dilation[i]));
-  const endPad = spatial.map((h, i) => Math.max(w.padAfter[i], (out[i] - 1) * w.stride[i] + keff[i] - h - w.padBefore[i]));
-  const outputPadding = spatial.map((h, i) => h + w.padBefore[i] + endPad[i] - keff[i] - w.stride[i] * (out[i] - 1));
+  const endPad = spatial.map((h, i) =>
+    Math.max(w.padAfter[i], (out[i] - 1) * w.stride[i] + keff[i] - h - w.padBefore[i]),
+  );
+  const outputPadding = spatial.map(
+    (h, i) => h + w.padBefore[i] + endPad[i] - keff[i] - w.stride[i] * (out[i] - 1),
+  );
   return { w, spatial, out, keff, endPad, outputPadding };
 }
 
 /** 1/divisor of every output window, PyTorch's rule: count_include_pad counts padding up to
  *  H + padding (not what ceil mode hangs beyond it); otherwise only real input cells. */
-function divisorMap(a: PoolAttrs & { count_include_pad?: boolean }, spatial: number[], out: number[]): Float32Array {
+function divisorMap(
+  a: PoolAttrs & { count_include_pad?: boolean },
+  spatial: number[],
+  out: number[],
+): Float32Array {
   const w = window(a);
   const counts = spatial.map((h, axis) =>
     Array.from({ length: out[axis] }, (_, o) => {
@@ -102,7 +110,8 @@ function divisorMap(a: PoolAttrs & { count_include_pad?: boolean }, spatial: num
     }),
   );
   const map = new Float32Array(out[0] * out[1]);
-  for (let i = 0; i < out[0]; i++) for (let j = 0; j < out[1]; j++) map[i * out[1] + j] = 1 / (counts[0][i] * counts[1][j]);
+  for (let i = 0; i < out[0]; i++)
+    for (let j = 0; j < out[1]; j++) map[i * out[1] + j] = 1 / (counts[0][i] * counts[1][j]);
   return map;
 }
 
@@ -122,7 +131,9 @@ export function poolToOnnx(
       strides: w.stride,
       pads: [...w.padBefore, ...w.padAfter],
       ceil_mode: a.ceil_mode ? 1 : 0,
-      ...(opType === 'MaxPool' ? { dilations: w.dilation } : { count_include_pad: a.count_include_pad ? 1 : 0 }),
+      ...(opType === 'MaxPool'
+        ? { dilations: w.dilation }
+        : { count_include_pad: a.count_include_pad ? 1 : 0 }),
     },
     { name: ctx.node, output: ctx.output },
   );
@@ -137,7 +148,13 @@ function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
     const pads = b.int64s(`${ctx.node}.pads`, [0, 0, ...g.w.padBefore, 0, 0, ...g.endPad]);
     x = b.op('Pad', [x, pads, b.scalar(-Infinity)], { mode: 'constant' }, { name: `${ctx.node}/pad` });
   }
-  const [y, indices] = b.opN('MaxPool', [x], { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation }, [ctx.output, `${ctx.node}.indices`], { name: ctx.node });
+  const [y, indices] = b.opN(
+    'MaxPool',
+    [x],
+    { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation },
+    [ctx.output, `${ctx.node}.indices`],
+    { name: ctx.node },
+  );
   ctx.saved.indices = indices;
   return y;
 }
@@ -148,11 +165,20 @@ function avgPoolTrain(ctx: LowerContext<PoolAttrs & { count_include_pad?: boolea
   const input = dims(ctx.inputShapes[0]);
   const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
   const channels = input[1];
-  const ones = b.floats(`${ctx.node}.ones`, [channels, 1, ...g.w.kernel], new Float32Array(channels * g.w.kernel[0] * g.w.kernel[1]).fill(1));
+  const ones = b.floats(
+    `${ctx.node}.ones`,
+    [channels, 1, ...g.w.kernel],
+    new Float32Array(channels * g.w.kernel[0] * g.w.kernel[1]).fill(1),
+  );
   const scale = b.floats(`${ctx.node}.divisor`, [1, 1, ...g.out], divisorMap(ctx.attrs, g.spatial, g.out));
   ctx.saved.ones = ones;
   ctx.saved.scale = scale;
-  const sums = b.op('Conv', [ctx.inputs[0], ones], { group: channels, kernel_shape: g.w.kernel, strides: g.w.stride, pads: [...g.w.padBefore, ...g.endPad] }, { name: `${ctx.node}/window_sum` });
+  const sums = b.op(
+    'Conv',
+    [ctx.inputs[0], ones],
+    { group: channels, kernel_shape: g.w.kernel, strides: g.w.stride, pads: [...g.w.padBefore, ...g.endPad] },
+    { name: `${ctx.node}/window_sum` },
+  );
   return b.op('Mul', [sums, scale], {}, { name: ctx.node, output: ctx.output });
 }
 
@@ -170,7 +196,15 @@ export function maxPoolGradient(ctx: GradContext<PoolAttrs>): Gradients {
   );
   let dx = reshape(b, flat, padded);
   if (padded.some((d, i) => d !== input[i]))
-    dx = b.op('Slice', [dx, b.int64s('starts', g.w.padBefore), b.int64s('ends', g.w.padBefore.map((p, i) => p + g.spatial[i])), b.int64s('slice_axes', [2, 3])]);
+    dx = b.op('Slice', [
+      dx,
+      b.int64s('starts', g.w.padBefore),
+      b.int64s(
+        'ends',
+        g.w.padBefore.map((p, i) => p + g.spatial[i]),
+      ),
+      b.int64s('slice_axes', [2, 3]),
+    ]);
   return { inputs: [dx], params: {} };
 }
 
@@ -181,7 +215,13 @@ export function avgPoolGradient(ctx: GradContext<PoolAttrs & { count_include_pad
   const dx = b.op(
     'ConvTranspose',
     [b.op('Mul', [ctx.dy, ctx.saved.scale]), ctx.saved.ones],
-    { group: input[1], kernel_shape: g.w.kernel, strides: g.w.stride, pads: [...g.w.padBefore, ...g.endPad], output_padding: g.outputPadding },
+    {
+      group: input[1],
+      kernel_shape: g.w.kernel,
+      strides: g.w.stride,
+      pads: [...g.w.padBefore, ...g.endPad],
+      output_padding: g.outputPadding,
+    },
     { name: `${ctx.node}/grad_input` },
   );
   return { inputs: [dx], params: {} };

@@ -21,7 +21,7 @@ export class GraphBuilder {
     const depth = sources.length ? Math.max(...sources.map((s) => this.depth.get(s) ?? 0)) + 1 : 0;
     const row = this.rows.get(depth) ?? 0;
     this.rows.set(depth, row + 1);
-    const next = addNode(this.graph, { type, attributes, name, position: { x: row * 220, y: depth * 110 } });
+    const next = addNode(this.graph, { type, attributes, name, position: { x: row * 240, y: depth * 150 } });
     if (isEditError(next)) throw new Error(next.error);
     const id = next.nodes[next.nodes.length - 1].id;
     this.graph = next;

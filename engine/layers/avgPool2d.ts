@@ -1,5 +1,12 @@
 import { bool, defineLayer } from '../layer.ts';
-import { poolAttributes, poolCheck, poolField, poolOutput, poolToOnnx, avgPoolGradient } from '../families/pool.ts';
+import {
+  poolAttributes,
+  poolCheck,
+  poolField,
+  poolOutput,
+  poolToOnnx,
+  avgPoolGradient,
+} from '../families/pool.ts';
 
 export default defineLayer({
   type: 'AvgPool2d',

@@ -47,7 +47,10 @@ export default defineLayer({
     const s = perAxis(a.stride!, AXES);
     // PyTorch allows output_padding < max(stride, dilation); onnxruntime only < stride.
     if (perAxis(a.output_padding!, AXES).some((op, i) => op >= s[i]))
-      return problem(`output_padding must be smaller than stride (${s.join(', ')}), so the exported model runs in onnxruntime.`, 'output_padding');
+      return problem(
+        `output_padding must be smaller than stride (${s.join(', ')}), so the exported model runs in onnxruntime.`,
+        'output_padding',
+      );
     return null;
   },
   outputShape: (inputs, a) => {
@@ -102,7 +105,13 @@ export default defineLayer({
     const grads: Record<string, string> = { weight: dW };
     if (a.bias) grads.bias = reduceSum(b, dy, [0, 2, 3], false);
     const dX = needInput[0]
-      ? b.op('Conv', [dy, params.weight], { kernel_shape: w.kernel, strides: w.stride, dilations: w.dilation, pads: [...p, ...p], group: a.groups! })
+      ? b.op('Conv', [dy, params.weight], {
+          kernel_shape: w.kernel,
+          strides: w.stride,
+          dilations: w.dilation,
+          pads: [...p, ...p],
+          group: a.groups!,
+        })
       : null;
     return { inputs: [dX], params: grads };
   },

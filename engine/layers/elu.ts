@@ -11,7 +11,13 @@ export default elementwiseLayer({
   },
   // x > 0: 1; otherwise alpha e^x = y + alpha.
   gradient: ({ b, dy, y, inputs, attrs }) => ({
-    inputs: [b.op('Where', [b.op('Greater', [inputs[0], b.scalar(0)]), dy, b.op('Mul', [dy, b.op('Add', [y, b.scalar(attrs.alpha!)])])])],
+    inputs: [
+      b.op('Where', [
+        b.op('Greater', [inputs[0], b.scalar(0)]),
+        dy,
+        b.op('Mul', [dy, b.op('Add', [y, b.scalar(attrs.alpha!)])]),
+      ]),
+    ],
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>

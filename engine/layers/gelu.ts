@@ -22,7 +22,10 @@ export default elementwiseLayer({
       const c = Math.sqrt(2 / Math.PI);
       const x2 = mul(x, x);
       const t = b.op('Tanh', [mul(add(x, mul(mul(x2, x), b.scalar(0.044715))), b.scalar(c))]);
-      const dt = mul(b.op('Sub', [b.scalar(1), mul(t, t)]), mul(add(b.scalar(1), mul(x2, b.scalar(3 * 0.044715))), b.scalar(c)));
+      const dt = mul(
+        b.op('Sub', [b.scalar(1), mul(t, t)]),
+        mul(add(b.scalar(1), mul(x2, b.scalar(3 * 0.044715))), b.scalar(c)),
+      );
       slope = add(mul(add(t, b.scalar(1)), b.scalar(0.5)), mul(mul(x, dt), b.scalar(0.5)));
     } else {
       const cdf = mul(add(b.op('Erf', [mul(x, b.scalar(Math.SQRT1_2))]), b.scalar(1)), b.scalar(0.5));

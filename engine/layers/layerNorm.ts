@@ -59,18 +59,30 @@ export default defineLayer({
       const size = n.reduce((p, d) => p * d, 1);
       const scale = affine ? params.weight : b.floats(`${node}.ones`, n, new Float32Array(size).fill(1));
       const bias = affine && attrs.bias ? [params.bias] : [];
-      return b.op('LayerNormalization', [inputs[0], scale, ...bias], { axis: -n.length, epsilon: f(attrs.eps!) }, { name: node, output });
+      return b.op(
+        'LayerNormalization',
+        [inputs[0], scale, ...bias],
+        { axis: -n.length, epsilon: f(attrs.eps!) },
+        { name: node, output },
+      );
     }
     const rank = inputShapes[0].length;
     const axes = n.map((_, i) => rank - n.length + i);
     const mean = b.op('ReduceMean', [inputs[0]], { axes, keepdims: 1 }, { name: `${node}/mean` });
     const centred = b.op('Sub', [inputs[0], mean]);
-    const variance = b.op('ReduceMean', [b.op('Mul', [centred, centred])], { axes, keepdims: 1 }, { name: `${node}/var` });
+    const variance = b.op(
+      'ReduceMean',
+      [b.op('Mul', [centred, centred])],
+      { axes, keepdims: 1 },
+      { name: `${node}/var` },
+    );
     ctx.saved.inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(attrs.eps!)])])]);
     ctx.saved.normalized = b.op('Mul', [centred, ctx.saved.inv], {}, { name: `${node}/normalized` });
     if (!affine) return b.op('Identity', [ctx.saved.normalized], {}, { name: node, output });
     const scaled = b.op('Mul', [ctx.saved.normalized, params.weight]);
-    return attrs.bias ? b.op('Add', [scaled, params.bias], {}, { name: node, output }) : b.op('Identity', [scaled], {}, { name: node, output });
+    return attrs.bias
+      ? b.op('Add', [scaled, params.bias], {}, { name: node, output })
+      : b.op('Identity', [scaled], {}, { name: node, output });
   },
   gradient: ({ b, dy, saved, inputShapes, attrs, params }) => {
     const n = normalized(inputShapes[0], attrs.normalized_shape!);
@@ -83,7 +95,10 @@ export default defineLayer({
       if (attrs.bias) grads.bias = reduceSum(b, dy, batchAxes, false);
     }
     const scale = attrs.elementwise_affine ? params.weight : null;
-    return { inputs: [normalizationInputGrad(b, dy, scale, saved.normalized, saved.inv, statAxes)], params: grads };
+    return {
+      inputs: [normalizationInputGrad(b, dy, scale, saved.normalized, saved.inv, statAxes)],
+      params: grads,
+    };
   },
   examples: [
     {

@@ -10,7 +10,13 @@ export default elementwiseLayer({
     negative_slope: float({ default: 0.01, doc: 'Slope for negative inputs.' }),
   },
   gradient: ({ b, dy, inputs, attrs }) => ({
-    inputs: [b.op('Where', [b.op('Greater', [inputs[0], b.scalar(0)]), dy, b.op('Mul', [dy, b.scalar(attrs.negative_slope!)])])],
+    inputs: [
+      b.op('Where', [
+        b.op('Greater', [inputs[0], b.scalar(0)]),
+        dy,
+        b.op('Mul', [dy, b.scalar(attrs.negative_slope!)]),
+      ]),
+    ],
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>

@@ -33,10 +33,17 @@ export default defineLayer({
   // dX = dY W; dW = dYᵀ X over all leading rows; db = column sums of dY.
   gradient: ({ b, dy, inputs, inputShapes, outputShape, params, attrs, needInput }) => {
     const inF = inputShapes[0][inputShapes[0].length - 1] as number;
-    const rows2d = (t: string, width: number) => (inputShapes[0].length === 2 ? t : reshape(b, t, [-1, width]));
+    const rows2d = (t: string, width: number) =>
+      inputShapes[0].length === 2 ? t : reshape(b, t, [-1, width]);
     const dW = b.op('Gemm', [rows2d(dy, attrs.out_features!), rows2d(inputs[0], inF)], { transA: 1 });
     const grads: Record<string, string> = { weight: dW };
-    if (attrs.bias) grads.bias = reduceSum(b, dy, outputShape.slice(0, -1).map((_, i) => i), false);
+    if (attrs.bias)
+      grads.bias = reduceSum(
+        b,
+        dy,
+        outputShape.slice(0, -1).map((_, i) => i),
+        false,
+      );
     return { inputs: [needInput[0] ? b.op('MatMul', [dy, params.weight]) : null], params: grads };
   },
   toOnnx: ({ b, inputs, inputShapes, params, attrs, node, output }) => {

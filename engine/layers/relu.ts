@@ -6,6 +6,9 @@ export default elementwiseLayer({
   summary: 'max(0, x): the default non-linearity; its gradient is 1 or 0, so it does not vanish.',
   attributes: {},
   // 1 where x > 0 (PyTorch takes 0 at x = 0).
-  gradient: ({ b, dy, y }) => ({ inputs: [b.op('Where', [b.op('Greater', [y, b.scalar(0)]), dy, b.scalar(0)])], params: {} }),
+  gradient: ({ b, dy, y }) => ({
+    inputs: [b.op('Where', [b.op('Greater', [y, b.scalar(0)]), dy, b.scalar(0)])],
+    params: {},
+  }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Relu', inputs, {}, { name: node, output }),
 });

@@ -5,6 +5,9 @@ export default elementwiseLayer({
   torch: 'nn.Tanh',
   summary: 'tanh(x): squashes to (-1, 1), zero-centred.',
   attributes: {},
-  gradient: ({ b, dy, y }) => ({ inputs: [b.op('Mul', [dy, b.op('Sub', [b.scalar(1), b.op('Mul', [y, y])])])], params: {} }),
+  gradient: ({ b, dy, y }) => ({
+    inputs: [b.op('Mul', [dy, b.op('Sub', [b.scalar(1), b.op('Mul', [y, y])])])],
+    params: {},
+  }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Tanh', inputs, {}, { name: node, output }),
 });

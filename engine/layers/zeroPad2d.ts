@@ -39,7 +39,10 @@ export default defineLayer({
     const [l, , t] = sides(attrs.padding!);
     const [, , h, w] = dims(inputShapes[0]);
     const starts = b.int64s('starts', [t, l]);
-    return { inputs: [b.op('Slice', [dy, starts, b.int64s('ends', [t + h, l + w]), b.int64s('slice_axes', [2, 3])])], params: {} };
+    return {
+      inputs: [b.op('Slice', [dy, starts, b.int64s('ends', [t + h, l + w]), b.int64s('slice_axes', [2, 3])])],
+      params: {},
+    };
   },
   toOnnx: ({ b, inputs, attrs, node, output }) => {
     const [l, r, t, bottom] = sides(attrs.padding!);

@@ -62,7 +62,8 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
   const paramInputs: OnnxValueInfo[] = [];
   if (opts.weightsAsInputs) {
     for (const id of analysis.order)
-      for (const spec of analysis.nodes.get(id)!.parameters) paramInputs.push(tensorInfo(b.name(paramName(id, spec.name)), spec.shape));
+      for (const spec of analysis.nodes.get(id)!.parameters)
+        paramInputs.push(tensorInfo(b.name(paramName(id, spec.name)), spec.shape));
   } else {
     const weights = opts.weights ?? resolveWeights(analysis, doc.weights, opts.seed ?? 0);
     for (const [id, params] of weights)

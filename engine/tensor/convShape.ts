@@ -63,7 +63,13 @@ export function slideWindow(spatial: Dim[], w: WindowParams, ceilMode = false): 
     const kEff = effectiveKernel(w.kernel[i], w.dilation[i]);
     const padded = n + w.padBefore[i] + w.padAfter[i];
     // ceil_mode keeps a partial window, so only an empty output is an error there (as in PyTorch).
-    if (kEff > padded && !(ceilMode && windowOutput(n, w.kernel[i], w.stride[i], w.padBefore[i], w.padAfter[i], w.dilation[i], true) >= 1)) {
+    if (
+      kEff > padded &&
+      !(
+        ceilMode &&
+        windowOutput(n, w.kernel[i], w.stride[i], w.padBefore[i], w.padAfter[i], w.dilation[i], true) >= 1
+      )
+    ) {
       const axis = AXIS_NAMES[spatial.length]?.[i] ?? `axis ${i}`;
       return problem(
         `the ${kEff}-wide window (kernel_size${w.dilation[i] > 1 ? ' with dilation' : ''}) is larger than the padded input (${padded}) along ${axis}; use a smaller kernel_size or more padding, or remove a downsampling layer before it.`,

@@ -31,7 +31,11 @@ export class StepSession {
     this.maskRng = createRng(seed ^ 0x5eed);
   }
 
-  static async create(step: TrainStep, weights: WeightMap, opts: { seed?: number; threads?: number } = {}): Promise<StepSession> {
+  static async create(
+    step: TrainStep,
+    weights: WeightMap,
+    opts: { seed?: number; threads?: number } = {},
+  ): Promise<StepSession> {
     const session = await ort.InferenceSession.create(encodeModel(step.model), {
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,
@@ -50,7 +54,16 @@ export class StepSession {
       this.values.set(p.input, Float32Array.from(v));
     }
     for (const s of this.step.state)
-      this.values.set(s.input, s.slot === 'previous' ? Float32Array.from(this.values.get(`${this.step.params.find((p) => p.nodeId === s.nodeId && p.param === s.param)!.input}`)!) : new Float32Array(s.shape.reduce((a, b) => a * b, 1)));
+      this.values.set(
+        s.input,
+        s.slot === 'previous'
+          ? Float32Array.from(
+              this.values.get(
+                `${this.step.params.find((p) => p.nodeId === s.nodeId && p.param === s.param)!.input}`,
+              )!,
+            )
+          : new Float32Array(s.shape.reduce((a, b) => a * b, 1)),
+      );
     this.stepCount = 0;
   }
 
@@ -78,20 +91,36 @@ export class StepSession {
     feeds[s.target.input] = tensor(target, s.target.shape);
     for (const p of s.params) feeds[p.input] = tensor(this.values.get(p.input)!, p.shape);
     for (const st of s.state) feeds[st.input] = tensor(this.values.get(st.input)!, st.shape);
-    for (const m of s.masks) feeds[m.input] = tensor(masks?.get(m.nodeId) ?? this.dropoutMask(m.shape, m.p), m.shape);
+    for (const m of s.masks)
+      feeds[m.input] = tensor(masks?.get(m.nodeId) ?? this.dropoutMask(m.shape, m.p), m.shape);
     this.stepCount++;
     if (s.scalars.lr) feeds[s.scalars.lr] = tensor(new Float32Array([hyper.lr]), []);
     if (s.scalars.biasCorrection1) {
-      feeds[s.scalars.biasCorrection1] = tensor(new Float32Array([1 - (hyper.beta1 ?? 0.9) ** this.stepCount]), []);
-      feeds[s.scalars.biasCorrection2] = tensor(new Float32Array([1 - (hyper.beta2 ?? 0.999) ** this.stepCount]), []);
+      feeds[s.scalars.biasCorrection1] = tensor(
+        new Float32Array([1 - (hyper.beta1 ?? 0.9) ** this.stepCount]),
+        [],
+      );
+      feeds[s.scalars.biasCorrection2] = tensor(
+        new Float32Array([1 - (hyper.beta2 ?? 0.999) ** this.stepCount]),
+        [],
+      );
     }
     const out = await this.session.run(feeds);
-    for (const p of s.params) if (p.output && !s.outputs.grads.length) this.values.set(p.input, out[p.output].data as Float32Array);
+    for (const p of s.params)
+      if (p.output && !s.outputs.grads.length) this.values.set(p.input, out[p.output].data as Float32Array);
     for (const st of s.state) this.values.set(st.input, out[st.output].data as Float32Array);
-    const gradSquares = new Map(s.outputs.gradSquares.map((g) => [g.nodeId, (out[g.output].data as Float32Array)[0]]));
-    const result: StepResult = { loss: (out.loss.data as Float32Array)[0], prediction: out[s.outputs.prediction].data as Float32Array, gradSquares };
+    const gradSquares = new Map(
+      s.outputs.gradSquares.map((g) => [g.nodeId, (out[g.output].data as Float32Array)[0]]),
+    );
+    const result: StepResult = {
+      loss: (out.loss.data as Float32Array)[0],
+      prediction: out[s.outputs.prediction].data as Float32Array,
+      gradSquares,
+    };
     if (s.outputs.inputGrads.length)
-      result.inputGrads = new Map(s.outputs.inputGrads.map((g) => [g.nodeId, out[g.output].data as Float32Array]));
+      result.inputGrads = new Map(
+        s.outputs.inputGrads.map((g) => [g.nodeId, out[g.output].data as Float32Array]),
+      );
     if (s.outputs.grads.length) {
       result.grads = new Map();
       for (const g of s.outputs.grads) {

@@ -67,9 +67,20 @@ export interface TrainResult {
 
 const isClassification = (d: Dataset) => d.y instanceof Int32Array;
 
-function targetsFor(d: Dataset, indices: Int32Array | number[], width: number, into: Float32Array): Float32Array {
-  if (d.y instanceof Int32Array) return oneHotTargets(Int32Array.from(indices, (i) => (d.y as Int32Array)[i]), width, into);
-  for (let k = 0; k < indices.length; k++) into.set(d.y.subarray(indices[k] * width, (indices[k] + 1) * width), k * width);
+function targetsFor(
+  d: Dataset,
+  indices: Int32Array | number[],
+  width: number,
+  into: Float32Array,
+): Float32Array {
+  if (d.y instanceof Int32Array)
+    return oneHotTargets(
+      Int32Array.from(indices, (i) => (d.y as Int32Array)[i]),
+      width,
+      into,
+    );
+  for (let k = 0; k < indices.length; k++)
+    into.set(d.y.subarray(indices[k] * width, (indices[k] + 1) * width), k * width);
   return into;
 }
 
@@ -77,7 +88,8 @@ function norms(weights: WeightMap): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [id, params] of weights) {
     let s = 0;
-    for (const [name, v] of params) if (!name.startsWith('running_')) for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+    for (const [name, v] of params)
+      if (!name.startsWith('running_')) for (let i = 0; i < v.length; i++) s += v[i] * v[i];
     out[id] = Math.sqrt(s);
   }
   return out;
@@ -92,7 +104,10 @@ export async function evaluate(
   threads = 1,
 ): Promise<{ loss: number; accuracy: number; predictions: Int32Array }> {
   const model = exportInference(doc, { weightsAsInputs: true });
-  const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(encodeModel(model), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
   try {
     const analysis = analyze(doc.graph);
     const byName = new Map(doc.graph.nodes.map((n) => [n.name, n.id]));
@@ -101,7 +116,10 @@ export async function evaluate(
     const sample = data.inputShape.reduce((a, b) => a * b, 1);
     const feedsBase: Record<string, ort.Tensor> = {};
     for (const info of model.graph.inputs.slice(1)) {
-      const [nodeName, param] = [info.name.slice(0, info.name.lastIndexOf('.')), info.name.slice(info.name.lastIndexOf('.') + 1)];
+      const [nodeName, param] = [
+        info.name.slice(0, info.name.lastIndexOf('.')),
+        info.name.slice(info.name.lastIndexOf('.') + 1),
+      ];
       const id = byName.get(nodeName)!;
       const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === param)!;
       feedsBase[info.name] = new ort.Tensor('float32', weights.get(id)!.get(param)!, spec.shape);
@@ -113,7 +131,10 @@ export async function evaluate(
     for (let start = 0; start < data.length; start += chunk) {
       const n = Math.min(chunk, data.length - start);
       const x = data.x.subarray(start * sample, (start + n) * sample);
-      const out = await session.run({ ...feedsBase, [inputName]: new ort.Tensor('float32', x, [n, ...data.inputShape]) });
+      const out = await session.run({
+        ...feedsBase,
+        [inputName]: new ort.Tensor('float32', x, [n, ...data.inputShape]),
+      });
       const y = out[outName].data as Float32Array;
       const width = y.length / n;
       const idx = Array.from({ length: n }, (_, k) => start + k);
@@ -141,14 +162,22 @@ export async function train(
   const seed = cfg.seed ?? 0;
   const graph = withBatch(doc.graph, cfg.batchSize);
   const analysis = analyze(graph);
-  const step = compileTrainStep(doc.graph, { batchSize: cfg.batchSize, loss: cfg.loss, optimizer: cfg.optimizer, clipNorm: cfg.clipNorm });
+  const step = compileTrainStep(doc.graph, {
+    batchSize: cfg.batchSize,
+    loss: cfg.loss,
+    optimizer: cfg.optimizer,
+    clipNorm: cfg.clipNorm,
+  });
   const weights = initial ?? resolveWeights(analysis, doc.weights, seed);
   const session = await StepSession.create(step, weights, { seed, threads: cfg.threads });
   const { train: trainSet, test } = data;
   const inputId = step.dataInputs[0].nodeId;
   const width = step.target.shape.slice(1).reduce((a, b) => a * b, 1);
   const stepsPerEpoch = Math.floor(trainSet.length / cfg.batchSize);
-  if (stepsPerEpoch === 0) throw new Error(`The training set has ${trainSet.length} samples, fewer than one batch of ${cfg.batchSize}; lower the batch size.`);
+  if (stepsPerEpoch === 0)
+    throw new Error(
+      `The training set has ${trainSet.length} samples, fewer than one batch of ${cfg.batchSize}; lower the batch size.`,
+    );
   const totalSteps = stepsPerEpoch * cfg.epochs;
   onEvent({
     event: 'start',
@@ -176,11 +205,15 @@ export async function train(
         }
         const lr = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
         const previous = session.weights();
-        const r = await session.run(new Map([[inputId, batch.x]]), targetsFor(trainSet, batch.indices, width, target), {
-          lr,
-          beta1: cfg.optimizer.beta1,
-          beta2: cfg.optimizer.beta2,
-        });
+        const r = await session.run(
+          new Map([[inputId, batch.x]]),
+          targetsFor(trainSet, batch.indices, width, target),
+          {
+            lr,
+            beta1: cfg.optimizer.beta1,
+            beta2: cfg.optimizer.beta2,
+          },
+        );
         if (!Number.isFinite(r.loss)) {
           session.setWeights(previous);
           const message = `The loss became ${r.loss} at epoch ${epoch + 1}, step ${k + 1}, so training stopped and the last good weights are kept. Lower the learning rate (${lr}) or turn on gradient clipping.`;
@@ -190,13 +223,20 @@ export async function train(
         lossSum += r.loss * batch.size;
         if (isClassification(trainSet)) {
           const p = predictions(r.prediction, batch.size);
-          for (let j = 0; j < batch.size; j++) if (p[j] === (trainSet.y as Int32Array)[batch.indices[j]]) correct++;
+          for (let j = 0; j < batch.size; j++)
+            if (p[j] === (trainSet.y as Int32Array)[batch.indices[j]]) correct++;
         }
         for (const [id, sq] of r.gradSquares) gradSums.set(id, (gradSums.get(id) ?? 0) + Math.sqrt(sq));
         seen += batch.size;
         k++;
         if (cfg.stepEvery && k % cfg.stepEvery === 0)
-          onEvent({ event: 'step', epoch, step: k, loss: r.loss, samplesPerSecond: seen / ((performance.now() - t0) / 1000) });
+          onEvent({
+            event: 'step',
+            epoch,
+            step: k,
+            loss: r.loss,
+            samplesPerSecond: seen / ((performance.now() - t0) / 1000),
+          });
       }
       const seconds = (performance.now() - t0) / 1000;
       const current = session.weights();

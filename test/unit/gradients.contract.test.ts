@@ -4,7 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AttrValue, Graph, WeightMap } from '../../engine/index.ts';
-import { addNode, allLayers, analyze, compileTrainStep, connect, emptyGraph, isEditError, withBatch } from '../../engine/index.ts';
+import {
+  addNode,
+  allLayers,
+  analyze,
+  compileTrainStep,
+  connect,
+  emptyGraph,
+  isEditError,
+  withBatch,
+} from '../../engine/index.ts';
 import { StepSession } from '../../host/training/session.ts';
 import type { RefTensor } from '../helpers/reference.ts';
 import { lossForward, mulberry32, randomTensor, referenceForward, refTensor } from '../helpers/reference.ts';
@@ -25,12 +34,26 @@ const CASES: Record<string, Case[]> = {
   Conv2d: [
     { attrs: { out_channels: 2, kernel_size: 3 }, inputs: [x4] },
     { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
-    { attrs: { out_channels: 2, kernel_size: 3, dilation: 2, padding: [1, 0, 2, 1] }, inputs: [[2, 2, 7, 6]] },
+    {
+      attrs: { out_channels: 2, kernel_size: 3, dilation: 2, padding: [1, 0, 2, 1] },
+      inputs: [[2, 2, 7, 6]],
+    },
     { attrs: { out_channels: 6, kernel_size: 2, groups: 2 }, inputs: [[2, 4, 5, 5]] },
     { attrs: { out_channels: 4, kernel_size: 3, groups: 4, padding: 1 }, inputs: [[2, 4, 5, 5]] },
     { attrs: { out_channels: 2, kernel_size: 4, padding: 'same' }, inputs: [[2, 2, 5, 5]] },
     { attrs: { out_channels: 2, kernel_size: 2, stride: 3 }, inputs: [[2, 2, 7, 8]] },
-    { attrs: { out_channels: 3, kernel_size: 2, connection_table: [[1, 0], [0, 1], [1, 1]] }, inputs: [[2, 2, 4, 4]] },
+    {
+      attrs: {
+        out_channels: 3,
+        kernel_size: 2,
+        connection_table: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+      },
+      inputs: [[2, 2, 4, 4]],
+    },
   ],
   Conv1d: [
     { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [[2, 3, 9]] },
@@ -38,7 +61,10 @@ const CASES: Record<string, Case[]> = {
     { attrs: { out_channels: 2, kernel_size: 3, padding: [1, 2] }, inputs: [[2, 2, 6]] },
   ],
   ConvTranspose2d: [
-    { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 }, inputs: [[2, 3, 3, 3]] },
+    {
+      attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 },
+      inputs: [[2, 3, 3, 3]],
+    },
     { attrs: { out_channels: 4, kernel_size: 2, stride: 2, groups: 2 }, inputs: [[2, 4, 3, 3]] },
     { attrs: { out_channels: 2, kernel_size: 2, dilation: 2, bias: false }, inputs: [[2, 2, 3, 4]] },
   ],
@@ -52,7 +78,10 @@ const CASES: Record<string, Case[]> = {
   AvgPool2d: [
     { attrs: { kernel_size: 2 }, inputs: [x4] },
     { attrs: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
-    { attrs: { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false }, inputs: [[2, 2, 6, 7]] },
+    {
+      attrs: { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false },
+      inputs: [[2, 2, 6, 7]],
+    },
     { attrs: { kernel_size: 3, stride: 3, ceil_mode: true }, inputs: [[2, 2, 4, 7]] },
   ],
   GlobalAvgPool2d: [{ attrs: {}, inputs: [[2, 3, 4, 5]] }],
@@ -93,12 +122,38 @@ const CASES: Record<string, Case[]> = {
     { attrs: { elementwise_affine: false }, inputs: [[2, 5]] },
   ],
   Add: [
-    { attrs: {}, inputs: [[2, 3, 4], [2, 3, 4]] },
-    { attrs: {}, inputs: [[2, 3], [2, 3], [2, 3]] },
+    {
+      attrs: {},
+      inputs: [
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+    },
+    {
+      attrs: {},
+      inputs: [
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
+    },
   ],
   Concat: [
-    { attrs: {}, inputs: [[2, 2, 3], [2, 3, 3]] },
-    { attrs: { dim: -1 }, inputs: [[2, 3, 2], [2, 3, 1], [2, 3, 2]] },
+    {
+      attrs: {},
+      inputs: [
+        [2, 2, 3],
+        [2, 3, 3],
+      ],
+    },
+    {
+      attrs: { dim: -1 },
+      inputs: [
+        [2, 3, 2],
+        [2, 3, 1],
+        [2, 3, 2],
+      ],
+    },
   ],
 };
 
@@ -108,7 +163,10 @@ function layerGraph(type: string, c: Case): Graph {
     if (isEditError(x)) throw new Error(x.error);
     return x;
   };
-  c.inputs.forEach((shape, i) => (g = ok(addNode(g, { type: 'Input', id: `in${i}`, attributes: { shape: shape.slice(1) } }))));
+  c.inputs.forEach(
+    (shape, i) =>
+      (g = ok(addNode(g, { type: 'Input', id: `in${i}`, attributes: { shape: shape.slice(1) } }))),
+  );
   g = ok(addNode(g, { type, id: 'layer', name: 'layer', attributes: c.attrs }));
   c.inputs.forEach((_, i) => (g = ok(connect(g, { source: `in${i}`, target: 'layer', targetPort: i }))));
   return g;
@@ -116,7 +174,10 @@ function layerGraph(type: string, c: Case): Graph {
 
 const f32 = (t: RefTensor) => Float32Array.from(t.data);
 /** Round to float32 so onnxruntime and the reference see the same numbers. */
-const rounded = (t: RefTensor): RefTensor => ({ shape: t.shape, data: Float64Array.from(Float32Array.from(t.data)) });
+const rounded = (t: RefTensor): RefTensor => ({
+  shape: t.shape,
+  data: Float64Array.from(Float32Array.from(t.data)),
+});
 
 /** |analytic - numeric| relative to their size, with a floor for near-zero gradients. */
 const relErr = (a: number, n: number) => Math.abs(a - n) / Math.max(Math.abs(a) + Math.abs(n), 1e-2);
@@ -130,30 +191,53 @@ async function checkCase(type: string, c: Case, seed: number): Promise<number> {
   const inputs = c.inputs.map((s) => rounded(randomTensor(s, rng)));
   const params: Record<string, RefTensor> = {};
   for (const p of analysis.nodes.get('layer')!.parameters)
-    params[p.name] = p.name === 'running_var' ? refTensor(p.shape, new Float64Array(p.shape.reduce((a, b) => a * b, 1)).fill(1)) : rounded(randomTensor(p.shape, rng));
+    params[p.name] =
+      p.name === 'running_var'
+        ? refTensor(p.shape, new Float64Array(p.shape.reduce((a, b) => a * b, 1)).fill(1))
+        : rounded(randomTensor(p.shape, rng));
   const outShape = analysis.nodes.get('layer')!.outputShape as number[];
   const target = rounded(randomTensor(outShape, rng));
   const mask =
     type === 'Dropout'
-      ? refTensor(outShape, Float64Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => (rng() < 0.7 ? 1 / 0.7 : 0)).map((v) => Math.fround(v)))
+      ? refTensor(
+          outShape,
+          Float64Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () =>
+            rng() < 0.7 ? 1 / 0.7 : 0,
+          ).map((v) => Math.fround(v)),
+        )
       : undefined;
 
   const step = compileTrainStep(graph, { batchSize: batch, loss: 'mse', inputGradients: true });
-  const weights: WeightMap = new Map([['layer', new Map(Object.entries(params).map(([k, v]) => [k, f32(v)]))]]);
+  const weights: WeightMap = new Map([
+    ['layer', new Map(Object.entries(params).map(([k, v]) => [k, f32(v)]))],
+  ]);
   const session = await StepSession.create(step, weights);
   const data = new Map(inputs.map((t, i) => [`in${i}`, f32(t)]));
   const masks = mask ? new Map([['layer', f32(mask)]]) : undefined;
   const r = await session.run(data, f32(target), { lr: 0 }, masks);
   await session.release();
 
-  const loss = () => lossForward('mse', referenceForward(type, c.attrs, inputs, params, 'train', { dropoutMask: mask && { shape: mask.shape, data: mask.data.map((v) => (v > 0 ? 1 : 0)) } }), target);
-  assert.ok(Math.abs(r.loss - loss()) <= 1e-4 * Math.max(1, Math.abs(loss())), `${type}: loss ${r.loss} vs reference ${loss()}`);
+  const loss = () =>
+    lossForward(
+      'mse',
+      referenceForward(type, c.attrs, inputs, params, 'train', {
+        dropoutMask: mask && { shape: mask.shape, data: mask.data.map((v) => (v > 0 ? 1 : 0)) },
+      }),
+      target,
+    );
+  assert.ok(
+    Math.abs(r.loss - loss()) <= 1e-4 * Math.max(1, Math.abs(loss())),
+    `${type}: loss ${r.loss} vs reference ${loss()}`,
+  );
 
   let worst = 0;
   const check = (label: string, values: Float64Array, analytic: Float32Array) => {
     assert.equal(analytic.length, values.length, `${label}: gradient size`);
     const pick = mulberry32(seed + 7);
-    const indices = values.length <= 24 ? [...values.keys()] : Array.from({ length: 24 }, () => Math.floor(pick() * values.length));
+    const indices =
+      values.length <= 24
+        ? [...values.keys()]
+        : Array.from({ length: 24 }, () => Math.floor(pick() * values.length));
     for (const i of indices) {
       const keep = values[i];
       const eps = 1e-5;
@@ -165,11 +249,15 @@ async function checkCase(type: string, c: Case, seed: number): Promise<number> {
       const numeric = (up - down) / (2 * eps);
       const e = relErr(analytic[i], numeric);
       worst = Math.max(worst, e);
-      assert.ok(e < 2e-3, `${type} ${JSON.stringify(c.attrs)} ${label}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
+      assert.ok(
+        e < 2e-3,
+        `${type} ${JSON.stringify(c.attrs)} ${label}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`,
+      );
     }
   };
   inputs.forEach((t, i) => check(`input ${i}`, t.data, r.inputGrads!.get(`in${i}`)!));
-  for (const p of step.params.filter((p) => p.trainable)) check(p.param, params[p.param].data, r.grads!.get('layer')!.get(p.param)!);
+  for (const p of step.params.filter((p) => p.trainable))
+    check(p.param, params[p.param].data, r.grads!.get('layer')!.get(p.param)!);
   return worst;
 }
 

@@ -763,36 +763,27 @@ test('random conv/pool configurations: reference and engine agree on output shap
 });
 
 // Places where the engine's layer definitions once disagreed with PyTorch.
-test(
-  'Conv1d padding (before, after) is honoured by the engine',
-  () => {
-    const e = engineShape('Conv1d', [1, 1, 5], { out_channels: 1, kernel_size: 3, padding: [0, 2] });
-    assert.deepEqual(e.shape, [1, 1, 5]);
-  },
-);
+test('Conv1d padding (before, after) is honoured by the engine', () => {
+  const e = engineShape('Conv1d', [1, 1, 5], { out_channels: 1, kernel_size: 3, padding: [0, 2] });
+  assert.deepEqual(e.shape, [1, 1, 5]);
+});
 
-test(
-  'MaxPool2d padding is limited to half the undilated kernel, as in PyTorch',
-  () => {
-    assert.equal(
-      referenceShape('MaxPool2d', [1, 1, 7, 7], { kernel_size: 3, dilation: 2, padding: 2 }, {}),
-      null,
-    );
-    assert.equal(
-      engineShape('MaxPool2d', [1, 1, 7, 7], { kernel_size: 3, dilation: 2, padding: 2 }).shape,
-      null,
-    );
-  },
-);
+test('MaxPool2d padding is limited to half the undilated kernel, as in PyTorch', () => {
+  assert.equal(
+    referenceShape('MaxPool2d', [1, 1, 7, 7], { kernel_size: 3, dilation: 2, padding: 2 }, {}),
+    null,
+  );
+  assert.equal(
+    engineShape('MaxPool2d', [1, 1, 7, 7], { kernel_size: 3, dilation: 2, padding: 2 }).shape,
+    null,
+  );
+});
 
-test(
-  'ceil_mode pools accept a window larger than the input when the output is >= 1',
-  () => {
-    const attrs = { kernel_size: 3, stride: 3, ceil_mode: true };
-    assert.deepEqual(referenceShape('AvgPool2d', [1, 1, 1, 7], attrs, {}), [1, 1, 1, 3]);
-    assert.deepEqual(engineShape('AvgPool2d', [1, 1, 1, 7], attrs).shape, [1, 1, 1, 3]);
-  },
-);
+test('ceil_mode pools accept a window larger than the input when the output is >= 1', () => {
+  const attrs = { kernel_size: 3, stride: 3, ceil_mode: true };
+  assert.deepEqual(referenceShape('AvgPool2d', [1, 1, 1, 7], attrs, {}), [1, 1, 1, 3]);
+  assert.deepEqual(engineShape('AvgPool2d', [1, 1, 1, 7], attrs).shape, [1, 1, 1, 3]);
+});
 
 function edgesReversed(g: Graph): Graph {
   return { nodes: g.nodes, edges: [...g.edges].reverse() };

@@ -1,0 +1,25 @@
+// The only bridge between the sandboxed page and the main process: one function per HostApi
+// member, each returning the call's { ok, result | error } outcome, plus the menu subscription.
+// The page never names a channel and never gets ipcRenderer itself.
+import { contextBridge, ipcRenderer } from 'electron';
+import type { HostBridge } from '../protocol/bridge.ts';
+
+const invoke = (method: string, ...args: unknown[]) => ipcRenderer.invoke(`host:${method}`, ...args);
+
+const host = {
+  listTemplates: () => invoke('listTemplates'),
+  loadTemplate: (id) => invoke('loadTemplate', id),
+  parseProject: (text) => invoke('parseProject', text),
+  saveAutosave: (text) => invoke('saveAutosave', text),
+  loadAutosave: () => invoke('loadAutosave'),
+  clearAutosave: () => invoke('clearAutosave'),
+} satisfies HostBridge;
+
+contextBridge.exposeInMainWorld('netwright', {
+  host,
+  onMenuCommand: (listener: (command: string) => void) => {
+    const handler = (_event: unknown, command: unknown) => typeof command === 'string' && listener(command);
+    ipcRenderer.on('menu:command', handler);
+    return () => void ipcRenderer.off('menu:command', handler);
+  },
+});

@@ -1,0 +1,50 @@
+// Starter documents: every assets/templates/<id>.netwright.json file is a template whose id is
+// the file name. Ids are checked by the protocol schema (no slashes), so no path can escape the folder.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ProjectDocument } from '../engine/index.ts';
+import { parseDocument } from '../engine/index.ts';
+import type { TemplateInfo } from '../protocol/hostApi.ts';
+import { HostError } from '../protocol/hostApi.ts';
+
+const SUFFIX = '.netwright.json';
+
+export async function listTemplates(dir: string): Promise<TemplateInfo[]> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => f.endsWith(SUFFIX)).sort();
+  } catch {
+    return []; // no templates folder yet: an empty gallery, not an error
+  }
+  const infos: TemplateInfo[] = [];
+  for (const file of files) {
+    const id = file.slice(0, -SUFFIX.length);
+    try {
+      const doc = parseDocument(await readFile(join(dir, file), 'utf8'));
+      infos.push({
+        id,
+        name: doc.name,
+        description: doc.description ?? '',
+        nodeCount: doc.graph.nodes.length,
+      });
+    } catch (e) {
+      // One broken template must not empty the gallery; say which one in the host's log.
+      console.warn(`Skipping template ${file}: ${(e as Error).message}`);
+    }
+  }
+  return infos;
+}
+
+export async function loadTemplate(dir: string, id: string): Promise<ProjectDocument> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, id + SUFFIX), 'utf8');
+  } catch {
+    throw new HostError('not-found', `There is no template '${id}'.`);
+  }
+  try {
+    return parseDocument(text);
+  } catch (e) {
+    throw new HostError('invalid-document', `Template '${id}' is damaged: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,24 @@
+// App commands that can arrive from outside the page (the Electron menu) as well as from the
+// toolbar and keyboard. The renderer runs each one; the menu only names it.
+export const appCommands = [
+  'new',
+  'templates',
+  'open',
+  'save',
+  'undo',
+  'redo',
+  'copy',
+  'paste',
+  'duplicate',
+  'delete',
+  'selectAll',
+  'autoLayout',
+  'fitView',
+  'toggleSummary',
+  'toggleTheme',
+] as const;
+export type AppCommand = (typeof appCommands)[number];
+
+export function isAppCommand(x: unknown): x is AppCommand {
+  return typeof x === 'string' && (appCommands as readonly string[]).includes(x);
+}

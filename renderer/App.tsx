@@ -1,0 +1,69 @@
+// The layout shell: toolbar, palette | canvas | inspector, the summary drawer and the status bar.
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect } from 'react';
+import { runCommand } from './app/commands.ts';
+import { openProjectFile } from './app/documentFlows.ts';
+import { commandForKey, isTextEntry } from './app/shortcuts.ts';
+import { Canvas } from './canvas/Canvas.tsx';
+import { Inspector } from './panels/Inspector.tsx';
+import { NoticeToast } from './panels/NoticeToast.tsx';
+import { Palette } from './panels/Palette.tsx';
+import { RecoveryBanner } from './panels/RecoveryBanner.tsx';
+import { StatusBar } from './panels/StatusBar.tsx';
+import { SummaryPanel } from './panels/SummaryPanel.tsx';
+import { TemplateGallery } from './panels/TemplateGallery.tsx';
+import { Toolbar } from './panels/Toolbar.tsx';
+import { useApp } from './state/appStore.ts';
+
+function useShortcuts() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTextEntry(e.target)) return;
+      const command = commandForKey(e);
+      if (!command) return;
+      e.preventDefault();
+      runCommand(command);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+export function App() {
+  const theme = useApp((s) => s.theme);
+  const summaryOpen = useApp((s) => s.summaryOpen);
+  const galleryOpen = useApp((s) => s.galleryOpen);
+  const ready = useApp((s) => s.recoveryChecked);
+  useShortcuts();
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  return (
+    <ReactFlowProvider>
+      <div className="app" data-theme={theme} data-ready={ready} data-summary={summaryOpen}>
+        <Toolbar />
+        <RecoveryBanner />
+        <Palette />
+        <Canvas />
+        <Inspector />
+        {summaryOpen && <SummaryPanel />}
+        <StatusBar />
+        {galleryOpen && <TemplateGallery />}
+        <NoticeToast />
+        <input
+          type="file"
+          accept=".json,application/json"
+          data-role="open-project"
+          aria-label="Open project file"
+          hidden
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = ''; // choosing the same file again must fire change again
+            if (file) void openProjectFile(file);
+          }}
+        />
+      </div>
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,52 @@
+// One place that runs each app command, whether it came from a toolbar button, a keyboard
+// shortcut or the Electron menu.
+import type { AppCommand } from '../../protocol/commands.ts';
+import { layoutPositions } from '../canvas/autoLayout.ts';
+import { appStore } from '../state/appStore.ts';
+import { chooseProjectFile, saveProject } from './documentFlows.ts';
+
+export async function autoLayout(): Promise<void> {
+  const { doc, measured, actions } = appStore.getState();
+  if (!doc.graph.nodes.length) return;
+  try {
+    actions.applyPositions(await layoutPositions(doc.graph, measured));
+  } catch (e) {
+    actions.notify('error', `Auto-layout failed: ${(e as Error).message}`);
+  }
+}
+
+export function runCommand(command: AppCommand): void {
+  const { actions, summaryOpen } = appStore.getState();
+  switch (command) {
+    case 'new':
+      return actions.newDocument();
+    case 'templates':
+      return actions.setGalleryOpen(true);
+    case 'open':
+      return chooseProjectFile();
+    case 'save':
+      return saveProject();
+    case 'undo':
+      return actions.undo();
+    case 'redo':
+      return actions.redo();
+    case 'copy':
+      return actions.copySelection();
+    case 'paste':
+      return actions.paste();
+    case 'duplicate':
+      return actions.duplicateSelection();
+    case 'delete':
+      return actions.deleteSelection();
+    case 'selectAll':
+      return actions.selectAll();
+    case 'autoLayout':
+      return void autoLayout();
+    case 'fitView':
+      return actions.requestFit();
+    case 'toggleSummary':
+      return actions.setSummaryOpen(!summaryOpen);
+    case 'toggleTheme':
+      return actions.toggleTheme();
+  }
+}

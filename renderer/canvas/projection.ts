@@ -1,0 +1,59 @@
+// The document projected into React Flow's nodes and edges. Node objects are cached per document
+// node so React Flow only re-renders what changed; everything a node shows is read from the store.
+import type { Edge as FlowEdge, Node as FlowNode } from '@xyflow/react';
+import { MarkerType } from '@xyflow/react';
+import type { Analysis, Graph, GraphNode } from '../../engine/index.ts';
+import { formatShape } from '../../engine/index.ts';
+import type { Selection, Size } from '../state/store.ts';
+import { inHandle, outHandle } from './ports.ts';
+
+export type LayerFlowNode = FlowNode<Record<string, never>, 'layer'>;
+
+const noData: Record<string, never> = {};
+const cache = new WeakMap<GraphNode, { selected: boolean; size: Size | undefined; node: LayerFlowNode }>();
+
+export function toFlowNodes(
+  graph: Graph,
+  selection: Selection,
+  measured: Record<string, Size>,
+): LayerFlowNode[] {
+  const selected = new Set(selection.nodes);
+  return graph.nodes.map((n) => {
+    const isSelected = selected.has(n.id);
+    const size = measured[n.id];
+    const hit = cache.get(n);
+    if (hit && hit.selected === isSelected && hit.size === size) return hit.node;
+    const node: LayerFlowNode = {
+      id: n.id,
+      type: 'layer',
+      position: n.position,
+      data: noData,
+      selected: isSelected,
+      ...(size ? { measured: size } : {}),
+    };
+    cache.set(n, { selected: isSelected, size, node });
+    return node;
+  });
+}
+
+export function toFlowEdges(
+  graph: Graph,
+  selection: Selection,
+  analysis: Analysis,
+  showShapes: boolean,
+): FlowEdge[] {
+  const selected = new Set(selection.edges);
+  return graph.edges.map((e) => ({
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    sourceHandle: outHandle(e.sourcePort),
+    targetHandle: inHandle(e.targetPort),
+    selected: selected.has(e.id),
+    label: showShapes ? formatShape(analysis.edgeShapes.get(e.id) ?? null) : undefined,
+    labelBgPadding: [4, 2] as [number, number],
+    labelBgBorderRadius: 3,
+    markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+    ariaLabel: `Edge from ${e.source} to ${e.target}`,
+  }));
+}

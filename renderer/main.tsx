@@ -1,0 +1,24 @@
+// Entry point: pick the host transport once, start crash recovery and autosave, render the app.
+import '@xyflow/react/dist/style.css';
+import './styles.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { isAppCommand } from '../protocol/commands.ts';
+import { App } from './App.tsx';
+import { runCommand } from './app/commands.ts';
+import { connectHost } from './host/connectHost.ts';
+import { appStore } from './state/appStore.ts';
+import { checkRecovery, startAutosave } from './state/autosave.ts';
+
+const { actions } = appStore.getState();
+const host = connectHost(window, (status) => actions.setHostStatus(status));
+actions.setHost(host, appStore.getState().hostStatus);
+void checkRecovery(appStore);
+startAutosave(appStore);
+window.netwright?.onMenuCommand((command) => isAppCommand(command) && runCommand(command));
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,59 @@
+// "New from template": the host lists assets/templates; picking one replaces the document
+// (undoable, and the autosave still holds the previous work).
+import { useEffect, useState } from 'react';
+import type { TemplateInfo } from '../../protocol/hostApi.ts';
+import { openTemplate } from '../app/documentFlows.ts';
+import { appStore, useApp } from '../state/appStore.ts';
+
+export function TemplateGallery() {
+  const host = useApp((s) => s.host);
+  const [templates, setTemplates] = useState<TemplateInfo[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const close = () => appStore.getState().actions.setGalleryOpen(false);
+
+  useEffect(() => {
+    if (!host) return setProblem('Templates come from the Netwright host, which is not connected.');
+    host.listTemplates().then(setTemplates, (e: Error) => setProblem(e.message));
+  }, [host]);
+
+  return (
+    <div className="modal-backdrop" onClick={close}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Templates"
+        onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === 'Escape' && close()}
+      >
+        <h2>New from template</h2>
+        {problem && <p className="danger">{problem}</p>}
+        {!problem && templates === null && <p className="muted">Loading…</p>}
+        {templates?.length === 0 && (
+          <p className="muted">No templates are installed (assets/templates is empty).</p>
+        )}
+        <ul className="gallery">
+          {templates?.map((t) => (
+            <li key={t.id}>
+              <button
+                type="button"
+                className="gallery__item"
+                aria-label={t.name}
+                onClick={() => void openTemplate(t.id)}
+              >
+                <strong>{t.name}</strong>
+                <span className="muted">{t.description}</span>
+                <span className="gallery__meta">{t.nodeCount} layers</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div className="button-row">
+          <button type="button" onClick={close} autoFocus>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+// The analysis is derived from the document, never stored in it. One cached result per graph;
+// when only node positions changed (every frame of a drag), the previous analysis is reused.
+import type { Analysis, Graph } from '../../engine/index.ts';
+import { analyze } from '../../engine/index.ts';
+
+let cached: { graph: Graph; analysis: Analysis } | null = null;
+
+function sameExceptPositions(a: Graph, b: Graph): boolean {
+  if (a.edges !== b.edges || a.nodes.length !== b.nodes.length) return false;
+  return a.nodes.every((n, i) => {
+    const m = b.nodes[i];
+    return (
+      n === m ||
+      (n.id === m.id &&
+        n.type === m.type &&
+        n.name === m.name &&
+        n.attributes === m.attributes &&
+        n.frozen === m.frozen)
+    );
+  });
+}
+
+export function analysisOf(graph: Graph): Analysis {
+  if (cached && (cached.graph === graph || sameExceptPositions(cached.graph, graph))) {
+    cached = { graph, analysis: cached.analysis };
+    return cached.analysis;
+  }
+  cached = { graph, analysis: analyze(graph) };
+  return cached.analysis;
+}

@@ -1,0 +1,115 @@
+// Browser mode: an HTTP server on 127.0.0.1 only, serving the built renderer and the HostApi over
+// a WebSocket at /rpc. The CLI (`netwright serve`), scripts/start.js and tests all call startServer.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import type { HostServiceOptions } from '../host/hostService.ts';
+import { createHostService } from '../host/hostService.ts';
+import { repoRoot } from '../host/paths.ts';
+import type { HostApi } from '../protocol/hostApi.ts';
+import { MAX_DOCUMENT_CHARS } from '../protocol/hostApi.ts';
+import type { Port } from '../protocol/rpc.ts';
+import { serveRpc } from '../protocol/rpc.ts';
+import type { Rejection } from './guard.ts';
+import { hostProblem, upgradeProblem } from './guard.ts';
+import { serveStatic } from './staticFiles.ts';
+
+export interface ServerOptions extends HostServiceOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  /** Defaults to a fresh random token per launch. */
+  token?: string;
+  /** The built renderer; defaults to dist/renderer. */
+  root?: string;
+  /** Replaces the Node host (tests). */
+  api?: HostApi;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+function reject(socket: Duplex, r: Rejection): void {
+  const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[r.status];
+  socket.end(
+    `HTTP/1.1 ${r.status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${r.reason}`,
+  );
+}
+
+/** A WebSocket as an rpc Port: JSON text frames. */
+function socketPort(ws: WebSocket): Port {
+  return {
+    send: (message) => ws.send(JSON.stringify(message)),
+    onMessage: (listener) => {
+      const handler = (data: Buffer, isBinary: boolean) => {
+        let parsed: unknown;
+        try {
+          if (isBinary) throw new Error('binary');
+          parsed = JSON.parse(data.toString('utf8'));
+        } catch {
+          const outcome = {
+            ok: false,
+            error: { code: 'bad-request', message: 'Messages must be JSON text.' },
+          };
+          ws.send(JSON.stringify({ type: 'response', id: null, outcome }));
+          return;
+        }
+        listener(parsed);
+      };
+      ws.on('message', handler);
+      return () => ws.off('message', handler);
+    },
+    onClose: (listener) => ws.on('close', listener),
+  };
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const root = options.root ?? join(repoRoot, 'dist', 'renderer');
+  const api = options.api ?? createHostService(options);
+  let port = options.port ?? 0;
+
+  const server = createServer((req, res) => {
+    const problem = hostProblem(req.headers.host, port);
+    if (problem) {
+      res.writeHead(problem.status, { 'Content-Type': 'text/plain' });
+      return void res.end(problem.reason);
+    }
+    void serveStatic(root, req, res);
+  });
+  // Room for a document plus JSON escaping.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_DOCUMENT_CHARS + 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const problem = upgradeProblem(req, { port, token });
+    if (problem) return reject(socket, problem);
+    wss.handleUpgrade(req, socket, head, (ws) => serveRpc(api, socketPort(ws)));
+  });
+
+  await new Promise<void>((resolve, fail) => {
+    server.once('error', fail);
+    server.listen(port, HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${HOST}:${port}/?token=${encodeURIComponent(token)}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

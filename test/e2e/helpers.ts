@@ -1,0 +1,52 @@
+// What a user does, as small steps the specs read like sentences.
+import type { Locator, Page } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+
+export const SHOTS = 'test-results/screenshots';
+mkdirSync(SHOTS, { recursive: true });
+
+/** Console errors and uncaught exceptions (a CSP violation shows up here too). */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  return errors;
+}
+
+export async function openApp(page: Page, options: { keepRecovery?: boolean } = {}): Promise<void> {
+  await page.goto('/?token=test');
+  await expect(page.locator('.app')).toHaveAttribute('data-ready', 'true');
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('host connected');
+  const recovery = page.getByRole('region', { name: 'Recovery' });
+  if (!options.keepRecovery && (await recovery.isVisible()))
+    await recovery.getByRole('button', { name: 'Discard' }).click();
+}
+
+export const palette = (page: Page) => page.getByRole('region', { name: 'Palette' });
+export const inspector = (page: Page) => page.getByRole('region', { name: 'Inspector' });
+export const summary = (page: Page) => page.getByRole('region', { name: 'Summary' });
+export const node = (page: Page, id: string): Locator =>
+  page.locator(`.react-flow__node[data-id="${id}"] .layer-node`);
+
+/** Drags a palette item onto the canvas at (x, y) relative to the canvas pane. */
+export async function dropLayer(page: Page, type: string, x: number, y: number): Promise<void> {
+  const item = palette(page).getByRole('button', { name: type, exact: true });
+  await item.dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } });
+}
+
+/** Drags from a node's output dot to another node's input dot. */
+export async function wire(page: Page, from: string, to: string, port = 0): Promise<void> {
+  await node(page, from)
+    .locator('.react-flow__handle.source')
+    .dragTo(node(page, to).locator(`.react-flow__handle.target[data-handleid="in-${port}"]`));
+}
+
+export async function selectNode(page: Page, id: string): Promise<void> {
+  await node(page, id).locator('.layer-node__header').click();
+  await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText(id.replace(/_(\d+)$/, '_$1'));
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}/${name}.png` });
+}
