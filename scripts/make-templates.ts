@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AttrValue, Graph } from '../engine/index.ts';
 import { GraphBuilder, newDocument, serializeDocument } from '../engine/index.ts';
+import { LENET5_C3_TABLE } from '../engine/families/lenet5.ts';
 
 type L = [string, Record<string, AttrValue>?];
 const conv = (out: number, k: number, more: Record<string, AttrValue> = {}): L => [
@@ -20,32 +21,13 @@ function mlp(): Graph {
   return b.graph;
 }
 
-const LENET_C3 = [
-  [1, 1, 1, 0, 0, 0],
-  [0, 1, 1, 1, 0, 0],
-  [0, 0, 1, 1, 1, 0],
-  [0, 0, 0, 1, 1, 1],
-  [1, 0, 0, 0, 1, 1],
-  [1, 1, 0, 0, 0, 1],
-  [1, 1, 1, 1, 0, 0],
-  [0, 1, 1, 1, 1, 0],
-  [0, 0, 1, 1, 1, 1],
-  [1, 0, 0, 1, 1, 1],
-  [1, 1, 0, 0, 1, 1],
-  [1, 1, 1, 0, 0, 1],
-  [1, 1, 0, 1, 1, 0],
-  [0, 1, 1, 0, 1, 1],
-  [1, 0, 1, 1, 0, 1],
-  [1, 1, 1, 1, 1, 1],
-];
-
 function lenet(table: boolean): Graph {
   const b = new GraphBuilder();
   b.chain(b.input([1, 28, 28]), [
     conv(6, 5, { padding: 2 }),
     relu,
     ['MaxPool2d', { kernel_size: 2 }],
-    conv(16, 5, table ? { connection_table: LENET_C3 } : {}),
+    conv(16, 5, table ? { connection_table: LENET5_C3_TABLE } : {}),
     relu,
     ['MaxPool2d', { kernel_size: 2 }],
     ['Flatten'],

@@ -1,4 +1,5 @@
 import { defineLayer } from '../layer.ts';
+import { LENET5_C3_TABLE } from '../families/lenet5.ts';
 import {
   connectionTable,
   convAttributes,
@@ -10,25 +11,6 @@ import {
   convOutput,
   convParameters,
 } from '../families/conv.ts';
-
-const LENET_C3 = [
-  [1, 1, 1, 0, 0, 0],
-  [0, 1, 1, 1, 0, 0],
-  [0, 0, 1, 1, 1, 0],
-  [0, 0, 0, 1, 1, 1],
-  [1, 0, 0, 0, 1, 1],
-  [1, 1, 0, 0, 0, 1],
-  [1, 1, 1, 1, 0, 0],
-  [0, 1, 1, 1, 1, 0],
-  [0, 0, 1, 1, 1, 1],
-  [1, 0, 0, 1, 1, 1],
-  [1, 1, 0, 0, 1, 1],
-  [1, 1, 1, 0, 0, 1],
-  [1, 1, 0, 1, 1, 0],
-  [0, 1, 1, 0, 1, 1],
-  [1, 0, 1, 1, 0, 1],
-  [1, 1, 1, 1, 1, 1],
-];
 
 export default defineLayer({
   type: 'Conv2d',
@@ -55,7 +37,7 @@ export default defineLayer({
     },
     {
       why: "LeNet-5's original C3: 60 connections x 25 taps + 16 biases = 1,516 parameters (LeCun et al. 1998)",
-      attributes: { out_channels: 16, kernel_size: 5, connection_table: LENET_C3 },
+      attributes: { out_channels: 16, kernel_size: 5, connection_table: LENET5_C3_TABLE },
       inputs: [['N', 6, 14, 14]],
       output: ['N', 16, 10, 10],
       params: 1516,
