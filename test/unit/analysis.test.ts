@@ -165,3 +165,16 @@ test('frozen layers keep their parameters but stop counting as trainable', () =>
   assert.equal(t.params, 55);
   assert.equal(t.trainableParams, 0);
 });
+
+test('Linear straight after a conv is legal (PyTorch acts on the last axis) but gets a warning with the fix', () => {
+  const b = new GraphBuilder();
+  const fc = b.chain(b.input([3, 8, 8]), [
+    ['Conv2d', { out_channels: 4, kernel_size: 3 }],
+    ['Linear', { out_features: 5 }],
+  ]);
+  const node = analyze(b.graph).nodes.get(fc)!;
+  assert.deepEqual(node.outputShape, ['N', 4, 6, 5]);
+  assert.equal(node.diagnostics.length, 1);
+  assert.equal(node.diagnostics[0].severity, 'warning');
+  assert.match(node.diagnostics[0].message, /last axis only \(size 6\) .* add a Flatten before it/);
+});

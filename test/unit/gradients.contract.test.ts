@@ -186,7 +186,11 @@ async function checkCase(type: string, c: Case, seed: number): Promise<number> {
   const batch = c.inputs[0][0];
   const graph = withBatch(layerGraph(type, c), batch);
   const analysis = analyze(graph);
-  assert.deepEqual(analysis.diagnostics, [], `${type} ${JSON.stringify(c.attrs)}`);
+  assert.deepEqual(
+    analysis.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+    `${type} ${JSON.stringify(c.attrs)}`,
+  );
   const rng = mulberry32(seed);
   const inputs = c.inputs.map((s) => rounded(randomTensor(s, rng)));
   const params: Record<string, RefTensor> = {};
