@@ -1,26 +1,94 @@
-// MODEL arguments: a project file (*.netwright.json); .onnx files join when the importer lands.
+// MODEL arguments: a project file (*.netwright.json) or an ONNX file (*.onnx), imported with its
+// float initializers as the weights (DESIGN.md).
 import { readFileSync } from 'node:fs';
-import type { ProjectDocument } from '../engine/index.ts';
+import { dirname, basename, join } from 'node:path';
+import type { ProjectDocument, WeightMap } from '../engine/index.ts';
 import { DocumentError, parseDocument } from '../engine/index.ts';
+import { decodeModel, resolveExternalData } from '../engine/onnx/proto.ts';
+import type { OnnxModel } from '../engine/onnx/types.ts';
+import { importOnnx, ImportError, type ImportOptions, type ImportResult } from '../engine/onnx/import.ts';
 import { CliError } from './errors.ts';
 
-export function loadModel(path: string): ProjectDocument {
-  let text: string;
+export interface LoadedModel {
+  doc: ProjectDocument;
+  /** For an ONNX file: every weight, also those too large for doc.weights. */
+  weights?: WeightMap;
+  /** For an ONNX file: what the import reports (folded constants, fixed sizes, ...). */
+  notes: string[];
+  import?: ImportResult;
+}
+
+const isOnnx = (path: string) => /\.onnx$/i.test(path);
+
+function readBytes(path: string): Buffer {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (e) {
     throw new CliError(
       `Can't read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`,
     );
   }
-  if (path.endsWith('.onnx'))
-    throw new CliError(`${path}: reading .onnx files needs the ONNX importer, which is not built yet.`);
+}
+
+/** Decodes an .onnx file and loads external tensor data from the files beside it. */
+export function readOnnx(path: string): OnnxModel {
+  const bytes = readBytes(path);
+  let model: OnnxModel;
   try {
-    return parseDocument(text);
+    model = decodeModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new CliError(`${path}: ${(e as Error).message}`);
+  }
+  try {
+    return resolveExternalData(model, (location) => new Uint8Array(readFileSync(join(dirname(path), location))));
+  } catch (e) {
+    throw new CliError(`${path}: ${(e as Error).message}`);
+  }
+}
+
+export function importFile(path: string, model: OnnxModel, opts: ImportOptions = {}): ImportResult {
+  try {
+    return importOnnx(model, { name: basename(path).replace(/\.onnx$/i, ''), ...opts });
+  } catch (e) {
+    if (e instanceof ImportError) throw new CliError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A MODEL argument with its weights; ONNX values whose shape stays unknown are not measured. */
+export function loadModelWithWeights(path: string): LoadedModel {
+  if (isOnnx(path)) {
+    const result = importFile(path, readOnnx(path));
+    return { doc: result.doc, weights: result.weights, notes: result.report.notes, import: result };
+  }
+  const text = readBytes(path).toString('utf8');
+  try {
+    return { doc: parseDocument(text), notes: [] };
   } catch (e) {
     if (e instanceof DocumentError) throw new CliError(`${path}: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * As loadModelWithWeights, and for an ONNX file whose shapes the importer can't all infer, runs it
+ * once in onnxruntime to measure them (recorded in the opaque nodes).
+ */
+export async function loadModelMeasured(path: string): Promise<LoadedModel> {
+  if (!isOnnx(path)) return loadModelWithWeights(path);
+  const model = readOnnx(path);
+  let result = importFile(path, model);
+  if (result.report.unknownShapes.length) {
+    // onnxruntime loads only when needed.
+    const { measureShapes } = await import('../host/onnxShapes.ts');
+    const measured = await measureShapes(model);
+    if (measured.size) result = importFile(path, model, { measuredShapes: measured });
+  }
+  return { doc: result.doc, weights: result.weights, notes: result.report.notes, import: result };
+}
+
+export function loadModel(path: string): ProjectDocument {
+  return loadModelWithWeights(path).doc;
 }
 
 /** Applies `--input-shape 1x3x224x224` (batch first) to the model's Input nodes. */

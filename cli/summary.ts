@@ -1,6 +1,6 @@
 // `netwright summary MODEL`: the torchinfo-style table, or the JSON of DESIGN.md.
 import type { Analysis, ProjectDocument } from '../engine/index.ts';
-import { analyze, estimateMemory } from '../engine/index.ts';
+import { analyze, estimateMemory, getLayer } from '../engine/index.ts';
 import { bytes, fieldText, shapeText, table, thousands } from './format.ts';
 
 export function summaryJson(doc: ProjectDocument, a: Analysis) {
@@ -8,10 +8,12 @@ export function summaryJson(doc: ProjectDocument, a: Analysis) {
   return {
     nodes: a.order.map((id) => {
       const n = a.nodes.get(id)!;
-      const errors = n.diagnostics.filter((d) => d.severity === 'error');
+      // Errors; and when the shape is unknown (an imported ONNX op), why.
+      const errors = n.diagnostics.filter((d) => d.severity === 'error' || !n.outputShape);
+      const node = byId.get(id)!;
       return {
-        name: byId.get(id)!.name,
-        op: byId.get(id)!.type,
+        name: node.name,
+        op: getLayer(node.type)?.opLabel?.(node.attributes as never) ?? node.type,
         outputShape: n.outputShape,
         params: n.params,
         trainableParams: n.trainableParams,
@@ -35,7 +37,7 @@ export function summaryText(doc: ProjectDocument, a: Analysis, batch: number): s
     const n = a.nodes.get(id)!;
     const node = byId.get(id)!;
     return [
-      `${node.name} (${node.type})`,
+      `${node.name} (${getLayer(node.type)?.opLabel?.(node.attributes as never) ?? node.type})`,
       shapeText(n.outputShape),
       n.params ? thousands(n.params) : '--',
       n.macs ? thousands(n.macs) : '--',

@@ -7,6 +7,8 @@ import type { Outcome } from '../protocol/rpc.ts';
 
 export const CHANNEL_PREFIX = 'host:';
 export const MENU_CHANNEL = 'menu:command';
+/** Host events (training progress) pushed to the page. */
+export const EVENT_CHANNEL = 'host:event';
 
 export const hostChannels = hostMethodNames.map((m) => ({
   method: m as HostMethod,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHostService } from '../host/hostService.ts';
 import { dispatch } from '../protocol/rpc.ts';
-import { forbidden, hostChannels, isTrustedSender, MENU_CHANNEL } from './ipcPolicy.ts';
+import { EVENT_CHANNEL, forbidden, hostChannels, isTrustedSender, MENU_CHANNEL } from './ipcPolicy.ts';
 import { buildMenuTemplate } from './menuTemplate.ts';
 import { mainWindowOptions, mayNavigate, windowOpenHandler } from './windowOptions.ts';
 
@@ -21,6 +21,10 @@ function serveHostApi(window: BrowserWindow): void {
     dataDir: app.getPath('userData'),
     templatesDir: join(appRoot, 'assets', 'templates'),
   });
+  api.subscribe((event) => {
+    if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);
+  });
+  app.on('before-quit', () => api.close());
   for (const { method, channel } of hostChannels) {
     ipcMain.handle(channel, (event, ...args: unknown[]) => {
       const frame = event.senderFrame;

@@ -13,6 +13,15 @@ const host = {
   saveAutosave: (text) => invoke('saveAutosave', text),
   loadAutosave: () => invoke('loadAutosave'),
   clearAutosave: () => invoke('clearAutosave'),
+  importOnnx: (base64, options) => invoke('importOnnx', base64, options),
+  exportOnnx: (document, options) => invoke('exportOnnx', document, options),
+  startTraining: (request) => invoke('startTraining', request),
+  startRace: (request) => invoke('startRace', request),
+  stopTraining: (runId) => invoke('stopTraining', runId),
+  exportTrainedOnnx: (runId, options) => invoke('exportTrainedOnnx', runId, options),
+  trainedWeights: (runId) => invoke('trainedWeights', runId),
+  predict: (source, input) => invoke('predict', source, input),
+  datasetPreview: (spec, count) => invoke('datasetPreview', spec, count),
 } satisfies HostBridge;
 
 contextBridge.exposeInMainWorld('netwright', {
@@ -21,5 +30,10 @@ contextBridge.exposeInMainWorld('netwright', {
     const handler = (_event: unknown, command: unknown) => typeof command === 'string' && listener(command);
     ipcRenderer.on('menu:command', handler);
     return () => void ipcRenderer.off('menu:command', handler);
+  },
+  onHostEvent: (listener: (event: unknown) => void) => {
+    const handler = (_event: unknown, payload: unknown) => listener(payload);
+    ipcRenderer.on('host:event', handler);
+    return () => void ipcRenderer.off('host:event', handler);
   },
 });

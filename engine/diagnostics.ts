@@ -24,13 +24,17 @@ export type DiagnosticCode =
   | 'upstream-error'
   | 'unaligned-receptive-field'
   | 'dangling-edge'
-  | 'duplicate-input';
+  | 'duplicate-input'
+  | 'suspicious-shape'
+  | 'unknown-shape';
 
 /** What a layer returns when it can't produce an output shape. */
 export interface Problem {
   problem: string;
   attribute?: string;
   code?: DiagnosticCode;
+  /** 'warning' when the node is still usable (an imported op whose shape can't be inferred). */
+  severity?: Severity;
 }
 
 export function problem(message: string, attribute?: string, code?: DiagnosticCode): Problem {

@@ -4,6 +4,7 @@
 import type { Shape } from './tensor/shape.ts';
 import type { Problem } from './diagnostics.ts';
 import type { OnnxBuilder } from './onnx/builder.ts';
+import type { OnnxImport } from './onnx/import/view.ts';
 
 export type Category =
   | 'input'
@@ -156,6 +157,15 @@ export interface LowerContext<A> {
    * drawn from a seeded generator so a run can be reproduced.
    */
   stepInput(kind: 'dropout-mask', shape: number[], p: number): string;
+  /** The opset being written (imported ONNX ops adapt to it); absent means 17. */
+  opset?: number;
+  /**
+   * Layers with several outputs (an imported ONNX op) push the tensor of every output port here,
+   * port 0 first; other layers leave it alone (their return value is port 0).
+   */
+  outputs?: string[];
+  /** ONNX element types (DataType codes) of the outputs by port, where not float32. */
+  outputTypes?: number[];
 }
 
 /** What a layer's gradient() gets: its forward context plus the output and its gradient. */
@@ -198,6 +208,8 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   /** Cross-attribute or input-dependent validation beyond each attribute's own range. */
   check?(a: AttrValues<S>, inputs: Shape[]): Problem | null;
   outputShape(inputs: Shape[], a: AttrValues<S>): Shape | Problem;
+  /** Legal but probably unintended (a warning, not an error): Linear on a 4-d feature map. */
+  advise?(inputs: Shape[], a: AttrValues<S>): string | null;
   /** Learnable tensors and buffers; none when absent. */
   parameters?(inputs: Shape[], a: AttrValues<S>): ParamSpec[];
   /** Multiply-accumulates per sample; 0 when absent (activations, pools, reshapes). */
@@ -216,6 +228,16 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   gradient?(ctx: GradContext<AttrValues<S>>): Gradients;
   /** The lowest ONNX opset that can express this layer; 13 (our floor) when absent. */
   minOpset?: number;
+  /** Every output's shape for layers with several outputs (an imported ONNX op); null where unknown. */
+  outputShapes?(inputs: (Shape | null)[], a: AttrValues<S>): (Shape | null)[];
+  /** Analysis and export go on when this layer's shapes are unknown (imported ONNX ops). */
+  shapeMayBeUnknown?: boolean;
+  /** Why this node can't be written at `opset`, as a sentence, or null (imported ONNX ops). */
+  exportCheck?(a: AttrValues<S>, opset: number, inputs: readonly (Shape | null)[]): string | null;
+  /** Which ONNX nodes import as this layer, and how (engine/onnx/import/view.ts). */
+  fromOnnx?: OnnxImport;
+  /** The op to show in tables when it depends on attributes (an imported ONNX op shows its operator). */
+  opLabel?(a: AttrValues<S>): string;
   /** Worked cases: the contract test checks every one of them. */
   examples: LayerExample[];
 }

@@ -9,12 +9,32 @@ import { createRng } from './data/random.ts';
 /** node id -> parameter name -> values (shape from the analysis' ParamSpec). */
 export type WeightMap = Map<string, Map<string, Float32Array>>;
 
+const BASE64 = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+
+/** Standard base64 (what btoa writes), built as ASCII bytes: fast for weights of hundreds of MB. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[o++] = BASE64[n >>> 18];
+    out[o++] = BASE64[(n >>> 12) & 63];
+    out[o++] = BASE64[(n >>> 6) & 63];
+    out[o++] = BASE64[n & 63];
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8);
+    out[o++] = BASE64[n >>> 18];
+    out[o++] = BASE64[(n >>> 12) & 63];
+    out[o++] = i + 1 < bytes.length ? BASE64[(n >>> 6) & 63] : 61;
+    out[o++] = 61;
+  }
+  return new TextDecoder().decode(out);
+}
+
 export function encodeFloat32(values: Float32Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+  return bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
 export function decodeFloat32(base64: string): Float32Array {

@@ -6,6 +6,7 @@ import type { ProjectDocument } from '../engine/index.ts';
 import { parseDocument } from '../engine/index.ts';
 import type { TemplateInfo } from '../protocol/hostApi.ts';
 import { HostError } from '../protocol/hostApi.ts';
+import { lessonOf } from '../protocol/lesson.ts';
 
 const SUFFIX = '.netwright.json';
 
@@ -26,6 +27,7 @@ export async function listTemplates(dir: string): Promise<TemplateInfo[]> {
         name: doc.name,
         description: doc.description ?? '',
         nodeCount: doc.graph.nodes.length,
+        ...(doc.lesson ? { lesson: lessonOf(doc.lesson)?.title } : {}),
       });
     } catch (e) {
       // One broken template must not empty the gallery; say which one in the host's log.

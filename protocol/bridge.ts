@@ -11,4 +11,6 @@ export interface NetwrightBridge {
   host: HostBridge;
   /** Returns an unsubscribe function. */
   onMenuCommand(listener: (command: string) => void): () => void;
+  /** Host-pushed events (training progress), unvalidated: the renderer checks them with parseHostEvent. */
+  onHostEvent(listener: (event: unknown) => void): () => void;
 }

@@ -16,6 +16,12 @@ export const appCommands = [
   'fitView',
   'toggleSummary',
   'toggleTheme',
+  'group',
+  'ungroup',
+  'importOnnx',
+  'exportOnnx',
+  'exportPng',
+  'exportSvg',
 ] as const;
 export type AppCommand = (typeof appCommands)[number];
 

@@ -1,12 +1,34 @@
 // The one definition of what the renderer may ask the host (Node) to do. Each method lists the
 // zod schemas of its arguments and result; the HostApi type is inferred from this table, so the
 // WebSocket server, the Electron bridge and the renderer clients cannot drift apart.
-// Adding a method (e.g. importOnnx(bytes) / exportOnnx(document) once engine/onnx lands) is one
-// entry here plus its implementation in host/hostService.ts; the compiler points at the rest.
+// Adding a method is one entry here plus its implementation in host/hostService.ts and a line in
+// electron/preload.ts; the compiler and test/unit/app-window.test.ts point at the rest.
 import { z } from 'zod';
 // NOTE: protocol/ normally takes only types from engine/, but a document is validated with the
 // engine's own validator on whichever side receives it, so both sides accept exactly the same files.
+import type { ProjectDocument } from '../engine/index.ts';
 import { validateDocument } from '../engine/index.ts';
+import {
+  datasetPreviewSchema,
+  MAX_PREVIEW_SAMPLES,
+  MAX_RACE_ENTRIES,
+  onnxFileSchema,
+  predictInputSchema,
+  predictionSchema,
+  raceEntrySchema,
+  runIdSchema,
+  startRaceResultSchema,
+  startTrainingResultSchema,
+  trainingConfigSchema,
+  trainingDatasetSchema,
+  trainingEventMessageSchema,
+} from './training.ts';
+import {
+  exportOnnxOptionsSchema,
+  exportOnnxResultSchema,
+  importOnnxOptionsSchema,
+  onnxBase64Schema,
+} from './onnxFiles.ts';
 
 /** Project files larger than this are refused before parsing (a generous bound for weights). */
 export const MAX_DOCUMENT_CHARS = 50_000_000;
@@ -19,26 +41,61 @@ const documentText = z
   .string()
   .max(MAX_DOCUMENT_CHARS, `a project file may hold at most ${MAX_DOCUMENT_CHARS} characters`);
 
-/** A project document, checked by the engine (format, version, layer types, attributes, edges). */
-export const projectDocumentSchema = z.unknown().transform((raw, ctx) => {
-  try {
-    return validateDocument(raw);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
+/**
+ * A project document, checked by the engine (format, version, layer types, attributes, edges).
+ * Typed as a ProjectDocument on both sides (the sender holds one); any value is checked at run time.
+ */
+export const projectDocumentSchema = z
+  .custom<ProjectDocument>(() => true)
+  .transform((raw, ctx) => {
+    try {
+      return validateDocument(raw);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
 
 export const templateInfoSchema = z.object({
   id: templateId,
   name: z.string(),
   description: z.string(),
   nodeCount: z.number().int().min(0),
+  /** The title of the template's lesson, when it has one. */
+  lesson: z.string().optional(),
 });
 export type TemplateInfo = z.infer<typeof templateInfoSchema>;
 
 export const autosaveSchema = z.object({ text: documentText, savedAt: z.string() });
 export type Autosave = z.infer<typeof autosaveSchema>;
+
+const storedTensorSchema = z.object({
+  shape: z.array(z.number().int().min(0)),
+  dtype: z.literal('float32'),
+  data: z.string(),
+});
+/** Trained weights in the project file's form: node id -> parameter -> tensor. */
+export const storedWeightsSchema = z.record(z.string(), z.record(z.string(), storedTensorSchema));
+
+export const startTrainingSchema = z
+  .object({ document: projectDocumentSchema, dataset: trainingDatasetSchema, config: trainingConfigSchema })
+  .strict();
+
+export const startRaceSchema = z
+  .object({
+    document: projectDocumentSchema,
+    dataset: trainingDatasetSchema,
+    /** Shared by every contestant; each replaces optimizer and lr with its own. */
+    config: trainingConfigSchema,
+    entries: z.array(raceEntrySchema).min(2).max(MAX_RACE_ENTRIES),
+  })
+  .strict();
+
+/** Predict with a finished run's weights, or with a document's own (stored or freshly initialised). */
+export const predictSourceSchema = z.union([
+  z.object({ runId: runIdSchema }).strict(),
+  z.object({ document: projectDocumentSchema }).strict(),
+]);
 
 export const hostMethods = {
   /** Starter documents shipped in assets/templates. */
@@ -50,6 +107,42 @@ export const hostMethods = {
   saveAutosave: { args: z.tuple([documentText]), result: z.object({ savedAt: z.string() }) },
   loadAutosave: { args: z.tuple([]), result: autosaveSchema.nullable() },
   clearAutosave: { args: z.tuple([]), result: z.null() },
+  /** An .onnx file (base64) as a laid-out project, with notes on what the import changed. */
+  importOnnx: {
+    args: z.tuple([onnxBase64Schema, importOnnxOptionsSchema]),
+    result: z.object({ document: projectDocumentSchema, notes: z.array(z.string()) }),
+  },
+  /** The inference model (IR 8; opset 17 unless asked) as base64, or why it can't be exported yet. */
+  exportOnnx: {
+    args: z.tuple([projectDocumentSchema, exportOnnxOptionsSchema]),
+    result: exportOnnxResultSchema,
+  },
+  /**
+   * Loads the data, checks it fits the network and starts training; progress arrives as
+   * 'training' events. One run at a time: a second start fails with code 'busy'.
+   */
+  startTraining: { args: z.tuple([startTrainingSchema]), result: startTrainingResultSchema },
+  /**
+   * The optimizer race: one run per entry, all from the same initial weights, batch order and
+   * data, side by side. Each run reports as a training run of its own; 'busy' like startTraining.
+   */
+  startRace: { args: z.tuple([startRaceSchema]), result: startRaceResultSchema },
+  /** Stops a run after its current step; the weights so far are kept. Unknown or finished runs: no-op. */
+  stopTraining: { args: z.tuple([runIdSchema]), result: z.null() },
+  /** The trained network as an inference ONNX file (IR 8, opset 17), base64. */
+  exportTrainedOnnx: {
+    args: z.tuple([runIdSchema, z.object({ fp16: z.boolean().optional() }).strict().optional()]),
+    result: onnxFileSchema,
+  },
+  /** A finished run's weights, to keep them in the project file. */
+  trainedWeights: { args: z.tuple([runIdSchema]), result: storedWeightsSchema },
+  /** Class probabilities for one sample (the "try it" drawing pad). */
+  predict: { args: z.tuple([predictSourceSchema, predictInputSchema]), result: predictionSchema },
+  /** The first samples of a dataset (pixels or 2-D points, with labels) for the setup preview. */
+  datasetPreview: {
+    args: z.tuple([trainingDatasetSchema, z.number().int().min(1).max(MAX_PREVIEW_SAMPLES)]),
+    result: datasetPreviewSchema,
+  },
 };
 
 export type HostMethods = typeof hostMethods;
@@ -62,6 +155,33 @@ export type HostApi = {
 };
 
 export const hostMethodNames = Object.keys(hostMethods) as HostMethod[];
+
+/**
+ * Messages the host pushes without being asked (training progress). The receiving side validates
+ * each one with this table, like a result; unknown or malformed events are dropped.
+ */
+export const hostEvents = {
+  training: trainingEventMessageSchema,
+};
+export type HostEventName = keyof typeof hostEvents;
+export type HostEvent = {
+  [K in HostEventName]: { name: K; payload: z.output<(typeof hostEvents)[K]> };
+}[HostEventName];
+
+/** Where a host's events come from (the host service; a test double). */
+export interface HostEventSource {
+  /** Returns an unsubscribe function. */
+  subscribe(listener: (event: HostEvent) => void): () => void;
+}
+
+/** Validates a pushed event; null when the name is unknown or the payload does not fit. */
+export function parseHostEvent(raw: unknown): HostEvent | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { name, payload } = raw as { name?: unknown; payload?: unknown };
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(hostEvents, name)) return null;
+  const parsed = hostEvents[name as HostEventName].safeParse(payload);
+  return parsed.success ? ({ name, payload: parsed.data } as HostEvent) : null;
+}
 
 export function isHostMethod(name: unknown): name is HostMethod {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(hostMethods, name);
@@ -76,6 +196,8 @@ export type HostErrorCode =
   | 'forbidden'
   | 'disconnected'
   | 'bad-response'
+  | 'busy'
+  | 'cannot-train'
   | 'internal';
 
 /** The error a client sees: errors cross every transport as plain { code, message }. */

@@ -2,8 +2,8 @@
 // a MessagePort, an in-memory pair in tests). The receiving side validates everything: the
 // envelope, the method name and the arguments on the host; the result on the client.
 import { z } from 'zod';
-import type { HostApi, HostMethod } from './hostApi.ts';
-import { HostError, hostMethodNames, hostMethods, isHostMethod } from './hostApi.ts';
+import type { HostApi, HostEvent, HostEventSource, HostMethod } from './hostApi.ts';
+import { HostError, hostMethodNames, hostMethods, isHostMethod, parseHostEvent } from './hostApi.ts';
 
 export interface Port {
   send(message: unknown): void;
@@ -36,6 +36,9 @@ const responseSchema = z.object({
   id: z.number().int().min(0).nullable(),
   outcome: outcomeSchema,
 });
+
+/** A host-pushed message (training progress); its payload is checked with hostEvents. */
+const eventSchema = z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() });
 
 const fail = (code: string, message: string): Outcome => ({ ok: false, error: { code, message } });
 
@@ -81,9 +84,16 @@ export function unwrapOutcome<K extends HostMethod>(
   return result.data as Awaited<ReturnType<HostApi[K]>>;
 }
 
-/** Serves `api` on a port; returns a function that stops listening. */
-export function serveRpc(api: HostApi, port: Port): () => void {
-  return port.onMessage(async (message) => {
+/**
+ * Serves `api` on a port, and pushes every event of `events` to it as { type: 'event', name,
+ * payload } until the port closes; returns a function that stops both.
+ */
+export function serveRpc(api: HostApi, port: Port, events?: HostEventSource): () => void {
+  const unsubscribe =
+    events?.subscribe((e) => port.send({ type: 'event', name: e.name, payload: e.payload })) ??
+    (() => undefined);
+  port.onClose?.(unsubscribe);
+  const stopListening = port.onMessage(async (message) => {
     const request = requestSchema.safeParse(message);
     if (!request.success) {
       const id = (message as { id?: unknown } | null)?.id;
@@ -97,6 +107,10 @@ export function serveRpc(api: HostApi, port: Port): () => void {
     const { id, method, args } = request.data;
     port.send({ type: 'response', id, outcome: await dispatch(api, method, args) });
   });
+  return () => {
+    unsubscribe();
+    stopListening();
+  };
 }
 
 export interface RpcClient {
@@ -105,8 +119,14 @@ export interface RpcClient {
   close(reason?: string): void;
 }
 
+export interface RpcOptions {
+  timeoutMs?: number;
+  /** Receives each host-pushed event that passes validation. */
+  onEvent?: (event: HostEvent) => void;
+}
+
 /** A HostApi whose every method is a request over `port`. */
-export function connectRpc(port: Port, options: { timeoutMs?: number } = {}): RpcClient {
+export function connectRpc(port: Port, options: RpcOptions = {}): RpcClient {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const pending = new Map<
     number,
@@ -116,6 +136,12 @@ export function connectRpc(port: Port, options: { timeoutMs?: number } = {}): Rp
   let closedReason: string | null = null;
 
   port.onMessage((message) => {
+    const pushed = eventSchema.safeParse(message);
+    if (pushed.success) {
+      const event = parseHostEvent(pushed.data);
+      if (event) options.onEvent?.(event);
+      return;
+    }
     const response = responseSchema.safeParse(message);
     if (!response.success || response.data.id === null) return; // not ours to settle
     const call = pending.get(response.data.id);

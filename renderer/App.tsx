@@ -6,6 +6,7 @@ import { openProjectFile } from './app/documentFlows.ts';
 import { commandForKey, isTextEntry } from './app/shortcuts.ts';
 import { Canvas } from './canvas/Canvas.tsx';
 import { Inspector } from './panels/Inspector.tsx';
+import { LessonPanel } from './panels/LessonPanel.tsx';
 import { NoticeToast } from './panels/NoticeToast.tsx';
 import { Palette } from './panels/Palette.tsx';
 import { RecoveryBanner } from './panels/RecoveryBanner.tsx';
@@ -13,6 +14,7 @@ import { StatusBar } from './panels/StatusBar.tsx';
 import { SummaryPanel } from './panels/SummaryPanel.tsx';
 import { TemplateGallery } from './panels/TemplateGallery.tsx';
 import { Toolbar } from './panels/Toolbar.tsx';
+import { TrainingPanel } from './panels/TrainingPanel.tsx';
 import { useApp } from './state/appStore.ts';
 
 function useShortcuts() {
@@ -34,6 +36,8 @@ export function App() {
   const summaryOpen = useApp((s) => s.summaryOpen);
   const galleryOpen = useApp((s) => s.galleryOpen);
   const ready = useApp((s) => s.recoveryChecked);
+  const trainingOpen = useApp((s) => s.trainingOpen);
+  const lessonOpen = useApp((s) => s.lessonOpen && s.doc.lesson !== undefined);
   useShortcuts();
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -41,13 +45,23 @@ export function App() {
 
   return (
     <ReactFlowProvider>
-      <div className="app" data-theme={theme} data-ready={ready} data-summary={summaryOpen}>
+      <div
+        className="app"
+        data-theme={theme}
+        data-ready={ready}
+        data-summary={summaryOpen}
+        data-training={trainingOpen}
+      >
         <Toolbar />
         <RecoveryBanner />
         <Palette />
         <Canvas />
-        <Inspector />
+        <div className="side">
+          {lessonOpen && <LessonPanel />}
+          <Inspector />
+        </div>
         {summaryOpen && <SummaryPanel />}
+        {trainingOpen && <TrainingPanel />}
         <StatusBar />
         {galleryOpen && <TemplateGallery />}
         <NoticeToast />

@@ -9,12 +9,18 @@ import { runCommand } from './app/commands.ts';
 import { connectHost } from './host/connectHost.ts';
 import { appStore } from './state/appStore.ts';
 import { checkRecovery, startAutosave } from './state/autosave.ts';
+import { followTrainingRuns } from './training/flows.ts';
 
 const { actions } = appStore.getState();
-const host = connectHost(window, (status) => actions.setHostStatus(status));
+const host = connectHost(
+  window,
+  (status) => actions.setHostStatus(status),
+  (event) => event.name === 'training' && actions.receiveTraining(event.payload),
+);
 actions.setHost(host, appStore.getState().hostStatus);
 void checkRecovery(appStore);
 startAutosave(appStore);
+followTrainingRuns(appStore);
 window.netwright?.onMenuCommand((command) => isAppCommand(command) && runCommand(command));
 
 createRoot(document.getElementById('root')!).render(

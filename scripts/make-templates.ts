@@ -5,6 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AttrValue, Graph } from '../engine/index.ts';
 import { GraphBuilder, newDocument, serializeDocument } from '../engine/index.ts';
+import type { Lesson } from '../protocol/lesson.ts';
+import { lessonSchema } from '../protocol/lesson.ts';
+import { LESSONS } from './lessons.ts';
 import { LENET5_C3_TABLE } from '../engine/families/lenet5.ts';
 
 type L = [string, Record<string, AttrValue>?];
@@ -162,10 +165,10 @@ function inception(bottleneck: boolean): Graph {
   return b.graph;
 }
 
-function deepSigmoid(): Graph {
+function deepMlp(activation: 'Sigmoid' | 'ReLU'): Graph {
   const b = new GraphBuilder();
   const hidden: L[] = [];
-  for (let i = 0; i < 8; i++) hidden.push(linear(64), ['Sigmoid']);
+  for (let i = 0; i < 8; i++) hidden.push(linear(64), [activation]);
   b.chain(b.input([1, 28, 28]), [['Flatten'], ...hidden, linear(10)]);
   return b.graph;
 }
@@ -178,7 +181,10 @@ function receptiveStack(): Graph {
   return b.graph;
 }
 
-export const templates: Record<string, { title: string; description: string; build: () => Graph }> = {
+export const templates: Record<
+  string,
+  { title: string; description: string; build: () => Graph; lesson?: Lesson }
+> = {
   mlp: {
     title: 'MLP 784-512-512-10',
     description: 'A multilayer perceptron for MNIST: two hidden ReLU layers of 512.',
@@ -188,12 +194,14 @@ export const templates: Record<string, { title: string; description: string; bui
     title: 'LeNet-5',
     description: 'LeCun et al. 1998, with ReLU and max pooling: 61,706 parameters.',
     build: () => lenet(false),
+    lesson: LESSONS.lenet,
   },
   'lenet5-c3': {
     title: 'LeNet-5 (original C3 table)',
     description:
       'LeNet-5 whose second convolution uses the 1998 paper’s connection table: 60 of 96 channel pairs, 1,516 parameters instead of 2,416.',
     build: () => lenet(true),
+    lesson: LESSONS.lenetC3,
   },
   'mini-vgg': {
     title: 'Mini-VGG (CIFAR-10)',
@@ -215,22 +223,39 @@ export const templates: Record<string, { title: string; description: string; bui
     title: 'Inception module (naive)',
     description: 'Inception (3a) without 1x1 reductions: count the cost.',
     build: () => inception(false),
+    lesson: LESSONS.inceptionNaive,
   },
   'inception-bottleneck': {
     title: 'Inception module (1x1 bottlenecks)',
     description: 'Inception (3a) as in GoogLeNet, with 1x1 reductions before the 3x3 and 5x5 convolutions.',
     build: () => inception(true),
+    lesson: LESSONS.inceptionBottleneck,
   },
   'deep-sigmoid-mlp': {
     title: 'Deep sigmoid MLP',
     description: 'Eight sigmoid layers of 64: the early layers’ gradients vanish.',
-    build: deepSigmoid,
+    build: () => deepMlp('Sigmoid'),
+    lesson: LESSONS.vanishingSigmoid,
+  },
+  'deep-relu-mlp': {
+    title: 'Deep ReLU MLP',
+    description:
+      'The deep sigmoid MLP with ReLU instead: same depth and width, gradients that reach the first layers.',
+    build: () => deepMlp('ReLU'),
+    lesson: LESSONS.vanishingRelu,
+  },
+  'mlp-random-labels': {
+    title: 'MLP on random labels',
+    description: 'The 784-512-512-10 MLP set up to memorize 1,000 digits whose labels are random.',
+    build: mlp,
+    lesson: LESSONS.randomLabels,
   },
   'receptive-field-stack': {
     title: 'Receptive-field stack',
     description:
       'conv3x3, conv3x3, maxpool2, conv3x3, conv3x3, maxpool2: watch the field grow to 16 with stride 4.',
     build: receptiveStack,
+    lesson: LESSONS.receptiveFields,
   },
 };
 
@@ -238,7 +263,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'templates');
   mkdirSync(dir, { recursive: true });
   for (const [file, t] of Object.entries(templates)) {
-    const doc = { ...newDocument(t.title, t.build()), description: t.description };
+    const doc = {
+      ...newDocument(t.title, t.build()),
+      description: t.description,
+      ...(t.lesson ? { lesson: lessonSchema.parse(t.lesson) } : {}),
+    };
     writeFileSync(join(dir, `${file}.netwright.json`), serializeDocument(doc));
   }
   console.log(`wrote ${Object.keys(templates).length} templates to ${dir}`);

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import type { HostServiceOptions } from '../host/hostService.ts';
+import type { HostService, HostServiceOptions } from '../host/hostService.ts';
 import { createHostService } from '../host/hostService.ts';
 import { repoRoot } from '../host/paths.ts';
-import type { HostApi } from '../protocol/hostApi.ts';
+import type { HostApi, HostEventSource } from '../protocol/hostApi.ts';
 import { MAX_DOCUMENT_CHARS } from '../protocol/hostApi.ts';
 import type { Port } from '../protocol/rpc.ts';
 import { serveRpc } from '../protocol/rpc.ts';
@@ -25,8 +25,8 @@ export interface ServerOptions extends HostServiceOptions {
   token?: string;
   /** The built renderer; defaults to dist/renderer. */
   root?: string;
-  /** Replaces the Node host (tests). */
-  api?: HostApi;
+  /** Replaces the Node host (tests); its events, if it has any, are pushed to every page. */
+  api?: HostApi & Partial<Omit<HostService, keyof HostApi>>;
 }
 
 export interface RunningServer {
@@ -76,6 +76,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const token = options.token ?? randomBytes(24).toString('base64url');
   const root = options.root ?? join(repoRoot, 'dist', 'renderer');
   const api = options.api ?? createHostService(options);
+  const subscribe = api.subscribe?.bind(api);
+  const events: HostEventSource | undefined = subscribe ? { subscribe } : undefined;
   let port = options.port ?? 0;
 
   const server = createServer((req, res) => {
@@ -91,7 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.on('upgrade', (req, socket, head) => {
     const problem = upgradeProblem(req, { port, token });
     if (problem) return reject(socket, problem);
-    wss.handleUpgrade(req, socket, head, (ws) => serveRpc(api, socketPort(ws)));
+    wss.handleUpgrade(req, socket, head, (ws) => serveRpc(api, socketPort(ws), events));
   });
 
   await new Promise<void>((resolve, fail) => {
@@ -106,6 +108,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        api.close?.(); // stops training runs
         for (const client of wss.clients) client.terminate();
         wss.close();
         server.closeAllConnections();

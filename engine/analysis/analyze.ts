@@ -18,6 +18,8 @@ export interface NodeAnalysis {
   id: string;
   inputShapes: (Shape | null)[];
   outputShape: Shape | null;
+  /** Every output port's shape, for layers with several outputs (imported ONNX ops). */
+  outputShapes?: (Shape | null)[];
   parameters: ParamSpec[];
   /** What model.parameters() holds (frozen ones included). */
   params: number;
@@ -82,6 +84,8 @@ function analyzeNode(
   inputs: (Shape | null)[],
   inputFields: RFResult[],
   result: NodeAnalysis,
+  /** An upstream node whose shape is unknown without an error (an imported op), if any. */
+  unknownFrom: string | null = null,
 ): void {
   const err = (code: Diagnostic['code'], message: string, attribute?: string) =>
     result.diagnostics.push({ code, severity: 'error', message, nodeId: node.id, attribute });
@@ -107,12 +111,43 @@ function analyzeNode(
       `${node.name} takes ${maxInputs(def)} input(s) but has ${inputs.length}; remove the extra edge.`,
     );
   if (result.diagnostics.length) return;
-  if (inputs.some((s) => s === null)) return; // an upstream node already reports its own problem
+  if (inputs.some((s) => s === null) && !def.shapeMayBeUnknown) {
+    // An upstream error is reported there; an upstream shape that is merely unknown is noted here.
+    if (unknownFrom)
+      result.diagnostics.push({
+        code: 'unknown-shape',
+        severity: 'warning',
+        message: `${node.name}: the shape of its input from ${unknownFrom} is unknown, so its own can't be shown.`,
+        nodeId: node.id,
+      });
+    return;
+  }
 
   const shapes = inputs as Shape[];
   const attrs = node.attributes as never;
+  const countParameters = () => {
+    result.parameters = def.parameters?.(shapes, attrs) ?? [];
+    for (const p of result.parameters) {
+      const n = p.count ?? product(p.shape);
+      if (p.role === 'buffer') result.buffers += n;
+      else result.params += n;
+    }
+    result.trainableParams = node.frozen ? 0 : result.params;
+  };
   const checked = def.check?.(attrs, shapes);
   const out = checked ?? def.outputShape(shapes, attrs);
+  if (isProblem(out) && out.severity === 'warning') {
+    result.diagnostics.push({
+      code: out.code ?? 'unknown-shape',
+      severity: 'warning',
+      message: `${node.name}: ${out.problem}`,
+      nodeId: node.id,
+      attribute: out.attribute,
+    });
+    if (def.shapeMayBeUnknown) countParameters();
+    result.outputShapes = def.outputShapes?.(inputs, attrs);
+    return;
+  }
   if (isProblem(out)) {
     err(
       out.code ?? (out.attribute ? 'invalid-attribute' : 'shape-mismatch'),
@@ -122,14 +157,17 @@ function analyzeNode(
     return;
   }
   result.outputShape = out;
+  const advice = def.advise?.(shapes, attrs);
+  if (advice)
+    result.diagnostics.push({
+      code: 'suspicious-shape',
+      severity: 'warning',
+      message: `${node.name}: ${advice}`,
+      nodeId: node.id,
+    });
+  result.outputShapes = def.outputShapes?.(inputs, attrs);
   result.outputElements = finite(perSampleElements(out));
-  result.parameters = def.parameters?.(shapes, attrs) ?? [];
-  for (const p of result.parameters) {
-    const n = p.count ?? product(p.shape);
-    if (p.role === 'buffer') result.buffers += n;
-    else result.params += n;
-  }
-  result.trainableParams = node.frozen ? 0 : result.params;
+  countParameters();
   result.macs = finite(def.macs?.(shapes, out, attrs) ?? 0);
   result.flops = 2 * result.macs;
 
@@ -153,6 +191,7 @@ export function analyze(graph: Graph): Analysis {
   const incoming = new Map<string, (string | undefined)[]>();
   const edgeSource = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
+  const sourcePorts = new Map<string, number>();
   for (const e of graph.edges) {
     if (!byId.has(e.source) || !byId.has(e.target)) {
       diagnostics.push({
@@ -165,8 +204,14 @@ export function analyze(graph: Graph): Analysis {
     let list = incoming.get(e.target);
     if (!list) incoming.set(e.target, (list = []));
     list[e.targetPort] = e.source;
+    if (e.sourcePort) sourcePorts.set(`${e.target}:${e.targetPort}`, e.sourcePort);
     edgeSource.set(e.id, e.source);
   }
+  /** The shape on output `port` of a node (port 0 unless a multi-output layer says otherwise). */
+  const portShape = (source: string, port: number): Shape | null => {
+    const n = nodes.get(source)!;
+    return port ? (n.outputShapes?.[port] ?? null) : n.outputShape;
+  };
 
   const nodes = new Map<string, NodeAnalysis>();
   for (const id of order) {
@@ -184,14 +229,20 @@ export function analyze(graph: Graph): Analysis {
       continue;
     }
     const sources = incoming.get(id) ?? [];
-    const inputs = Array.from(sources, (s) =>
-      s === undefined ? (undefined as unknown as null) : nodes.get(s)!.outputShape,
+    const inputs = Array.from(sources, (s, port) =>
+      s === undefined ? (undefined as unknown as null) : portShape(s, sourcePorts.get(`${id}:${port}`) ?? 0),
     );
     result.inputShapes = inputs.map((s) => s ?? null);
     const fields = sources
       .filter((s): s is string => s !== undefined)
       .map((s) => nodes.get(s)!.receptiveField);
-    analyzeNode(node, def, inputs, fields, result);
+    const unknown = sources.find(
+      (s, port) =>
+        s !== undefined &&
+        inputs[port] === null &&
+        !nodes.get(s)!.diagnostics.some((d) => d.severity === 'error'),
+    );
+    analyzeNode(node, def, inputs, fields, result, unknown ? byId.get(unknown)!.name : null);
   }
   for (const id of cyclic) {
     const r = emptyNode(id);
@@ -216,7 +267,9 @@ export function analyze(graph: Graph): Analysis {
     diagnostics.push(...r.diagnostics);
   }
   const edgeShapes = new Map<string, Shape | null>();
-  for (const [edge, source] of edgeSource) edgeShapes.set(edge, nodes.get(source)?.outputShape ?? null);
+  for (const e of graph.edges)
+    if (edgeSource.has(e.id))
+      edgeShapes.set(e.id, nodes.has(e.source) ? portShape(e.source, e.sourcePort) : null);
 
   return {
     order: [...order, ...cyclic],

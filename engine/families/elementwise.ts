@@ -13,6 +13,7 @@ export function elementwiseLayer<S extends AttrSpecs>(def: {
   examples?: LayerExample[];
   check?: LayerDef<S>['check'];
   toOnnx: LayerDef<S>['toOnnx'];
+  fromOnnx?: LayerDef<S>['fromOnnx'];
   gradient: LayerDef<S>['gradient'];
 }) {
   return defineLayer<S>({

@@ -29,6 +29,17 @@ export interface ProjectDocument {
   weights?: Record<string, Record<string, StoredTensor>>;
   /** Free-form lesson text and settings, kept as-is. */
   lesson?: Record<string, unknown>;
+  /** Blocks drawn around nodes in the editor (a view of the graph; they never change the model). */
+  groups?: NodeGroup[];
+}
+
+export interface NodeGroup {
+  id: string;
+  title: string;
+  /** Node ids; a node belongs to at most one group. */
+  members: string[];
+  /** Shown as one summary block instead of its members. */
+  collapsed: boolean;
 }
 
 const attrValue: z.ZodType<AttrValue> = z.union([
@@ -71,6 +82,16 @@ const documentSchema = z.object({
   graph: z.object({ nodes: z.array(nodeSchema), edges: z.array(edgeSchema) }),
   weights: z.record(z.string(), z.record(z.string(), tensorSchema)).optional(),
   lesson: z.record(z.string(), z.unknown()).optional(),
+  groups: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        title: z.string(),
+        members: z.array(z.string().min(1)).min(1, 'a group needs at least one member'),
+        collapsed: z.boolean().default(false),
+      }),
+    )
+    .optional(),
 });
 
 export class DocumentError extends Error {
@@ -190,7 +211,37 @@ export function validateDocument(raw: unknown): ProjectDocument {
     taken.add(port);
     return { ...e, id: e.id ?? edgeId(e.source, e.sourcePort, e.target, e.targetPort) };
   });
+  if (d.groups) checkGroups(d.groups, ids);
   return { ...d, format: FORMAT, graph: { nodes, edges } } as ProjectDocument;
+}
+
+/** Group ids share the canvas with node ids; members must exist and sit in one group only. */
+function checkGroups(groups: readonly NodeGroup[], nodeIds: ReadonlySet<string>): void {
+  const groupIds = new Set<string>();
+  const owner = new Map<string, string>();
+  groups.forEach((g, i) => {
+    const at = `groups[${i}]`;
+    if (groupIds.has(g.id) || nodeIds.has(g.id))
+      throw new DocumentError(
+        `the id '${g.id}' is already used by ${groupIds.has(g.id) ? 'another group' : 'a node'}; ids must be unique.`,
+        `${at}.id`,
+      );
+    groupIds.add(g.id);
+    g.members.forEach((m, j) => {
+      if (!nodeIds.has(m))
+        throw new DocumentError(
+          `no node has the id '${m}'; remove it from the group.`,
+          `${at}.members[${j}]`,
+        );
+      const first = owner.get(m);
+      if (first !== undefined)
+        throw new DocumentError(
+          `'${m}' is already in group '${first}'; a node belongs to one group at most.`,
+          `${at}.members[${j}]`,
+        );
+      owner.set(m, g.id);
+    });
+  });
 }
 
 /** Stable, readable JSON for saving (two-space indent, trailing newline). */

@@ -1,6 +1,7 @@
 import { defineLayer } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { shapesEqual } from '../tensor/shape.ts';
+import { isData, onlyAttrs } from '../onnx/import/view.ts';
 
 export default defineLayer({
   type: 'Add',
@@ -21,6 +22,14 @@ export default defineLayer({
   gradient: ({ dy, inputs }) => ({ inputs: inputs.map(() => dy), params: {} }),
   toOnnx: ({ b, inputs, node, output }) =>
     b.op(inputs.length === 2 ? 'Add' : 'Sum', inputs, {}, { name: node, output }),
+  // Add of two tensors (not a constant: that is a bias, kept as an ONNX op), or Sum of several.
+  fromOnnx: {
+    opTypes: ['Add', 'Sum'],
+    read: (node) =>
+      node.inputs.length >= 2 && node.inputs.every(isData) && onlyAttrs(node, ['broadcast', 'consumed_inputs'])
+        ? { attributes: {}, inputs: node.inputs.map((_, i) => i) }
+        : null,
+  },
   examples: [
     {
       why: 'residual',

@@ -7,6 +7,7 @@ import {
   poolToOnnx,
   avgPoolGradient,
 } from '../families/pool.ts';
+import { poolImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'AvgPool2d',
@@ -23,6 +24,7 @@ export default defineLayer({
   receptiveField: (_inputs, a) => poolField(a),
   gradient: (ctx) => avgPoolGradient(ctx),
   toOnnx: (ctx) => poolToOnnx('AveragePool', ctx),
+  fromOnnx: poolImport('AveragePool'),
   examples: [
     {
       why: 'LeNet subsampling',

@@ -6,6 +6,7 @@ import {
   batchNormToOnnx,
   batchNormGradient,
 } from '../families/batchNorm.ts';
+import { batchNormImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'BatchNorm2d',
@@ -19,6 +20,7 @@ export default defineLayer({
   parameters: (inputs, a) => batchNormParameters(inputs[0], a as never),
   gradient: (ctx) => batchNormGradient(ctx as never),
   toOnnx: (ctx) => batchNormToOnnx(ctx as never),
+  fromOnnx: batchNormImport([4]),
   examples: [
     {
       why: '2C parameters, 2C buffers',

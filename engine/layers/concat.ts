@@ -2,6 +2,7 @@ import { defineLayer, int } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Dim } from '../tensor/shape.ts';
 import { isKnown } from '../tensor/shape.ts';
+import { isData, onlyAttrs } from '../onnx/import/view.ts';
 
 export default defineLayer({
   type: 'Concat',
@@ -34,6 +35,13 @@ export default defineLayer({
   },
   toOnnx: ({ b, inputs, attrs, node, output }) =>
     b.op('Concat', inputs, { axis: attrs.dim! }, { name: node, output }),
+  fromOnnx: {
+    opTypes: ['Concat'],
+    read: (node) =>
+      node.inputs.length >= 2 && node.inputs.every(isData) && onlyAttrs(node, ['axis'])
+        ? { attributes: { dim: node.attrs.int('axis', 1) }, inputs: node.inputs.map((_, i) => i) }
+        : null,
+  },
   examples: [
     {
       why: 'Inception 3a: 64 + 128 + 32 + 32',

@@ -9,6 +9,7 @@ import {
   convOutput,
   convParameters,
 } from '../families/conv.ts';
+import { convImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'Conv1d',
@@ -24,6 +25,7 @@ export default defineLayer({
   receptiveField: (_inputs, a) => convField(1, a),
   gradient: (ctx) => convGradient(1, ctx),
   toOnnx: (ctx) => convToOnnx(1, ctx),
+  fromOnnx: convImport(1),
   examples: [
     {
       why: 'L = floor((100 + 2*2 - 2*(5-1) - 1)/3) + 1 = 32',

@@ -11,6 +11,7 @@ import {
   convOutput,
   convParameters,
 } from '../families/conv.ts';
+import { convImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'Conv2d',
@@ -26,6 +27,7 @@ export default defineLayer({
   receptiveField: (_inputs, a) => convField(2, a),
   gradient: (ctx) => convGradient(2, ctx),
   toOnnx: (ctx) => convToOnnx(2, ctx),
+  fromOnnx: convImport(2, { connectionTable: true }),
   examples: [
     {
       why: 'LeNet-5 C1: 6 x (1x5x5) + 6',

@@ -5,6 +5,8 @@ import { problem } from '../diagnostics.ts';
 import { isKnown, perAxis } from '../tensor/shape.ts';
 import { expectRank, spatialProduct, transposeWindow } from '../tensor/convShape.ts';
 import { effectiveKernel } from '../tensor/window.ts';
+import { compact, floatValues, isData, onlyAttrs, rankOf } from '../onnx/import/view.ts';
+import { convTransposePads } from '../onnx/import/patterns.ts';
 
 const AXES = 2;
 
@@ -130,6 +132,45 @@ export default defineLayer({
       },
       { name: node, output },
     );
+  },
+  // ConvTranspose with a constant weight: ONNX's (before, after) pads and output_padding become
+  // PyTorch's symmetric padding and output_padding (output_padding + before - after).
+  fromOnnx: {
+    opTypes: ['ConvTranspose'],
+    read: (node) => {
+      const allowed = ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad', 'output_padding', 'output_shape'];
+      const x = node.inputs[0];
+      const weight = floatValues(node.inputs[1]);
+      const dims = node.inputs[1]?.value?.dims;
+      if (!isData(x) || rankOf(x) !== 4 || !onlyAttrs(node, allowed) || !weight || dims?.length !== 4) return null;
+      const a = node.attrs;
+      const kernel = dims.slice(2);
+      if (a.ints('kernel_shape') && a.ints('kernel_shape')!.join() !== kernel.join()) return null;
+      const strides = a.ints('strides') ?? [1, 1];
+      const dilations = a.ints('dilations') ?? [1, 1];
+      const outputPadding = a.ints('output_padding') ?? [0, 0];
+      const group = a.int('group', 1);
+      const pads = convTransposePads(x.shape!.slice(2), kernel, strides, dilations, outputPadding, a.string('auto_pad', 'NOTSET'), a.ints('pads'), a.ints('output_shape'));
+      if (!pads) return null;
+      const extra = [0, 1].map((i) => outputPadding[i] + pads[i] - pads[i + 2]);
+      if (extra.some((e) => e < 0)) return null;
+      const b = node.inputs[2];
+      const bias = b ? floatValues(b) : undefined;
+      if (b && !bias) return null;
+      return {
+        attributes: {
+          out_channels: dims[1] * group,
+          kernel_size: compact(kernel),
+          stride: compact(strides),
+          padding: compact(pads.slice(0, 2)),
+          output_padding: compact(extra),
+          dilation: compact(dilations),
+          groups: group,
+          bias: !!bias,
+        },
+        params: { weight, ...(bias ? { bias } : {}) },
+      };
+    },
   },
   examples: [
     {

@@ -1,6 +1,7 @@
 import { dims } from '../autodiff/ops.ts';
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { float } from '../layer.ts';
+import { dropoutImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'Dropout',
@@ -19,4 +20,5 @@ export default elementwiseLayer({
     ctx.saved.mask = ctx.stepInput('dropout-mask', dims(ctx.outputShape), ctx.attrs.p!);
     return ctx.b.op('Mul', [ctx.inputs[0], ctx.saved.mask], {}, { name: ctx.node, output: ctx.output });
   },
+  fromOnnx: dropoutImport(),
 });

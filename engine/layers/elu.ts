@@ -1,6 +1,7 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { f } from '../onnx/builder.ts';
 import { float } from '../layer.ts';
+import { floatAttr, simpleImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'ELU',
@@ -22,4 +23,5 @@ export default elementwiseLayer({
   }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('Elu', inputs, { alpha: f(attrs.alpha!) }, { name: node, output }),
+  fromOnnx: simpleImport('Elu', ['alpha'], (node) => ({ alpha: floatAttr(node, 'alpha', 1) })),
 });

@@ -3,6 +3,8 @@ import { defineLayer, int } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Dim } from '../tensor/shape.ts';
 import { isKnown, reshapeTarget } from '../tensor/shape.ts';
+import { isData, onlyAttrs } from '../onnx/import/view.ts';
+import { reshapeKeepsBatch } from '../onnx/import/patterns.ts';
 
 const axis = (d: number, rank: number) => (d < 0 ? d + rank : d);
 const a_ = (d: number | null) => d as number;
@@ -46,6 +48,26 @@ export default defineLayer({
       {},
       { name: node, output },
     );
+  },
+  // ONNX Flatten at axis 1, or a Reshape that keeps the batch and joins the rest, e.g. PyTorch's
+  // x.view(x.size(0), -1) (Shape -> Gather -> Unsqueeze -> Concat -> Reshape).
+  fromOnnx: {
+    opTypes: ['Flatten', 'Reshape'],
+    read: (node) => {
+      const x = node.inputs[0];
+      if (!isData(x) || !x.shape || x.shape.length < 2) return null;
+      if (node.opType === 'Flatten') {
+        const axis = node.attrs.int('axis', 1);
+        return onlyAttrs(node, ['axis']) && (axis < 0 ? axis + x.shape.length : axis) === 1
+          ? { attributes: { start_dim: 1, end_dim: -1 } }
+          : null;
+      }
+      const out = node.outputs[0].shape;
+      if (!onlyAttrs(node, ['allowzero', 'shape', 'consumed_inputs'])) return null;
+      return out && out.length === 2 && x.shape.length > 2 && reshapeKeepsBatch(node)
+        ? { attributes: { start_dim: 1, end_dim: -1 } }
+        : null;
+    },
   },
   examples: [
     {

@@ -1,5 +1,6 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { choice } from '../layer.ts';
+import { geluImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'GELU',
@@ -48,4 +49,5 @@ export default elementwiseLayer({
     const half = b.op('Mul', [x, b.scalar(0.5)]);
     return b.op('Mul', [half, b.op('Add', [inner, b.scalar(1)])], {}, { name: node, output });
   },
+  fromOnnx: geluImport(),
 });

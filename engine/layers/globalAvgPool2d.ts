@@ -1,6 +1,8 @@
 import { dims } from '../autodiff/ops.ts';
 import { defineLayer } from '../layer.ts';
 import { expectRank } from '../tensor/convShape.ts';
+import { simpleImport } from '../onnx/import/patterns.ts';
+import { rankOf } from '../onnx/import/view.ts';
 
 export default defineLayer({
   type: 'GlobalAvgPool2d',
@@ -19,6 +21,7 @@ export default defineLayer({
     return { inputs: [b.op('Expand', [scaled, b.int64s('shape', shape)])], params: {} };
   },
   toOnnx: ({ b, inputs, node, output }) => b.op('GlobalAveragePool', inputs, {}, { name: node, output }),
+  fromOnnx: simpleImport('GlobalAveragePool', [], (node) => (rankOf(node.inputs[0]) === 4 ? {} : null)),
   examples: [
     {
       why: 'ResNet-18 head',

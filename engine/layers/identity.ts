@@ -1,4 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
+import { simpleImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'Identity',
@@ -9,4 +10,5 @@ export default elementwiseLayer({
   // Nothing to compute: the exporter names the tensor if it is a graph output.
   gradient: ({ dy }) => ({ inputs: [dy], params: {} }),
   toOnnx: ({ inputs }) => inputs[0],
+  fromOnnx: simpleImport('Identity', []),
 });

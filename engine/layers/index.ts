@@ -16,6 +16,15 @@ export function allLayers(): AnyLayerDef[] {
   return [...byType.values()];
 }
 
+/** ONNX operator type -> the layers whose `fromOnnx` may import it (derived from the layer files). */
+const byOnnxOp = new Map<string, AnyLayerDef[]>();
+for (const def of byType.values())
+  for (const op of def.fromOnnx?.opTypes ?? []) byOnnxOp.set(op, [...(byOnnxOp.get(op) ?? []), def]);
+
+export function layersForOnnxOp(opType: string): readonly AnyLayerDef[] {
+  return byOnnxOp.get(opType) ?? [];
+}
+
 /** Palette order: categories as a user meets them, then layers alphabetically. */
 export const categoryOrder: Category[] = [
   'input',

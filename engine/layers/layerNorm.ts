@@ -4,6 +4,8 @@ import { f } from '../onnx/builder.ts';
 import { bool, defineLayer, float, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
+import { floatValues, isData, onlyAttrs, onlyOutputUsed } from '../onnx/import/view.ts';
+import { floatAttr } from '../onnx/import/patterns.ts';
 
 /** The normalised trailing dims; empty means every dim after the batch. */
 const normalized = (x: Shape, shape: readonly number[]) =>
@@ -99,6 +101,33 @@ export default defineLayer({
       inputs: [normalizationInputGrad(b, dy, scale, saved.normalized, saved.inv, statAxes)],
       params: grads,
     };
+  },
+  // LayerNormalization (opset 17) with a constant scale (and bias) over the trailing dims.
+  fromOnnx: {
+    opTypes: ['LayerNormalization'],
+    read: (node) => {
+      const x = node.inputs[0];
+      if (!isData(x) || !x.shape || !onlyAttrs(node, ['axis', 'epsilon', 'stash_type']) || !onlyOutputUsed(node))
+        return null;
+      if (node.attrs.int('stash_type', 1) !== 1) return null;
+      const axis = node.attrs.int('axis', -1);
+      const shape = x.shape.slice(axis < 0 ? axis + x.shape.length : axis);
+      if (!shape.length || !shape.every((d) => typeof d === 'number')) return null;
+      const same = (i: number) => node.inputs[i]?.value?.dims.join() === shape.join();
+      const weight = floatValues(node.inputs[1]);
+      const b = node.inputs[2];
+      const bias = b ? floatValues(b) : undefined;
+      if (!weight || !same(1) || (b && (!bias || !same(2)))) return null;
+      return {
+        attributes: {
+          normalized_shape: shape as number[],
+          eps: floatAttr(node, 'epsilon', 1e-5),
+          elementwise_affine: true,
+          bias: !!bias,
+        },
+        params: { weight, ...(bias ? { bias } : {}) },
+      };
+    },
   },
   examples: [
     {

@@ -1,6 +1,7 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { f } from '../onnx/builder.ts';
 import { float } from '../layer.ts';
+import { floatAttr, simpleImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'LeakyReLU',
@@ -21,4 +22,5 @@ export default elementwiseLayer({
   }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('LeakyRelu', inputs, { alpha: f(attrs.negative_slope!) }, { name: node, output }),
+  fromOnnx: simpleImport('LeakyRelu', ['alpha'], (node) => ({ negative_slope: floatAttr(node, 'alpha', 0.01) })),
 });

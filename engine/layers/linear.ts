@@ -2,6 +2,16 @@ import { reduceSum, reshape } from '../autodiff/ops.ts';
 import { bool, defineLayer, int } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { perSampleElements } from '../tensor/shape.ts';
+import { floatValues, isData, onlyAttrs, transpose2d, type OnnxMatch, type ValueView } from '../onnx/import/view.ts';
+
+/** A constant that adds one value per output feature: [out], [1, out], or one value for all. */
+function biasVector(v: ValueView, out: number): Float32Array | undefined {
+  const values = floatValues(v);
+  const dims = v.value?.dims ?? [];
+  if (!values) return undefined;
+  if (values.length === 1) return new Float32Array(out).fill(values[0]);
+  return values.length === out && dims.slice(0, -1).every((d) => d === 1) ? values : undefined;
+}
 
 export default defineLayer({
   type: 'Linear',
@@ -62,6 +72,38 @@ export default defineLayer({
     if (!attrs.bias) return b.op('MatMul', [inputs[0], wt], {}, { name: node, output });
     const y = b.op('MatMul', [inputs[0], wt], {}, { name: `${node}/matmul` });
     return b.op('Add', [y, params.bias], {}, { name: node, output });
+  },
+  // Gemm (transA 0, alpha and beta 1; the weight transposed into PyTorch's [out, in] when transB
+  // is 0), or MatMul by a constant weight, absorbing the bias Add that follows.
+  fromOnnx: {
+    opTypes: ['Gemm', 'MatMul'],
+    read: (node): OnnxMatch | null => {
+      const x = node.inputs[0];
+      const w = floatValues(node.inputs[1]);
+      const dims = node.inputs[1]?.value?.dims;
+      if (!isData(x) || !w || dims?.length !== 2) return null;
+      if (node.opType === 'Gemm') {
+        const a = node.attrs;
+        if (!onlyAttrs(node, ['alpha', 'beta', 'transA', 'transB', 'broadcast'])) return null;
+        if (a.int('transA', 0) !== 0 || a.float('alpha', 1) !== 1) return null;
+        const transB = a.int('transB', 0) === 1;
+        const out = transB ? dims[0] : dims[1];
+        const weight = transB ? w : transpose2d(w, dims[0], dims[1]);
+        const c = node.inputs[2];
+        if (!c) return { attributes: { out_features: out, bias: false }, params: { weight } };
+        const bias = biasVector(c, out);
+        if (!bias || a.float('beta', 1) !== 1) return null;
+        return { attributes: { out_features: out, bias: true }, params: { weight, bias } };
+      }
+      const [k, out] = dims;
+      const weight = transpose2d(w, k, out);
+      const next = node.consumers(0);
+      const add = next.length === 1 && !node.isGraphOutput(0) && next[0].opType === 'Add' ? next[0] : undefined;
+      const other = add?.inputs.find((v) => v && v.name !== node.outputs[0].name);
+      const bias = add && other && onlyAttrs(add, ['broadcast']) ? biasVector(other, out) : undefined;
+      if (add && bias) return { attributes: { out_features: out, bias: true }, params: { weight, bias }, absorbs: [add] };
+      return { attributes: { out_features: out, bias: false }, params: { weight } };
+    },
   },
   examples: [
     {

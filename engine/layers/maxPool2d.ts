@@ -8,6 +8,7 @@ import {
   poolToOnnx,
   maxPoolGradient,
 } from '../families/pool.ts';
+import { poolImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'MaxPool2d',
@@ -21,6 +22,7 @@ export default defineLayer({
   receptiveField: (_inputs, a) => poolField(a),
   gradient: (ctx) => maxPoolGradient(ctx),
   toOnnx: (ctx) => poolToOnnx('MaxPool', ctx),
+  fromOnnx: poolImport('MaxPool'),
   examples: [
     {
       why: 'halves H and W',

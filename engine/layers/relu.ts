@@ -1,4 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
+import { simpleImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'ReLU',
@@ -11,4 +12,5 @@ export default elementwiseLayer({
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Relu', inputs, {}, { name: node, output }),
+  fromOnnx: simpleImport('Relu', []),
 });

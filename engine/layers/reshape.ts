@@ -2,6 +2,8 @@ import { dims, reshape } from '../autodiff/ops.ts';
 import { defineLayer, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { isKnown, perSampleElements, reshapeTarget, shapesEqual } from '../tensor/shape.ts';
+import { isData, onlyAttrs } from '../onnx/import/view.ts';
+import { reshapeKeepsBatch } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'Reshape',
@@ -48,6 +50,17 @@ export default defineLayer({
       {},
       { name: node, output },
     ),
+  // A Reshape whose target keeps the batch and fixes every other size.
+  fromOnnx: {
+    opTypes: ['Reshape'],
+    read: (node) => {
+      const out = node.outputs[0].shape;
+      if (!isData(node.inputs[0]) || !onlyAttrs(node, ['allowzero', 'shape', 'consumed_inputs'])) return null;
+      if (!out || out.length < 2 || !reshapeKeepsBatch(node)) return null;
+      const rest = out.slice(1);
+      return rest.every((d) => typeof d === 'number' && d >= 1) ? { attributes: { shape: rest as number[] } } : null;
+    },
+  },
   examples: [
     {
       why: 'flat MNIST to an image',

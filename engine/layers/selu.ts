@@ -1,4 +1,9 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
+import { simpleImport } from '../onnx/import/patterns.ts';
+
+/** ONNX Selu's default alpha and gamma, as float32 attributes read back. */
+const ONNX_SELU_ALPHA = Math.fround(1.6732632423543772);
+const ONNX_SELU_GAMMA = Math.fround(1.0507009873554805);
 
 // ONNX Selu's defaults are these constants rounded to float32.
 const SELU_ALPHA = 1.6732632423543772;
@@ -21,4 +26,11 @@ export default elementwiseLayer({
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Selu', inputs, {}, { name: node, output }),
+  // Only the self-normalising constants (ONNX's defaults) are SELU; other values stay an ONNX op.
+  fromOnnx: simpleImport('Selu', ['alpha', 'gamma'], (node) =>
+    node.attrs.float('alpha', ONNX_SELU_ALPHA) === ONNX_SELU_ALPHA &&
+    node.attrs.float('gamma', ONNX_SELU_GAMMA) === ONNX_SELU_GAMMA
+      ? {}
+      : null,
+  ),
 });

@@ -1,4 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
+import { simpleImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'Sigmoid',
@@ -12,4 +13,5 @@ export default elementwiseLayer({
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Sigmoid', inputs, {}, { name: node, output }),
+  fromOnnx: simpleImport('Sigmoid', []),
 });

@@ -1,6 +1,7 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { int } from '../layer.ts';
 import { softmaxDimCheck } from '../families/softmaxDim.ts';
+import { softmaxImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'Softmax',
@@ -17,4 +18,5 @@ export default elementwiseLayer({
   },
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('Softmax', inputs, { axis: attrs.dim! }, { name: node, output }),
+  fromOnnx: softmaxImport('Softmax'),
 });

@@ -1,4 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
+import { simpleImport } from '../onnx/import/patterns.ts';
 
 export default elementwiseLayer({
   type: 'Tanh',
@@ -10,4 +11,5 @@ export default elementwiseLayer({
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Tanh', inputs, {}, { name: node, output }),
+  fromOnnx: simpleImport('Tanh', []),
 });

@@ -3,6 +3,7 @@ import { defineLayer, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { isKnown } from '../tensor/shape.ts';
 import { expectRank } from '../tensor/convShape.ts';
+import { isData, onlyAttrs, rankOf } from '../onnx/import/view.ts';
 
 /** PyTorch order: (left, right, top, bottom), or one value for all four. */
 const sides = (p: readonly number[]) => (p.length === 1 ? [p[0], p[0], p[0], p[0]] : p);
@@ -48,6 +49,36 @@ export default defineLayer({
     const [l, r, t, bottom] = sides(attrs.padding!);
     const pads = b.int64s(`${node}.pads`, [0, 0, t, l, 0, 0, bottom, r]);
     return b.op('Pad', [inputs[0], pads], { mode: 'constant' }, { name: node, output });
+  },
+  // Constant zero Pad of H and W only (pads as an attribute before opset 11, an input after).
+  fromOnnx: {
+    opTypes: ['Pad'],
+    read: (node) => {
+      const x = node.inputs[0];
+      if (!isData(x) || rankOf(x) !== 4 || !onlyAttrs(node, ['mode', 'pads', 'paddings', 'value'])) return null;
+      if (node.attrs.string('mode', 'constant') !== 'constant') return null;
+      let pads: number[] | undefined;
+      if (node.opset < 11) {
+        pads = node.attrs.ints('pads') ?? node.attrs.ints('paddings');
+        if (node.attrs.float('value', 0) !== 0) return null;
+      } else {
+        const p = node.inputs[1]?.value;
+        const v = node.inputs[2];
+        if (!p || (v && (!v.value || v.value.data.length !== 1 || Number(v.value.data[0]) !== 0))) return null;
+        pads = Array.from(p.data as ArrayLike<number | bigint>, Number);
+        const axes = node.inputs[3];
+        if (axes) {
+          if (!axes.value) return null;
+          const list = Array.from(axes.value.data as ArrayLike<number | bigint>, (a) => (Number(a) + 4) % 4);
+          const full = Array(8).fill(0);
+          list.forEach((a, i) => ((full[a] = pads![i]), (full[a + 4] = pads![i + list.length])));
+          pads = full;
+        }
+      }
+      if (!pads || pads.length !== 8 || pads.some((p) => p < 0) || pads[0] || pads[1] || pads[4] || pads[5]) return null;
+      const sides = [pads[3], pads[7], pads[2], pads[6]];
+      return { attributes: { padding: sides.every((s) => s === sides[0]) ? [sides[0]] : sides } };
+    },
   },
   examples: [
     {

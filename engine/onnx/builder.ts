@@ -41,7 +41,10 @@ export function tensorInfo(
 export class OnnxBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
+  /** Versions of the non-standard operator domains the nodes use (imported ops), for opset_import. */
+  readonly domains = new Map<string, number>();
   private used = new Set<string>();
+  private usedNodes = new Set<string>();
   private constants = new Map<string, string>();
 
   /** Reserves a tensor name: `base`, or `base_2`, `base_3`... when taken. */
@@ -49,6 +52,17 @@ export class OnnxBuilder {
     let n = base;
     for (let i = 2; this.used.has(n); i++) n = `${base}_${i}`;
     this.used.add(n);
+    return n;
+  }
+
+  /**
+   * Reserves a node name. Node and tensor names are separate namespaces in ONNX, so a layer's
+   * node can share its name with its output tensor (conv1 -> conv1).
+   */
+  nodeName(base: string): string {
+    let n = base;
+    for (let i = 2; this.usedNodes.has(n); i++) n = `${base}_${i}`;
+    this.usedNodes.add(n);
     return n;
   }
 
@@ -60,7 +74,7 @@ export class OnnxBuilder {
     outputs: number | string[] = 1,
     opts: { name?: string; domain?: string } = {},
   ): string[] {
-    const nodeName = this.name(opts.name ?? opType);
+    const nodeName = this.nodeName(opts.name ?? opType);
     const outs =
       typeof outputs === 'number'
         ? Array.from({ length: outputs }, (_, i) => this.name(`${nodeName}${i ? `:${i}` : ''}_out`))

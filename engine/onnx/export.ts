@@ -42,9 +42,18 @@ export function exportProblems(doc: ProjectDocument, opset: number): string[] {
   const a = analyze(doc.graph);
   for (const d of a.diagnostics) if (d.severity === 'error') problems.push(d.message);
   for (const n of doc.graph.nodes) {
-    const need = getLayer(n.type)?.minOpset ?? MIN_OPSET;
+    const def = getLayer(n.type);
+    const need = def?.minOpset ?? MIN_OPSET;
     if (need > opset)
       problems.push(`${n.name} (${n.type}) needs opset ${need} or newer; export with --opset ${need}.`);
+    // Layers need their shapes to be written; only imported ONNX ops can go without.
+    const result = a.nodes.get(n.id);
+    const why = def?.exportCheck?.(n.attributes as never, opset, result?.inputShapes ?? []);
+    if (why) problems.push(`${n.name}: ${why}.`);
+    if (def && !def.shapeMayBeUnknown && result && !result.outputShape && !result.diagnostics.some((d) => d.severity === 'error'))
+      problems.push(
+        `${n.name} (${n.type}): its shape can't be inferred (${result.diagnostics[0]?.message ?? 'an input shape is unknown'}); give the model's Input a known shape.`,
+      );
   }
   if (!doc.graph.nodes.some((n) => n.type === 'Input'))
     problems.push('the model has no Input node; add one so the ONNX graph has an input.');
@@ -72,7 +81,7 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
         b.initializer(float32Tensor(paramName(id, p), spec.shape, values));
       }
   }
-  const lowered = lowerGraph(b, doc.graph, analysis, { training: false, paramTensor: paramName });
+  const lowered = lowerGraph(b, doc.graph, analysis, { training: false, paramTensor: paramName, opset });
 
   // A graph output must be produced by a node: name pass-through outputs with an Identity.
   const outputs: OnnxValueInfo[] = lowered.sinks.map((id) => {
@@ -80,12 +89,20 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
     let tensor = lowered.tensors.get(id)!;
     if (tensor !== name && !b.nodes.some((n) => n.outputs.includes(name)))
       tensor = b.op('Identity', [tensor], {}, { name, output: name });
-    return tensorInfo(tensor, analysis.nodes.get(id)!.outputShape!);
+    const elemType = (lowered.types.get(id)?.[0] ?? DataType.FLOAT) as DataType;
+    const shape = analysis.nodes.get(id)!.outputShape;
+    // An imported op whose shape can't be inferred is declared with its type only.
+    return shape ? tensorInfo(tensor, shape, elemType) : { name: tensor, type: { kind: 'tensor' as const, elemType } };
   });
-  const inputs = [...lowered.inputs.map((i) => tensorInfo(i.name, i.shape)), ...paramInputs];
+  const inputs = [
+    ...lowered.inputs.map((i) => tensorInfo(i.name, i.shape, i.elemType as DataType)),
+    ...paramInputs,
+  ];
   for (const n of b.nodes) {
     const node = doc.graph.nodes.find((g) => g.name === n.name);
-    if (node) n.docString = `${getLayer(node.type)!.torch ?? node.type} ${JSON.stringify(node.attributes)}`;
+    if (!node) continue;
+    const attributes = JSON.stringify(node.attributes);
+    n.docString = `${getLayer(node.type)!.torch ?? node.type} ${attributes.length > 400 ? `${attributes.slice(0, 400)}...` : attributes}`;
   }
 
   let initializers = b.initializers;
@@ -94,11 +111,11 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
       t.dataType === DataType.FLOAT ? float16Tensor(t.name, t.dims, tensorToFloat32(t)) : t,
     );
     for (const v of [...inputs, ...outputs])
-      if (v.type?.kind === 'tensor') v.type.elemType = DataType.FLOAT16;
+      if (v.type?.kind === 'tensor' && v.type.elemType === DataType.FLOAT) v.type.elemType = DataType.FLOAT16;
   }
   return {
     irVersion: 8,
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [{ domain: '', version: opset }, ...[...b.domains].map(([domain, version]) => ({ domain, version }))],
     producerName: 'netwright',
     producerVersion: opts.producerVersion ?? '0.1.0',
     docString: doc.description ?? doc.name,

@@ -13,8 +13,12 @@ export interface Lowered {
   tensors: Map<string, string>;
   /** node id -> the context its toOnnx() saw (the backward pass reuses it). */
   contexts: Map<string, LowerContext<never>>;
-  /** Source nodes (Input layers): graph inputs to declare. */
-  inputs: { id: string; name: string; shape: Shape }[];
+  /** node id -> the tensor of every output port (several only for multi-output layers). */
+  ports: Map<string, string[]>;
+  /** node id -> ONNX element type of every output port (float32 unless a layer says otherwise). */
+  types: Map<string, number[]>;
+  /** Source nodes (Input layers): graph inputs to declare, with their ONNX element type. */
+  inputs: { id: string; name: string; shape: Shape; elemType: number }[];
   /** Nodes nothing else consumes: graph outputs. */
   sinks: string[];
 }
@@ -27,17 +31,30 @@ export function lowerGraph(
     training: boolean;
     paramTensor: (nodeId: string, param: string) => string;
     stepInput?: (nodeId: string, kind: 'dropout-mask', shape: number[], p: number) => string;
+    /** The opset being written (imported ONNX ops adapt to it); 17 when absent. */
+    opset?: number;
   },
 ): Lowered {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const incoming = new Map<string, string[]>();
   const consumed = new Set<string>();
+  const sourcePorts = new Map<string, number>();
   for (const e of graph.edges) {
     let list = incoming.get(e.target);
     if (!list) incoming.set(e.target, (list = []));
     list[e.targetPort] = e.source;
-    consumed.add(e.source);
+    if (e.sourcePort) sourcePorts.set(`${e.target}:${e.targetPort}`, e.sourcePort);
+    // A node is a graph output when its (first) output feeds nothing; other ports are optional.
+    else consumed.add(e.source);
   }
+  const FLOAT = 1;
+  const ports = new Map<string, string[]>();
+  const types = new Map<string, number[]>();
+  const portOf = (id: string, k: number) => sourcePorts.get(`${id}:${k}`) ?? 0;
+  const shapeAt = (s: string, port: number) => {
+    const a = analysis.nodes.get(s)!;
+    return (port ? a.outputShapes?.[port] : a.outputShape) as Shape;
+  };
   const tensors = new Map<string, string>();
   const contexts = new Map<string, LowerContext<never>>();
   const inputs: Lowered['inputs'] = [];
@@ -52,8 +69,8 @@ export function lowerGraph(
     const ctx: LowerContext<never> = {
       b,
       node: node.name,
-      inputs: sources.map((s) => tensors.get(s)!),
-      inputShapes: sources.map((s) => analysis.nodes.get(s)!.outputShape!),
+      inputs: sources.map((s, k) => ports.get(s)![portOf(id, k)]),
+      inputShapes: sources.map((s, k) => shapeAt(s, portOf(id, k))),
       outputShape: result.outputShape!,
       attrs: node.attributes as never,
       params,
@@ -65,14 +82,22 @@ export function lowerGraph(
         if (!opts.stepInput) throw new Error(`${node.name}: per-step inputs exist only in training graphs.`);
         return opts.stepInput(id, kind, shape, p);
       },
+      opset: opts.opset,
+      outputs: [],
+      outputTypes: [],
     };
     const tensor = def.toOnnx(ctx);
     contexts.set(id, ctx);
-    if (minInputs(def) === 0) inputs.push({ id, name: tensor, shape: result.outputShape! });
+    // Element types follow the data: what the layer reports, else its first input's, else float32.
+    const firstType = sources.length ? (types.get(sources[0])?.[portOf(id, 0)] ?? FLOAT) : FLOAT;
+    const portTypes = ctx.outputTypes!.length ? ctx.outputTypes! : [firstType];
+    if (minInputs(def) === 0) inputs.push({ id, name: tensor, shape: result.outputShape!, elemType: portTypes[0] });
     tensors.set(id, tensor);
+    ports.set(id, ctx.outputs!.length ? ctx.outputs! : [tensor]);
+    types.set(id, portTypes);
   }
   const sinks = analysis.order.filter(
     (id) => !consumed.has(id) && minInputs(getLayer(byId.get(id)!.type)!) > 0,
   );
-  return { tensors, contexts, inputs, sinks };
+  return { tensors, contexts, ports, types, inputs, sinks };
 }

@@ -18,18 +18,24 @@ export interface StepResult {
 
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
 
+/**
+ * Everything a session carries between steps, for checkpoints: parameter, buffer and optimizer
+ * state values by train-step input name, and the optimizer step count (Adam's bias correction,
+ * dropout masks).
+ */
+export interface SessionState {
+  step: number;
+  tensors: Record<string, Float32Array>;
+}
+
 export class StepSession {
   private values = new Map<string, Float32Array>();
   private stepCount = 0;
-  private maskRng: Rng;
-
   private constructor(
     readonly step: TrainStep,
     private session: ort.InferenceSession,
-    seed: number,
-  ) {
-    this.maskRng = createRng(seed ^ 0x5eed);
-  }
+    private readonly seed: number,
+  ) {}
 
   static async create(
     step: TrainStep,
@@ -91,8 +97,10 @@ export class StepSession {
     feeds[s.target.input] = tensor(target, s.target.shape);
     for (const p of s.params) feeds[p.input] = tensor(this.values.get(p.input)!, p.shape);
     for (const st of s.state) feeds[st.input] = tensor(this.values.get(st.input)!, st.shape);
+    // Masks come from a generator seeded by (seed, step), so a resumed run draws the same ones.
+    const maskRng = s.masks.length ? createRng(this.seed * 1_000_003 + this.stepCount) : null;
     for (const m of s.masks)
-      feeds[m.input] = tensor(masks?.get(m.nodeId) ?? this.dropoutMask(m.shape, m.p), m.shape);
+      feeds[m.input] = tensor(masks?.get(m.nodeId) ?? this.dropoutMask(maskRng!, m.shape, m.p), m.shape);
     this.stepCount++;
     if (s.scalars.lr) feeds[s.scalars.lr] = tensor(new Float32Array([hyper.lr]), []);
     if (s.scalars.biasCorrection1) {
@@ -133,11 +141,44 @@ export class StepSession {
   }
 
   /** Bernoulli(1-p) scaled by 1/(1-p), from the seeded generator. */
-  private dropoutMask(shape: number[], p: number): Float32Array {
+  private dropoutMask(rng: Rng, shape: number[], p: number): Float32Array {
     const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
     const keep = 1 - p;
-    for (let i = 0; i < mask.length; i++) mask[i] = this.maskRng.next() < keep ? 1 / keep : 0;
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
     return mask;
+  }
+
+  /** Optimizer steps taken since the weights were set (Adam's t). */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** A copy of every value carried between steps (checkpoints). */
+  exportState(): SessionState {
+    const tensors: Record<string, Float32Array> = {};
+    for (const [name, v] of this.values) tensors[name] = Float32Array.from(v);
+    return { step: this.stepCount, tensors };
+  }
+
+  /**
+   * Restores exportState()'s values: parameters, buffers and optimizer state must all be there
+   * with the sizes this train step expects (same model and optimizer).
+   */
+  importState(state: SessionState): void {
+    const slots = [...this.step.params, ...this.step.state];
+    const problems: string[] = [];
+    for (const slot of slots) {
+      const v = state.tensors[slot.input];
+      const size = slot.shape.reduce((a, b) => a * b, 1);
+      if (!v) problems.push(`${slot.input} is missing`);
+      else if (v.length !== size) problems.push(`${slot.input} has ${v.length} values, expected ${size}`);
+    }
+    if (problems.length)
+      throw new Error(
+        `The saved training state does not fit this model and optimizer: ${problems.join('; ')}.`,
+      );
+    for (const slot of slots) this.values.set(slot.input, Float32Array.from(state.tensors[slot.input]));
+    this.stepCount = state.step;
   }
 
   async release(): Promise<void> {

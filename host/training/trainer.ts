@@ -20,7 +20,7 @@ import {
   withBatch,
 } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
-import { StepSession } from './session.ts';
+import { StepSession, type SessionState } from './session.ts';
 
 export interface TrainConfig {
   epochs: number;
@@ -54,9 +54,31 @@ export interface EpochEvent {
 
 export type TrainEvent =
   | { event: 'start'; steps: number; memoryBytes: number; parameters: number }
-  | { event: 'step'; epoch: number; step: number; loss: number; samplesPerSecond: number }
+  | {
+      event: 'step';
+      epoch: number;
+      step: number;
+      loss: number;
+      samplesPerSecond: number;
+      /** Training accuracy over the epoch so far (classification). */
+      accuracy?: number;
+    }
   | EpochEvent
   | { event: 'stopped'; reason: 'diverged' | 'cancelled'; message: string; epoch: number; step: number };
+
+/** Checkpoints: continue a run, and hand out what a checkpoint needs after every epoch. */
+export interface TrainHooks {
+  /** The session state saved after `epoch` epochs; training continues with the next epoch. */
+  resume?: { state: SessionState; epoch: number };
+  /** Called after every epoch (after its 'epoch' event) with the state to save. */
+  onEpochEnd?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>;
+}
+
+const allFinite = (w: WeightMap) => {
+  for (const params of w.values())
+    for (const v of params.values()) for (const x of v) if (!Number.isFinite(x)) return false;
+  return true;
+};
 
 export interface TrainResult {
   weights: WeightMap;
@@ -158,6 +180,7 @@ export async function train(
   onEvent: (e: TrainEvent) => void = () => undefined,
   signal?: AbortSignal,
   initial?: WeightMap,
+  hooks: TrainHooks = {},
 ): Promise<TrainResult> {
   const seed = cfg.seed ?? 0;
   const graph = withBatch(doc.graph, cfg.batchSize);
@@ -170,6 +193,8 @@ export async function train(
   });
   const weights = initial ?? resolveWeights(analysis, doc.weights, seed);
   const session = await StepSession.create(step, weights, { seed, threads: cfg.threads });
+  if (hooks.resume) session.importState(hooks.resume.state);
+  const firstEpoch = hooks.resume?.epoch ?? 0;
   const { train: trainSet, test } = data;
   const inputId = step.dataInputs[0].nodeId;
   const width = step.target.shape.slice(1).reduce((a, b) => a * b, 1);
@@ -188,9 +213,11 @@ export async function train(
 
   const history: EpochEvent[] = [];
   const target = new Float32Array(cfg.batchSize * width);
-  let k = 0;
+  let k = firstEpoch * stepsPerEpoch;
+  // Weights that gave a finite loss, for when an update overflows before the loss shows it.
+  let lastGood = session.weights();
   try {
-    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch < cfg.epochs; epoch++) {
       const lr0 = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
       let lossSum = 0;
       let correct = 0;
@@ -204,7 +231,8 @@ export async function train(
           return { weights: session.weights(), history, stopped: 'cancelled', message };
         }
         const lr = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
-        const previous = session.weights();
+        // The session replaces (never overwrites) its arrays, so these stay as they are.
+        let previous = session.weights();
         const r = await session.run(
           new Map([[inputId, batch.x]]),
           targetsFor(trainSet, batch.indices, width, target),
@@ -215,11 +243,13 @@ export async function train(
           },
         );
         if (!Number.isFinite(r.loss)) {
+          if (!allFinite(previous)) previous = lastGood;
           session.setWeights(previous);
           const message = `The loss became ${r.loss} at epoch ${epoch + 1}, step ${k + 1}, so training stopped and the last good weights are kept. Lower the learning rate (${lr}) or turn on gradient clipping.`;
           onEvent({ event: 'stopped', reason: 'diverged', message, epoch, step: k });
           return { weights: previous, history, stopped: 'diverged', message };
         }
+        lastGood = previous;
         lossSum += r.loss * batch.size;
         if (isClassification(trainSet)) {
           const p = predictions(r.prediction, batch.size);
@@ -236,6 +266,7 @@ export async function train(
             step: k,
             loss: r.loss,
             samplesPerSecond: seen / ((performance.now() - t0) / 1000),
+            ...(isClassification(trainSet) ? { accuracy: correct / seen } : {}),
           });
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -255,6 +286,7 @@ export async function train(
       };
       history.push(e);
       onEvent(e);
+      await hooks.onEpochEnd?.({ epoch: epoch + 1, state: session.exportState(), history });
     }
     return { weights: session.weights(), history };
   } finally {

@@ -4,6 +4,9 @@ import type { AppCommand } from '../../protocol/commands.ts';
 import { layoutPositions } from '../canvas/autoLayout.ts';
 import { appStore } from '../state/appStore.ts';
 import { chooseProjectFile, saveProject } from './documentFlows.ts';
+import { groupSelection, ungroupSelection } from './groupCommands.ts';
+import { exportImage } from './imageExport.ts';
+import { chooseOnnxFile, openOnnxExport } from './onnxFlows.ts';
 
 export async function autoLayout(): Promise<void> {
   const { doc, measured, actions } = appStore.getState();
@@ -48,5 +51,17 @@ export function runCommand(command: AppCommand): void {
       return actions.setSummaryOpen(!summaryOpen);
     case 'toggleTheme':
       return actions.toggleTheme();
+    case 'group':
+      return void groupSelection();
+    case 'ungroup':
+      return ungroupSelection();
+    case 'importOnnx':
+      return chooseOnnxFile();
+    case 'exportOnnx':
+      return openOnnxExport();
+    case 'exportPng':
+      return void exportImage('png');
+    case 'exportSvg':
+      return void exportImage('svg');
   }
 }

@@ -15,7 +15,7 @@ export function commandForKey(e: KeyPress): AppCommand | null {
   const key = e.key.toLowerCase();
   if (key === 'z') return e.shiftKey ? 'redo' : 'undo';
   if (key === 'y' && !e.shiftKey) return 'redo';
-  if (e.shiftKey) return key === 'n' ? 'templates' : null;
+  if (e.shiftKey) return key === 'n' ? 'templates' : key === 'g' ? 'ungroup' : null;
   const plain: Record<string, AppCommand> = {
     c: 'copy',
     v: 'paste',
@@ -26,6 +26,7 @@ export function commandForKey(e: KeyPress): AppCommand | null {
     a: 'selectAll',
     l: 'autoLayout',
     i: 'toggleSummary',
+    g: 'group',
   };
   return plain[key] ?? null;
 }

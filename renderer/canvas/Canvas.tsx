@@ -5,19 +5,26 @@ import type { Connection, Edge, EdgeChange, NodeChange } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
 import { connectionProblem, getLayer, nodeById } from '../../engine/index.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
+import { expandGroupIds } from '../state/groups.ts';
+import { useRenderAll } from '../app/imageExport.ts';
+import { BlockNode } from './BlockNode.tsx';
+import { resolveGroupChanges, useGroupDragOrigins } from './groupChanges.ts';
+import type { CanvasNode } from './groupProjection.ts';
+import { withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
 import { LayerNode } from './LayerNode.tsx';
 import { toEngineConnection } from './ports.ts';
-import type { LayerFlowNode } from './projection.ts';
 import { toFlowEdges, toFlowNodes } from './projection.ts';
 import { useLayerDrop } from './useLayerDrop.ts';
 
 // Module scope: a new nodeTypes object per render would remount every node (React Flow error002).
-const nodeTypes = { layer: LayerNode };
+const nodeTypes = { layer: LayerNode, block: BlockNode };
 
 const actions = () => appStore.getState().actions;
 
-function onNodesChange(changes: NodeChange<LayerFlowNode>[]) {
+function onNodesChange(flowChanges: NodeChange<CanvasNode>[]) {
+  const { doc, measured } = appStore.getState();
+  const changes = resolveGroupChanges(doc, measured, flowChanges);
   const moves: { id: string; position?: { x: number; y: number } }[] = [];
   const sizes: { id: string; size: { width: number; height: number } }[] = [];
   const selects: { id: string; selected: boolean }[] = [];
@@ -47,9 +54,18 @@ function isValidConnection(c: Connection | Edge): boolean {
 const onConnect = (c: Connection) => void actions().connectPorts(toEngineConnection(c));
 const onDelete = ({ nodes, edges }: { nodes: { id: string }[]; edges: { id: string }[] }) =>
   actions().deleteElements(
-    nodes.map((n) => n.id),
+    expandGroupIds(
+      appStore.getState().doc,
+      nodes.map((n) => n.id),
+    ),
     edges.map((e) => e.id),
   );
+
+/**
+ * From this many layers on, only what is in view is rendered: with every node and edge in the DOM,
+ * each frame of a drag re-paints and re-layerizes all of them (bench: scripts/bench-canvas.ts).
+ */
+const RENDER_VISIBLE_FROM = 300;
 
 /** Below this zoom node text is unreadable. */
 const READABLE_ZOOM = 0.75;
@@ -74,20 +90,27 @@ function minimapColor(n: { id: string }): string {
 
 export function Canvas() {
   const graph = useApp((s) => s.doc.graph);
+  const groups = useApp((s) => s.doc.groups);
   const selection = useApp((s) => s.selection);
   const measured = useApp((s) => s.measured);
   const analysis = useApp(selectAnalysis);
   const showShapes = useApp((s) => s.overlays.shape);
   const theme = useApp((s) => s.theme);
   const fitRequest = useApp((s) => s.fitRequest);
+  const renderAll = useRenderAll();
+  useGroupDragOrigins();
   const flow = useReactFlow();
   const container = useRef<HTMLElement>(null);
   const { onDragOver, onDrop } = useLayerDrop();
 
-  const nodes = useMemo(() => toFlowNodes(graph, selection, measured), [graph, selection, measured]);
-  const edges = useMemo(
+  const layerNodes = useMemo(() => toFlowNodes(graph, selection, measured), [graph, selection, measured]);
+  const layerEdges = useMemo(
     () => toFlowEdges(graph, selection, analysis, showShapes),
     [graph, selection, analysis, showShapes],
+  );
+  const { nodes, edges } = useMemo(
+    () => withGroups(groups, graph, measured, selection, layerNodes, layerEdges),
+    [groups, graph, measured, selection, layerNodes, layerEdges],
   );
 
   useEffect(() => {
@@ -113,6 +136,7 @@ export function Canvas() {
         minZoom={0.1}
         maxZoom={2.5}
         zoomOnDoubleClick={false}
+        onlyRenderVisibleElements={graph.nodes.length >= RENDER_VISIBLE_FROM && !renderAll}
         defaultViewport={{ x: 80, y: 40, zoom: 1 }}
         proOptions={{ hideAttribution: true }}
       >

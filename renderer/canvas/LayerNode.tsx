@@ -4,9 +4,11 @@ import { Handle, Position } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import type { CSSProperties } from 'react';
 import { memo } from 'react';
-import { formatShape, getLayer, nodeById } from '../../engine/index.ts';
+import { formatShape, getLayer } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../format.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
+import { incomingCount, nodeOf } from '../state/graphIndex.ts';
+import { GradientBadges } from './GradientBadges.tsx';
 import { categoryColor } from './layerStyle.ts';
 import { inHandle, outHandle } from './ports.ts';
 import type { LayerFlowNode } from './projection.ts';
@@ -20,10 +22,10 @@ function inputPortCount(type: string, connected: number): number {
 }
 
 function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
-  const node = useApp((s) => nodeById(s.doc.graph, id));
+  const node = useApp((s) => nodeOf(s.doc.graph, id));
   const info = useApp((s) => selectAnalysis(s).nodes.get(id));
   const overlays = useApp((s) => s.overlays);
-  const connected = useApp((s) => s.doc.graph.edges.filter((e) => e.target === id).length);
+  const connected = useApp((s) => incomingCount(s.doc.graph, id));
   if (!node) return null;
   const def = getLayer(node.type);
   const errors = info?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -79,6 +81,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
           </div>
         )}
       </div>
+      <GradientBadges id={id} />
       {errors.length + warnings.length > 0 && (
         // A callout beside the node, so a long message never covers the next layer down.
         <div className="layer-node__diagnostics">

@@ -2,7 +2,7 @@
 // node so React Flow only re-renders what changed; everything a node shows is read from the store.
 import type { Edge as FlowEdge, Node as FlowNode } from '@xyflow/react';
 import { MarkerType } from '@xyflow/react';
-import type { Analysis, Graph, GraphNode } from '../../engine/index.ts';
+import type { Analysis, Edge, Graph, GraphNode } from '../../engine/index.ts';
 import { formatShape } from '../../engine/index.ts';
 import type { Selection, Size } from '../state/store.ts';
 import { inHandle, outHandle } from './ports.ts';
@@ -36,6 +36,13 @@ export function toFlowNodes(
   });
 }
 
+const edgeCache = new WeakMap<Edge, { selected: boolean; label: string | undefined; edge: FlowEdge }>();
+let lastEdges: FlowEdge[] = [];
+
+/**
+ * Edge objects are cached like nodes, and so is the array when no edge changed (a drag only moves
+ * nodes): React Flow then skips its per-update edge bookkeeping and re-renders no edge.
+ */
 export function toFlowEdges(
   graph: Graph,
   selection: Selection,
@@ -43,17 +50,27 @@ export function toFlowEdges(
   showShapes: boolean,
 ): FlowEdge[] {
   const selected = new Set(selection.edges);
-  return graph.edges.map((e) => ({
-    id: e.id,
-    source: e.source,
-    target: e.target,
-    sourceHandle: outHandle(e.sourcePort),
-    targetHandle: inHandle(e.targetPort),
-    selected: selected.has(e.id),
-    label: showShapes ? formatShape(analysis.edgeShapes.get(e.id) ?? null) : undefined,
-    labelBgPadding: [4, 2] as [number, number],
-    labelBgBorderRadius: 3,
-    markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-    ariaLabel: `Edge from ${e.source} to ${e.target}`,
-  }));
+  const edges = graph.edges.map((e) => {
+    const isSelected = selected.has(e.id);
+    const label = showShapes ? formatShape(analysis.edgeShapes.get(e.id) ?? null) : undefined;
+    const hit = edgeCache.get(e);
+    if (hit && hit.selected === isSelected && hit.label === label) return hit.edge;
+    const edge: FlowEdge = {
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      sourceHandle: outHandle(e.sourcePort),
+      targetHandle: inHandle(e.targetPort),
+      selected: isSelected,
+      label,
+      labelBgPadding: [4, 2] as [number, number],
+      labelBgBorderRadius: 3,
+      markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+      ariaLabel: `Edge from ${e.source} to ${e.target}`,
+    };
+    edgeCache.set(e, { selected: isSelected, label, edge });
+    return edge;
+  });
+  if (edges.length !== lastEdges.length || edges.some((e, i) => e !== lastEdges[i])) lastEdges = edges;
+  return lastEdges;
 }

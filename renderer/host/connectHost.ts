@@ -2,13 +2,19 @@
 // bridge when it exists, otherwise the browser-mode WebSocket on the page's own origin, with the
 // token from the page URL. Both give the same HostApi.
 import type { NetwrightBridge } from '../../protocol/bridge.ts';
-import type { HostApi } from '../../protocol/hostApi.ts';
-import { hostMethodNames } from '../../protocol/hostApi.ts';
+import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
+import { hostMethodNames, parseHostEvent } from '../../protocol/hostApi.ts';
 import type { Port } from '../../protocol/rpc.ts';
 import { connectRpc, unwrapOutcome } from '../../protocol/rpc.ts';
 import type { HostStatus } from '../state/store.ts';
 
-export function electronHost(bridge: NetwrightBridge): HostApi {
+type EventListener = (event: HostEvent) => void;
+
+export function electronHost(bridge: NetwrightBridge, onEvent: EventListener = () => undefined): HostApi {
+  bridge.onHostEvent((raw) => {
+    const event = parseHostEvent(raw);
+    if (event) onEvent(event);
+  });
   return Object.fromEntries(
     hostMethodNames.map((m) => [
       m,
@@ -45,19 +51,28 @@ function webSocketPort(ws: WebSocket): Port {
   };
 }
 
-export function webSocketHost(url: string, onStatus: (s: HostStatus) => void): HostApi {
+export function webSocketHost(
+  url: string,
+  onStatus: (s: HostStatus) => void,
+  onEvent: EventListener = () => undefined,
+): HostApi {
   const ws = new WebSocket(url);
   ws.addEventListener('open', () => onStatus({ state: 'connected' }));
   ws.addEventListener('close', () =>
     onStatus({ state: 'offline', detail: 'The Netwright server closed the connection (was it stopped?).' }),
   );
-  return connectRpc(webSocketPort(ws)).api;
+  return connectRpc(webSocketPort(ws), { onEvent }).api;
 }
 
-export function connectHost(win: Window, onStatus: (s: HostStatus) => void): HostApi | null {
+/** `onEvent` receives the host's pushed events (training progress), already validated. */
+export function connectHost(
+  win: Window,
+  onStatus: (s: HostStatus) => void,
+  onEvent?: EventListener,
+): HostApi | null {
   if (win.netwright) {
     onStatus({ state: 'connected' });
-    return electronHost(win.netwright);
+    return electronHost(win.netwright, onEvent);
   }
   const { protocol, host, search } = win.location;
   const token = new URLSearchParams(search).get('token');
@@ -70,5 +85,5 @@ export function connectHost(win: Window, onStatus: (s: HostStatus) => void): Hos
     return null;
   }
   onStatus({ state: 'connecting' });
-  return webSocketHost(`ws://${host}/rpc?token=${encodeURIComponent(token)}`, onStatus);
+  return webSocketHost(`ws://${host}/rpc?token=${encodeURIComponent(token)}`, onStatus, onEvent);
 }

@@ -1,5 +1,6 @@
 // "New from template": the host lists assets/templates; picking one replaces the document
 // (undoable, and the autosave still holds the previous work).
+import './lesson.css';
 import { useEffect, useState } from 'react';
 import type { TemplateInfo } from '../../protocol/hostApi.ts';
 import { openTemplate } from '../app/documentFlows.ts';
@@ -10,6 +11,7 @@ export function TemplateGallery() {
   const [templates, setTemplates] = useState<TemplateInfo[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const close = () => appStore.getState().actions.setGalleryOpen(false);
+  const lessons = templates?.filter((t) => t.lesson) ?? [];
 
   useEffect(() => {
     if (!host) return setProblem('Templates come from the Netwright host, which is not connected.');
@@ -29,6 +31,30 @@ export function TemplateGallery() {
         <h2>New from template</h2>
         {problem && <p className="danger">{problem}</p>}
         {!problem && templates === null && <p className="muted">Loading…</p>}
+        {lessons.length > 0 && (
+          <>
+            <h3 className="gallery__heading">Lessons</h3>
+            <ul className="gallery">
+              {lessons.map((t) => (
+                <li key={t.id}>
+                  <button
+                    type="button"
+                    className="gallery__item gallery__item--lesson"
+                    aria-label={`Lesson: ${t.lesson}`}
+                    onClick={() => void openTemplate(t.id)}
+                  >
+                    <strong>{t.lesson}</strong>
+                    <span className="muted">{t.description}</span>
+                    <span className="gallery__meta">
+                      {t.name} · {t.nodeCount} layers
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <h3 className="gallery__heading">Templates</h3>
+          </>
+        )}
         {templates?.length === 0 && (
           <p className="muted">No templates are installed (assets/templates is empty).</p>
         )}

@@ -4,6 +4,8 @@ import type { AppCommand } from '../../protocol/commands.ts';
 import { runCommand } from '../app/commands.ts';
 import type { Overlay } from '../state/store.ts';
 import { appStore, useApp } from '../state/appStore.ts';
+import { TrainingToggles } from './TrainingToggles.tsx';
+import { ExchangeButtons, GroupButtons } from './ExchangeButtons.tsx';
 
 const OVERLAYS: { key: Overlay; label: string; title: string }[] = [
   { key: 'shape', label: 'Shapes', title: 'Output shapes on nodes and edges' },
@@ -61,6 +63,7 @@ export function Toolbar() {
         <CommandButton command="open" label="Open" title="Open a .netwright.json file (Ctrl+O)" />
         <CommandButton command="save" label="Save" title="Download as .netwright.json (Ctrl+S)" />
       </div>
+      <ExchangeButtons />
       <div className="toolbar__group">
         <CommandButton command="undo" label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo} />
         <CommandButton command="redo" label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo} />
@@ -78,6 +81,7 @@ export function Toolbar() {
         />
         <CommandButton command="autoLayout" label="Auto layout" title="Arrange the graph top-down (Ctrl+L)" />
       </div>
+      <GroupButtons />
       <div className="toolbar__group" role="group" aria-label="Overlays">
         {OVERLAYS.map((o) => (
           <button
@@ -93,6 +97,7 @@ export function Toolbar() {
         ))}
       </div>
       <div className="toolbar__group toolbar__end">
+        <TrainingToggles />
         <button
           type="button"
           className="toggle"

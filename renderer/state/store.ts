@@ -21,8 +21,13 @@ import {
 import type { AttrValue, Connection } from '../../engine/index.ts';
 import type { Autosave, HostApi } from '../../protocol/hostApi.ts';
 import { extractSubgraph, pasteSubgraph } from './clipboard.ts';
+import { pruneGroups } from './groups.ts';
 import type { History } from './history.ts';
 import { emptyHistory, record, redo, undo } from './history.ts';
+import type { TrainingState } from './training.ts';
+import { trainingForDocument } from './training.ts';
+import type { TrainingActions } from './trainingActions.ts';
+import { initialTraining, trainingActions } from './trainingActions.ts';
 
 export type Overlay = 'shape' | 'params' | 'macs' | 'rf';
 export type Theme = 'light' | 'dark';
@@ -49,7 +54,7 @@ export interface AutosaveStatus {
   detail?: string;
 }
 
-export interface Actions {
+export interface Actions extends TrainingActions {
   addLayer(type: string, position: { x: number; y: number }): void;
   /** Adds a layer below the selected node and wires it (palette double-click). */
   appendLayer(type: string): void;
@@ -73,6 +78,8 @@ export interface Actions {
   undo(): void;
   redo(): void;
   loadDocument(doc: ProjectDocument): void;
+  /** A document-level edit (groups, ...) as one undo step; `select` replaces the selection. */
+  editDocument(doc: ProjectDocument, options?: { mergeKey?: string; select?: Selection }): void;
   newDocument(): void;
   notify(kind: Notice['kind'], text: string): void;
   dismissNotice(): void;
@@ -88,7 +95,7 @@ export interface Actions {
   setAutosaveStatus(status: AutosaveStatus): void;
 }
 
-export interface AppState {
+export interface AppState extends TrainingState {
   doc: ProjectDocument;
   history: History;
   selection: Selection;
@@ -147,8 +154,12 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme'>> = 
       return true;
     }
 
-    function commitDoc(doc: ProjectDocument, options: { mergeKey?: string; select?: Selection } = {}): void {
+    function commitDoc(
+      edited: ProjectDocument,
+      options: { mergeKey?: string; select?: Selection } = {},
+    ): void {
       const s = get();
+      const doc = pruneGroups(edited); // deleting a node takes it out of its group
       set({
         doc,
         history: record(s.history, s.dragOrigin ?? s.doc, options.mergeKey),
@@ -174,6 +185,8 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme'>> = 
     }
 
     const actions: Actions = {
+      ...trainingActions(set, get),
+
       addLayer(type, position) {
         const next = addNode(get().doc.graph, { type, position });
         if (!isEditError(next)) commitGraph(next, { select: { nodes: [lastNodeId(next)], edges: [] } });
@@ -306,8 +319,12 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme'>> = 
 
       loadDocument(doc) {
         commitDoc(doc, { select: noSelection });
-        set({ pasteCount: 0 });
+        set({ pasteCount: 0, ...trainingForDocument(doc, get()) });
         actions.requestFit();
+      },
+
+      editDocument(doc, options) {
+        if (doc !== get().doc) commitDoc(doc, options);
       },
 
       newDocument: () => actions.loadDocument(newDocument('Untitled', emptyGraph)),
@@ -345,6 +362,7 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme'>> = 
       recovery: null,
       recoveryChecked: false,
       autosave: { state: 'off' },
+      ...initialTraining,
       actions,
     };
   });

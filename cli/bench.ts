@@ -1,0 +1,283 @@
+// `netwright bench`: training and inference throughput of DESIGN.md's reference models (mlp, lenet,
+// mini-VGG), measured the way the peers beside us are measured, plus the analysis benchmarks.
+//
+// One step = forward + loss + backward + SGD-momentum update with the loss read back (train), or a
+// forward pass with the output read back (infer). samples_per_s = batch / median step time over 20
+// steps after 3 warm-ups. Each (model, mode) runs in its own child process so peak_rss_mb is that
+// run's own high-water mark, not the largest of everything measured before it.
+import { spawnSync } from 'node:child_process';
+import * as ort from 'onnxruntime-node';
+import type { Graph, ProjectDocument } from '../engine/index.ts';
+import {
+  analyze,
+  compileTrainStep,
+  exportInference,
+  GraphBuilder,
+  oneHotTargets,
+  resolveWeights,
+  withBatch,
+} from '../engine/index.ts';
+import { createRng } from '../engine/data/random.ts';
+import { encodeModel } from '../engine/onnx/proto.ts';
+import { StepSession } from '../host/training/session.ts';
+import { benchAnalysis } from './benchAnalysis.ts';
+import { CliError } from './errors.ts';
+
+/** This machine's float32 sgemm roofline on 2 cores (DESIGN.md), FLOP/s. */
+export const PEAK_FLOPS = 205e9;
+export const BENCH_MODES = ['train', 'infer'] as const;
+export type BenchMode = (typeof BENCH_MODES)[number];
+
+export interface BenchResult {
+  peer: 'netwright';
+  model: string;
+  batch: number;
+  mode: BenchMode;
+  samples_per_s: number;
+  step_ms_median: number;
+  peak_rss_mb: number;
+  /** Achieved FLOP/s (train: 3 x forward, forward = 2 x MACs per sample) over PEAK_FLOPS, in percent. */
+  pct_peak: number;
+}
+
+interface Reference {
+  batch: number;
+  /** Forward MACs per sample from DESIGN.md; the built graph must agree. */
+  macs: number;
+  graph: () => Graph;
+}
+
+const relu = ['ReLU'] as [string];
+const conv = (out: number, k: number, padding = 0): [string, Record<string, number>] => [
+  'Conv2d',
+  { out_channels: out, kernel_size: k, padding },
+];
+const pool: [string, Record<string, number>] = ['MaxPool2d', { kernel_size: 2 }];
+const linear = (out: number): [string, Record<string, number>] => ['Linear', { out_features: out }];
+
+export const REFERENCE_MODELS: Record<string, Reference> = {
+  mlp: {
+    batch: 200,
+    macs: 668_672,
+    graph: () => {
+      const b = new GraphBuilder();
+      b.chain(b.input([1, 28, 28]), [['Flatten'], linear(512), relu, linear(512), relu, linear(10)]);
+      return b.graph;
+    },
+  },
+  lenet: {
+    batch: 128,
+    macs: 416_520,
+    graph: () => {
+      const b = new GraphBuilder();
+      b.chain(b.input([1, 28, 28]), [
+        conv(6, 5, 2),
+        relu,
+        pool,
+        conv(16, 5),
+        relu,
+        pool,
+        ['Flatten'],
+        linear(120),
+        relu,
+        linear(84),
+        relu,
+        linear(10),
+      ]);
+      return b.graph;
+    },
+  },
+  vgg: {
+    batch: 128,
+    macs: 77_307_904,
+    graph: () => {
+      const b = new GraphBuilder();
+      b.chain(b.input([3, 32, 32]), [
+        conv(64, 3, 1),
+        relu,
+        pool,
+        conv(128, 3, 1),
+        relu,
+        pool,
+        conv(256, 3, 1),
+        relu,
+        conv(256, 3, 1),
+        relu,
+        pool,
+        ['Flatten'],
+        linear(10),
+      ]);
+      return b.graph;
+    },
+  },
+};
+
+const WARMUP = 3;
+const STEPS = 20;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Fixed random inputs N(0, 1) and labels, the same for every step. */
+function batchData(shape: number[], batch: number, seed = 0) {
+  const rng = createRng(seed);
+  const x = new Float32Array(batch * shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+  return { x, target: oneHotTargets(labels, 10) };
+}
+
+async function timeSteps(run: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** Measures one (model, mode) in this process. */
+export async function benchOne(model: string, mode: BenchMode, threads = 2): Promise<BenchResult> {
+  const ref = REFERENCE_MODELS[model];
+  if (!ref)
+    throw new CliError(`unknown bench model ${model}; choose ${Object.keys(REFERENCE_MODELS).join(', ')}.`);
+  const graph = ref.graph();
+  const analysis = analyze(withBatch(graph, ref.batch));
+  const macs = analysis.totals.macs;
+  if (macs !== ref.macs)
+    throw new Error(`${model}: built graph has ${macs} MACs per sample, DESIGN.md says ${ref.macs}`);
+  const weights = resolveWeights(analysis, undefined, 0);
+  const inputShape = (graph.nodes.find((n) => n.type === 'Input')!.attributes.shape as number[]).slice();
+  const { x, target } = batchData(inputShape, ref.batch);
+  let times: number[];
+  if (mode === 'train') {
+    const step = compileTrainStep(graph, {
+      batchSize: ref.batch,
+      loss: 'cross-entropy',
+      optimizer: { kind: 'momentum', momentum: 0.9 },
+    });
+    const session = await StepSession.create(step, weights, { threads });
+    const data = new Map([[step.dataInputs[0].nodeId, x]]);
+    let loss = 0;
+    times = await timeSteps(async () => {
+      loss = (await session.run(data, target, { lr: 0.01 })).loss;
+    });
+    await session.release();
+    if (!Number.isFinite(loss)) throw new Error(`${model}: the benchmark's loss became ${loss}`);
+  } else {
+    const doc: ProjectDocument = { format: 'netwright', version: 2, name: model, graph };
+    const session = await ort.InferenceSession.create(encodeModel(exportInference(doc, { weights })), {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, [ref.batch, ...inputShape]) };
+    times = await timeSteps(async () => {
+      const out = await session.run(feeds);
+      void (out[session.outputNames[0]].data as Float32Array)[0];
+    });
+    await session.release();
+  }
+  const stepMs = median(times);
+  const samplesPerS = ref.batch / (stepMs / 1000);
+  const flopsPerSample = (mode === 'train' ? 3 : 1) * 2 * macs;
+  return {
+    peer: 'netwright',
+    model,
+    batch: ref.batch,
+    mode,
+    samples_per_s: round(samplesPerS, 1),
+    step_ms_median: round(stepMs, 3),
+    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
+    pct_peak: round((100 * flopsPerSample * samplesPerS) / PEAK_FLOPS, 2),
+  };
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Every reference model in both modes, each in a fresh child process (for its own peak RSS). */
+export function benchAll(
+  opts: { models?: string[]; modes?: BenchMode[]; threads?: number } = {},
+): BenchResult[] {
+  const models = opts.models ?? Object.keys(REFERENCE_MODELS);
+  const modes = opts.modes ?? [...BENCH_MODES];
+  const out: BenchResult[] = [];
+  for (const model of models)
+    for (const mode of modes) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          process.argv[1],
+          'bench',
+          '--json',
+          '--only',
+          `${model}:${mode}`,
+          '--threads',
+          String(opts.threads ?? 2),
+        ],
+        { encoding: 'utf8' },
+      );
+      if (r.status !== 0) throw new Error(`bench ${model} ${mode} failed:\n${r.stderr}`);
+      out.push(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as BenchResult);
+    }
+  return out;
+}
+
+function parseOnly(only: string): [string, BenchMode] {
+  const [model, mode] = only.split(':');
+  if (!REFERENCE_MODELS[model] || !BENCH_MODES.includes(mode as BenchMode))
+    throw new CliError(
+      `--only ${only}: expected <model>:<mode> with model ${Object.keys(REFERENCE_MODELS).join('|')} and mode train|infer.`,
+    );
+  return [model, mode as BenchMode];
+}
+
+export interface BenchOptions {
+  json?: boolean;
+  /** Internal: run one `<model>:<mode>` in this process (what benchAll's children do). */
+  only?: string;
+  models?: string;
+  threads?: string;
+  analysis?: boolean;
+}
+
+export async function benchCommand(o: BenchOptions): Promise<void> {
+  const threads = o.threads === undefined ? 2 : Number(o.threads);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new CliError(`--threads ${o.threads}: expected a positive integer.`);
+  if (o.only) {
+    const [model, mode] = parseOnly(o.only);
+    console.log(JSON.stringify(await benchOne(model, mode, threads)));
+    return;
+  }
+  const models = o.models?.split(',').map((m) => m.trim());
+  for (const m of models ?? [])
+    if (!REFERENCE_MODELS[m])
+      throw new CliError(
+        `--models: unknown model ${m}; choose from ${Object.keys(REFERENCE_MODELS).join(', ')}.`,
+      );
+  if (!o.json)
+    console.log(`Throughput (${threads} threads, median of ${STEPS} steps after ${WARMUP} warm-ups):`);
+  for (const model of models ?? Object.keys(REFERENCE_MODELS))
+    for (const r of benchAll({ models: [model], threads })) {
+      console.log(
+        o.json
+          ? JSON.stringify(r)
+          : `${r.model.padEnd(5)} ${r.mode.padEnd(5)} batch ${String(r.batch).padStart(3)}: ${r.samples_per_s.toFixed(0).padStart(7)} samples/s, ` +
+              `${r.step_ms_median.toFixed(2).padStart(8)} ms/step, ${r.pct_peak.toFixed(1).padStart(5)}% of 205 GFLOP/s, peak RSS ${r.peak_rss_mb.toFixed(0)} MB`,
+      );
+    }
+  if (o.analysis === false) return;
+  for (const line of benchAnalysis())
+    console.log(
+      o.json
+        ? JSON.stringify(line)
+        : `${line.bench}: median ${line.ms_median.toFixed(2)} ms over ${line.runs} runs (${line.nodes} nodes)`,
+    );
+}

@@ -1,0 +1,58 @@
+// `netwright import in.onnx -o out.netwright.json`: an ONNX file as an editable project. Patterns
+// of Netwright's layers become layers; any other operator is kept as an ONNX op node that exports
+// back unchanged. Shapes the importer can't infer are measured by running the model once. The
+// project is laid out (elkjs, top to bottom) and written atomically.
+import { serializeDocument } from '../engine/index.ts';
+import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
+import { layoutDocument } from '../host/layout.ts';
+import { CliError } from './errors.ts';
+import { loadModelMeasured } from './loadModel.ts';
+
+export interface ImportCliOptions {
+  output?: string;
+  layout?: boolean;
+  json?: boolean;
+}
+
+export async function importCommand(input: string, o: ImportCliOptions): Promise<void> {
+  if (!o.output) throw new CliError('import needs an output file: -o out.netwright.json');
+  if (!/\.onnx$/i.test(input)) throw new CliError(`${input}: import reads .onnx files.`);
+  const loaded = await loadModelMeasured(input);
+  const report = loaded.import!.report;
+  const stored = new Set(Object.entries(loaded.doc.weights ?? {}).flatMap(([id, p]) => Object.keys(p).map((k) => `${id}.${k}`)));
+  const missing = [...loaded.weights!].flatMap(([id, p]) => [...p.keys()].map((k) => `${id}.${k}`)).filter((k) => !stored.has(k));
+  if (missing.length)
+    throw new CliError(
+      `${input}: ${missing.length} weight tensor(s) are too large for a project file (a JSON string holds at most ~384 MB of one tensor). Use the .onnx file directly: netwright summary/export/train accept it.`,
+    );
+  const doc = o.layout === false ? loaded.doc : await layoutDocument(loaded.doc);
+  let text: string;
+  try {
+    text = serializeDocument(doc);
+  } catch (e) {
+    if (e instanceof RangeError)
+      throw new CliError(`${input}: the weights are too large for one project file; use the .onnx file directly.`);
+    throw e;
+  }
+  try {
+    await saveFileAtomic(o.output, text);
+  } catch (e) {
+    if (e instanceof SaveError) throw new CliError(e.message);
+    throw e;
+  }
+  const nodes = doc.graph.nodes.length;
+  const opaque = Object.values(report.opaque).reduce((a, b) => a + b, 0);
+  if (o.json) {
+    console.log(JSON.stringify({ output: o.output, nodes, layers: report.layers, opaque: report.opaque, notes: report.notes }));
+    return;
+  }
+  const list = (r: Record<string, number>) =>
+    Object.entries(r)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  console.log(`Wrote ${o.output}: ${nodes} nodes.`);
+  console.log(`  layers: ${list(report.layers)}`);
+  if (opaque) console.log(`  ONNX ops kept as they are (${opaque}): ${list(report.opaque)}`);
+  for (const n of report.notes) console.log(`  note: ${n}`);
+}

@@ -1,0 +1,60 @@
+// Layered top-down layout (ELK) for documents the host creates, such as an imported ONNX model, so
+// they open readable. The renderer's Auto layout (renderer/canvas/autoLayout.ts) uses the same
+// options with the node sizes it measured; here sizes are estimated from what a node will show.
+import type { Analysis, Graph, ProjectDocument } from '../engine/index.ts';
+import { analyze, formatShape } from '../engine/index.ts';
+
+const NODE_WIDTH = 220;
+/** Header, shape line and padding of a layer node; each further line of stats adds a line. */
+const BASE_HEIGHT = 62;
+const LINE_HEIGHT = 16;
+
+/** A node's height on the canvas, from the stats it shows (shape; params/MACs; RF). */
+function estimatedHeight(analysis: Analysis, id: string): number {
+  const info = analysis.nodes.get(id);
+  if (!info) return BASE_HEIGHT;
+  let lines = 0;
+  // params, MACs and RF share wrapped lines of about 200 px (~33 characters at 11 px)
+  const stats = [info.params > 0 ? 16 : 0, info.macs > 0 ? 12 : 0, info.receptiveField ? 18 : 0].filter(
+    (w) => w > 0,
+  );
+  let used = 0;
+  for (const w of stats) {
+    if (used === 0 || used + w > 33) {
+      lines++;
+      used = w;
+    } else used += w;
+  }
+  const shapeLines = Math.ceil(formatShape(info.outputShape).length / 28);
+  return BASE_HEIGHT + (lines + Math.max(0, shapeLines - 1)) * LINE_HEIGHT;
+}
+
+export async function layoutGraph(graph: Graph): Promise<Graph> {
+  if (!graph.nodes.length) return graph;
+  const analysis = analyze(graph);
+  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
+  const result = await new ELK().layout({
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'DOWN',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '48',
+      'elk.spacing.nodeNode': '40',
+      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+    },
+    children: graph.nodes.map((n) => ({
+      id: n.id,
+      width: NODE_WIDTH,
+      height: estimatedHeight(analysis, n.id),
+    })),
+    edges: graph.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+  });
+  const at = new Map(
+    (result.children ?? []).map((c) => [c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) }]),
+  );
+  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: at.get(n.id) ?? n.position })) };
+}
+
+export async function layoutDocument(doc: ProjectDocument): Promise<ProjectDocument> {
+  return { ...doc, graph: await layoutGraph(doc.graph) };
+}

@@ -1,0 +1,69 @@
+// One sample in, class probabilities out: the inference ONNX model of a document with given
+// weights, run in onnxruntime-node. A run keeps its predictor so repeated drawings are quick.
+import * as ort from 'onnxruntime-node';
+import type { ChannelStats } from '../../engine/data/index.ts';
+import { sampleSize } from '../../engine/data/index.ts';
+import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import { analyze, exportInference, formatShape } from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/proto.ts';
+import { HostError } from '../../protocol/hostApi.ts';
+
+export interface Predictor {
+  /** Probabilities per class (softmax of the output unless the network already ends in one). */
+  predict(values: readonly number[]): Promise<number[]>;
+  release(): Promise<void>;
+}
+
+export function softmax(logits: ArrayLike<number>): number[] {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  const e = Array.from(logits, (v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+function toProbabilities(lastType: string, y: Float32Array): number[] {
+  if (lastType === 'Softmax') return Array.from(y);
+  if (lastType === 'LogSoftmax') return Array.from(y, Math.exp);
+  return softmax(y);
+}
+
+/** Applies the training run's standardisation (per channel, as the data loader did). */
+function standardize(x: Float32Array, channels: number, stats: ChannelStats): void {
+  const inner = x.length / channels;
+  for (let c = 0; c < channels; c++)
+    for (let i = c * inner; i < (c + 1) * inner; i++) x[i] = (x[i] - stats.mean[c]) / stats.std[c];
+}
+
+export async function createPredictor(
+  doc: ProjectDocument,
+  weights: WeightMap | undefined,
+  stats?: ChannelStats,
+): Promise<Predictor> {
+  const analysis = analyze(doc.graph);
+  const model = exportInference(doc, weights ? { weights } : {});
+  const session = await ort.InferenceSession.create(encodeModel(model), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+  });
+  const input = model.graph.inputs[0];
+  const inputNode = doc.graph.nodes.find((n) => n.name === input.name) ?? doc.graph.nodes[0];
+  const inShape = analysis.nodes.get(inputNode.id)!.outputShape!.slice(1) as number[];
+  const output = model.graph.outputs[0].name;
+  const lastType = doc.graph.nodes.find((n) => n.name === output)?.type ?? '';
+  return {
+    async predict(values) {
+      const need = sampleSize(inShape);
+      if (values.length !== need)
+        throw new HostError(
+          'bad-request',
+          `${inputNode.name} takes ${formatShape(inShape)} (${need} values per sample); got ${values.length}.`,
+        );
+      const x = Float32Array.from(values);
+      if (stats) standardize(x, inShape[0], stats);
+      const out = await session.run({ [input.name]: new ort.Tensor('float32', x, [1, ...inShape]) });
+      return toProbabilities(lastType, out[output].data as Float32Array);
+    },
+    release: () => session.release(),
+  };
+}

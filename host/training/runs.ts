@@ -1,0 +1,417 @@
+// Training runs started from the app: one at a time, each with an id the page uses to follow its
+// events, stop it, and afterwards export, keep or try out the trained weights. Training runs in a
+// worker thread (host/training/worker.ts), so the host keeps answering while it trains, and is
+// cancelled through an AbortController; the data is loaded here first, to check it fits the
+// network and to measure the untrained network.
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { ChannelStats } from '../../engine/data/index.ts';
+import { subset } from '../../engine/data/index.ts';
+import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import { analyze, exportInference, resolveWeights, storeWeights } from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/proto.ts';
+import { HostError } from '../../protocol/hostApi.ts';
+import type {
+  OnnxFile,
+  RaceEntry,
+  StartRaceResult,
+  StartTrainingResult,
+  TrainingConfig,
+  TrainingDataset,
+  TrainingEvent,
+  TrainingEventMessage,
+} from '../../protocol/training.ts';
+import type { TrainTest } from '../data/index.ts';
+import { loadTrainTest } from '../data/index.ts';
+import { checkFit } from './fit.ts';
+import type { Predictor } from './predictor.ts';
+import { createPredictor } from './predictor.ts';
+import type { TrainConfig, TrainEvent } from './trainer.ts';
+import type { train } from './trainer.ts';
+import { evaluate } from './trainer.ts';
+import { trainInWorker } from './worker.ts';
+
+export type TrainFunction = typeof train;
+
+export interface TrainingRunsOptions {
+  emit(message: TrainingEventMessage): void;
+  /** Replaces the worker-thread trainer (tests; train() itself runs in this thread). */
+  train?: TrainFunction;
+  /** Finished runs kept for export and prediction, newest first. */
+  keep?: number;
+  threads?: number;
+}
+
+interface Run {
+  id: string;
+  doc: ProjectDocument;
+  config: TrainingConfig;
+  classNames?: string[];
+  stats?: ChannelStats;
+  controller: AbortController;
+  running: boolean;
+  weights: WeightMap | null;
+  epochsDone: number;
+  predictor?: Promise<Predictor>;
+}
+
+/** Baseline accuracy and loss are measured on at most this many training samples. */
+const BASELINE_SAMPLES = 1000;
+/** About this many step events per run, whatever its length. */
+const STEP_EVENTS = 150;
+
+const finite = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+const finiteRecord = (r: Record<string, number>) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, finite(v)]));
+
+/** Parameter tensors by train-step input name ("conv2d_1.weight"), grouped by node id. */
+function paramNames(doc: ProjectDocument, weights: WeightMap): Map<string, string[]> {
+  const names = new Map(doc.graph.nodes.map((n) => [n.id, n.name]));
+  const out = new Map<string, string[]>();
+  for (const [id, params] of weights)
+    out.set(
+      id,
+      [...params.keys()].filter((p) => !p.startsWith('running_')).map((p) => `${names.get(id)}.${p}`),
+    );
+  return out;
+}
+
+/** The same weights by train-step input name. */
+function byInputName(doc: ProjectDocument, weights: WeightMap): Record<string, Float32Array> {
+  const names = new Map(doc.graph.nodes.map((n) => [n.id, n.name]));
+  return Object.fromEntries(
+    [...weights].flatMap(([id, params]) => [...params].map(([p, v]) => [`${names.get(id)}.${p}`, v])),
+  );
+}
+
+/**
+ * |W_after - W_before| / |W_after| per node over one epoch, from the trainer's end-of-epoch state
+ * (tensors by train-step input name). Nodes whose tensors are missing get null.
+ */
+export function epochUpdateRatios(
+  groups: Map<string, string[]>,
+  before: Record<string, Float32Array>,
+  after: Record<string, Float32Array>,
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [id, names] of groups) {
+    let diff = 0;
+    let size = 0;
+    let complete = names.length > 0;
+    for (const name of names) {
+      const a = after[name];
+      const b = before[name];
+      if (!a || !b || a.length !== b.length) complete = false;
+      else
+        for (let i = 0; i < a.length; i++) {
+          diff += (a[i] - b[i]) ** 2;
+          size += a[i] * a[i];
+        }
+    }
+    out[id] = complete ? finite(Math.sqrt(diff) / Math.sqrt(size)) : null;
+  }
+  return out;
+}
+
+export function toProtocolEvent(e: TrainEvent): TrainingEvent | null {
+  switch (e.event) {
+    case 'start':
+      return e;
+    case 'step':
+      return {
+        ...e,
+        loss: finite(e.loss),
+        samplesPerSecond: finite(e.samplesPerSecond),
+        ...(e.accuracy !== undefined ? { accuracy: finite(e.accuracy) } : {}),
+      };
+    case 'epoch':
+      return {
+        event: 'epoch',
+        epoch: e.epoch,
+        trainLoss: finite(e.trainLoss),
+        trainAccuracy: finite(e.trainAccuracy),
+        testLoss: finite(e.testLoss),
+        testAccuracy: finite(e.testAccuracy),
+        samplesPerSecond: finite(e.samplesPerSecond),
+        gradNorms: finiteRecord(e.gradNorms),
+        weightNorms: finiteRecord(e.weightNorms),
+        // Filled in from the end-of-epoch state (the trainer's onEpochEnd hook), which follows.
+        updateRatios: Object.fromEntries(Object.keys(e.weightNorms).map((id) => [id, null])),
+        lr: e.lr,
+      };
+    case 'stopped':
+      return null; // reported by 'finished', which also carries the time
+  }
+}
+
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'model';
+
+export class TrainingRuns {
+  private runs = new Map<string, Run>();
+  private readonly trainFn: TrainFunction;
+  private readonly threads: number;
+
+  constructor(private readonly options: TrainingRunsOptions) {
+    this.trainFn = options.train ?? trainInWorker;
+    this.threads = options.threads ?? Math.min(2, availableParallelism());
+  }
+
+  async start(
+    doc: ProjectDocument,
+    dataset: TrainingDataset,
+    config: TrainingConfig,
+  ): Promise<StartTrainingResult> {
+    const { runs, info } = await this.launch(doc, dataset, [{ label: '', config }], this.threads);
+    return { runId: runs[0].id, ...info };
+  }
+
+  /**
+   * One run per entry, side by side (a worker thread each, one onnxruntime thread apiece): the
+   * same document, data, seed (so the same initial weights and batch order) and settings, except
+   * for the optimizer and learning rate.
+   */
+  async startRace(
+    doc: ProjectDocument,
+    dataset: TrainingDataset,
+    config: TrainingConfig,
+    entries: readonly RaceEntry[],
+  ): Promise<StartRaceResult> {
+    const specs = entries.map((e) => ({
+      label: e.label,
+      config: { ...config, optimizer: e.optimizer, lr: e.lr },
+    }));
+    const { runs, info } = await this.launch(doc, dataset, specs, 1);
+    return { ...info, runs: runs.map((r, i) => ({ runId: r.id, label: entries[i].label })) };
+  }
+
+  private async launch(
+    doc: ProjectDocument,
+    dataset: TrainingDataset,
+    specs: readonly { label: string; config: TrainingConfig }[],
+    threads: number,
+  ) {
+    if ([...this.runs.values()].some((r) => r.running))
+      throw new HostError('busy', 'A training run is already going; stop it before starting another.');
+    const { loss, batchSize } = specs[0].config;
+    const data = await loadTrainTest(dataset);
+    checkFit(doc, analyze(doc.graph), data.train, loss, batchSize);
+    const runs = specs.map(({ config }): Run => {
+      const run: Run = {
+        id: `run-${randomBytes(6).toString('hex')}`,
+        doc,
+        config,
+        classNames: data.train.classNames,
+        stats: data.stats,
+        controller: new AbortController(),
+        running: true,
+        weights: null,
+        epochsDone: 0,
+      };
+      this.runs.set(run.id, run);
+      return run;
+    });
+    this.prune();
+    const stepsPerEpoch = Math.floor(data.train.length / batchSize);
+    // Let the reply (with the run ids) go out before the first event.
+    setImmediate(() => void this.executeAll(runs, data, stepsPerEpoch, threads));
+    return {
+      runs,
+      info: {
+        trainSamples: data.train.length,
+        testSamples: data.test.length,
+        stepsPerEpoch,
+        ...(data.train.classNames ? { classNames: data.train.classNames } : {}),
+      },
+    };
+  }
+
+  /** Measures the untrained network once (every run starts from the same weights), then trains. */
+  private async executeAll(runs: Run[], data: TrainTest, stepsPerEpoch: number, threads: number) {
+    const first = runs[0];
+    let initial: WeightMap;
+    try {
+      initial = resolveWeights(analyze(first.doc.graph), first.doc.weights, first.config.seed ?? 0);
+      const baseline = await this.baseline(first, initial, data);
+      for (const r of runs) this.emit(r, baseline);
+    } catch (e) {
+      for (const r of runs) {
+        this.emit(r, { event: 'failed', message: (e as Error).message });
+        r.running = false;
+      }
+      return;
+    }
+    await Promise.all(runs.map((r) => this.execute(r, data, stepsPerEpoch, initial, threads)));
+  }
+
+  stop(id: string): null {
+    this.runs.get(id)?.controller.abort();
+    return null;
+  }
+
+  /** Stops every run (the host is shutting down). */
+  stopAll(): void {
+    for (const r of this.runs.values()) r.controller.abort();
+  }
+
+  exportOnnx(id: string, fp16 = false): OnnxFile {
+    const run = this.finished(id);
+    const bytes = encodeModel(exportInference(run.doc, { weights: run.weights, fp16 }));
+    return {
+      fileName: `${slug(run.doc.name)}-trained${fp16 ? '-fp16' : ''}.onnx`,
+      base64: Buffer.from(bytes).toString('base64'),
+    };
+  }
+
+  trainedWeights(id: string) {
+    const run = this.finished(id);
+    return storeWeights(run.weights, analyze(run.doc.graph));
+  }
+
+  async predict(source: { runId: string } | { document: ProjectDocument }, values: readonly number[]) {
+    if ('runId' in source) {
+      const run = this.finished(source.runId);
+      run.predictor ??= createPredictor(run.doc, run.weights, run.stats);
+      const probabilities = await (await run.predictor).predict(values);
+      return this.answer(
+        probabilities,
+        run.classNames,
+        `trained ${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}`,
+      );
+    }
+    const doc = source.document;
+    const predictor = await createPredictor(doc, undefined);
+    try {
+      const probabilities = await predictor.predict(values);
+      return this.answer(
+        probabilities,
+        undefined,
+        doc.weights ? 'the project’s stored weights' : 'untrained',
+      );
+    } finally {
+      await predictor.release();
+    }
+  }
+
+  private answer(probabilities: number[], classNames: string[] | undefined, weights: string) {
+    const predicted = probabilities.indexOf(Math.max(...probabilities));
+    return { probabilities, predicted, weights, ...(classNames ? { classNames } : {}) };
+  }
+
+  private finished(id: string): Run & { weights: WeightMap } {
+    const run = this.runs.get(id);
+    if (!run)
+      throw new HostError('not-found', `There is no training run ${id} (the host keeps the last few).`);
+    if (!run.weights)
+      throw new HostError(
+        'busy',
+        run.running ? 'The run is still training; wait for it to finish or stop it.' : 'The run failed.',
+      );
+    return run as Run & { weights: WeightMap };
+  }
+
+  /** Keeps the newest finished runs (a Map iterates oldest first); releases the others' predictors. */
+  private prune(): void {
+    const done = [...this.runs.values()].filter((r) => !r.running);
+    for (const r of done.slice(0, Math.max(0, done.length - (this.options.keep ?? 4)))) {
+      this.runs.delete(r.id);
+      void r.predictor?.then((p) => p.release()).catch(() => undefined);
+    }
+  }
+
+  private emit(run: Run, event: TrainingEvent): void {
+    this.options.emit({ runId: run.id, event });
+  }
+
+  private async execute(
+    run: Run,
+    data: TrainTest,
+    stepsPerEpoch: number,
+    initial: WeightMap,
+    threads: number,
+  ): Promise<void> {
+    const t0 = performance.now();
+    const { config } = run;
+    const cfg: TrainConfig = {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      loss: config.loss,
+      optimizer: config.optimizer,
+      lr: config.lr,
+      schedule: config.schedule,
+      clipNorm: config.clipNorm,
+      seed: config.seed ?? 0,
+      threads,
+      stepEvery: Math.max(1, Math.ceil((stepsPerEpoch * config.epochs) / STEP_EVENTS)),
+    };
+    try {
+      let message = '';
+      // An epoch event waits for the end-of-epoch state that follows it, for the exact update ratios.
+      let pending: Extract<TrainingEvent, { event: 'epoch' }> | null = null;
+      const flush = () => {
+        if (pending) this.emit(run, pending);
+        pending = null;
+      };
+      const groups = paramNames(run.doc, initial);
+      let before = byInputName(run.doc, initial);
+      const result = await this.trainFn(
+        run.doc,
+        data,
+        cfg,
+        (e) => {
+          flush();
+          if (e.event === 'epoch') run.epochsDone = e.epoch;
+          if (e.event === 'stopped') message = e.message;
+          const out = toProtocolEvent(e);
+          if (out?.event === 'epoch') pending = out;
+          else if (out) this.emit(run, out);
+        },
+        run.controller.signal,
+        initial,
+        {
+          onEpochEnd: ({ state }) => {
+            if (pending) pending.updateRatios = epochUpdateRatios(groups, before, state.tensors);
+            before = state.tensors;
+            flush();
+          },
+        },
+      );
+      flush();
+      run.weights = result.weights;
+      const seconds = (performance.now() - t0) / 1000;
+      this.emit(run, {
+        event: 'finished',
+        reason: result.stopped ?? 'completed',
+        message:
+          result.message ??
+          (message ||
+            `Trained ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s.`),
+        seconds,
+      });
+    } catch (e) {
+      this.emit(run, { event: 'failed', message: (e as Error).message });
+    } finally {
+      run.running = false;
+      this.prune();
+    }
+  }
+
+  /** The untrained network's loss and accuracy: where the curves start. */
+  private async baseline(run: Run, weights: WeightMap, data: TrainTest): Promise<TrainingEvent> {
+    const { loss } = run.config;
+    const train = await evaluate(run.doc, weights, subset(data.train, BASELINE_SAMPLES), loss, this.threads);
+    const test = data.test.length ? await evaluate(run.doc, weights, data.test, loss, this.threads) : null;
+    const classify = data.train.numClasses > 0;
+    return {
+      event: 'baseline',
+      trainLoss: finite(train.loss),
+      trainAccuracy: classify ? finite(train.accuracy) : null,
+      testLoss: finite(test?.loss),
+      testAccuracy: classify ? finite(test?.accuracy) : null,
+    };
+  }
+}

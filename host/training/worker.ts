@@ -1,0 +1,210 @@
+// Training in a worker thread, so the app's host process stays responsive (onnxruntime's steps
+// and the data preparation run off the main thread). The worker runs this same file: it registers
+// tsx's loader itself (Node 20 workers don't inherit the parent's --import hooks) and then answers
+// a small message API:
+//
+//   parent -> worker  { type: 'start', doc, data: DatasetSpec | { train, test? }, config, init?, initialWeights?, resume?, checkpoints? }
+//                     { type: 'cancel' }
+//   worker -> parent  { type: 'event', event: TrainEvent }            ('start', 'step', 'epoch', 'stopped')
+//                     { type: 'checkpoint', epoch, state, history }   (after every epoch, when asked)
+//                     { type: 'done', result: TrainResult, stats? }   (stats: the normalization used)
+//                     { type: 'error', message }
+//
+// trainInWorker() wraps that in train()'s own signature, so a caller can swap one for the other.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
+import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import type { DatasetSpec } from '../data/index.ts';
+import type { SessionState } from './session.ts';
+import type { EpochEvent, TrainConfig, TrainEvent, TrainHooks, TrainResult } from './trainer.ts';
+
+export interface StartMessage {
+  type: 'start';
+  doc: ProjectDocument;
+  /** A spec the worker loads itself (cheapest), or datasets already in memory (copied over). */
+  data: DatasetSpec | { train: Dataset; test?: Dataset };
+  config: TrainConfig;
+  /** An initializer spec (host/training/initializers.ts), used when initialWeights is absent. */
+  init?: string;
+  initialWeights?: WeightMap;
+  resume?: { state: SessionState; epoch: number };
+  /** Send a 'checkpoint' message after every epoch. */
+  checkpoints?: boolean;
+}
+
+export type ToWorker = StartMessage | { type: 'cancel' };
+
+export type FromWorker =
+  | { type: 'event'; event: TrainEvent }
+  | { type: 'checkpoint'; epoch: number; state: SessionState; history: EpochEvent[] }
+  | { type: 'done'; result: TrainResult; stats?: ChannelStats }
+  | { type: 'error'; message: string };
+
+const MARKER = 'netwright-training-worker';
+
+export interface TrainingWorker {
+  /** Resolves when training ends (completed, cancelled or diverged); rejects on errors. */
+  result: Promise<{ result: TrainResult; stats?: ChannelStats }>;
+  /** Stops after the current step; `result` then resolves with the weights so far. */
+  cancel(): void;
+  /** Ends the thread at once (result rejects if still pending). */
+  terminate(): Promise<void>;
+  worker: Worker;
+}
+
+/** Starts a worker thread running one training job. */
+export function startTrainingWorker(
+  start: Omit<StartMessage, 'type'>,
+  onEvent: (e: TrainEvent) => void = () => undefined,
+  onCheckpoint?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>,
+): TrainingWorker {
+  // The worker's first code: register tsx's loader, then load this file, which sees the marker.
+  const bootstrap = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    import(workerData.tsx)
+      .then((m) => { m.register(); return import(workerData.entry); })
+      .catch((e) => parentPort.postMessage({ type: 'error', message: String((e && e.stack) || e) }));
+  `;
+  const worker = new Worker(bootstrap, {
+    eval: true,
+    workerData: { marker: MARKER, tsx: import.meta.resolve('tsx/esm/api'), entry: import.meta.url },
+  });
+  let finished = false;
+  let pendingCheckpoint: Promise<void> = Promise.resolve();
+  const result = new Promise<{ result: TrainResult; stats?: ChannelStats }>((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      switch (m.type) {
+        case 'event':
+          onEvent(m.event);
+          break;
+        case 'checkpoint':
+          pendingCheckpoint = pendingCheckpoint.then(() => onCheckpoint?.(m));
+          break;
+        case 'done':
+          finished = true;
+          pendingCheckpoint.then(() => resolve({ result: m.result, stats: m.stats }), reject);
+          void worker.terminate();
+          break;
+        case 'error':
+          finished = true;
+          reject(new Error(m.message));
+          void worker.terminate();
+          break;
+      }
+    });
+    worker.on('error', (e) => {
+      finished = true;
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      if (!finished) reject(new Error(`The training worker exited (code ${code}) before finishing.`));
+    });
+  });
+  const message: StartMessage = { type: 'start', ...start, checkpoints: !!onCheckpoint };
+  worker.postMessage(message);
+  return {
+    result,
+    cancel: () => worker.postMessage({ type: 'cancel' } satisfies ToWorker),
+    terminate: async () => {
+      await worker.terminate();
+    },
+    worker,
+  };
+}
+
+/**
+ * train() in a worker thread, with train()'s signature (plus a dataset spec as an alternative to
+ * datasets, and an initializer spec).
+ */
+export async function trainInWorker(
+  doc: ProjectDocument,
+  data: DatasetSpec | { train: Dataset; test?: Dataset },
+  cfg: TrainConfig,
+  onEvent: (e: TrainEvent) => void = () => undefined,
+  signal?: AbortSignal,
+  initial?: WeightMap,
+  hooks: TrainHooks & { init?: string } = {},
+): Promise<TrainResult> {
+  const job = startTrainingWorker(
+    { doc, data, config: cfg, initialWeights: initial, resume: hooks.resume, init: hooks.init },
+    onEvent,
+    hooks.onEpochEnd,
+  );
+  const onAbort = () => job.cancel();
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    return (await job.result).result;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// ---- the worker side ----
+
+async function runJob(
+  start: StartMessage,
+  signal: AbortSignal,
+  post: (m: FromWorker) => void,
+): Promise<void> {
+  const { train } = await import('./trainer.ts');
+  const { analyze } = await import('../../engine/index.ts');
+  let datasets: { train: Dataset; test?: Dataset };
+  let stats: ChannelStats | undefined;
+  if ('kind' in start.data) {
+    const { loadTrainTest } = await import('../data/index.ts');
+    const loaded = await loadTrainTest(start.data);
+    datasets = loaded;
+    stats = loaded.stats;
+  } else datasets = start.data;
+  let initial = start.initialWeights;
+  if (!initial && start.init) {
+    const { initialWeights, parseInit } = await import('./initializers.ts');
+    initial = initialWeights(
+      analyze(start.doc.graph),
+      start.doc,
+      parseInit(start.init),
+      start.config.seed ?? 0,
+    );
+  }
+  const result = await train(
+    start.doc,
+    datasets,
+    start.config,
+    (event) => post({ type: 'event', event }),
+    signal,
+    initial,
+    {
+      resume: start.resume,
+      onEpochEnd: start.checkpoints ? (c) => post({ type: 'checkpoint', ...c }) : undefined,
+    },
+  );
+  post({ type: 'done', result, ...(stats ? { stats } : {}) });
+}
+
+if (!isMainThread && (workerData as { marker?: string } | null)?.marker === MARKER && parentPort) {
+  const port = parentPort;
+  const controller = new AbortController();
+  const post = (m: FromWorker) => {
+    // Hand the weight buffers over instead of copying them.
+    const transfer: ArrayBuffer[] = [];
+    if (m.type === 'done')
+      for (const params of m.result.weights.values())
+        for (const v of params.values())
+          if (
+            v.byteOffset === 0 &&
+            v.byteLength === v.buffer.byteLength &&
+            !transfer.includes(v.buffer as ArrayBuffer)
+          )
+            transfer.push(v.buffer as ArrayBuffer);
+    port.postMessage(m, transfer);
+  };
+  let started = false;
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'cancel') controller.abort();
+    else if (m.type === 'start' && !started) {
+      started = true;
+      runJob(m, controller.signal, post).catch((e: Error) => post({ type: 'error', message: e.message }));
+    }
+  });
+}

@@ -1,0 +1,28 @@
+// A document's `lesson` field: what a teacher wrote for it. The engine keeps the field as-is;
+// the app reads it through this schema and simply shows no lesson when it does not fit.
+import { z } from 'zod';
+import { trainingConfigSchema, trainingDatasetSchema } from './training.ts';
+
+export const lessonSchema = z.object({
+  title: z.string().min(1),
+  /** Paragraphs separated by blank lines; lines starting with "- " are list items; **bold**, `code`. */
+  text: z.string(),
+  /** Settings the lesson was written for; "Use these settings" copies them into the Training panel. */
+  training: z
+    .object({ dataset: trainingDatasetSchema, config: trainingConfigSchema.partial().optional() })
+    .optional(),
+  /** A template to open next to compare (deep ReLU vs deep sigmoid, naive vs bottleneck Inception). */
+  compare: z
+    .object({
+      template: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i),
+      label: z.string().min(1),
+    })
+    .optional(),
+});
+export type Lesson = z.infer<typeof lessonSchema>;
+
+/** The lesson of a document, or null when it has none (or one this version can't read). */
+export function lessonOf(raw: unknown): Lesson | null {
+  const parsed = lessonSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}

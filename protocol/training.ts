@@ -1,0 +1,205 @@
+// What crosses the HostApi boundary for training: the dataset a page may ask for, the training
+// configuration, the events a run pushes back, predictions and dataset previews. Each is a zod
+// schema (the runtime check on the receiving side) and the TypeScript type inferred from it.
+import { z } from 'zod';
+import type { SyntheticKind } from '../engine/data/index.ts';
+import { LOSSES, OPTIMIZERS } from '../engine/index.ts';
+
+export const SYNTHETIC_SETS = [
+  'spiral',
+  'circles',
+  'xor',
+  'blobs',
+  'moons',
+] as const satisfies readonly SyntheticKind[];
+
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+const shared = {
+  seed: seed.optional(),
+  /** The memorization demo: training labels replaced by random classes. */
+  randomLabels: z.boolean().optional(),
+  normalize: z.enum(['none', 'standardize']).optional(),
+};
+
+/**
+ * The datasets a page may train on: the bundled MNIST and the generated 2-D sets. File-based
+ * sources (CSV, image folders, IDX, CIFAR-10) name paths on disk and stay CLI-only, so a page
+ * can never make the host read a file of its choosing.
+ */
+export const trainingDatasetSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('mnist'),
+      /** Training images, drawn at random (seeded) from the 60,000. */
+      limit: z.number().int().min(1).max(60_000),
+      testLimit: z.number().int().min(1).max(10_000).optional(),
+      ...shared,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('synthetic'),
+      generator: z.enum(SYNTHETIC_SETS),
+      n: z.number().int().min(20).max(20_000),
+      noise: z.number().min(0).max(2).optional(),
+      classes: z.number().int().min(2).max(10).optional(),
+      testFraction: z.number().min(0.05).max(0.9).optional(),
+      ...shared,
+    })
+    .strict(),
+]);
+export type TrainingDataset = z.infer<typeof trainingDatasetSchema>;
+
+const scheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant') }).strict(),
+  z
+    .object({ kind: z.literal('step'), stepSize: z.number().int().min(1), gamma: z.number().gt(0).max(1) })
+    .strict(),
+  z.object({ kind: z.literal('cosine'), etaMin: z.number().min(0).optional() }).strict(),
+]);
+
+export const optimizerSchema = z
+  .object({
+    kind: z.enum(OPTIMIZERS),
+    momentum: z.number().min(0).lt(1).optional(),
+    beta1: z.number().min(0).lt(1).optional(),
+    beta2: z.number().min(0).lt(1).optional(),
+    weightDecay: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+export const trainingConfigSchema = z
+  .object({
+    epochs: z.number().int().min(1).max(500),
+    batchSize: z.number().int().min(1).max(4096),
+    loss: z.enum(LOSSES),
+    optimizer: optimizerSchema,
+    lr: z.number().gt(0).max(10),
+    schedule: scheduleSchema.optional(),
+    clipNorm: z.number().gt(0).optional(),
+    seed: seed.optional(),
+  })
+  .strict();
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+
+export const runIdSchema = z.string().regex(/^run-[a-z0-9]{1,40}$/, 'a run id looks like run-1a2b3c');
+
+export const startTrainingResultSchema = z.object({
+  runId: runIdSchema,
+  trainSamples: z.number().int().min(0),
+  testSamples: z.number().int().min(0),
+  stepsPerEpoch: z.number().int().min(1),
+  classNames: z.array(z.string()).optional(),
+});
+export type StartTrainingResult = z.infer<typeof startTrainingResultSchema>;
+
+/** Non-finite numbers become null in JSON, so per-node norms allow null. */
+const perNode = z.record(z.string(), z.number().nullable());
+const finiteOrNull = z.number().nullable();
+
+/** What a run pushes to the page, in order: baseline?, start, step*, epoch*, then finished or failed. */
+export const trainingEventSchema = z.discriminatedUnion('event', [
+  /** The untrained network measured before the first step (epoch 0 on the curves). */
+  z.object({
+    event: z.literal('baseline'),
+    trainLoss: finiteOrNull,
+    trainAccuracy: finiteOrNull,
+    testLoss: finiteOrNull,
+    testAccuracy: finiteOrNull,
+  }),
+  z.object({
+    event: z.literal('start'),
+    steps: z.number().int().min(0),
+    memoryBytes: z.number().min(0),
+    parameters: z.number().int().min(0),
+  }),
+  z.object({
+    event: z.literal('step'),
+    epoch: z.number().int().min(0),
+    step: z.number().int().min(0),
+    loss: finiteOrNull,
+    samplesPerSecond: z.number().nullable(),
+    /** Training accuracy over the epoch so far (classification). */
+    accuracy: finiteOrNull.optional(),
+  }),
+  z.object({
+    event: z.literal('epoch'),
+    epoch: z.number().int().min(1),
+    trainLoss: finiteOrNull,
+    trainAccuracy: finiteOrNull,
+    testLoss: finiteOrNull,
+    testAccuracy: finiteOrNull,
+    samplesPerSecond: z.number().nullable(),
+    /** Mean L2 norm of each node's parameter gradients over the epoch. */
+    gradNorms: perNode,
+    /** L2 norm of each node's parameters after the epoch. */
+    weightNorms: perNode,
+    /**
+     * How far the epoch moved each node's weights, relative to their size: |W_after - W_before| /
+     * |W_after|, exact when the trainer hands out its state (else estimated; see host/training/runs.ts).
+     */
+    updateRatios: perNode,
+    lr: z.number(),
+  }),
+  z.object({
+    event: z.literal('finished'),
+    reason: z.enum(['completed', 'cancelled', 'diverged']),
+    message: z.string(),
+    seconds: z.number().min(0),
+  }),
+  z.object({ event: z.literal('failed'), message: z.string() }),
+]);
+export type TrainingEvent = z.infer<typeof trainingEventSchema>;
+
+/** One contestant of an optimizer race: its own optimizer and learning rate, everything else shared. */
+export const raceEntrySchema = z
+  .object({ label: z.string().min(1).max(40), optimizer: optimizerSchema, lr: z.number().gt(0).max(10) })
+  .strict();
+export type RaceEntry = z.infer<typeof raceEntrySchema>;
+export const MAX_RACE_ENTRIES = 4;
+
+export const startRaceResultSchema = startTrainingResultSchema.omit({ runId: true }).extend({
+  runs: z.array(z.object({ runId: runIdSchema, label: z.string() })),
+});
+export type StartRaceResult = z.infer<typeof startRaceResultSchema>;
+
+export const trainingEventMessageSchema = z.object({ runId: runIdSchema, event: trainingEventSchema });
+export type TrainingEventMessage = z.infer<typeof trainingEventMessageSchema>;
+
+/** A sample for prediction: at most a 3x224x224 image's worth of numbers. */
+export const MAX_INPUT_VALUES = 3 * 224 * 224;
+export const predictInputSchema = z.object({
+  data: z
+    .array(z.number().refine(Number.isFinite, 'input values must be finite'))
+    .min(1)
+    .max(MAX_INPUT_VALUES),
+});
+
+export const predictionSchema = z.object({
+  probabilities: z.array(z.number()),
+  predicted: z.number().int().min(0),
+  classNames: z.array(z.string()).optional(),
+  /** Where the weights came from, in words ("run-…, trained 2 epochs", "untrained"). */
+  weights: z.string(),
+});
+export type Prediction = z.infer<typeof predictionSchema>;
+
+export const previewSampleSchema = z.object({ values: z.array(z.number()), label: z.number() });
+export const datasetPreviewSchema = z.object({
+  name: z.string(),
+  inputShape: z.array(z.number().int().min(1)),
+  numClasses: z.number().int().min(0),
+  classNames: z.array(z.string()).optional(),
+  trainSize: z.number().int().min(0),
+  samples: z.array(previewSampleSchema),
+});
+export type DatasetPreview = z.infer<typeof datasetPreviewSchema>;
+
+export const MAX_PREVIEW_SAMPLES = 600;
+
+export const onnxFileSchema = z.object({ fileName: z.string(), base64: z.string() });
+export type OnnxFile = z.infer<typeof onnxFileSchema>;

@@ -1,0 +1,87 @@
+// ONNX in the app. Import: upload -> the host decodes, imports and lays out -> the new document.
+// Export: the host checks and encodes -> a download, or the list of problems shown in the dialog.
+// (Decoding and encoding protobuf need eval, which the renderer's CSP rightly forbids.)
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { appStore } from '../state/appStore.ts';
+import { base64ToBytes, downloadBytes, fileToBase64 } from './download.ts';
+
+export interface OnnxExportState {
+  open: boolean;
+  opset: number;
+  fp16: boolean;
+  busy: boolean;
+  /** Why the last export attempt was refused. */
+  problems: string[];
+  /** What the last import changed or left out, until the user dismisses it. */
+  importNotes: { fileName: string; notes: string[] } | null;
+}
+
+export const onnxExportStore = createStore<OnnxExportState>()(() => ({
+  open: false,
+  opset: 17,
+  fp16: false,
+  busy: false,
+  problems: [],
+  importNotes: null,
+}));
+
+export const useOnnxExport = <T>(selector: (s: OnnxExportState) => T): T =>
+  useStore(onnxExportStore, selector);
+
+const app = () => appStore.getState();
+
+function connectedHost() {
+  const { host, hostStatus, actions } = app();
+  if (host && hostStatus.state === 'connected') return host;
+  actions.notify('error', 'ONNX files are read and written by the Netwright host, which is not connected.');
+  return null;
+}
+
+export function chooseOnnxFile(): void {
+  document.querySelector<HTMLInputElement>('input[data-role="import-onnx"]')?.click();
+}
+
+export async function importOnnxFile(file: File): Promise<void> {
+  const host = connectedHost();
+  if (!host) return;
+  const { actions } = app();
+  actions.notify('info', `Importing ${file.name}…`);
+  try {
+    const { document, notes } = await host.importOnnx(await fileToBase64(file), { fileName: file.name });
+    actions.loadDocument(document);
+    actions.notify('info', `Imported ${file.name}: ${document.graph.nodes.length} layers.`);
+    onnxExportStore.setState({ importNotes: notes.length ? { fileName: file.name, notes } : null });
+  } catch (e) {
+    actions.notify('error', `Could not import ${file.name}: ${(e as Error).message}`);
+  }
+}
+
+export function dismissImportNotes(): void {
+  onnxExportStore.setState({ importNotes: null });
+}
+
+export function openOnnxExport(): void {
+  onnxExportStore.setState({ open: true, problems: [] });
+}
+
+export function closeOnnxExport(): void {
+  onnxExportStore.setState({ open: false, problems: [], busy: false });
+}
+
+/** Exports with the dialog's options; downloads the file and closes, or shows the problems. */
+export async function exportOnnx(): Promise<void> {
+  const host = connectedHost();
+  if (!host) return;
+  const { opset, fp16 } = onnxExportStore.getState();
+  onnxExportStore.setState({ busy: true, problems: [] });
+  try {
+    const result = await host.exportOnnx(app().doc, { opset, fp16 });
+    if (!result.ok) return void onnxExportStore.setState({ busy: false, problems: result.problems });
+    downloadBytes(result.fileName, base64ToBytes(result.base64));
+    closeOnnxExport();
+    app().actions.notify('info', `Exported ${result.fileName} (${(result.bytes / 1024).toFixed(0)} KiB).`);
+  } catch (e) {
+    onnxExportStore.setState({ busy: false, problems: [(e as Error).message] });
+  }
+}

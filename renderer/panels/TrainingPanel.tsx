@@ -1,0 +1,81 @@
+// The Training drawer: data and hyperparameters on the left, the run with its live charts in the
+// middle, "try it" on the right. Gradient badges appear on the canvas above after each epoch.
+import './training.css';
+import { TrainingDataset } from './TrainingDataset.tsx';
+import { appStore, useApp } from '../state/appStore.ts';
+import { TrainingRace } from './TrainingRace.tsx';
+import { TrainingRun } from './TrainingRun.tsx';
+import { TrainingSettings } from './TrainingSettings.tsx';
+import { TryIt } from './TryIt.tsx';
+import { scaleGradient } from '../training/gradientColor.ts';
+
+function BadgeLegend() {
+  const strip = <span className="badge-legend__strip" style={{ background: scaleGradient() }} />;
+  return (
+    <div className="badge-legend" aria-label="Badge colours">
+      <span>Badges on the canvas, after each epoch:</span>
+      <span>
+        <b>∇</b> mean gradient norm 1e-8 {strip} 10
+      </span>
+      <span>
+        <b>ΔW/W</b> weight change over the epoch 1e-6 {strip} 1
+      </span>
+    </div>
+  );
+}
+
+function ModeSwitch() {
+  const mode = useApp((s) => s.trainingMode);
+  const { actions } = appStore.getState();
+  return (
+    <div className="training-modes">
+      <div role="group" aria-label="Training mode" className="training-modes__group">
+        <button
+          type="button"
+          className="toggle"
+          aria-pressed={mode === 'single'}
+          onClick={() => actions.setTrainingMode('single')}
+        >
+          One run
+        </button>
+        <button
+          type="button"
+          className="toggle"
+          aria-pressed={mode === 'race'}
+          onClick={() => actions.setTrainingMode('race')}
+        >
+          Optimizer race
+        </button>
+      </div>
+      <button type="button" className="link-button" onClick={() => actions.setTrainingOpen(false)}>
+        Close
+      </button>
+    </div>
+  );
+}
+
+export function TrainingPanel() {
+  const mode = useApp((s) => s.trainingMode);
+  return (
+    <section className="training" role="region" aria-label="Training">
+      <div className="training__setup">
+        <TrainingDataset />
+        <TrainingSettings />
+      </div>
+      <div className="training__main">
+        <ModeSwitch />
+        {mode === 'single' ? (
+          <>
+            <TrainingRun />
+            <BadgeLegend />
+          </>
+        ) : (
+          <TrainingRace />
+        )}
+      </div>
+      <div className="training__try">
+        <TryIt />
+      </div>
+    </section>
+  );
+}

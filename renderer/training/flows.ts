@@ -1,0 +1,109 @@
+// What the Training panel's buttons do: start and stop a run on the host, export or keep what it
+// learned, and ask for a prediction. Errors become notices; the run's state lives in the store.
+import type { Prediction, RaceEntry } from '../../protocol/training.ts';
+import { raceActive } from '../state/race.ts';
+import { base64ToBytes, downloadBytes } from '../app/download.ts';
+import { appStore } from '../state/appStore.ts';
+import type { AppStore } from '../state/store.ts';
+import { hasWeights, isActive } from '../state/training.ts';
+
+const state = () => appStore.getState();
+const fail = (what: string, e: unknown) =>
+  state().actions.notify('error', `${what}: ${(e as Error).message}`);
+
+export async function startTraining(): Promise<void> {
+  const { host, doc, trainingSetup, training, actions } = state();
+  if (!host) return actions.notify('error', 'Training runs in the Netwright host, which is not connected.');
+  if (isActive(training.status)) return;
+  actions.trainingRequested(trainingSetup.config);
+  try {
+    const info = await host.startTraining({
+      document: doc,
+      dataset: trainingSetup.dataset,
+      config: trainingSetup.config,
+    });
+    actions.trainingStarted(info);
+  } catch (e) {
+    actions.trainingRejected((e as Error).message);
+  }
+}
+
+/** The optimizer race: the shared setup, one contestant per entry. */
+export async function startRace(entries: readonly RaceEntry[]): Promise<void> {
+  const { host, doc, trainingSetup, training, race, actions } = state();
+  if (!host) return actions.notify('error', 'Training runs in the Netwright host, which is not connected.');
+  if (isActive(training.status) || raceActive(race)) return;
+  actions.raceRequested(entries, trainingSetup.config);
+  try {
+    const result = await host.startRace({
+      document: doc,
+      dataset: trainingSetup.dataset,
+      config: trainingSetup.config,
+      entries: [...entries],
+    });
+    actions.raceStarted(result);
+  } catch (e) {
+    actions.raceRejected((e as Error).message);
+  }
+}
+
+export async function stopRace(): Promise<void> {
+  const { host, race } = state();
+  if (!host || !race) return;
+  await Promise.all(
+    race.lanes
+      .filter((l) => l.run.runId && isActive(l.run.status))
+      .map((l) => host.stopTraining(l.run.runId!).catch((e) => fail('Could not stop the race', e))),
+  );
+}
+
+export async function stopTraining(): Promise<void> {
+  const { host, training, actions } = state();
+  if (!host || !training.runId || training.status !== 'running') return;
+  actions.trainingStopping();
+  await host.stopTraining(training.runId).catch((e) => fail('Could not stop the run', e));
+}
+
+export async function exportTrainedOnnx(): Promise<void> {
+  const { host, training } = state();
+  if (!host || !training.runId || !hasWeights(training)) return;
+  try {
+    const file = await host.exportTrainedOnnx(training.runId);
+    downloadBytes(file.fileName, base64ToBytes(file.base64));
+  } catch (e) {
+    fail('Could not export the trained model', e);
+  }
+}
+
+/** Stores the trained weights in the project (one undo step), so Save keeps them. */
+export async function keepTrainedWeights(): Promise<void> {
+  const { host, training, actions } = state();
+  if (!host || !training.runId || !hasWeights(training)) return;
+  try {
+    const weights = await host.trainedWeights(training.runId);
+    actions.editDocument({ ...state().doc, weights });
+    actions.notify('info', 'The trained weights are now part of the project; Save keeps them.');
+  } catch (e) {
+    fail('Could not keep the weights', e);
+  }
+}
+
+/** Class probabilities for one sample, from the finished run or else the document's own weights. */
+export async function predict(values: number[]): Promise<Prediction | null> {
+  const { host, training, doc } = state();
+  if (!host) return null;
+  const source = training.runId && hasWeights(training) ? { runId: training.runId } : { document: doc };
+  return host.predict(source, { data: values });
+}
+
+/** When a followed run or race is replaced (a new document, a new run) while active, stop it on the host. */
+export function followTrainingRuns(store: AppStore): void {
+  store.subscribe((s, prev) => {
+    const old = prev.training;
+    const runs = [old, ...(prev.race && prev.race !== s.race ? prev.race.lanes.map((l) => l.run) : [])];
+    const kept = new Set([s.training.runId, ...(s.race?.lanes.map((l) => l.run.runId) ?? [])]);
+    for (const r of runs)
+      if (r.runId && !kept.has(r.runId) && isActive(r.status))
+        void s.host?.stopTraining(r.runId).catch(() => undefined);
+  });
+}

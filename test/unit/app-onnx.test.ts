@@ -1,0 +1,73 @@
+// ONNX through HostApi (importOnnx / exportOnnx) over the RPC, as the renderer calls them: an
+// exported LeNet-5 runs in onnxruntime, problems come back as sentences, an imported classic
+// network arrives laid out with no two layers on top of each other.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { createHostService } from '../../host/hostService.ts';
+import { HostError } from '../../protocol/hostApi.ts';
+import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
+import { loadTemplate, repoRoot } from '../helpers/templates.ts';
+
+const light = join(repoRoot, '..', 'shared', 'fixtures', 'onnx', 'light');
+
+function client() {
+  const dir = mkdtempSync(join(tmpdir(), 'netwright-onnx-'));
+  const [hostSide, clientSide] = memoryPortPair();
+  serveRpc(createHostService({ dataDir: join(dir, 'data') }), hostSide);
+  return connectRpc(clientSide).api;
+}
+
+describe('When the renderer exports ONNX through the host', () => {
+  it('LeNet-5 comes back as an ONNX file that onnxruntime runs to a [1, 10] output', async () => {
+    const result = await client().exportOnnx(loadTemplate('lenet5'), { opset: 17 });
+    assert.ok(result.ok);
+    assert.equal(result.fileName, 'lenet-5.onnx');
+    const bytes = Buffer.from(result.base64, 'base64');
+    assert.equal(bytes.length, result.bytes);
+    const session = await ort.InferenceSession.create(bytes);
+    const x = new ort.Tensor('float32', new Float32Array(28 * 28).fill(0.5), [1, 1, 28, 28]);
+    const out = await session.run({ [session.inputNames[0]]: x });
+    assert.deepEqual(out[session.outputNames[0]].dims, [1, 10]);
+  });
+
+  it('a model that cannot be exported gets the reasons, not a file', async () => {
+    const doc = loadTemplate('lenet5');
+    const broken = { ...doc, graph: { ...doc.graph, edges: doc.graph.edges.slice(1) } };
+    const result = await client().exportOnnx(broken, { opset: 11 });
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && result.problems.some((p) => /opset 11 is not supported/.test(p)));
+    assert.ok(!result.ok && result.problems.some((p) => /nothing connected/.test(p)));
+  });
+});
+
+describe('When the renderer imports ONNX through the host', () => {
+  it('AlexNet arrives laid out top-down, and no two layers overlap', async () => {
+    const base64 = readFileSync(join(light, 'light_bvlc_alexnet.onnx')).toString('base64');
+    const { document } = await client().importOnnx(base64, { fileName: 'light_bvlc_alexnet.onnx' });
+    assert.equal(document.name, 'light_bvlc_alexnet');
+    const nodes = document.graph.nodes;
+    assert.ok(nodes.length > 10);
+    const boxes = nodes.map((n) => ({ x: n.position.x, y: n.position.y, w: 220, h: 62 }));
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i];
+        const b = boxes[j];
+        const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+        assert.ok(!overlap, `${nodes[i].name} and ${nodes[j].name} overlap`);
+      }
+    // Every edge runs downwards.
+    const y = new Map(nodes.map((n) => [n.id, n.position.y]));
+    for (const e of document.graph.edges) assert.ok(y.get(e.source)! < y.get(e.target)!);
+  });
+
+  it('bytes that are not an ONNX model are refused with a reason', async () => {
+    await assert.rejects(
+      client().importOnnx(Buffer.from('not a model at all').toString('base64')),
+      (e: unknown) => e instanceof HostError && e.code === 'invalid-onnx',
+    );
+  });
+});
