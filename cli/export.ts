@@ -18,7 +18,9 @@ export async function exportCommand(model: string, o: ExportOptions): Promise<vo
   if (!o.output) throw new CliError('export needs an output file: -o out.onnx');
   const opset = o.opset === undefined ? MAX_OPSET : Number(o.opset);
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
-    throw new CliError(`--opset ${o.opset}: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (17 is what PyTorch writes).`);
+    throw new CliError(
+      `--opset ${o.opset}: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (17 is what PyTorch writes).`,
+    );
   const { doc, weights, notes } = loadModelWithWeights(model);
   const problems = exportProblems(doc, opset);
   if (problems.length)
@@ -43,7 +45,15 @@ export async function exportCommand(model: string, o: ExportOptions): Promise<vo
     if (e instanceof SaveError) throw new CliError(e.message);
     throw e;
   }
-  const summary = { output: o.output, bytes: bytes.byteLength, opset, irVersion: 8, fp16: !!o.fp16, nodes, initializers };
+  const summary = {
+    output: o.output,
+    bytes: bytes.byteLength,
+    opset,
+    irVersion: 8,
+    fp16: !!o.fp16,
+    nodes,
+    initializers,
+  };
   if (o.json) console.log(JSON.stringify(summary));
   else {
     for (const n of notes) console.error(`note: ${n}`);

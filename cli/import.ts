@@ -19,8 +19,12 @@ export async function importCommand(input: string, o: ImportCliOptions): Promise
   if (!/\.onnx$/i.test(input)) throw new CliError(`${input}: import reads .onnx files.`);
   const loaded = await loadModelMeasured(input);
   const report = loaded.import!.report;
-  const stored = new Set(Object.entries(loaded.doc.weights ?? {}).flatMap(([id, p]) => Object.keys(p).map((k) => `${id}.${k}`)));
-  const missing = [...loaded.weights!].flatMap(([id, p]) => [...p.keys()].map((k) => `${id}.${k}`)).filter((k) => !stored.has(k));
+  const stored = new Set(
+    Object.entries(loaded.doc.weights ?? {}).flatMap(([id, p]) => Object.keys(p).map((k) => `${id}.${k}`)),
+  );
+  const missing = [...loaded.weights!]
+    .flatMap(([id, p]) => [...p.keys()].map((k) => `${id}.${k}`))
+    .filter((k) => !stored.has(k));
   if (missing.length)
     throw new CliError(
       `${input}: ${missing.length} weight tensor(s) are too large for a project file (a JSON string holds at most ~384 MB of one tensor). Use the .onnx file directly: netwright summary/export/train accept it.`,
@@ -31,7 +35,9 @@ export async function importCommand(input: string, o: ImportCliOptions): Promise
     text = serializeDocument(doc);
   } catch (e) {
     if (e instanceof RangeError)
-      throw new CliError(`${input}: the weights are too large for one project file; use the .onnx file directly.`);
+      throw new CliError(
+        `${input}: the weights are too large for one project file; use the .onnx file directly.`,
+      );
     throw e;
   }
   try {
@@ -43,7 +49,15 @@ export async function importCommand(input: string, o: ImportCliOptions): Promise
   const nodes = doc.graph.nodes.length;
   const opaque = Object.values(report.opaque).reduce((a, b) => a + b, 0);
   if (o.json) {
-    console.log(JSON.stringify({ output: o.output, nodes, layers: report.layers, opaque: report.opaque, notes: report.notes }));
+    console.log(
+      JSON.stringify({
+        output: o.output,
+        nodes,
+        layers: report.layers,
+        opaque: report.opaque,
+        notes: report.notes,
+      }),
+    );
     return;
   }
   const list = (r: Record<string, number>) =>

@@ -40,7 +40,10 @@ export function readOnnx(path: string): OnnxModel {
     throw new CliError(`${path}: ${(e as Error).message}`);
   }
   try {
-    return resolveExternalData(model, (location) => new Uint8Array(readFileSync(join(dirname(path), location))));
+    return resolveExternalData(
+      model,
+      (location) => new Uint8Array(readFileSync(join(dirname(path), location))),
+    );
   } catch (e) {
     throw new CliError(`${path}: ${(e as Error).message}`);
   }

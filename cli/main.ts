@@ -28,7 +28,9 @@ program
 
 program
   .command('export')
-  .description('An inference ONNX model with its weights (IR 8; BatchNorm in inference form, Dropout removed).')
+  .description(
+    'An inference ONNX model with its weights (IR 8; BatchNorm in inference form, Dropout removed).',
+  )
   .argument('<MODEL>', 'a project file (*.netwright.json) or an .onnx file')
   .option('-o, --output <out.onnx>', 'the ONNX file to write')
   .option('--opset <n>', 'ONNX opset, 13 to 17', '17')
@@ -38,7 +40,9 @@ program
 
 program
   .command('import')
-  .description("An ONNX file as an editable project: Netwright's layers where they match, ONNX ops kept as they are elsewhere.")
+  .description(
+    "An ONNX file as an editable project: Netwright's layers where they match, ONNX ops kept as they are elsewhere.",
+  )
   .argument('<in.onnx>', 'the ONNX model to import')
   .option('-o, --output <out.netwright.json>', 'the project file to write')
   .option('--no-layout', 'keep the simple row layout instead of elkjs')

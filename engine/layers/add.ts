@@ -26,7 +26,9 @@ export default defineLayer({
   fromOnnx: {
     opTypes: ['Add', 'Sum'],
     read: (node) =>
-      node.inputs.length >= 2 && node.inputs.every(isData) && onlyAttrs(node, ['broadcast', 'consumed_inputs'])
+      node.inputs.length >= 2 &&
+      node.inputs.every(isData) &&
+      onlyAttrs(node, ['broadcast', 'consumed_inputs'])
         ? { attributes: {}, inputs: node.inputs.map((_, i) => i) }
         : null,
   },

@@ -138,11 +138,21 @@ export default defineLayer({
   fromOnnx: {
     opTypes: ['ConvTranspose'],
     read: (node) => {
-      const allowed = ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad', 'output_padding', 'output_shape'];
+      const allowed = [
+        'kernel_shape',
+        'strides',
+        'pads',
+        'dilations',
+        'group',
+        'auto_pad',
+        'output_padding',
+        'output_shape',
+      ];
       const x = node.inputs[0];
       const weight = floatValues(node.inputs[1]);
       const dims = node.inputs[1]?.value?.dims;
-      if (!isData(x) || rankOf(x) !== 4 || !onlyAttrs(node, allowed) || !weight || dims?.length !== 4) return null;
+      if (!isData(x) || rankOf(x) !== 4 || !onlyAttrs(node, allowed) || !weight || dims?.length !== 4)
+        return null;
       const a = node.attrs;
       const kernel = dims.slice(2);
       if (a.ints('kernel_shape') && a.ints('kernel_shape')!.join() !== kernel.join()) return null;
@@ -150,7 +160,16 @@ export default defineLayer({
       const dilations = a.ints('dilations') ?? [1, 1];
       const outputPadding = a.ints('output_padding') ?? [0, 0];
       const group = a.int('group', 1);
-      const pads = convTransposePads(x.shape!.slice(2), kernel, strides, dilations, outputPadding, a.string('auto_pad', 'NOTSET'), a.ints('pads'), a.ints('output_shape'));
+      const pads = convTransposePads(
+        x.shape!.slice(2),
+        kernel,
+        strides,
+        dilations,
+        outputPadding,
+        a.string('auto_pad', 'NOTSET'),
+        a.ints('pads'),
+        a.ints('output_shape'),
+      );
       if (!pads) return null;
       const extra = [0, 1].map((i) => outputPadding[i] + pads[i] - pads[i + 2]);
       if (extra.some((e) => e < 0)) return null;

@@ -107,7 +107,12 @@ export default defineLayer({
     opTypes: ['LayerNormalization'],
     read: (node) => {
       const x = node.inputs[0];
-      if (!isData(x) || !x.shape || !onlyAttrs(node, ['axis', 'epsilon', 'stash_type']) || !onlyOutputUsed(node))
+      if (
+        !isData(x) ||
+        !x.shape ||
+        !onlyAttrs(node, ['axis', 'epsilon', 'stash_type']) ||
+        !onlyOutputUsed(node)
+      )
         return null;
       if (node.attrs.int('stash_type', 1) !== 1) return null;
       const axis = node.attrs.int('axis', -1);

@@ -22,5 +22,7 @@ export default elementwiseLayer({
   }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('LeakyRelu', inputs, { alpha: f(attrs.negative_slope!) }, { name: node, output }),
-  fromOnnx: simpleImport('LeakyRelu', ['alpha'], (node) => ({ negative_slope: floatAttr(node, 'alpha', 0.01) })),
+  fromOnnx: simpleImport('LeakyRelu', ['alpha'], (node) => ({
+    negative_slope: floatAttr(node, 'alpha', 0.01),
+  })),
 });

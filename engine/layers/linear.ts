@@ -2,7 +2,14 @@ import { reduceSum, reshape } from '../autodiff/ops.ts';
 import { bool, defineLayer, int } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { perSampleElements } from '../tensor/shape.ts';
-import { floatValues, isData, onlyAttrs, transpose2d, type OnnxMatch, type ValueView } from '../onnx/import/view.ts';
+import {
+  floatValues,
+  isData,
+  onlyAttrs,
+  transpose2d,
+  type OnnxMatch,
+  type ValueView,
+} from '../onnx/import/view.ts';
 
 /** A constant that adds one value per output feature: [out], [1, out], or one value for all. */
 function biasVector(v: ValueView, out: number): Float32Array | undefined {
@@ -98,10 +105,12 @@ export default defineLayer({
       const [k, out] = dims;
       const weight = transpose2d(w, k, out);
       const next = node.consumers(0);
-      const add = next.length === 1 && !node.isGraphOutput(0) && next[0].opType === 'Add' ? next[0] : undefined;
+      const add =
+        next.length === 1 && !node.isGraphOutput(0) && next[0].opType === 'Add' ? next[0] : undefined;
       const other = add?.inputs.find((v) => v && v.name !== node.outputs[0].name);
       const bias = add && other && onlyAttrs(add, ['broadcast']) ? biasVector(other, out) : undefined;
-      if (add && bias) return { attributes: { out_features: out, bias: true }, params: { weight, bias }, absorbs: [add] };
+      if (add && bias)
+        return { attributes: { out_features: out, bias: true }, params: { weight, bias }, absorbs: [add] };
       return { attributes: { out_features: out, bias: false }, params: { weight } };
     },
   },

@@ -49,7 +49,11 @@ export default defineLayer({
       default: '[{"port":0}]',
       doc: 'JSON, one entry per ONNX input: {"port":k} an edge, {"param":name,"shape":[..]} a weight, {"const":..} a constant, null omitted.',
     }),
-    outputs: int({ default: 1, min: 1, doc: 'Number of ONNX outputs (edges leave from output ports 0..n-1).' }),
+    outputs: int({
+      default: 1,
+      min: 1,
+      doc: 'Number of ONNX outputs (edges leave from output ports 0..n-1).',
+    }),
     output_types: ints({
       default: [1],
       min: 0,
@@ -123,7 +127,11 @@ export default defineLayer({
         op_type: 'Conv',
         opset: 9,
         attributes: JSON.stringify([{ name: 'kernel_shape', type: 'INTS', value: [3, 3, 3] }]),
-        input_slots: JSON.stringify([{ port: 0 }, { param: 'W', shape: [2, 3, 3, 3, 3] }, { param: 'B', shape: [2] }]),
+        input_slots: JSON.stringify([
+          { port: 0 },
+          { param: 'W', shape: [2, 3, 3, 3, 3] },
+          { param: 'B', shape: [2] },
+        ]),
       },
       inputs: [['N', 3, 8, 8, 8]],
       output: ['N', 2, 6, 6, 6],

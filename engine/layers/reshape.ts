@@ -58,7 +58,9 @@ export default defineLayer({
       if (!isData(node.inputs[0]) || !onlyAttrs(node, ['allowzero', 'shape', 'consumed_inputs'])) return null;
       if (!out || out.length < 2 || !reshapeKeepsBatch(node)) return null;
       const rest = out.slice(1);
-      return rest.every((d) => typeof d === 'number' && d >= 1) ? { attributes: { shape: rest as number[] } } : null;
+      return rest.every((d) => typeof d === 'number' && d >= 1)
+        ? { attributes: { shape: rest as number[] } }
+        : null;
     },
   },
   examples: [

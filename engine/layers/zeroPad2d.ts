@@ -55,7 +55,8 @@ export default defineLayer({
     opTypes: ['Pad'],
     read: (node) => {
       const x = node.inputs[0];
-      if (!isData(x) || rankOf(x) !== 4 || !onlyAttrs(node, ['mode', 'pads', 'paddings', 'value'])) return null;
+      if (!isData(x) || rankOf(x) !== 4 || !onlyAttrs(node, ['mode', 'pads', 'paddings', 'value']))
+        return null;
       if (node.attrs.string('mode', 'constant') !== 'constant') return null;
       let pads: number[] | undefined;
       if (node.opset < 11) {
@@ -64,7 +65,8 @@ export default defineLayer({
       } else {
         const p = node.inputs[1]?.value;
         const v = node.inputs[2];
-        if (!p || (v && (!v.value || v.value.data.length !== 1 || Number(v.value.data[0]) !== 0))) return null;
+        if (!p || (v && (!v.value || v.value.data.length !== 1 || Number(v.value.data[0]) !== 0)))
+          return null;
         pads = Array.from(p.data as ArrayLike<number | bigint>, Number);
         const axes = node.inputs[3];
         if (axes) {
@@ -75,7 +77,8 @@ export default defineLayer({
           pads = full;
         }
       }
-      if (!pads || pads.length !== 8 || pads.some((p) => p < 0) || pads[0] || pads[1] || pads[4] || pads[5]) return null;
+      if (!pads || pads.length !== 8 || pads.some((p) => p < 0) || pads[0] || pads[1] || pads[4] || pads[5])
+        return null;
       const sides = [pads[3], pads[7], pads[2], pads[6]];
       return { attributes: { padding: sides.every((s) => s === sides[0]) ? [sides[0]] : sides } };
     },

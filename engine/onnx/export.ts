@@ -50,7 +50,13 @@ export function exportProblems(doc: ProjectDocument, opset: number): string[] {
     const result = a.nodes.get(n.id);
     const why = def?.exportCheck?.(n.attributes as never, opset, result?.inputShapes ?? []);
     if (why) problems.push(`${n.name}: ${why}.`);
-    if (def && !def.shapeMayBeUnknown && result && !result.outputShape && !result.diagnostics.some((d) => d.severity === 'error'))
+    if (
+      def &&
+      !def.shapeMayBeUnknown &&
+      result &&
+      !result.outputShape &&
+      !result.diagnostics.some((d) => d.severity === 'error')
+    )
       problems.push(
         `${n.name} (${n.type}): its shape can't be inferred (${result.diagnostics[0]?.message ?? 'an input shape is unknown'}); give the model's Input a known shape.`,
       );
@@ -92,7 +98,9 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
     const elemType = (lowered.types.get(id)?.[0] ?? DataType.FLOAT) as DataType;
     const shape = analysis.nodes.get(id)!.outputShape;
     // An imported op whose shape can't be inferred is declared with its type only.
-    return shape ? tensorInfo(tensor, shape, elemType) : { name: tensor, type: { kind: 'tensor' as const, elemType } };
+    return shape
+      ? tensorInfo(tensor, shape, elemType)
+      : { name: tensor, type: { kind: 'tensor' as const, elemType } };
   });
   const inputs = [
     ...lowered.inputs.map((i) => tensorInfo(i.name, i.shape, i.elemType as DataType)),
@@ -115,7 +123,10 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
   }
   return {
     irVersion: 8,
-    opsetImport: [{ domain: '', version: opset }, ...[...b.domains].map(([domain, version]) => ({ domain, version }))],
+    opsetImport: [
+      { domain: '', version: opset },
+      ...[...b.domains].map(([domain, version]) => ({ domain, version })),
+    ],
     producerName: 'netwright',
     producerVersion: opts.producerVersion ?? '0.1.0',
     docString: doc.description ?? doc.name,

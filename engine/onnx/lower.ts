@@ -91,7 +91,8 @@ export function lowerGraph(
     // Element types follow the data: what the layer reports, else its first input's, else float32.
     const firstType = sources.length ? (types.get(sources[0])?.[portOf(id, 0)] ?? FLOAT) : FLOAT;
     const portTypes = ctx.outputTypes!.length ? ctx.outputTypes! : [firstType];
-    if (minInputs(def) === 0) inputs.push({ id, name: tensor, shape: result.outputShape!, elemType: portTypes[0] });
+    if (minInputs(def) === 0)
+      inputs.push({ id, name: tensor, shape: result.outputShape!, elemType: portTypes[0] });
     tensors.set(id, tensor);
     ports.set(id, ctx.outputs!.length ? ctx.outputs! : [tensor]);
     types.set(id, portTypes);

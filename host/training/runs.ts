@@ -277,11 +277,9 @@ export class TrainingRuns {
       const run = this.finished(source.runId);
       run.predictor ??= createPredictor(run.doc, run.weights, run.stats);
       const probabilities = await (await run.predictor).predict(values);
-      return this.answer(
-        probabilities,
-        run.classNames,
-        `trained ${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}`,
-      );
+      const n = run.epochsDone;
+      const trained = n ? `trained ${n} epoch${n === 1 ? '' : 's'}` : 'stopped during the first epoch';
+      return this.answer(probabilities, run.classNames, trained);
     }
     const doc = source.document;
     const predictor = await createPredictor(doc, undefined);

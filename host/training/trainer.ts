@@ -74,12 +74,6 @@ export interface TrainHooks {
   onEpochEnd?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>;
 }
 
-const allFinite = (w: WeightMap) => {
-  for (const params of w.values())
-    for (const v of params.values()) for (const x of v) if (!Number.isFinite(x)) return false;
-  return true;
-};
-
 export interface TrainResult {
   weights: WeightMap;
   history: EpochEvent[];
@@ -214,7 +208,8 @@ export async function train(
   const history: EpochEvent[] = [];
   const target = new Float32Array(cfg.batchSize * width);
   let k = firstEpoch * stepsPerEpoch;
-  // Weights that gave a finite loss, for when an update overflows before the loss shows it.
+  // The weights the last finite loss was computed from: what a diverged run keeps (the weights
+  // the failing step started from may already be overflowed, even if finite).
   let lastGood = session.weights();
   try {
     for (let epoch = firstEpoch; epoch < cfg.epochs; epoch++) {
@@ -232,7 +227,7 @@ export async function train(
         }
         const lr = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
         // The session replaces (never overwrites) its arrays, so these stay as they are.
-        let previous = session.weights();
+        const previous = session.weights();
         const r = await session.run(
           new Map([[inputId, batch.x]]),
           targetsFor(trainSet, batch.indices, width, target),
@@ -243,11 +238,10 @@ export async function train(
           },
         );
         if (!Number.isFinite(r.loss)) {
-          if (!allFinite(previous)) previous = lastGood;
-          session.setWeights(previous);
+          session.setWeights(lastGood);
           const message = `The loss became ${r.loss} at epoch ${epoch + 1}, step ${k + 1}, so training stopped and the last good weights are kept. Lower the learning rate (${lr}) or turn on gradient clipping.`;
           onEvent({ event: 'stopped', reason: 'diverged', message, epoch, step: k });
-          return { weights: previous, history, stopped: 'diverged', message };
+          return { weights: lastGood, history, stopped: 'diverged', message };
         }
         lastGood = previous;
         lossSum += r.loss * batch.size;

@@ -36,8 +36,10 @@ interface Props {
   testId?: string;
 }
 
-function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+/** A theme colour as the chart's own element sees it (the app's theme attribute is set on render,
+ *  before effects run; the document root's is set later, by the App's effect). */
+function cssVar(el: Element, name: string): string {
+  return getComputedStyle(el).getPropertyValue(name).trim() || '#888';
 }
 
 function toAligned(c: Curves): uPlot.AlignedData {
@@ -68,8 +70,8 @@ export function UPlotChart({
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const text = cssVar('--muted');
-    const grid = cssVar('--border');
+    const text = cssVar(el, '--muted');
+    const grid = cssVar(el, '--border');
     const axis = (label: string, more: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
       label,
       stroke: text,

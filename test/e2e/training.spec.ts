@@ -160,6 +160,10 @@ test.describe('When a new user opens the LeNet-5 lesson', () => {
       training(page).getByText(/Training was stopped at epoch 1, step \d+; the weights so far are kept/),
     ).toBeVisible();
     await expect(training(page).getByRole('button', { name: 'Export trained ONNX' })).toBeEnabled();
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await page.waitForTimeout(300);
+    await shot(page, 'training-dark');
+    await page.getByRole('button', { name: 'Light theme' }).click();
     expect(errors).toEqual([]);
   });
 });

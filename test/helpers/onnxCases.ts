@@ -69,7 +69,9 @@ export function prng(seed: number): () => number {
 }
 
 const modelPath = (c: OnnxCase) =>
-  c.case.startsWith('light/') ? path.join(FIXTURES, `${c.case}.onnx`) : path.join(FIXTURES, c.case, 'model.onnx');
+  c.case.startsWith('light/')
+    ? path.join(FIXTURES, `${c.case}.onnx`)
+    : path.join(FIXTURES, c.case, 'model.onnx');
 
 /** The case's model (its `weights` inputs turned into initializers), feeds and expected outputs. */
 export function prepareCase(c: OnnxCase, seed = 1): PreparedCase {
@@ -83,7 +85,10 @@ export function prepareCase(c: OnnxCase, seed = 1): PreparedCase {
     const rand = prng(seed);
     for (const v of inputs) {
       const dims = v.type?.kind === 'tensor' ? v.type.shape!.map((d) => d.value ?? 1) : [];
-      feeds[v.name] = { dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1) };
+      feeds[v.name] = {
+        dims,
+        data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1),
+      };
     }
     expected = [readTensorPb(`${modelPath(c).replace(/\.onnx$/, '')}_output_0.pb`)];
   } else {
@@ -152,7 +157,11 @@ export function unknownShapeNodes(result: ImportResult): string[] {
   return result.doc.graph.nodes.filter((n) => !a.nodes.get(n.id)!.outputShape).map((n) => n.name);
 }
 
-export async function runOutputs(model: Uint8Array, feeds: Record<string, Feed>, outputNames: string[]): Promise<Output[]> {
+export async function runOutputs(
+  model: Uint8Array,
+  feeds: Record<string, Feed>,
+  outputNames: string[],
+): Promise<Output[]> {
   const out = await runModel(model, feeds, { logSeverityLevel: 3 });
   return outputNames.map((n) => out[n]);
 }
@@ -177,7 +186,9 @@ function tensorKey(t: OnnxTensor): string {
 export function canonicalModel(m: OnnxModel): string {
   const g = m.graph;
   const refs = new Map<string, string>();
-  g.inputs.filter((v) => !g.initializers.some((t) => t.name === v.name)).forEach((v, k) => refs.set(v.name, `input${k}`));
+  g.inputs
+    .filter((v) => !g.initializers.some((t) => t.name === v.name))
+    .forEach((v, k) => refs.set(v.name, `input${k}`));
   for (const t of g.initializers) refs.set(t.name, `const:${tensorKey(t)}`);
   const hash = (s: string) => {
     let a = 2166136261;
@@ -192,14 +203,22 @@ export function canonicalModel(m: OnnxModel): string {
   for (const n of g.nodes as OnnxNode[]) {
     const attrs = [...n.attributes]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((a) => (a.type === 'TENSOR' ? `${a.name}=${tensorKey(a.value)}` : `${a.name}=${JSON.stringify((a as { value?: unknown }).value)}`));
+      .map((a) =>
+        a.type === 'TENSOR'
+          ? `${a.name}=${tensorKey(a.value)}`
+          : `${a.name}=${JSON.stringify((a as { value?: unknown }).value)}`,
+      );
     const line = `${n.domain}:${n.opType}(${n.inputs.map((x) => (x ? (refs.get(x) ?? `?${x}`) : '')).join(', ')}) ${attrs.join(' ')}`;
     const key = hash(line);
     lines.push(line);
     n.outputs.forEach((o, k) => o && refs.set(o, `n${key}:${k}`));
   }
   const types = (list: typeof g.inputs) =>
-    list.map((v) => (v.type?.kind === 'tensor' ? `${v.type.elemType}[${v.type.shape?.map((d) => d.value ?? d.param ?? '?').join(',')}]` : '?'));
+    list.map((v) =>
+      v.type?.kind === 'tensor'
+        ? `${v.type.elemType}[${v.type.shape?.map((d) => d.value ?? d.param ?? '?').join(',')}]`
+        : '?',
+    );
   return JSON.stringify({
     opsets: m.opsetImport,
     inputs: types(g.inputs.filter((v) => !g.initializers.some((t) => t.name === v.name))),
@@ -229,7 +248,8 @@ export function randomizeWeights(model: OnnxModel, seed: number): OnnxModel {
   const g = model.graph;
   const shapes = new Map(g.initializers.map((t) => [t.name, t]));
   const readers = new Map<string, { node: OnnxNode; slot: number }[]>();
-  for (const n of g.nodes) n.inputs.forEach((x, slot) => readers.set(x, [...(readers.get(x) ?? []), { node: n, slot }]));
+  for (const n of g.nodes)
+    n.inputs.forEach((x, slot) => readers.set(x, [...(readers.get(x) ?? []), { node: n, slot }]));
   const nodes: OnnxNode[] = [];
   const initializers = [...g.initializers];
   for (const n of g.nodes) {
@@ -244,12 +264,14 @@ export function randomizeWeights(model: OnnxModel, seed: number): OnnxModel {
     const size = dims.reduce((a, b) => a * b, 1);
     const use = readers.get(n.outputs[0])?.[0];
     const fanIn = dims.length > 1 ? size / dims[0] : 1;
-    const bound = 1 / Math.sqrt(Math.max(fanIn, 1)) * Math.sqrt(3);
+    const bound = (1 / Math.sqrt(Math.max(fanIn, 1))) * Math.sqrt(3);
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) values[i] = (rand() * 2 - 1) * bound;
     // BatchNormalization's variance (slot 4) must stay positive; its scale near 1.
-    if (use?.node.opType === 'BatchNormalization' && use.slot === 4) for (let i = 0; i < size; i++) values[i] = 0.5 + Math.abs(values[i]);
-    if (use?.node.opType === 'BatchNormalization' && use.slot === 1) for (let i = 0; i < size; i++) values[i] = 1 + 0.1 * values[i];
+    if (use?.node.opType === 'BatchNormalization' && use.slot === 4)
+      for (let i = 0; i < size; i++) values[i] = 0.5 + Math.abs(values[i]);
+    if (use?.node.opType === 'BatchNormalization' && use.slot === 1)
+      for (let i = 0; i < size; i++) values[i] = 1 + 0.1 * values[i];
     initializers.push(float32Tensor(n.outputs[0], dims, values));
   }
   return { ...model, graph: { ...g, nodes, initializers } };
@@ -262,9 +284,18 @@ export function randomizeWeights(model: OnnxModel, seed: number): OnnxModel {
 export function ifModel(): OnnxModel {
   const tensor = (name: string, elemType: number, shape: (number | string)[]) => ({
     name,
-    type: { kind: 'tensor' as const, elemType: elemType as never, shape: shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })) },
+    type: {
+      kind: 'tensor' as const,
+      elemType: elemType as never,
+      shape: shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })),
+    },
   });
-  const node = (opType: string, inputs: string[], outputs: string[], attributes: OnnxNode['attributes'] = []): OnnxNode => ({
+  const node = (
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    attributes: OnnxNode['attributes'] = [],
+  ): OnnxNode => ({
     opType,
     domain: '',
     name: outputs[0],
@@ -288,10 +319,15 @@ export function ifModel(): OnnxModel {
       nodes: [
         node('ReduceSum', ['x'], ['total'], [{ name: 'keepdims', type: 'INT', value: 0 }]),
         node('Greater', ['total', 'zero'], ['positive']),
-        node('If', ['positive'], ['chosen'], [
-          { name: 'then_branch', type: 'GRAPH', value: branch('then', 'Relu') },
-          { name: 'else_branch', type: 'GRAPH', value: branch('else', 'Neg') },
-        ]),
+        node(
+          'If',
+          ['positive'],
+          ['chosen'],
+          [
+            { name: 'then_branch', type: 'GRAPH', value: branch('then', 'Relu') },
+            { name: 'else_branch', type: 'GRAPH', value: branch('else', 'Neg') },
+          ],
+        ),
         node('Mul', ['chosen', 'scale'], ['y']),
       ],
       initializers: [float32Tensor('zero', [], [0]), float32Tensor('scale', [3], [1, 2, 3])],

@@ -7,6 +7,7 @@ import { GraphBuilder, newDocument, parseDocument } from '../../engine/index.ts'
 import { lessonOf, lessonSchema } from '../../protocol/lesson.ts';
 import type { TrainingEvent, TrainingEventMessage } from '../../protocol/training.ts';
 import { trainingConfigSchema, trainingDatasetSchema } from '../../protocol/training.ts';
+import { raceActive, raceRejected, raceRequested, raceStarted } from '../../renderer/state/race.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
 import type { TrainingRun } from '../../renderer/state/training.ts';
 import {
@@ -25,6 +26,9 @@ import {
   gradientByLayer,
   gradientCurves,
   lossCurves,
+  raceAccuracyCurves,
+  raceLossCurves,
+  smooth,
 } from '../../renderer/training/curves.ts';
 import { centreOfMass, toMnistInput } from '../../renderer/training/digitInput.ts';
 import {
@@ -151,6 +155,62 @@ describe('When the panel follows a run from its events', () => {
     assert.equal(csv[2], 'step,0.5,1,2.2,0.2,,,,,,');
     assert.equal(csv[4], 'epoch,1,2,1.5,0.3,1.6,0.25,0.000001,0.01,0.5,');
     assert.equal(csv.at(-2), 'epoch,2,4,1,0.6,1.1,0.5,0.000002,0.01,0.4,');
+  });
+});
+
+describe('When the panel follows an optimizer race', () => {
+  const entries = [
+    { label: 'SGD', optimizer: { kind: 'sgd' as const }, lr: 0.1 },
+    { label: 'Adam', optimizer: { kind: 'adam' as const }, lr: 0.001 },
+  ];
+  const result = {
+    runs: [
+      { runId: 'run-a1', label: 'SGD' },
+      { runId: 'run-b2', label: 'Adam' },
+    ],
+    trainSamples: 64,
+    testSamples: 16,
+    stepsPerEpoch: 2,
+  };
+  const step = (runId: string, n: number, loss: number): TrainingEventMessage => ({
+    runId,
+    event: { event: 'step', epoch: 0, step: n, loss, samplesPerSecond: 1 },
+  });
+
+  it('routes each run’s events to its lane, including those that came before the reply', () => {
+    const store = createAppStore();
+    const { actions } = store.getState();
+    actions.raceRequested(entries, defaultSetup.config);
+    assert.ok(raceActive(store.getState().race));
+    actions.receiveTraining(step('run-b2', 1, 2.0)); // early
+    actions.raceStarted(result);
+    actions.receiveTraining(step('run-a1', 1, 2.3));
+    actions.receiveTraining(step('run-b2', 2, 1.0));
+    actions.receiveTraining(step('run-zz', 1, 9)); // not ours
+    const race = store.getState().race!;
+    assert.deepEqual(
+      race.lanes.map((l) => [l.entry.label, l.run.config?.optimizer.kind, l.run.steps.map((s) => s.loss)]),
+      [
+        ['SGD', 'sgd', [2.3]],
+        ['Adam', 'adam', [2.0, 1.0]],
+      ],
+    );
+    assert.equal(store.getState().training.status, 'idle'); // the single run is untouched
+    const loss = raceLossCurves(race.lanes, 0.5);
+    assert.deepEqual(loss.x, [0.5, 1]);
+    assert.deepEqual(loss.series, [
+      [2.3, null],
+      [2.0, 1.5],
+    ]);
+    assert.deepEqual(raceAccuracyCurves(race.lanes), { x: [], series: [[], []] });
+  });
+
+  it('a refused race ends every lane, and smoothing keeps gaps', () => {
+    const race = raceRejected(raceStarted(raceRequested(entries, defaultSetup.config), result, 0), 'busy', 1);
+    assert.ok(race.lanes.every((l) => l.run.status === 'failed'));
+    assert.equal(race.message, 'busy');
+    assert.equal(raceActive(race), false);
+    assert.deepEqual(smooth([1, null, 3], 0.5), [1, null, 2]);
   });
 });
 

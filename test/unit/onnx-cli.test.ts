@@ -15,7 +15,10 @@ import { runModel } from '../helpers/ort.ts';
 import { repoRoot, templatesDir } from '../helpers/templates.ts';
 
 const netwright = (...args: string[]) =>
-  spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
 const dir = mkdtempSync(join(tmpdir(), 'nw-onnx-cli-'));
 const resnet = join(FIXTURES, 'light', 'light_resnet50.onnx');
 const squeezenet = join(FIXTURES, 'light', 'light_squeezenet.onnx');
@@ -33,14 +36,26 @@ test('export writes an ONNX file that onnxruntime runs; --fp16 and --opset too',
   assert.deepEqual(Object.values(y)[0].dims, [2, 10]);
 
   const half = join(dir, 'lenet16.onnx');
-  const r16 = netwright('export', join(templatesDir, 'lenet5.netwright.json'), '-o', half, '--fp16', '--opset', '13', '--json');
+  const r16 = netwright(
+    'export',
+    join(templatesDir, 'lenet5.netwright.json'),
+    '-o',
+    half,
+    '--fp16',
+    '--opset',
+    '13',
+    '--json',
+  );
   assert.equal(r16.status, 0, r16.stderr);
   assert.deepEqual(JSON.parse(r16.stdout).opset, 13);
   const m16 = decodeModel(new Uint8Array(readFileSync(half)));
   assert.deepEqual(m16.opsetImport, [{ domain: '', version: 13 }]);
   assert.equal(m16.graph.inputs[0].type!.kind === 'tensor' && m16.graph.inputs[0].type!.elemType, 10);
   // No temporary files left beside the outputs (written atomically).
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('export lists the problems and what to change, and writes nothing', () => {
@@ -51,43 +66,58 @@ test('export lists the problems and what to change, and writes nothing', () => {
   const out = join(dir, 'never.onnx');
   const r = netwright('export', broken, '-o', out);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /can't be exported yet\. Change these first:\n {2}- flatten_1 has nothing connected to input 'x'; connect a layer's output to it\./);
+  assert.match(
+    r.stderr,
+    /can't be exported yet\. Change these first:\n {2}- flatten_1 has nothing connected to input 'x'; connect a layer's output to it\./,
+  );
   assert.ok(!existsSync(out));
-  assert.match(netwright('export', join(templatesDir, 'lenet5.netwright.json'), '-o', out, '--opset', '12').stderr, /choose an opset from 13 to 17/);
-  assert.match(netwright('export', join(templatesDir, 'lenet5.netwright.json')).stderr, /needs an output file/);
+  assert.match(
+    netwright('export', join(templatesDir, 'lenet5.netwright.json'), '-o', out, '--opset', '12').stderr,
+    /choose an opset from 13 to 17/,
+  );
+  assert.match(
+    netwright('export', join(templatesDir, 'lenet5.netwright.json')).stderr,
+    /needs an output file/,
+  );
 });
 
-test('import writes a laid-out project that summary and export read; summary reads .onnx directly', { skip: noFixtures }, async () => {
-  const project = join(dir, 'squeezenet.netwright.json');
-  const r = netwright('import', squeezenet, '-o', project);
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /Wrote .*squeezenet\.netwright\.json: 68 nodes\./);
-  assert.match(r.stdout, /layers: Conv2d 26, ReLU 26, Concat 8, MaxPool2d 3/);
-  assert.match(r.stdout, /note: 39 node\(s\) computing constants/);
-  const doc = parseDocument(readFileSync(project, 'utf8'));
-  assert.equal(Object.keys(doc.weights!).length, 26);
-  const positions = new Set(doc.graph.nodes.map((n) => `${n.position.x},${n.position.y}`));
-  assert.equal(positions.size, doc.graph.nodes.length, 'every node has its own place');
+test(
+  'import writes a laid-out project that summary and export read; summary reads .onnx directly',
+  { skip: noFixtures },
+  async () => {
+    const project = join(dir, 'squeezenet.netwright.json');
+    const r = netwright('import', squeezenet, '-o', project);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Wrote .*squeezenet\.netwright\.json: 68 nodes\./);
+    assert.match(r.stdout, /layers: Conv2d 26, ReLU 26, Concat 8, MaxPool2d 3/);
+    assert.match(r.stdout, /note: 39 node\(s\) computing constants/);
+    const doc = parseDocument(readFileSync(project, 'utf8'));
+    assert.equal(Object.keys(doc.weights!).length, 26);
+    const positions = new Set(doc.graph.nodes.map((n) => `${n.position.x},${n.position.y}`));
+    assert.equal(positions.size, doc.graph.nodes.length, 'every node has its own place');
 
-  // summary of the .onnx file and of the imported project agree; every node has a shape.
-  const fromOnnx = JSON.parse(netwright('summary', squeezenet, '--json').stdout);
-  const fromProject = JSON.parse(netwright('summary', project, '--json').stdout);
-  assert.deepEqual(fromOnnx, fromProject);
-  assert.ok(fromOnnx.nodes.every((n: { outputShape: unknown }) => n.outputShape !== null));
-  assert.equal(fromOnnx.totals.params, 1_235_496); // SqueezeNet 1.1, as torchvision's squeezenet1_1
-  const names = new Set(decodeModel(new Uint8Array(readFileSync(squeezenet))).graph.nodes.map((n) => n.name));
-  const conv = fromOnnx.nodes.find((n: { op: string }) => n.op === 'Conv2d');
-  assert.ok(names.has(conv.name), 'node names are the ONNX node names');
+    // summary of the .onnx file and of the imported project agree; every node has a shape.
+    const fromOnnx = JSON.parse(netwright('summary', squeezenet, '--json').stdout);
+    const fromProject = JSON.parse(netwright('summary', project, '--json').stdout);
+    assert.deepEqual(fromOnnx, fromProject);
+    assert.ok(fromOnnx.nodes.every((n: { outputShape: unknown }) => n.outputShape !== null));
+    assert.equal(fromOnnx.totals.params, 1_235_496); // SqueezeNet 1.1, as torchvision's squeezenet1_1
+    const names = new Set(
+      decodeModel(new Uint8Array(readFileSync(squeezenet))).graph.nodes.map((n) => n.name),
+    );
+    const conv = fromOnnx.nodes.find((n: { op: string }) => n.op === 'Conv2d');
+    assert.ok(names.has(conv.name), 'node names are the ONNX node names');
 
-  // The project exports to a model computing what the original file does.
-  const out = join(dir, 'squeezenet.onnx');
-  assert.equal(netwright('export', project, '-o', out).status, 0);
-  const rand = prng(9);
-  const x = { dims: [1, 3, 224, 224], data: Float32Array.from({ length: 3 * 224 * 224 }, () => rand()) };
-  const want = await runModel(readFileSync(squeezenet), { data_0: x }, { logSeverityLevel: 3 });
-  const got = await runModel(readFileSync(out), { data_0: x });
-  assert.deepEqual(Object.values(got)[0].data, Object.values(want)[0].data);
-});
+    // The project exports to a model computing what the original file does.
+    const out = join(dir, 'squeezenet.onnx');
+    assert.equal(netwright('export', project, '-o', out).status, 0);
+    const rand = prng(9);
+    const x = { dims: [1, 3, 224, 224], data: Float32Array.from({ length: 3 * 224 * 224 }, () => rand()) };
+    const want = await runModel(readFileSync(squeezenet), { data_0: x }, { logSeverityLevel: 3 });
+    const got = await runModel(readFileSync(out), { data_0: x });
+    assert.deepEqual(Object.values(got)[0].data, Object.values(want)[0].data);
+  },
+);
 
 test('summary of an .onnx file: an op whose shape stays unknown shows null and a diagnostic', () => {
   const m: OnnxModel = {
@@ -100,7 +130,14 @@ test('summary of an .onnx file: an op whose shape stays unknown shows null and a
       name: 'custom',
       nodes: [
         { opType: 'Relu', domain: '', name: 'first', inputs: ['x'], outputs: ['a'], attributes: [] },
-        { opType: 'Mystery', domain: 'com.example', name: 'mystery', inputs: ['a'], outputs: ['y'], attributes: [] },
+        {
+          opType: 'Mystery',
+          domain: 'com.example',
+          name: 'mystery',
+          inputs: ['a'],
+          outputs: ['y'],
+          attributes: [],
+        },
       ],
       initializers: [],
       inputs: [{ name: 'x', type: { kind: 'tensor', elemType: 1, shape: [{ param: 'n' }, { value: 4 }] } }],
@@ -113,13 +150,16 @@ test('summary of an .onnx file: an op whose shape stays unknown shows null and a
   const r = netwright('summary', file, '--json');
   assert.equal(r.status, 0, r.stderr);
   const nodes = JSON.parse(r.stdout).nodes;
-  assert.deepEqual(nodes.map((n: { name: string; op: string }) => [n.name, n.op]), [
-    ['x', 'Input'],
-    ['first', 'ReLU'],
-    ['mystery', 'ONNX com.example.Mystery'],
-    // The graph output keeps its name through an Identity (the node producing it is 'mystery').
-    ['y', 'Identity'],
-  ]);
+  assert.deepEqual(
+    nodes.map((n: { name: string; op: string }) => [n.name, n.op]),
+    [
+      ['x', 'Input'],
+      ['first', 'ReLU'],
+      ['mystery', 'ONNX com.example.Mystery'],
+      // The graph output keeps its name through an Identity (the node producing it is 'mystery').
+      ['y', 'Identity'],
+    ],
+  );
   assert.deepEqual(nodes[1].outputShape, [1, 4]);
   assert.equal(nodes[2].outputShape, null);
   assert.match(nodes[2].diagnostic, /can't be inferred/);
@@ -132,7 +172,11 @@ test('summary of an .onnx file: an op whose shape stays unknown shows null and a
 test('bad .onnx files fail with a clear message and no stack', () => {
   const bad = join(dir, 'bad.onnx');
   writeFileSync(bad, 'not a model');
-  for (const cmd of [['summary', bad], ['import', bad, '-o', join(dir, 'x.json')], ['export', bad, '-o', join(dir, 'x.onnx')]]) {
+  for (const cmd of [
+    ['summary', bad],
+    ['import', bad, '-o', join(dir, 'x.json')],
+    ['export', bad, '-o', join(dir, 'x.onnx')],
+  ]) {
     const r = netwright(...cmd);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^netwright: .*bad\.onnx: /);

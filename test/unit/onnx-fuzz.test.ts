@@ -107,17 +107,48 @@ test('truncated and mutated fixtures give a model or a clear Error', { skip: noF
       counts[outcome]++;
     }
   });
-  t.diagnostic(`${sources.length * PER_SOURCE} inputs: ${JSON.stringify(counts)}; slowest ${slowest.toFixed(0)} ms`);
+  t.diagnostic(
+    `${sources.length * PER_SOURCE} inputs: ${JSON.stringify(counts)}; slowest ${slowest.toFixed(0)} ms`,
+  );
 });
 
-const OPS = ['Conv', 'MaxPool', 'AveragePool', 'Reshape', 'Gemm', 'MatMul', 'Add', 'Concat', 'Flatten', 'Softmax', 'Relu', 'Pad', 'Transpose', 'Split', 'Unsqueeze', 'Squeeze', 'BatchNormalization', 'Gather', 'Slice', 'ConvTranspose', 'Resize', 'LRN', 'Dropout', 'Sum'];
+const OPS = [
+  'Conv',
+  'MaxPool',
+  'AveragePool',
+  'Reshape',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Concat',
+  'Flatten',
+  'Softmax',
+  'Relu',
+  'Pad',
+  'Transpose',
+  'Split',
+  'Unsqueeze',
+  'Squeeze',
+  'BatchNormalization',
+  'Gather',
+  'Slice',
+  'ConvTranspose',
+  'Resize',
+  'LRN',
+  'Dropout',
+  'Sum',
+];
 
 /** A structural change the protobuf layer can't catch: ops, attributes, wiring, opsets, dims. */
 function mutateModel(m: OnnxModel, rand: () => number): void {
   const pick = <T>(list: T[]): T => list[Math.floor(rand() * list.length)];
   const g = m.graph;
   const n = g.nodes.length ? pick(g.nodes) : undefined;
-  const values = [...g.inputs.map((v) => v.name), ...g.initializers.map((t) => t.name), ...g.nodes.flatMap((x) => x.outputs)];
+  const values = [
+    ...g.inputs.map((v) => v.name),
+    ...g.initializers.map((t) => t.name),
+    ...g.nodes.flatMap((x) => x.outputs),
+  ];
   switch (Math.floor(rand() * 8)) {
     case 0:
       if (n) n.opType = pick(OPS);
@@ -125,7 +156,10 @@ function mutateModel(m: OnnxModel, rand: () => number): void {
     case 1: {
       const a = n && n.attributes.length ? pick(n.attributes) : undefined;
       if (a?.type === 'INT') a.value = Math.floor(rand() * 12) - 3;
-      if (a?.type === 'INTS') a.value = a.value.map(() => Math.floor(rand() * 12) - 3).slice(0, Math.floor(rand() * (a.value.length + 2)));
+      if (a?.type === 'INTS')
+        a.value = a.value
+          .map(() => Math.floor(rand() * 12) - 3)
+          .slice(0, Math.floor(rand() * (a.value.length + 2)));
       if (a?.type === 'FLOAT') a.value = rand() * 4 - 2;
       break;
     }
@@ -140,11 +174,13 @@ function mutateModel(m: OnnxModel, rand: () => number): void {
       break;
     case 5: {
       const v = pick(g.inputs);
-      if (v?.type?.kind === 'tensor' && v.type.shape?.length) pick(v.type.shape).value = Math.floor(rand() * 9);
+      if (v?.type?.kind === 'tensor' && v.type.shape?.length)
+        pick(v.type.shape).value = Math.floor(rand() * 9);
       break;
     }
     case 6:
-      if (n) n.outputs = rand() < 0.5 ? [...n.outputs, `extra${Math.floor(rand() * 99)}`] : n.outputs.slice(0, 1);
+      if (n)
+        n.outputs = rand() < 0.5 ? [...n.outputs, `extra${Math.floor(rand() * 99)}`] : n.outputs.slice(0, 1);
       break;
     default: {
       const t = g.initializers.length ? pick(g.initializers) : undefined;
@@ -153,28 +189,39 @@ function mutateModel(m: OnnxModel, rand: () => number): void {
   }
 }
 
-test('structurally mutated models (ops, attributes, wiring, opsets, dims) give a model or a clear Error', { skip: noFixtures }, (t) => {
-  const counts: Record<Outcome, number> = { 'decode-error': 0, 'import-error': 0, imported: 0, exported: 0 };
-  const sources = [
-    ...SOURCES.map((s) => path.join(FIXTURES, s)).filter((f) => existsSync(f)).map((f) => new Uint8Array(readFileSync(f))),
-    encodeModel(ifModel()),
-  ];
-  sources.forEach((src, k) => {
-    const rand = prng(2000 + k);
-    for (let i = 0; i < PER_SOURCE_STRUCTURAL; i++) {
-      const m = decodeModel(src);
-      for (let j = 1 + Math.floor(rand() * 3); j > 0; j--) mutateModel(m, rand);
-      const t0 = performance.now();
-      try {
-        counts[attemptModel(m)]++;
-      } catch (e) {
-        assert.fail(`source ${k}, mutation ${i} (seed ${2000 + k}): ${(e as Error).message}`);
+test(
+  'structurally mutated models (ops, attributes, wiring, opsets, dims) give a model or a clear Error',
+  { skip: noFixtures },
+  (t) => {
+    const counts: Record<Outcome, number> = {
+      'decode-error': 0,
+      'import-error': 0,
+      imported: 0,
+      exported: 0,
+    };
+    const sources = [
+      ...SOURCES.map((s) => path.join(FIXTURES, s))
+        .filter((f) => existsSync(f))
+        .map((f) => new Uint8Array(readFileSync(f))),
+      encodeModel(ifModel()),
+    ];
+    sources.forEach((src, k) => {
+      const rand = prng(2000 + k);
+      for (let i = 0; i < PER_SOURCE_STRUCTURAL; i++) {
+        const m = decodeModel(src);
+        for (let j = 1 + Math.floor(rand() * 3); j > 0; j--) mutateModel(m, rand);
+        const t0 = performance.now();
+        try {
+          counts[attemptModel(m)]++;
+        } catch (e) {
+          assert.fail(`source ${k}, mutation ${i} (seed ${2000 + k}): ${(e as Error).message}`);
+        }
+        assert.ok(performance.now() - t0 < MAX_MS, `source ${k}, mutation ${i} is slow`);
       }
-      assert.ok(performance.now() - t0 < MAX_MS, `source ${k}, mutation ${i} is slow`);
-    }
-  });
-  t.diagnostic(`${sources.length * PER_SOURCE_STRUCTURAL} models: ${JSON.stringify(counts)}`);
-});
+    });
+    t.diagnostic(`${sources.length * PER_SOURCE_STRUCTURAL} models: ${JSON.stringify(counts)}`);
+  },
+);
 
 test('import errors say what is wrong', () => {
   const base = (nodes: object[], extra: object = {}) =>
@@ -191,13 +238,32 @@ test('import errors say what is wrong', () => {
         ...extra,
       },
     }) as never;
-  const relu = (input: string, output: string) => ({ opType: 'Relu', domain: '', name: '', inputs: [input], outputs: [output], attributes: [] });
-  assert.throws(() => importOnnx(base([relu('nothing', 'y')])), /reads 'nothing', which no node, input or initializer defines/);
+  const relu = (input: string, output: string) => ({
+    opType: 'Relu',
+    domain: '',
+    name: '',
+    inputs: [input],
+    outputs: [output],
+    attributes: [],
+  });
+  assert.throws(
+    () => importOnnx(base([relu('nothing', 'y')])),
+    /reads 'nothing', which no node, input or initializer defines/,
+  );
   assert.throws(() => importOnnx(base([relu('x', 'y'), relu('x', 'y')])), /defined twice/);
-  assert.throws(() => importOnnx(base([relu('b', 'a'), relu('a', 'b')], { outputs: [{ name: 'a' }] })), /cycle/);
+  assert.throws(
+    () => importOnnx(base([relu('b', 'a'), relu('a', 'b')], { outputs: [{ name: 'a' }] })),
+    /cycle/,
+  );
   assert.throws(() => importOnnx(base([relu('x', 'z')])), /Graph output 'y' is not computed/);
   assert.throws(
-    () => importOnnx(base([], { inputs: [{ name: 'x', type: { kind: 'tensor', elemType: 1, shape: [] } }], outputs: [{ name: 'x' }] })),
+    () =>
+      importOnnx(
+        base([], {
+          inputs: [{ name: 'x', type: { kind: 'tensor', elemType: 1, shape: [] } }],
+          outputs: [{ name: 'x' }],
+        }),
+      ),
     /scalar/,
   );
 });

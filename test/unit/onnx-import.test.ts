@@ -33,7 +33,10 @@ test('the case list states why for every case and why for every skip', () => {
   if (!noFixtures) {
     const all = readdirSync(path.join(FIXTURES, 'pytorch-converted')).map((f) => `pytorch-converted/${f}`);
     assert.deepEqual(
-      cases.filter((c) => c.case.startsWith('pytorch-converted/') && !c.skip).map((c) => c.case).sort(),
+      cases
+        .filter((c) => c.case.startsWith('pytorch-converted/') && !c.skip)
+        .map((c) => c.case)
+        .sort(),
       all.sort(),
     );
   }

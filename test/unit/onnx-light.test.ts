@@ -56,21 +56,36 @@ for (const c of cases) {
     );
   });
 
-  test(`${c.case} with random weights: the export computes what the original does`, {
-    skip: noFixtures || c.skip || (LARGE.has(c.case) && 'its fc weights are hundreds of MB: covered by the stored-output and round-trip test above'),
-  }, async (t) => {
-    const p = prepareCase(c, 3);
-    const model = randomizeWeights(p.model, 11);
-    const names = model.graph.outputs.map((o) => o.name);
-    const want = await runOutputs(encodeModel(model), p.feeds, names);
-    const { exported } = importAndExport(model);
-    const got = await runOutputs(encodeModel(exported), p.feeds, names);
-    // The random weights make the classes differ (not all 1/1000 any more).
-    const spread = Math.max(...want[0].data) - Math.min(...want[0].data);
-    assert.ok(spread > 1e-4, `outputs still uniform (spread ${spread})`);
-    const expected = want.map((o, k) => ({ name: names[k], dataType: 1 as const, dims: o.dims, floatData: o.data }));
-    const d = compareOutputs(got, expected, c.tolerance ?? file.tolerance);
-    assert.ok(d.ok, `max relative difference ${d.maxRel}`);
-    t.diagnostic(`max relative difference ${d.maxRel.toExponential(2)} (output spread ${spread.toExponential(2)})`);
-  });
+  test(
+    `${c.case} with random weights: the export computes what the original does`,
+    {
+      skip:
+        noFixtures ||
+        c.skip ||
+        (LARGE.has(c.case) &&
+          'its fc weights are hundreds of MB: covered by the stored-output and round-trip test above'),
+    },
+    async (t) => {
+      const p = prepareCase(c, 3);
+      const model = randomizeWeights(p.model, 11);
+      const names = model.graph.outputs.map((o) => o.name);
+      const want = await runOutputs(encodeModel(model), p.feeds, names);
+      const { exported } = importAndExport(model);
+      const got = await runOutputs(encodeModel(exported), p.feeds, names);
+      // The random weights make the classes differ (not all 1/1000 any more).
+      const spread = Math.max(...want[0].data) - Math.min(...want[0].data);
+      assert.ok(spread > 1e-4, `outputs still uniform (spread ${spread})`);
+      const expected = want.map((o, k) => ({
+        name: names[k],
+        dataType: 1 as const,
+        dims: o.dims,
+        floatData: o.data,
+      }));
+      const d = compareOutputs(got, expected, c.tolerance ?? file.tolerance);
+      assert.ok(d.ok, `max relative difference ${d.maxRel}`);
+      t.diagnostic(
+        `max relative difference ${d.maxRel.toExponential(2)} (output spread ${spread.toExponential(2)})`,
+      );
+    },
+  );
 }

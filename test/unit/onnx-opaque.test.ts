@@ -5,7 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../engine/index.ts';
 import type { ProjectDocument } from '../../engine/index.ts';
-import { decodeModel, encodeModel, float32Tensor, int64Tensor, type OnnxModel, type OnnxNode } from '../../engine/onnx/proto.ts';
+import {
+  decodeModel,
+  encodeModel,
+  float32Tensor,
+  int64Tensor,
+  type OnnxModel,
+  type OnnxNode,
+} from '../../engine/onnx/proto.ts';
 import { exportInference, exportProblems } from '../../engine/onnx/export.ts';
 import { importOnnx } from '../../engine/onnx/import.ts';
 import { attributeFromJson, attributeToJson } from '../../engine/onnx/import/values.ts';
@@ -16,9 +23,19 @@ import { runModel } from '../helpers/ort.ts';
 
 const tensor = (name: string, shape: (number | string)[], elemType = 1) => ({
   name,
-  type: { kind: 'tensor' as const, elemType: elemType as never, shape: shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })) },
+  type: {
+    kind: 'tensor' as const,
+    elemType: elemType as never,
+    shape: shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })),
+  },
 });
-const node = (opType: string, inputs: string[], outputs: string[], attributes: OnnxNode['attributes'] = [], domain = ''): OnnxNode => ({
+const node = (
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: OnnxNode['attributes'] = [],
+  domain = '',
+): OnnxNode => ({
   opType,
   domain,
   name: outputs[0],
@@ -26,7 +43,12 @@ const node = (opType: string, inputs: string[], outputs: string[], attributes: O
   outputs,
   attributes,
 });
-const model = (nodes: OnnxNode[], extra: Partial<OnnxModel['graph']> = {}, opset = 17, more: Partial<OnnxModel> = {}): OnnxModel => ({
+const model = (
+  nodes: OnnxNode[],
+  extra: Partial<OnnxModel['graph']> = {},
+  opset = 17,
+  more: Partial<OnnxModel> = {},
+): OnnxModel => ({
   irVersion: 8,
   opsetImport: [{ domain: '', version: opset }],
   ...more,
@@ -75,7 +97,11 @@ test('an If whose branches read the enclosing graph imports, exports and compute
   assert.deepEqual(report.opaque, { ReduceSum: 1, Greater: 1, If: 1, Mul: 1 });
   const ifNode = opaqueNodes(doc).find((n) => n.attributes.op_type === 'If')!;
   // The branches' read of x is an edge of its own, so the graph shows the dependency.
-  assert.ok(doc.graph.edges.some((e) => e.target === ifNode.id && doc.graph.nodes.find((n) => n.id === e.source)!.type === 'Input'));
+  assert.ok(
+    doc.graph.edges.some(
+      (e) => e.target === ifNode.id && doc.graph.nodes.find((n) => n.id === e.source)!.type === 'Input',
+    ),
+  );
   assert.deepEqual(analyze(doc.graph).nodes.get(ifNode.id)!.outputShape, ['N', 3]);
   assert.deepEqual(exportProblems(doc, 17), []);
   const exported = encodeModel(exportInference(doc, { weights }));
@@ -102,23 +128,36 @@ test('several outputs: Split ports feed different nodes and keep their own shape
   assert.equal(split.attributes.op_type, 'Split');
   assert.equal(split.attributes.outputs, 2);
   const a = analyze(doc.graph);
-  assert.deepEqual(a.nodes.get(split.id)!.outputShapes, [['N', 3, 1], ['N', 3, 3]]);
+  assert.deepEqual(a.nodes.get(split.id)!.outputShapes, [
+    ['N', 3, 1],
+    ['N', 3, 3],
+  ]);
   const sig = doc.graph.nodes.find((n) => n.type === 'Sigmoid')!;
   assert.deepEqual(a.nodes.get(sig.id)!.outputShape, ['N', 3, 3]);
   assert.ok(doc.graph.edges.some((e) => e.source === split.id && e.sourcePort === 1 && e.target === sig.id));
   const x = random(24);
   const want = await runModel(encodeModel(m), { x: { dims: [2, 3, 4], data: x } });
-  const got = await runModel(encodeModel(exportInference(doc, { weights })), { x: { dims: [2, 3, 4], data: x } });
+  const got = await runModel(encodeModel(exportInference(doc, { weights })), {
+    x: { dims: [2, 3, 4], data: x },
+  });
   assert.deepEqual(got.y.data, want.y.data);
 });
 
 test('a custom-domain operator keeps its domain and opset, and its unknown shape is reported, not fatal', () => {
-  const m = model([node('Mystery', ['x'], ['h'], [{ name: 'k', type: 'INT', value: 2 }], 'com.example'), node('Relu', ['h'], ['y'])], {}, 17, {
-    opsetImport: [
-      { domain: '', version: 17 },
-      { domain: 'com.example', version: 3 },
+  const m = model(
+    [
+      node('Mystery', ['x'], ['h'], [{ name: 'k', type: 'INT', value: 2 }], 'com.example'),
+      node('Relu', ['h'], ['y']),
     ],
-  });
+    {},
+    17,
+    {
+      opsetImport: [
+        { domain: '', version: 17 },
+        { domain: 'com.example', version: 3 },
+      ],
+    },
+  );
   m.graph.outputs = [{ name: 'y' }];
   const { doc, weights, report } = importOnnx(m);
   assert.deepEqual(report.unknownShapes.sort(), ['h', 'y']);
@@ -140,7 +179,10 @@ test('a custom-domain operator keeps its domain and opset, and its unknown shape
   const relu = opaqueNodes(doc)[1];
   const edited = {
     ...doc,
-    graph: { ...doc.graph, nodes: doc.graph.nodes.map((n) => (n.id === relu.id ? { ...n, type: 'ReLU', attributes: {} } : n)) },
+    graph: {
+      ...doc.graph,
+      nodes: doc.graph.nodes.map((n) => (n.id === relu.id ? { ...n, type: 'ReLU', attributes: {} } : n)),
+    },
   };
   const problems = exportProblems(edited, 17);
   assert.equal(problems.length, 1);
@@ -160,13 +202,22 @@ test('a custom-domain operator exports with its domain in opset_import', () => {
     { domain: '', version: 17 },
     { domain: 'com.example', version: 3 },
   ]);
-  assert.deepEqual(out.graph.nodes.map((n) => [n.domain, n.opType]), [['com.example', 'Mystery']]);
-  assert.deepEqual(out.graph.outputs.map((o) => o.type), [{ kind: 'tensor', elemType: 1, shape: [{ param: 'N' }, { value: 3 }, { value: 4 }] }]);
+  assert.deepEqual(
+    out.graph.nodes.map((n) => [n.domain, n.opType]),
+    [['com.example', 'Mystery']],
+  );
+  assert.deepEqual(
+    out.graph.outputs.map((o) => o.type),
+    [{ kind: 'tensor', elemType: 1, shape: [{ param: 'N' }, { value: 3 }, { value: 4 }] }],
+  );
 });
 
 test('shapes that only a run can tell are measured by onnxruntime and kept in the node', async () => {
   // Einsum has no shape rule here: the importer leaves it unknown, a measured run fills it.
-  const m = model([node('Einsum', ['x'], ['t'], [{ name: 'equation', type: 'STRING', value: 'bij->bji' }]), node('Relu', ['t'], ['y'])]);
+  const m = model([
+    node('Einsum', ['x'], ['t'], [{ name: 'equation', type: 'STRING', value: 'bij->bji' }]),
+    node('Relu', ['t'], ['y']),
+  ]);
   m.graph.outputs = [tensor('y', ['batch', 4, 3])];
   const first = importOnnx(m);
   assert.deepEqual(first.report.unknownShapes, ['t']);
@@ -174,21 +225,33 @@ test('shapes that only a run can tell are measured by onnxruntime and kept in th
   assert.deepEqual(measured.get('t'), [1, 4, 3]);
   const { doc, weights } = importOnnx(m, { measuredShapes: measured });
   const a = analyze(doc.graph);
-  assert.ok(doc.graph.nodes.every((n) => a.nodes.get(n.id)!.outputShape), 'every shape known');
+  assert.ok(
+    doc.graph.nodes.every((n) => a.nodes.get(n.id)!.outputShape),
+    'every shape known',
+  );
   const einsum = opaqueNodes(doc)[0];
   assert.ok(String(einsum.attributes.output_shapes).length > 2, 'recorded in the node');
   const x = random(24);
   const want = await runModel(encodeModel(m), { x: { dims: [2, 3, 4], data: x } });
-  const got = await runModel(encodeModel(exportInference(doc, { weights })), { x: { dims: [2, 3, 4], data: x } });
+  const got = await runModel(encodeModel(exportInference(doc, { weights })), {
+    x: { dims: [2, 3, 4], data: x },
+  });
   assert.deepEqual(got.y.data, want.y.data);
 });
 
 test('what an export opset cannot express is listed by exportProblems, with the opset to use', () => {
   const m = model(
-    [node('AveragePool', ['x4'], ['y'], [
-      { name: 'kernel_shape', type: 'INTS', value: [2, 2] },
-      { name: 'dilations', type: 'INTS', value: [2, 2] },
-    ])],
+    [
+      node(
+        'AveragePool',
+        ['x4'],
+        ['y'],
+        [
+          { name: 'kernel_shape', type: 'INTS', value: [2, 2] },
+          { name: 'dilations', type: 'INTS', value: [2, 2] },
+        ],
+      ),
+    ],
     { inputs: [tensor('x4', [1, 1, 5, 5])], outputs: [tensor('y', [1, 1, 3, 3])] },
     19,
   );
@@ -200,9 +263,22 @@ test('what an export opset cannot express is listed by exportProblems, with the 
 });
 
 test('a damaged OnnxOp node names the attribute instead of failing analysis', () => {
-  const { doc } = importOnnx(model([node('LRN', ['x'], ['y'], [{ name: 'size', type: 'INT', value: 3 }])], { inputs: [tensor('x', [1, 2, 3, 4])], outputs: [tensor('y', [1, 2, 3, 4])] }));
+  const { doc } = importOnnx(
+    model([node('LRN', ['x'], ['y'], [{ name: 'size', type: 'INT', value: 3 }])], {
+      inputs: [tensor('x', [1, 2, 3, 4])],
+      outputs: [tensor('y', [1, 2, 3, 4])],
+    }),
+  );
   const lrn = opaqueNodes(doc)[0];
-  const broken = { ...doc, graph: { ...doc.graph, nodes: doc.graph.nodes.map((n) => (n.id === lrn.id ? { ...n, attributes: { ...n.attributes, input_slots: '[{"port": "x"}]' } } : n)) } };
+  const broken = {
+    ...doc,
+    graph: {
+      ...doc.graph,
+      nodes: doc.graph.nodes.map((n) =>
+        n.id === lrn.id ? { ...n, attributes: { ...n.attributes, input_slots: '[{"port": "x"}]' } } : n,
+      ),
+    },
+  };
   const d = analyze(broken.graph).nodes.get(lrn.id)!.diagnostics;
   assert.equal(d[0].attribute, 'input_slots');
   assert.match(d[0].message, /damaged/);
@@ -213,10 +289,15 @@ test('old opsets are stored in their opset-13 form when that is one node', () =>
   const m = model(
     [
       node('Unsqueeze', ['x'], ['u'], [{ name: 'axes', type: 'INTS', value: [1] }]),
-      node('Pad', ['u'], ['y'], [
-        { name: 'pads', type: 'INTS', value: [0, 0, 0, 1, 0, 0, 0, 1] },
-        { name: 'value', type: 'FLOAT', value: 1.5 },
-      ]),
+      node(
+        'Pad',
+        ['u'],
+        ['y'],
+        [
+          { name: 'pads', type: 'INTS', value: [0, 0, 0, 1, 0, 0, 0, 1] },
+          { name: 'value', type: 'FLOAT', value: 1.5 },
+        ],
+      ),
     ],
     { outputs: [tensor('y', ['batch', 1, 3, 6])] },
     9,
@@ -225,7 +306,10 @@ test('old opsets are stored in their opset-13 form when that is one node', () =>
   const [u, p] = opaqueNodes(doc);
   assert.equal(u.attributes.opset, 13);
   assert.deepEqual(JSON.parse(String(u.attributes.attributes)), []);
-  assert.deepEqual(JSON.parse(String(u.attributes.input_slots)), [{ port: 0 }, { const: { dtype: 7, dims: [1], values: [1] } }]);
+  assert.deepEqual(JSON.parse(String(u.attributes.input_slots)), [
+    { port: 0 },
+    { const: { dtype: 7, dims: [1], values: [1] } },
+  ]);
   assert.equal(p.attributes.opset, 13);
   assert.deepEqual(JSON.parse(String(p.attributes.input_slots)).length, 3);
   const a = analyze(doc.graph);

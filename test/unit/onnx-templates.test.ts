@@ -27,7 +27,13 @@ for (const name of templateNames()) {
     const feeds = Object.fromEntries(
       exported.graph.inputs.map((v) => {
         const dims = v.type!.kind === 'tensor' ? v.type!.shape!.map((d) => d.value ?? 2) : [];
-        return [v.name, { dims, data: Float32Array.from({ length: dims.reduce((p, q) => p * q, 1) }, () => rand() * 2 - 1) }];
+        return [
+          v.name,
+          {
+            dims,
+            data: Float32Array.from({ length: dims.reduce((p, q) => p * q, 1) }, () => rand() * 2 - 1),
+          },
+        ];
       }),
     );
     const out = await runModel(bytes, feeds);
@@ -42,15 +48,24 @@ for (const name of templateNames()) {
     const { doc: imported, weights, report } = importOnnx(decodeModel(bytes), { embedWeights: false });
     assert.deepEqual(report.opaque, {}, 'every node is a Netwright layer again');
     const types = (nodes: readonly { type: string }[]) =>
-      nodes.map((n) => n.type).filter((x) => x !== 'Dropout' && x !== 'Identity').sort();
-    assert.deepEqual(types(imported.graph.nodes), types(doc.graph.nodes), 'the same layers (Dropout is not exported)');
+      nodes
+        .map((n) => n.type)
+        .filter((x) => x !== 'Dropout' && x !== 'Identity')
+        .sort();
+    assert.deepEqual(
+      types(imported.graph.nodes),
+      types(doc.graph.nodes),
+      'the same layers (Dropout is not exported)',
+    );
     const again = exportInference(imported, { weights });
     assert.equal(canonicalModel(again), canonicalModel(exported));
     const w1 = weightBytes(exported);
     const w2 = weightBytes(again);
     assert.equal(w2.length, w1.length);
     w1.forEach((b, k) => assert.ok(b.equals(w2[k]), `weight ${k} differs`));
-    t.diagnostic(`${(bytes.byteLength / 1e6).toFixed(1)} MB, ${(performance.now() - t0).toFixed(0)} ms${LARGE.has(name) ? ' (large)' : ''}`);
+    t.diagnostic(
+      `${(bytes.byteLength / 1e6).toFixed(1)} MB, ${(performance.now() - t0).toFixed(0)} ms${LARGE.has(name) ? ' (large)' : ''}`,
+    );
   });
 }
 
@@ -58,7 +73,8 @@ test('the LeNet-5 C3 connection table survives export and import', () => {
   const doc = loadTemplate('lenet5-c3');
   const exported = exportInference(doc, { seed: 1 });
   const { doc: imported } = importOnnx(decodeModel(encodeModel(exported)), { embedWeights: false });
-  const table = (d: typeof doc) => d.graph.nodes.find((n) => n.attributes.connection_table)?.attributes.connection_table;
+  const table = (d: typeof doc) =>
+    d.graph.nodes.find((n) => n.attributes.connection_table)?.attributes.connection_table;
   assert.ok(table(doc));
   assert.deepEqual(table(imported), table(doc));
 });

@@ -645,6 +645,8 @@ test("every layer example: the reference's output shape is the engine's", () => 
   const rng = mulberry32(2);
   let count = 0;
   for (const def of allLayers()) {
+    // Imported ONNX ops (OnnxOp) are whatever operator they hold: onnxruntime is their reference.
+    if (def.shapeMayBeUnknown) continue;
     for (const ex of def.examples) {
       const attrs = withDefaults(def.type, ex.attributes);
       const inputs = ex.inputs.length ? ex.inputs.map((s) => concrete(s, 2)) : [concrete(ex.output, 2)];

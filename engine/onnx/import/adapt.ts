@@ -23,12 +23,19 @@ export interface AdaptNode {
 /** Where adapted nodes go: the exporter's builder, or nowhere in a dry run (exportCheck). */
 export interface Emitter {
   constant(c: ConstTensor, hint: string): string;
-  node(opType: string, inputs: string[], attributes: OnnxAttribute[], outputs: string[] | number, name?: string): string[];
+  node(
+    opType: string,
+    inputs: string[],
+    attributes: OnnxAttribute[],
+    outputs: string[] | number,
+    name?: string,
+  ): string[];
 }
 
 export const dryEmitter: Emitter = {
   constant: (_c, hint) => hint,
-  node: (op, _i, _a, outputs) => (typeof outputs === 'number' ? Array.from({ length: outputs }, (_, k) => `${op}:${k}`) : outputs),
+  node: (op, _i, _a, outputs) =>
+    typeof outputs === 'number' ? Array.from({ length: outputs }, (_, k) => `${op}:${k}`) : outputs,
 };
 
 /** Operators that entered the standard domain after opset 13 (our export floor), by version. */
@@ -85,7 +92,21 @@ const REMOVED = new Set([
   'ConstantFill',
 ]);
 
-const OLD_BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'And', 'Or', 'Xor', 'Equal', 'Greater', 'Less', 'Gemm', 'PRelu']);
+const OLD_BROADCAST = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'And',
+  'Or',
+  'Xor',
+  'Equal',
+  'Greater',
+  'Less',
+  'Gemm',
+  'PRelu',
+]);
 const REDUCE_18 = new Set([
   'ReduceMean',
   'ReduceMax',
@@ -146,7 +167,14 @@ export function adaptAndEmit(
   }
 }
 
-function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], em: Emitter, name?: string): void {
+function emitAdapted(
+  n: AdaptNode,
+  from: number,
+  to: number,
+  outputs: string[],
+  em: Emitter,
+  name?: string,
+): void {
   let op = n.opType;
   let attrs = [...n.attributes];
   let inputs = [...n.inputs];
@@ -175,7 +203,8 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
       const b = inputs[other];
       const rankB = shapeOfInput(b)?.length;
       if (broadcast === 1 && axis !== undefined && b && op !== 'Gemm') {
-        if (rankA === undefined || rankB === undefined) fail('broadcasts with an axis over inputs of unknown rank');
+        if (rankA === undefined || rankB === undefined)
+          fail('broadcasts with an axis over inputs of unknown rank');
         const ax = axis < 0 ? axis + rankA! : axis;
         const extra = rankA! - ax - rankB!;
         if (extra > 0) {
@@ -183,7 +212,12 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
           if (c) inputs[other] = { const: { ...c, dims: [...c.dims, ...Array(extra).fill(1)] } };
           else {
             const axes = Array.from({ length: extra }, (_, i) => rankB! + i);
-            const t = em.node('Unsqueeze', [(b as { tensor: string }).tensor, em.constant(int64Const([axes.length], axes), 'axes')], [], 1)[0];
+            const t = em.node(
+              'Unsqueeze',
+              [(b as { tensor: string }).tensor, em.constant(int64Const([axes.length], axes), 'axes')],
+              [],
+              1,
+            )[0];
             inputs[other] = { tensor: t, shape: null };
           }
         }
@@ -199,7 +233,12 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
         if (c) inputs[1] = { const: { ...c, dims: [c.dims[0], ...ones] } };
         else {
           const axes = ones.map((_, i) => i + 1);
-          const t = em.node('Unsqueeze', [(slope as { tensor: string }).tensor, em.constant(int64Const([axes.length], axes), 'axes')], [], 1)[0];
+          const t = em.node(
+            'Unsqueeze',
+            [(slope as { tensor: string }).tensor, em.constant(int64Const([axes.length], axes), 'axes')],
+            [],
+            1,
+          )[0];
           inputs[1] = { tensor: t, shape: null };
         }
       }
@@ -210,7 +249,8 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
     if (a().int('spatial', 1) !== 1) fail('normalises per element (spatial=0), which later opsets dropped');
     attrs = withoutAttr(attrs, 'spatial');
   }
-  if (op === 'Concat' && up(4) && !a().has('axis')) attrs = setAttr(attrs, { name: 'axis', type: 'INT', value: 1 });
+  if (op === 'Concat' && up(4) && !a().has('axis'))
+    attrs = setAttr(attrs, { name: 'axis', type: 'INT', value: 1 });
   if (op === 'Reshape' && up(5)) {
     const shape = a().ints('shape') ?? [];
     attrs = withoutAttr(attrs, 'shape');
@@ -244,7 +284,9 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
   if (op === 'Upsample' && to >= 10) {
     const mode = a().string('mode', 'nearest');
     const scales = from < 9 ? a().floats('scales') : undefined;
-    const scaleInput: AdaptInput = scales ? { const: makeConst(DataType.FLOAT, [scales.length], scales) } : inputs[1];
+    const scaleInput: AdaptInput = scales
+      ? { const: makeConst(DataType.FLOAT, [scales.length], scales) }
+      : inputs[1];
     if (to < 11) fail('needs opset 11 or newer to become a Resize');
     op = 'Resize';
     attrs = [
@@ -254,7 +296,8 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
     ];
     inputs = [inputs[0], null, scaleInput];
   }
-  if (op === 'Resize' && up(11)) fail('uses the opset 10 Resize, whose rounding has no exact later equivalent');
+  if (op === 'Resize' && up(11))
+    fail('uses the opset 10 Resize, whose rounding has no exact later equivalent');
   if (op === 'Scatter' && up(11)) op = 'ScatterElements';
   if ((op === 'Clip' && up(11)) || (op === 'Pad' && up(11))) {
     if (op === 'Clip') {
@@ -270,7 +313,11 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
       const pads = a().ints('pads') ?? a().ints('paddings') ?? [];
       const value = a().float('value', 0);
       attrs = withoutAttr(attrs, 'pads', 'paddings', 'value');
-      inputs = [inputs[0], { const: int64Const([pads.length], pads) }, ...(value !== 0 ? [{ const: dataConst(n.dataType, [value]) }] : [])];
+      inputs = [
+        inputs[0],
+        { const: int64Const([pads.length], pads) },
+        ...(value !== 0 ? [{ const: dataConst(n.dataType, [value]) }] : []),
+      ];
     }
   }
   if (op === 'Dropout' && up(12)) {
@@ -328,16 +375,20 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
       const d = s?.[axis < 0 ? axis + s.length : axis];
       if (typeof d !== 'number') fail('splits an axis of unknown size into num_outputs pieces');
       const chunk = Math.ceil((d as number) / count);
-      const sizes = Array.from({ length: count }, (_, i) => (i < count - 1 ? chunk : (d as number) - chunk * (count - 1)));
+      const sizes = Array.from({ length: count }, (_, i) =>
+        i < count - 1 ? chunk : (d as number) - chunk * (count - 1),
+      );
       inputs = [inputs[0], { const: int64Const([count], sizes) }];
     }
   }
-  if (op === 'Pad' && down(19) && a().string('mode', 'constant') === 'wrap') fail("uses mode 'wrap', new in opset 19");
+  if (op === 'Pad' && down(19) && a().string('mode', 'constant') === 'wrap')
+    fail("uses mode 'wrap', new in opset 19");
   if (op === 'Pad' && down(18) && inputs[3]) {
     const axesC = constOf(inputs[3]);
     const padsC = constOf(inputs[1]);
     const rank = shapeOfInput(inputs[0])?.length;
-    if (!axesC || !padsC || rank === undefined) fail('pads selected axes given as tensors; export with --opset 18');
+    if (!axesC || !padsC || rank === undefined)
+      fail('pads selected axes given as tensors; export with --opset 18');
     const axes = numbers(axesC!).map((v) => (v < 0 ? v + rank! : v));
     const pads = numbers(padsC!);
     const full = Array(2 * rank!).fill(0);
@@ -348,11 +399,19 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
     inputs = [inputs[0], { const: int64Const([full.length], full) }, inputs[2] ?? null];
   }
   if (op === 'Resize' && down(18)) {
-    if (a().int('antialias', 0) !== 0 || a().string('keep_aspect_ratio_policy', 'stretch') !== 'stretch' || a().has('axes'))
+    if (
+      a().int('antialias', 0) !== 0 ||
+      a().string('keep_aspect_ratio_policy', 'stretch') !== 'stretch' ||
+      a().has('axes')
+    )
       fail('uses antialias, axes or keep_aspect_ratio_policy, new in opset 18');
     attrs = withoutAttr(attrs, 'antialias', 'keep_aspect_ratio_policy');
   }
-  if (op === 'Resize' && down(19) && a().string('coordinate_transformation_mode', 'half_pixel') === 'half_pixel_symmetric')
+  if (
+    op === 'Resize' &&
+    down(19) &&
+    a().string('coordinate_transformation_mode', 'half_pixel') === 'half_pixel_symmetric'
+  )
     fail("uses coordinate_transformation_mode 'half_pixel_symmetric', new in opset 19");
   if ((op === 'ScatterElements' || op === 'ScatterND') && down(18)) {
     const r = a().string('reduction', 'none');
@@ -372,7 +431,8 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
     attrs = withoutAttr(attrs, 'saturate');
   }
   if ((op === 'QuantizeLinear' || op === 'DequantizeLinear') && down(21)) {
-    if (a().int('block_size', 0) !== 0 || a().int('output_dtype', 0) !== 0) fail('uses block quantization, new in opset 21');
+    if (a().int('block_size', 0) !== 0 || a().int('output_dtype', 0) !== 0)
+      fail('uses block quantization, new in opset 21');
     attrs = withoutAttr(attrs, 'block_size', 'output_dtype');
   }
   if (op === 'QuantizeLinear' && down(19)) {
@@ -386,7 +446,8 @@ function emitAdapted(n: AdaptNode, from: number, to: number, outputs: string[], 
     attrs = setAttr(attrs, { name: 'mode', type: 'STRING', value: old[mode] ?? mode });
   }
   if (op === 'DFT' && down(20)) fail('uses the opset 20 DFT interface; export with --opset 20');
-  if (op === 'Shape' && down(15) && (a().has('start') || a().has('end'))) fail('uses start/end, new in opset 15');
+  if (op === 'Shape' && down(15) && (a().has('start') || a().has('end')))
+    fail('uses start/end, new in opset 15');
   return finish();
 
   function finish(): void {

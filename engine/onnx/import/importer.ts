@@ -176,7 +176,8 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   for (const o of model.opsetImport ?? []) opsets.set(STD(o.domain) ? '' : o.domain, o.version);
   if (!opsets.has('')) {
     opsets.set('', 1);
-    if (g.nodes.some((n) => STD(n.domain))) note('The model names no opset for the standard domain; read as opset 1.');
+    if (g.nodes.some((n) => STD(n.domain)))
+      note('The model names no opset for the standard domain; read as opset 1.');
   }
   const opsetOf = (domain: string) => opsets.get(STD(domain) ? '' : domain) ?? 1;
 
@@ -211,7 +212,11 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
     } catch (e) {
       throw new ImportError(`Initializer '${t.name}' can't be read: ${(e as Error).message}.`);
     }
-    values.set(t.name, { name: t.name, info: { shape: [...t.dims], dtype: t.dataType, value }, initializer: true });
+    values.set(t.name, {
+      name: t.name,
+      info: { shape: [...t.dims], dtype: t.dataType, value },
+      initializer: true,
+    });
   }
   if (g.sparseInitializers?.length)
     throw new ImportError('The model has sparse initializers, which Netwright does not import yet.');
@@ -219,14 +224,22 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   for (const v of graphInputs) {
     const info = typeInfo(v.type, true);
     if (!info.shape || info.dtype === null)
-      throw new ImportError(`Graph input '${v.name}' is not a tensor of known rank and type; Netwright can't import it.`);
+      throw new ImportError(
+        `Graph input '${v.name}' is not a tensor of known rank and type; Netwright can't import it.`,
+      );
     if (info.shape.length === 0)
-      throw new ImportError(`Graph input '${v.name}' is a scalar; Netwright inputs have at least a batch dimension.`);
+      throw new ImportError(
+        `Graph input '${v.name}' is a scalar; Netwright inputs have at least a batch dimension.`,
+      );
     if (!(info.dtype in INPUT_TYPES))
-      throw new ImportError(`Graph input '${v.name}' has element type ${info.dtype}, which an Input node can't declare.`);
+      throw new ImportError(
+        `Graph input '${v.name}' has element type ${info.dtype}, which an Input node can't declare.`,
+      );
     const fixed = info.shape.map((d, i) => {
       if (i === 0 || (typeof d === 'number' && d >= 1)) return d;
-      note(`Input '${v.name}': dimension ${i} ('${d}') is not a fixed size; it was set to 1. Edit the Input node's shape.`);
+      note(
+        `Input '${v.name}': dimension ${i} ('${d}') is not a fixed size; it was set to 1. Edit the Input node's shape.`,
+      );
       return 1;
     });
     inputInfo.set(v.name, { shape: fixed, dtype: info.dtype });
@@ -244,7 +257,9 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
     n.outputs.forEach((o) => {
       if (!o) return;
       if (producerOf.has(o) || values.has(o))
-        throw new ImportError(`The value '${o}' is defined twice (node ${label(n, i)}); the model is not valid ONNX.`);
+        throw new ImportError(
+          `The value '${o}' is defined twice (node ${label(n, i)}); the model is not valid ONNX.`,
+        );
       producerOf.set(o, i);
     }),
   );
@@ -255,7 +270,13 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   const unknownShapes: string[] = [];
   for (const i of order) {
     const n = nodes[i];
-    const spec = { opType: n.opType, domain: n.domain, opset: opsetOf(n.domain), attributes: n.attributes, outputs: n.outputs.length };
+    const spec = {
+      opType: n.opType,
+      domain: n.domain,
+      opset: opsetOf(n.domain),
+      attributes: n.attributes,
+      outputs: n.outputs.length,
+    };
     const ins = n.inputs.map((name) => (name ? values.get(name)!.info : null));
     let outs: ValueInfo[];
     try {
@@ -266,7 +287,9 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
         // A tensor in the node that can't be read (wrong length, unknown type, too large).
         throw new ImportError(`Node ${label(n, i)} (${n.opType}): ${(e as Error).message}.`);
       outs = n.outputs.map(() => ({ shape: null, dtype: null }));
-      note(`${label(n, i)} (${n.opType}): ${(e as Error).message}; its shape comes from the file or stays unknown.`);
+      note(
+        `${label(n, i)} (${n.opType}): ${(e as Error).message}; its shape comes from the file or stays unknown.`,
+      );
     }
     n.outputs.forEach((name, port) => {
       if (!name) return;
@@ -277,7 +300,11 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
       const rec = recorded.get(name);
       const meas = measured?.get(name);
       const better = meas ? ([...meas] as Shape) : rec?.shape;
-      if ((!info.shape || info.shape.some((d) => d === UNKNOWN)) && better && (!info.shape || better.length === info.shape.length))
+      if (
+        (!info.shape || info.shape.some((d) => d === UNKNOWN)) &&
+        better &&
+        (!info.shape || better.length === info.shape.length)
+      )
         info.shape = info.shape ? info.shape.map((d, k) => (d === UNKNOWN ? better[k] : d)) : better;
       if (info.dtype === null && rec?.dtype) info.dtype = rec.dtype;
       if (!info.shape && !info.value) unknownShapes.push(name);
@@ -286,7 +313,8 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   }
 
   // ---- views for the layers' import patterns
-  const isConstNode = (i: number) => nodes[i].outputs.every((o) => !o || values.get(o)!.info.value !== undefined);
+  const isConstNode = (i: number) =>
+    nodes[i].outputs.every((o) => !o || values.get(o)!.info.value !== undefined);
   const consumers = new Map<string, number[]>();
   for (const i of order) {
     if (isConstNode(i)) continue;
@@ -302,7 +330,13 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   const viewIndex = new Map<NodeView, number>();
   const valueView = (name: string): ValueView => {
     const v = values.get(name)!;
-    const view: ValueView = { name, shape: v.info.shape, dtype: v.info.dtype, value: v.info.value, sym: v.info.sym };
+    const view: ValueView = {
+      name,
+      shape: v.info.shape,
+      dtype: v.info.dtype,
+      value: v.info.value,
+      sym: v.info.sym,
+    };
     if (v.producer) {
       const p = v.producer.node;
       Object.defineProperty(view, 'producer', { get: () => nodeView(p), enumerable: true });
@@ -381,7 +415,13 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   const connect = (target: string, port: number, valueName: string) => {
     const src = placed.get(valueName);
     if (!src) throw new ImportError(`internal: '${valueName}' has no node yet`);
-    edges.push({ id: edgeId(src.id, src.port, target, port), source: src.id, sourcePort: src.port, target, targetPort: port });
+    edges.push({
+      id: edgeId(src.id, src.port, target, port),
+      source: src.id,
+      sourcePort: src.port,
+      target,
+      targetPort: port,
+    });
   };
   const weightMap: WeightMap = new Map();
   const paramShapes = new Map<string, number[]>();
@@ -406,7 +446,13 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
       const last = nodes[chain[chain.length - 1]];
       const id = freshId(def.type);
       const name = uniqueName(last.name || output, ownsOutputName(last.name || output, output));
-      graphNodes.push({ id, type: def.type, name, attributes: { ...defaultAttributes(def), ...m.attributes }, position: { x: 0, y: 0 } });
+      graphNodes.push({
+        id,
+        type: def.type,
+        name,
+        attributes: { ...defaultAttributes(def), ...m.attributes },
+        position: { x: 0, y: 0 },
+      });
       ports.forEach((k, port) => connect(id, port, n.inputs[k]));
       // Which ONNX constant each parameter came from (the same values object, else the same size).
       const candidates = chain.flatMap((c) => nodes[c].inputs).filter((x) => x && values.get(x)!.info.value);
@@ -428,7 +474,9 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
     const name = uniqueName(base, ownsOutputName(base, n.outputs[0]));
     let outputs = n.outputs.length;
     while (outputs > 1 && !n.outputs[outputs - 1]) outputs--;
-    const outInfo = n.outputs.slice(0, outputs).map((o) => (o ? values.get(o)!.info : { shape: null, dtype: null }));
+    const outInfo = n.outputs
+      .slice(0, outputs)
+      .map((o) => (o ? values.get(o)!.info : { shape: null, dtype: null }));
     // Stored in its opset-13 form where that is one node (attributes that became inputs, Softmax's
     // axis, Upsample -> Resize ...), so exports at any opset from 13 write it unchanged.
     const stored = upgradeForStorage(i, outInfo[0]?.dtype ?? null) ?? {
@@ -451,8 +499,12 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
       const fromInitializer = v ? !!v.initializer : initializerData.has(c.data);
       const weight = c.dtype === DataType.FLOAT && !config && (fromInitializer || c.data.length > 1);
       if (!weight) return { const: constToJson(c) };
-      const source = typeof input === 'string' ? input : (initializerData.get(c.data) ?? `${name}.input${slotIndex}`);
-      let param = ((outer ? source : names[slotIndex]) || `input${slotIndex}`).replace(/[^A-Za-z0-9_]+/g, '_');
+      const source =
+        typeof input === 'string' ? input : (initializerData.get(c.data) ?? `${name}.input${slotIndex}`);
+      let param = ((outer ? source : names[slotIndex]) || `input${slotIndex}`).replace(
+        /[^A-Za-z0-9_]+/g,
+        '_',
+      );
       if (!param) param = `input${slotIndex}`;
       while (usedParams.has(param)) param = `${param}_`;
       usedParams.add(param);
@@ -486,13 +538,21 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
     try {
       local = opaqueShapes(decodeOpaque(attributes as never), portShapes);
     } catch (e) {
-      throw new ImportError(`Node ${label(n, i)} (${n.opType}) can't be kept as it is: ${(e as Error).message}.`);
+      throw new ImportError(
+        `Node ${label(n, i)} (${n.opType}) can't be kept as it is: ${(e as Error).message}.`,
+      );
     }
     if (outInfo.some((v, k) => v.shape && JSON.stringify(v.shape) !== JSON.stringify(local[k]))) {
       opaque.recorded = outInfo.map((v) => v.shape);
       attributes = encodeOpaque(opaque);
     }
-    graphNodes.push({ id, type: 'OnnxOp', name, attributes: attributes as Record<string, AttrValue>, position: { x: 0, y: 0 } });
+    graphNodes.push({
+      id,
+      type: 'OnnxOp',
+      name,
+      attributes: attributes as Record<string, AttrValue>,
+      position: { x: 0, y: 0 },
+    });
     n.outputs.slice(0, outputs).forEach((o, k) => o && placed.set(o, { id, port: k }));
   }
 
@@ -511,7 +571,11 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
     const src = placed.get(o.name)!;
     const node = byId.get(src.id)!;
     const direct =
-      src.port === 0 && node.name === o.name && node.type !== 'Input' && !consumedPorts.has(`${src.id}:0`) && !claimed.has(src.id);
+      src.port === 0 &&
+      node.name === o.name &&
+      node.type !== 'Input' &&
+      !consumedPorts.has(`${src.id}:0`) &&
+      !claimed.has(src.id);
     if (direct) {
       claimed.add(src.id);
       reportOutputs[o.name] = src.id;
@@ -519,8 +583,20 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
     }
     const id = freshId('Identity');
     reserved.delete(o.name);
-    graphNodes.push({ id, type: 'Identity', name: uniqueName(o.name), attributes: {}, position: { x: 0, y: 0 } });
-    edges.push({ id: edgeId(src.id, src.port, id, 0), source: src.id, sourcePort: src.port, target: id, targetPort: 0 });
+    graphNodes.push({
+      id,
+      type: 'Identity',
+      name: uniqueName(o.name),
+      attributes: {},
+      position: { x: 0, y: 0 },
+    });
+    edges.push({
+      id: edgeId(src.id, src.port, id, 0),
+      source: src.id,
+      sourcePort: src.port,
+      target: id,
+      targetPort: 0,
+    });
     reportOutputs[o.name] = id;
   }
 
@@ -538,7 +614,9 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   for (const id of Object.values(reportInputs)) live.add(id);
   const dropped = graphNodes.filter((x) => !live.has(x.id));
   if (dropped.length) {
-    const kinds = [...new Set(dropped.map((x) => (x.type === 'OnnxOp' ? String(x.attributes.op_type) : x.type)))];
+    const kinds = [
+      ...new Set(dropped.map((x) => (x.type === 'OnnxOp' ? String(x.attributes.op_type) : x.type))),
+    ];
     note(`${dropped.length} node(s) that no output depends on were left out (${kinds.join(', ')}).`);
   }
   const keptNodes = graphNodes.filter((x) => live.has(x.id));
@@ -549,7 +627,9 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   }
   const folded = order.filter((i) => isConstNode(i)).length;
   if (folded)
-    note(`${folded} node(s) computing constants (weights from Constant/ConstantOfShape, shape arithmetic) were folded into values.`);
+    note(
+      `${folded} node(s) computing constants (weights from Constant/ConstantOfShape, shape arithmetic) were folded into values.`,
+    );
 
   const weights: Record<string, Record<string, StoredTensor>> = {};
   if (opts.embedWeights !== false)
@@ -561,25 +641,34 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
           );
           continue;
         }
-        (weights[id] ??= {})[param] = { shape: paramShapes.get(`${id}.${param}`)!, dtype: 'float32', data: encodeFloat32(data) };
+        (weights[id] ??= {})[param] = {
+          shape: paramShapes.get(`${id}.${param}`)!,
+          dtype: 'float32',
+          data: encodeFloat32(data),
+        };
       }
 
   const graph: Graph = { nodes: placeByDepth(keptNodes, keptEdges), edges: keptEdges };
   const layers: Record<string, number> = {};
   const opaqueCount: Record<string, number> = {};
   for (const x of graph.nodes)
-    if (x.type === 'OnnxOp') opaqueCount[String(x.attributes.op_type)] = (opaqueCount[String(x.attributes.op_type)] ?? 0) + 1;
+    if (x.type === 'OnnxOp')
+      opaqueCount[String(x.attributes.op_type)] = (opaqueCount[String(x.attributes.op_type)] ?? 0) + 1;
     else layers[x.type] = (layers[x.type] ?? 0) + 1;
 
   const name = opts.name ?? (g.name || 'Imported model');
-  const raw: ProjectDocument = { ...newDocument(name, graph), ...(Object.keys(weights).length ? { weights } : {}) };
+  const raw: ProjectDocument = {
+    ...newDocument(name, graph),
+    ...(Object.keys(weights).length ? { weights } : {}),
+  };
   const description = model.docString || g.docString;
   if (description) raw.description = description;
   let doc: ProjectDocument;
   try {
     doc = validateDocument(raw);
   } catch (e) {
-    if (e instanceof DocumentError) throw new ImportError(`The imported project does not validate (${e.message}).`);
+    if (e instanceof DocumentError)
+      throw new ImportError(`The imported project does not validate (${e.message}).`);
     throw e;
   }
   return {
@@ -600,7 +689,12 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
   function upgradeForStorage(
     i: number,
     dataType: number | null,
-  ): { opType: string; opset: number; attributes: OnnxAttribute[]; inputs: (string | ConstTensor | null)[] } | null {
+  ): {
+    opType: string;
+    opset: number;
+    attributes: OnnxAttribute[];
+    inputs: (string | ConstTensor | null)[];
+  } | null {
     const n = nodes[i];
     const from = opsetOf(n.domain);
     if (!STD(n.domain) || from >= 13 || outerRefs[i].length) return null;
@@ -624,7 +718,9 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
         },
         node: (opType, ins, attributes, outs) => {
           emitted.push({ opType, inputs: ins, attributes });
-          return typeof outs === 'number' ? Array.from({ length: outs }, (_, k) => `\u0000out${emitted.length}:${k}`) : outs;
+          return typeof outs === 'number'
+            ? Array.from({ length: outs }, (_, k) => `\u0000out${emitted.length}:${k}`)
+            : outs;
         },
       },
     );
@@ -636,7 +732,7 @@ export function importOnnx(model: OnnxModel, opts: ImportOptions = {}): ImportRe
       opType: e.opType,
       opset: 13,
       attributes: e.attributes,
-      inputs: e.inputs.map((x) => (!x ? null : (consts.get(x) ?? (values.get(x)!.info.value ?? x)))),
+      inputs: e.inputs.map((x) => (!x ? null : (consts.get(x) ?? values.get(x)!.info.value ?? x))),
     };
   }
 
@@ -728,7 +824,11 @@ function label(n: OnnxNode, i: number): string {
 function outerNames(n: OnnxNode): string[] {
   const out = new Set<string>();
   const visit = (g: OnnxGraph, outerDefined: Set<string>) => {
-    const defined = new Set([...outerDefined, ...g.inputs.map((v) => v.name), ...g.initializers.map((t) => t.name)]);
+    const defined = new Set([
+      ...outerDefined,
+      ...g.inputs.map((v) => v.name),
+      ...g.initializers.map((t) => t.name),
+    ]);
     for (const x of g.nodes) {
       for (const name of x.inputs) if (name && !defined.has(name)) out.add(name);
       for (const a of x.attributes) {
@@ -759,7 +859,9 @@ function topoOrder(
       const p = producerOf.get(name);
       if (p !== undefined) d.add(p);
       else if (!values.has(name))
-        throw new ImportError(`Node ${label(n, i)} (${n.opType}) reads '${name}', which no node, input or initializer defines.`);
+        throw new ImportError(
+          `Node ${label(n, i)} (${n.opType}) reads '${name}', which no node, input or initializer defines.`,
+        );
     }
     return d;
   });
@@ -772,7 +874,7 @@ function topoOrder(
   const heap: number[] = [];
   const push = (v: number) => {
     heap.push(v);
-    for (let k = heap.length - 1; k > 0; ) {
+    for (let k = heap.length - 1; k > 0;) {
       const parent = (k - 1) >> 1;
       if (heap[parent] <= heap[k]) break;
       [heap[parent], heap[k]] = [heap[k], heap[parent]];
@@ -784,7 +886,7 @@ function topoOrder(
     const last = heap.pop()!;
     if (heap.length) {
       heap[0] = last;
-      for (let k = 0; ; ) {
+      for (let k = 0; ;) {
         const l = 2 * k + 1;
         const r = l + 1;
         let m = k;
@@ -804,7 +906,8 @@ function topoOrder(
     order.push(i);
     for (const u of users[i]) if (--indegree[u] === 0) push(u);
   }
-  if (order.length !== nodes.length) throw new ImportError('The graph has a cycle; ONNX graphs must be acyclic.');
+  if (order.length !== nodes.length)
+    throw new ImportError('The graph has a cycle; ONNX graphs must be acyclic.');
   return order;
 }
 

@@ -10,14 +10,7 @@ import type { Dim, Shape } from '../../tensor/shape.ts';
 import { effectiveKernel, windowOutput } from '../../tensor/window.ts';
 import { DataType, type OnnxAttribute } from '../types.ts';
 import { Attrs } from './attrs.ts';
-import {
-  allocate,
-  fromOnnxTensor,
-  isIntType,
-  makeConst,
-  numbers,
-  type ConstTensor,
-} from './values.ts';
+import { allocate, fromOnnxTensor, isIntType, makeConst, numbers, type ConstTensor } from './values.ts';
 import type { TensorValues } from '../tensor.ts';
 
 export const UNKNOWN: Dim = '?';
@@ -47,7 +40,8 @@ export const MAX_FOLD_ELEMENTS = 1 << 26;
 const MAX_FILL_ELEMENTS = 1 << 28;
 
 const known = (d: Dim | undefined): d is number => typeof d === 'number';
-const unknownOut = (n: number): ValueInfo[] => Array.from({ length: n }, () => ({ shape: null, dtype: null }));
+const unknownOut = (n: number): ValueInfo[] =>
+  Array.from({ length: n }, () => ({ shape: null, dtype: null }));
 
 function normAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -316,7 +310,14 @@ function binary(f: ((...xs: number[]) => number) | null, outType?: number): Rule
     // Symbolic arithmetic on shape scalars: only when every operand is a plain number.
     if (!out.value && f && present.length === 2) {
       const [x, y] = present.map((v) => intsOf(v));
-      if (x && y && x.length === y.length && [...x, ...y].every(known) && dtype !== null && isIntType(dtype)) {
+      if (
+        x &&
+        y &&
+        x.length === y.length &&
+        [...x, ...y].every(known) &&
+        dtype !== null &&
+        isIntType(dtype)
+      ) {
         const vals = (x as number[]).map((v, i) => Math.trunc(f(v, (y as number[])[i])));
         out.value = makeConst(dtype, shapes[0] ? (shapes[0] as number[]) : [vals.length], vals);
       }
@@ -349,7 +350,12 @@ function reshapeTo(x: Shape, target: readonly Dim[], allowZero: boolean): Dim[] 
   return out;
 }
 
-function foldMove(c: Ctx, outDims: number[], index: (outFlat: number) => number, src?: ConstTensor): ConstTensor | undefined {
+function foldMove(
+  c: Ctx,
+  outDims: number[],
+  index: (outFlat: number) => number,
+  src?: ConstTensor,
+): ConstTensor | undefined {
   const x = src ?? valueOf(input(c, 0));
   if (!c.fold || !x) return undefined;
   const n = total(outDims);
@@ -417,7 +423,8 @@ const RULES: Record<string, Rule> = {
     else if (c.a.has('value_ints')) {
       const f = c.a.ints('value_ints')!;
       v = makeConst(INT64, [f.length], f);
-    } else if (c.a.has('value_string')) v = { dtype: DataType.STRING, dims: [], data: [c.a.string('value_string', '')] };
+    } else if (c.a.has('value_string'))
+      v = { dtype: DataType.STRING, dims: [], data: [c.a.string('value_string', '')] };
     else if (c.a.has('value_strings')) {
       const s = c.a.strings('value_strings')!;
       v = { dtype: DataType.STRING, dims: [s.length], data: [...s] };
@@ -430,7 +437,13 @@ const RULES: Record<string, Rule> = {
     const t = c.a.tensor('value');
     const fill = t ? fromOnnxTensor(t) : makeConst(DataType.FLOAT, [1], [0]);
     const out: ValueInfo = { shape: dims ?? null, dtype: fill.dtype };
-    if (c.fold && dims && dims.every(known) && total(dims as number[]) <= MAX_FILL_ELEMENTS && !Array.isArray(fill.data)) {
+    if (
+      c.fold &&
+      dims &&
+      dims.every(known) &&
+      total(dims as number[]) <= MAX_FILL_ELEMENTS &&
+      !Array.isArray(fill.data)
+    ) {
       const n = total(dims as number[]);
       const data = allocate(fill.dtype, n) as Float32Array;
       data.fill((fill.data as Float32Array)[0] ?? 0);
@@ -474,7 +487,8 @@ const RULES: Record<string, Rule> = {
   Reshape: (c) => {
     const x = shapeOf(c, 0);
     const target = c.spec.opset < 5 ? c.a.ints('shape') : intsOf(input(c, 1));
-    if (target?.some((d) => known(d) && d < -1)) throw new InferError(`Reshape target [${target.join(', ')}] has sizes below -1`);
+    if (target?.some((d) => known(d) && d < -1))
+      throw new InferError(`Reshape target [${target.join(', ')}] has sizes below -1`);
     if (!target) {
       const n = input(c, 1)?.shape?.[0];
       return [{ shape: known(n) ? Array(n).fill(UNKNOWN) : null, dtype: dtypeOf(c, 0) }];
@@ -565,7 +579,11 @@ const RULES: Record<string, Rule> = {
       if (idx.length <= MAX_FOLD_ELEMENTS) {
         const data = allocate(consts[0].dtype, idx.length) as unknown as { [i: number]: unknown };
         idx.forEach(([k, e], i) => (data[i] = (consts[k].data as unknown as { [i: number]: unknown })[e]));
-        out.value = { dtype: consts[0].dtype, dims: shape as number[], data: data as unknown as TensorValues };
+        out.value = {
+          dtype: consts[0].dtype,
+          dims: shape as number[],
+          data: data as unknown as TensorValues,
+        };
       }
     } else if (rank === 1 && present.every((v) => intsOf(v))) {
       out.sym = present.flatMap((v) => intsOf(v)!);
@@ -660,7 +678,8 @@ const RULES: Record<string, Rule> = {
       const elems = intsOf(xs)!;
       const r = ranges[0];
       const picked = Array.from({ length: r.count }, (_, i) => elems[r.start + i * r.step]);
-      if (picked.every(known) && xs.value) out.value = makeConst(xs.value.dtype, [picked.length], picked as number[]);
+      if (picked.every(known) && xs.value)
+        out.value = makeConst(xs.value.dtype, [picked.length], picked as number[]);
       else out.sym = picked;
     } else if (xs?.value && shape.every(known)) {
       const v = xs.value;
@@ -713,7 +732,12 @@ const RULES: Record<string, Rule> = {
     const reps = sizes(intsOf(input(c, 1)), 'the repeats') as number[] | undefined;
     if (reps && reps.length !== x?.length) throw new InferError('Tile repeats must match the input rank');
     if (!x || !reps) return [{ shape: x ? x.map(() => UNKNOWN) : null, dtype: dtypeOf(c, 0) }];
-    return [{ shape: x.map((d, i) => (known(d) ? d * reps[i] : reps[i] === 1 ? d : UNKNOWN)), dtype: dtypeOf(c, 0) }];
+    return [
+      {
+        shape: x.map((d, i) => (known(d) ? d * reps[i] : reps[i] === 1 ? d : UNKNOWN)),
+        dtype: dtypeOf(c, 0),
+      },
+    ];
   },
   Pad: (c) => {
     const x = shapeOf(c, 0);
@@ -721,7 +745,8 @@ const RULES: Record<string, Rule> = {
     let pads = c.spec.opset < 11 ? c.a.ints('pads') : numericConst(input(c, 1));
     if (!pads) return [{ shape: x.map(() => UNKNOWN), dtype: dtypeOf(c, 0) }];
     const axesV = c.spec.opset >= 18 && input(c, 3) ? numericConst(input(c, 3)) : undefined;
-    if (c.spec.opset >= 18 && input(c, 3) && !axesV) return [{ shape: x.map(() => UNKNOWN), dtype: dtypeOf(c, 0) }];
+    if (c.spec.opset >= 18 && input(c, 3) && !axesV)
+      return [{ shape: x.map(() => UNKNOWN), dtype: dtypeOf(c, 0) }];
     if (axesV) {
       const full = Array(2 * x.length).fill(0);
       axesV.forEach((a, i) => {
@@ -731,16 +756,26 @@ const RULES: Record<string, Rule> = {
       });
       pads = full;
     }
-    return [{ shape: x.map((d, i) => (known(d) ? d + pads![i] + pads![i + x.length] : UNKNOWN)), dtype: dtypeOf(c, 0) }];
+    return [
+      {
+        shape: x.map((d, i) => (known(d) ? d + pads![i] + pads![i + x.length] : UNKNOWN)),
+        dtype: dtypeOf(c, 0),
+      },
+    ];
   },
   Range: (c) => {
     const [s, l, d] = [0, 1, 2].map((i) => numericConst(input(c, i))?.[0]);
     const dtype = dtypeOf(c, 0);
-    if (s === undefined || l === undefined || d === undefined || d === 0) return [{ shape: [UNKNOWN], dtype }];
+    if (s === undefined || l === undefined || d === undefined || d === 0)
+      return [{ shape: [UNKNOWN], dtype }];
     const n = Math.max(0, Math.ceil((l - s) / d));
     const out: ValueInfo = { shape: [n], dtype };
     if (dtype !== null && n <= MAX_FOLD_ELEMENTS)
-      out.value = makeConst(dtype, [n], Array.from({ length: n }, (_, i) => s + i * d));
+      out.value = makeConst(
+        dtype,
+        [n],
+        Array.from({ length: n }, (_, i) => s + i * d),
+      );
     return [out];
   },
   Where: (c) => {
@@ -750,7 +785,9 @@ const RULES: Record<string, Rule> = {
     const out: ValueInfo = { shape, dtype };
     const vals = [0, 1, 2].map((i) => valueOf(input(c, i)));
     if (c.fold && shape && shape.every(known) && vals.every((v) => v) && dtype !== null)
-      out.value = foldElementwise(vals as ConstTensor[], shape as number[], dtype, (cond, a, b) => (cond ? a : b));
+      out.value = foldElementwise(vals as ConstTensor[], shape as number[], dtype, (cond, a, b) =>
+        cond ? a : b,
+      );
     return [out];
   },
   MatMul: (c) => {
@@ -799,7 +836,11 @@ const RULES: Record<string, Rule> = {
       if (win.pads === 'SAME_UPPER' || win.pads === 'SAME_LOWER') return d * win.strides[i];
       const pads = win.pads === 'VALID' ? Array(2 * n).fill(0) : win.pads;
       return (
-        win.strides[i] * (d - 1) + op[i] + effectiveKernel(win.kernel[i], win.dilations[i]) - pads[i] - pads[i + n]
+        win.strides[i] * (d - 1) +
+        op[i] +
+        effectiveKernel(win.kernel[i], win.dilations[i]) -
+        pads[i] -
+        pads[i + n]
       );
     });
     return [{ shape: [x[0], m, ...spatial], dtype }];
@@ -814,25 +855,41 @@ const RULES: Record<string, Rule> = {
   BatchNormalization: (c) => {
     const x = shapeOf(c, 0);
     const ch: Shape | null = x && x.length > 1 ? [x[1]] : null;
-    return [{ shape: x, dtype: dtypeOf(c, 0) }, ...Array.from({ length: c.spec.outputs - 1 }, () => ({ shape: ch, dtype: dtypeOf(c, 1) }))];
+    return [
+      { shape: x, dtype: dtypeOf(c, 0) },
+      ...Array.from({ length: c.spec.outputs - 1 }, () => ({ shape: ch, dtype: dtypeOf(c, 1) })),
+    ];
   },
   LayerNormalization: (c) => {
     const x = shapeOf(c, 0);
     if (!x) return [{ shape: null, dtype: dtypeOf(c, 0) }, ...unknownOut(c.spec.outputs - 1)];
     const axis = normAxis(c.a.int('axis', -1), x.length);
     const stat = x.map((d, i) => (i < axis ? d : 1));
-    return [{ shape: x, dtype: dtypeOf(c, 0) }, ...Array.from({ length: c.spec.outputs - 1 }, () => ({ shape: stat, dtype: DataType.FLOAT }))];
+    return [
+      { shape: x, dtype: dtypeOf(c, 0) },
+      ...Array.from({ length: c.spec.outputs - 1 }, () => ({ shape: stat, dtype: DataType.FLOAT })),
+    ];
   },
-  Dropout: (c) => [{ shape: shapeOf(c, 0), dtype: dtypeOf(c, 0) }, ...Array.from({ length: c.spec.outputs - 1 }, () => ({ shape: shapeOf(c, 0), dtype: BOOL }))],
+  Dropout: (c) => [
+    { shape: shapeOf(c, 0), dtype: dtypeOf(c, 0) },
+    ...Array.from({ length: c.spec.outputs - 1 }, () => ({ shape: shapeOf(c, 0), dtype: BOOL })),
+  ],
   ArgMax: (c) => argReduce(c),
   ArgMin: (c) => argReduce(c),
   TopK: (c) => {
     const x = shapeOf(c, 0);
-    if (!x) return [{ shape: null, dtype: dtypeOf(c, 0) }, { shape: null, dtype: INT64 }];
+    if (!x)
+      return [
+        { shape: null, dtype: dtypeOf(c, 0) },
+        { shape: null, dtype: INT64 },
+      ];
     const axis = normAxis(c.a.int('axis', -1), x.length);
     const k = c.spec.opset < 10 ? c.a.int('k') : numericConst(input(c, 1))?.[0];
     const shape = x.map((d, i) => (i === axis ? (k ?? UNKNOWN) : d));
-    return [{ shape, dtype: dtypeOf(c, 0) }, { shape, dtype: INT64 }];
+    return [
+      { shape, dtype: dtypeOf(c, 0) },
+      { shape, dtype: INT64 },
+    ];
   },
   Resize: (c) => resize(c),
   Upsample: (c) => resize(c),
@@ -841,14 +898,29 @@ const RULES: Record<string, Rule> = {
     const b = c.a.int('blocksize', 1);
     if (!x || x.length !== 4) return [{ shape: null, dtype: dtypeOf(c, 0) }];
     const [n, ch, h, w] = x;
-    return [{ shape: [n, known(ch) ? ch / (b * b) : UNKNOWN, known(h) ? h * b : UNKNOWN, known(w) ? w * b : UNKNOWN], dtype: dtypeOf(c, 0) }];
+    return [
+      {
+        shape: [
+          n,
+          known(ch) ? ch / (b * b) : UNKNOWN,
+          known(h) ? h * b : UNKNOWN,
+          known(w) ? w * b : UNKNOWN,
+        ],
+        dtype: dtypeOf(c, 0),
+      },
+    ];
   },
   SpaceToDepth: (c) => {
     const x = shapeOf(c, 0);
     const b = c.a.int('blocksize', 1);
     if (!x || x.length !== 4) return [{ shape: null, dtype: dtypeOf(c, 0) }];
     const [n, ch, h, w] = x;
-    return [{ shape: [n, known(ch) ? ch * b * b : UNKNOWN, known(h) ? h / b : UNKNOWN, known(w) ? w / b : UNKNOWN], dtype: dtypeOf(c, 0) }];
+    return [
+      {
+        shape: [n, known(ch) ? ch * b * b : UNKNOWN, known(h) ? h / b : UNKNOWN, known(w) ? w / b : UNKNOWN],
+        dtype: dtypeOf(c, 0),
+      },
+    ];
   },
   NonZero: (c) => [{ shape: shapeOf(c, 0) ? [shapeOf(c, 0)!.length, UNKNOWN] : null, dtype: INT64 }],
   EyeLike: (c) => [{ shape: shapeOf(c, 0), dtype: c.a.int('dtype') ?? dtypeOf(c, 0) }],
@@ -972,7 +1044,9 @@ function argReduce(c: Ctx): ValueInfo[] {
   if (!x) return [{ shape: null, dtype: INT64 }];
   const axis = normAxis(c.a.int('axis', 0), x.length);
   const keep = c.a.int('keepdims', 1) === 1;
-  return [{ shape: keep ? x.map((d, i) => (i === axis ? 1 : d)) : x.filter((_, i) => i !== axis), dtype: INT64 }];
+  return [
+    { shape: keep ? x.map((d, i) => (i === axis ? 1 : d)) : x.filter((_, i) => i !== axis), dtype: INT64 },
+  ];
 }
 
 function resize(c: Ctx): ValueInfo[] {
@@ -981,7 +1055,8 @@ function resize(c: Ctx): ValueInfo[] {
   if (!x) return [{ shape: null, dtype }];
   let scales: number[] | undefined;
   let sizes: number[] | undefined;
-  if (c.spec.opType === 'Upsample') scales = c.spec.opset < 9 ? c.a.floats('scales') : numericConst(input(c, 1));
+  if (c.spec.opType === 'Upsample')
+    scales = c.spec.opset < 9 ? c.a.floats('scales') : numericConst(input(c, 1));
   else if (c.spec.opset < 11) scales = numericConst(input(c, 1));
   else {
     scales = input(c, 2) ? numericConst(input(c, 2)) : undefined;
@@ -1016,16 +1091,55 @@ function rnn(c: Ctx, outputs: number): ValueInfo[] {
   const [seq, batch] = layout === 0 ? [x[0], x[1]] : [x[1], x[0]];
   const y = layout === 0 ? [seq, dirs, batch, hidden] : [batch, seq, dirs, hidden];
   const h = layout === 0 ? [dirs, batch, hidden] : [batch, dirs, hidden];
-  return [{ shape: y, dtype }, ...Array.from({ length: outputs - 1 }, () => ({ shape: h, dtype }))].slice(0, c.spec.outputs);
+  return [{ shape: y, dtype }, ...Array.from({ length: outputs - 1 }, () => ({ shape: h, dtype }))].slice(
+    0,
+    c.spec.outputs,
+  );
 }
 
 /** Unary operators that keep shape and type (no folding). */
 const SAME_SHAPE = [
-  'Erf', 'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh',
-  'Softplus', 'Softsign', 'Elu', 'Selu', 'Celu', 'LeakyRelu', 'ThresholdedRelu', 'HardSigmoid', 'HardSwish',
-  'Mish', 'Gelu', 'Swish', 'Clip', 'Shrink', 'Softmax', 'LogSoftmax', 'Hardmax', 'LRN', 'InstanceNormalization',
-  'LpNormalization', 'MeanVarianceNormalization', 'GroupNormalization', 'RMSNormalization', 'CumSum', 'Trilu',
-  'ReverseSequence', 'Scaler', 'ImageScaler', 'Binarizer',
+  'Erf',
+  'Sin',
+  'Cos',
+  'Tan',
+  'Asin',
+  'Acos',
+  'Atan',
+  'Sinh',
+  'Cosh',
+  'Asinh',
+  'Acosh',
+  'Atanh',
+  'Softplus',
+  'Softsign',
+  'Elu',
+  'Selu',
+  'Celu',
+  'LeakyRelu',
+  'ThresholdedRelu',
+  'HardSigmoid',
+  'HardSwish',
+  'Mish',
+  'Gelu',
+  'Swish',
+  'Clip',
+  'Shrink',
+  'Softmax',
+  'LogSoftmax',
+  'Hardmax',
+  'LRN',
+  'InstanceNormalization',
+  'LpNormalization',
+  'MeanVarianceNormalization',
+  'GroupNormalization',
+  'RMSNormalization',
+  'CumSum',
+  'Trilu',
+  'ReverseSequence',
+  'Scaler',
+  'ImageScaler',
+  'Binarizer',
 ];
 for (const op of SAME_SHAPE) RULES[op] ??= sameAsInput;
 

@@ -114,7 +114,11 @@ export function decodeOpaque(a: OpaqueAttrs): Opaque {
       const o = s as Record<string, unknown>;
       let slot: Exclude<Slot, null>;
       if (typeof o.port === 'number' && Number.isInteger(o.port) && o.port >= 0) slot = { port: o.port };
-      else if (typeof o.param === 'string' && Array.isArray(o.shape) && o.shape.every((d) => Number.isInteger(d) && d >= 0))
+      else if (
+        typeof o.param === 'string' &&
+        Array.isArray(o.shape) &&
+        o.shape.every((d) => Number.isInteger(d) && d >= 0)
+      )
         slot = { param: o.param, shape: o.shape as number[] };
       else if (o.const && typeof o.const === 'object') {
         slot = { const: o.const as TensorJson };
@@ -150,7 +154,8 @@ export function decodeOpaque(a: OpaqueAttrs): Opaque {
 /** Number of edge ports the node expects. */
 export function portCount(o: Opaque): number {
   let n = 0;
-  for (const s of [...o.slots, ...o.outer.map((r) => r.slot)]) if (s && 'port' in s) n = Math.max(n, s.port + 1);
+  for (const s of [...o.slots, ...o.outer.map((r) => r.slot)])
+    if (s && 'port' in s) n = Math.max(n, s.port + 1);
   return n;
 }
 
@@ -258,7 +263,9 @@ export function opaqueMacs(o: Opaque, inputs: readonly (Shape | null)[], out: Sh
   const taps = (w.slice(2) as number[]).reduce((p, d) => p * d, 1);
   switch (o.opType) {
     case 'Conv':
-      return (out.slice(2) as number[]).reduce((p, d) => p * d, 1) * (w[0] as number) * (w[1] as number) * taps;
+      return (
+        (out.slice(2) as number[]).reduce((p, d) => p * d, 1) * (w[0] as number) * (w[1] as number) * taps
+      );
     case 'ConvTranspose':
       return (x.slice(2) as number[]).reduce((p, d) => p * d, 1) * (w[0] as number) * (w[1] as number) * taps;
     case 'Gemm':
@@ -306,14 +313,24 @@ function adaptInputs(o: Opaque, resolve: (s: Exclude<Slot, null>, i: number) => 
 }
 
 /** Why the node can't be written at `opset` (null when it can). */
-export function opaqueExportProblem(o: Opaque, opset: number, shapes: readonly (Shape | null)[]): string | null {
+export function opaqueExportProblem(
+  o: Opaque,
+  opset: number,
+  shapes: readonly (Shape | null)[],
+): string | null {
   const inputs = adaptInputs(o, (s, i) =>
     'const' in s
       ? { const: o.consts[i]! }
       : { tensor: 'x', shape: 'param' in s ? s.shape : (shapes[s.port] ?? null) },
   );
   return adaptAndEmit(
-    { opType: o.opType, domain: o.domain, attributes: o.attributes, inputs, dataType: o.outputTypes[0] || null },
+    {
+      opType: o.opType,
+      domain: o.domain,
+      attributes: o.attributes,
+      inputs,
+      dataType: o.outputTypes[0] || null,
+    },
     o.opset,
     isStd(o.domain) ? opset : o.opset,
     Array.from({ length: o.outputs }, (_, k) => `y${k}`),
@@ -338,18 +355,35 @@ export function emitOpaque(ctx: LowerContext<OpaqueAttrs>): string {
       const s = r.slot;
       map.set(
         r.name,
-        'port' in s ? ctx.inputs[s.port] : 'param' in s ? ctx.params[s.param] : constant(constFromJson(s.const), `outer${k}`),
+        'port' in s
+          ? ctx.inputs[s.port]
+          : 'param' in s
+            ? ctx.params[s.param]
+            : constant(constFromJson(s.const), `outer${k}`),
       );
     });
     attributes = renameInAttributes(attributes, map);
   }
-  const outputs = [ctx.output, ...Array.from({ length: o.outputs - 1 }, (_, k) => b.name(`${ctx.node}:${k + 1}`))];
+  const outputs = [
+    ctx.output,
+    ...Array.from({ length: o.outputs - 1 }, (_, k) => b.name(`${ctx.node}:${k + 1}`)),
+  ];
   const em: Emitter = {
     constant,
     node: (op, ins, attrs, outs, name) => {
       const nodeName = b.nodeName(name ?? `${ctx.node}/${op}`);
-      const names = typeof outs === 'number' ? Array.from({ length: outs }, (_, k) => b.name(`${nodeName}${k ? `:${k}` : ''}_out`)) : outs;
-      b.nodes.push({ opType: op, domain: o.domain, name: nodeName, inputs: ins, outputs: names, attributes: attrs });
+      const names =
+        typeof outs === 'number'
+          ? Array.from({ length: outs }, (_, k) => b.name(`${nodeName}${k ? `:${k}` : ''}_out`))
+          : outs;
+      b.nodes.push({
+        opType: op,
+        domain: o.domain,
+        name: nodeName,
+        inputs: ins,
+        outputs: names,
+        attributes: attrs,
+      });
       return names;
     },
   };

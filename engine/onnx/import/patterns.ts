@@ -71,7 +71,8 @@ export function convImport(axes: number, opts: { connectionTable?: boolean } = {
   return {
     opTypes: ['Conv'],
     read: (node) => {
-      if (!onlyAttrs(node, ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad'])) return null;
+      if (!onlyAttrs(node, ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad']))
+        return null;
       const x = node.inputs[0];
       if (!isData(x) || rankOf(x) !== axes + 2) return null;
       const wv = node.inputs[1];
@@ -115,7 +116,8 @@ function connectionTable(mul: NodeView, dims: number[]): { weight: Float32Array;
   const [a, b] = mul.inputs;
   const w = floatValues(a);
   const mask = floatValues(b);
-  if (!w || !mask || a?.value?.dims.join() !== dims.join() || b?.value?.dims.join() !== dims.join()) return null;
+  if (!w || !mask || a?.value?.dims.join() !== dims.join() || b?.value?.dims.join() !== dims.join())
+    return null;
   const [out, cin] = dims;
   const taps = w.length / (out * cin);
   const rows: number[][] = [];
@@ -263,7 +265,12 @@ export function reshapeKeepsBatch(node: NodeView): boolean {
   const x = node.inputs[0]?.shape;
   if (!x || !x.length) return false;
   const allowZero = node.attrs.int('allowzero', 0) === 1;
-  const t = node.opset < 5 ? node.attrs.ints('shape') : (node.inputs[1]?.value ? Array.from(node.inputs[1].value.data as ArrayLike<number | bigint>, Number) : node.inputs[1]?.sym);
+  const t =
+    node.opset < 5
+      ? node.attrs.ints('shape')
+      : node.inputs[1]?.value
+        ? Array.from(node.inputs[1].value.data as ArrayLike<number | bigint>, Number)
+        : node.inputs[1]?.sym;
   if (!t || !t.length) return false;
   if (t.slice(1).some((d) => typeof d !== 'number')) return false;
   const first = t[0];
@@ -272,7 +279,11 @@ export function reshapeKeepsBatch(node: NodeView): boolean {
   if (first === -1) {
     const rest = t.slice(1) as number[];
     const perSample = x.slice(1);
-    return rest.every((d) => d > 0) && perSample.every((d) => typeof d === 'number') && rest.reduce((p, d) => p * d, 1) === perSample.reduce((p: number, d) => p * (d as number), 1);
+    return (
+      rest.every((d) => d > 0) &&
+      perSample.every((d) => typeof d === 'number') &&
+      rest.reduce((p, d) => p * d, 1) === perSample.reduce((p: number, d) => p * (d as number), 1)
+    );
   }
   return false;
 }
@@ -326,7 +337,9 @@ function scalarOf(v: NodeView['inputs'][number]): number | undefined {
 }
 
 /** A two-input node with one data input and one scalar constant. */
-function dataAndScalar(n: NodeView): { x: NonNullable<NodeView['inputs'][number]>; c: number; index: number } | null {
+function dataAndScalar(
+  n: NodeView,
+): { x: NonNullable<NodeView['inputs'][number]>; c: number; index: number } | null {
   if (n.inputs.length !== 2) return null;
   const index = n.inputs.findIndex((v) => isData(v));
   const c = scalarOf(n.inputs[1 - index]);
@@ -352,21 +365,29 @@ export function geluImport(): OnnxImport {
     read: (node): OnnxMatch | null => {
       if (node.opType === 'Gelu') {
         const approximate = node.attrs.string('approximate', 'none');
-        return isData(node.inputs[0]) && onlyAttrs(node, ['approximate']) && ['none', 'tanh'].includes(approximate)
+        return isData(node.inputs[0]) &&
+          onlyAttrs(node, ['approximate']) &&
+          ['none', 'tanh'].includes(approximate)
           ? { attributes: { approximate } }
           : null;
       }
       if (node.attrs.names().length) return null;
       const s = dataAndScalar(node);
       if (!s) return null;
-      const match = (absorbs: NodeView[]): OnnxMatch => ({ attributes: { approximate: 'none' }, inputs: [s.index], absorbs });
+      const match = (absorbs: NodeView[]): OnnxMatch => ({
+        attributes: { approximate: 'none' },
+        inputs: [s.index],
+        absorbs,
+      });
       const erfPlusOne = (first: NodeView) => {
         const erf = onlyReader(first, 'Erf');
         const add = erf && onlyReader(erf, 'Add');
         const a = add && dataAndScalar(add);
         return erf && add && a && near(a.c, 1) ? { erf, add } : null;
       };
-      const scaled = (node.opType === 'Div' && s.index === 0 && near(s.c, Math.SQRT2)) || (node.opType === 'Mul' && near(s.c, Math.SQRT1_2));
+      const scaled =
+        (node.opType === 'Div' && s.index === 0 && near(s.c, Math.SQRT2)) ||
+        (node.opType === 'Mul' && near(s.c, Math.SQRT1_2));
       if (scaled) {
         const inner = erfPlusOne(node);
         const times = inner && onlyReader(inner.add, 'Mul');
@@ -379,7 +400,9 @@ export function geluImport(): OnnxImport {
         }
         const half = other.producer;
         const h = half?.opType === 'Mul' ? dataAndScalar(half) : null;
-        return half && h && h.x.name === s.x.name && near(h.c, 0.5) ? match([inner.erf, inner.add, half, times]) : null;
+        return half && h && h.x.name === s.x.name && near(h.c, 0.5)
+          ? match([inner.erf, inner.add, half, times])
+          : null;
       }
       // Netwright's export computes x × 0.5 first: start from there.
       if (node.opType !== 'Mul' || !near(s.c, 0.5)) return null;

@@ -109,7 +109,12 @@ export function constSize(c: ConstTensor): number {
 export function toOnnxTensor(name: string, c: ConstTensor): OnnxTensor {
   if (Array.isArray(c.data)) {
     const enc = new TextEncoder();
-    return { name, dataType: DataType.STRING as never, dims: [...c.dims], stringData: c.data.map((s) => enc.encode(s)) };
+    return {
+      name,
+      dataType: DataType.STRING as never,
+      dims: [...c.dims],
+      stringData: c.data.map((s) => enc.encode(s)),
+    };
   }
   let bytes: Uint8Array;
   if (c.dtype === DataType.FLOAT16 || c.dtype === DataType.BFLOAT16) {
@@ -141,7 +146,6 @@ export function shortestFloat32(x: number): number {
 
 // ---------------------------------------------------------------------------------------------
 // base64 (no Node Buffer in the engine)
-
 
 export function base64ToBytes(text: string): Uint8Array {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new Error('not base64 text');
@@ -256,7 +260,9 @@ export function attributeFromJson(j: AttributeJson): OnnxAttribute {
       check(Array.isArray(j.value) && j.value.every((v) => typeof v === 'string'));
       break;
     default:
-      throw new Error(`attribute ${(j as { name: string }).name}: unknown type ${(j as { type: string }).type}`);
+      throw new Error(
+        `attribute ${(j as { name: string }).name}: unknown type ${(j as { type: string }).type}`,
+      );
   }
   const a = { name: j.name, type: j.type, value: j.value } as OnnxAttribute;
   if (j.doc !== undefined) a.docString = j.doc;

@@ -1,0 +1,99 @@
+// Training in a worker thread: events come back, cancel stops it with the weights so far, and the
+// main thread keeps running meanwhile.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SYNTHETIC } from '../../engine/data/index.ts';
+import { GraphBuilder, newDocument } from '../../engine/index.ts';
+import type { TrainEvent } from '../../host/training/trainer.ts';
+import { startTrainingWorker, trainInWorker } from '../../host/training/worker.ts';
+import { loadTemplate } from '../helpers/templates.ts';
+
+test('a worker trains a few steps on MNIST, reports them, and cancels with the weights so far', async () => {
+  const doc = loadTemplate('mlp');
+  const events: TrainEvent[] = [];
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  const job = startTrainingWorker(
+    {
+      doc,
+      data: { kind: 'mnist', limit: 2000, testLimit: 200, seed: 1 },
+      config: {
+        epochs: 5,
+        batchSize: 32,
+        loss: 'cross-entropy',
+        optimizer: { kind: 'momentum' },
+        lr: 0.01,
+        threads: 1,
+        stepEvery: 2,
+      },
+      init: 'kaiming',
+    },
+    (e) => {
+      events.push(e);
+      if (e.event === 'step' && e.step === 6) job.cancel();
+    },
+  );
+  const { result } = await job.result;
+  clearInterval(timer);
+  assert.equal(result.stopped, 'cancelled');
+  assert.match(result.message!, /stopped at epoch 1/);
+  assert.equal(events[0].event, 'start');
+  const steps = events.filter((e) => e.event === 'step');
+  assert.ok(steps.length >= 3 && steps.length <= 4, `${steps.length} step events`);
+  assert.equal(events.at(-1)!.event, 'stopped');
+  assert.ok(!events.some((e) => e.event === 'epoch'), 'no epoch finished');
+  assert.deepEqual([...result.weights.keys()], ['linear_1', 'linear_2', 'linear_3']);
+  assert.equal(result.weights.get('linear_1')!.get('weight')!.length, 784 * 512);
+  assert.ok(ticks > 5, `the main thread ran its timer ${ticks} times meanwhile`);
+});
+
+test('trainInWorker has train()’s signature: datasets in, history and weights out, abort signal', async () => {
+  const b = new GraphBuilder();
+  b.chain(b.input([2]), [['Linear', { out_features: 16 }], ['ReLU'], ['Linear', { out_features: 2 }]]);
+  const doc = newDocument('moons', b.graph);
+  const data = SYNTHETIC.moons({ n: 400, seed: 1 });
+  const epochs: number[] = [];
+  const checkpoints: number[] = [];
+  const r = await trainInWorker(
+    doc,
+    { train: data, test: data },
+    { epochs: 3, batchSize: 20, loss: 'cross-entropy', optimizer: { kind: 'adam' }, lr: 0.01, threads: 1 },
+    (e) => {
+      if (e.event === 'epoch') epochs.push(e.epoch);
+    },
+    undefined,
+    undefined,
+    { onEpochEnd: (c) => void checkpoints.push(c.state.step) },
+  );
+  assert.deepEqual(epochs, [1, 2, 3]);
+  assert.deepEqual(checkpoints, [20, 40, 60]);
+  assert.equal(r.history.length, 3);
+  assert.ok(r.history[2].trainAccuracy > 0.8, `accuracy ${r.history[2].trainAccuracy}`);
+
+  const aborted = new AbortController();
+  aborted.abort();
+  const stopped = await trainInWorker(
+    doc,
+    { train: data },
+    { epochs: 3, batchSize: 20, loss: 'cross-entropy', optimizer: { kind: 'sgd' }, lr: 0.01, threads: 1 },
+    undefined,
+    aborted.signal,
+  );
+  assert.equal(stopped.stopped, 'cancelled');
+
+  await assert.rejects(
+    trainInWorker(
+      doc,
+      { kind: 'mnist', limit: 100 },
+      {
+        epochs: 1,
+        batchSize: 20,
+        loss: 'cross-entropy',
+        optimizer: { kind: 'sgd' },
+        lr: 0.01,
+      },
+    ),
+    /./,
+    'a model that does not fit the data fails with an error from the worker',
+  );
+});
