@@ -157,15 +157,14 @@ async function runJob(
     datasets = loaded;
     stats = loaded.stats;
   } else datasets = start.data;
+  // A sentence naming the layer to change, instead of an onnxruntime shape error.
+  const { checkFit } = await import('./fit.ts');
+  const analysis = analyze(start.doc.graph);
+  checkFit(start.doc, analysis, datasets.train, start.config.loss, start.config.batchSize);
   let initial = start.initialWeights;
   if (!initial && start.init) {
     const { initialWeights, parseInit } = await import('./initializers.ts');
-    initial = initialWeights(
-      analyze(start.doc.graph),
-      start.doc,
-      parseInit(start.init),
-      start.config.seed ?? 0,
-    );
+    initial = initialWeights(analysis, start.doc, parseInit(start.init), start.config.seed ?? 0);
   }
   const result = await train(
     start.doc,

@@ -315,3 +315,19 @@ test('old opsets are stored in their opset-13 form when that is one node', () =>
   const a = analyze(doc.graph);
   assert.deepEqual(a.nodes.get(p.id)!.outputShape, ['N', 1, 3, 6]);
 });
+
+test('a float16 export imports (its weights kept as float16 constants) and exports computing the same', async () => {
+  const { exportInference: exp } = await import('../../engine/onnx/export.ts');
+  const { loadTemplate } = await import('../helpers/templates.ts');
+  const { float32ToFloat16 } = await import('../../engine/onnx/tensor.ts');
+  const bytes = encodeModel(exp(loadTemplate('lenet5'), { seed: 1, fp16: true }));
+  const { doc, weights, report } = importOnnx(decodeModel(bytes));
+  // float16 weights are not float32 parameters: those ops stay ONNX ops, the rest are layers.
+  assert.deepEqual(report.opaque, { Conv: 2, Gemm: 3 });
+  assert.equal(doc.graph.nodes.find((n) => n.type === 'Input')!.attributes.dtype, 'float16');
+  const x = { dims: [2, 1, 28, 28], data: float32ToFloat16(random(1568, 3)), type: 'float16' as const };
+  const want = await runModel(bytes, { input: x });
+  const got = await runModel(encodeModel(exportInference(doc, { weights })), { input: x });
+  assert.equal(Object.values(got)[0].type, 'float16');
+  assert.deepEqual(Object.values(got)[0].data, Object.values(want)[0].data);
+});

@@ -55,13 +55,8 @@ test('the MLP reaches >= 97% test accuracy on MNIST after one epoch', async () =
 
 test('MSE and cross-entropy both train the MLP, to within 2 points of each other', async () => {
   const doc = loadTemplate('mlp');
-  const data = await loadTrainTest({
-    kind: 'mnist',
-    limit: 15_000,
-    seed: 1,
-    testLimit: 5000,
-    normalize: 'standardize',
-  });
+  // (The whole test set: its first half alone is harder and would measure something else.)
+  const data = await loadTrainTest({ kind: 'mnist', limit: 15_000, seed: 1, normalize: 'standardize' });
   // MSE's gradient is 2/(N*10) per element against cross-entropy's 1/N: a 10x learning rate.
   const ce = await train(doc, data, recipe({ epochs: 2, lr: 0.05 }));
   const mse = await train(doc, data, recipe({ epochs: 2, lr: 0.5, loss: 'mse' }));
