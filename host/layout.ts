@@ -1,8 +1,9 @@
-// Layered top-down layout (ELK) for documents the host creates, such as an imported ONNX model, so
-// they open readable. The renderer's Auto layout (renderer/canvas/autoLayout.ts) uses the same
-// options with the node sizes it measured; here sizes are estimated from what a node will show.
+// Layout for documents the host creates, such as an imported ONNX model, so they open readable.
+// The canvas's Auto layout uses the same engine layout with the node sizes it measured; here
+// sizes are estimated from what a node will show.
 import type { Analysis, Graph, ProjectDocument } from '../engine/index.ts';
 import { analyze, formatShape } from '../engine/index.ts';
+import { layoutPositions } from '../engine/graph/layout.ts';
 
 const NODE_WIDTH = 220;
 /** Header, shape line and padding of a layer node; each further line of stats adds a line. */
@@ -30,29 +31,12 @@ function estimatedHeight(analysis: Analysis, id: string): number {
 }
 
 export async function layoutGraph(graph: Graph): Promise<Graph> {
-  if (!graph.nodes.length) return graph;
   const analysis = analyze(graph);
-  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
-  const result = await new ELK().layout({
-    id: 'root',
-    layoutOptions: {
-      'elk.algorithm': 'layered',
-      'elk.direction': 'DOWN',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '48',
-      'elk.spacing.nodeNode': '40',
-      'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
-    },
-    children: graph.nodes.map((n) => ({
-      id: n.id,
-      width: NODE_WIDTH,
-      height: estimatedHeight(analysis, n.id),
-    })),
-    edges: graph.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
-  });
-  const at = new Map(
-    (result.children ?? []).map((c) => [c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) }]),
-  );
-  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: at.get(n.id) ?? n.position })) };
+  const at = await layoutPositions(graph, (id) => ({
+    width: NODE_WIDTH,
+    height: estimatedHeight(analysis, id),
+  }));
+  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: at[n.id] ?? n.position })) };
 }
 
 export async function layoutDocument(doc: ProjectDocument): Promise<ProjectDocument> {

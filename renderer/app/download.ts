@@ -8,10 +8,14 @@ export function downloadUrl(fileName: string, url: string): void {
   a.remove();
 }
 
-export function downloadBytes(fileName: string, bytes: Uint8Array, type = 'application/octet-stream'): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
+export function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   downloadUrl(fileName, url);
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function downloadBytes(fileName: string, bytes: Uint8Array, type = 'application/octet-stream'): void {
+  downloadBlob(fileName, new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
 }
 
 export function base64ToBytes(base64: string): Uint8Array {

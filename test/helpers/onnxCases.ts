@@ -18,6 +18,10 @@ import { analyze } from '../../engine/index.ts';
 import { exportInference } from '../../engine/onnx/export.ts';
 import { maxDifference, readTensorPb, runModel, tensorFeed, type Feed, type Output } from './ort.ts';
 import { repoRoot } from './templates.ts';
+import { mulberry32 as prng } from './reference/tensor.ts';
+
+/** mulberry32 (seeded), so every failure reproduces. */
+export { prng };
 
 export const FIXTURES = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'onnx');
 export const noFixtures = existsSync(FIXTURES) ? false : `fixtures not found at ${FIXTURES}`;
@@ -54,18 +58,6 @@ export interface PreparedCase {
   feeds: Record<string, Feed>;
   /** Expected outputs in the order of the model's graph outputs. */
   expected: OnnxTensor[];
-}
-
-/** mulberry32: seeded, so every failure reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const modelPath = (c: OnnxCase) =>

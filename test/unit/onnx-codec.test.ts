@@ -34,6 +34,7 @@ import {
   type OnnxTensor,
 } from '../../engine/onnx/proto.ts';
 import { allClose, maxDifference, readTensorPb, runModel, tensorFeed } from '../helpers/ort.ts';
+import { mulberry32 as prng } from '../helpers/reference/tensor.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'onnx');
@@ -44,18 +45,6 @@ const lightModels = () =>
   readdirSync(path.join(FIXTURES, 'light'))
     .filter((f) => f.endsWith('.onnx'))
     .map((f) => path.join(FIXTURES, 'light', f));
-
-/** Deterministic PRNG (mulberry32) so fuzz failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
   if (needle.length === 0) return 0;
