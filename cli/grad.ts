@@ -4,7 +4,8 @@
 //   batch.json  {"inputs":{"<Input name>":{"shape":[N,...],"data":[...]}},"targets":{"shape":[...],"data":[...]}}
 //               targets are class indices ([N]) for cross-entropy/NLL, a tensor shaped like the output for MSE/BCE
 //   grads.json  {"loss":number,"grads":{"<node>.<param>":{"shape":[...],"data":[...]}}}
-// Parameter names are `<node name>.<param>`, the initializer names of our exported ONNX files.
+// Parameter names are the ONNX initializer names for an imported .onnx model, and otherwise
+// `<node name>.<param>` (the initializer names of our exported ONNX files).
 // The forward is the training-mode one (BatchNorm uses batch statistics, as model.train() does).
 import { readFile } from 'node:fs/promises';
 import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../engine/index.ts';
@@ -20,7 +21,7 @@ import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
 import { initialWeights, parseInit } from '../host/training/initializers.ts';
 import { StepSession } from '../host/training/session.ts';
 import { CliError } from './errors.ts';
-import { loadModel } from './loadModel.ts';
+import { loadModelMeasured } from './loadModel.ts';
 
 export interface TensorJson {
   shape: number[];
@@ -134,17 +135,30 @@ export function compileGradients(
   }
 }
 
-/** `<node name>.<param>` -> gradient, for every trainable parameter. */
+/**
+ * A parameter's public name: the ONNX initializer it came from for an imported model, otherwise
+ * `<node name>.<param>` (the initializer name our exporter writes).
+ */
+export function parameterName(
+  doc: ProjectDocument,
+  nodeId: string,
+  param: string,
+  sources?: Record<string, Record<string, string>>,
+): string {
+  return sources?.[nodeId]?.[param] ?? `${doc.graph.nodes.find((n) => n.id === nodeId)!.name}.${param}`;
+}
+
+/** Parameter name -> gradient, for every trainable parameter. */
 export function namedGrads(
   doc: ProjectDocument,
   step: TrainStep,
   grads: WeightMap,
+  sources?: Record<string, Record<string, string>>,
 ): Record<string, TensorJson> {
-  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n.name]));
   const out: Record<string, TensorJson> = {};
   for (const g of step.outputs.grads) {
     const p = step.params.find((x) => x.nodeId === g.nodeId && x.param === g.param)!;
-    out[`${byId.get(g.nodeId)}.${g.param}`] = {
+    out[parameterName(doc, g.nodeId, g.param, sources)] = {
       shape: p.shape,
       // 9 significant digits round-trip a float32.
       data: Array.from(grads.get(g.nodeId)!.get(g.param)!, (x) => Number(x.toPrecision(9))),
@@ -158,17 +172,26 @@ export async function computeGrads(
   doc: ProjectDocument,
   raw: unknown,
   loss: LossKind,
-  opts: { seed?: number; init?: string; where?: string } = {},
+  opts: {
+    seed?: number;
+    init?: string;
+    where?: string;
+    /** Weights loaded beside the document (an ONNX file's initializers). */
+    weights?: WeightMap;
+    /** node id -> param -> ONNX initializer name, for an imported model. */
+    sources?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<GradsJson> {
   const prepared = prepareBatch(doc, raw, loss, opts.where);
   const step = compileGradients(doc, prepared.batch, loss, doc.name);
   const target = targetTensor(prepared.targets, loss, step.target.shape, opts.where);
-  const weights = initialWeights(prepared.analysis, doc, parseInit(opts.init ?? 'default'), opts.seed ?? 0);
+  const init = parseInit(opts.init ?? 'default');
+  const weights = initialWeights(prepared.analysis, doc, init, opts.seed ?? 0, opts.weights);
   const session = await StepSession.create(step, weights, { seed: opts.seed ?? 0 });
   try {
     const data = new Map([...prepared.tensors].map(([id, t]) => [id, Float32Array.from(t.data)]));
     const r = await session.run(data, target, { lr: 0 });
-    return { loss: r.loss, grads: namedGrads(doc, step, r.grads!) };
+    return { loss: r.loss, grads: namedGrads(doc, step, r.grads!, opts.sources) };
   } finally {
     await session.release();
   }
@@ -189,7 +212,8 @@ export async function gradCommand(modelPath: string, o: GradOptions): Promise<vo
   if (!LOSSES.includes(loss)) throw new CliError(`--loss ${o.loss}: choose one of ${LOSSES.join(', ')}.`);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new CliError(`--seed ${o.seed}: expected an integer.`);
-  const doc = loadModel(modelPath);
+  const loaded = await loadModelMeasured(modelPath);
+  const doc = loaded.doc;
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(o.batch, 'utf8'));
@@ -204,11 +228,17 @@ export async function gradCommand(modelPath: string, o: GradOptions): Promise<vo
       throw new CliError(`--${(e as Error).message}`);
     }
   } else init = 'default';
-  if (!doc.weights && !o.json)
+  if (!doc.weights && !loaded.weights && !o.json)
     console.error(
       `${modelPath} has no stored weights; using ${init === 'default' ? "PyTorch's default" : init} initialization with seed ${seed}.`,
     );
-  const result = await computeGrads(doc, raw, loss, { seed, init, where: o.batch });
+  const result = await computeGrads(doc, raw, loss, {
+    seed,
+    init,
+    where: o.batch,
+    weights: loaded.weights,
+    sources: loaded.import?.report.parameterSources,
+  });
   const text = JSON.stringify(result);
   if (!o.output) {
     console.log(text);

@@ -24,8 +24,8 @@ import { encodeModel } from '../engine/onnx/proto.ts';
 import { initialWeights, parseInit } from '../host/training/initializers.ts';
 import { StepSession } from '../host/training/session.ts';
 import { CliError } from './errors.ts';
-import { compileGradients } from './grad.ts';
-import { loadModel } from './loadModel.ts';
+import { compileGradients, parameterName } from './grad.ts';
+import { loadModelMeasured } from './loadModel.ts';
 
 export interface ParamCheck {
   name: string;
@@ -61,6 +61,10 @@ export interface GradcheckOptions {
   seed?: number;
   loss?: LossKind;
   threads?: number;
+  /** Weights loaded beside the document (an ONNX file's initializers). */
+  weights?: WeightMap;
+  /** node id -> param -> ONNX initializer name, for reporting an imported model's parameters. */
+  sources?: Record<string, Record<string, string>>;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -167,7 +171,7 @@ export async function gradcheck(doc: ProjectDocument, opts: GradcheckOptions = {
   if (step.dataInputs.length === 0) throw new CliError(`${doc.name} has no Input layer.`);
   const samples = opts.samples ?? (analysis.totals.macs > 2e8 ? 2 : 6);
   const threads = opts.threads ?? 2;
-  const weights: WeightMap = initialWeights(analysis, doc, parseInit('default'), seed);
+  const weights: WeightMap = initialWeights(analysis, doc, parseInit('default'), seed, opts.weights);
 
   // The batch: N(0, 1) inputs, random classes (or N(0, 1) targets for regression losses).
   const data = new Map(
@@ -274,6 +278,7 @@ export async function gradcheck(doc: ProjectDocument, opts: GradcheckOptions = {
       const p = step.params.find((x) => x.nodeId === g.nodeId && x.param === g.param)!;
       const name = `${byId.get(p.nodeId)!.name}.${p.param}`;
       const w = paramData.get(name)!;
+      const reported = parameterName(doc, p.nodeId, p.param, opts.sources);
       const analytic = grads.get(p.nodeId)!.get(p.param)!;
       let rms = 0;
       for (const x of w) rms += x * x;
@@ -302,7 +307,7 @@ export async function gradcheck(doc: ProjectDocument, opts: GradcheckOptions = {
       );
       const directional = await best(w, dir, expected, hDir);
       params.push({
-        name,
+        name: reported,
         shape: p.shape,
         sampled: indices.length,
         unresolved,
@@ -348,7 +353,10 @@ export async function gradcheckCommand(modelPath: string, o: GradcheckCliOptions
   const loss = (o.loss ?? 'cross-entropy') as LossKind;
   if (!LOSSES.includes(loss)) throw new CliError(`--loss ${o.loss}: choose one of ${LOSSES.join(', ')}.`);
   const int = (v: number) => Number.isInteger(v) && v > 0;
-  const report = await gradcheck(loadModel(modelPath), {
+  const loaded = await loadModelMeasured(modelPath);
+  const report = await gradcheck(loaded.doc, {
+    weights: loaded.weights,
+    sources: loaded.import?.report.parameterSources,
     loss,
     batch: num('--batch', o.batch, int, 'a positive integer'),
     samples: num('--samples', o.samples, int, 'a positive integer'),

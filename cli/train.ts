@@ -34,7 +34,7 @@ import { train } from '../host/training/trainer.ts';
 import { HostError } from '../protocol/hostApi.ts';
 import { CliError } from './errors.ts';
 import { bytes } from './format.ts';
-import { loadModel } from './loadModel.ts';
+import { loadModelMeasured } from './loadModel.ts';
 
 export interface TrainOptions {
   data?: string;
@@ -254,7 +254,8 @@ async function save(path: string, data: string | Uint8Array, what: string, log: 
 export async function trainCommand(modelPath: string, o: TrainOptions): Promise<void> {
   // Human-readable lines go to stdout, or to stderr when stdout carries the JSON lines.
   const log = (s: string) => (o.json ? console.error(s) : console.log(s));
-  const doc = loadModel(modelPath);
+  const loaded = await loadModelMeasured(modelPath);
+  const doc = loaded.doc;
 
   let checkpoint: Checkpoint | undefined;
   if (o.resume) {
@@ -265,7 +266,10 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
       throw e;
     }
   }
-  const saved = checkpoint?.extra as { data?: string; normalize?: string; limit?: number } | undefined;
+  // What the checkpoint remembers of the data flags (the configuration is in checkpoint.config).
+  const saved = checkpoint?.extra as
+    | { data?: string; normalize?: string; limit?: number; testLimit?: number; randomLabels?: boolean }
+    | undefined;
   const cfg = trainConfig(o, checkpoint?.config);
   const dataText = o.data ?? saved?.data;
   if (!dataText)
@@ -276,12 +280,14 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
   if (normalize !== 'none' && normalize !== 'standardize')
     throw new CliError(`--normalize ${o.normalize}: choose none or standardize.`);
   const limit = num('--limit', o.limit, positiveInt, 'a positive integer') ?? saved?.limit;
+  const testLimit = num('--test-limit', o.testLimit, positiveInt, 'a positive integer') ?? saved?.testLimit;
+  const randomLabels = o.randomLabels || saved?.randomLabels || undefined;
   const spec = parseDataFlag(dataText, {
     limit,
-    testLimit: num('--test-limit', o.testLimit, positiveInt, 'a positive integer'),
+    testLimit,
     // A subset is drawn at random (seeded), so 2,000 MNIST digits cover every class.
-    seed: limit !== undefined || o.randomLabels ? cfg.seed : undefined,
-    randomLabels: o.randomLabels || undefined,
+    seed: limit !== undefined || randomLabels ? cfg.seed : undefined,
+    randomLabels,
     normalize,
   });
   let init;
@@ -299,6 +305,13 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
   } catch (e) {
     throw new CliError(`--data ${dataText}: ${(e as Error).message}`);
   }
+  // Numeric targets (a CSV regression) train with MSE unless a loss was asked for.
+  if (data.train.numClasses === 0 && !o.loss && !checkpoint) cfg.loss = 'mse';
+  if (cfg.loss !== 'mse' && cfg.loss !== 'bce-with-logits' && data.train.numClasses === 0)
+    throw new CliError(
+      `${cfg.loss} needs class labels, but ${data.train.name} has numeric targets; use --loss mse.`,
+    );
+
   const analysis = analyze(doc.graph);
   try {
     checkFit(doc, analysis, data.train, cfg.loss, cfg.batchSize);
@@ -306,11 +319,6 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
     if (e instanceof HostError) throw new CliError(`${modelPath}: ${e.message}`);
     throw e;
   }
-  if (cfg.loss !== 'mse' && cfg.loss !== 'bce-with-logits' && data.train.numClasses === 0)
-    throw new CliError(
-      `${cfg.loss} needs class labels, but ${data.train.name} has numeric targets; use --loss mse.`,
-    );
-
   let step;
   try {
     step = compileTrainStep(doc.graph, {
@@ -334,7 +342,7 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
         `${o.resume} already has ${checkpoint.epoch} epoch${checkpoint.epoch === 1 ? '' : 's'}; ask for more with --epochs ${checkpoint.epoch + 1} or more (the total, not the extra).`,
       );
   }
-  const weights = initialWeights(analysis, doc, init, cfg.seed);
+  const weights = initialWeights(analysis, doc, init, cfg.seed, loaded.weights);
 
   const stepsPerEpoch = Math.floor(data.train.length / cfg.batchSize);
   const tty = !o.json && !!process.stderr.isTTY;
@@ -409,7 +417,7 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const extra = { data: dataText, normalize, ...(limit !== undefined ? { limit } : {}) };
+  const extra = { data: dataText, normalize, limit, testLimit, randomLabels };
   let result;
   try {
     result = await train(doc, data, cfg, onEvent, controller.signal, weights, {

@@ -94,17 +94,21 @@ function initValues(spec: InitSpec, role: 'weight' | 'bias', shape: number[], rn
 }
 
 /**
- * Initial weights for every parameter of the analysed graph. `default` keeps the document's stored
- * weights where it has them (an imported ONNX file trains from its initializers) and PyTorch's
- * default elsewhere; every other kind replaces all weights and biases.
+ * Initial weights for every parameter of the analysed graph. `default` keeps the stored weights
+ * where there are any (an imported ONNX file trains from its initializers) and PyTorch's default
+ * elsewhere; every other kind replaces all weights and biases.
  */
 export function initialWeights(
   analysis: Analysis,
   doc: Pick<ProjectDocument, 'weights'>,
   spec: InitSpec,
   seed = 0,
+  /** Weights loaded beside the document (an ONNX file's initializers); they win over doc.weights. */
+  stored?: WeightMap,
 ): WeightMap {
   const base = resolveWeights(analysis, doc.weights, seed);
+  for (const [id, params] of stored ?? [])
+    for (const [p, v] of params) if (base.get(id)?.get(p)?.length === v.length) base.get(id)!.set(p, v);
   return spec.kind === 'default' ? base : applyInit(analysis, base, spec, seed);
 }
 
