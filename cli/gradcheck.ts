@@ -117,28 +117,6 @@ function randomClasses(shape: number[], rng: Rng): Float32Array {
   return t;
 }
 
-/**
- * The train graph's loss (engine/autodiff/loss.ts) in float64: cross-entropy is log-softmax over
- * axis 1 at every position, summed and divided by the batch; MSE and BCE average every element.
- */
-export function graphLoss(kind: LossKind, y: Float32Array, t: Float32Array, shape: number[]): number {
-  const [n, c] = shape;
-  const inner = size(shape.slice(2));
-  if (kind !== 'cross-entropy') return lossValue(kind, y, t, n);
-  let total = 0;
-  for (let b = 0; b < n; b++)
-    for (let j = 0; j < inner; j++) {
-      const at = (k: number) => (b * c + k) * inner + j;
-      let max = -Infinity;
-      for (let k = 0; k < c; k++) max = Math.max(max, y[at(k)]);
-      let sum = 0;
-      for (let k = 0; k < c; k++) sum += Math.exp(y[at(k)] - max);
-      const logZ = max + Math.log(sum);
-      for (let k = 0; k < c; k++) total -= t[at(k)] * (y[at(k)] - logZ);
-    }
-  return total / n;
-}
-
 /** Indices to check: the largest |analytic| first, then random others; all of them if few. */
 function sampleIndices(grad: Float32Array, count: number, rng: Rng): number[] {
   if (grad.length <= count) return Array.from(grad.keys());
@@ -230,7 +208,7 @@ export async function gradcheck(doc: ProjectDocument, opts: GradcheckOptions = {
   const outName = model.graph.outputs[0].name;
   const lossAt = async () => {
     const out = await forward.run(feeds);
-    return graphLoss(loss, out[outName].data as Float32Array, target, outShape);
+    return lossValue(loss, out[outName].data as Float32Array, target, outShape);
   };
 
   const params: ParamCheck[] = [];

@@ -19,18 +19,19 @@ export function lossGraph(
   target: string,
   shape: number[],
 ): LossGraph {
-  const batch = shape[0];
   const count = shape.reduce((p, d) => p * d, 1);
+  // Cross-entropy and NLL average over the batch and every position but the class axis (PyTorch).
+  const rows = count / (shape[1] ?? 1);
   const sumAll = (x: string, name: string) => b.op('ReduceSum', [x], { keepdims: 0 }, { name });
   switch (kind) {
     case 'cross-entropy': {
       // log_softmax then the mean over the batch of -sum(t * log p); d = (softmax - t) / N.
       const logp = b.op('LogSoftmax', [output], { axis: 1 }, { name: 'loss/log_softmax' });
       const nll = sumAll(b.op('Mul', [target, logp]), 'loss/sum');
-      const loss = b.op('Mul', [nll, b.scalar(-1 / batch)], {}, { output: 'loss' });
+      const loss = b.op('Mul', [nll, b.scalar(-1 / rows)], {}, { output: 'loss' });
       const dOutput = b.op(
         'Mul',
-        [b.op('Sub', [b.op('Exp', [logp]), target]), b.scalar(1 / batch)],
+        [b.op('Sub', [b.op('Exp', [logp]), target]), b.scalar(1 / rows)],
         {},
         { name: 'loss/grad' },
       );
@@ -39,11 +40,11 @@ export function lossGraph(
     case 'nll': {
       const loss = b.op(
         'Mul',
-        [sumAll(b.op('Mul', [target, output]), 'loss/sum'), b.scalar(-1 / batch)],
+        [sumAll(b.op('Mul', [target, output]), 'loss/sum'), b.scalar(-1 / rows)],
         {},
         { output: 'loss' },
       );
-      return { loss, dOutput: b.op('Mul', [target, b.scalar(-1 / batch)], {}, { name: 'loss/grad' }) };
+      return { loss, dOutput: b.op('Mul', [target, b.scalar(-1 / rows)], {}, { name: 'loss/grad' }) };
     }
     case 'mse': {
       const diff = b.op('Sub', [output, target], {}, { name: 'loss/diff' });

@@ -2,23 +2,35 @@
 // (the train step computes its own loss in the graph). Same reductions as loss.ts.
 import type { LossKind } from './loss.ts';
 
-export function lossValue(kind: LossKind, output: Float32Array, target: Float32Array, rows: number): number {
-  const width = output.length / rows;
+/**
+ * The loss of outputs shaped `shape` (batch first). Cross-entropy and NLL treat axis 1 as the
+ * classes at every other position and average over batch and positions, as PyTorch does.
+ */
+export function lossValue(
+  kind: LossKind,
+  output: Float32Array,
+  target: Float32Array,
+  shape: readonly number[],
+): number {
+  const [n, c = 1] = shape;
+  const inner = shape.slice(2).reduce((p, d) => p * d, 1);
+  const at = (b: number, k: number, j: number) => (b * c + k) * inner + j;
   let total = 0;
   switch (kind) {
     case 'cross-entropy':
-      for (let r = 0; r < rows; r++) {
-        let max = -Infinity;
-        for (let c = 0; c < width; c++) max = Math.max(max, output[r * width + c]);
-        let sum = 0;
-        for (let c = 0; c < width; c++) sum += Math.exp(output[r * width + c] - max);
-        const logZ = max + Math.log(sum);
-        for (let c = 0; c < width; c++) total -= target[r * width + c] * (output[r * width + c] - logZ);
-      }
-      return total / rows;
+      for (let b = 0; b < n; b++)
+        for (let j = 0; j < inner; j++) {
+          let max = -Infinity;
+          for (let k = 0; k < c; k++) max = Math.max(max, output[at(b, k, j)]);
+          let sum = 0;
+          for (let k = 0; k < c; k++) sum += Math.exp(output[at(b, k, j)] - max);
+          const logZ = max + Math.log(sum);
+          for (let k = 0; k < c; k++) total -= target[at(b, k, j)] * (output[at(b, k, j)] - logZ);
+        }
+      return total / (n * inner);
     case 'nll':
       for (let i = 0; i < output.length; i++) total -= target[i] * output[i];
-      return total / rows;
+      return total / (n * inner);
     case 'mse':
       for (let i = 0; i < output.length; i++) total += (output[i] - target[i]) ** 2;
       return total / output.length;

@@ -154,7 +154,13 @@ export async function evaluate(
       const y = out[outName].data as Float32Array;
       const width = y.length / n;
       const idx = Array.from({ length: n }, (_, k) => start + k);
-      totalLoss += lossValue(loss, y, targetsFor(data, idx, width, new Float32Array(n * width)), n) * n;
+      totalLoss +=
+        lossValue(
+          loss,
+          y,
+          targetsFor(data, idx, width, new Float32Array(n * width)),
+          out[outName].dims as number[],
+        ) * n;
       if (isClassification(data)) {
         const p = predictions(y, n);
         preds.set(p, start);

@@ -12,6 +12,7 @@ import {
   connect,
   emptyGraph,
   isEditError,
+  lossValue,
   withBatch,
 } from '../../engine/index.ts';
 import { StepSession } from '../../host/training/session.ts';
@@ -277,3 +278,33 @@ for (const def of trainable)
     test(`${def.type} gradient ${i + 1}: ${JSON.stringify(c.attrs)} on ${c.inputs.map((s) => s.join('x')).join(', ')}`, async () => {
       await checkCase(def.type, c, 1000 + i);
     });
+
+test('cross-entropy on a (N, C, H, W) output averages over batch and positions, as PyTorch does', async () => {
+  // Conv2d with 3 output "classes" at every position of a 2x2 map; loss checked against the
+  // float64 reference (mean over N*H*W), gradients by finite differences.
+  const c: Case = { attrs: { out_channels: 3, kernel_size: 1 }, inputs: [[2, 2, 2, 2]] };
+  const graph = withBatch(layerGraph('Conv2d', c), 2);
+  const step = compileTrainStep(graph, { batchSize: 2, loss: 'cross-entropy', inputGradients: true });
+  const rng = mulberry32(5);
+  const x = rounded(randomTensor([2, 2, 2, 2], rng));
+  const params = { weight: rounded(randomTensor([3, 2, 1, 1], rng)), bias: rounded(randomTensor([3], rng)) };
+  const target = refTensor([2, 3, 2, 2]);
+  for (let b = 0; b < 2; b++) for (let j = 0; j < 4; j++) target.data[(b * 3 + ((b + j) % 3)) * 4 + j] = 1;
+  const weights: WeightMap = new Map([
+    ['layer', new Map(Object.entries(params).map(([k, v]) => [k, f32(v)]))],
+  ]);
+  const session = await StepSession.create(step, weights);
+  const r = await session.run(new Map([['in0', f32(x)]]), f32(target), { lr: 0 });
+  await session.release();
+  const labels = refTensor(
+    [2, 2, 2],
+    Float64Array.from({ length: 8 }, (_, i) => (Math.floor(i / 4) + (i % 4)) % 3),
+  );
+  const expected = lossForward(
+    'cross-entropy',
+    referenceForward('Conv2d', c.attrs, [x], params, 'train'),
+    labels,
+  );
+  assert.ok(Math.abs(r.loss - expected) < 1e-5, `loss ${r.loss} vs reference ${expected}`);
+  assert.ok(Math.abs(lossValue('cross-entropy', r.prediction, f32(target), [2, 3, 2, 2]) - expected) < 1e-5);
+});
