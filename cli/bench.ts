@@ -6,13 +6,14 @@
 // steps after 3 warm-ups. Each (model, mode) runs in its own child process so peak_rss_mb is that
 // run's own high-water mark, not the largest of everything measured before it.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { Graph, ProjectDocument } from '../engine/index.ts';
 import {
   analyze,
   compileTrainStep,
   exportInference,
-  GraphBuilder,
+  parseDocument,
   oneHotTargets,
   resolveWeights,
   withBatch,
@@ -42,75 +43,23 @@ export interface BenchResult {
 
 interface Reference {
   batch: number;
-  /** Forward MACs per sample from DESIGN.md; the built graph must agree. */
+  /** Forward MACs per sample from DESIGN.md; the template's analysis must agree. */
   macs: number;
-  graph: () => Graph;
+  /** The template in assets/templates that is this reference model. */
+  template: string;
 }
 
-const relu = ['ReLU'] as [string];
-const conv = (out: number, k: number, padding = 0): [string, Record<string, number>] => [
-  'Conv2d',
-  { out_channels: out, kernel_size: k, padding },
-];
-const pool: [string, Record<string, number>] = ['MaxPool2d', { kernel_size: 2 }];
-const linear = (out: number): [string, Record<string, number>] => ['Linear', { out_features: out }];
-
+/** DESIGN.md's reference models are the shipped templates of the same name. */
 export const REFERENCE_MODELS: Record<string, Reference> = {
-  mlp: {
-    batch: 200,
-    macs: 668_672,
-    graph: () => {
-      const b = new GraphBuilder();
-      b.chain(b.input([1, 28, 28]), [['Flatten'], linear(512), relu, linear(512), relu, linear(10)]);
-      return b.graph;
-    },
-  },
-  lenet: {
-    batch: 128,
-    macs: 416_520,
-    graph: () => {
-      const b = new GraphBuilder();
-      b.chain(b.input([1, 28, 28]), [
-        conv(6, 5, 2),
-        relu,
-        pool,
-        conv(16, 5),
-        relu,
-        pool,
-        ['Flatten'],
-        linear(120),
-        relu,
-        linear(84),
-        relu,
-        linear(10),
-      ]);
-      return b.graph;
-    },
-  },
-  vgg: {
-    batch: 128,
-    macs: 77_307_904,
-    graph: () => {
-      const b = new GraphBuilder();
-      b.chain(b.input([3, 32, 32]), [
-        conv(64, 3, 1),
-        relu,
-        pool,
-        conv(128, 3, 1),
-        relu,
-        pool,
-        conv(256, 3, 1),
-        relu,
-        conv(256, 3, 1),
-        relu,
-        pool,
-        ['Flatten'],
-        linear(10),
-      ]);
-      return b.graph;
-    },
-  },
+  mlp: { batch: 200, macs: 668_672, template: 'mlp' },
+  lenet: { batch: 128, macs: 416_520, template: 'lenet5' },
+  vgg: { batch: 128, macs: 77_307_904, template: 'mini-vgg' },
 };
+
+function referenceGraph(ref: Reference): Graph {
+  const file = new URL(`../assets/templates/${ref.template}.netwright.json`, import.meta.url);
+  return parseDocument(readFileSync(file, 'utf8')).graph;
+}
 
 const WARMUP = 3;
 const STEPS = 20;
@@ -146,7 +95,7 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
   const ref = REFERENCE_MODELS[model];
   if (!ref)
     throw new CliError(`unknown bench model ${model}; choose ${Object.keys(REFERENCE_MODELS).join(', ')}.`);
-  const graph = ref.graph();
+  const graph = referenceGraph(ref);
   const analysis = analyze(withBatch(graph, ref.batch));
   const macs = analysis.totals.macs;
   if (macs !== ref.macs)
