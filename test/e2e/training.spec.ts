@@ -157,7 +157,7 @@ test.describe('When a new user opens the LeNet-5 lesson', () => {
     });
     await training(page).getByRole('button', { name: 'Stop' }).click();
     await expect(
-      training(page).getByText(/Training was stopped at epoch 1, step \d+; the weights so far are kept/),
+      training(page).getByText(/Training was stopped at epoch \d+, step \d+; the weights so far are kept/),
     ).toBeVisible();
     await expect(training(page).getByRole('button', { name: 'Export trained ONNX' })).toBeEnabled();
     await page.getByRole('button', { name: 'Dark theme' }).click();
