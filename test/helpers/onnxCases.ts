@@ -16,6 +16,7 @@ import {
 import { importOnnx, type ImportResult } from '../../engine/onnx/import.ts';
 import { analyze } from '../../engine/index.ts';
 import { exportInference } from '../../engine/onnx/export.ts';
+import { tensorInfo } from '../../engine/onnx/builder.ts';
 import { maxDifference, readTensorPb, runModel, tensorFeed, type Feed, type Output } from './ort.ts';
 import { repoRoot } from './templates.ts';
 import { mulberry32 as prng } from './reference/tensor.ts';
@@ -273,28 +274,21 @@ export function randomizeWeights(model: OnnxModel, seed: number): OnnxModel {
 // A small model with a subgraph that reads the enclosing graph (If branches use `x` directly):
 // y = sum(x) > 0 ? relu(x) : -x, then scaled by a weight.
 
+/** A node whose name is its first output, for hand-built test models. */
+export function onnxNode(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: OnnxNode['attributes'] = [],
+  domain = '',
+): OnnxNode {
+  return { opType, domain, name: outputs[0], inputs, outputs, attributes };
+}
+
 export function ifModel(): OnnxModel {
-  const tensor = (name: string, elemType: number, shape: (number | string)[]) => ({
-    name,
-    type: {
-      kind: 'tensor' as const,
-      elemType: elemType as never,
-      shape: shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })),
-    },
-  });
-  const node = (
-    opType: string,
-    inputs: string[],
-    outputs: string[],
-    attributes: OnnxNode['attributes'] = [],
-  ): OnnxNode => ({
-    opType,
-    domain: '',
-    name: outputs[0],
-    inputs,
-    outputs,
-    attributes,
-  });
+  const node = onnxNode;
+  const tensor = (name: string, elemType: number, shape: (number | string)[]) =>
+    tensorInfo(name, shape, elemType as never);
   const branch = (name: string, op: string) => ({
     name,
     nodes: [node(op, ['x'], [`${name}_out`])],

@@ -18,31 +18,13 @@ import { importOnnx } from '../../engine/onnx/import.ts';
 import { attributeFromJson, attributeToJson } from '../../engine/onnx/import/values.ts';
 import { measureShapes } from '../../host/onnxShapes.ts';
 import { summaryJson } from '../../cli/summary.ts';
-import { ifModel, prng } from '../helpers/onnxCases.ts';
+import { ifModel, onnxNode, prng } from '../helpers/onnxCases.ts';
+import { tensorInfo } from '../../engine/onnx/builder.ts';
 import { runModel } from '../helpers/ort.ts';
 
-const tensor = (name: string, shape: (number | string)[], elemType = 1) => ({
-  name,
-  type: {
-    kind: 'tensor' as const,
-    elemType: elemType as never,
-    shape: shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })),
-  },
-});
-const node = (
-  opType: string,
-  inputs: string[],
-  outputs: string[],
-  attributes: OnnxNode['attributes'] = [],
-  domain = '',
-): OnnxNode => ({
-  opType,
-  domain,
-  name: outputs[0],
-  inputs,
-  outputs,
-  attributes,
-});
+const tensor = (name: string, shape: (number | string)[], elemType = 1) =>
+  tensorInfo(name, shape, elemType as never);
+const node = onnxNode;
 const model = (
   nodes: OnnxNode[],
   extra: Partial<OnnxModel['graph']> = {},
