@@ -187,14 +187,26 @@ export function maxPoolGradient(ctx: GradContext<PoolAttrs>): Gradients {
   const input = dims(ctx.inputShapes[0]);
   const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
   const padded = [input[0], input[1], ...g.spatial.map((h, i) => h + g.w.padBefore[i] + g.endPad[i])];
-  const total = padded.reduce((p, d) => p * d, 1);
-  const flat = b.op(
-    'ScatterElements',
-    [zeros(b, [total]), reshape(b, ctx.saved.indices, [-1]), reshape(b, ctx.dy, [-1])],
-    { axis: 0, reduction: 'add' },
-    { name: `${ctx.node}/grad_scatter` },
-  );
-  let dx = reshape(b, flat, padded);
+  let dx: string;
+  if (g.w.stride.every((s, i) => s >= g.keff[i])) {
+    // Windows don't overlap, so every input cell has at most one gradient: MaxUnpool places them
+    // without the accumulation (and cost) of ScatterElements.
+    dx = b.op(
+      'MaxUnpool',
+      [ctx.dy, ctx.saved.indices, b.int64s('shape', padded)],
+      { kernel_shape: g.w.kernel, strides: g.w.stride },
+      { name: `${ctx.node}/grad_unpool` },
+    );
+  } else {
+    const total = padded.reduce((p, d) => p * d, 1);
+    const flat = b.op(
+      'ScatterElements',
+      [zeros(b, [total]), reshape(b, ctx.saved.indices, [-1]), reshape(b, ctx.dy, [-1])],
+      { axis: 0, reduction: 'add' },
+      { name: `${ctx.node}/grad_scatter` },
+    );
+    dx = reshape(b, flat, padded);
+  }
   if (padded.some((d, i) => d !== input[i]))
     dx = b.op('Slice', [
       dx,

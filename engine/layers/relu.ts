@@ -8,7 +8,8 @@ export default elementwiseLayer({
   attributes: {},
   // 1 where x > 0 (PyTorch takes 0 at x = 0).
   gradient: ({ b, dy, y }) => ({
-    inputs: [b.op('Where', [b.op('Greater', [y, b.scalar(0)]), dy, b.scalar(0)])],
+    // Mul by the 0/1 mask runs faster in onnxruntime than Where (engine bench, LeNet step).
+    inputs: [b.op('Mul', [dy, b.op('Cast', [b.op('Greater', [y, b.scalar(0)])], { to: 1 })])],
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Relu', inputs, {}, { name: node, output }),

@@ -75,6 +75,8 @@ const CASES: Record<string, Case[]> = {
     { attrs: { kernel_size: 3, stride: 2, ceil_mode: true }, inputs: [[2, 2, 6, 7]] },
     { attrs: { kernel_size: 2, stride: 1, dilation: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
     { attrs: { kernel_size: 3, stride: 3, padding: 1, ceil_mode: true }, inputs: [[2, 2, 7, 8]] },
+    { attrs: { kernel_size: 2, stride: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
+    { attrs: { kernel_size: 2, stride: 3, dilation: 2 }, inputs: [[2, 2, 7, 7]] },
   ],
   AvgPool2d: [
     { attrs: { kernel_size: 2 }, inputs: [x4] },
