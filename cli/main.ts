@@ -9,6 +9,7 @@ import { benchCommand, type BenchOptions } from './bench.ts';
 import { trainCommand, type TrainOptions } from './train.ts';
 import { gradCommand, type GradOptions } from './grad.ts';
 import { gradcheckCommand, type GradcheckCliOptions } from './gradcheck.ts';
+import { serveCommand } from './serve.ts';
 
 const program = new Command('netwright')
   .description('Design, analyse and train neural networks; the engine of the Netwright app, headless.')
@@ -126,6 +127,13 @@ program
   .option('--seed <n>', 'seed for the weights, batch and sampled elements (default 0)')
   .option('--json', 'print the report as JSON')
   .action((model: string, o: GradcheckCliOptions) => gradcheckCommand(model, o));
+
+program
+  .command('serve')
+  .description('Browser mode: the app on 127.0.0.1 with a per-launch token, for any browser.')
+  .option('--port <n>', 'port (0 picks a free one)', '0')
+  .option('--json', 'print {"event":"listening","url"} when ready')
+  .action((o: { port: string; json?: boolean }) => serveCommand(o));
 
 try {
   await program.parseAsync(process.argv);

@@ -24,6 +24,9 @@ const steps = [
 ];
 for (const [label, cmd, args] of steps) if (!run(label, cmd, args).ok) failed++;
 
+// The renderer is built first: browser-mode tests (unit and end-to-end) serve it.
+if (!run('renderer build', 'npx', ['vite', 'build', '--logLevel', 'warn']).ok) failed++;
+
 const units = readdirSync('test/unit')
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `test/unit/${f}`);
@@ -43,7 +46,6 @@ else if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
   );
   failed++;
 } else {
-  if (!run('renderer build', 'npx', ['vite', 'build', '--logLevel', 'warn']).ok) failed++;
   const e2e = run('end-to-end tests', 'npx', ['playwright', 'test'], true);
   passed += Number(/(\d+) passed/.exec(e2e.out)?.[1] ?? 0);
   failed += Number(/(\d+) failed/.exec(e2e.out)?.[1] ?? (e2e.ok ? 0 : 1));

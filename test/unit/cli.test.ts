@@ -81,3 +81,35 @@ test('a node whose shape can’t be inferred gets outputShape null and a diagnos
   assert.doesNotMatch(bad.stderr, /at .*\.ts/, 'no stack trace for user errors');
   assert.match(netwright('summary', join(dir, 'missing.json')).stderr, /no such file/);
 });
+
+test('serve starts browser mode on 127.0.0.1 with a token in the URL, and the page loads', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'bin', 'netwright.js'), 'serve', '--port', '0', '--json'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`no URL after 120 s: ${text}`)), 120_000);
+      child.stdout!.on('data', (chunk) => {
+        text += chunk;
+        const found = text.split('\n').find((l) => l.startsWith('{'));
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        }
+      });
+    });
+    const { url } = JSON.parse(line) as { url: string };
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{16,}$/);
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="root">|Netwright/);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
