@@ -3,6 +3,10 @@
 import { z } from 'zod';
 import { trainingConfigSchema, trainingDatasetSchema } from './training.ts';
 
+/** The node overlays a lesson can hide, for students to predict before they reveal them. */
+export const hiddenQuantitySchema = z.enum(['shape', 'params', 'macs', 'rf']);
+export type HiddenQuantity = z.infer<typeof hiddenQuantitySchema>;
+
 export const lessonSchema = z.object({
   title: z.string().min(1),
   /** Paragraphs separated by blank lines; lines starting with "- " are list items; **bold**, `code`. */
@@ -18,6 +22,8 @@ export const lessonSchema = z.object({
       label: z.string().min(1),
     })
     .optional(),
+  /** Overlays shown as "?" on every node; the inspector asks for a guess before revealing them. */
+  hide: z.array(hiddenQuantitySchema).optional(),
 });
 export type Lesson = z.infer<typeof lessonSchema>;
 

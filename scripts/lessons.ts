@@ -86,7 +86,10 @@ Now open the ReLU version (same depth and width) and train it the same way.`,
 
 The rule (Araujo et al., Distill 2019): r_out = r_in + (k − 1) × S_in and S_out = S_in × stride, with a dilated kernel counting as d(k − 1) + 1.
 
-Predict, then check: set the first convolution’s **dilation** to 2, or its **stride** to 2, and work out the last layer’s field before you look at the badge.`,
+The parameter counts and fields are hidden (**?**) in this lesson: select a layer, type **Your guess** in the inspector and press **Reveal** to see the answer and the working. **Show receptive field** draws which input pixels one output position sees.
+
+Predict, then check: set the first convolution’s **dilation** to 2, or its **stride** to 2, and work out the last layer’s field before you reveal it.`,
+    hide: ['params', 'rf'],
   },
   inceptionNaive: {
     title: 'Inception: naive vs 1×1 bottlenecks',

@@ -6,6 +6,7 @@ import type { CSSProperties } from 'react';
 import { memo } from 'react';
 import { formatShape, getLayer } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../format.ts';
+import { useHidden } from '../panels/GuessField.tsx';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { incomingCount, nodeOf } from '../state/graphIndex.ts';
 import { GradientBadges } from './GradientBadges.tsx';
@@ -26,6 +27,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const info = useApp((s) => selectAnalysis(s).nodes.get(id));
   const overlays = useApp((s) => s.overlays);
   const connected = useApp((s) => incomingCount(s.doc.graph, id));
+  const hidden = useHidden();
   if (!node) return null;
   const def = getLayer(node.type);
   const errors = info?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -62,22 +64,22 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
       <div className="layer-node__stats">
         {overlays.shape && (
           <div className="stat stat--shape" data-testid="shape">
-            {formatShape(info?.outputShape)}
+            {hidden.includes('shape') ? '?' : formatShape(info?.outputShape)}
           </div>
         )}
-        {overlays.params && info && info.params > 0 && (
+        {overlays.params && info && (info.params > 0 || hidden.includes('params')) && (
           <div className="stat" data-testid="params">
-            {formatCount(info.params)} params
+            {hidden.includes('params') ? '?' : formatCount(info.params)} params
           </div>
         )}
-        {overlays.macs && info && info.macs > 0 && (
+        {overlays.macs && info && (info.macs > 0 || hidden.includes('macs')) && (
           <div className="stat" data-testid="macs">
-            {formatCompact(info.macs)} MACs
+            {hidden.includes('macs') ? '?' : formatCompact(info.macs)} MACs
           </div>
         )}
         {overlays.rf && rf && (
           <div className="stat" data-testid="rf">
-            {rf}
+            {hidden.includes('rf') ? 'RF ?' : rf}
           </div>
         )}
       </div>

@@ -6,6 +6,8 @@ import { formatShape, getLayer, nodeById } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { AttributeField } from './AttributeField.tsx';
+import { GuessField, useHidden } from './GuessField.tsx';
+import { ReceptiveFieldViewer } from './ReceptiveFieldViewer.tsx';
 
 const actions = () => appStore.getState().actions;
 
@@ -44,6 +46,8 @@ function NameField({ nodeId, name }: { nodeId: string; name: string }) {
 function NodeInspector({ nodeId }: { nodeId: string }) {
   const node = useApp((s) => nodeById(s.doc.graph, nodeId));
   const info = useApp((s) => selectAnalysis(s).nodes.get(nodeId));
+  const [viewer, setViewer] = useState(false);
+  const hidden = useHidden();
   if (!node) return null;
   const def = getLayer(node.type);
   const byAttribute = new Map<string, Diagnostic[]>();
@@ -75,16 +79,34 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       )}
       <dl className="inspector__facts" aria-label="Analysis">
         <dt>output</dt>
-        <dd>{formatShape(info?.outputShape)}</dd>
+        <dd>{hidden.includes('shape') ? '?' : formatShape(info?.outputShape)}</dd>
+        {hidden.includes('shape') && <GuessField nodeId={nodeId} quantity="shape" />}
         <dt>params</dt>
-        <dd>{formatCount(info?.params ?? 0)}</dd>
+        <dd>{hidden.includes('params') ? '?' : formatCount(info?.params ?? 0)}</dd>
+        {hidden.includes('params') && <GuessField nodeId={nodeId} quantity="params" />}
         <dt>MACs</dt>
-        <dd title={`${formatCount(info?.macs ?? 0)} multiply-adds per sample; FLOPs = 2 × MACs`}>
-          {formatCompact(info?.macs ?? 0)}
+        <dd
+          title={
+            hidden.includes('macs')
+              ? undefined
+              : `${formatCount(info?.macs ?? 0)} multiply-adds per sample; FLOPs = 2 × MACs`
+          }
+        >
+          {hidden.includes('macs') ? '?' : formatCompact(info?.macs ?? 0)}
         </dd>
+        {hidden.includes('macs') && <GuessField nodeId={nodeId} quantity="macs" />}
         <dt>receptive field</dt>
-        <dd>{rf ? rf.replace(/^RF /, '') : '–'}</dd>
+        <dd>{hidden.includes('rf') ? '?' : rf ? rf.replace(/^RF /, '') : '–'}</dd>
+        {hidden.includes('rf') && <GuessField nodeId={nodeId} quantity="rf" />}
       </dl>
+      {rf && (
+        <div className="button-row">
+          <button type="button" aria-expanded={viewer} onClick={() => setViewer(!viewer)}>
+            Show receptive field
+          </button>
+        </div>
+      )}
+      {viewer && <ReceptiveFieldViewer nodeId={nodeId} onClose={() => setViewer(false)} />}
       <form className="inspector__form" onSubmit={(e) => e.preventDefault()} aria-label="Attributes">
         <NameField key={`name-${nodeId}`} nodeId={nodeId} name={node.name} />
         {def &&
