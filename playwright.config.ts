@@ -7,7 +7,7 @@ const PORT = 4173;
 export default defineConfig({
   testDir: 'test/e2e',
   timeout: 45_000,
-  expect: { timeout: 7_000 },
+  expect: { timeout: 15_000 },
   workers: 1,
   reporter: [['list']],
   outputDir: 'test-results/playwright',
