@@ -101,7 +101,10 @@ export type StartTrainingResult = z.infer<typeof startTrainingResultSchema>;
 const perNode = z.record(z.string(), z.number().nullable());
 const finiteOrNull = z.number().nullable();
 
-/** What a run pushes to the page, in order: baseline?, start, step*, epoch*, then finished or failed. */
+/**
+ * What a run pushes to the page, in order: baseline?, start, step*, epoch*, then finished or failed;
+ * 2-D classification runs also send a boundary after each epoch (it may trail later steps).
+ */
 export const trainingEventSchema = z.discriminatedUnion('event', [
   /** The untrained network measured before the first step (epoch 0 on the curves). */
   z.object({
@@ -144,6 +147,23 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
      */
     updateRatios: perNode,
     lr: z.number(),
+  }),
+  /**
+   * 2-D classification sets: the model's predicted class on a size x size grid over the training
+   * data's bounding box (plus a margin) after an epoch, row-major from the top (y1) row, with a
+   * sample of the training points as [x, y, label], in the coordinates the model sees.
+   */
+  z.object({
+    event: z.literal('boundary'),
+    epoch: z.number().int().min(0),
+    x0: z.number(),
+    x1: z.number(),
+    y0: z.number(),
+    y1: z.number(),
+    size: z.number().int().min(1).max(200),
+    numClasses: z.number().int().min(1),
+    classes: z.array(z.number().int().min(0)),
+    points: z.array(z.tuple([z.number(), z.number(), z.number().int().min(0)])),
   }),
   z.object({
     event: z.literal('finished'),

@@ -24,6 +24,12 @@ function mlp(): Graph {
   return b.graph;
 }
 
+function spiralMlp(): Graph {
+  const b = new GraphBuilder();
+  b.chain(b.input([2]), [linear(32), relu, linear(32), relu, linear(3)]);
+  return b.graph;
+}
+
 function lenet(table: boolean): Graph {
   const b = new GraphBuilder();
   b.chain(b.input([1, 28, 28]), [
@@ -249,6 +255,12 @@ export const templates: Record<
     description: 'The 784-512-512-10 MLP set up to memorize 1,000 digits whose labels are random.',
     build: mlp,
     lesson: LESSONS.randomLabels,
+  },
+  'spiral-mlp': {
+    title: 'Spiral MLP 2-32-32-3',
+    description: 'A small MLP for the three-arm spiral: watch its decision boundary form while it trains.',
+    build: spiralMlp,
+    lesson: LESSONS.spiral,
   },
   'receptive-field-stack': {
     title: 'Receptive-field stack',

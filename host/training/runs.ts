@@ -23,6 +23,7 @@ import type {
 } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
 import { loadTrainTest } from '../data/index.ts';
+import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
 import { checkFit } from './fit.ts';
 import type { Predictor } from './predictor.ts';
 import { createPredictor } from './predictor.ts';
@@ -356,6 +357,7 @@ export class TrainingRuns {
       };
       const groups = paramNames(run.doc, initial);
       let before = byInputName(run.doc, initial);
+      const boundaries = hasBoundary(data.train) ? this.boundaries(run, data, initial) : null;
       const result = await this.trainFn(
         run.doc,
         data,
@@ -371,14 +373,16 @@ export class TrainingRuns {
         run.controller.signal,
         initial,
         {
-          onEpochEnd: ({ state }) => {
+          onEpochEnd: ({ epoch, state }) => {
             if (pending) pending.updateRatios = epochUpdateRatios(groups, before, state.tensors);
             before = state.tensors;
             flush();
+            boundaries?.push(epoch, state.tensors);
           },
         },
       );
       flush();
+      await boundaries?.done();
       run.weights = result.weights;
       const seconds = (performance.now() - t0) / 1000;
       this.emit(run, {
@@ -396,6 +400,34 @@ export class TrainingRuns {
       run.running = false;
       this.prune();
     }
+  }
+
+  /**
+   * Decision boundaries of a 2-D classification run, evaluated here (one onnxruntime thread) off
+   * the end-of-epoch state while the worker trains on; when epochs outpace it, only the newest
+   * waiting epoch is drawn. A failed evaluation only skips that picture.
+   */
+  private boundaries(run: Run, data: TrainTest, base: WeightMap) {
+    let next: { epoch: number; tensors: Record<string, Float32Array> } | null = null;
+    let chain: Promise<void> = Promise.resolve();
+    const drain = async () => {
+      if (!next) return;
+      const { epoch, tensors } = next;
+      next = null;
+      try {
+        const weights = weightsFromState(run.doc, base, tensors);
+        this.emit(run, await decisionBoundary(run.doc, weights, data.train, run.config.loss, epoch));
+      } catch {
+        // a view only; training goes on
+      }
+    };
+    return {
+      push: (epoch: number, tensors: Record<string, Float32Array>) => {
+        next = { epoch, tensors };
+        chain = chain.then(drain);
+      },
+      done: () => chain,
+    };
   }
 
   /** The untrained network's loss and accuracy: where the curves start. */

@@ -23,7 +23,16 @@ function datasetFor(choice: string, current: TrainingDataset): TrainingDataset {
   return { kind: 'synthetic', generator, n: 1000, seed: 1, ...(classes ? { classes } : {}) };
 }
 
-const CLASS_COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324'];
+export const CLASS_COLORS = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#9a6324',
+];
 
 function Digit({ values, label }: { values: number[]; label: number }) {
   const ref = useRef<HTMLCanvasElement>(null);

@@ -41,6 +41,9 @@ export interface EpochPoint {
   updateRatios: Record<string, number | null>;
 }
 
+/** The newest decision boundary of a 2-D classification run (see protocol/training.ts). */
+export type Boundary = Extract<TrainingEvent, { event: 'boundary' }>;
+
 export interface StepPoint {
   /** Optimizer steps so far. */
   step: number;
@@ -67,6 +70,7 @@ export interface TrainingRun {
   samplesPerSecond: number | null;
   steps: StepPoint[];
   epochs: EpochPoint[];
+  boundary: Boundary | null;
   /** Events that arrived before the host's reply named the run. */
   early: TrainingEventMessage[];
 }
@@ -97,6 +101,7 @@ export const idleRun: TrainingRun = {
   samplesPerSecond: null,
   steps: [],
   epochs: [],
+  boundary: null,
   early: [],
 };
 
@@ -148,6 +153,8 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
         epochs: [...run.epochs.filter((p) => p.epoch !== epoch), { epoch, ...point }],
       };
     }
+    case 'boundary':
+      return run.boundary && run.boundary.epoch > e.epoch ? run : { ...run, boundary: e };
     case 'finished':
       return { ...run, status: e.reason, message: e.message, finishedAt: now };
     case 'failed':
