@@ -16,6 +16,7 @@ import { TemplateGallery } from './panels/TemplateGallery.tsx';
 import { Toolbar } from './panels/Toolbar.tsx';
 import { TrainingPanel } from './panels/TrainingPanel.tsx';
 import { useApp } from './state/appStore.ts';
+import { HiddenFileInput } from './components/HiddenFileInput.tsx';
 
 function useShortcuts() {
   useEffect(() => {
@@ -65,17 +66,11 @@ export function App() {
         <StatusBar />
         {galleryOpen && <TemplateGallery />}
         <NoticeToast />
-        <input
-          type="file"
+        <HiddenFileInput
+          role="open-project"
           accept=".json,application/json"
-          data-role="open-project"
-          aria-label="Open project file"
-          hidden
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = ''; // choosing the same file again must fire change again
-            if (file) void openProjectFile(file);
-          }}
+          label="Open project file"
+          onFile={(f) => void openProjectFile(f)}
         />
       </div>
     </ReactFlowProvider>

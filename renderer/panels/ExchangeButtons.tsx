@@ -14,6 +14,8 @@ import {
 } from '../app/onnxFlows.ts';
 import { useApp } from '../state/appStore.ts';
 import './exchange.css';
+import { HiddenFileInput } from '../components/HiddenFileInput.tsx';
+import { Modal } from '../components/Modal.tsx';
 
 export function GroupButtons() {
   const selected = useApp((s) => s.selection.nodes.length);
@@ -43,64 +45,55 @@ export function GroupButtons() {
 function OnnxExportDialog() {
   const { opset, fp16, busy, problems } = useOnnxExport((s) => s);
   return (
-    <div className="modal-backdrop" onClick={closeOnnxExport}>
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-label="Export ONNX"
-        onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && closeOnnxExport()}
-      >
-        <h2>Export ONNX</h2>
-        <p className="muted">
-          An inference model with the current weights: BatchNorm with running statistics, Dropout removed, a
-          symbolic batch dimension.
-        </p>
-        <div className="onnx-export__options">
-          <label>
-            Opset{' '}
-            <select
-              value={opset}
-              onChange={(e) => onnxExportStore.setState({ opset: Number(e.target.value), problems: [] })}
-            >
-              {[17, 16, 15, 14, 13].map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                  {v === 17 ? ' (what PyTorch writes)' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <input
-              type="checkbox"
-              checked={fp16}
-              onChange={(e) => onnxExportStore.setState({ fp16: e.target.checked, problems: [] })}
-            />{' '}
-            float16 weights
-          </label>
-        </div>
-        {problems.length > 0 && (
-          <div className="onnx-export__problems" role="alert" aria-label="Export problems">
-            <p>The model can’t be exported yet:</p>
-            <ul>
-              {problems.map((p, i) => (
-                <li key={i}>{p}</li>
-              ))}
-            </ul>
-          </div>
-        )}
-        <div className="button-row">
-          <button type="button" onClick={closeOnnxExport}>
-            Cancel
-          </button>
-          <button type="button" disabled={busy} onClick={() => void exportOnnx()} autoFocus>
-            {busy ? 'Exporting…' : 'Export'}
-          </button>
-        </div>
+    <Modal label="Export ONNX" onClose={closeOnnxExport}>
+      <h2>Export ONNX</h2>
+      <p className="muted">
+        An inference model with the current weights: BatchNorm with running statistics, Dropout removed, a
+        symbolic batch dimension.
+      </p>
+      <div className="onnx-export__options">
+        <label>
+          Opset{' '}
+          <select
+            value={opset}
+            onChange={(e) => onnxExportStore.setState({ opset: Number(e.target.value), problems: [] })}
+          >
+            {[17, 16, 15, 14, 13].map((v) => (
+              <option key={v} value={v}>
+                {v}
+                {v === 17 ? ' (what PyTorch writes)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={fp16}
+            onChange={(e) => onnxExportStore.setState({ fp16: e.target.checked, problems: [] })}
+          />{' '}
+          float16 weights
+        </label>
       </div>
-    </div>
+      {problems.length > 0 && (
+        <div className="onnx-export__problems" role="alert" aria-label="Export problems">
+          <p>The model can’t be exported yet:</p>
+          <ul>
+            {problems.map((p, i) => (
+              <li key={i}>{p}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div className="button-row">
+        <button type="button" onClick={closeOnnxExport}>
+          Cancel
+        </button>
+        <button type="button" disabled={busy} onClick={() => void exportOnnx()} autoFocus>
+          {busy ? 'Exporting…' : 'Export'}
+        </button>
+      </div>
+    </Modal>
   );
 }
 
@@ -168,17 +161,11 @@ export function ExchangeButtons() {
       >
         SVG
       </button>
-      <input
-        type="file"
+      <HiddenFileInput
+        role="import-onnx"
         accept=".onnx"
-        data-role="import-onnx"
-        aria-label="Import ONNX file"
-        hidden
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (file) void importOnnxFile(file);
-        }}
+        label="Import ONNX file"
+        onFile={(f) => void importOnnxFile(f)}
       />
       {dialogOpen && <OnnxExportDialog />}
       {importNotes && <ImportNotes {...importNotes} />}

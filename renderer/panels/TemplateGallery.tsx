@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { TemplateInfo } from '../../protocol/hostApi.ts';
 import { openTemplate } from '../app/documentFlows.ts';
 import { appStore, useApp } from '../state/appStore.ts';
+import { Modal } from '../components/Modal.tsx';
 
 export function TemplateGallery() {
   const host = useApp((s) => s.host);
@@ -19,67 +20,58 @@ export function TemplateGallery() {
   }, [host]);
 
   return (
-    <div className="modal-backdrop" onClick={close}>
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-label="Templates"
-        onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && close()}
-      >
-        <h2>New from template</h2>
-        {problem && <p className="danger">{problem}</p>}
-        {!problem && templates === null && <p className="muted">Loading…</p>}
-        {lessons.length > 0 && (
-          <>
-            <h3 className="gallery__heading">Lessons</h3>
-            <ul className="gallery">
-              {lessons.map((t) => (
-                <li key={t.id}>
-                  <button
-                    type="button"
-                    className="gallery__item gallery__item--lesson"
-                    aria-label={`Lesson: ${t.lesson}`}
-                    onClick={() => void openTemplate(t.id)}
-                  >
-                    <strong>{t.lesson}</strong>
-                    <span className="muted">{t.description}</span>
-                    <span className="gallery__meta">
-                      {t.name} · {t.nodeCount} layers
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-            <h3 className="gallery__heading">Templates</h3>
-          </>
-        )}
-        {templates?.length === 0 && (
-          <p className="muted">No templates are installed (assets/templates is empty).</p>
-        )}
-        <ul className="gallery">
-          {templates?.map((t) => (
-            <li key={t.id}>
-              <button
-                type="button"
-                className="gallery__item"
-                aria-label={t.name}
-                onClick={() => void openTemplate(t.id)}
-              >
-                <strong>{t.name}</strong>
-                <span className="muted">{t.description}</span>
-                <span className="gallery__meta">{t.nodeCount} layers</span>
-              </button>
-            </li>
-          ))}
-        </ul>
-        <div className="button-row">
-          <button type="button" onClick={close} autoFocus>
-            Cancel
-          </button>
-        </div>
+    <Modal label="Templates" onClose={close}>
+      <h2>New from template</h2>
+      {problem && <p className="danger">{problem}</p>}
+      {!problem && templates === null && <p className="muted">Loading…</p>}
+      {lessons.length > 0 && (
+        <>
+          <h3 className="gallery__heading">Lessons</h3>
+          <ul className="gallery">
+            {lessons.map((t) => (
+              <li key={t.id}>
+                <button
+                  type="button"
+                  className="gallery__item gallery__item--lesson"
+                  aria-label={`Lesson: ${t.lesson}`}
+                  onClick={() => void openTemplate(t.id)}
+                >
+                  <strong>{t.lesson}</strong>
+                  <span className="muted">{t.description}</span>
+                  <span className="gallery__meta">
+                    {t.name} · {t.nodeCount} layers
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          <h3 className="gallery__heading">Templates</h3>
+        </>
+      )}
+      {templates?.length === 0 && (
+        <p className="muted">No templates are installed (assets/templates is empty).</p>
+      )}
+      <ul className="gallery">
+        {templates?.map((t) => (
+          <li key={t.id}>
+            <button
+              type="button"
+              className="gallery__item"
+              aria-label={t.name}
+              onClick={() => void openTemplate(t.id)}
+            >
+              <strong>{t.name}</strong>
+              <span className="muted">{t.description}</span>
+              <span className="gallery__meta">{t.nodeCount} layers</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="button-row">
+        <button type="button" onClick={close} autoFocus>
+          Cancel
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
