@@ -9,6 +9,9 @@ import type { Lesson } from '../protocol/lesson.ts';
 import { lessonSchema } from '../protocol/lesson.ts';
 import { LESSONS } from './lessons.ts';
 import { LENET5_C3_TABLE } from '../engine/families/lenet5.ts';
+import type { StoredTensor } from '../engine/graph/document.ts';
+import { FILTER_TEMPLATES } from './filterTemplates.ts';
+import { TEACHING_TEMPLATES } from './teachingTemplates.ts';
 
 type L = [string, Record<string, AttrValue>?];
 const conv = (out: number, k: number, more: Record<string, AttrValue> = {}): L => [
@@ -187,10 +190,16 @@ function receptiveStack(): Graph {
   return b.graph;
 }
 
-export const templates: Record<
-  string,
-  { title: string; description: string; build: () => Graph; lesson?: Lesson }
-> = {
+export interface TemplateSpec {
+  title: string;
+  description: string;
+  build: () => Graph;
+  lesson?: Lesson;
+  /** Explicit weights typed in by the lesson's author (node id -> parameter -> tensor). */
+  weights?: (graph: Graph) => Record<string, Record<string, StoredTensor>>;
+}
+
+export const templates: Record<string, TemplateSpec> = {
   mlp: {
     title: 'MLP 784-512-512-10',
     description: 'A multilayer perceptron for MNIST: two hidden ReLU layers of 512.',
@@ -269,16 +278,20 @@ export const templates: Record<
     build: receptiveStack,
     lesson: LESSONS.receptiveFields,
   },
+  ...TEACHING_TEMPLATES,
+  ...FILTER_TEMPLATES,
 };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'templates');
   mkdirSync(dir, { recursive: true });
   for (const [file, t] of Object.entries(templates)) {
+    const graph = t.build();
     const doc = {
-      ...newDocument(t.title, t.build()),
+      ...newDocument(t.title, graph),
       description: t.description,
       ...(t.lesson ? { lesson: lessonSchema.parse(t.lesson) } : {}),
+      ...(t.weights ? { weights: t.weights(graph) } : {}),
     };
     writeFileSync(join(dir, `${file}.netwright.json`), serializeDocument(doc));
   }
