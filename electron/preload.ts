@@ -22,6 +22,7 @@ const host = {
   trainedWeights: (runId) => invoke('trainedWeights', runId),
   predict: (source, input) => invoke('predict', source, input),
   datasetPreview: (spec, count) => invoke('datasetPreview', spec, count),
+  activations: (source, request) => invoke('activations', source, request),
 } satisfies HostBridge;
 
 contextBridge.exposeInMainWorld('netwright', {

@@ -9,6 +9,7 @@ import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
 import { TrainingRuns } from './training/runs.ts';
+import { activationsFor } from './training/activations.ts';
 
 export interface HostServiceOptions {
   templatesDir?: string;
@@ -45,6 +46,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     predict: (source, input) => runs.predict(source, input.data),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
+    activations: (source, request) => activationsFor(runs, source, request),
   } satisfies HostApi;
   return {
     ...api,

@@ -23,6 +23,7 @@ import {
   trainingDatasetSchema,
   trainingEventMessageSchema,
 } from './training.ts';
+import { activationsRequestSchema, activationsSchema } from './activations.ts';
 import {
   exportOnnxOptionsSchema,
   exportOnnxResultSchema,
@@ -142,6 +143,11 @@ export const hostMethods = {
   datasetPreview: {
     args: z.tuple([trainingDatasetSchema, z.number().int().min(1).max(MAX_PREVIEW_SAMPLES)]),
     result: datasetPreviewSchema,
+  },
+  /** One node's output for one sample (feature maps), with the run's or the document's weights. */
+  activations: {
+    args: z.tuple([predictSourceSchema, activationsRequestSchema]),
+    result: activationsSchema,
   },
 };
 

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { ChannelStats } from '../../engine/data/index.ts';
 import { subset } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, exportInference, resolveWeights, storeWeights } from '../../engine/index.ts';
+import { analyze, exportInference, storeWeights } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
@@ -24,6 +24,8 @@ import type {
 import type { TrainTest } from '../data/index.ts';
 import { loadTrainTest } from '../data/index.ts';
 import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
+import type { InitSpec } from './initializers.ts';
+import { initialWeights } from './initializers.ts';
 import { checkFit } from './fit.ts';
 import type { Predictor } from './predictor.ts';
 import { createPredictor } from './predictor.ts';
@@ -231,12 +233,16 @@ export class TrainingRuns {
     };
   }
 
-  /** Measures the untrained network once (every run starts from the same weights), then trains. */
+  /**
+   * Measures the untrained network once (every run starts from the same weights: the initializer
+   * is part of the shared settings, not of a race entry), then trains.
+   */
   private async executeAll(runs: Run[], data: TrainTest, stepsPerEpoch: number, threads: number) {
     const first = runs[0];
     let initial: WeightMap;
     try {
-      initial = resolveWeights(analyze(first.doc.graph), first.doc.weights, first.config.seed ?? 0);
+      const init: InitSpec = first.config.init ?? { kind: 'default' };
+      initial = initialWeights(analyze(first.doc.graph), first.doc, init, first.config.seed ?? 0);
       const baseline = await this.baseline(first, initial, data);
       for (const r of runs) this.emit(r, baseline);
     } catch (e) {
@@ -271,6 +277,14 @@ export class TrainingRuns {
   trainedWeights(id: string) {
     const run = this.finished(id);
     return storeWeights(run.weights, analyze(run.doc.graph));
+  }
+
+  /** What a finished run learned, with the network and input standardisation it learned them on. */
+  trainedModel(id: string) {
+    const run = this.finished(id);
+    const n = run.epochsDone;
+    const label = `${run.id}, ${n ? `trained ${n} epoch${n === 1 ? '' : 's'}` : 'stopped during the first epoch'}`;
+    return { doc: run.doc, weights: run.weights, stats: run.stats, label };
   }
 
   async predict(source: { runId: string } | { document: ProjectDocument }, values: readonly number[]) {
