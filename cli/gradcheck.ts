@@ -1,46 +1,19 @@
 // `netwright gradcheck MODEL`: for every parameter tensor, the analytic gradient (the compiled
-// gradients-only train step, float32 in onnxruntime) against central finite differences
-// (L(w + h) - L(w - h)) / 2h of a forward model run in onnxruntime in float32, with the loss summed
-// in float64 in JavaScript, on a small random batch (inputs N(0, 1), random classes).
-//
-// The forward is the exported inference model, an independent lowering of the same graph. Models
-// that behave differently while training (BatchNorm's batch statistics, Dropout) are checked
-// against the train graph's own forward instead (pruned to the prediction), fed the same masks.
-//
-// Float32 forward passes limit what finite differences can resolve, so:
-// - the step is relative: h = eps * max(|w|, rms of the tensor), eps = 1e-2 by default; ReLU
-//   networks are piecewise linear in any one weight, so a larger step costs little accuracy;
-// - elements are sampled: half the largest analytic gradients of the tensor, half at random;
-// - an element's error is |a - n| / max(|a|, |n|, floor), where the floor is 1e-2 x the tensor's
-//   largest analytic gradient plus the float32 loss resolution over 2h, so gradients too small for
-//   float32 finite differences to see are compared absolutely rather than relatively.
-// A tensor passes when its largest error is within the tolerance (default 1e-2).
-import * as ort from 'onnxruntime-node';
-import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../engine/index.ts';
-import type { OnnxModel } from '../engine/onnx/types.ts';
-import { analyze, exportInference, LOSSES, lossValue, withBatch } from '../engine/index.ts';
-import { createRng, type Rng } from '../engine/data/random.ts';
-import { encodeModel } from '../engine/onnx/proto.ts';
+// gradients-only train step, float32 in onnxruntime) against central finite differences on a
+// small random batch (inputs N(0, 1), random classes). The comparison itself, and why it is done
+// the way it is, lives in host/training/gradcheck.ts (shared with the app's step-through mode).
+import type { LossKind, ProjectDocument, WeightMap } from '../engine/index.ts';
+import { analyze, LOSSES, withBatch } from '../engine/index.ts';
+import { createRng } from '../engine/data/random.ts';
+import type { ParamCheck } from '../host/training/gradcheck.ts';
+import { checkParameter, LossProbe, randomClasses } from '../host/training/gradcheck.ts';
 import { initialWeights, parseInit } from '../host/training/initializers.ts';
 import { StepSession } from '../host/training/session.ts';
 import { CliError } from './errors.ts';
 import { compileGradients, parameterName } from './grad.ts';
 import { loadModelMeasured } from './loadModel.ts';
 
-export interface ParamCheck {
-  name: string;
-  shape: number[];
-  sampled: number;
-  /** Sampled elements whose gradient is below what float32 finite differences resolve (compared absolutely). */
-  unresolved: number;
-  /** Largest per-element relative error among the sampled elements. */
-  maxRelError: number;
-  /** Where the largest error was: flat index, analytic and numeric values. */
-  worst: { index: number; analytic: number; numeric: number };
-  /** Relative error of the directional derivative along a perturbation of the whole tensor. */
-  directionalError: number;
-  pass: boolean;
-}
+export type { ParamCheck } from '../host/training/gradcheck.ts';
 
 export interface GradcheckReport {
   model: string;
@@ -68,74 +41,6 @@ export interface GradcheckOptions {
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Relative resolution of a loss computed in float64 from float32 forward passes (measured: 1e-8 to 3e-8). */
-export const LOSS_RESOLUTION = 5e-8;
-/** The directional check moves the loss by about this fraction of itself. */
-export const DIRECTIONAL_CHANGE = 1e-4;
-/** Further steps (times the first) tried when the first one disagrees. */
-export const STEP_FACTORS = [1 / 4, 4, 1 / 16];
-
-/** The train graph's forward only: the nodes the prediction needs, and the inputs they read. */
-export function trainingForward(step: TrainStep): OnnxModel {
-  const g = step.model.graph;
-  const producer = new Map<string, number>();
-  g.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
-  const keep = new Set<number>();
-  const stack = [step.outputs.prediction];
-  const seen = new Set<string>();
-  while (stack.length) {
-    const t = stack.pop()!;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    const i = producer.get(t);
-    if (i === undefined || keep.has(i)) continue;
-    keep.add(i);
-    for (const x of g.nodes[i].inputs) if (x) stack.push(x);
-  }
-  const nodes = g.nodes.filter((_, i) => keep.has(i));
-  const used = new Set(nodes.flatMap((n) => n.inputs));
-  return {
-    ...step.model,
-    graph: {
-      ...g,
-      name: 'training_forward',
-      nodes,
-      initializers: g.initializers.filter((t) => used.has(t.name)),
-      inputs: g.inputs.filter((v) => used.has(v.name)),
-      outputs: g.outputs.filter((v) => v.name === step.outputs.prediction),
-    },
-  };
-}
-
-/** One-hot targets along axis 1 (classes), a random class per sample and spatial position. */
-function randomClasses(shape: number[], rng: Rng): Float32Array {
-  const [n, c] = shape;
-  const inner = size(shape.slice(2));
-  const t = new Float32Array(size(shape));
-  for (let b = 0; b < n; b++) for (let j = 0; j < inner; j++) t[(b * c + rng.int(c)) * inner + j] = 1;
-  return t;
-}
-
-/** Indices to check: the largest |analytic| first, then random others; all of them if few. */
-function sampleIndices(grad: Float32Array, count: number, rng: Rng): number[] {
-  if (grad.length <= count) return Array.from(grad.keys());
-  const top: number[] = []; // the largest ceil(count / 2) by |grad|, smallest last
-  const k = Math.ceil(count / 2);
-  for (let i = 0; i < grad.length; i++) {
-    const v = Math.abs(grad[i]);
-    if (top.length === k && v <= Math.abs(grad[top[k - 1]])) continue;
-    let j = top.length === k ? k - 1 : top.length;
-    while (j > 0 && Math.abs(grad[top[j - 1]]) < v) {
-      top[j] = top[j - 1];
-      j--;
-    }
-    top[j] = i;
-  }
-  const picked = new Set(top);
-  while (picked.size < count) picked.add(rng.int(grad.length));
-  return [...picked];
-}
 
 export async function gradcheck(doc: ProjectDocument, opts: GradcheckOptions = {}): Promise<GradcheckReport> {
   const batch = opts.batch ?? 2;
@@ -178,131 +83,29 @@ export async function gradcheck(doc: ProjectDocument, opts: GradcheckOptions = {
     await session.release();
   }
 
-  // The forward model and its feeds, parameters as inputs (perturbed in place).
-  const training = step.masks.length > 0 || step.params.some((p) => p.buffer);
-  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
-  const model = training ? trainingForward(step) : exportInference(doc, { weightsAsInputs: true });
-  const forward = await ort.InferenceSession.create(encodeModel(model), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  const feeds: Record<string, ort.Tensor> = {};
-  const paramData = new Map<string, Float32Array>(); // `<node>.<param>` -> the fed (mutable) copy
-  for (const p of step.params) {
-    const name = `${byId.get(p.nodeId)!.name}.${p.param}`;
-    const values = Float32Array.from(weights.get(p.nodeId)!.get(p.param)!);
-    paramData.set(name, values);
-    feeds[training ? p.input : name] = new ort.Tensor('float32', values, p.shape);
-  }
-  if (training) {
-    for (const d of step.dataInputs) feeds[d.input] = new ort.Tensor('float32', data.get(d.nodeId)!, d.shape);
-    for (const m of step.masks) feeds[m.input] = new ort.Tensor('float32', masks.get(m.nodeId)!, m.shape);
-  } else {
-    const inputs = model.graph.inputs.filter((v) => !paramData.has(v.name));
-    step.dataInputs.forEach((d, i) => {
-      feeds[inputs[i].name] = new ort.Tensor('float32', data.get(d.nodeId)!, d.shape);
-    });
-  }
-  for (const name of Object.keys(feeds))
-    if (!model.graph.inputs.some((v) => v.name === name)) delete feeds[name];
-  const outName = model.graph.outputs[0].name;
-  const lossAt = async () => {
-    const out = await forward.run(feeds);
-    return lossValue(loss, out[outName].data as Float32Array, target, outShape);
-  };
-
+  const probe = await LossProbe.create(doc, step, weights, { data, target, masks }, loss, threads);
   const params: ParamCheck[] = [];
   try {
-    const base = await lossAt();
-    // What float32 forward passes resolve of the loss (a few ulps, summed over the outputs).
-    const noise = LOSS_RESOLUTION * Math.max(1, Math.abs(base));
-    // Relative error of an estimate; gradients too small to resolve at this step are compared absolutely.
-    const error = (a: number, n: number, h: number) => {
-      const resolution = (2 * noise) / (h * tolerance);
-      return {
-        rel: Math.abs(a - n) / Math.max(Math.abs(a), Math.abs(n), resolution, 1e-30),
-        unresolved: Math.max(Math.abs(a), Math.abs(n)) < resolution,
-      };
-    };
-    // Central difference along `dir` (a single element when dir is a number), restoring w.
-    const slope = async (w: Float32Array, dir: number | Float32Array, h: number) => {
-      const saved = typeof dir === 'number' ? w[dir] : Float32Array.from(w);
-      const move = (sign: number) => {
-        if (typeof dir === 'number') w[dir] = (saved as number) + sign * h;
-        else for (let i = 0; i < w.length; i++) w[i] = (saved as Float32Array)[i] + sign * h * dir[i];
-      };
-      move(1);
-      const up = await lossAt();
-      move(-1);
-      const down = await lossAt();
-      if (typeof dir === 'number') w[dir] = saved as number;
-      else w.set(saved as Float32Array);
-      return (up - down) / (2 * h);
-    };
-    // The first step, then (only if it disagrees) longer and shorter ones: float32 loses small
-    // steps to rounding and long ones to ReLU / max-pool kinks. The best agreement counts.
-    const best = async (w: Float32Array, dir: number | Float32Array, a: number, h: number) => {
-      let numeric = await slope(w, dir, h);
-      let e = error(a, numeric, h);
-      for (const f of STEP_FACTORS) {
-        if (e.rel <= tolerance) break;
-        const n = await slope(w, dir, h * f);
-        const e2 = error(a, n, h * f);
-        if (e2.rel < e.rel) [numeric, e] = [n, e2];
-      }
-      return { numeric, ...e };
-    };
+    const base = await probe.lossAt();
     for (const g of step.outputs.grads) {
       const p = step.params.find((x) => x.nodeId === g.nodeId && x.param === g.param)!;
-      const name = `${byId.get(p.nodeId)!.name}.${p.param}`;
-      const w = paramData.get(name)!;
-      const reported = parameterName(doc, p.nodeId, p.param, opts.sources);
-      const analytic = grads.get(p.nodeId)!.get(p.param)!;
-      let rms = 0;
-      for (const x of w) rms += x * x;
-      rms = Math.sqrt(rms / w.length);
-      const scale = Math.max(rms, 1e-3);
-      let worst = { index: -1, analytic: 0, numeric: 0 };
-      let maxRel = 0;
-      let unresolved = 0;
-      const indices = sampleIndices(analytic, samples, rng);
-      for (const i of indices) {
-        const r = await best(w, i, analytic[i], eps * Math.max(Math.abs(w[i]), scale));
-        if (r.unresolved) unresolved++;
-        if (r.rel >= maxRel) {
-          maxRel = r.rel;
-          worst = { index: i, analytic: analytic[i], numeric: r.numeric };
-        }
-      }
-      // The whole tensor at once, along sign(a) with random weights, with a step that moves the
-      // loss by a small fraction of itself: well above float32 noise, and nearly linear.
-      const dir = Float32Array.from(analytic, (a) => Math.sign(a) * (0.5 + rng.next()));
-      let expected = 0;
-      for (let i = 0; i < w.length; i++) expected += analytic[i] * dir[i];
-      const hDir = Math.min(
-        eps * scale,
-        (DIRECTIONAL_CHANGE * Math.max(1, Math.abs(base))) / Math.max(Math.abs(expected), 1e-30),
+      const result = await checkParameter(
+        probe,
+        probe.params.get(p.nodeId)!.get(p.param)!,
+        grads.get(p.nodeId)!.get(p.param)!,
+        base,
+        { samples, eps, tolerance, rng },
       );
-      const directional = await best(w, dir, expected, hDir);
-      params.push({
-        name: reported,
-        shape: p.shape,
-        sampled: indices.length,
-        unresolved,
-        maxRelError: maxRel,
-        worst,
-        directionalError: directional.rel,
-        pass: maxRel <= tolerance && directional.rel <= tolerance,
-      });
+      params.push({ name: parameterName(doc, p.nodeId, p.param, opts.sources), shape: p.shape, ...result });
     }
   } finally {
-    await forward.release();
+    await probe.release();
   }
   return {
     model: doc.name,
     batch,
     loss,
-    forward: training ? 'training' : 'inference',
+    forward: probe.forward,
     eps,
     tolerance,
     params,

@@ -23,6 +23,9 @@ const host = {
   predict: (source, input) => invoke('predict', source, input),
   datasetPreview: (spec, count) => invoke('datasetPreview', spec, count),
   activations: (source, request) => invoke('activations', source, request),
+  stepThroughBatch: (source, setup) => invoke('stepThroughBatch', source, setup),
+  stepThroughTensors: (request) => invoke('stepThroughTensors', request),
+  gradcheckLayer: (request) => invoke('gradcheckLayer', request),
 } satisfies HostBridge;
 
 contextBridge.exposeInMainWorld('netwright', {

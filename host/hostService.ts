@@ -10,6 +10,7 @@ import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
 import { TrainingRuns } from './training/runs.ts';
 import { activationsFor } from './training/activations.ts';
+import { StepThrough } from './training/stepThrough.ts';
 
 export interface HostServiceOptions {
   templatesDir?: string;
@@ -30,6 +31,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     train: options.train,
     emit: (payload) => listeners.forEach((l) => l({ name: 'training', payload })),
   });
+  const stepThrough = new StepThrough();
   const api = {
     listTemplates: () => listTemplates(templatesDir),
     loadTemplate: (id) => loadTemplate(templatesDir, id),
@@ -47,6 +49,10 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     predict: (source, input) => runs.predict(source, input.data),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
     activations: (source, request) => activationsFor(runs, source, request),
+    stepThroughBatch: (source, setup) =>
+      stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : source, setup),
+    stepThroughTensors: async (r) => stepThrough.tensors(r.stepId, r.nodeId, r.sample),
+    gradcheckLayer: (r) => stepThrough.checkLayer(r.stepId, r.nodeId),
   } satisfies HostApi;
   return {
     ...api,

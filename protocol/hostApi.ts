@@ -25,6 +25,14 @@ import {
 } from './training.ts';
 import { activationsRequestSchema, activationsSchema } from './activations.ts';
 import {
+  layerCheckRequestSchema,
+  layerCheckSchema,
+  nodeTensorsSchema,
+  stepThroughSetupSchema,
+  stepThroughSummarySchema,
+  tensorRequestSchema,
+} from './stepThrough.ts';
+import {
   exportOnnxOptionsSchema,
   exportOnnxResultSchema,
   importOnnxOptionsSchema,
@@ -149,6 +157,18 @@ export const hostMethods = {
     args: z.tuple([predictSourceSchema, activationsRequestSchema]),
     result: activationsSchema,
   },
+  /**
+   * Step-through mode: one batch forward and backward with a run's or the document's weights; the
+   * host keeps it (replacing the previous one) and returns per-node statistics.
+   */
+  stepThroughBatch: {
+    args: z.tuple([predictSourceSchema, stepThroughSetupSchema]),
+    result: stepThroughSummarySchema,
+  },
+  /** One node of the kept batch: its output and output gradient for one sample, its parameters. */
+  stepThroughTensors: { args: z.tuple([tensorRequestSchema]), result: nodeTensorsSchema },
+  /** Finite differences against the analytic gradients of one layer, on the kept batch. */
+  gradcheckLayer: { args: z.tuple([layerCheckRequestSchema]), result: layerCheckSchema },
 };
 
 export type HostMethods = typeof hostMethods;

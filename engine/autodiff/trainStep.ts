@@ -27,6 +27,11 @@ export interface TrainStepOptions {
   clipNorm?: number;
   /** Gradients-only models: also output dLoss/dInput for every Input layer (saliency, tests). */
   inputGradients?: boolean;
+  /**
+   * Gradients-only models: also output every node's forward output and dLoss/d(its output), for
+   * stepping through one batch node by node.
+   */
+  probes?: boolean;
 }
 
 export interface ParamSlot {
@@ -74,7 +79,19 @@ export interface TrainStep {
     grads: { nodeId: string; param: string; output: string }[];
     /** With inputGradients: Input node id -> dLoss/dInput output. */
     inputGrads: { nodeId: string; output: string }[];
+    /**
+     * With probes, in topological order: each node's forward output and, when the loss depends on
+     * it through a trainable path, dLoss/d(output) (Inputs only with inputGradients).
+     */
+    probes: ProbeSlot[];
   };
+}
+
+export interface ProbeSlot {
+  nodeId: string;
+  shape: number[];
+  forward: string;
+  backward?: string;
 }
 
 export class CompileError extends Error {
@@ -169,6 +186,8 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
   const isSource = (id: string) => minInputs(getLayer(byId.get(id)!.type)!) === 0;
   const wantsGradient = (id: string) => !isSource(id) || !!opts.inputGradients;
   const paramGrads = new Map<string, string>();
+  // The summed upstream gradient each node's backward rule was given.
+  const dyOf = new Map<string, string>();
   const gradSquares: TrainStep['outputs']['gradSquares'] = [];
   for (const id of [...analysis.order].reverse()) {
     const parts = pending.get(id);
@@ -182,6 +201,7 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
       parts.length === 1
         ? parts[0]
         : b.op(parts.length === 2 ? 'Add' : 'Sum', parts, {}, { name: `${byId.get(id)!.name}/grad_sum` });
+    dyOf.set(id, dy);
     const sources = incoming.get(id) ?? [];
     const ctx = lowered.contexts.get(id)!;
     const g = def.gradient({
@@ -226,10 +246,31 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
       const parts = pending.get(d.nodeId);
       if (!parts) continue;
       const sum = parts.length === 1 ? parts[0] : b.op('Sum', parts);
+      dyOf.set(d.nodeId, sum);
       const output = b.op('Identity', [sum], {}, { output: `${d.input}.grad` });
       outputs.push(tensorInfo(output, d.shape));
       inputGrads.push({ nodeId: d.nodeId, output });
     }
+  const probes: ProbeSlot[] = [];
+  if (opts.probes) {
+    if (opts.optimizer) throw new CompileError('Probes are for gradients-only train steps (no optimizer).');
+    for (const id of analysis.order) {
+      const name = byId.get(id)!.name;
+      const shape = numeric(analysis.nodes.get(id)!.outputShape!);
+      const probe = (tensor: string, suffix: string) => {
+        const output = b.op('Identity', [tensor], {}, { output: b.name(`${name}.${suffix}`) });
+        outputs.push(tensorInfo(output, shape));
+        return output;
+      };
+      const dy = dyOf.get(id);
+      probes.push({
+        nodeId: id,
+        shape,
+        forward: probe(lowered.tensors.get(id)!, 'probe'),
+        ...(dy ? { backward: probe(dy, 'probe_grad') } : {}),
+      });
+    }
+  }
   if (!opts.optimizer) {
     for (const p of trainable) {
       const output = b.op(
@@ -330,6 +371,6 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
     params,
     state,
     masks,
-    outputs: { loss, prediction: 'prediction', gradSquares, grads, inputGrads },
+    outputs: { loss, prediction: 'prediction', gradSquares, grads, inputGrads, probes },
   };
 }

@@ -14,6 +14,8 @@ export interface StepResult {
   grads?: WeightMap;
   /** With inputGradients: Input node id -> dLoss/dInput. */
   inputGrads?: Map<string, Float32Array>;
+  /** With probes: node id -> its forward output and dLoss/d(output) (see TrainStep.outputs.probes). */
+  probes?: Map<string, { forward: Float32Array; backward?: Float32Array }>;
 }
 
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
@@ -128,6 +130,16 @@ export class StepSession {
     if (s.outputs.inputGrads.length)
       result.inputGrads = new Map(
         s.outputs.inputGrads.map((g) => [g.nodeId, out[g.output].data as Float32Array]),
+      );
+    if (s.outputs.probes.length)
+      result.probes = new Map(
+        s.outputs.probes.map((p) => [
+          p.nodeId,
+          {
+            forward: out[p.forward].data as Float32Array,
+            ...(p.backward ? { backward: out[p.backward].data as Float32Array } : {}),
+          },
+        ]),
       );
     if (s.outputs.grads.length) {
       result.grads = new Map();
