@@ -151,7 +151,14 @@ export async function computeActivations(
  * standardisation), else the document's own, stored or freshly initialised.
  */
 export async function activationsFor(
-  runs: { trainedModel(id: string): { doc: ProjectDocument; weights: WeightMap; stats?: ChannelStats; label: string } },
+  runs: {
+    trainedModel(id: string): {
+      doc: ProjectDocument;
+      weights: WeightMap;
+      stats?: ChannelStats;
+      label: string;
+    };
+  },
   source: { runId: string } | { document: ProjectDocument },
   request: ActivationsRequest,
 ): Promise<Activations> {

@@ -8,6 +8,8 @@ import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { AttributeField } from './AttributeField.tsx';
 import { GuessField, useHidden } from './GuessField.tsx';
 import { ReceptiveFieldViewer } from './ReceptiveFieldViewer.tsx';
+import { FeatureMaps } from './FeatureMaps.tsx';
+import { WeightEditor } from './WeightEditor.tsx';
 
 const actions = () => appStore.getState().actions;
 
@@ -47,6 +49,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const node = useApp((s) => nodeById(s.doc.graph, nodeId));
   const info = useApp((s) => selectAnalysis(s).nodes.get(nodeId));
   const [viewer, setViewer] = useState(false);
+  const [maps, setMaps] = useState(false);
   const hidden = useHidden();
   if (!node) return null;
   const def = getLayer(node.type);
@@ -107,6 +110,12 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
         </div>
       )}
       {viewer && <ReceptiveFieldViewer nodeId={nodeId} onClose={() => setViewer(false)} />}
+      <div className="button-row">
+        <button type="button" aria-expanded={maps} onClick={() => setMaps(!maps)}>
+          Feature maps
+        </button>
+      </div>
+      {maps && <FeatureMaps nodeId={nodeId} onClose={() => setMaps(false)} />}
       <form className="inspector__form" onSubmit={(e) => e.preventDefault()} aria-label="Attributes">
         <NameField key={`name-${nodeId}`} nodeId={nodeId} name={node.name} />
         {def &&
@@ -121,6 +130,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
             />
           ))}
       </form>
+      <WeightEditor nodeId={nodeId} />
     </>
   );
 }

@@ -6,6 +6,7 @@ import type { Prediction } from '../../protocol/training.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { hasWeights } from '../state/training.ts';
 import { MNIST_SIZE, toMnistInput } from '../training/digitInput.ts';
+import { drawnDigit } from '../training/drawnDigit.ts';
 import { predict } from '../training/flows.ts';
 
 const PAD = 196;
@@ -156,6 +157,7 @@ export function TryIt() {
               onDrawn={(pixels) => {
                 const x = toMnistInput(pixels, PAD);
                 setInput(x);
+                drawnDigit.setState({ pixels: x });
                 if (hasHost) void ask(x);
               }}
             />
@@ -174,6 +176,7 @@ export function TryIt() {
                 onClick={() => {
                   setClearSignal((n) => n + 1);
                   setInput(null);
+                  drawnDigit.setState({ pixels: null });
                   setPrediction(null);
                 }}
               >

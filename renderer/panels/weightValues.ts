@@ -1,0 +1,264 @@
+// A layer's parameter values as the inspector shows and edits them. Values come from the project
+// (doc.weights, base64 float32) or, when none are stored, from PyTorch's initialisation drawn the
+// way the engine draws it for Try it and export (resolveWeights, seed 0), so what the inspector
+// shows is what those will use. Editing one value stores the whole layer, so nothing else about
+// it changes under the user's hands.
+import type { Analysis, ParamSpec, ProjectDocument, StoredTensor } from '../../engine/index.ts';
+import {
+  decodeFloat32,
+  defaultInit,
+  encodeFloat32,
+  fanIn,
+  formatShape,
+  product,
+} from '../../engine/index.ts';
+import type { Rng } from '../../engine/data/random.ts';
+import { createRng } from '../../engine/data/random.ts';
+import { analysisOf } from '../state/analysis.ts';
+import type { AppStore } from '../state/store.ts';
+
+export interface ParamValues {
+  spec: ParamSpec;
+  /** Null for a tensor too large to hold in the page just to show it (a VGG classifier's 100M). */
+  values: Float32Array | null;
+  origin: 'stored' | 'initial';
+  /** Why the stored tensor no longer fits the layer (shown instead; the values are a fresh draw). */
+  stale?: string;
+}
+
+/** Editable as number fields: small tensors whose kernels fit a grid on the inspector. */
+export const MAX_EDITABLE_VALUES = 512;
+export const MAX_EDITABLE_KERNEL = 7;
+/** Larger tensors are described (shape, count, origin) but not decoded or drawn. */
+export const MAX_SHOWN_VALUES = 4_000_000;
+
+function staleReason(stored: StoredTensor, spec: ParamSpec, count: number): string | undefined {
+  if (count !== product(spec.shape))
+    return `the stored ${spec.name} has ${count} values (${formatShape(stored.shape)}) but the layer now needs ${formatShape(spec.shape)}`;
+  if (stored.shape.join('x') !== spec.shape.join('x'))
+    return `the stored ${spec.name} is ${formatShape(stored.shape)} but the layer now needs ${formatShape(spec.shape)}`;
+  return undefined;
+}
+
+/** Advances the generator past what defaultInit would draw for `spec`. */
+function skipDraws(rng: Rng, spec: ParamSpec): void {
+  if (spec.init === 'ones' || spec.init === 'zeros') return;
+  for (let i = product(spec.shape); i > 0; i--) rng.next();
+}
+
+/**
+ * The values of one node's parameters. Mirrors resolveWeights: one generator (seed 0) walks the
+ * graph in analysis order, and every parameter that is not stored takes its draws from it, so the
+ * draws of the layers before this one are skipped, not materialised.
+ */
+export function nodeParams(
+  analysis: Analysis,
+  stored: ProjectDocument['weights'],
+  nodeId: string,
+): ParamValues[] {
+  const rng = createRng(0);
+  for (const id of analysis.order) {
+    const params = analysis.nodes.get(id)!.parameters;
+    if (!params.length) continue;
+    const fan = fanIn(params);
+    if (id === nodeId)
+      return params.map((spec) => {
+        const saved = stored?.[id]?.[spec.name];
+        if (product(spec.shape) > MAX_SHOWN_VALUES) {
+          if (!saved) skipDraws(rng, spec);
+          return { spec, values: null, origin: saved ? ('stored' as const) : ('initial' as const) };
+        }
+        if (saved) {
+          const values = decodeFloat32(saved.data);
+          const stale = staleReason(saved, spec, values.length);
+          if (!stale) return { spec, values, origin: 'stored' as const };
+          return { spec, values: defaultInit(spec, fan, rng), origin: 'initial' as const, stale };
+        }
+        return { spec, values: defaultInit(spec, fan, rng), origin: 'initial' as const };
+      });
+    for (const spec of params) if (!stored?.[id]?.[spec.name]) skipDraws(rng, spec);
+  }
+  return [];
+}
+
+/** The document with `nodeId`'s parameters stored: `changed` replaces those named, the rest as shown. */
+export function withParamValues(
+  doc: ProjectDocument,
+  params: readonly ParamValues[],
+  nodeId: string,
+  changed: Record<string, Float32Array>,
+): ProjectDocument {
+  const layer: Record<string, StoredTensor> = {};
+  for (const p of params) {
+    const values = changed[p.spec.name] ?? p.values;
+    if (!values) continue; // too large to have been shown, so not edited: initialised at training
+    layer[p.spec.name] = { shape: [...p.spec.shape], dtype: 'float32', data: encodeFloat32(values) };
+  }
+  return { ...doc, weights: { ...doc.weights, [nodeId]: layer } };
+}
+
+/** The document without `nodeId`'s stored weights: the layer is initialised at random again. */
+export function withoutStoredWeights(doc: ProjectDocument, nodeId: string): ProjectDocument {
+  if (!doc.weights?.[nodeId]) return doc;
+  const weights = { ...doc.weights };
+  delete weights[nodeId];
+  if (Object.keys(weights).length > 0) return { ...doc, weights };
+  const { weights: _dropped, ...rest } = doc;
+  return rest;
+}
+
+/**
+ * Rewrites some values of one parameter of `nodeId` in the store's current document, as one undo
+ * step; edits with the same merge key (keystrokes in one cell) collapse into one.
+ */
+export function editParam(
+  store: AppStore,
+  nodeId: string,
+  param: string,
+  edit: (values: Float32Array) => void,
+  mergeKey?: string,
+): void {
+  const { doc, actions } = store.getState();
+  const params = nodeParams(analysisOf(doc.graph), doc.weights, nodeId);
+  const p = params.find((q) => q.spec.name === param);
+  if (!p?.values) return;
+  const values = Float32Array.from(p.values);
+  edit(values);
+  actions.editDocument(withParamValues(doc, params, nodeId, { [param]: values }), { mergeKey });
+}
+
+/** One typed value: keystrokes in the same cell are one undo step. */
+export function setWeight(
+  store: AppStore,
+  nodeId: string,
+  param: string,
+  index: number,
+  value: number,
+): void {
+  editParam(store, nodeId, param, (v) => (v[index] = value), `weights:${nodeId}:${param}:${index}`);
+}
+
+export function clearStoredWeights(store: AppStore, nodeId: string): void {
+  const { doc, actions } = store.getState();
+  actions.editDocument(withoutStoredWeights(doc, nodeId));
+}
+
+/** A typed weight: "-1", "0.25", "1/9", "−2" (a typographic minus), "1e-3". */
+export function parseWeight(text: string): { value: number } | { error: string } {
+  const t = text.trim().replace(/[−–]/g, '-');
+  if (t === '') return { error: 'is empty: type a number such as -1, 0.25 or 1/9' };
+  const fraction = /^([-+]?[\d.]+(?:e[-+]?\d+)?)\s*\/\s*([-+]?[\d.]+(?:e[-+]?\d+)?)$/i.exec(t);
+  const value = fraction ? Number(fraction[1]) / Number(fraction[2]) : Number(t);
+  if (!Number.isFinite(value))
+    return { error: `“${text.trim()}” is not a number: type e.g. -1, 0.25 or 1/9` };
+  if (Math.abs(value) > 3.4e38) return { error: 'is too large for float32' };
+  return { value };
+}
+
+/** How a weight reads in a grid cell: short, exact when it is a short decimal. */
+export function formatWeight(v: number): string {
+  if (v === 0) return '0';
+  const short = Number(v.toPrecision(4));
+  return Math.abs(short) >= 1e-3 && Math.abs(short) < 1e4 ? String(short) : short.toExponential(2);
+}
+
+/** The grids a tensor is shown as: [out, in, kh, kw] -> out·in grids of kh x kw; a vector -> one row. */
+export function gridsOf(shape: readonly number[]): { count: number; rows: number; cols: number } {
+  if (shape.length === 0) return { count: 1, rows: 1, cols: 1 };
+  if (shape.length === 1) return { count: 1, rows: 1, cols: shape[0] };
+  if (shape.length === 2) return { count: 1, rows: shape[0], cols: shape[1] };
+  const spatial = shape.slice(2);
+  const cols = spatial[spatial.length - 1];
+  return { count: shape[0] * shape[1], rows: product(spatial) / cols, cols };
+}
+
+export function isEditable(spec: ParamSpec): boolean {
+  const { rows, cols } = gridsOf(spec.shape);
+  const kernel = spec.shape.length >= 3 ? rows <= MAX_EDITABLE_KERNEL && cols <= MAX_EDITABLE_KERNEL : true;
+  return product(spec.shape) <= MAX_EDITABLE_VALUES && kernel;
+}
+
+export interface KernelPreset {
+  id: string;
+  label: string;
+  /** The kernel for a rows x cols grid, or null when the preset needs another size. */
+  make(rows: number, cols: number): number[] | null;
+}
+
+/** The centre of an odd kernel; for an even one, the cell up and left of the centre. */
+const centre = (n: number) => Math.floor((n - 1) / 2);
+
+function fromRows(rows: number, cols: number, table: number[][]): number[] | null {
+  return rows === table.length && cols === table[0].length ? table.flat() : null;
+}
+
+function sparse(rows: number, cols: number, cells: [number, number, number][]): number[] | null {
+  const out = new Array<number>(rows * cols).fill(0);
+  for (const [r, c, v] of cells) {
+    if (r < 0 || c < 0 || r >= rows || c >= cols) return null;
+    out[r * cols + c] = v;
+  }
+  return out;
+}
+
+/**
+ * Kernels a teacher types in. Conv2d computes a cross-correlation (no flip), so the forward
+ * difference in x, [−1, 1], gives in[y, x+1] − in[y, x]: positive where the image gets brighter
+ * to the right.
+ */
+export const KERNEL_PRESETS: KernelPreset[] = [
+  {
+    id: 'identity',
+    label: 'Identity',
+    make: (r, c) => sparse(r, c, [[centre(r), centre(c), 1]]),
+  },
+  { id: 'box', label: 'Box blur', make: (r, c) => new Array<number>(r * c).fill(1 / (r * c)) },
+  {
+    id: 'dx',
+    label: 'Finite difference in x',
+    make: (r, c) =>
+      sparse(r, c, [
+        [centre(r), centre(c), -1],
+        [centre(r), centre(c) + 1, 1],
+      ]),
+  },
+  {
+    id: 'dy',
+    label: 'Finite difference in y',
+    make: (r, c) =>
+      sparse(r, c, [
+        [centre(r), centre(c), -1],
+        [centre(r) + 1, centre(c), 1],
+      ]),
+  },
+  {
+    id: 'sobel-x',
+    label: 'Sobel x',
+    make: (r, c) =>
+      fromRows(r, c, [
+        [-1, 0, 1],
+        [-2, 0, 2],
+        [-1, 0, 1],
+      ]),
+  },
+  {
+    id: 'sobel-y',
+    label: 'Sobel y',
+    make: (r, c) =>
+      fromRows(r, c, [
+        [-1, -2, -1],
+        [0, 0, 0],
+        [1, 2, 1],
+      ]),
+  },
+  {
+    id: 'laplacian',
+    label: 'Laplacian',
+    make: (r, c) =>
+      fromRows(r, c, [
+        [0, 1, 0],
+        [1, -4, 1],
+        [0, 1, 0],
+      ]),
+  },
+];
