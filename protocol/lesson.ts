@@ -1,7 +1,12 @@
 // A document's `lesson` field: what a teacher wrote for it. The engine keeps the field as-is;
 // the app reads it through this schema and simply shows no lesson when it does not fit.
 import { z } from 'zod';
-import { trainingConfigSchema, trainingDatasetSchema } from './training.ts';
+import {
+  MAX_RACE_ENTRIES,
+  raceEntrySchema,
+  trainingConfigSchema,
+  trainingDatasetSchema,
+} from './training.ts';
 
 /** The node overlays a lesson can hide, for students to predict before they reveal them. */
 export const hiddenQuantitySchema = z.enum(['shape', 'params', 'macs', 'rf']);
@@ -15,6 +20,8 @@ export const lessonSchema = z.object({
   training: z
     .object({ dataset: trainingDatasetSchema, config: trainingConfigSchema.partial().optional() })
     .optional(),
+  /** Optimizer-race contestants; "Use these settings" puts the Training panel in race mode with them. */
+  race: z.array(raceEntrySchema).min(2).max(MAX_RACE_ENTRIES).optional(),
   /** A template to open next to compare (deep ReLU vs deep sigmoid, naive vs bottleneck Inception). */
   compare: z
     .object({

@@ -54,13 +54,25 @@ export const trainingDatasetSchema = z.discriminatedUnion('kind', [
 ]);
 export type TrainingDataset = z.infer<typeof trainingDatasetSchema>;
 
-const scheduleSchema = z.discriminatedUnion('kind', [
+export const scheduleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant') }).strict(),
   z
     .object({ kind: z.literal('step'), stepSize: z.number().int().min(1), gamma: z.number().gt(0).max(1) })
     .strict(),
   z.object({ kind: z.literal('cosine'), etaMin: z.number().min(0).optional() }).strict(),
 ]);
+
+/** How the weights start (host/training/initializers.ts InitSpec); absent means PyTorch's default. */
+export const initSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('default') }).strict(),
+  z.object({ kind: z.literal('zeros') }).strict(),
+  z.object({ kind: z.literal('constant'), value: z.number().min(-10).max(10) }).strict(),
+  z.object({ kind: z.literal('normal'), std: z.number().gt(0).max(10) }).strict(),
+  z.object({ kind: z.literal('uniform'), a: z.number().gt(0).max(10) }).strict(),
+  z.object({ kind: z.literal('xavier') }).strict(),
+  z.object({ kind: z.literal('kaiming') }).strict(),
+]);
+export type TrainingInit = z.infer<typeof initSchema>;
 
 export const optimizerSchema = z
   .object({
@@ -81,6 +93,7 @@ export const trainingConfigSchema = z
     lr: z.number().gt(0).max(10),
     schedule: scheduleSchema.optional(),
     clipNorm: z.number().gt(0).optional(),
+    init: initSchema.optional(),
     seed: seed.optional(),
   })
   .strict();

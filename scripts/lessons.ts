@@ -24,6 +24,23 @@ const adam = (lr: number, epochs: number, more: Partial<TrainingConfig> = {}): P
   ...more,
 });
 
+const sgdConfig = (lr: number, epochs: number): Partial<TrainingConfig> => ({
+  epochs,
+  batchSize: 32,
+  optimizer: { kind: 'sgd' },
+  lr,
+  seed: 1,
+});
+const initConfig = (init: TrainingConfig['init']): Partial<TrainingConfig> => ({
+  epochs: 3,
+  batchSize: 32,
+  loss: 'cross-entropy',
+  optimizer: { kind: 'momentum', momentum: 0.9 },
+  lr: 0.05,
+  init,
+  seed: 1,
+});
+
 const lenetTraining = { dataset: mnist(5000), config: adam(0.002, 2) };
 
 export const LESSONS = {
@@ -136,5 +153,174 @@ This lesson trains the 784-512-512-10 MLP (669,706 parameters) on 1,000 MNIST di
 - The training loss falls slowly at first: memorizing 1,000 arbitrary answers takes far longer than learning the real rule.
 - Untick **Random labels** and train again: both accuracies rise together, within a couple of epochs.`,
     training: { dataset: mnist(1000, { randomLabels: true }), config: adam(0.001, 25) },
+  },
+  backpropByHand: {
+    title: 'Backprop by hand',
+    text: `Two inputs, three sigmoid units, two sigmoid outputs: 17 parameters, few enough to follow every number of one training step. The data is the XOR set (class 1 where x·y < 0), the loss the mean squared error against the one-hot target.
+
+Open **Training**, choose the mode **Step through** and press **Run one batch**. ▶ walks forward node by node (each node’s output for the batch), shows the loss, then walks back: for every node its **dLoss/dOutput** and, for the Linear layers, the gradients of their weight and bias. Write x for the input batch (N rows), z for a Linear layer’s output and a = σ(z) for the sigmoid after it.
+
+- **Loss**: L = Σ (a₂ − y)² / (N·2), the mean over all N × 2 outputs, as PyTorch’s MSELoss. So dA₂ = dL/da₂ = 2(a₂ − y) / (2N) = (a₂ − y) / N: the batch average is taken here, once.
+- **Output sigmoid**: dz₂ = dA₂ ⊙ σ′(z₂) = dA₂ ⊙ a₂(1 − a₂). The slope a(1 − a) is at most 0.25, and tiny when a is near 0 or 1.
+- **Second Linear**: dW₂ = dz₂ᵀ · a₁ (2×3, summed over the batch), db₂ = Σ dz₂ (the column sums), and dA₁ = dz₂ · W₂ flows back to the hidden layer.
+- **Hidden sigmoid**: dz₁ = dA₁ ⊙ a₁(1 − a₁).
+- **First Linear**: dW₁ = dz₁ᵀ · x, db₁ = Σ dz₁.
+
+Check one by hand: step back to the output Sigmoid, read a₂ and y for the first sample, work out dz₂ for it, and compare with the numbers shown for the last Linear. Then press **Check gradient**: finite differences of the loss agree with every dW and db to a relative error far below 1%.
+
+**Train with these settings** (SGD, learning rate 2, batch 8): for the first ten epochs the loss stays near 0.25, every output close to 0.5: the sigmoids start in their flat middle and the four XOR quadrants pull the weights in opposite directions. Then it breaks loose; after 100 epochs (a few seconds) the loss is 0.06 and 90% of the test points are on the right side.`,
+    training: {
+      dataset: { kind: 'synthetic', generator: 'xor', n: 200, seed: 1 },
+      config: { epochs: 100, batchSize: 8, loss: 'mse', optimizer: { kind: 'sgd' }, lr: 2, seed: 1 },
+    },
+  },
+  momentumForms: {
+    title: 'The two momentum forms',
+    text: `Momentum keeps a velocity v, a running sum of past gradients g, and is written two ways:
+
+- **PyTorch** (torch.optim.SGD): v ← βv + g, then θ ← θ − lr·v.
+- **Classic** (Polyak’s heavy ball; Sutskever et al. 2013): v ← βv − lr·g, then θ ← θ + v. The same as θ ← θ − lr·g + β(θ − θ_previous); Netwright’s **Heavy ball** optimizer takes this form.
+- **Nesterov** (PyTorch’s nesterov=True) takes the gradient step from where the velocity is about to carry it: θ ← θ − lr·(g + βv).
+
+With a **constant** learning rate the first two are the same method: multiply PyTorch’s velocity by lr and you get the classic one, step for step. Measured here (2,000 digits, 4 epochs, lr 0.05, β = 0.9): both end at training loss 0.297 and 87.4% test accuracy; Nesterov reaches 88.0%, plain SGD 80.8%.
+
+Under a **schedule** they differ. When the rate drops from lr to lr′, PyTorch’s next step is lr′·(βv + g): the whole remembered velocity shrinks at once. The classic velocity was built with the old rate and keeps carrying the weights at that speed, fading by β per step, about 1/(1 − β) = 10 steps for β = 0.9.
+
+**Train with these settings** to race the four optimizers (same initial weights, same batches) with the rate divided by 10 after every epoch. After 4 epochs: Heavy ball 83.9% (training loss 0.436), Nesterov 83.5%, Momentum 82.7% (0.498), SGD 61.4%. The classic form comes out ahead here because after each drop its velocity keeps the old, larger speed for a few more steps, while PyTorch’s form slows down at once: two slightly different schedules in disguise.
+
+Set the **Learning-rate schedule** to Constant and race again: the Momentum and Heavy ball curves lie on top of each other.`,
+    training: {
+      dataset: mnist(2000),
+      config: {
+        epochs: 4,
+        batchSize: 64,
+        loss: 'cross-entropy',
+        optimizer: { kind: 'momentum', momentum: 0.9 },
+        lr: 0.05,
+        schedule: { kind: 'step', stepSize: 1, gamma: 0.1 },
+        seed: 1,
+      },
+    },
+    race: [
+      { label: 'Momentum', optimizer: { kind: 'momentum', momentum: 0.9 }, lr: 0.05 },
+      { label: 'Heavy ball', optimizer: { kind: 'heavy-ball', momentum: 0.9 }, lr: 0.05 },
+      { label: 'Nesterov', optimizer: { kind: 'nesterov', momentum: 0.9 }, lr: 0.05 },
+      { label: 'SGD', optimizer: { kind: 'sgd' }, lr: 0.05 },
+    ],
+  },
+  poolCommuteRelu: {
+    title: 'Max pooling commutes with ReLU',
+    text: `One convolution feeds two branches: MaxPool → ReLU on the left, ReLU → MaxPool on the right. The **Subtract** node at the bottom takes their difference, and it is all zeros, for every input and every weight.
+
+Why: ReLU never reverses an order. If a ≤ b then ReLU(a) ≤ ReLU(b), so the largest value of a 2×2 window stays the largest after ReLU: max(f(a), f(b), …) = f(max(a, b, …)) for any non-decreasing f. The same holds for Sigmoid, Tanh and LeakyReLU.
+
+- Select the Subtract node and open **Feature maps** in the inspector: four 14×14 maps, every value 0.
+- The order still matters for the cost: pooling first applies ReLU to 4×14×14 = 784 numbers, ReLU first to 4×28×28 = 3,136, four times as many, for the same result.
+- It fails for a non-monotone activation: GELU dips below zero around x = −0.75 and rises again, so the window’s largest input need not give its largest output. Open the GELU version.
+- It fails for average pooling too: ReLU of an average is not the average of the ReLUs (ReLU(−1) and ReLU(3) average to 1.5, their average 1 gives 1). Replace both MaxPool2d nodes by AvgPool2d and look at the difference again.`,
+    compare: { template: 'maxpool-gelu', label: 'Open the GELU version' },
+  },
+  poolCommuteGelu: {
+    title: 'Max pooling does not commute with GELU',
+    text: `The same two branches with GELU instead of ReLU. GELU(x) = x·Φ(x) is not monotone: it falls from 0 to about −0.17 at x ≈ −0.75 and rises back towards 0 for more negative x. In a window holding −3 and −0.75, the max is −0.75, whose GELU (−0.17) is the smallest of the two, not the largest (−0.004).
+
+- Select the Subtract node and open **Feature maps**: the differences are no longer all zero. They show up where a window’s values are all negative; where one value is positive, GELU keeps the order there and the branches agree.
+- So a network with GELU must apply it before the pooling, as written in its definition.`,
+    compare: { template: 'maxpool-relu-commute', label: 'Open the ReLU version' },
+  },
+  crossEntropy: {
+    title: 'Cross-entropy against squared error',
+    text: `The same 784-100-10 network (a sigmoid hidden layer) twice: here the 10 raw scores z go into softmax and cross-entropy; the other version squashes each score with a sigmoid and uses the mean squared error against the one-hot target.
+
+The gradient that starts the backward pass:
+
+- **Cross-entropy on scores**: dL/dz = (p − y) / N, with p the softmax probabilities. A confidently wrong score (p near 1 for a wrong class) gets the largest push.
+- **Squared error through a sigmoid**: dL/dz = 2(a − y) · a(1 − a) / (N·10). When a saturates near 0 or 1, the factor a(1 − a) kills the gradient, even when the answer is completely wrong; and the mean over 10 outputs divides it by 10 again.
+
+**Train with these settings** (5,000 digits, 5 epochs of plain SGD, learning rate 0.1): test accuracy 62% after the first epoch and 86% after the fifth. Then open the squared-error version and train it the same way: 14% after one epoch and still 19% after five.`,
+    training: { dataset: mnist(5000), config: { ...sgdConfig(0.1, 5), loss: 'cross-entropy' } },
+    compare: { template: 'mlp-sigmoid-mse', label: 'Open the squared-error version' },
+  },
+  mse: {
+    title: 'Squared error on sigmoid outputs',
+    text: `The cross-entropy network with a sigmoid on each of its 10 outputs, trained with the mean squared error against the one-hot target: 1 for the right digit, 0 for the nine others.
+
+dL/dz = 2(a − y) · a(1 − a) / (N·10): the sigmoid’s slope a(1 − a) is at most 0.25 and vanishes when an output saturates, so a confidently wrong output hardly learns.
+
+**Train with these settings** (the same 5,000 digits, 5 epochs of SGD at 0.1): test accuracy 14% after one epoch and 19% after five, against 86% for cross-entropy. The training loss is 0.112 in the first epoch and 0.089 in the fifth: the network mostly learns to keep all ten outputs low, which already gets 9 of the 10 targets right.
+
+- Try a larger learning rate (1.0), or **Adam**, which rescales the small gradients: squared error does learn, just far more slowly.`,
+    training: { dataset: mnist(5000), config: { ...sgdConfig(0.1, 5), loss: 'mse' } },
+    compare: { template: 'mlp-cross-entropy', label: 'Open the cross-entropy version' },
+  },
+  initZeros: {
+    title: 'Initialisation: all zeros',
+    text: `Every weight and bias of this 784-128-128-10 ReLU network starts at 0 (**Initial weights: All zeros** in the Training panel).
+
+Then every hidden unit computes the same number (0) for every digit, every unit of a layer gets the same gradient, and after any number of steps they are still identical: the symmetry never breaks. With ReLU it is worse: ReLU’s output and slope at 0 are both 0, so no gradient reaches the hidden weights at all. Only the last layer’s bias learns: how often each digit occurs.
+
+**Train with these settings** (5,000 digits, 3 epochs of SGD with momentum): the test accuracy stays at chance, 8.5%, 12.6% and 9.9% after the three epochs, and the loss stays at 2.30 = ln 10, the loss of a uniform guess.
+
+- Choose **One constant** (0.01) instead: every unit of a layer still computes the same thing; here the run ends at the same 9.9%.
+- Open the Kaiming version: the same network and settings with He initialisation reaches 91%.`,
+    training: { dataset: mnist(5000), config: initConfig({ kind: 'zeros' }) },
+    compare: { template: 'init-kaiming', label: 'Open the Kaiming version' },
+  },
+  initKaiming: {
+    title: 'Initialisation: Kaiming (He)',
+    text: `The same 784-128-128-10 ReLU network, with weights drawn from N(0, 2/fan_in) and biases 0 (He et al., 2015; **Initial weights: Kaiming** in the Training panel).
+
+Random weights make every unit different from the start. The variance 2/fan_in keeps the signal’s size steady through the layers: a ReLU zeroes about half of its inputs, and the factor 2 makes up for it.
+
+**Train with these settings**: test accuracy 86.8%, 89.6% and 90.8% after the three epochs, against chance (about 10%) for the all-zeros start. PyTorch’s default (uniform in ±1/√fan_in) gives 85.1%, 88.9% and 90.4% here.`,
+    training: { dataset: mnist(5000), config: initConfig({ kind: 'kaiming' }) },
+    compare: { template: 'init-zeros', label: 'Open the all-zeros version' },
+  },
+  overfitPlain: {
+    title: 'Overfitting: 500 digits',
+    text: `The 784-512-512-10 MLP has 669,706 parameters; here it sees only 500 digits, 50 times over. It learns them by heart.
+
+**Train with these settings** (Adam, about 20 seconds): after 50 epochs the training accuracy is 100% and the training loss 0.0003, but the test accuracy is 86.4% (test loss 0.64): a gap of 13.6 points. Watch the test loss on the chart: it bottoms out after a few epochs and then creeps up while the training loss keeps falling.
+
+Three remedies, each a template of its own (same data, same 50 epochs):
+
+- **Dropout** (p = 0.5 after each hidden layer): training 99.4% (measured with dropout on), test 85.5%, test loss 0.69.
+- **Weight decay** (λ = 0.001): training 100%, test 85.4%, test loss 0.56.
+- **Batch normalization** after each hidden Linear: training 100%, test 87.4%, test loss 0.47.
+
+None of them closes the gap on 500 digits. What does: ten times the data for the same number of steps (5,000 digits, 5 epochs) gives 93.8% on the same test digits, with training at 98%.`,
+    training: { dataset: mnist(500), config: adam(0.001, 50) },
+    compare: { template: 'overfit-dropout', label: 'Open the Dropout version' },
+  },
+  overfitDropout: {
+    title: 'Overfitting: Dropout',
+    text: `The overfitting MLP with a Dropout layer (p = 0.5) after each hidden ReLU. While training, each step zeroes a random half of the hidden units and doubles the rest, so no unit can rely on a particular partner; at test time Dropout does nothing.
+
+**Train with these settings** (500 digits, 50 epochs of Adam): training accuracy 99.4% (measured with dropout on), test 85.5% and test loss 0.69, against 100%, 86.4% and 0.64 without it. On this tiny set and this budget dropout does not help; it slows the memorising (the training loss ends at 0.018 instead of 0.0003) without improving the test digits.
+
+- Try 200 epochs, or p = 0.2.`,
+    training: { dataset: mnist(500), config: adam(0.001, 50) },
+    compare: { template: 'overfit-weight-decay', label: 'Open the weight-decay version' },
+  },
+  overfitWeightDecay: {
+    title: 'Overfitting: weight decay',
+    text: `The plain overfitting MLP trained with **Weight decay** λ = 0.001 (in the Training panel): every step adds λ·w to each weight’s gradient, the gradient of the L2 penalty λ/2·‖w‖², which pulls the weights towards zero and so towards smoother functions.
+
+**Train with these settings** (500 digits, 50 epochs of Adam): training 100%, test 85.4%, test loss 0.56, against 86.4% and 0.64 without decay. The network is less over-confident on the digits it gets wrong (lower test loss) but not more often right.
+
+- With Adam the penalty is rescaled per weight along with the gradient; **AdamW** applies the decay to the weights directly (Loshchilov & Hutter, 2019). With AdamW and λ = 0.1: test 86.5%.`,
+    training: {
+      dataset: mnist(500),
+      config: adam(0.001, 50, { optimizer: { kind: 'adam', weightDecay: 0.001 } }),
+    },
+    compare: { template: 'overfit-batchnorm', label: 'Open the batch-norm version' },
+  },
+  overfitBatchNorm: {
+    title: 'Overfitting: batch normalization',
+    text: `The overfitting MLP with BatchNorm1d after each hidden Linear. While training, each unit is standardised over the batch of 32, so every digit’s activations depend a little on which other digits share its batch: a noise that acts as a mild regulariser. At test time the running averages are used instead.
+
+**Train with these settings** (500 digits, 50 epochs of Adam): training 100%, test 87.4% and test loss 0.47, the best of the three remedies here, against 86.4% and 0.64 without it.`,
+    training: { dataset: mnist(500), config: adam(0.001, 50) },
+    compare: { template: 'overfit-mlp', label: 'Open the plain version' },
   },
 } satisfies Record<string, Lesson>;

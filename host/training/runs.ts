@@ -184,9 +184,15 @@ export class TrainingRuns {
     config: TrainingConfig,
     entries: readonly RaceEntry[],
   ): Promise<StartRaceResult> {
+    // Weight decay is a shared setting (the Training panel's), unless an entry brings its own.
+    const weightDecay = config.optimizer.weightDecay;
     const specs = entries.map((e) => ({
       label: e.label,
-      config: { ...config, optimizer: e.optimizer, lr: e.lr },
+      config: {
+        ...config,
+        optimizer: { ...(weightDecay !== undefined ? { weightDecay } : {}), ...e.optimizer },
+        lr: e.lr,
+      },
     }));
     const { runs, info } = await this.launch(doc, dataset, specs, 1);
     return { ...info, runs: runs.map((r, i) => ({ runId: r.id, label: entries[i].label })) };

@@ -6,6 +6,7 @@ import { lessonOf } from '../../protocol/lesson.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import type { Reveal } from './predict.ts';
 import { reveal } from './predict.ts';
+import { markRevealed } from './reveals.ts';
 
 const LABELS: Record<HiddenQuantity, string> = {
   shape: 'output shape',
@@ -28,7 +29,12 @@ export function GuessField({ nodeId, quantity }: { nodeId: string; quantity: Hid
   const analysis = useApp(selectAnalysis);
   const [guess, setGuess] = useState('');
   const [result, setResult] = useState<Reveal | null>(null);
-  const check = () => setResult(reveal(quantity, guess, graph, analysis.nodes, nodeId));
+  const lesson = useApp((s) => s.doc.lesson);
+  const check = () => {
+    const r = reveal(quantity, guess, graph, analysis.nodes, nodeId);
+    setResult(r);
+    if (r) markRevealed(lesson, nodeId, quantity);
+  };
   return (
     <div className="guess" role="group" aria-label={`Guess the ${LABELS[quantity]}`}>
       <label htmlFor={id} className="muted">

@@ -53,6 +53,9 @@ function applySettings(lesson: Lesson): void {
   const { actions } = appStore.getState();
   const t = lesson.training;
   if (t) actions.setTrainingSetup({ dataset: t.dataset, config: { ...defaultSetup.config, ...t.config } });
+  // The race panel reads its contestants from the lesson itself (TrainingRace.tsx).
+  if (lesson.race) actions.setTrainingMode('race');
+  else if (appStore.getState().trainingMode === 'race') actions.setTrainingMode('single');
   actions.setTrainingOpen(true);
 }
 

@@ -1,12 +1,20 @@
 // One line of always-visible facts: size of the network, problems, autosave and host state.
 import { formatCompact, formatCount } from '../format.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
+import { useHidden } from './GuessField.tsx';
+import { totalShown } from './predict.ts';
+import { useRevealed } from './reveals.ts';
+
+const HIDDEN_TITLE = 'Hidden by the lesson until you reveal every layer’s answer in the inspector.';
 
 export function StatusBar() {
   const layers = useApp((s) => s.doc.graph.nodes.length);
   const analysis = useApp(selectAnalysis);
   const host = useApp((s) => s.hostStatus);
   const autosave = useApp((s) => s.autosave);
+  const hidden = useHidden();
+  const revealed = useRevealed();
+  const show = (q: 'params' | 'macs') => totalShown(q, hidden, revealed, analysis.nodes);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
   const saved =
     autosave.state === 'saved' && autosave.at
@@ -19,8 +27,12 @@ export function StatusBar() {
   return (
     <footer className="statusbar" role="status" aria-label="Status">
       <span>{layers} layers</span>
-      <span data-testid="status-params">{formatCount(analysis.totals.params)} params</span>
-      <span>{formatCompact(analysis.totals.macs)} MACs</span>
+      <span data-testid="status-params" title={show('params') ? undefined : HIDDEN_TITLE}>
+        {show('params') ? formatCount(analysis.totals.params) : '?'} params
+      </span>
+      <span data-testid="status-macs" title={show('macs') ? undefined : HIDDEN_TITLE}>
+        {show('macs') ? formatCompact(analysis.totals.macs) : '?'} MACs
+      </span>
       <span className={errors ? 'danger' : 'ok'}>
         {errors ? `${errors} problem${errors === 1 ? '' : 's'}` : 'no problems'}
       </span>

@@ -6,7 +6,13 @@ import { estimateMemory } from '../../engine/index.ts';
 import { downloadText, fileSlug } from '../files.ts';
 import { formatBytes, formatCompact, formatCount } from '../format.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
+import { useHidden } from './GuessField.tsx';
+import { nodeShown, totalShown } from './predict.ts';
+import { useRevealed } from './reveals.ts';
 import { summaryCsv, summaryMarkdown, summaryRows } from './summaryTable.ts';
+
+const HIDDEN = '?';
+const HIDDEN_TITLE = 'Hidden by the lesson: reveal it in the inspector first.';
 
 const OPTIMIZERS = [
   { label: 'SGD', slots: 0 },
@@ -38,6 +44,14 @@ export function SummaryPanel() {
   const maxMacs = Math.max(0, ...rows.map((r) => r.macs));
   const memory = estimateMemory(analysis, batch, slots);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  const hidden = useHidden();
+  const revealed = useRevealed();
+  const cell = (q: 'shape' | 'params' | 'macs' | 'rf', id: string) => nodeShown(q, hidden, revealed, id);
+  const paramsShown = totalShown('params', hidden, revealed, analysis.nodes);
+  const macsShown = totalShown('macs', hidden, revealed, analysis.nodes);
+  const hiding = !paramsShown || !macsShown || rows.some((r) => !cell('shape', r.id) || !cell('rf', r.id));
+  const secret = (shown: boolean, text: string) =>
+    shown ? text : <span title={HIDDEN_TITLE}>{HIDDEN}</span>;
 
   return (
     <section className="summary" role="region" aria-label="Summary">
@@ -62,14 +76,22 @@ export function SummaryPanel() {
               <tr key={r.id} data-status={r.status}>
                 <td>{r.name}</td>
                 <td>{r.type}</td>
-                <td className="mono">{r.outputShape}</td>
+                <td className="mono">{secret(cell('shape', r.id), r.outputShape)}</td>
                 <td className="num">
-                  <Bar value={r.params} max={maxParams} label={formatCount(r.params)} />
+                  {cell('params', r.id) && paramsShown ? (
+                    <Bar value={r.params} max={maxParams} label={formatCount(r.params)} />
+                  ) : (
+                    secret(cell('params', r.id), formatCount(r.params))
+                  )}
                 </td>
                 <td className="num">
-                  <Bar value={r.macs} max={maxMacs} label={formatCount(r.macs)} />
+                  {cell('macs', r.id) && macsShown ? (
+                    <Bar value={r.macs} max={maxMacs} label={formatCount(r.macs)} />
+                  ) : (
+                    secret(cell('macs', r.id), formatCount(r.macs))
+                  )}
                 </td>
-                <td className="mono">{r.receptiveField}</td>
+                <td className="mono">{secret(cell('rf', r.id), r.receptiveField)}</td>
               </tr>
             ))}
           </tbody>
@@ -78,15 +100,17 @@ export function SummaryPanel() {
       <aside className="summary__side">
         <dl className="summary__totals" aria-label="Totals">
           <dt>Total params</dt>
-          <dd data-testid="total-params">{formatCount(totals.params)}</dd>
+          <dd data-testid="total-params">{secret(paramsShown, formatCount(totals.params))}</dd>
           <dt>Trainable params</dt>
-          <dd>{formatCount(totals.trainableParams)}</dd>
+          <dd>{secret(paramsShown, formatCount(totals.trainableParams))}</dd>
           <dt>Buffers</dt>
           <dd>{formatCount(totals.buffers)}</dd>
           <dt>MACs / sample</dt>
-          <dd title={formatCount(totals.macs)}>{formatCompact(totals.macs)}</dd>
+          <dd data-testid="total-macs" title={macsShown ? formatCount(totals.macs) : undefined}>
+            {secret(macsShown, formatCompact(totals.macs))}
+          </dd>
           <dt>FLOPs / sample</dt>
-          <dd title="2 × MACs">{formatCompact(totals.flops)}</dd>
+          <dd title="2 × MACs">{secret(macsShown, formatCompact(totals.flops))}</dd>
           {errors > 0 && (
             <>
               <dt>Problems</dt>
@@ -117,16 +141,18 @@ export function SummaryPanel() {
           </label>
           <dl>
             <dt>weights</dt>
-            <dd>{formatBytes(memory.parameterBytes)}</dd>
+            <dd>{secret(paramsShown, formatBytes(memory.parameterBytes))}</dd>
             <dt>activations</dt>
             <dd>{formatBytes(memory.activationBytes)}</dd>
             <dt>training total</dt>
-            <dd>{formatBytes(memory.trainingBytes)}</dd>
+            <dd>{secret(paramsShown, formatBytes(memory.trainingBytes))}</dd>
           </dl>
         </fieldset>
         <div className="button-row">
           <button
             type="button"
+            disabled={hiding}
+            title={hiding ? 'The lesson hides some of these numbers until you reveal them.' : undefined}
             onClick={() =>
               downloadText(`${fileSlug(name)}-summary.csv`, summaryCsv(rows, totals), 'text/csv')
             }
@@ -135,6 +161,8 @@ export function SummaryPanel() {
           </button>
           <button
             type="button"
+            disabled={hiding}
+            title={hiding ? 'The lesson hides some of these numbers until you reveal them.' : undefined}
             onClick={() =>
               downloadText(
                 `${fileSlug(name)}-summary.md`,

@@ -1,10 +1,11 @@
 // The optimizer race: two to four optimizers train copies of the network side by side, from the
 // same initial weights, on the same batches in the same order; only the optimizer and its
 // learning rate differ. Their loss and accuracy curves share one chart each.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { OptimizerKind } from '../../engine/index.ts';
 import type { RaceEntry } from '../../protocol/training.ts';
 import { MAX_RACE_ENTRIES } from '../../protocol/training.ts';
+import { lessonOf } from '../../protocol/lesson.ts';
 import { UPlotChart } from '../charts/UPlotChart.tsx';
 import type { ChartSeries } from '../charts/UPlotChart.tsx';
 import { useApp } from '../state/appStore.ts';
@@ -20,6 +21,8 @@ interface Candidate {
   lr: number;
   color: string;
   on: boolean;
+  /** The whole optimizer setting when a lesson gives one (its momentum, weight decay ...). */
+  optimizer?: RaceEntry['optimizer'];
 }
 
 const CANDIDATES: Candidate[] = [
@@ -29,17 +32,30 @@ const CANDIDATES: Candidate[] = [
   { label: 'RMSProp', kind: 'rmsprop', lr: 0.001, color: '#b07aa1', on: false },
   { label: 'Adam', kind: 'adam', lr: 0.001, color: '#59a14f', on: true },
 ];
-const colorOf = (label: string) => CANDIDATES.find((c) => c.label === label)?.color ?? '#888';
+const colorIn = (candidates: readonly Candidate[], label: string) =>
+  candidates.find((c) => c.label === label)?.color ?? '#888';
 
 function toEntry(c: Candidate): RaceEntry {
   const momentum = c.kind === 'momentum' || c.kind === 'nesterov' ? { momentum: 0.9 } : {};
-  return { label: c.label, optimizer: { kind: c.kind, ...momentum }, lr: c.lr };
+  return { label: c.label, optimizer: c.optimizer ?? { kind: c.kind, ...momentum }, lr: c.lr };
+}
+
+/** A lesson's contestants, coloured in the default contestants' order. */
+function fromLesson(entries: readonly RaceEntry[]): Candidate[] {
+  return entries.map((e, i) => ({
+    label: e.label,
+    kind: e.optimizer.kind,
+    lr: e.lr,
+    color: CANDIDATES[i % CANDIDATES.length].color,
+    on: true,
+    optimizer: e.optimizer,
+  }));
 }
 
 const pct = (v: number | null | undefined) =>
   v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;
 
-function Results({ lanes }: { lanes: RaceLane[] }) {
+function Results({ lanes, colorOf }: { lanes: RaceLane[]; colorOf(label: string): string }) {
   return (
     <table className="race-results" aria-label="Race results">
       <thead>
@@ -96,7 +112,10 @@ export function TrainingRace() {
   const theme = useApp((s) => s.theme);
   const hasHost = useApp((s) => s.host !== null);
   const singleBusy = useApp((s) => ['starting', 'running', 'stopping'].includes(s.training.status));
-  const [candidates, setCandidates] = useState(CANDIDATES);
+  const rawLesson = useApp((s) => s.doc.lesson);
+  const preset = useMemo(() => lessonOf(rawLesson)?.race, [rawLesson]);
+  const [candidates, setCandidates] = useState(() => (preset ? fromLesson(preset) : CANDIDATES));
+  useEffect(() => setCandidates(preset ? fromLesson(preset) : CANDIDATES), [preset]);
   const active = raceActive(race);
   const epochs = useApp((s) => s.trainingSetup.config.epochs);
   const raceEpochs = race?.lanes[0]?.run.config?.epochs ?? epochs;
@@ -113,8 +132,13 @@ export function TrainingRace() {
   const accuracy = useMemo(() => raceAccuracyCurves(lanes), [lanes]);
   const series = useMemo<ChartSeries[]>(
     () =>
-      lanes.map((l) => ({ label: l.entry.label, color: colorOf(l.entry.label), width: 1.5, points: false })),
-    [lanes],
+      lanes.map((l) => ({
+        label: l.entry.label,
+        color: colorIn(candidates, l.entry.label),
+        width: 1.5,
+        points: false,
+      })),
+    [lanes, candidates],
   );
   const accSeries = useMemo(() => series.map((s) => ({ ...s, points: true })), [series]);
   const update = (i: number, c: Partial<Candidate>) =>
@@ -215,7 +239,7 @@ export function TrainingRace() {
             </figure>
             <figure className="chart-figure">
               <figcaption>Results</figcaption>
-              <Results lanes={lanes} />
+              <Results lanes={lanes} colorOf={(label) => colorIn(candidates, label)} />
             </figure>
           </div>
         </>

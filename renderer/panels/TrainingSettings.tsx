@@ -7,6 +7,7 @@ import { formatBytes } from '../format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { raceActive } from '../state/race.ts';
 import { isActive } from '../state/training.ts';
+import { InitFields, RegularisationFields, ScheduleFields } from './TrainingAdvanced.tsx';
 import { NumberField, SelectField } from './TrainingFields.tsx';
 
 const LOSS_OPTIONS: { value: LossKind; label: string; help: string }[] = [
@@ -93,9 +94,14 @@ export function TrainingSettings() {
             options={OPTIMIZER_OPTIONS}
             onChange={(kind) =>
               update({
-                optimizer: MOMENTUM.includes(kind)
-                  ? { kind, momentum: config.optimizer.momentum ?? 0.9 }
-                  : { kind },
+                optimizer: {
+                  kind,
+                  ...(MOMENTUM.includes(kind) ? { momentum: config.optimizer.momentum ?? 0.9 } : {}),
+                  // Weight decay is a setting of its own, kept across optimizers.
+                  ...(config.optimizer.weightDecay !== undefined
+                    ? { weightDecay: config.optimizer.weightDecay }
+                    : {}),
+                },
               })
             }
           />
@@ -137,6 +143,9 @@ export function TrainingSettings() {
         help="Passes over the training set; the test set is measured after each."
         onChange={(epochs) => update({ epochs })}
       />
+      <ScheduleFields config={config} update={update} />
+      <RegularisationFields config={config} update={update} />
+      <InitFields config={config} update={update} />
       <NumberField
         label="Seed"
         value={config.seed ?? 0}

@@ -178,3 +178,30 @@ export function reveal(
     }
   }
 }
+
+/** A revealed answer: one quantity of one node. */
+export const revealKey = (nodeId: string, quantity: HiddenQuantity) => `${nodeId}:${quantity}`;
+
+/** Whether one node's value may be shown: the lesson does not hide it, or it has been revealed. */
+export function nodeShown(
+  quantity: HiddenQuantity,
+  hidden: readonly HiddenQuantity[],
+  revealed: ReadonlySet<string>,
+  nodeId: string,
+): boolean {
+  return !hidden.includes(quantity) || revealed.has(revealKey(nodeId, quantity));
+}
+
+/**
+ * Whether a network total (parameters, MACs) may be shown: the lesson does not hide it, or every
+ * node that adds to it has been revealed — the total would otherwise give the answers away.
+ */
+export function totalShown(
+  quantity: 'params' | 'macs',
+  hidden: readonly HiddenQuantity[],
+  revealed: ReadonlySet<string>,
+  nodes: ReadonlyMap<string, NodeAnalysis>,
+): boolean {
+  if (!hidden.includes(quantity)) return true;
+  return [...nodes.values()].every((n) => n[quantity] === 0 || revealed.has(revealKey(n.id, quantity)));
+}

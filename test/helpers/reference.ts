@@ -9,7 +9,7 @@ import type { Attrs } from './reference/attrs.ts';
 import { attrInt, attrInts } from './reference/attrs.ts';
 import { convNd, convTranspose2d } from './reference/conv.ts';
 import { activation, dropout, map, softmax } from './reference/elementwise.ts';
-import { add, concat, flatten, linear, reshape, zeroPad2d } from './reference/layers.ts';
+import { add, concat, flatten, linear, reshape, subtract, zeroPad2d } from './reference/layers.ts';
 import { batchNorm, batchNormRunningUpdate as bnRunningUpdate, layerNorm } from './reference/norm.ts';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from './reference/pool.ts';
 import type { RefTensor } from './reference/tensor.ts';
@@ -77,6 +77,10 @@ export function referenceForward(
   if (type === 'Add') {
     arity(type, inputs, 2, Infinity);
     return add(inputs);
+  }
+  if (type === 'Subtract') {
+    arity(type, inputs, 2, 2);
+    return subtract(inputs[0], inputs[1]);
   }
   if (type === 'Concat') {
     arity(type, inputs, 2, Infinity);

@@ -141,6 +141,15 @@ const CASES: Record<string, Case[]> = {
       ],
     },
   ],
+  Subtract: [
+    {
+      attrs: {},
+      inputs: [
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+    },
+  ],
   Concat: [
     {
       attrs: {},

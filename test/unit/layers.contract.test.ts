@@ -77,6 +77,7 @@ test('the foundation issue’s layer types are all registered', () => {
     'BatchNorm2d',
     'LayerNorm',
     'Add',
+    'Subtract',
     'Concat',
     'Identity',
   ])

@@ -77,6 +77,14 @@ export function add(inputs: RefTensor[]): RefTensor {
   return y;
 }
 
+/** torch.sub(a, b). */
+export function subtract(a: RefTensor, b: RefTensor): RefTensor {
+  if (!sameShape(a.shape, b.shape)) throw new Error(`Subtract: ${fmt(a.shape)} differs from ${fmt(b.shape)}`);
+  const y = refTensor(a.shape);
+  for (let i = 0; i < y.data.length; i++) y.data[i] = a.data[i] - b.data[i];
+  return y;
+}
+
 /** torch.cat(inputs, dim). */
 export function concat(a: Attrs, inputs: RefTensor[]): RefTensor {
   if (inputs.length < 1) throw new Error('Concat needs inputs');
