@@ -262,3 +262,46 @@ describe('weights typed into the inspector', () => {
     assert.deepEqual(r.shape, [2, 26, 26]); // 28 + 2·1 − 5 + 1
   });
 });
+
+describe('feature maps of a trained network', () => {
+  it('use the finished run’s weights, as predict does: the hidden Linear equals x·Wᵀ + b from trainedWeights', async () => {
+    const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
+    const b = new GraphBuilder();
+    b.chain(b.input([2]), [['Linear', { out_features: 8 }], ['ReLU'], ['Linear', { out_features: 3 }]]);
+    const doc = newDocument('blobs', b.graph);
+    const finished = new Promise<void>((resolve) =>
+      service.subscribe((e) => {
+        if (e.payload.event.event === 'finished' || e.payload.event.event === 'failed') resolve();
+      }),
+    );
+    const { runId } = await service.startTraining({
+      document: doc,
+      dataset: { kind: 'synthetic', generator: 'blobs', n: 200, classes: 3, seed: 1 },
+      config: {
+        epochs: 2,
+        batchSize: 16,
+        loss: 'cross-entropy',
+        optimizer: { kind: 'sgd' },
+        lr: 0.1,
+        seed: 1,
+      },
+    });
+    await finished;
+    try {
+      const trained = await service.trainedWeights(runId);
+      const W = decodeFloat32(trained.linear_1.weight.data);
+      const bias = decodeFloat32(trained.linear_1.bias.data);
+      const x = [0.7, -1.3];
+      const r = await service.activations({ runId }, { nodeId: 'linear_1', data: x });
+      assert.match(r.weights, /trained 2 epochs/);
+      assert.deepEqual(r.shape, [8]);
+      const want = Array.from({ length: 8 }, (_, o) => bias[o] + W[o * 2] * x[0] + W[o * 2 + 1] * x[1]);
+      assert.ok(maxDiff(valuesOf(r.values), want) < 1e-5);
+      // The untrained document gives other numbers: the run's weights really were used.
+      const fresh = await service.activations({ document: doc }, { nodeId: 'linear_1', data: x });
+      assert.ok(maxDiff(valuesOf(fresh.values), want) > 1e-3);
+    } finally {
+      service.close();
+    }
+  });
+});
