@@ -9,6 +9,7 @@ import { formatCompact, formatCount, formatReceptiveField } from '../format.ts';
 import { useHidden } from '../panels/GuessField.tsx';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { incomingCount, nodeOf } from '../state/graphIndex.ts';
+import { stepPhaseAt, useStepThrough } from '../state/stepThrough.ts';
 import { GradientBadges } from './GradientBadges.tsx';
 import { categoryColor } from './layerStyle.ts';
 import { inHandle, outHandle } from './ports.ts';
@@ -28,6 +29,8 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const overlays = useApp((s) => s.overlays);
   const connected = useApp((s) => incomingCount(s.doc.graph, id));
   const hidden = useHidden();
+  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step');
+  const stepPhase = useStepThrough((s) => (stepping ? stepPhaseAt(s, id) : null));
   if (!node) return null;
   const def = getLayer(node.type);
   const errors = info?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -42,6 +45,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
       className="layer-node"
       data-status={status}
       data-selected={selected || undefined}
+      data-step={stepPhase ?? undefined}
       style={style}
       role="group"
       aria-label={`${node.name} (${node.type})`}
@@ -55,6 +59,9 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
           style={{ left: `${((i + 1) / (ports + 1)) * 100}%` }}
         />
       ))}
+      {stepPhase && (
+        <span className="layer-node__step-tag">{stepPhase === 'forward' ? 'forward ▼' : 'backward ▲'}</span>
+      )}
       <div className="layer-node__header">
         <span className="layer-node__name" title={node.name}>
           {node.name}

@@ -3,6 +3,7 @@
 import './training.css';
 import { TrainingDataset } from './TrainingDataset.tsx';
 import { appStore, useApp } from '../state/appStore.ts';
+import { StepThrough } from './StepThrough.tsx';
 import { TrainingRace } from './TrainingRace.tsx';
 import { TrainingRun } from './TrainingRun.tsx';
 import { TrainingSettings } from './TrainingSettings.tsx';
@@ -46,6 +47,14 @@ function ModeSwitch() {
         >
           Optimizer race
         </button>
+        <button
+          type="button"
+          className="toggle"
+          aria-pressed={mode === 'step'}
+          onClick={() => actions.setTrainingMode('step')}
+        >
+          Step through
+        </button>
       </div>
       <button type="button" className="link-button" onClick={() => actions.setTrainingOpen(false)}>
         Close
@@ -69,8 +78,10 @@ export function TrainingPanel() {
             <TrainingRun />
             <BadgeLegend />
           </>
-        ) : (
+        ) : mode === 'race' ? (
           <TrainingRace />
+        ) : (
+          <StepThrough />
         )}
       </div>
       <div className="training__try">

@@ -75,7 +75,7 @@ export interface TrainingRun {
   early: TrainingEventMessage[];
 }
 
-export type TrainingMode = 'single' | 'race';
+export type TrainingMode = 'single' | 'race' | 'step';
 
 export interface TrainingState {
   trainingOpen: boolean;
