@@ -31,6 +31,9 @@ import {
 import type { Params, RefTensor } from '../helpers/reference.ts';
 import { lossForward, numericGradient, refTensor, referenceForward } from '../helpers/reference.ts';
 import { loadTemplate } from '../helpers/templates.ts';
+import { createHostService } from '../../host/hostService.ts';
+import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
+import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 
 function refParams(graph: Graph, weights: WeightMap): Record<string, Params> {
   const analysis = analyze(graph);
@@ -298,4 +301,55 @@ test('the layer check fails when the analytic gradient is wrong', async () => {
   assert.ok(weight.maxRelError! > 0.2, `relative error ${weight.maxRelError}`);
   assert.equal(weight.worst.index, worst);
   assert.ok(bad.params.find((p) => p.param === 'bias')!.pass, 'the untouched bias still passes');
+});
+
+test('over the HostApi: a finished run’s weights are used, and errors name what to do', async () => {
+  const b = new GraphBuilder();
+  b.chain(b.input([2]), [['Linear', { out_features: 3 }]]);
+  const doc = newDocument('tiny', b.graph);
+  // The "trained" weights: the initial ones doubled, so the run's and the document's differ by 2x.
+  const service = createHostService({
+    dataDir: '/nonexistent-netwright-test',
+    train: async (_doc, _data, _cfg, _onEvent, _signal, initial) => ({
+      weights: new Map(
+        [...initial!].map(([id, params]) => [
+          id,
+          new Map([...params].map(([p, v]) => [p, Float32Array.from(v, (x) => 2 * x)])),
+        ]),
+      ),
+      history: [],
+    }),
+  });
+  const [hostSide, clientSide] = memoryPortPair();
+  serveRpc(service, hostSide, service);
+  const events: HostEvent[] = [];
+  const client: HostApi = connectRpc(clientSide, { onEvent: (e) => events.push(e) }).api;
+  const setup: StepThroughSetup = {
+    dataset: { kind: 'synthetic', generator: 'blobs', n: 100, classes: 3, seed: 1 },
+    config: { epochs: 1, batchSize: 8, loss: 'cross-entropy', optimizer: { kind: 'sgd' }, lr: 0.1, seed: 1 },
+  };
+  await assert.rejects(
+    client.stepThroughTensors({ stepId: 'step-1', nodeId: 'linear_1', sample: 0 }),
+    /Run one batch first/,
+  );
+  const own = await client.stepThroughBatch({ document: doc }, setup);
+  const { runId } = await client.startTraining({ document: doc, ...setup });
+  for (let i = 0; i < 200 && !events.some((e) => e.payload.event.event === 'finished'); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  const trained = await client.stepThroughBatch({ runId }, setup);
+  assert.match(trained.weights, new RegExp(`the weights of ${runId}`));
+  const norm = (s: typeof own) => s.nodes.find((n) => n.type === 'Linear')!.params[0].value.norm!;
+  assert.ok(Math.abs(norm(trained) - 2 * norm(own)) < 1e-5 * norm(own));
+  await assert.rejects(
+    client.gradcheckLayer({ stepId: trained.stepId, nodeId: 'input_1' }),
+    /no trainable parameters/,
+  );
+  await assert.rejects(
+    client.stepThroughBatch(
+      { document: newDocument('empty', b.graph) },
+      { ...setup, dataset: { ...setup.dataset, classes: 4 } },
+    ),
+    /4 classes/,
+  );
+  service.close();
 });
