@@ -315,7 +315,7 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
               {result && fromRun ? ', standardised as in training' : ''}
             </figcaption>
           </figure>
-          {result && result.nodeId === nodeId ? (
+          {problem ? null : result && result.nodeId === nodeId ? (
             <OutputView result={result} />
           ) : (
             <p className="muted">Running…</p>

@@ -130,7 +130,13 @@ function KernelGrid({
       </div>
       <div
         className="weight-grid__cells"
-        style={{ gridTemplateColumns: `repeat(${cols}, minmax(3.6em, 1fr))` }}
+        style={{
+          // A long vector (a bias) wraps; a kernel keeps its rows and columns.
+          gridTemplateColumns:
+            rows === 1 && cols > 4
+              ? 'repeat(auto-fill, minmax(5.2em, 1fr))'
+              : `repeat(${cols}, minmax(3.6em, 1fr))`,
+        }}
       >
         {Array.from({ length: rows * cols }, (_, k) => {
           const i = offset + k;
