@@ -324,8 +324,9 @@ test('over the HostApi: a finished run’s weights are used, and errors name wha
   serveRpc(service, hostSide, service);
   const events: HostEvent[] = [];
   const client: HostApi = connectRpc(clientSide, { onEvent: (e) => events.push(e) }).api;
+  const blobs = { kind: 'synthetic', generator: 'blobs', n: 100, classes: 3, seed: 1 } as const;
   const setup: StepThroughSetup = {
-    dataset: { kind: 'synthetic', generator: 'blobs', n: 100, classes: 3, seed: 1 },
+    dataset: blobs,
     config: { epochs: 1, batchSize: 8, loss: 'cross-entropy', optimizer: { kind: 'sgd' }, lr: 0.1, seed: 1 },
   };
   await assert.rejects(
@@ -347,7 +348,7 @@ test('over the HostApi: a finished run’s weights are used, and errors name wha
   await assert.rejects(
     client.stepThroughBatch(
       { document: newDocument('empty', b.graph) },
-      { ...setup, dataset: { ...setup.dataset, classes: 4 } },
+      { ...setup, dataset: { ...blobs, classes: 4 } },
     ),
     /4 classes/,
   );
