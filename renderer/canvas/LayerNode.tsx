@@ -7,6 +7,8 @@ import { memo } from 'react';
 import { formatShape, getLayer } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../format.ts';
 import { useHidden } from '../panels/GuessField.tsx';
+import { revealKey } from '../panels/predict.ts';
+import { useRevealed } from '../panels/reveals.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { incomingCount, nodeOf } from '../state/graphIndex.ts';
 import { stepPhaseAt, useStepThrough } from '../state/stepThrough.ts';
@@ -28,7 +30,9 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const info = useApp((s) => selectAnalysis(s).nodes.get(id));
   const overlays = useApp((s) => s.overlays);
   const connected = useApp((s) => incomingCount(s.doc.graph, id));
-  const hidden = useHidden();
+  // A lesson's hidden quantities stay "?" on a node until the student has revealed them there.
+  const revealed = useRevealed();
+  const hidden = useHidden().filter((q) => !revealed.has(revealKey(id, q)));
   const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step');
   const stepPhase = useStepThrough((s) => (stepping ? stepPhaseAt(s, id) : null));
   if (!node) return null;
