@@ -70,6 +70,14 @@ export function resolveWeights(
   seed = 0,
 ): WeightMap {
   const rng = createRng(seed);
+  // A stored tensor still consumes the draws it would have taken, so storing one layer (a kernel
+  // typed into the inspector) leaves every other layer's fresh values unchanged. The draws are
+  // only burnt when a later tensor needs the generator, so fully stored models cost nothing.
+  let skipped = 0;
+  const draw = (p: ParamSpec, fan: number) => {
+    for (; skipped > 0; skipped--) rng.uniform(0, 1);
+    return defaultInit(p, fan, rng);
+  };
   const out: WeightMap = new Map();
   for (const id of analysis.order) {
     const params = analysis.nodes.get(id)!.parameters;
@@ -78,7 +86,8 @@ export function resolveWeights(
     const fan = fanIn(params);
     for (const p of params) {
       const saved = stored?.[id]?.[p.name];
-      const values = saved ? decodeFloat32(saved.data) : defaultInit(p, fan, rng);
+      if (saved && p.init !== 'ones' && p.init !== 'zeros') skipped += product(p.shape);
+      const values = saved ? decodeFloat32(saved.data) : draw(p, fan);
       if (values.length !== product(p.shape))
         throw new Error(
           `Stored weights for ${id}.${p.name} have ${values.length} values but the layer needs [${p.shape.join(', ')}]; re-initialise the layer.`,

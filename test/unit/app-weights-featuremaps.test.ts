@@ -223,6 +223,20 @@ describe('weights typed into the inspector', () => {
     assert.equal(store.getState().doc.weights, undefined);
   });
 
+  it('storing one layer leaves every other layer’s fresh values as they were', () => {
+    const doc = loadTemplate('lenet5');
+    const before = resolveWeights(analyze(doc.graph), undefined, 0);
+    const store = createAppStore({ doc });
+    setWeight(store, 'conv2d_1', 'bias', 0, 2.5);
+    const after = resolveWeights(analyze(doc.graph), store.getState().doc.weights, 0);
+    for (const [id, params] of before) {
+      if (id === 'conv2d_1') continue;
+      for (const [name, values] of params)
+        assert.deepEqual(Array.from(after.get(id)!.get(name)!), Array.from(values), `${id}.${name}`);
+    }
+    assert.equal(after.get('conv2d_1')!.get('bias')![0], 2.5);
+  });
+
   it('a preset writes one kernel of one (out, in) pair', () => {
     const store = createAppStore({ doc: template() });
     const id = convId(store.getState().doc);
