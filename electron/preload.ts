@@ -26,6 +26,7 @@ const host = {
   stepThroughBatch: (source, setup) => invoke('stepThroughBatch', source, setup),
   stepThroughTensors: (request) => invoke('stepThroughTensors', request),
   gradcheckLayer: (request) => invoke('gradcheckLayer', request),
+  evaluateRun: (runId, options) => invoke('evaluateRun', runId, options),
 } satisfies HostBridge;
 
 contextBridge.exposeInMainWorld('netwright', {

@@ -11,6 +11,7 @@ import type { TrainFunction } from './training/runs.ts';
 import { TrainingRuns } from './training/runs.ts';
 import { activationsFor } from './training/activations.ts';
 import { StepThrough } from './training/stepThrough.ts';
+import { evaluateRun } from './training/evaluation.ts';
 
 export interface HostServiceOptions {
   templatesDir?: string;
@@ -53,6 +54,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : source, setup),
     stepThroughTensors: async (r) => stepThrough.tensors(r.stepId, r.nodeId, r.sample),
     gradcheckLayer: (r) => stepThrough.checkLayer(r.stepId, r.nodeId),
+    evaluateRun: (runId, options) => evaluateRun(runs, runId, options),
   } satisfies HostApi;
   return {
     ...api,

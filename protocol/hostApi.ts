@@ -24,6 +24,7 @@ import {
   trainingEventMessageSchema,
 } from './training.ts';
 import { activationsRequestSchema, activationsSchema } from './activations.ts';
+import { evaluateRequestSchema, evaluationSchema } from './evaluation.ts';
 import {
   layerCheckRequestSchema,
   layerCheckSchema,
@@ -169,6 +170,11 @@ export const hostMethods = {
   stepThroughTensors: { args: z.tuple([tensorRequestSchema]), result: nodeTensorsSchema },
   /** Finite differences against the analytic gradients of one layer, on the kept batch. */
   gradcheckLayer: { args: z.tuple([layerCheckRequestSchema]), result: layerCheckSchema },
+  /**
+   * A classification run on its test set: confusion matrix, precision/recall, the most confident
+   * mistakes (optionally of one cell). A finished run's weights, else its last finished epoch's.
+   */
+  evaluateRun: { args: evaluateRequestSchema, result: evaluationSchema },
 };
 
 export type HostMethods = typeof hostMethods;

@@ -5,7 +5,7 @@
 // network and to measure the untrained network.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { ChannelStats } from '../../engine/data/index.ts';
+import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { subset } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, exportInference, storeWeights } from '../../engine/index.ts';
@@ -56,6 +56,10 @@ interface Run {
   weights: WeightMap | null;
   epochsDone: number;
   predictor?: Promise<Predictor>;
+  /** The test set as the run saw it (standardised), for the confusion matrix (evaluation.ts). */
+  test?: Dataset;
+  /** Train-step tensors after the newest finished epoch: evaluating a run that is still going. */
+  epochState?: { epoch: number; tensors: Record<string, Float32Array> };
 }
 
 /** Baseline accuracy and loss are measured on at most this many training samples. */
@@ -216,6 +220,7 @@ export class TrainingRuns {
         config,
         classNames: data.train.classNames,
         stats: data.stats,
+        test: data.test,
         controller: new AbortController(),
         running: true,
         weights: null,
@@ -291,6 +296,17 @@ export class TrainingRuns {
     const n = run.epochsDone;
     const label = `${run.id}, ${n ? `trained ${n} epoch${n === 1 ? '' : 's'}` : 'stopped during the first epoch'}`;
     return { doc: run.doc, weights: run.weights, stats: run.stats, label };
+  }
+
+  /** What evaluating a run on its test set needs, finished or not (host/training/evaluation.ts). */
+  evaluationInput(id: string) {
+    const run = this.runs.get(id);
+    if (!run)
+      throw new HostError('not-found', `There is no training run ${id} (the host keeps the last few).`);
+    const { doc, classNames, stats, test, running, weights, epochsDone, epochState, config } = run;
+    const fields = { doc, classNames, stats, test, running, weights, epochsDone, epochState };
+    const init = config.init ?? { kind: 'default' as const };
+    return { ...fields, init, seed: config.seed ?? 0, stoppedEarly: epochsDone < config.epochs };
   }
 
   async predict(source: { runId: string } | { document: ProjectDocument }, values: readonly number[]) {
@@ -396,6 +412,7 @@ export class TrainingRuns {
           onEpochEnd: ({ epoch, state }) => {
             if (pending) pending.updateRatios = epochUpdateRatios(groups, before, state.tensors);
             before = state.tensors;
+            run.epochState = { epoch, tensors: state.tensors };
             flush();
             boundaries?.push(epoch, state.tensors);
           },
