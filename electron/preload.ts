@@ -22,6 +22,7 @@ const host = {
   trainedWeights: (runId) => invoke('trainedWeights', runId),
   predict: (source, input) => invoke('predict', source, input),
   datasetPreview: (spec, count) => invoke('datasetPreview', spec, count),
+  addDataset: (request) => invoke('addDataset', request),
   activations: (source, request) => invoke('activations', source, request),
   stepThroughBatch: (source, setup) => invoke('stepThroughBatch', source, setup),
   stepThroughTensors: (request) => invoke('stepThroughTensors', request),

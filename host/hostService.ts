@@ -4,6 +4,7 @@ import { parseDocument } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
 import { clearAutosave, loadAutosave, saveAutosave } from './autosave.ts';
 import { datasetPreview } from './data/preview.ts';
+import { addDataset } from './data/uploads.ts';
 import { exportOnnxFile, importOnnxFile } from './onnxFiles.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
@@ -49,6 +50,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     predict: (source, input) => runs.predict(source, input.data),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
+    addDataset: (request) => addDataset(request),
     activations: (source, request) => activationsFor(runs, source, request),
     stepThroughBatch: (source, setup) =>
       stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : source, setup),

@@ -39,6 +39,7 @@ import {
   importOnnxOptionsSchema,
   onnxBase64Schema,
 } from './onnxFiles.ts';
+import { addDatasetRequestSchema, uploadedDatasetSchema } from './datasets.ts';
 
 /** Project files larger than this are refused before parsing (a generous bound for weights). */
 export const MAX_DOCUMENT_CHARS = 50_000_000;
@@ -153,6 +154,11 @@ export const hostMethods = {
     args: z.tuple([trainingDatasetSchema, z.number().int().min(1).max(MAX_PREVIEW_SAMPLES)]),
     result: datasetPreviewSchema,
   },
+  /**
+   * The user's own data files as bytes (CSV, IDX, CIFAR-10 batches, an image folder): the host
+   * keeps them in a folder of its own, checks them by loading them and returns an id to train on.
+   */
+  addDataset: { args: z.tuple([addDatasetRequestSchema]), result: uploadedDatasetSchema },
   /** One node's output for one sample (feature maps), with the run's or the document's weights. */
   activations: {
     args: z.tuple([predictSourceSchema, activationsRequestSchema]),

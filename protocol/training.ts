@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { SyntheticKind } from '../engine/data/index.ts';
 import { LOSSES, OPTIMIZERS } from '../engine/index.ts';
+import { uploadIdSchema } from './datasets.ts';
 
 export const SYNTHETIC_SETS = [
   'spiral',
@@ -47,6 +48,19 @@ export const trainingDatasetSchema = z.discriminatedUnion('kind', [
       n: z.number().int().min(20).max(20_000),
       noise: z.number().min(0).max(2).optional(),
       classes: z.number().int().min(2).max(10).optional(),
+      testFraction: z.number().min(0.05).max(0.9).optional(),
+      ...shared,
+    })
+    .strict(),
+  /** The user's own files, sent as bytes through addDataset: the host's id for them, never a path. */
+  z
+    .object({
+      kind: z.literal('file'),
+      id: uploadIdSchema,
+      /** Training samples to keep (a seeded random subset when seed is set). */
+      limit: z.number().int().min(1).max(1_000_000).optional(),
+      testLimit: z.number().int().min(1).max(1_000_000).optional(),
+      /** Held out for testing when the files have no test set of their own; default 0.2. */
       testFraction: z.number().min(0.05).max(0.9).optional(),
       ...shared,
     })

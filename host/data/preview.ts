@@ -5,8 +5,9 @@ import { sampleSize } from '../../engine/data/index.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { loadDataset } from './load.ts';
 import type { DatasetSpec } from './spec.ts';
+import { uploadedPreview } from './uploads.ts';
 
-function previewSpec(spec: TrainingDataset, count: number): DatasetSpec {
+function previewSpec(spec: Exclude<TrainingDataset, { kind: 'file' }>, count: number): DatasetSpec {
   if (spec.kind === 'mnist')
     // No seed: the first images load without converting all 60,000.
     return { kind: 'mnist', limit: Math.min(count, spec.limit), randomLabels: spec.randomLabels };
@@ -34,6 +35,7 @@ export function previewOf(ds: Dataset, trainSize: number, count: number): Datase
 }
 
 export async function datasetPreview(spec: TrainingDataset, count: number): Promise<DatasetPreview> {
+  if (spec.kind === 'file') return uploadedPreview(spec, count);
   const ds = await loadDataset(previewSpec(spec, count));
   const trainSize =
     spec.kind === 'mnist' ? spec.limit : Math.round(spec.n * (1 - (spec.testFraction ?? 0.2)));

@@ -22,7 +22,7 @@ import type {
   TrainingEventMessage,
 } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
-import { loadTrainTest } from '../data/index.ts';
+import { loadTrainTestFor } from '../data/uploads.ts';
 import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
 import type { InitSpec } from './initializers.ts';
 import { initialWeights } from './initializers.ts';
@@ -211,7 +211,7 @@ export class TrainingRuns {
     if ([...this.runs.values()].some((r) => r.running))
       throw new HostError('busy', 'A training run is already going; stop it before starting another.');
     const { loss, batchSize } = specs[0].config;
-    const data = await loadTrainTest(dataset);
+    const data = await loadTrainTestFor(dataset);
     checkFit(doc, analyze(doc.graph), data.train, loss, batchSize);
     const runs = specs.map(({ config }): Run => {
       const run: Run = {

@@ -20,7 +20,7 @@ import type {
 import { LAYER_CHECK_TOLERANCE, MAX_STEP_BATCH, MAX_TENSOR_VALUES } from '../../protocol/stepThrough.ts';
 import type { TrainingDataset } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
-import { loadTrainTest } from '../data/index.ts';
+import { loadTrainTestFor } from '../data/uploads.ts';
 import { checkFit } from './fit.ts';
 import { checkParameter, LossProbe } from './gradcheck.ts';
 import { initialWeights } from './initializers.ts';
@@ -89,7 +89,7 @@ export function tensorValues(v: Float32Array, shape: number[]): TensorValues {
 }
 
 function describeDataset(d: TrainingDataset, train: Dataset): string {
-  const what = d.kind === 'mnist' ? 'MNIST' : `the ${d.generator} set`;
+  const what = d.kind === 'mnist' ? 'MNIST' : d.kind === 'file' ? train.name : `the ${d.generator} set`;
   return `${what} (${train.length.toLocaleString('en-US')} training samples${d.normalize === 'standardize' ? ', standardised' : ''})`;
 }
 
@@ -330,7 +330,7 @@ export class StepThrough {
   private load(dataset: TrainingDataset): Promise<TrainTest> {
     const key = JSON.stringify(dataset);
     if (this.cached?.key !== key) {
-      const data = loadTrainTest(dataset);
+      const data = loadTrainTestFor(dataset);
       this.cached = { key, data };
       data.catch(() => {
         if (this.cached?.data === data) this.cached = null;

@@ -19,6 +19,7 @@ import {
 import { batches } from '../../engine/data/index.ts';
 import { createRng } from '../../engine/data/random.ts';
 import { loadTrainTest } from '../../host/data/index.ts';
+import { resolveDataset } from '../../host/data/uploads.ts';
 import { StepSession } from '../../host/training/session.ts';
 import { StepThrough, tensorStats, tensorValues } from '../../host/training/stepThrough.ts';
 import type { StepThroughSetup } from '../../protocol/stepThrough.ts';
@@ -216,7 +217,7 @@ test('one LeNet-5 batch on MNIST: summary and tensors agree with the float64 ref
 
   // The same batch and weights, independently: the first batch of the run's epoch-0 order.
   const setup = mnistSetup(64);
-  const data = await loadTrainTest(setup.dataset);
+  const data = await loadTrainTest(resolveDataset(setup.dataset));
   const batch = batches(data.train, 64, { seed: 2, dropLast: true }).next().value!;
   assert.deepEqual(summary.labels, Array.from(batch.y));
   const graph = withBatch(doc.graph, 64);

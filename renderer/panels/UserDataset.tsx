@@ -1,0 +1,189 @@
+// "Your files…" in the Training panel: pick a format, read what each expects, choose the files (a
+// folder for images) and send their bytes to the host, which checks them by loading them. Errors
+// stay here, next to the files; the rest of the training setup is left as it was.
+import { useState } from 'react';
+import type { UploadedDataset, UploadFormat, UploadOptions } from '../../protocol/datasets.ts';
+import { MAX_UPLOAD_BYTES } from '../../protocol/datasets.ts';
+import { useApp } from '../state/appStore.ts';
+import './userData.css';
+
+const FORMATS: Record<UploadFormat, { label: string; help: string; accept: string }> = {
+  csv: {
+    label: 'CSV table',
+    help: 'One CSV file: numeric feature columns and one label column (by default the last). A header row names the columns. A model for it starts with Input [number of features].',
+    accept: '.csv,.txt,.tsv,text/csv',
+  },
+  idx: {
+    label: 'IDX images + labels (Fashion-MNIST, KMNIST…)',
+    help: 'An images file and a labels file (…-images-idx3-ubyte, …-labels-idx1-ubyte, .gz is fine), optionally a second pair for testing (t10k-…). Samples are 1×H×W.',
+    accept: '',
+  },
+  cifar10: {
+    label: 'CIFAR-10 binary batches',
+    help: 'data_batch_1.bin … or test_batch.bin from the “binary version” download (30 MB each, two at most per upload). Samples are 3×32×32; 20% is held out for testing.',
+    accept: '.bin',
+  },
+  images: {
+    label: 'Image folder (one subfolder per class)',
+    help: 'A folder holding one subfolder of PNG/JPEG pictures per class (cat/, dog/ …). Every picture is resized to the size below.',
+    accept: '',
+  },
+};
+
+const MB = 2 ** 20;
+
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    reader.onerror = () => reject(new Error(`${file.name}: cannot read the file`));
+    reader.readAsDataURL(file);
+  });
+}
+
+/** A folder picker's files keep their path inside the folder; single files only have a name. */
+const pathOf = (f: File) => f.webkitRelativePath || f.name;
+
+export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void }) {
+  const host = useApp((s) => s.host);
+  const [format, setFormat] = useState<UploadFormat>('csv');
+  const [labelColumn, setLabelColumn] = useState('');
+  const [header, setHeader] = useState<'auto' | 'yes' | 'no'>('auto');
+  const [size, setSize] = useState(28);
+  const [grayscale, setGrayscale] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const { help, accept } = FORMATS[format];
+
+  const options = (): UploadOptions => {
+    if (format === 'csv') {
+      const col = labelColumn.trim();
+      return {
+        ...(col === '' ? {} : { labelColumn: /^\d+$/.test(col) ? Number(col) : col }),
+        ...(header === 'auto' ? {} : { header: header === 'yes' }),
+      };
+    }
+    return format === 'images' ? { size, grayscale } : {};
+  };
+
+  const upload = async (list: FileList | null) => {
+    // Skip the OS's hidden files (.DS_Store) a folder picker brings along.
+    const files = [...(list ?? [])].filter(
+      (f) =>
+        !pathOf(f)
+          .split('/')
+          .some((p) => p.startsWith('.')),
+    );
+    if (!host || files.length === 0) return;
+    setProblem(null);
+    const total = files.reduce((s, f) => s + f.size, 0);
+    if (total > MAX_UPLOAD_BYTES) {
+      setProblem(
+        `These files hold ${(total / MB).toFixed(1)} MB; one upload may hold at most ${MAX_UPLOAD_BYTES / MB} MB. Take fewer files or a subset.`,
+      );
+      return;
+    }
+    try {
+      setStatus(
+        `Reading ${files.length} file${files.length === 1 ? '' : 's'} (${(total / MB).toFixed(1)} MB)…`,
+      );
+      const payload = [];
+      for (const f of files) payload.push({ path: pathOf(f), base64: await readBase64(f) });
+      setStatus('Checking…');
+      onAdded(await host.addDataset({ format, files: payload, options: options() }));
+    } catch (e) {
+      setProblem((e as Error).message);
+    } finally {
+      setStatus(null);
+    }
+  };
+
+  const folder = format === 'images';
+  return (
+    <div className="user-dataset" role="group" aria-label="Your files">
+      <label className="training-field">
+        <span>Format</span>
+        <select
+          value={format}
+          onChange={(e) => (setFormat(e.target.value as UploadFormat), setProblem(null))}
+        >
+          {(Object.keys(FORMATS) as UploadFormat[]).map((f) => (
+            <option key={f} value={f}>
+              {FORMATS[f].label}
+            </option>
+          ))}
+        </select>
+        <small className="field-help">{help}</small>
+      </label>
+      {format === 'csv' && (
+        <>
+          <label className="training-field">
+            <span>Label column</span>
+            <input
+              type="text"
+              value={labelColumn}
+              placeholder="last column"
+              onChange={(e) => setLabelColumn(e.target.value)}
+            />
+            <small className="field-help">Its header name, or its position counting from 0.</small>
+          </label>
+          <label className="training-field">
+            <span>Header row</span>
+            <select value={header} onChange={(e) => setHeader(e.target.value as typeof header)}>
+              <option value="auto">Guess from the first row</option>
+              <option value="yes">Yes: the first row names the columns</option>
+              <option value="no">No: every row is data</option>
+            </select>
+          </label>
+        </>
+      )}
+      {folder && (
+        <>
+          <label className="training-field">
+            <span>Image size</span>
+            <input
+              type="number"
+              min={4}
+              max={224}
+              value={size}
+              onChange={(e) => setSize(Number(e.target.value) || 28)}
+            />
+            <small className="field-help">Every picture becomes size×size pixels.</small>
+          </label>
+          <label className="training-check">
+            <input type="checkbox" checked={grayscale} onChange={(e) => setGrayscale(e.target.checked)} />
+            <span>Grayscale (one channel instead of RGB)</span>
+          </label>
+        </>
+      )}
+      <label className="user-dataset__pick">
+        <span>{folder ? 'Choose a folder…' : format === 'csv' ? 'Choose a CSV file…' : 'Choose files…'}</span>
+        <input
+          type="file"
+          aria-label={folder ? 'Data folder' : 'Data files'}
+          accept={accept || undefined}
+          multiple={format !== 'csv'}
+          {...(folder ? { webkitdirectory: '' } : {})}
+          disabled={status !== null}
+          onChange={(e) => {
+            const list = e.target.files;
+            void upload(list).finally(() => (e.target.value = ''));
+          }}
+        />
+      </label>
+      {status && (
+        <p className="muted" role="status">
+          {status}
+        </p>
+      )}
+      {problem && (
+        <p className="danger" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
