@@ -7,13 +7,16 @@ export const MNIST_SIZE = 28;
 const BOX = 20;
 const INK = 0.05;
 
-/** A square grayscale image (values 0..1, row-major, `size` x `size`) as 28x28 MNIST pixels. */
-export function toMnistInput(pixels: ArrayLike<number>, size: number): Float32Array {
+/**
+ * A grayscale image (values 0..1, white ink on black, row-major, `width` x `height`, square when
+ * `height` is left out) as 28x28 MNIST pixels.
+ */
+export function toMnistInput(pixels: ArrayLike<number>, width: number, height = width): Float32Array {
   const out = new Float32Array(MNIST_SIZE * MNIST_SIZE);
-  let [x0, y0, x1, y1] = [size, size, -1, -1];
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      if (pixels[y * size + x] > INK) {
+  let [x0, y0, x1, y1] = [width, height, -1, -1];
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      if (pixels[y * width + x] > INK) {
         x0 = Math.min(x0, x);
         y0 = Math.min(y0, y);
         x1 = Math.max(x1, x);
@@ -37,7 +40,7 @@ export function toMnistInput(pixels: ArrayLike<number>, size: number): Float32Ar
           const u = (x + (sx + 0.5) / k - ox) / scale;
           const v = (y + (sy + 0.5) / k - oy) / scale;
           if (u < 0 || v < 0 || u >= w || v >= h) continue;
-          sum += pixels[(y0 + Math.floor(v)) * size + x0 + Math.floor(u)];
+          sum += pixels[(y0 + Math.floor(v)) * width + x0 + Math.floor(u)];
         }
       out[y * MNIST_SIZE + x] = sum / (k * k);
     }
