@@ -133,10 +133,13 @@ export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void 
           <label className="training-field">
             <span>Header row</span>
             <select value={header} onChange={(e) => setHeader(e.target.value as typeof header)}>
-              <option value="auto">Guess from the first row</option>
-              <option value="yes">Yes: the first row names the columns</option>
-              <option value="no">No: every row is data</option>
+              <option value="auto">Guess</option>
+              <option value="yes">Yes</option>
+              <option value="no">No</option>
             </select>
+            <small className="field-help">
+              Whether the first row names the columns; “Guess” looks for words in it.
+            </small>
           </label>
         </>
       )}
