@@ -10,6 +10,7 @@ import type { ChartPicture } from '../training/chartImage.ts';
 import { composeCharts } from '../training/chartImage.ts';
 import { curvesCsv, lastEpoch } from '../training/curves.ts';
 import { exportTrainedOnnx, keepTrainedWeights, startTraining, stopTraining } from '../training/flows.ts';
+import { ConfusionMatrix } from './ConfusionMatrix.tsx';
 import { DecisionBoundary } from './DecisionBoundary.tsx';
 import { CHART_LEGENDS, layerColor, TrainingCharts, useTrainableLayers } from './TrainingCharts.tsx';
 
@@ -164,6 +165,7 @@ export function TrainingRun() {
       <Headline run={run} />
       <TrainingCharts />
       <DecisionBoundary />
+      <ConfusionMatrix />
       <div className="button-row">
         <button
           type="button"
