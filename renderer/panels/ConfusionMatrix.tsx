@@ -165,7 +165,8 @@ function useEvaluation(cell: Cell | null) {
   const run = useApp((s) => s.training);
   const lastEpoch = run.epochs.reduce((m, e) => Math.max(m, e.epoch), 0);
   const ready = run.runId !== null && (hasWeights(run) || (isActive(run.status) && lastEpoch > 0));
-  const key = ready ? `${run.runId}|${hasWeights(run) ? 'done' : lastEpoch}` : null;
+  // A new epoch, or the run ending (or pausing), means other weights.
+  const key = ready ? `${run.runId}|${lastEpoch}|${run.status}` : null;
   const [state, setState] = useState<{ key: string; e: Evaluation } | { key: string; error: string } | null>(
     null,
   );

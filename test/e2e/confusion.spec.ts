@@ -118,3 +118,56 @@ test('a teacher trains LeNet-5 briefly and shows which digits it confuses, and t
   await expect(mistakes(page)).toContainText('The surest mistakes');
   expect(errors).toEqual([]);
 });
+
+test('on the spiral lesson the matrix follows the epochs while training, and mistakes are 2-D points', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await openApp(page);
+  await page.getByRole('button', { name: 'Templates' }).click();
+  await page
+    .getByRole('dialog', { name: 'Templates' })
+    .getByRole('button', { name: 'Lesson: Decision boundary on a spiral', exact: true })
+    .click();
+  await page
+    .getByRole('region', { name: 'Lesson' })
+    .getByRole('button', { name: 'Train with these settings' })
+    .click();
+  await expect(training(page)).toBeVisible();
+  // Every epoch the matrix shows while training, sampled once a frame.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { matrixEpochs: string[] }).matrixEpochs = seen;
+    const sample = () => {
+      const view = document.querySelector('[aria-label="Confusion matrix and mistakes"]');
+      const running = [...document.querySelectorAll('button')].some((b) => b.textContent === 'Stop');
+      const epoch = view?.getAttribute('data-epoch');
+      if (epoch && running && !seen.includes(epoch)) seen.push(epoch);
+      requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+  });
+  await training(page)
+    .getByRole('button', { name: /^Train/ })
+    .click();
+  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout: 60_000 });
+  const seen = await page.evaluate(() => (window as unknown as { matrixEpochs: string[] }).matrixEpochs);
+  expect(seen.length, `epochs seen while training: ${seen.join(', ')}`).toBeGreaterThan(1);
+
+  await expect(matrix(page).locator('td.confusion__cell')).toHaveCount(9);
+  const all = await cells(matrix(page));
+  const total = all.reduce((s, c) => s + c.n, 0);
+  const right = all.filter((c) => c.t === c.p).reduce((s, c) => s + c.n, 0);
+  await expect(training(page).getByTestId('accuracy-after')).toHaveText(
+    `${((right / total) * 100).toFixed(1)}%`,
+  );
+  const wrong = total - right;
+  await expect(mistakes(page).getByTestId('mistake')).toHaveCount(Math.min(16, wrong));
+  if (wrong > 0)
+    await expect(mistakes(page).getByTestId('mistake').first()).toContainText(/\(-?\d+\.\d\d, -?\d+\.\d\d\)/);
+  await training(page)
+    .getByRole('region', { name: 'Confusion matrix and mistakes' })
+    .scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SCRATCH}/confusion-spiral.png` });
+  expect(errors).toEqual([]);
+});
