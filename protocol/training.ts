@@ -128,9 +128,22 @@ export type StartTrainingResult = z.infer<typeof startTrainingResultSchema>;
 const perNode = z.record(z.string(), z.number().nullable());
 const finiteOrNull = z.number().nullable();
 
+/** A trajectory point has at most this many numbers (the host's sketch size is below it). */
+export const MAX_TRAJECTORY_LENGTH = 4096;
+const trajectoryPointSchema = z
+  .string()
+  .min(1)
+  .max(Math.ceil((MAX_TRAJECTORY_LENGTH * 4) / 3) * 4)
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'a trajectory point is base64')
+  .refine((s) => {
+    const bytes = (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
+    return bytes % 4 === 0;
+  }, 'a trajectory point holds whole float32 values');
+
 /**
  * What a run pushes to the page, in order: baseline?, start, step*, epoch*, then finished or failed;
- * 2-D classification runs also send a boundary after each epoch (it may trail later steps).
+ * 2-D classification runs also send a boundary after each epoch (it may trail later steps); race
+ * runs also send trajectory points.
  */
 export const trainingEventSchema = z.discriminatedUnion('event', [
   /** The untrained network measured before the first step (epoch 0 on the curves). */
@@ -191,6 +204,19 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     numClasses: z.number().int().min(1),
     classes: z.array(z.number().int().min(0)),
     points: z.array(z.tuple([z.number(), z.number(), z.number().int().min(0)])),
+  }),
+  /**
+   * Race runs: where the parameters are, θ − θ₀ from the shared initial weights, as float32 in
+   * base64; exact, or count-sketched to a fixed size when the model is bigger (host/training/
+   * trajectory.ts). Taken at the start, at regular steps and at every epoch end.
+   */
+  z.object({
+    event: z.literal('trajectory'),
+    /** Epochs completed when the snapshot was taken. */
+    epoch: z.number().int().min(0),
+    step: z.number().int().min(0),
+    point: trajectoryPointSchema,
+    sketched: z.boolean(),
   }),
   z.object({
     event: z.literal('finished'),

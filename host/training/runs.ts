@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { subset } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, exportInference, storeWeights } from '../../engine/index.ts';
+import { analyze, encodeFloat32, exportInference, storeWeights } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
@@ -33,6 +33,7 @@ import type { TrainConfig, TrainEvent } from './trainer.ts';
 import type { train } from './trainer.ts';
 import { evaluate } from './trainer.ts';
 import { trainInWorker } from './worker.ts';
+import { trajectoryEvery } from './trajectory.ts';
 
 export type TrainFunction = typeof train;
 
@@ -56,6 +57,8 @@ interface Run {
   weights: WeightMap | null;
   epochsDone: number;
   predictor?: Promise<Predictor>;
+  /** A race contestant: it also sends the snapshots of its parameter trajectory. */
+  trajectory: boolean;
   /** The test set as the run saw it (standardised), for the confusion matrix (evaluation.ts). */
   test?: Dataset;
   /** Train-step tensors after the newest finished epoch: evaluating a run that is still going. */
@@ -147,6 +150,14 @@ export function toProtocolEvent(e: TrainEvent): TrainingEvent | null {
         updateRatios: Object.fromEntries(Object.keys(e.weightNorms).map((id) => [id, null])),
         lr: e.lr,
       };
+    case 'trajectory':
+      return {
+        event: 'trajectory',
+        epoch: e.epoch,
+        step: e.step,
+        point: encodeFloat32(e.point),
+        sketched: e.sketched,
+      };
     case 'stopped':
       return null; // reported by 'finished', which also carries the time
   }
@@ -173,7 +184,7 @@ export class TrainingRuns {
     dataset: TrainingDataset,
     config: TrainingConfig,
   ): Promise<StartTrainingResult> {
-    const { runs, info } = await this.launch(doc, dataset, [{ label: '', config }], this.threads);
+    const { runs, info } = await this.launch(doc, dataset, [{ label: '', config }], this.threads, false);
     return { runId: runs[0].id, ...info };
   }
 
@@ -198,7 +209,7 @@ export class TrainingRuns {
         lr: e.lr,
       },
     }));
-    const { runs, info } = await this.launch(doc, dataset, specs, 1);
+    const { runs, info } = await this.launch(doc, dataset, specs, 1, true);
     return { ...info, runs: runs.map((r, i) => ({ runId: r.id, label: entries[i].label })) };
   }
 
@@ -207,6 +218,7 @@ export class TrainingRuns {
     dataset: TrainingDataset,
     specs: readonly { label: string; config: TrainingConfig }[],
     threads: number,
+    trajectory: boolean,
   ) {
     if ([...this.runs.values()].some((r) => r.running))
       throw new HostError('busy', 'A training run is already going; stop it before starting another.');
@@ -225,6 +237,7 @@ export class TrainingRuns {
         running: true,
         weights: null,
         epochsDone: 0,
+        trajectory,
       };
       this.runs.set(run.id, run);
       return run;
@@ -382,6 +395,10 @@ export class TrainingRuns {
       seed: config.seed ?? 0,
       threads,
       stepEvery: Math.max(1, Math.ceil((stepsPerEpoch * config.epochs) / STEP_EVENTS)),
+      // The race's seed fixes the sketch, so every contestant's points share one space.
+      ...(run.trajectory
+        ? { trajectory: { every: trajectoryEvery(stepsPerEpoch * config.epochs), seed: config.seed ?? 0 } }
+        : {}),
     };
     try {
       let message = '';

@@ -21,6 +21,7 @@ import {
 } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { StepSession, type SessionState } from './session.ts';
+import { createSketcher } from './trajectory.ts';
 
 export interface TrainConfig {
   epochs: number;
@@ -35,6 +36,11 @@ export interface TrainConfig {
   threads?: number;
   /** Emit a 'step' event every this many steps (0: none). */
   stepEvery?: number;
+  /**
+   * Emit 'trajectory' snapshots of θ − θ₀ (host/training/trajectory.ts) at the start, every
+   * `every` steps and at every epoch end; `seed` fixes the sketch, shared by a race's runs.
+   */
+  trajectory?: { every: number; seed: number; size?: number };
 }
 
 export interface EpochEvent {
@@ -64,6 +70,7 @@ export type TrainEvent =
       accuracy?: number;
     }
   | EpochEvent
+  | { event: 'trajectory'; epoch: number; step: number; point: Float32Array; sketched: boolean }
   | { event: 'stopped'; reason: 'diverged' | 'cancelled'; message: string; epoch: number; step: number };
 
 /** Checkpoints: continue a run, and hand out what a checkpoint needs after every epoch. */
@@ -214,6 +221,17 @@ export async function train(
   const history: EpochEvent[] = [];
   const target = new Float32Array(cfg.batchSize * width);
   let k = firstEpoch * stepsPerEpoch;
+  const sketcher = cfg.trajectory ? createSketcher(weights, cfg.trajectory.seed, cfg.trajectory.size) : null;
+  let sketchedAt = -1;
+  // `epoch` of a snapshot: epochs completed when it was taken.
+  const snapshot = () => {
+    if (!sketcher || sketchedAt === k) return;
+    sketchedAt = k;
+    const point = sketcher.point(session.weights());
+    const epoch = Math.floor(k / stepsPerEpoch);
+    onEvent({ event: 'trajectory', epoch, step: k, point, sketched: sketcher.sketched });
+  };
+  snapshot();
   // The weights the last finite loss was computed from: what a diverged run keeps (the weights
   // the failing step started from may already be overflowed, even if finite).
   let lastGood = session.weights();
@@ -259,6 +277,7 @@ export async function train(
         for (const [id, sq] of r.gradSquares) gradSums.set(id, (gradSums.get(id) ?? 0) + Math.sqrt(sq));
         seen += batch.size;
         k++;
+        if (cfg.trajectory && k % cfg.trajectory.every === 0) snapshot();
         if (cfg.stepEvery && k % cfg.stepEvery === 0)
           onEvent({
             event: 'step',
@@ -270,6 +289,7 @@ export async function train(
           });
       }
       const seconds = (performance.now() - t0) / 1000;
+      snapshot();
       const current = session.weights();
       const evaluation = test ? await evaluate(doc, current, test, cfg.loss, cfg.threads) : null;
       const e: EpochEvent = {

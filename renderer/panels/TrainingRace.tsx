@@ -14,6 +14,7 @@ import type { RaceLane } from '../state/race.ts';
 import { progressOf } from '../state/training.ts';
 import { ends, lastEpoch, raceAccuracyCurves, raceLossCurves } from '../training/curves.ts';
 import { startRace, stopRace } from '../training/flows.ts';
+import { RaceTrajectory } from './RaceTrajectory.tsx';
 
 interface Candidate {
   label: string;
@@ -113,6 +114,7 @@ export function TrainingRace() {
   const hasHost = useApp((s) => s.host !== null);
   const singleBusy = useApp((s) => ['starting', 'running', 'stopping'].includes(s.training.status));
   const rawLesson = useApp((s) => s.doc.lesson);
+  const docName = useApp((s) => s.doc.name);
   const preset = useMemo(() => lessonOf(rawLesson)?.race, [rawLesson]);
   const [candidates, setCandidates] = useState(() => (preset ? fromLesson(preset) : CANDIDATES));
   useEffect(() => setCandidates(preset ? fromLesson(preset) : CANDIDATES), [preset]);
@@ -241,6 +243,12 @@ export function TrainingRace() {
               <figcaption>Results</figcaption>
               <Results lanes={lanes} colorOf={(label) => colorIn(candidates, label)} />
             </figure>
+            <RaceTrajectory
+              race={race}
+              colorOf={(label) => colorIn(candidates, label)}
+              theme={theme}
+              name={docName}
+            />
           </div>
         </>
       )}

@@ -6,6 +6,8 @@ import type {
   TrainingConfig,
   TrainingEventMessage,
 } from '../../protocol/training.ts';
+import type { TrajectoryPoint } from '../training/trajectory.ts';
+import { decodePoint } from '../training/trajectory.ts';
 import type { TrainingRun } from './training.ts';
 import { isActive, receiveTrainingMessage, runRequested, runStarted } from './training.ts';
 
@@ -20,6 +22,12 @@ export interface RaceState {
   starting: boolean;
   message: string | null;
   early: TrainingEventMessage[];
+  /**
+   * Every contestant's parameter snapshots in the order they arrived (so the Gram matrix of the
+   * trajectory view only grows), and whether the host sketched them (else they are exact).
+   */
+  trajectory: TrajectoryPoint[];
+  sketched: boolean;
 }
 
 export function raceRequested(entries: readonly RaceEntry[], config: TrainingConfig): RaceState {
@@ -31,6 +39,8 @@ export function raceRequested(entries: readonly RaceEntry[], config: TrainingCon
     starting: true,
     message: null,
     early: [],
+    trajectory: [],
+    sketched: false,
   };
 }
 
@@ -54,6 +64,13 @@ export function receiveRaceMessage(race: RaceState, m: TrainingEventMessage, now
   if (race.starting) return { ...race, early: [...race.early, m] };
   const i = race.lanes.findIndex((l) => l.run.runId === m.runId);
   if (i < 0) return race;
+  const e = m.event;
+  if (e.event === 'trajectory') {
+    const values = decodePoint(e.point);
+    if (!values) return race; // a diverging step; the run's end says so
+    const point = { lane: i, step: e.step, epoch: e.epoch, values };
+    return { ...race, trajectory: [...race.trajectory, point], sketched: e.sketched };
+  }
   const lanes = race.lanes.slice();
   lanes[i] = { ...lanes[i], run: receiveTrainingMessage(lanes[i].run, m, now) };
   return { ...race, lanes };

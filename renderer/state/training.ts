@@ -155,6 +155,8 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
     }
     case 'boundary':
       return run.boundary && run.boundary.epoch > e.epoch ? run : { ...run, boundary: e };
+    case 'trajectory':
+      return run; // a race's points are kept by the race (state/race.ts), across its runs
     case 'finished':
       return { ...run, status: e.reason, message: e.message, finishedAt: now };
     case 'failed':
