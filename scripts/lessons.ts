@@ -188,7 +188,7 @@ Under a **schedule** they differ. When the rate drops from lr to lr′, PyTorch�
 
 **Train with these settings** to race the four optimizers (same initial weights, same batches) with the rate divided by 10 after every epoch. After 4 epochs: Heavy ball 83.9% (training loss 0.436), Nesterov 83.5%, Momentum 82.7% (0.498), SGD 61.4%. The classic form comes out ahead here because after each drop its velocity keeps the old, larger speed for a few more steps, while PyTorch’s form slows down at once: two slightly different schedules in disguise.
 
-Set the **Learning-rate schedule** to Constant and race again: the Momentum and Heavy ball curves lie on top of each other.`,
+Set the **Schedule** (of the learning rate) to Constant and race again: the Momentum and Heavy ball curves lie on top of each other.`,
     training: {
       dataset: mnist(2000),
       config: {

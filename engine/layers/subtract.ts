@@ -1,9 +1,8 @@
 import { defineLayer } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { shapesEqual } from '../tensor/shape.ts';
+import { isData, onlyAttrs } from '../onnx/import/view.ts';
 
-// No fromOnnx: an imported ONNX Sub often subtracts a constant (a mean, a bias), which stays an
-// ONNX op; only the exporter needs this layer.
 export default defineLayer({
   type: 'Subtract',
   category: 'merge',
@@ -20,6 +19,14 @@ export default defineLayer({
         ),
   gradient: ({ b, dy }) => ({ inputs: [dy, b.op('Neg', [dy])], params: {} }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Sub', inputs, {}, { name: node, output }),
+  // Only a difference of two computed tensors; a Sub of a constant (a mean, a bias) stays an ONNX op.
+  fromOnnx: {
+    opTypes: ['Sub'],
+    read: (node) =>
+      node.inputs.length === 2 && node.inputs.every(isData) && onlyAttrs(node, ['broadcast'])
+        ? { attributes: {}, inputs: [0, 1] }
+        : null,
+  },
   examples: [
     {
       why: 'two branches of the same shape',

@@ -28,7 +28,7 @@ export function ScheduleFields({ config, update }: Props) {
   return (
     <>
       <SelectField
-        label="Learning-rate schedule"
+        label="Schedule"
         value={schedule.kind}
         options={SCHEDULE_OPTIONS}
         onChange={(kind) =>

@@ -39,7 +39,7 @@ test('zero initialisation stays at chance while Kaiming trains, with the init fi
   const panel = training(page);
   await expect(panel.getByRole('combobox', { name: /^Initial weights/ })).toHaveValue('zeros');
   await expect(panel.getByText('every unit of a layer computes the same thing')).toBeVisible();
-  await expect(panel.getByRole('combobox', { name: /^Learning-rate schedule/ })).toHaveValue('constant');
+  await expect(panel.getByRole('combobox', { name: /^Schedule/ })).toHaveValue('constant');
   await expect(panel.getByRole('spinbutton', { name: /^Weight decay/ })).toHaveValue('0');
   await expect(panel.getByRole('spinbutton', { name: /^Clip gradient norm/ })).toHaveValue('0');
   await panel.getByRole('combobox', { name: /^Initial weights/ }).scrollIntoViewIfNeeded();
@@ -65,7 +65,7 @@ test('the momentum lesson sets up a race of four optimizers under a step schedul
   await openLesson(page, 'The two momentum forms');
   await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
   const panel = training(page);
-  await expect(panel.getByRole('combobox', { name: /^Learning-rate schedule/ })).toHaveValue('step');
+  await expect(panel.getByRole('combobox', { name: /^Schedule/ })).toHaveValue('step');
   await expect(panel.getByRole('spinbutton', { name: /^Every \(epochs\)/ })).toHaveValue('1');
   await expect(panel.getByRole('spinbutton', { name: /^Multiply by γ/ })).toHaveValue('0.1');
   for (const name of ['Momentum', 'Heavy ball', 'Nesterov', 'SGD'])
