@@ -140,6 +140,13 @@ export const hostMethods = {
   startRace: { args: z.tuple([startRaceSchema]), result: startRaceResultSchema },
   /** Stops a run after its current step; the weights so far are kept. Unknown or finished runs: no-op. */
   stopTraining: { args: z.tuple([runIdSchema]), result: z.null() },
+  /**
+   * Pauses a run before its next step ('paused' follows; a race's runs pause together). While
+   * paused, export, keep and predict use the weights so far. Ended or unknown runs: an error.
+   */
+  pauseTraining: { args: z.tuple([runIdSchema]), result: z.null() },
+  /** Goes on from where pauseTraining stopped ('resumed' follows). */
+  resumeTraining: { args: z.tuple([runIdSchema]), result: z.null() },
   /** The trained network as an inference ONNX file (IR 8, opset 17), base64. */
   exportTrainedOnnx: {
     args: z.tuple([runIdSchema, z.object({ fp16: z.boolean().optional() }).strict().optional()]),

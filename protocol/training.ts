@@ -218,6 +218,10 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     point: trajectoryPointSchema,
     sketched: z.boolean(),
   }),
+  /** The run waits before its next step (pauseTraining); nothing is lost. */
+  z.object({ event: z.literal('paused'), epoch: z.number().int().min(0), step: z.number().int().min(0) }),
+  /** It goes on from the same step (resumeTraining). */
+  z.object({ event: z.literal('resumed'), epoch: z.number().int().min(0), step: z.number().int().min(0) }),
   z.object({
     event: z.literal('finished'),
     reason: z.enum(['completed', 'cancelled', 'diverged']),

@@ -33,6 +33,7 @@ import type { TrainConfig, TrainEvent } from './trainer.ts';
 import type { train } from './trainer.ts';
 import { evaluate } from './trainer.ts';
 import { trainInWorker } from './worker.ts';
+import { PauseGate } from './pauseGate.ts';
 import { trajectoryEvery } from './trajectory.ts';
 
 export type TrainFunction = typeof train;
@@ -57,12 +58,16 @@ interface Run {
   weights: WeightMap | null;
   epochsDone: number;
   predictor?: Promise<Predictor>;
-  /** A race contestant: it also sends the snapshots of its parameter trajectory. */
-  trajectory: boolean;
+  /** Shared by the runs started together (a race pauses as one). */
+  gate: PauseGate;
+  /** While paused: the weights as of the pause, to try or export meanwhile. */
+  paused?: { weights: WeightMap; predictor?: Promise<Predictor> };
   /** The test set as the run saw it (standardised), for the confusion matrix (evaluation.ts). */
   test?: Dataset;
   /** Train-step tensors after the newest finished epoch: evaluating a run that is still going. */
   epochState?: { epoch: number; tensors: Record<string, Float32Array> };
+  /** A race contestant: it also sends the snapshots of its parameter trajectory. */
+  trajectory: boolean;
 }
 
 /** Baseline accuracy and loss are measured on at most this many training samples. */
@@ -158,6 +163,10 @@ export function toProtocolEvent(e: TrainEvent): TrainingEvent | null {
         point: encodeFloat32(e.point),
         sketched: e.sketched,
       };
+    case 'paused':
+      return { event: 'paused', epoch: e.epoch, step: e.step };
+    case 'resumed':
+      return e;
     case 'stopped':
       return null; // reported by 'finished', which also carries the time
   }
@@ -225,6 +234,7 @@ export class TrainingRuns {
     const { loss, batchSize } = specs[0].config;
     const data = await loadTrainTestFor(dataset);
     checkFit(doc, analyze(doc.graph), data.train, loss, batchSize);
+    const gate = new PauseGate();
     const runs = specs.map(({ config }): Run => {
       const run: Run = {
         id: `run-${randomBytes(6).toString('hex')}`,
@@ -238,6 +248,7 @@ export class TrainingRuns {
         weights: null,
         epochsDone: 0,
         trajectory,
+        gate,
       };
       this.runs.set(run.id, run);
       return run;
@@ -284,6 +295,29 @@ export class TrainingRuns {
     return null;
   }
 
+  /**
+   * Pauses a run (and the runs started with it) before its next step; 'paused' follows once it
+   * waits. Pausing a paused run does nothing.
+   */
+  pause(id: string): null {
+    this.active(id).gate.pause();
+    return null;
+  }
+
+  resume(id: string): null {
+    this.active(id).gate.resume();
+    return null;
+  }
+
+  private active(id: string): Run {
+    const run = this.runs.get(id);
+    if (!run)
+      throw new HostError('not-found', `There is no training run ${id} (the host keeps the last few).`);
+    if (!run.running)
+      throw new HostError('busy', `The run ${id} has already ended; start a new one to train again.`);
+    return run;
+  }
+
   /** Stops every run (the host is shutting down). */
   stopAll(): void {
     for (const r of this.runs.values()) r.controller.abort();
@@ -325,10 +359,17 @@ export class TrainingRuns {
   async predict(source: { runId: string } | { document: ProjectDocument }, values: readonly number[]) {
     if ('runId' in source) {
       const run = this.finished(source.runId);
-      run.predictor ??= createPredictor(run.doc, run.weights, run.stats);
-      const probabilities = await (await run.predictor).predict(values);
+      const paused = run.running ? run.paused : undefined;
+      let predictor: Promise<Predictor>;
+      if (paused) predictor = paused.predictor ??= createPredictor(run.doc, paused.weights, run.stats);
+      else predictor = run.predictor ??= createPredictor(run.doc, run.weights, run.stats);
+      const probabilities = await (await predictor).predict(values);
       const n = run.epochsDone;
-      const trained = n ? `trained ${n} epoch${n === 1 ? '' : 's'}` : 'stopped during the first epoch';
+      const trained = paused
+        ? `paused after ${n} epoch${n === 1 ? '' : 's'} and some steps`
+        : n
+          ? `trained ${n} epoch${n === 1 ? '' : 's'}`
+          : 'stopped during the first epoch';
       return this.answer(probabilities, run.classNames, trained);
     }
     const doc = source.document;
@@ -354,10 +395,14 @@ export class TrainingRuns {
     const run = this.runs.get(id);
     if (!run)
       throw new HostError('not-found', `There is no training run ${id} (the host keeps the last few).`);
+    // A paused run answers with the weights as of the pause.
+    if (run.running && run.paused) return { ...run, weights: run.paused.weights };
     if (!run.weights)
       throw new HostError(
         'busy',
-        run.running ? 'The run is still training; wait for it to finish or stop it.' : 'The run failed.',
+        run.running
+          ? 'The run is still training; pause it, wait for it to finish, or stop it.'
+          : 'The run failed.',
       );
     return run as Run & { weights: WeightMap };
   }
@@ -402,6 +447,9 @@ export class TrainingRuns {
     };
     try {
       let message = '';
+      // The reported time leaves out the pauses.
+      let pausedMs = 0;
+      let pausedSince: number | null = null;
       // An epoch event waits for the end-of-epoch state that follows it, for the exact update ratios.
       let pending: Extract<TrainingEvent, { event: 'epoch' }> | null = null;
       const flush = () => {
@@ -419,6 +467,16 @@ export class TrainingRuns {
           flush();
           if (e.event === 'epoch') run.epochsDone = e.epoch;
           if (e.event === 'stopped') message = e.message;
+          if (e.event === 'paused') {
+            run.paused = { weights: e.weights };
+            pausedSince = performance.now();
+          }
+          if (e.event === 'resumed') {
+            void run.paused?.predictor?.then((p) => p.release()).catch(() => undefined);
+            run.paused = undefined;
+            pausedMs += performance.now() - (pausedSince ?? performance.now());
+            pausedSince = null;
+          }
           const out = toProtocolEvent(e);
           if (out?.event === 'epoch') pending = out;
           else if (out) this.emit(run, out);
@@ -426,6 +484,7 @@ export class TrainingRuns {
         run.controller.signal,
         initial,
         {
+          gate: run.gate,
           onEpochEnd: ({ epoch, state }) => {
             if (pending) pending.updateRatios = epochUpdateRatios(groups, before, state.tensors);
             before = state.tensors;
@@ -438,7 +497,8 @@ export class TrainingRuns {
       flush();
       await boundaries?.done();
       run.weights = result.weights;
-      const seconds = (performance.now() - t0) / 1000;
+      if (pausedSince !== null) pausedMs += performance.now() - pausedSince;
+      const seconds = (performance.now() - t0 - pausedMs) / 1000;
       this.emit(run, {
         event: 'finished',
         reason: result.stopped ?? 'completed',
@@ -451,6 +511,8 @@ export class TrainingRuns {
     } catch (e) {
       this.emit(run, { event: 'failed', message: (e as Error).message });
     } finally {
+      void run.paused?.predictor?.then((p) => p.release()).catch(() => undefined);
+      run.paused = undefined;
       run.running = false;
       this.prune();
     }

@@ -22,6 +22,7 @@ import {
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { StepSession, type SessionState } from './session.ts';
 import { createSketcher } from './trajectory.ts';
+import type { PauseGate } from './pauseGate.ts';
 
 export interface TrainConfig {
   epochs: number;
@@ -71,12 +72,17 @@ export type TrainEvent =
     }
   | EpochEvent
   | { event: 'trajectory'; epoch: number; step: number; point: Float32Array; sketched: boolean }
-  | { event: 'stopped'; reason: 'diverged' | 'cancelled'; message: string; epoch: number; step: number };
+  | { event: 'stopped'; reason: 'diverged' | 'cancelled'; message: string; epoch: number; step: number }
+  /** Waiting at a step boundary; `weights` are the weights so far (to try or export meanwhile). */
+  | { event: 'paused'; epoch: number; step: number; weights: WeightMap }
+  | { event: 'resumed'; epoch: number; step: number };
 
 /** Checkpoints: continue a run, and hand out what a checkpoint needs after every epoch. */
 export interface TrainHooks {
   /** The session state saved after `epoch` epochs; training continues with the next epoch. */
   resume?: { state: SessionState; epoch: number };
+  /** Checked before every step: while paused, training waits (host/training/pauseGate.ts). */
+  gate?: PauseGate;
   /** Called after every epoch (after its 'epoch' event) with the state to save. */
   onEpochEnd?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>;
 }
@@ -242,8 +248,16 @@ export async function train(
       let correct = 0;
       let seen = 0;
       const gradSums = new Map<string, number>();
-      const t0 = performance.now();
+      let t0 = performance.now();
       for (const batch of batches(trainSet, cfg.batchSize, { seed: seed + epoch, dropLast: true })) {
+        if (hooks.gate?.paused && !signal?.aborted) {
+          const pausedAt = performance.now();
+          onEvent({ event: 'paused', epoch, step: k, weights: session.weights() });
+          await hooks.gate.wait(signal);
+          // The epoch's samples/s should not count the pause.
+          t0 += performance.now() - pausedAt;
+          if (!signal?.aborted) onEvent({ event: 'resumed', epoch, step: k });
+        }
         if (signal?.aborted) {
           const message = `Training was stopped at epoch ${epoch + 1}, step ${k}; the weights so far are kept.`;
           onEvent({ event: 'stopped', reason: 'cancelled', message, epoch, step: k });

@@ -5,6 +5,7 @@
 //
 //   parent -> worker  { type: 'start', doc, data: DatasetSpec | { train, test? }, config, init?, initialWeights?, resume?, checkpoints? }
 //                     { type: 'cancel' }
+//                     { type: 'pause' } | { type: 'resume' }   (between steps; see pauseGate.ts)
 //   worker -> parent  { type: 'event', event: TrainEvent }            ('start', 'step', 'epoch', 'stopped')
 //                     { type: 'checkpoint', epoch, state, history }   (after every epoch, when asked)
 //                     { type: 'done', result: TrainResult, stats? }   (stats: the normalization used)
@@ -16,6 +17,7 @@ import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import type { DatasetSpec } from '../data/index.ts';
 import type { SessionState } from './session.ts';
+import { PauseGate } from './pauseGate.ts';
 import type { EpochEvent, TrainConfig, TrainEvent, TrainHooks, TrainResult } from './trainer.ts';
 
 export interface StartMessage {
@@ -32,7 +34,7 @@ export interface StartMessage {
   checkpoints?: boolean;
 }
 
-export type ToWorker = StartMessage | { type: 'cancel' };
+export type ToWorker = StartMessage | { type: 'cancel' } | { type: 'pause' } | { type: 'resume' };
 
 export type FromWorker =
   | { type: 'event'; event: TrainEvent }
@@ -131,12 +133,17 @@ export async function trainInWorker(
     hooks.onEpochEnd,
   );
   const onAbort = () => job.cancel();
+  const forward = (paused: boolean) =>
+    job.worker.postMessage({ type: paused ? 'pause' : 'resume' } satisfies ToWorker);
+  const unfollow = hooks.gate?.onChange(forward);
+  if (hooks.gate?.paused) forward(true);
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort);
   try {
     return (await job.result).result;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    unfollow?.();
   }
 }
 
@@ -146,6 +153,7 @@ async function runJob(
   start: StartMessage,
   signal: AbortSignal,
   post: (m: FromWorker) => void,
+  gate?: PauseGate,
 ): Promise<void> {
   const { train } = await import('./trainer.ts');
   const { analyze } = await import('../../engine/index.ts');
@@ -175,6 +183,7 @@ async function runJob(
     initial,
     {
       resume: start.resume,
+      gate,
       onEpochEnd: start.checkpoints ? (c) => post({ type: 'checkpoint', ...c }) : undefined,
     },
   );
@@ -184,6 +193,7 @@ async function runJob(
 if (!isMainThread && (workerData as { marker?: string } | null)?.marker === MARKER && parentPort) {
   const port = parentPort;
   const controller = new AbortController();
+  const gate = new PauseGate();
   const post = (m: FromWorker) => {
     // Hand the weight buffers over instead of copying them.
     const transfer: ArrayBuffer[] = [];
@@ -201,9 +211,13 @@ if (!isMainThread && (workerData as { marker?: string } | null)?.marker === MARK
   let started = false;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'cancel') controller.abort();
+    else if (m.type === 'pause') gate.pause();
+    else if (m.type === 'resume') gate.resume();
     else if (m.type === 'start' && !started) {
       started = true;
-      runJob(m, controller.signal, post).catch((e: Error) => post({ type: 'error', message: e.message }));
+      runJob(m, controller.signal, post, gate).catch((e: Error) =>
+        post({ type: 'error', message: e.message }),
+      );
     }
   });
 }

@@ -13,7 +13,7 @@ import { raceActive } from '../state/race.ts';
 import type { RaceLane } from '../state/race.ts';
 import { progressOf } from '../state/training.ts';
 import { ends, lastEpoch, raceAccuracyCurves, raceLossCurves } from '../training/curves.ts';
-import { startRace, stopRace } from '../training/flows.ts';
+import { setRacePaused, startRace, stopRace } from '../training/flows.ts';
 import { RaceTrajectory } from './RaceTrajectory.tsx';
 
 interface Candidate {
@@ -92,8 +92,8 @@ function Results({ lanes, colorOf }: { lanes: RaceLane[]; colorOf(label: string)
                 {pct(last?.testAccuracy)}
               </td>
               <td>
-                {l.run.status === 'running' || l.run.status === 'starting'
-                  ? `${Math.round(progressOf(l.run, Date.now()).fraction * 100)}%`
+                {l.run.status === 'running' || l.run.status === 'starting' || l.run.status === 'paused'
+                  ? `${Math.round(progressOf(l.run, Date.now()).fraction * 100)}%${l.run.status === 'paused' ? ' (paused)' : ''}`
                   : l.run.status === 'completed'
                     ? 'done'
                     : l.run.status === 'idle'
@@ -112,13 +112,16 @@ export function TrainingRace() {
   const race = useApp((s) => s.race);
   const theme = useApp((s) => s.theme);
   const hasHost = useApp((s) => s.host !== null);
-  const singleBusy = useApp((s) => ['starting', 'running', 'stopping'].includes(s.training.status));
+  const singleBusy = useApp((s) => ['starting', 'running', 'paused', 'stopping'].includes(s.training.status));
   const rawLesson = useApp((s) => s.doc.lesson);
   const docName = useApp((s) => s.doc.name);
   const preset = useMemo(() => lessonOf(rawLesson)?.race, [rawLesson]);
   const [candidates, setCandidates] = useState(() => (preset ? fromLesson(preset) : CANDIDATES));
   useEffect(() => setCandidates(preset ? fromLesson(preset) : CANDIDATES), [preset]);
   const active = raceActive(race);
+  // The host pauses a race's runs together; any lane's state stands for all.
+  const racePaused = !!race?.lanes.some((l) => l.run.status === 'paused');
+  const raceRunning = !!race?.lanes.some((l) => l.run.status === 'running');
   const epochs = useApp((s) => s.trainingSetup.config.epochs);
   const raceEpochs = race?.lanes[0]?.run.config?.epochs ?? epochs;
   const xRange = useMemo<[number, number]>(() => [0, raceEpochs], [raceEpochs]);
@@ -185,9 +188,18 @@ export function TrainingRace() {
       </fieldset>
       <div className="training-run__controls">
         {active ? (
-          <button type="button" className="danger-button" onClick={() => void stopRace()}>
-            Stop race
-          </button>
+          <>
+            <button
+              type="button"
+              disabled={!racePaused && !raceRunning}
+              onClick={() => void setRacePaused(!racePaused)}
+            >
+              {racePaused ? 'Resume race' : 'Pause race'}
+            </button>
+            <button type="button" className="danger-button" onClick={() => void stopRace()}>
+              Stop race
+            </button>
+          </>
         ) : (
           <button
             type="button"

@@ -5,11 +5,17 @@ import { downloadText, fileSlug } from '../files.ts';
 import { downloadUrl } from '../app/download.ts';
 import { useApp } from '../state/appStore.ts';
 import type { TrainingRun as Run } from '../state/training.ts';
-import { hasWeights, isActive, progressOf } from '../state/training.ts';
+import { activeSeconds, hasWeights, isActive, progressOf } from '../state/training.ts';
 import type { ChartPicture } from '../training/chartImage.ts';
 import { composeCharts } from '../training/chartImage.ts';
 import { curvesCsv, lastEpoch } from '../training/curves.ts';
-import { exportTrainedOnnx, keepTrainedWeights, startTraining, stopTraining } from '../training/flows.ts';
+import {
+  exportTrainedOnnx,
+  keepTrainedWeights,
+  setTrainingPaused,
+  startTraining,
+  stopTraining,
+} from '../training/flows.ts';
 import { ConfusionMatrix } from './ConfusionMatrix.tsx';
 import { DecisionBoundary } from './DecisionBoundary.tsx';
 import { CHART_LEGENDS, layerColor, TrainingCharts, useTrainableLayers } from './TrainingCharts.tsx';
@@ -38,6 +44,7 @@ const STATUS_TEXT: Record<Run['status'], string> = {
   idle: 'Not trained yet.',
   starting: 'Loading the data and measuring the untrained network…',
   running: 'Training…',
+  paused: 'Paused.',
   stopping: 'Stopping after this step…',
   completed: 'Finished.',
   cancelled: 'Stopped.',
@@ -47,17 +54,16 @@ const STATUS_TEXT: Record<Run['status'], string> = {
 
 function ProgressLine({ run }: { run: Run }) {
   const active = isActive(run.status);
-  const now = useNow(active);
+  const now = useNow(active && run.status !== 'paused');
   const p = progressOf(run, now);
   const epochs = run.config?.epochs ?? 0;
   const parts = [
+    run.status === 'paused' ? 'Paused' : null,
     run.totalSteps ? `epoch ${p.epoch} of ${epochs}` : null,
     run.totalSteps ? `step ${run.step} of ${run.totalSteps}` : null,
     p.secondsLeft !== null ? `about ${duration(p.secondsLeft)} left` : null,
     run.samplesPerSecond ? `${Math.round(run.samplesPerSecond).toLocaleString('en-US')} samples/s` : null,
-    !active && run.startedAt && run.finishedAt
-      ? `took ${duration((run.finishedAt - run.startedAt) / 1000)}`
-      : null,
+    !active && run.startedAt && run.finishedAt ? `took ${duration(activeSeconds(run, now))}` : null,
   ].filter(Boolean);
   return (
     <div className="training-progress">
@@ -135,14 +141,24 @@ export function TrainingRun() {
     <div className="training-run" ref={box}>
       <div className="training-run__controls">
         {active ? (
-          <button
-            type="button"
-            className="danger-button"
-            onClick={() => void stopTraining()}
-            disabled={run.status !== 'running'}
-          >
-            Stop
-          </button>
+          <>
+            <button
+              type="button"
+              onClick={() => void setTrainingPaused(run.status === 'running')}
+              disabled={run.status !== 'running' && run.status !== 'paused'}
+              title="Waits before the next step; the weights so far can be tried and exported meanwhile"
+            >
+              {run.status === 'paused' ? 'Resume' : 'Pause'}
+            </button>
+            <button
+              type="button"
+              className="danger-button"
+              onClick={() => void stopTraining()}
+              disabled={run.status !== 'running' && run.status !== 'paused'}
+            >
+              Stop
+            </button>
+          </>
         ) : (
           <button type="button" className="primary" onClick={() => void startTraining()} disabled={!hasHost}>
             {run.status === 'idle' ? 'Train' : 'Train again'}

@@ -52,7 +52,7 @@ export interface StepPoint {
 }
 
 export type RunStatus =
-  'idle' | 'starting' | 'running' | 'stopping' | 'completed' | 'cancelled' | 'diverged' | 'failed';
+  'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'completed' | 'cancelled' | 'diverged' | 'failed';
 
 export interface TrainingRun {
   runId: string | null;
@@ -66,6 +66,9 @@ export interface TrainingRun {
   /** Date.now() of the 'start' event and of the end. */
   startedAt: number | null;
   finishedAt: number | null;
+  /** Date.now() of the pause under way, and the milliseconds of the pauses before it. */
+  pausedAt: number | null;
+  pausedMs: number;
   memoryBytes: number | null;
   samplesPerSecond: number | null;
   steps: StepPoint[];
@@ -97,6 +100,8 @@ export const idleRun: TrainingRun = {
   step: 0,
   startedAt: null,
   finishedAt: null,
+  pausedAt: null,
+  pausedMs: 0,
   memoryBytes: null,
   samplesPerSecond: null,
   steps: [],
@@ -105,9 +110,16 @@ export const idleRun: TrainingRun = {
   early: [],
 };
 
-export const isActive = (s: RunStatus) => s === 'starting' || s === 'running' || s === 'stopping';
+export const isActive = (s: RunStatus) =>
+  s === 'starting' || s === 'running' || s === 'paused' || s === 'stopping';
+/** A paused run has weights too: the host answers with those as of the pause. */
 export const hasWeights = (r: TrainingRun) =>
-  r.runId !== null && (r.status === 'completed' || r.status === 'cancelled' || r.status === 'diverged');
+  r.runId !== null &&
+  (r.status === 'completed' || r.status === 'cancelled' || r.status === 'diverged' || r.status === 'paused');
+
+/** Ends a pause under way, adding its length to pausedMs. */
+const unpaused = (run: TrainingRun, now: number): TrainingRun =>
+  run.pausedAt === null ? run : { ...run, pausedAt: null, pausedMs: run.pausedMs + (now - run.pausedAt) };
 
 export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: number): TrainingRun {
   switch (e.event) {
@@ -157,10 +169,19 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
       return run.boundary && run.boundary.epoch > e.epoch ? run : { ...run, boundary: e };
     case 'trajectory':
       return run; // a race's points are kept by the race (state/race.ts), across its runs
+    case 'paused':
+      return {
+        ...run,
+        status: run.status === 'running' ? 'paused' : run.status,
+        step: Math.max(run.step, e.step),
+        pausedAt: run.pausedAt ?? now,
+      };
+    case 'resumed':
+      return { ...unpaused(run, now), status: run.status === 'paused' ? 'running' : run.status };
     case 'finished':
-      return { ...run, status: e.reason, message: e.message, finishedAt: now };
+      return { ...unpaused(run, now), status: e.reason, message: e.message, finishedAt: now };
     case 'failed':
-      return { ...run, status: 'failed', message: e.message, finishedAt: now };
+      return { ...unpaused(run, now), status: 'failed', message: e.message, finishedAt: now };
   }
 }
 
@@ -189,12 +210,20 @@ export interface Progress {
   epoch: number;
 }
 
+/** Seconds spent training since the 'start' event, pauses left out. */
+export function activeSeconds(run: TrainingRun, now: number): number {
+  if (run.startedAt === null) return 0;
+  const end = run.finishedAt ?? now;
+  const pausing = run.pausedAt === null ? 0 : Math.max(0, end - run.pausedAt);
+  return Math.max(0, end - run.startedAt - run.pausedMs - pausing) / 1000;
+}
+
 export function progressOf(run: TrainingRun, now: number): Progress {
   const perEpoch = run.info?.stepsPerEpoch ?? 0;
   const epochs = run.config?.epochs ?? 1;
   const done = run.status === 'completed';
   const fraction = done ? 1 : run.totalSteps > 0 ? Math.min(1, run.step / run.totalSteps) : 0;
-  const elapsed = run.startedAt === null ? 0 : ((run.finishedAt ?? now) - run.startedAt) / 1000;
+  const elapsed = activeSeconds(run, now);
   const secondsLeft =
     isActive(run.status) && fraction > 0.02 && elapsed > 0 ? (elapsed * (1 - fraction)) / fraction : null;
   const epoch = perEpoch > 0 ? Math.min(epochs, Math.floor(run.step / perEpoch) + 1) : 1;

@@ -62,7 +62,9 @@ export function trainingActions(
       set((s) => ({ training: { ...s.training, status: 'failed', message, finishedAt: Date.now() } })),
     trainingStopping: () =>
       set((s) =>
-        s.training.status === 'running' ? { training: { ...s.training, status: 'stopping' } } : {},
+        s.training.status === 'running' || s.training.status === 'paused'
+          ? { training: { ...s.training, status: 'stopping' } }
+          : {},
       ),
     receiveTraining: (message) => {
       const race = get().race;

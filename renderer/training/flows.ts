@@ -59,9 +59,27 @@ export async function stopRace(): Promise<void> {
 
 export async function stopTraining(): Promise<void> {
   const { host, training, actions } = state();
-  if (!host || !training.runId || training.status !== 'running') return;
+  if (!host || !training.runId || (training.status !== 'running' && training.status !== 'paused')) return;
   actions.trainingStopping();
   await host.stopTraining(training.runId).catch((e) => fail('Could not stop the run', e));
+}
+
+/** Pauses or resumes the followed run; the host's 'paused'/'resumed' events update the state. */
+export async function setTrainingPaused(paused: boolean): Promise<void> {
+  const { host, training } = state();
+  if (!host || !training.runId) return;
+  const call = paused ? host.pauseTraining(training.runId) : host.resumeTraining(training.runId);
+  await call.catch((e) => fail(paused ? 'Could not pause the run' : 'Could not resume the run', e));
+}
+
+/** A race pauses and resumes as one: the host shares one pause between its runs. */
+export async function setRacePaused(paused: boolean): Promise<void> {
+  const { host, race } = state();
+  const lane = race?.lanes.find((l) => l.run.runId && isActive(l.run.status));
+  if (!host || !lane) return;
+  const id = lane.run.runId!;
+  const call = paused ? host.pauseTraining(id) : host.resumeTraining(id);
+  await call.catch((e) => fail(paused ? 'Could not pause the race' : 'Could not resume the race', e));
 }
 
 export async function exportTrainedOnnx(): Promise<void> {
