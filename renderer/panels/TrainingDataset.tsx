@@ -7,6 +7,7 @@ import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts
 import { SYNTHETIC_SETS } from '../../protocol/training.ts';
 import { appStore, useApp } from '../state/appStore.ts';
 import { raceActive } from '../state/race.ts';
+import { isActive } from '../state/training.ts';
 import { NumberField } from './TrainingFields.tsx';
 import { UserDataset } from './UserDataset.tsx';
 
@@ -202,9 +203,7 @@ function Preview({ dataset }: { dataset: TrainingDataset }) {
 
 export function TrainingDataset() {
   const setup = useApp((s) => s.trainingSetup);
-  const busy = useApp(
-    (s) => ['starting', 'running', 'stopping'].includes(s.training.status) || raceActive(s.race),
-  );
+  const busy = useApp((s) => isActive(s.training.status) || raceActive(s.race));
   const { dataset } = setup;
   const update = (d: TrainingDataset) =>
     appStore.getState().actions.setTrainingSetup({ ...setup, dataset: d });
