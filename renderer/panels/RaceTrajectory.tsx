@@ -23,6 +23,14 @@ const FONT = '13px system-ui, sans-serif';
 
 type Shape = 'circle' | 'square' | 'triangle' | 'diamond';
 const SHAPES: Shape[] = ['circle', 'square', 'triangle', 'diamond'];
+// Contestants often share a stretch of path (Momentum and Heavy ball, until the rate changes):
+// each later line is thinner or dashed, so the one beneath still shows.
+const STROKES = [
+  { width: 5, dash: undefined },
+  { width: 3, dash: '9 5' },
+  { width: 2.5, dash: undefined },
+  { width: 2, dash: '3 3' },
+];
 
 function Marker({
   shape,
@@ -245,7 +253,8 @@ export function RaceTrajectory({
                   points={l.x.map((x, i) => `${sx(x).toFixed(1)},${sy(l.y[i]).toFixed(1)}`).join(' ')}
                   fill="none"
                   stroke={color}
-                  strokeWidth={2.5}
+                  strokeWidth={STROKES[l.lane % STROKES.length].width}
+                  strokeDasharray={STROKES[l.lane % STROKES.length].dash}
                   strokeLinejoin="round"
                 />
                 {l.step.map((st, i) =>
@@ -273,7 +282,7 @@ export function RaceTrajectory({
           {!empty && (
             <g>
               <circle cx={sx(0)} cy={sy(0)} r={6} fill={colors.bg} stroke={colors.text} strokeWidth={2} />
-              <text x={sx(0) + 9} y={sy(0) - 8} fill={colors.text} fontSize={13}>
+              <text x={sx(0) + 10} y={sy(0) + 20} fill={colors.text} fontSize={13}>
                 start θ₀
               </text>
             </g>
@@ -288,10 +297,19 @@ export function RaceTrajectory({
       <ul className="race-trajectory__legend" aria-label="Trajectory legend">
         {plot.lines.map((l) => (
           <li key={l.lane}>
-            <svg width={16} height={16} aria-hidden="true">
+            <svg width={34} height={16} aria-hidden="true">
+              <line
+                x1={1}
+                x2={26}
+                y1={8}
+                y2={8}
+                stroke={colorOf(labels[l.lane])}
+                strokeWidth={Math.min(4, STROKES[l.lane % STROKES.length].width)}
+                strokeDasharray={STROKES[l.lane % STROKES.length].dash}
+              />
               <Marker
                 shape={SHAPES[l.lane % SHAPES.length]}
-                x={8}
+                x={26}
                 y={8}
                 r={5}
                 color={colorOf(labels[l.lane])}

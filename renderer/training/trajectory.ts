@@ -107,6 +107,8 @@ export function symmetricEigen(a: readonly (readonly number[])[]): { values: num
   return { values: order.map(([val]) => val), vectors: order.map(([, i]) => v.map((row) => row[i])) };
 }
 
+const MAX_ITERATIONS = 200;
+
 /** Orthonormalizes the columns in place (modified Gram–Schmidt); a dependent one becomes zero. */
 function orthonormalize(cols: Float64Array[]): void {
   for (let k = 0; k < cols.length; k++) {
@@ -140,7 +142,8 @@ function multiply(g: Gram, x: Float64Array): Float64Array {
 /**
  * The `k` largest eigenpairs of the Gram matrix: subspace iteration on a block of k + 2 vectors
  * with a Rayleigh–Ritz step each round (so two nearly equal eigenvalues are still told apart),
- * until every wanted pair's residual is below 1e-10 of the largest eigenvalue.
+ * until every wanted pair's residual is below 1e-8 of the largest eigenvalue (far finer than a
+ * pixel), or MAX_ITERATIONS rounds have passed (points without a dominant plane, like noise).
  */
 export function topEigen(g: Gram, k = 2): { values: number[]; vectors: Float64Array[] } {
   const n = g.rows.length;
@@ -155,7 +158,7 @@ export function topEigen(g: Gram, k = 2): { values: number[]; vectors: Float64Ar
   );
   orthonormalize(q);
   let values: number[] = [];
-  for (let iter = 0; iter < 500; iter++) {
+  for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
     const gq = q.map((v) => multiply(g, v));
     const h = q.map((qi) => gq.map((gqj) => qi.reduce((s, x, t) => s + x * gqj[t], 0)));
     const eig = symmetricEigen(h);
@@ -175,9 +178,10 @@ export function topEigen(g: Gram, k = 2): { values: number[]; vectors: Float64Ar
     const converged = ritz.slice(0, k).every((v, c) => {
       let r = 0;
       for (let i = 0; i < n; i++) r += (gRitz[c][i] - values[c] * v[i]) ** 2;
-      return Math.sqrt(r) <= 1e-10 * scale;
+      return Math.sqrt(r) <= 1e-8 * scale;
     });
-    if (converged || iter === 499) return { values: values.slice(0, k), vectors: ritz.slice(0, k) };
+    if (converged || iter === MAX_ITERATIONS - 1)
+      return { values: values.slice(0, k), vectors: ritz.slice(0, k) };
     q = gRitz;
     orthonormalize(q);
   }
