@@ -4,14 +4,12 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { openApp, watchErrors } from './helpers.ts';
+import { openApp, openLesson, training, useLessonSettings, watchErrors } from './helpers.ts';
 
 test.describe.configure({ timeout: 240_000 });
 
 const SCRATCH = '.scratch';
 mkdirSync(SCRATCH, { recursive: true });
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
-const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
 const CONTESTANTS = ['Momentum', 'Heavy ball', 'Nesterov', 'SGD'];
 
 /** data-points="Momentum:12;Heavy ball:12;…" as numbers by contestant. */
@@ -31,12 +29,8 @@ test('the momentum lesson race draws each contestant’s path through weight spa
   const errors = watchErrors(page);
   await page.setViewportSize({ width: 1440, height: 1300 });
   await openApp(page);
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page
-    .getByRole('dialog', { name: 'Templates' })
-    .getByRole('button', { name: 'Lesson: The two momentum forms', exact: true })
-    .click();
-  await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
+  await openLesson(page, 'The two momentum forms');
+  await useLessonSettings(page);
   const panel = training(page);
   for (const name of CONTESTANTS)
     await expect(panel.getByRole('checkbox', { name: `Race ${name}` })).toBeChecked();
@@ -61,17 +55,17 @@ test('the momentum lesson race draws each contestant’s path through weight spa
     await expect(results.getByTestId(`race-${name}`)).toContainText('done', { timeout: 200_000 });
 
   // Every contestant: 4 epochs of 31 steps (2,000 digits, batch 64), a snapshot every
-  // ceil(124 / 100) = 2 steps from step 0 (63), plus the epoch ends at the odd steps 31 and 93.
+  // ceil(124 / 50) = 3 steps from step 0 (42), plus the epoch ends off that grid: 31, 62 and 124.
   const counts = pointCounts(await chart.getAttribute('data-points'));
   expect(Object.keys(counts)).toEqual(CONTESTANTS);
-  for (const name of CONTESTANTS) expect(counts[name]).toBe(65);
+  for (const name of CONTESTANTS) expect(counts[name]).toBe(45);
   // One line per contestant, drawn from its points, in its own colour.
   const lines = chart.locator('polyline');
   await expect(lines).toHaveCount(4);
   for (const [i, name] of CONTESTANTS.entries()) {
     const points = ((await lines.nth(i).getAttribute('points')) ?? '').trim().split(/\s+/);
-    expect(points.length).toBe(65);
-    expect(new Set(points).size).toBeGreaterThan(20);
+    expect(points.length).toBe(45);
+    expect(new Set(points).size).toBeGreaterThan(15);
     await expect(chart.locator(`g[data-lane="${name}"] polyline`)).toHaveCount(1);
   }
   const colors = await lines.evaluateAll((ls) => ls.map((l) => l.getAttribute('stroke')));
@@ -103,17 +97,25 @@ test('the momentum lesson race draws each contestant’s path through weight spa
     .trim()
     .split('\n');
   expect(csv[0]).toMatch(/^optimizer,step,epoch,PC1 \(\d+% of the movement\),PC2/);
-  expect(csv.length).toBe(1 + 4 * 65);
+  expect(csv.length).toBe(1 + 4 * 45);
   const [png] = await Promise.all([
     page.waitForEvent('download'),
     figure.getByRole('button', { name: 'PNG' }).click(),
   ]);
   expect(png.suggestedFilename()).toMatch(/race-trajectory\.png$/);
+  await png.saveAs(`${SCRATCH}/race-trajectory-export.png`);
   const bytes = readFileSync((await png.path())!);
   expect([...bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join('')).toBe('PNG');
 
   await chart.scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCRATCH}/race-trajectory.png` });
   await figure.screenshot({ path: `${SCRATCH}/race-trajectory-chart.png` });
+
+  // The dark theme redraws it in the theme's colours (a projector in a dark room).
+  const background = chart.locator('rect').first();
+  const light = await background.getAttribute('fill');
+  await page.getByRole('button', { name: 'Dark theme' }).click();
+  await expect(background).not.toHaveAttribute('fill', light ?? '');
+  await figure.screenshot({ path: `${SCRATCH}/race-trajectory-chart-dark.png` });
   expect(errors).toEqual([]);
 });
