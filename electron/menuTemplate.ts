@@ -56,6 +56,7 @@ export function buildMenuTemplate(
         item('Zoom to Fit', 'fitView', 'CmdOrCtrl+0'),
         item('Summary', 'toggleSummary', 'CmdOrCtrl+I'),
         item('Dark/Light Theme', 'toggleTheme', 'CmdOrCtrl+Shift+T'),
+        item('Presentation Mode', 'togglePresentation', 'CmdOrCtrl+Shift+P'),
         { type: 'separator' },
         { role: 'togglefullscreen' },
       ],

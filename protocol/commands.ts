@@ -16,6 +16,7 @@ export const appCommands = [
   'fitView',
   'toggleSummary',
   'toggleTheme',
+  'togglePresentation',
   'group',
   'ungroup',
   'importOnnx',

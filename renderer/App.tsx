@@ -1,6 +1,6 @@
 // The layout shell: toolbar, palette | canvas | inspector, the summary drawer and the status bar.
 import { ReactFlowProvider } from '@xyflow/react';
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect } from 'react';
 import { runCommand } from './app/commands.ts';
 import { openProjectFile } from './app/documentFlows.ts';
 import { commandForKey, isTextEntry } from './app/shortcuts.ts';
@@ -34,6 +34,7 @@ function useShortcuts() {
 
 export function App() {
   const theme = useApp((s) => s.theme);
+  const presentation = useApp((s) => s.presentation);
   const summaryOpen = useApp((s) => s.summaryOpen);
   const galleryOpen = useApp((s) => s.galleryOpen);
   const ready = useApp((s) => s.recoveryChecked);
@@ -43,6 +44,11 @@ export function App() {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  // On <html>, because every font size is in rem: one attribute scales the whole UI. A layout
+  // effect, so charts' effects (which read the root size for canvas text) see it already set.
+  useLayoutEffect(() => {
+    document.documentElement.dataset.presentation = presentation ? 'on' : 'off';
+  }, [presentation]);
 
   return (
     <ReactFlowProvider>

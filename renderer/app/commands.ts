@@ -51,6 +51,8 @@ export function runCommand(command: AppCommand): void {
       return actions.setSummaryOpen(!summaryOpen);
     case 'toggleTheme':
       return actions.toggleTheme();
+    case 'togglePresentation':
+      return actions.togglePresentation();
     case 'group':
       return void groupSelection();
     case 'ungroup':

@@ -10,12 +10,19 @@ export interface KeyPress {
   altKey: boolean;
 }
 
+const shifted: Record<string, AppCommand> = {
+  n: 'templates',
+  g: 'ungroup',
+  // P for projector; the browser leaves Ctrl+Shift+P to the page.
+  p: 'togglePresentation',
+};
+
 export function commandForKey(e: KeyPress): AppCommand | null {
   if (!(e.ctrlKey || e.metaKey) || e.altKey) return null;
   const key = e.key.toLowerCase();
   if (key === 'z') return e.shiftKey ? 'redo' : 'undo';
   if (key === 'y' && !e.shiftKey) return 'redo';
-  if (e.shiftKey) return key === 'n' ? 'templates' : key === 'g' ? 'ungroup' : null;
+  if (e.shiftKey) return shifted[key] ?? null;
   const plain: Record<string, AppCommand> = {
     c: 'copy',
     v: 'paste',

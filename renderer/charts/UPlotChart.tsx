@@ -6,6 +6,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Curves } from '../training/curves.ts';
 import { logTick } from '../training/gradientColor.ts';
+import { useApp } from '../state/appStore.ts';
 
 export interface ChartSeries {
   label: string;
@@ -42,6 +43,13 @@ function cssVar(el: Element, name: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || '#888';
 }
 
+/** The app's small type size in px: a canvas cannot use rem, so axis text follows the root size
+ *  (larger in presentation mode) through this. 0.9231rem is --fs-small in styles.css. */
+function smallFontPx(): number {
+  const root = parseFloat(getComputedStyle(document.documentElement).fontSize) || 13;
+  return Math.max(12, Math.round(root * 0.9231));
+}
+
 function toAligned(c: Curves): uPlot.AlignedData {
   return [c.x, ...c.series] as uPlot.AlignedData;
 }
@@ -65,27 +73,44 @@ export function UPlotChart({
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(curves);
   latest.current = curves;
-  const config = JSON.stringify({ series, xLabel, yLabel, log, yRange, xRange, integerX, height, theme });
+  const presentation = useApp((s) => s.presentation);
+  const config = JSON.stringify({
+    series,
+    xLabel,
+    yLabel,
+    log,
+    yRange,
+    xRange,
+    integerX,
+    height,
+    theme,
+    presentation,
+  });
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     const text = cssVar(el, '--muted');
     const grid = cssVar(el, '--border');
+    const fontPx = smallFontPx();
+    const font = `${fontPx}px system-ui, sans-serif`;
+    // Thicker lines and larger plots for a projector; the scale is the root size's growth.
+    const scale = presentation ? 1.5 : 1;
+    const plotHeight = Math.round(height * (presentation ? 1.25 : 1));
     const axis = (label: string, more: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
       label,
       stroke: text,
       grid: { stroke: grid, width: 1 },
       ticks: { stroke: grid, width: 1, size: 4 },
-      labelSize: 16,
-      size: 44,
-      font: '11px system-ui, sans-serif',
-      labelFont: '11px system-ui, sans-serif',
+      labelSize: fontPx + 6,
+      size: Math.round(fontPx * 3.6),
+      font,
+      labelFont: font,
       ...more,
     });
     const opts: uPlot.Options = {
       width: Math.max(120, el.clientWidth),
-      height,
+      height: plotHeight,
       scales: {
         x: xRange ? { time: false, range: xRange } : { time: false },
         y: log ? { distr: 3 } : yRange ? { range: yRange } : {},
@@ -105,10 +130,10 @@ export function UPlotChart({
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
-          width: s.width ?? 1.5,
+          width: (s.width ?? 1.5) * scale,
           dash: s.dash,
           spanGaps: true,
-          points: { show: s.points ?? false, size: 6, fill: s.color },
+          points: { show: s.points ?? false, size: 6 * scale, fill: s.color },
         })),
       ],
       legend: { show: true, live: false },
@@ -116,7 +141,9 @@ export function UPlotChart({
     };
     const chart = new uPlot(opts, toAligned(latest.current), el);
     plot.current = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(120, el.clientWidth), height }));
+    const resize = new ResizeObserver(() =>
+      chart.setSize({ width: Math.max(120, el.clientWidth), height: plotHeight }),
+    );
     resize.observe(el);
     return () => {
       resize.disconnect();

@@ -6,8 +6,9 @@ import { useEffect, useState } from 'react';
 import type { ReceptiveField } from '../../engine/index.ts';
 import { isGlobal } from '../../engine/index.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
+import { QUALITATIVE } from '../palette.ts';
 
-const PATH_COLORS = ['#e4572e', '#2e86de', '#17a589', '#a569bd', '#f1c40f'];
+const PATH_COLORS = QUALITATIVE;
 /** Unicode minus for negative numbers, as in printed formulas. */
 const num = (n: number) => (n < 0 ? `−${-n}` : String(n));
 const signed = (n: number) => (n < 0 ? `− ${-n}` : `+ ${n}`);

@@ -40,6 +40,7 @@ export function Toolbar() {
   const overlays = useApp((s) => s.overlays);
   const summaryOpen = useApp((s) => s.summaryOpen);
   const theme = useApp((s) => s.theme);
+  const presentation = useApp((s) => s.presentation);
   const hasHost = useApp((s) => s.host !== null);
   const actions = appStore.getState().actions;
 
@@ -109,6 +110,15 @@ export function Toolbar() {
         </button>
         <button type="button" title="Switch between dark and light" onClick={() => actions.toggleTheme()}>
           {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+        </button>
+        <button
+          type="button"
+          className="toggle"
+          aria-pressed={presentation}
+          title="Presentation: larger type and thicker lines for a projector (Ctrl+Shift+P)"
+          onClick={() => actions.togglePresentation()}
+        >
+          Presentation
         </button>
       </div>
     </header>

@@ -8,9 +8,11 @@ import { selectAnalysis, useApp } from '../state/appStore.ts';
 import type { Curves } from '../training/curves.ts';
 import { accuracyCurves, ends, gradientByLayer, gradientCurves, lossCurves } from '../training/curves.ts';
 import { formatSci } from '../training/gradientColor.ts';
+import { cycleDash, QUALITATIVE, qualitative } from '../palette.ts';
 
-const TRAIN = '#2563eb';
-const TEST = '#e8590c';
+// Train and test also differ by dots and dashes, not by colour alone.
+const TRAIN = QUALITATIVE[0];
+const TEST = QUALITATIVE[4];
 const LOSS_SERIES: ChartSeries[] = [
   { label: 'train (per step)', color: TRAIN, width: 1 },
   { label: 'train (epoch)', color: TRAIN, points: true, dash: [4, 3], width: 1.5 },
@@ -21,21 +23,8 @@ const ACCURACY_SERIES: ChartSeries[] = [
   { label: 'train (epoch)', color: TRAIN, points: true, dash: [4, 3], width: 1.5 },
   { label: 'test', color: TEST, points: true, width: 2 },
 ];
-/** Distinct colours for per-layer lines (Tableau 10). */
-const LAYER_COLORS = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
-
-export const layerColor = (i: number) => LAYER_COLORS[i % LAYER_COLORS.length];
+/** Per-layer lines: colour-blind-safe colours, dashed once the colours run out. */
+export const layerColor = qualitative;
 
 const fmt = (v: number, digits = 3) => v.toFixed(digits);
 
@@ -72,7 +61,14 @@ function GradientChart({ theme }: { theme: string }) {
   const perLayer = useMemo(() => gradientByLayer(run, ids), [run, ids]);
   const epochKey = perLayer.epochs.join(',');
   const layerSeries = useMemo<ChartSeries[]>(
-    () => layers.map((l, i) => ({ label: l.name, color: layerColor(i), points: true, width: 1.5 })),
+    () =>
+      layers.map((l, i) => ({
+        label: l.name,
+        color: layerColor(i),
+        dash: cycleDash(i),
+        points: true,
+        width: 1.5,
+      })),
     [layers],
   );
   const epochSeries = useMemo<ChartSeries[]>(

@@ -6,6 +6,7 @@ import type { UploadedDataset } from '../../protocol/datasets.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { SYNTHETIC_SETS } from '../../protocol/training.ts';
 import { appStore, useApp } from '../state/appStore.ts';
+import { QUALITATIVE } from '../palette.ts';
 import { raceActive } from '../state/race.ts';
 import { isActive } from '../state/training.ts';
 import { NumberField } from './TrainingFields.tsx';
@@ -47,16 +48,7 @@ function datasetFor(choice: string, current: TrainingDataset): TrainingDataset {
   return { kind: 'synthetic', generator, n: 1000, seed: 1, ...(classes ? { classes } : {}) };
 }
 
-export const CLASS_COLORS = [
-  '#e6194b',
-  '#3cb44b',
-  '#4363d8',
-  '#f58231',
-  '#911eb4',
-  '#42d4f4',
-  '#f032e6',
-  '#9a6324',
-];
+export const CLASS_COLORS = QUALITATIVE;
 
 /** One C×H×W sample (pixels in 0..1): MNIST as dark ink on light paper, others as they are. */
 function Digit({

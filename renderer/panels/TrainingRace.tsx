@@ -9,6 +9,7 @@ import { lessonOf } from '../../protocol/lesson.ts';
 import { UPlotChart } from '../charts/UPlotChart.tsx';
 import type { ChartSeries } from '../charts/UPlotChart.tsx';
 import { useApp } from '../state/appStore.ts';
+import { QUALITATIVE } from '../palette.ts';
 import { raceActive } from '../state/race.ts';
 import type { RaceLane } from '../state/race.ts';
 import { progressOf } from '../state/training.ts';
@@ -27,12 +28,13 @@ interface Candidate {
 }
 
 const CANDIDATES: Candidate[] = [
-  { label: 'SGD', kind: 'sgd', lr: 0.1, color: '#4e79a7', on: true },
-  { label: 'Momentum', kind: 'momentum', lr: 0.05, color: '#f28e2b', on: true },
-  { label: 'Nesterov', kind: 'nesterov', lr: 0.05, color: '#e15759', on: true },
-  { label: 'RMSProp', kind: 'rmsprop', lr: 0.001, color: '#b07aa1', on: false },
-  { label: 'Adam', kind: 'adam', lr: 0.001, color: '#59a14f', on: true },
+  { label: 'SGD', kind: 'sgd', lr: 0.1, color: QUALITATIVE[0], on: true },
+  { label: 'Momentum', kind: 'momentum', lr: 0.05, color: QUALITATIVE[1], on: true },
+  { label: 'Nesterov', kind: 'nesterov', lr: 0.05, color: QUALITATIVE[4], on: true },
+  { label: 'RMSProp', kind: 'rmsprop', lr: 0.001, color: QUALITATIVE[3], on: false },
+  { label: 'Adam', kind: 'adam', lr: 0.001, color: QUALITATIVE[2], on: true },
 ];
+const LANE_DASHES: (number[] | undefined)[] = [undefined, [9, 5], [2, 3], [12, 3, 3, 3]];
 const colorIn = (candidates: readonly Candidate[], label: string) =>
   candidates.find((c) => c.label === label)?.color ?? '#888';
 
@@ -137,9 +139,11 @@ export function TrainingRace() {
   const accuracy = useMemo(() => raceAccuracyCurves(lanes), [lanes]);
   const series = useMemo<ChartSeries[]>(
     () =>
-      lanes.map((l) => ({
+      lanes.map((l, i) => ({
         label: l.entry.label,
         color: colorIn(candidates, l.entry.label),
+        // A dash per contestant, so the lines are told apart without colour too.
+        dash: LANE_DASHES[i % LANE_DASHES.length],
         width: 1.5,
         points: false,
       })),

@@ -12,12 +12,21 @@ function initialTheme(): 'light' | 'dark' {
   }
 }
 
-export const appStore = createAppStore({ theme: initialTheme() });
+function initialPresentation(): boolean {
+  try {
+    return localStorage.getItem('netwright.presentation') === 'on';
+  } catch {
+    return false;
+  }
+}
+
+export const appStore = createAppStore({ theme: initialTheme(), presentation: initialPresentation() });
 
 appStore.subscribe((s, prev) => {
-  if (s.theme === prev.theme) return;
+  if (s.theme === prev.theme && s.presentation === prev.presentation) return;
   try {
     localStorage.setItem('netwright.theme', s.theme);
+    localStorage.setItem('netwright.presentation', s.presentation ? 'on' : 'off');
   } catch {
     // storage may be disabled; the theme then lasts for this session only
   }

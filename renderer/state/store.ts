@@ -85,6 +85,9 @@ export interface Actions extends TrainingActions {
   dismissNotice(): void;
   setTheme(theme: Theme): void;
   toggleTheme(): void;
+  /** Larger type and thicker lines for a classroom projector. */
+  setPresentation(on: boolean): void;
+  togglePresentation(): void;
   toggleOverlay(overlay: Overlay): void;
   setSummaryOpen(open: boolean): void;
   setGalleryOpen(open: boolean): void;
@@ -107,6 +110,7 @@ export interface AppState extends TrainingState {
   pasteCount: number;
   notice: Notice | null;
   theme: Theme;
+  presentation: boolean;
   overlays: Record<Overlay, boolean>;
   summaryOpen: boolean;
   galleryOpen: boolean;
@@ -136,7 +140,7 @@ function prune(selection: Selection, graph: Graph): Selection {
 
 const lastNodeId = (g: Graph) => g.nodes[g.nodes.length - 1].id;
 
-export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme'>> = {}) {
+export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'presentation'>> = {}) {
   let noticeId = 0;
   return createStore<AppState>()((set, get) => {
     /** Applies an edit result as one undoable step (or shows why it was refused). */
@@ -333,6 +337,8 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme'>> = 
       dismissNotice: () => set({ notice: null }),
       setTheme: (theme) => set({ theme }),
       toggleTheme: () => set((s) => ({ theme: s.theme === 'dark' ? 'light' : 'dark' })),
+      setPresentation: (presentation) => set({ presentation }),
+      togglePresentation: () => set((s) => ({ presentation: !s.presentation })),
       toggleOverlay: (o) => set((s) => ({ overlays: { ...s.overlays, [o]: !s.overlays[o] } })),
       setSummaryOpen: (summaryOpen) => set({ summaryOpen }),
       setGalleryOpen: (galleryOpen) => set({ galleryOpen }),
@@ -353,6 +359,7 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme'>> = 
       pasteCount: 0,
       notice: null,
       theme: init.theme ?? 'light',
+      presentation: init.presentation ?? false,
       overlays: { shape: true, params: true, macs: true, rf: true },
       summaryOpen: false,
       galleryOpen: false,
