@@ -184,7 +184,19 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
   }
   const pending = new Map<string, string[]>([[sink, [dOutput]]]);
   const isSource = (id: string) => minInputs(getLayer(byId.get(id)!.type)!) === 0;
-  const wantsGradient = (id: string) => !isSource(id) || !!opts.inputGradients;
+  // A node's output gradient is worth computing only if it reaches a trainable parameter (or an
+  // Input whose gradient was asked for): dX of a first layer, e.g. 784x512 in an MLP, is as costly
+  // as its dW and would be thrown away. Probes show every node's gradient, so they keep them all.
+  const reachesTrainable = new Set<string>();
+  for (const id of analysis.order) {
+    const node = byId.get(id)!;
+    const own = isSource(id)
+      ? !!opts.inputGradients
+      : !node.frozen && analysis.nodes.get(id)!.parameters.some((p) => p.role !== 'buffer');
+    if (own || (incoming.get(id) ?? []).some((s) => reachesTrainable.has(s))) reachesTrainable.add(id);
+  }
+  const wantsGradient = (id: string) =>
+    isSource(id) ? !!opts.inputGradients : !!opts.probes || reachesTrainable.has(id);
   const paramGrads = new Map<string, string>();
   // The summed upstream gradient each node's backward rule was given.
   const dyOf = new Map<string, string>();
