@@ -165,13 +165,37 @@ export function RaceTrajectory({
     const text = new XMLSerializer().serializeToString(el);
     const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
     const image = new Image();
+    // The title and the legend (HTML on the page) are drawn in, so the picture stands alone.
+    const TITLE = 26;
+    const LEGEND = 30;
     image.onload = () => {
       const canvas = document.createElement('canvas');
       canvas.width = Math.round(width * scale);
-      canvas.height = Math.round(HEIGHT * scale);
+      canvas.height = Math.round((TITLE + HEIGHT + LEGEND) * scale);
       const ctx = canvas.getContext('2d')!;
       ctx.scale(scale, scale);
-      ctx.drawImage(image, 0, 0, width, HEIGHT);
+      ctx.fillStyle = colors.bg;
+      ctx.fillRect(0, 0, width, TITLE + HEIGHT + LEGEND);
+      ctx.fillStyle = colors.text;
+      ctx.font = `600 ${FONT}`;
+      ctx.fillText(`Parameter trajectory (PCA): ${name}`, 8, 18);
+      ctx.drawImage(image, 0, TITLE, width, HEIGHT);
+      ctx.font = FONT;
+      let x = MARGIN.left;
+      const y = TITLE + HEIGHT + 18;
+      for (const l of plot.lines) {
+        const stroke = STROKES[l.lane % STROKES.length];
+        ctx.strokeStyle = colorOf(labels[l.lane]);
+        ctx.lineWidth = Math.min(4, stroke.width);
+        ctx.setLineDash(stroke.dash ? stroke.dash.split(' ').map(Number) : []);
+        ctx.beginPath();
+        ctx.moveTo(x, y - 5);
+        ctx.lineTo(x + 26, y - 5);
+        ctx.stroke();
+        ctx.fillStyle = colors.text;
+        ctx.fillText(labels[l.lane], x + 32, y);
+        x += 32 + ctx.measureText(labels[l.lane]).width + 20;
+      }
       URL.revokeObjectURL(url);
       downloadUrl(`${fileSlug(name)}-race-trajectory.png`, canvas.toDataURL('image/png'));
     };

@@ -1,7 +1,6 @@
 // The optimizer race's parameter trajectory as a student meets it: the momentum-forms lesson from
 // the gallery, its race started with the lesson's settings, and the trajectory chart drawing one
 // line per contestant from the shared start, live, with the share of the movement on its axes.
-import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { openApp, openLesson, training, useLessonSettings, watchErrors } from './helpers.ts';
