@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { analyze, decodeFloat32, GraphBuilder, newDocument, resolveWeights } from '../../engine/index.ts';
-import { createHostService } from '../../host/hostService.ts';
-import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
+import type { HostEvent } from '../../protocol/hostApi.ts';
 import { HostError, parseHostEvent } from '../../protocol/hostApi.ts';
-import { connectRpc, dispatch, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
+import { connectRpc, dispatch, memoryPortPair } from '../../protocol/rpc.ts';
 import type { TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
+import { connectedHost } from '../helpers/host.ts';
 
 function mlp(inputs: number[], classes: number): ProjectDocument {
   const b = new GraphBuilder();
@@ -30,29 +30,6 @@ const config: TrainingConfig = {
   lr: 0.05,
   seed: 1,
 };
-
-function connectedHost() {
-  const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
-  const [hostSide, clientSide] = memoryPortPair();
-  serveRpc(service, hostSide, service);
-  const events: HostEvent[] = [];
-  const waiters: (() => void)[] = [];
-  const client = connectRpc(clientSide, {
-    onEvent: (e) => {
-      events.push(e);
-      waiters.splice(0).forEach((w) => w());
-    },
-  }).api;
-  /** Resolves with the run's events once it reports finished or failed. */
-  const runEvents = async (runId: string): Promise<TrainingEvent[]> => {
-    for (;;) {
-      const mine = events.filter((e) => e.payload.runId === runId).map((e) => e.payload.event);
-      if (mine.some((e) => e.event === 'finished' || e.event === 'failed')) return mine;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  return { service, client, runEvents };
-}
 
 const rejectsWith = (p: Promise<unknown>, code: string, pattern?: RegExp) =>
   assert.rejects(p, (e: HostError) => {
@@ -174,7 +151,7 @@ describe('When the host pushes events', () => {
 
 describe('When a small network trains on a 2-D set through the host', () => {
   it('streams baseline, start, steps and epochs, learns, then predicts and exports what it learned', async () => {
-    const { client, runEvents } = connectedHost();
+    const { client, finished: runEvents } = connectedHost();
     const doc = mlp([2], 3);
     const started = await client.startTraining({ document: doc, dataset: blobs, config });
     assert.match(started.runId, /^run-[0-9a-f]{12}$/);
@@ -238,7 +215,7 @@ describe('When a small network trains on a 2-D set through the host', () => {
   });
 
   it('runs one at a time, and a stop ends the run with its weights kept', async () => {
-    const { client, runEvents } = connectedHost();
+    const { client, finished: runEvents } = connectedHost();
     const doc = mlp([2], 3);
     const long = { ...config, epochs: 400, batchSize: 4 };
     const { runId } = await client.startTraining({ document: doc, dataset: blobs, config: long });
@@ -276,7 +253,7 @@ describe('When a small network trains on a 2-D set through the host', () => {
   });
 
   it('races optimizers from the same start: equal settings give equal weights, others differ', async () => {
-    const { client, runEvents } = connectedHost();
+    const { client, finished: runEvents } = connectedHost();
     const doc = mlp([2], 3);
     const sgd = { optimizer: { kind: 'sgd' as const }, lr: 0.05 };
     const race = await client.startRace({
@@ -308,19 +285,17 @@ describe('When a small network trains on a 2-D set through the host', () => {
   });
 
   it('reports a run that fails after starting as a failed event', async () => {
-    const service = createHostService({
-      dataDir: '/nonexistent-netwright-test',
+    const {
+      client,
+      events: got,
+      finished: runEvents,
+    } = connectedHost({
       train: async () => {
         throw new Error('onnxruntime ran out of patience');
       },
     });
-    const [hostSide, clientSide] = memoryPortPair();
-    serveRpc(service, hostSide, service);
-    const got: HostEvent[] = [];
-    const client: HostApi = connectRpc(clientSide, { onEvent: (e) => got.push(e) }).api;
     const { runId } = await client.startTraining({ document: mlp([2], 3), dataset: blobs, config });
-    for (let i = 0; i < 100 && !got.some((e) => e.payload.event.event === 'failed'); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await runEvents(runId);
     const failed = got.find((e) => e.payload.event.event === 'failed')!;
     assert.equal(failed.payload.runId, runId);
     assert.deepEqual(failed.payload.event, { event: 'failed', message: 'onnxruntime ran out of patience' });

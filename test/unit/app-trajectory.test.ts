@@ -7,10 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, decodeFloat32, GraphBuilder, newDocument, resolveWeights } from '../../engine/index.ts';
-import { createHostService } from '../../host/hostService.ts';
 import { createSketcher, parameterOrder, TRAJECTORY_SIZE } from '../../host/training/trajectory.ts';
-import type { HostEvent } from '../../protocol/hostApi.ts';
-import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import type { RaceEntry, TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
 import { trainingEventMessageSchema } from '../../protocol/training.ts';
 import { raceRequested, raceStarted, receiveRaceMessage } from '../../renderer/state/race.ts';
@@ -22,6 +19,7 @@ import {
   projectTrajectories,
   trajectoryCsv,
 } from '../../renderer/training/trajectory.ts';
+import { connectedHost } from '../helpers/host.ts';
 
 // ---- independent float64 references ----
 
@@ -278,25 +276,11 @@ const entries: RaceEntry[] = [
 ];
 
 async function race(doc: ProjectDocument) {
-  const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
-  const [hostSide, clientSide] = memoryPortPair();
-  serveRpc(service, hostSide, service);
-  const events: HostEvent[] = [];
-  let wake = () => undefined as void;
-  const client = connectRpc(clientSide, {
-    onEvent: (e) => {
-      events.push(e);
-      wake();
-    },
-  }).api;
+  const { client, events, of, finished } = connectedHost();
   const started = await client.startRace({ document: doc, dataset: blobs, config, entries });
   const ids = started.runs.map((r) => r.runId);
-  const done = () =>
-    ids.every((id) =>
-      events.some((e) => e.payload.runId === id && ['finished', 'failed'].includes(e.payload.event.event)),
-    );
-  while (!done()) await new Promise<void>((r) => (wake = r));
-  const byRun = ids.map((id) => events.filter((e) => e.payload.runId === id).map((e) => e.payload.event));
+  await Promise.all(ids.map((id) => finished(id)));
+  const byRun = ids.map(of);
   return { client, started, byRun, messages: events.map((e) => e.payload) };
 }
 

@@ -16,9 +16,7 @@ import {
 } from '../../engine/index.ts';
 import { createHostService } from '../../host/hostService.ts';
 import { MAX_ACTIVATION_VALUES } from '../../protocol/activations.ts';
-import type { HostApi } from '../../protocol/hostApi.ts';
 import { HostError } from '../../protocol/hostApi.ts';
-import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import {
   clearStoredWeights,
   KERNEL_PRESETS,
@@ -29,18 +27,12 @@ import {
 } from '../../renderer/panels/weightValues.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
 import { testImage, testPixel } from '../../renderer/tensors/testImage.ts';
-import type { Params } from '../helpers/reference.ts';
+import { connectedHost } from '../helpers/host.ts';
 import { mulberry32, referenceGraphForward, refTensor } from '../helpers/reference.ts';
+import { refParams } from '../helpers/refParams.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 
-function connectedHost(): HostApi {
-  const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
-  const [hostSide, clientSide] = memoryPortPair();
-  serveRpc(service, hostSide, service);
-  return connectRpc(clientSide, {}).api;
-}
-
-const host = connectedHost();
+const host = connectedHost().client;
 let digitCache: number[][] | null = null;
 async function digits(): Promise<number[][]> {
   digitCache ??= (
@@ -83,14 +75,7 @@ describe('the activations host method', () => {
     const doc = loadTemplate('lenet5');
     const analysis = analyze(doc.graph);
     const weights = resolveWeights(analysis, undefined, 0); // what predict and export use
-    const params: Record<string, Params> = {};
-    for (const [id, ps] of weights) {
-      params[id] = {};
-      for (const [name, v] of ps) {
-        const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === name)!;
-        params[id][name] = refTensor(spec.shape, v);
-      }
-    }
+    const params = refParams(doc.graph, weights);
     const [x] = await digits();
     const ref = referenceGraphForward(doc.graph, params, { input_1: refTensor([1, 1, 28, 28], x) }, 'eval');
     for (const id of ['conv2d_1', 'maxpool2d_1', 'relu_2', 'linear_2']) {

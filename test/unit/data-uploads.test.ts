@@ -10,33 +10,9 @@ import { describe, it } from 'node:test';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
 import { uploadsRoot } from '../../host/data/uploads.ts';
-import { createHostService } from '../../host/hostService.ts';
-import type { HostEvent } from '../../protocol/hostApi.ts';
 import { HostError } from '../../protocol/hostApi.ts';
-import { connectRpc, dispatch, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
-import type { TrainingEvent } from '../../protocol/training.ts';
-
-function connected() {
-  const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
-  const [hostSide, clientSide] = memoryPortPair();
-  serveRpc(service, hostSide, service);
-  const events: HostEvent[] = [];
-  const waiters: (() => void)[] = [];
-  const client = connectRpc(clientSide, {
-    onEvent: (e) => {
-      events.push(e);
-      waiters.splice(0).forEach((w) => w());
-    },
-  }).api;
-  const runEvents = async (runId: string): Promise<TrainingEvent[]> => {
-    for (;;) {
-      const mine = events.filter((e) => e.payload.runId === runId).map((e) => e.payload.event);
-      if (mine.some((e) => e.event === 'finished' || e.event === 'failed')) return mine;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  return { service, client, runEvents };
-}
+import { dispatch } from '../../protocol/rpc.ts';
+import { connectedHost } from '../helpers/host.ts';
 
 const b64 = (data: string | Uint8Array) => Buffer.from(data).toString('base64');
 
@@ -106,7 +82,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('Uploading the user’s own data files', () => {
-  const { service, client, runEvents } = connected();
+  const { service, client, finished: runEvents } = connectedHost();
 
   it('a CSV uploads, previews as written and trains an MLP well above chance', async () => {
     const data = blobsCsv(300);

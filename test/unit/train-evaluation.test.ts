@@ -8,13 +8,13 @@ import type { Dataset } from '../../engine/data/index.ts';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
 import { loadTrainTest } from '../../host/data/index.ts';
-import { createHostService } from '../../host/hostService.ts';
 import { evaluateRun } from '../../host/training/evaluation.ts';
 import type { TrainingRuns } from '../../host/training/runs.ts';
 import type { Evaluation } from '../../protocol/evaluation.ts';
-import type { HostError, HostEvent } from '../../protocol/hostApi.ts';
-import { connectRpc, dispatch, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
+import type { HostError } from '../../protocol/hostApi.ts';
+import { dispatch } from '../../protocol/rpc.ts';
 import type { TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
+import { connectedHost } from '../helpers/host.ts';
 
 function mnistMlp(): ProjectDocument {
   const b = new GraphBuilder();
@@ -43,31 +43,6 @@ const config: TrainingConfig = {
   lr: 0.002,
   seed: 1,
 };
-
-function connectedHost() {
-  const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
-  const [hostSide, clientSide] = memoryPortPair();
-  serveRpc(service, hostSide, service);
-  const events: HostEvent[] = [];
-  const waiters: (() => void)[] = [];
-  const client = connectRpc(clientSide, {
-    onEvent: (e) => {
-      events.push(e);
-      waiters.splice(0).forEach((w) => w());
-    },
-  }).api;
-  /** Resolves with the run's events once `done` holds for them. */
-  const until = async (runId: string, done: (e: TrainingEvent[]) => boolean): Promise<TrainingEvent[]> => {
-    for (;;) {
-      const mine = events.filter((e) => e.payload.runId === runId).map((e) => e.payload.event);
-      if (done(mine)) return mine;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const finished = (runId: string) =>
-    until(runId, (m) => m.some((e) => e.event === 'finished' || e.event === 'failed'));
-  return { service, client, until, finished };
-}
 
 const rejectsWith = (p: Promise<unknown>, code: string, pattern?: RegExp) =>
   assert.rejects(p, (e: HostError) => {

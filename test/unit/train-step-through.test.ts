@@ -5,7 +5,7 @@
 // corrupted ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Graph, LossKind, WeightMap } from '../../engine/index.ts';
+import type { Graph, LossKind } from '../../engine/index.ts';
 import {
   analyze,
   compileTrainStep,
@@ -30,24 +30,10 @@ import {
   stepThroughSummarySchema,
 } from '../../protocol/stepThrough.ts';
 import type { Params, RefTensor } from '../helpers/reference.ts';
+import { connectedHost } from '../helpers/host.ts';
 import { lossForward, numericGradient, refTensor, referenceForward } from '../helpers/reference.ts';
+import { refParams } from '../helpers/refParams.ts';
 import { loadTemplate } from '../helpers/templates.ts';
-import { createHostService } from '../../host/hostService.ts';
-import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
-import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
-
-function refParams(graph: Graph, weights: WeightMap): Record<string, Params> {
-  const analysis = analyze(graph);
-  const out: Record<string, Params> = {};
-  for (const [id, params] of weights) {
-    out[id] = {};
-    for (const [name, v] of params) {
-      const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === name)!;
-      out[id][name] = refTensor(spec.shape, v);
-    }
-  }
-  return out;
-}
 
 /**
  * Every node's float64 output, with one node's output optionally replaced by `override` (so the
@@ -309,8 +295,7 @@ test('over the HostApi: a finished run’s weights are used, and errors name wha
   b.chain(b.input([2]), [['Linear', { out_features: 3 }]]);
   const doc = newDocument('tiny', b.graph);
   // The "trained" weights: the initial ones doubled, so the run's and the document's differ by 2x.
-  const service = createHostService({
-    dataDir: '/nonexistent-netwright-test',
+  const { service, client, finished } = connectedHost({
     train: async (_doc, _data, _cfg, _onEvent, _signal, initial) => ({
       weights: new Map(
         [...initial!].map(([id, params]) => [
@@ -321,10 +306,6 @@ test('over the HostApi: a finished run’s weights are used, and errors name wha
       history: [],
     }),
   });
-  const [hostSide, clientSide] = memoryPortPair();
-  serveRpc(service, hostSide, service);
-  const events: HostEvent[] = [];
-  const client: HostApi = connectRpc(clientSide, { onEvent: (e) => events.push(e) }).api;
   const blobs = { kind: 'synthetic', generator: 'blobs', n: 100, classes: 3, seed: 1 } as const;
   const setup: StepThroughSetup = {
     dataset: blobs,
@@ -336,8 +317,7 @@ test('over the HostApi: a finished run’s weights are used, and errors name wha
   );
   const own = await client.stepThroughBatch({ document: doc }, setup);
   const { runId } = await client.startTraining({ document: doc, ...setup });
-  for (let i = 0; i < 200 && !events.some((e) => e.payload.event.event === 'finished'); i++)
-    await new Promise((r) => setTimeout(r, 20));
+  await finished(runId);
   const trained = await client.stepThroughBatch({ runId }, setup);
   assert.match(trained.weights, new RegExp(`the weights of ${runId}`));
   const norm = (s: typeof own) => s.nodes.find((n) => n.type === 'Linear')!.params[0].value.norm!;

@@ -6,12 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
-import { createHostService } from '../../host/hostService.ts';
-import type { HostEvent } from '../../protocol/hostApi.ts';
 import { HostError } from '../../protocol/hostApi.ts';
-import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import type { TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
 import { applyTrainingEvent, idleRun, progressOf, runStarted } from '../../renderer/state/training.ts';
+import { connectedHost } from '../helpers/host.ts';
 
 function mlp(): ProjectDocument {
   const b = new GraphBuilder();
@@ -32,39 +30,12 @@ const config: TrainingConfig = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function connectedHost() {
-  const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
-  const [hostSide, clientSide] = memoryPortPair();
-  serveRpc(service, hostSide, service);
-  const events: HostEvent[] = [];
-  const waiters: (() => void)[] = [];
-  const client = connectRpc(clientSide, {
-    onEvent: (e) => {
-      events.push(e);
-      waiters.splice(0).forEach((w) => w());
-    },
-  }).api;
-  const of = (runId: string): TrainingEvent[] =>
-    events.filter((e) => e.payload.runId === runId).map((e) => e.payload.event);
-  /** Resolves with the run's events once one satisfies `until`. */
-  const waitFor = async (runId: string, until: (e: TrainingEvent) => boolean) => {
-    for (;;) {
-      const mine = of(runId);
-      if (mine.some(until)) return mine;
-      if (mine.some((e) => e.event === 'failed')) throw new Error(JSON.stringify(mine.at(-1)));
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const ended = (runId: string) => waitFor(runId, (e) => e.event === 'finished' || e.event === 'failed');
-  return { client, of, waitFor, ended };
-}
-
 const lastStep = (events: TrainingEvent[]) =>
   Math.max(0, ...events.flatMap((e) => (e.event === 'step' || e.event === 'paused' ? [e.step] : [])));
 
 describe('When a run is paused and resumed through the host', () => {
   it('stops making progress, answers with the weights so far, and ends exactly as an uninterrupted run', async () => {
-    const { client, of, waitFor, ended } = connectedHost();
+    const { client, of, waitFor, finished: ended } = connectedHost();
     const doc = mlp();
 
     const reference = await client.startTraining({ document: doc, dataset: blobs, config });
@@ -124,7 +95,7 @@ describe('When a run is paused and resumed through the host', () => {
   });
 
   it('stops a paused run without waiting for a resume, keeping the weights as of the pause', async () => {
-    const { client, waitFor, ended } = connectedHost();
+    const { client, waitFor, finished: ended } = connectedHost();
     const { runId } = await client.startTraining({ document: mlp(), dataset: blobs, config });
     await waitFor(runId, (e) => e.event === 'step');
     await client.pauseTraining(runId);
@@ -142,7 +113,7 @@ describe('When a run is paused and resumed through the host', () => {
   });
 
   it('pauses and resumes an optimizer race as one', async () => {
-    const { client, of, waitFor, ended } = connectedHost();
+    const { client, of, waitFor, finished: ended } = connectedHost();
     const race = await client.startRace({
       document: mlp(),
       dataset: blobs,

@@ -1,0 +1,56 @@
+// The real host service behind an in-memory RPC pair, as the page sees it: calls go through the
+// protocol's validation both ways, and every pushed event is kept so a test can wait on a run.
+import type { HostService, HostServiceOptions } from '../../host/hostService.ts';
+import { createHostService } from '../../host/hostService.ts';
+import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
+import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
+import type { TrainingEvent } from '../../protocol/training.ts';
+
+export interface ConnectedHost {
+  service: HostService;
+  client: HostApi;
+  /** Every event the host pushed, in order. */
+  events: HostEvent[];
+  /** One run's training events so far. */
+  of(runId: string): TrainingEvent[];
+  /**
+   * Resolves with the run's events once `done` holds for them; rejects if the run fails first, so a
+   * broken run fails the test at once instead of at its timeout.
+   */
+  until(runId: string, done: (events: TrainingEvent[]) => boolean): Promise<TrainingEvent[]>;
+  /** `until` one of the run's events satisfies `pick`. */
+  waitFor(runId: string, pick: (event: TrainingEvent) => boolean): Promise<TrainingEvent[]>;
+  /** Resolves with the run's events once it reports finished or failed. */
+  finished(runId: string): Promise<TrainingEvent[]>;
+}
+
+const ended = (e: TrainingEvent) => e.event === 'finished' || e.event === 'failed';
+
+// No autosave is read or written: the data dir does not exist.
+export function connectedHost(options: HostServiceOptions = {}): ConnectedHost {
+  const service = createHostService({ dataDir: '/nonexistent-netwright-test', ...options });
+  const [hostSide, clientSide] = memoryPortPair();
+  serveRpc(service, hostSide, service);
+  const events: HostEvent[] = [];
+  const waiters: (() => void)[] = [];
+  const client = connectRpc(clientSide, {
+    onEvent: (e) => {
+      events.push(e);
+      waiters.splice(0).forEach((w) => w());
+    },
+  }).api;
+  const of = (runId: string) => events.filter((e) => e.payload.runId === runId).map((e) => e.payload.event);
+  const until = async (runId: string, done: (events: TrainingEvent[]) => boolean) => {
+    for (;;) {
+      const mine = of(runId);
+      if (done(mine)) return mine;
+      const failed = mine.find((e) => e.event === 'failed');
+      if (failed) throw new Error(`${runId} failed: ${JSON.stringify(failed)}`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const waitFor = (runId: string, pick: (event: TrainingEvent) => boolean) =>
+    until(runId, (mine) => mine.some(pick));
+  const finished = (runId: string) => waitFor(runId, ended);
+  return { service, client, events, of, until, waitFor, finished };
+}
