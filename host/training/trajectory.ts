@@ -13,7 +13,7 @@ export const TRAJECTORY_SIZE = 2048;
  * About this many snapshots per run over the whole race (plus one at every epoch end): enough for
  * a smooth line, while a short race of a big model spends under a few percent of its time on them.
  */
-export const TRAJECTORY_POINTS = 50;
+export const TRAJECTORY_POINTS = 40;
 
 /** murmur3's 32-bit finalizer: every input bit flips about half the output bits. */
 function mix(x: number): number {

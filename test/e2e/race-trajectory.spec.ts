@@ -54,16 +54,16 @@ test('the momentum lesson race draws each contestant’s path through weight spa
     await expect(results.getByTestId(`race-${name}`)).toContainText('done', { timeout: 200_000 });
 
   // Every contestant: 4 epochs of 31 steps (2,000 digits, batch 64), a snapshot every
-  // ceil(124 / 50) = 3 steps from step 0 (42), plus the epoch ends off that grid: 31, 62 and 124.
+  // ceil(124 / 40) = 4 steps from step 0 to 124 (32), plus the epoch ends off that grid: 31, 62, 93.
   const counts = pointCounts(await chart.getAttribute('data-points'));
   expect(Object.keys(counts)).toEqual(CONTESTANTS);
-  for (const name of CONTESTANTS) expect(counts[name]).toBe(45);
+  for (const name of CONTESTANTS) expect(counts[name]).toBe(35);
   // One line per contestant, drawn from its points, in its own colour.
   const lines = chart.locator('polyline');
   await expect(lines).toHaveCount(4);
   for (const [i, name] of CONTESTANTS.entries()) {
     const points = ((await lines.nth(i).getAttribute('points')) ?? '').trim().split(/\s+/);
-    expect(points.length).toBe(45);
+    expect(points.length).toBe(35);
     expect(new Set(points).size).toBeGreaterThan(15);
     await expect(chart.locator(`g[data-lane="${name}"] polyline`)).toHaveCount(1);
   }
@@ -96,7 +96,7 @@ test('the momentum lesson race draws each contestant’s path through weight spa
     .trim()
     .split('\n');
   expect(csv[0]).toMatch(/^optimizer,step,epoch,PC1 \(\d+% of the movement\),PC2/);
-  expect(csv.length).toBe(1 + 4 * 45);
+  expect(csv.length).toBe(1 + 4 * 35);
   const [png] = await Promise.all([
     page.waitForEvent('download'),
     figure.getByRole('button', { name: 'PNG' }).click(),
