@@ -3,21 +3,24 @@
 // digits of that one confusion ("true 4 → predicted 9").
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { openApp, watchErrors } from './helpers.ts';
+import {
+  openApp,
+  openLesson,
+  openTemplate,
+  openTraining,
+  runEnded,
+  startRun,
+  training,
+  useLessonSettings,
+  watchErrors,
+} from './helpers.ts';
 
 test.describe.configure({ timeout: 150_000 });
 
 const SCRATCH = '.scratch';
 const TEST_IMAGES = 300;
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
 const matrix = (page: Page) => training(page).getByTestId('confusion-matrix');
 const mistakes = (page: Page) => training(page).getByRole('group', { name: 'Misclassified examples' });
-
-async function openTemplate(page: Page, name: string): Promise<void> {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page.getByRole('dialog', { name: 'Templates' }).getByRole('button', { name, exact: true }).click();
-  await expect(page.getByRole('dialog', { name: 'Templates' })).toBeHidden();
-}
 
 /** Every cell as { t, p, n }, read from the table's data attributes. */
 async function cells(table: Locator) {
@@ -48,15 +51,12 @@ test('a teacher trains LeNet-5 briefly and shows which digits it confuses, and t
   await page.setViewportSize({ width: 1600, height: 1000 });
   await openApp(page);
   await openTemplate(page, 'LeNet-5');
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(training(page)).toBeVisible();
+  await openTraining(page);
   await training(page).getByLabel('Training images').fill('1500');
   await training(page).getByLabel('Test images').fill(String(TEST_IMAGES));
   await training(page).getByLabel('Epochs').fill('1');
-  await training(page)
-    .getByRole('button', { name: /^Train/ })
-    .click();
-  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout: 120_000 });
+  await startRun(page);
+  await runEnded(page, 120_000);
 
   // 10×10, every test digit counted once, and the accuracy is the headline's.
   await expect(matrix(page).locator('td.confusion__cell')).toHaveCount(100);
@@ -124,16 +124,8 @@ test('on the spiral lesson the matrix follows the epochs while training, and mis
 }) => {
   const errors = watchErrors(page);
   await openApp(page);
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page
-    .getByRole('dialog', { name: 'Templates' })
-    .getByRole('button', { name: 'Lesson: Decision boundary on a spiral', exact: true })
-    .click();
-  await page
-    .getByRole('region', { name: 'Lesson' })
-    .getByRole('button', { name: 'Train with these settings' })
-    .click();
-  await expect(training(page)).toBeVisible();
+  await openLesson(page, 'Decision boundary on a spiral');
+  await useLessonSettings(page);
   // Every epoch the matrix shows while training, sampled once a frame.
   await page.evaluate(() => {
     const seen: string[] = [];
@@ -147,10 +139,8 @@ test('on the spiral lesson the matrix follows the epochs while training, and mis
     };
     requestAnimationFrame(sample);
   });
-  await training(page)
-    .getByRole('button', { name: /^Train/ })
-    .click();
-  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout: 60_000 });
+  await startRun(page);
+  await runEnded(page, 60_000);
   const seen = await page.evaluate(() => (window as unknown as { matrixEpochs: string[] }).matrixEpochs);
   expect(seen.length, `epochs seen while training: ${seen.join(', ')}`).toBeGreaterThan(1);
 

@@ -1,13 +1,19 @@
 // The live decision boundary: open the spiral lesson, train with its settings, and watch the
 // coloured class regions redrawn after every epoch until they follow the three arms.
-import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { openApp, shot, watchErrors } from './helpers.ts';
+import {
+  openApp,
+  openLesson,
+  runEnded,
+  shot,
+  startRun,
+  training,
+  useLessonSettings,
+  watchErrors,
+} from './helpers.ts';
 
 test.describe.configure({ timeout: 90_000 });
 
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
-const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
 const LABEL = /^Decision boundary after epoch (\d+), training accuracy ([\d.]+)$/;
 
 test.describe('When a student trains the spiral lesson', () => {
@@ -16,14 +22,8 @@ test.describe('When a student trains the spiral lesson', () => {
   }) => {
     const errors = watchErrors(page);
     await openApp(page);
-    await page.getByRole('button', { name: 'Templates' }).click();
-    await page
-      .getByRole('dialog', { name: 'Templates' })
-      .getByRole('button', { name: 'Lesson: Decision boundary on a spiral', exact: true })
-      .click();
-    await expect(lesson(page).getByRole('heading', { name: 'Decision boundary on a spiral' })).toBeVisible();
-    await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
-    await expect(training(page)).toBeVisible();
+    await openLesson(page, 'Decision boundary on a spiral');
+    await useLessonSettings(page);
 
     // Every label and picture the boundary shows while training, sampled once a frame.
     await page.evaluate(() => {
@@ -41,15 +41,11 @@ test.describe('When a student trains the spiral lesson', () => {
       };
       requestAnimationFrame(sample);
     });
-    await training(page)
-      .getByRole('button', { name: /^Train/ })
-      .click();
+    await startRun(page);
 
     const boundary = training(page).getByRole('img', { name: /^Decision boundary after epoch/ });
     await expect(boundary).toBeVisible({ timeout: 30_000 });
-    await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({
-      timeout: 30_000,
-    });
+    await runEnded(page, 30_000);
     await expect(boundary).toHaveAttribute('aria-label', /after epoch 30,/);
 
     const label = (await boundary.getAttribute('aria-label')) ?? '';

@@ -3,19 +3,10 @@
 // old maps back.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { inspector, openApp, selectNode, shot, watchErrors } from './helpers.ts';
+import { inspector, openApp, openLesson, selectNode, shot, watchErrors } from './helpers.ts';
 
 const featureMaps = (page: Page) => page.getByRole('region', { name: 'Feature maps' });
 const weights = (page: Page) => inspector(page).getByRole('region', { name: 'Weights' });
-
-async function openLesson(page: Page, title: string) {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page
-    .getByRole('dialog', { name: 'Templates' })
-    .getByRole('button', { name: `Lesson: ${title}`, exact: true })
-    .click();
-  await expect(page.getByRole('dialog', { name: 'Templates' })).toBeHidden();
-}
 
 test.describe('When a teacher shows convolution as a filter', () => {
   test('typed kernels show up as feature maps of a digit, and an edit changes them', async ({ page }) => {

@@ -50,3 +50,43 @@ export async function selectNode(page: Page, id: string): Promise<void> {
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
+
+export const training = (page: Page) => page.getByRole('region', { name: 'Training' });
+export const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
+
+/** Opens a template (or a lesson, "Lesson: …") from the gallery by its card's name. */
+export async function openTemplate(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'Templates' }).click();
+  await page.getByRole('dialog', { name: 'Templates' }).getByRole('button', { name, exact: true }).click();
+  await expect(page.getByRole('dialog', { name: 'Templates' })).toBeHidden();
+}
+
+/** Opens a lesson from the gallery; its panel shows the lesson's title. */
+export async function openLesson(page: Page, title: string): Promise<void> {
+  await openTemplate(page, `Lesson: ${title}`);
+  await expect(lesson(page).getByRole('heading', { name: title })).toBeVisible();
+}
+
+/** Opens the Training drawer from the toolbar. */
+export async function openTraining(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(training(page)).toBeVisible();
+}
+
+/** The lesson's "Train with these settings": the Training drawer opens with them filled in. */
+export async function useLessonSettings(page: Page): Promise<void> {
+  await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
+  await expect(training(page)).toBeVisible();
+}
+
+/** Starts a run with the panel's settings ("Train" or "Train again"). */
+export async function startRun(page: Page): Promise<void> {
+  await training(page)
+    .getByRole('button', { name: /^Train/ })
+    .click();
+}
+
+/** Waits until the run has ended (the panel offers to train again). */
+export async function runEnded(page: Page, timeout = 90_000): Promise<void> {
+  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout });
+}

@@ -3,28 +3,26 @@
 // schedule, weight decay, the race's contestants), and the runs show what the lessons claim.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { openApp, selectNode, shot, summary, watchErrors } from './helpers.ts';
+import {
+  lesson,
+  openApp,
+  openLesson,
+  runEnded,
+  selectNode,
+  shot,
+  startRun,
+  summary,
+  training,
+  useLessonSettings,
+  watchErrors,
+} from './helpers.ts';
 
 test.describe.configure({ timeout: 180_000 });
 
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
-const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
-
-async function openLesson(page: Page, title: string): Promise<void> {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page
-    .getByRole('dialog', { name: 'Templates' })
-    .getByRole('button', { name: `Lesson: ${title}`, exact: true })
-    .click();
-  await expect(lesson(page).getByRole('heading', { name: title })).toBeVisible();
-}
-
 /** Trains with the panel's settings and returns the test accuracy after the last epoch (%). */
 async function trainToEnd(page: Page): Promise<number> {
-  await training(page)
-    .getByRole('button', { name: /^Train/ })
-    .click();
-  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout: 90_000 });
+  await startRun(page);
+  await runEnded(page);
   const text = (await training(page).getByTestId('accuracy-after').textContent()) ?? '';
   return Number(text.replace('%', ''));
 }
@@ -35,7 +33,7 @@ test('zero initialisation stays at chance while Kaiming trains, with the init fi
   const errors = watchErrors(page);
   await openApp(page);
   await openLesson(page, 'Initialisation: all zeros');
-  await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
+  await useLessonSettings(page);
   const panel = training(page);
   await expect(panel.getByRole('combobox', { name: /^Initial weights/ })).toHaveValue('zeros');
   await expect(panel.getByText('every unit of a layer computes the same thing')).toBeVisible();
@@ -51,7 +49,7 @@ test('zero initialisation stays at chance while Kaiming trains, with the init fi
 
   await lesson(page).getByRole('button', { name: 'Open the Kaiming version' }).click();
   await expect(lesson(page).getByRole('heading', { name: 'Initialisation: Kaiming (He)' })).toBeVisible();
-  await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
+  await useLessonSettings(page);
   await expect(panel.getByRole('combobox', { name: /^Initial weights/ })).toHaveValue('kaiming');
   const kaiming = await trainToEnd(page);
   await shot(page, 'lesson-init-kaiming');
@@ -63,7 +61,7 @@ test('the momentum lesson sets up a race of four optimizers under a step schedul
   const errors = watchErrors(page);
   await openApp(page);
   await openLesson(page, 'The two momentum forms');
-  await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
+  await useLessonSettings(page);
   const panel = training(page);
   await expect(panel.getByRole('combobox', { name: /^Schedule/ })).toHaveValue('step');
   await expect(panel.getByRole('spinbutton', { name: /^Every \(epochs\)/ })).toHaveValue('1');

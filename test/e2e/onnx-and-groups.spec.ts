@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { node, openApp, shot, SHOTS, watchErrors } from './helpers.ts';
+import { node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
 
 const RESNET50 = join(
   import.meta.dirname,
@@ -18,12 +18,6 @@ const RESNET50 = join(
   'light',
   'light_resnet50.onnx',
 );
-
-async function openTemplate(page: Page, name: string) {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page.getByRole('dialog', { name: 'Templates' }).getByRole('button', { name, exact: true }).click();
-  await expect(page.getByRole('dialog', { name: 'Templates' })).toBeHidden();
-}
 
 const block = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 

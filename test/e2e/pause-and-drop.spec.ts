@@ -2,11 +2,18 @@
 // resuming it to the end, and trying the trained LeNet on a picture file instead of a drawing.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { openApp, watchErrors } from './helpers.ts';
+import {
+  openApp,
+  openLesson,
+  runEnded,
+  startRun,
+  training,
+  useLessonSettings,
+  watchErrors,
+} from './helpers.ts';
 
 test.describe.configure({ timeout: 150_000 });
 
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
 const shot = (page: Page, name: string) => page.screenshot({ path: `.scratch/${name}.png` });
 
 /** A PNG of a dark "7" on light paper, off-centre and small, drawn by the page's own canvas. */
@@ -52,18 +59,11 @@ const progressNow = async (page: Page) =>
 test('a run pauses and resumes; Try it answers for a dropped picture', async ({ page }) => {
   const errors = watchErrors(page);
   await openApp(page);
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page
-    .getByRole('dialog', { name: 'Templates' })
-    .getByRole('button', { name: 'Lesson: LeNet-5 on MNIST', exact: true })
-    .click();
-  await page
-    .getByRole('region', { name: 'Lesson' })
-    .getByRole('button', { name: 'Train with these settings' })
-    .click();
+  await openLesson(page, 'LeNet-5 on MNIST');
+  await useLessonSettings(page);
   await training(page).getByLabel('Training images').fill('2000');
   await training(page).getByLabel('Epochs').fill('2');
-  await training(page).getByRole('button', { name: 'Train', exact: true }).click();
+  await startRun(page);
 
   await page.waitForFunction(
     () => {
@@ -95,7 +95,7 @@ test('a run pauses and resumes; Try it answers for a dropped picture', async ({ 
 
   await training(page).getByRole('button', { name: 'Resume', exact: true }).click();
   await expect(progress).not.toContainText('Paused');
-  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout: 90_000 });
+  await runEnded(page);
   await expect(progress).toContainText('took');
 
   // The finished network reads the picture (chosen this time) as a 7.

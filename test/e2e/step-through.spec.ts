@@ -3,20 +3,13 @@
 // a node on the canvas to jump there, and check that layer's gradients against finite differences.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { node, openApp, watchErrors } from './helpers.ts';
+import { node, openApp, openTemplate, openTraining, training, watchErrors } from './helpers.ts';
 
 test.describe.configure({ timeout: 90_000 });
 
 const SCRATCH = '.scratch';
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
 const stepper = (page: Page) => training(page).getByRole('group', { name: 'Step through the batch' });
 const label = (page: Page) => training(page).getByTestId('step-label');
-
-async function openTemplate(page: Page, name: string): Promise<void> {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page.getByRole('dialog', { name: 'Templates' }).getByRole('button', { name, exact: true }).click();
-  await expect(page.getByRole('dialog', { name: 'Templates' })).toBeHidden();
-}
 
 test('a student steps one LeNet-5 batch forward and backward and checks conv1’s gradient', async ({
   page,
@@ -25,8 +18,7 @@ test('a student steps one LeNet-5 batch forward and backward and checks conv1’
   await page.setViewportSize({ width: 1600, height: 1000 });
   await openApp(page);
   await openTemplate(page, 'LeNet-5');
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(training(page)).toBeVisible();
+  await openTraining(page);
   await training(page).getByLabel('Training images').fill('300');
   await training(page).getByRole('button', { name: 'Step through' }).click();
   await training(page).getByRole('button', { name: 'Run one batch' }).click();

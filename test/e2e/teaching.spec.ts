@@ -1,13 +1,6 @@
 // Teaching aids: the receptive-field viewer and the predict-then-reveal overlays of a lesson.
-import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { inspector, node, openApp, selectNode, shot } from './helpers.ts';
-
-async function openTemplate(page: Page, name: string) {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page.getByRole('dialog', { name: 'Templates' }).getByRole('button', { name, exact: true }).click();
-  await expect(page.getByRole('dialog', { name: 'Templates' })).toBeHidden();
-}
+import { inspector, node, openApp, openTemplate, selectNode, shot } from './helpers.ts';
 
 test.describe('When a student studies the receptive-field stack', () => {
   test('the viewer highlights the input window of an output position', async ({ page }) => {

@@ -1,13 +1,7 @@
 // Templates, the summary table, overlays, themes, and the other editing conveniences.
 import { expect, test } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
-import { inspector, node, openApp, palette, selectNode, shot, summary } from './helpers.ts';
-
-async function openTemplate(page: import('@playwright/test').Page, name: string) {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page.getByRole('dialog', { name: 'Templates' }).getByRole('button', { name, exact: true }).click();
-  await expect(page.getByRole('dialog', { name: 'Templates' })).toBeHidden();
-}
+import { inspector, node, openApp, openTemplate, palette, selectNode, shot, summary } from './helpers.ts';
 
 test.describe('When a user opens the LeNet-5 template', () => {
   test('the summary shows 61,706 parameters and every layer', async ({ page }) => {

@@ -2,35 +2,31 @@
 // watch the curves, try a drawn digit, and see vanishing gradients on the canvas.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { node, openApp, shot, watchErrors } from './helpers.ts';
+import {
+  lesson,
+  node,
+  openApp,
+  openLesson,
+  runEnded,
+  shot,
+  startRun,
+  training,
+  useLessonSettings,
+  watchErrors,
+} from './helpers.ts';
 
 test.describe.configure({ timeout: 120_000 });
 
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
-const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
-
-async function openLesson(page: Page, title: string): Promise<void> {
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page
-    .getByRole('dialog', { name: 'Templates' })
-    .getByRole('button', { name: `Lesson: ${title}`, exact: true })
-    .click();
-  await expect(lesson(page).getByRole('heading', { name: title })).toBeVisible();
-}
-
 /** Lesson settings, made shorter so the test stays quick. */
 async function trainWithLessonSettings(page: Page, images: number, epochs: number): Promise<void> {
-  await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
-  await expect(training(page)).toBeVisible();
+  await useLessonSettings(page);
   await training(page).getByLabel('Training images').fill(String(images));
   await training(page).getByLabel('Epochs').fill(String(epochs));
-  await training(page)
-    .getByRole('button', { name: /^Train/ })
-    .click();
+  await startRun(page);
 }
 
 async function waitUntilTrained(page: Page): Promise<void> {
-  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout: 90_000 });
+  await runEnded(page);
   await expect(training(page).getByTestId('training-progress')).toContainText('took');
 }
 
@@ -68,7 +64,7 @@ test.describe('When a new user opens the LeNet-5 lesson', () => {
     await expect(page.getByTestId('status-params')).toHaveText('61,706 params');
     await expect(lesson(page)).toContainText('61,706 parameters');
 
-    await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
+    await useLessonSettings(page);
     // The lesson's settings are in the form, each with its help text; the data preview shows digits.
     await expect(training(page).getByLabel('Optimizer')).toHaveValue('adam');
     await expect(training(page).getByLabel('Learning rate')).toHaveValue('0.002');
@@ -210,7 +206,7 @@ test.describe('When a teacher races optimizers on LeNet-5', () => {
     const errors = watchErrors(page);
     await openApp(page);
     await openLesson(page, 'LeNet-5 on MNIST');
-    await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
+    await useLessonSettings(page);
     await training(page).getByLabel('Training images').fill('2000');
     await training(page).getByLabel('Epochs').fill('2');
     await training(page).getByRole('button', { name: 'Optimizer race' }).click();

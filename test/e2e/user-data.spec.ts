@@ -4,12 +4,19 @@
 // refused in place.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { openApp, shot, watchErrors } from './helpers.ts';
+import {
+  openApp,
+  openLesson,
+  runEnded,
+  shot,
+  startRun,
+  training,
+  useLessonSettings,
+  watchErrors,
+} from './helpers.ts';
 
 test.describe.configure({ timeout: 120_000 });
 
-const training = (page: Page) => page.getByRole('region', { name: 'Training' });
-const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
 const dataFieldset = (page: Page) =>
   training(page).locator('fieldset', { has: page.locator('legend', { hasText: 'Data' }) });
 const preview = (page: Page) => training(page).getByRole('group', { name: 'Dataset preview' });
@@ -63,13 +70,8 @@ async function lossEnds(page: Page): Promise<[number, number]> {
 test('a user trains on their own CSV and previews their own IDX pictures', async ({ page }) => {
   const errors = watchErrors(page);
   await openApp(page);
-  await page.getByRole('button', { name: 'Templates' }).click();
-  await page
-    .getByRole('dialog', { name: 'Templates' })
-    .getByRole('button', { name: 'Lesson: Decision boundary on a spiral', exact: true })
-    .click();
-  await lesson(page).getByRole('button', { name: 'Train with these settings' }).click();
-  await expect(training(page)).toBeVisible();
+  await openLesson(page, 'Decision boundary on a spiral');
+  await useLessonSettings(page);
 
   await training(page).getByLabel('Dataset').selectOption('file');
   const files = training(page).getByRole('group', { name: 'Your files' });
@@ -94,10 +96,8 @@ test('a user trains on their own CSV and previews their own IDX pictures', async
   await dataFieldset(page).screenshot({ path: '.scratch/user-data-csv-setup.png' });
 
   await training(page).getByLabel('Epochs').fill('5');
-  await training(page)
-    .getByRole('button', { name: /^Train/ })
-    .click();
-  await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout: 90_000 });
+  await startRun(page);
+  await runEnded(page);
   const [first, last] = await lossEnds(page);
   expect(last).toBeLessThan(first / 3);
   await shot(page, 'user-data-csv');
