@@ -1,23 +1,20 @@
 // A classification run measured on its own test set: the confusion matrix, precision and recall
 // per class, and the mistakes the network was surest of ("sure and wrong" is what a teacher wants
 // to show). The inference pass mirrors the trainer's test evaluation (same exported graph with the
-// weights fed as inputs, same chunks), so the matrix's accuracy is the one the epoch event reported.
-import * as ort from 'onnxruntime-node';
+// weights fed as inputs, same chunks: inferencePass), so the matrix's accuracy is the one the epoch
+// event reported.
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, exportInference, predictions } from '../../engine/index.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import { analyze, predictions } from '../../engine/index.ts';
 import type { EvaluateOptions, Evaluation, Misclassified } from '../../protocol/evaluation.ts';
 import { DEFAULT_EVALUATION_EXAMPLES } from '../../protocol/evaluation.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import { weightsFromState } from './boundary.ts';
+import { inferencePass } from './inferencePass.ts';
 import { initialWeights } from './initializers.ts';
 import { softmax } from './predictor.ts';
 import type { TrainingRuns } from './runs.ts';
-
-/** Samples per onnxruntime call: the trainer's evaluation chunk, so both see the same batches. */
-const CHUNK = 500;
 
 export interface TestOutputs {
   /** Row-major probabilities, `classes` per sample. */
@@ -56,49 +53,20 @@ export async function testOutputs(
   weights: WeightMap,
   test: Dataset,
 ): Promise<TestOutputs> {
-  const model = exportInference(doc, { weightsAsInputs: true });
-  const session = await ort.InferenceSession.create(encodeModel(model), {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
+  const predicted = new Int32Array(test.length);
+  let probabilities = new Float32Array(0);
+  let classes = 0;
+  await inferencePass(doc, weights, test, ({ y, start, n, outputName }) => {
+    const lastType = doc.graph.nodes.find((node) => node.name === outputName)?.type ?? '';
+    predicted.set(predictions(y, n), start);
+    const { p, k } = toProbabilities(lastType, y, n);
+    if (!classes) {
+      classes = k;
+      probabilities = new Float32Array(test.length * k);
+    }
+    probabilities.set(p, start * k);
   });
-  try {
-    const analysis = analyze(doc.graph);
-    const byName = new Map(doc.graph.nodes.map((n) => [n.name, n.id]));
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const info of model.graph.inputs.slice(1)) {
-      const dot = info.name.lastIndexOf('.');
-      const id = byName.get(info.name.slice(0, dot))!;
-      const param = info.name.slice(dot + 1);
-      const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === param)!;
-      feeds[info.name] = new ort.Tensor('float32', weights.get(id)!.get(param)!, spec.shape);
-    }
-    const inputName = model.graph.inputs[0].name;
-    const outName = model.graph.outputs[0].name;
-    const lastType = doc.graph.nodes.find((n) => n.name === outName)?.type ?? '';
-    const sample = sampleSize(test.inputShape);
-    const predicted = new Int32Array(test.length);
-    let probabilities = new Float32Array(0);
-    let classes = 0;
-    for (let start = 0; start < test.length; start += CHUNK) {
-      const n = Math.min(CHUNK, test.length - start);
-      const x = test.x.subarray(start * sample, (start + n) * sample);
-      const out = await session.run({
-        ...feeds,
-        [inputName]: new ort.Tensor('float32', x, [n, ...test.inputShape]),
-      });
-      const y = out[outName].data as Float32Array;
-      predicted.set(predictions(y, n), start);
-      const { p, k } = toProbabilities(lastType, y, n);
-      if (!classes) {
-        classes = k;
-        probabilities = new Float32Array(test.length * k);
-      }
-      probabilities.set(p, start * k);
-    }
-    return { probabilities, classes, predicted };
-  } finally {
-    await session.release();
-  }
+  return { probabilities, classes, predicted };
 }
 
 /** A sample as the user knows it: the run's standardisation undone (pixels 0..1, the 2-D point). */

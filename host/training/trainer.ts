@@ -2,7 +2,6 @@
 // the test set with the inference graph (running statistics, no dropout), per-layer gradient and
 // weight norms for the vanishing-gradient view, NaN detection that keeps the last good weights,
 // cancellation, and checkpoints to resume from.
-import * as ort from 'onnxruntime-node';
 import type { Dataset } from '../../engine/data/index.ts';
 import { batches } from '../../engine/data/index.ts';
 import type { LossKind, OptimizerConfig, ProjectDocument, Schedule, WeightMap } from '../../engine/index.ts';
@@ -10,7 +9,6 @@ import {
   analyze,
   compileTrainStep,
   estimateMemory,
-  exportInference,
   learningRate,
   lossValue,
   oneHotTargets,
@@ -19,7 +17,7 @@ import {
   stateSlots,
   withBatch,
 } from '../../engine/index.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import { inferencePass } from './inferencePass.ts';
 import { StepSession, type SessionState } from './session.ts';
 import { createSketcher } from './trajectory.ts';
 import type { PauseGate } from './pauseGate.ts';
@@ -132,58 +130,26 @@ export async function evaluate(
   loss: LossKind,
   threads = 1,
 ): Promise<{ loss: number; accuracy: number; predictions: Int32Array }> {
-  const model = exportInference(doc, { weightsAsInputs: true });
-  const session = await ort.InferenceSession.create(encodeModel(model), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  try {
-    const analysis = analyze(doc.graph);
-    const byName = new Map(doc.graph.nodes.map((n) => [n.name, n.id]));
-    const inputName = model.graph.inputs[0].name;
-    const outName = model.graph.outputs[0].name;
-    const sample = data.inputShape.reduce((a, b) => a * b, 1);
-    const feedsBase: Record<string, ort.Tensor> = {};
-    for (const info of model.graph.inputs.slice(1)) {
-      const [nodeName, param] = [
-        info.name.slice(0, info.name.lastIndexOf('.')),
-        info.name.slice(info.name.lastIndexOf('.') + 1),
-      ];
-      const id = byName.get(nodeName)!;
-      const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === param)!;
-      feedsBase[info.name] = new ort.Tensor('float32', weights.get(id)!.get(param)!, spec.shape);
-    }
-    const chunk = 500;
-    let totalLoss = 0;
-    let correct = 0;
-    const preds = new Int32Array(data.length);
-    for (let start = 0; start < data.length; start += chunk) {
-      const n = Math.min(chunk, data.length - start);
-      const x = data.x.subarray(start * sample, (start + n) * sample);
-      const out = await session.run({
-        ...feedsBase,
-        [inputName]: new ort.Tensor('float32', x, [n, ...data.inputShape]),
-      });
-      const y = out[outName].data as Float32Array;
+  let totalLoss = 0;
+  let correct = 0;
+  const preds = new Int32Array(data.length);
+  await inferencePass(
+    doc,
+    weights,
+    data,
+    ({ y, dims, start, n }) => {
       const width = y.length / n;
       const idx = Array.from({ length: n }, (_, k) => start + k);
-      totalLoss +=
-        lossValue(
-          loss,
-          y,
-          targetsFor(data, idx, width, new Float32Array(n * width)),
-          out[outName].dims as number[],
-        ) * n;
+      totalLoss += lossValue(loss, y, targetsFor(data, idx, width, new Float32Array(n * width)), dims) * n;
       if (isClassification(data)) {
         const p = predictions(y, n);
         preds.set(p, start);
         for (let k = 0; k < n; k++) if (p[k] === (data.y as Int32Array)[start + k]) correct++;
       }
-    }
-    return { loss: totalLoss / data.length, accuracy: correct / data.length, predictions: preds };
-  } finally {
-    await session.release();
-  }
+    },
+    threads,
+  );
+  return { loss: totalLoss / data.length, accuracy: correct / data.length, predictions: preds };
 }
 
 export async function train(

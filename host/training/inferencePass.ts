@@ -1,0 +1,73 @@
+// One inference pass over a whole dataset: the exported graph with the weights fed as inputs, run
+// in fixed chunks. The trainer's test evaluation and evaluateRun both use it, so a confusion
+// matrix sees exactly the batches (and so the float sums) behind the accuracy an epoch reported.
+import * as ort from 'onnxruntime-node';
+import type { Dataset } from '../../engine/data/index.ts';
+import { sampleSize } from '../../engine/data/index.ts';
+import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import { analyze, exportInference } from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/proto.ts';
+
+/** Samples per onnxruntime call. */
+export const INFERENCE_CHUNK = 500;
+
+export interface OutputChunk {
+  /** The network's output rows for samples start .. start + n. */
+  y: Float32Array;
+  dims: number[];
+  start: number;
+  n: number;
+  /** The output node's name (its type says what the rows are: logits, probabilities …). */
+  outputName: string;
+}
+
+/**
+ * Runs `doc` with `weights` over every sample of `data` and hands each chunk's output to
+ * `onChunk`.
+ */
+export async function inferencePass(
+  doc: ProjectDocument,
+  weights: WeightMap,
+  data: Dataset,
+  onChunk: (chunk: OutputChunk) => void,
+  threads = 1,
+): Promise<void> {
+  const model = exportInference(doc, { weightsAsInputs: true });
+  const session = await ort.InferenceSession.create(encodeModel(model), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  try {
+    const analysis = analyze(doc.graph);
+    const byName = new Map(doc.graph.nodes.map((n) => [n.name, n.id]));
+    // Every graph input after the first is a parameter, named "<node name>.<parameter>".
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const info of model.graph.inputs.slice(1)) {
+      const dot = info.name.lastIndexOf('.');
+      const id = byName.get(info.name.slice(0, dot))!;
+      const param = info.name.slice(dot + 1);
+      const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === param)!;
+      feeds[info.name] = new ort.Tensor('float32', weights.get(id)!.get(param)!, spec.shape);
+    }
+    const inputName = model.graph.inputs[0].name;
+    const outputName = model.graph.outputs[0].name;
+    const sample = sampleSize(data.inputShape);
+    for (let start = 0; start < data.length; start += INFERENCE_CHUNK) {
+      const n = Math.min(INFERENCE_CHUNK, data.length - start);
+      const x = data.x.subarray(start * sample, (start + n) * sample);
+      const out = await session.run({
+        ...feeds,
+        [inputName]: new ort.Tensor('float32', x, [n, ...data.inputShape]),
+      });
+      onChunk({
+        y: out[outputName].data as Float32Array,
+        dims: out[outputName].dims as number[],
+        start,
+        n,
+        outputName,
+      });
+    }
+  } finally {
+    await session.release();
+  }
+}
