@@ -68,49 +68,54 @@ export interface StepScalars {
   biasCorrection2: string;
 }
 
-/** Emits one parameter's update; returns the new parameter and new state tensors. */
+/**
+ * Emits one parameter's update; returns the new parameter and new state tensors. The last op of
+ * each result writes straight to its graph-output name (`out`): an Identity only for naming would
+ * copy every parameter and state tensor once more per step.
+ */
 export function updateParameter(
   b: OnnxBuilder,
   cfg: Required<OptimizerConfig>,
-  name: string,
+  out: { param: string; state: string[] },
   param: string,
   grad: string,
   state: string[],
   s: StepScalars,
 ): { param: string; state: string[] } {
-  const mul = (x: string, y: string) => b.op('Mul', [x, y]);
-  const add = (x: string, y: string) => b.op('Add', [x, y]);
-  const sub = (x: string, y: string) => b.op('Sub', [x, y]);
+  const named = (output?: string) => (output ? { output } : {});
+  const mul = (x: string, y: string, o?: string) => b.op('Mul', [x, y], {}, named(o));
+  const add = (x: string, y: string, o?: string) => b.op('Add', [x, y], {}, named(o));
+  const sub = (x: string, y: string, o?: string) => b.op('Sub', [x, y], {}, named(o));
   const k = (x: number) => b.scalar(x);
-  const out = (x: string) => b.op('Identity', [x], {}, { output: `${name}.new` });
+  const [s0, s1] = out.state;
   let g = grad;
   if (cfg.weightDecay && cfg.kind !== 'adamw') g = add(g, mul(param, k(cfg.weightDecay)));
   switch (cfg.kind) {
     case 'sgd':
-      return { param: out(sub(param, mul(g, s.lr))), state: [] };
+      return { param: sub(param, mul(g, s.lr), out.param), state: [] };
     case 'momentum': {
       // v <- mu v + g; p <- p - lr v
-      const v = add(mul(state[0], k(cfg.momentum)), g);
-      return { param: out(sub(param, mul(v, s.lr))), state: [v] };
+      const v = add(mul(state[0], k(cfg.momentum)), g, s0);
+      return { param: sub(param, mul(v, s.lr), out.param), state: [v] };
     }
     case 'nesterov': {
-      const v = add(mul(state[0], k(cfg.momentum)), g);
-      return { param: out(sub(param, mul(add(g, mul(v, k(cfg.momentum))), s.lr))), state: [v] };
+      const v = add(mul(state[0], k(cfg.momentum)), g, s0);
+      return { param: sub(param, mul(add(g, mul(v, k(cfg.momentum))), s.lr), out.param), state: [v] };
     }
     case 'heavy-ball': {
       // p <- p - lr g + beta (p - p_prev); the state is the previous parameter value.
-      const next = add(sub(param, mul(g, s.lr)), mul(sub(param, state[0]), k(cfg.momentum)));
-      return { param: out(next), state: [b.op('Identity', [param])] };
+      const next = add(sub(param, mul(g, s.lr)), mul(sub(param, state[0]), k(cfg.momentum)), out.param);
+      return { param: next, state: [b.op('Identity', [param], {}, named(s0))] };
     }
     case 'rmsprop': {
-      const sq = add(mul(state[0], k(cfg.alpha)), mul(mul(g, g), k(1 - cfg.alpha)));
+      const sq = add(mul(state[0], k(cfg.alpha)), mul(mul(g, g), k(1 - cfg.alpha)), s0);
       const step = b.op('Div', [g, add(b.op('Sqrt', [sq]), k(cfg.eps))]);
-      return { param: out(sub(param, mul(step, s.lr))), state: [sq] };
+      return { param: sub(param, mul(step, s.lr), out.param), state: [sq] };
     }
     case 'adagrad': {
-      const sum = add(state[0], mul(g, g));
+      const sum = add(state[0], mul(g, g), s0);
       const step = b.op('Div', [g, add(b.op('Sqrt', [sum]), k(cfg.eps))]);
-      return { param: out(sub(param, mul(step, s.lr))), state: [sum] };
+      return { param: sub(param, mul(step, s.lr), out.param), state: [sum] };
     }
     case 'adam':
     case 'adamw': {
@@ -118,11 +123,11 @@ export function updateParameter(
         cfg.kind === 'adamw' && cfg.weightDecay
           ? sub(param, mul(mul(param, s.lr), k(cfg.weightDecay)))
           : param;
-      const m = add(mul(state[0], k(cfg.beta1)), mul(g, k(1 - cfg.beta1)));
-      const v = add(mul(state[1], k(cfg.beta2)), mul(mul(g, g), k(1 - cfg.beta2)));
+      const m = add(mul(state[0], k(cfg.beta1)), mul(g, k(1 - cfg.beta1)), s0);
+      const v = add(mul(state[1], k(cfg.beta2)), mul(mul(g, g), k(1 - cfg.beta2)), s1);
       const mHat = b.op('Div', [m, s.biasCorrection1]);
       const denom = add(b.op('Sqrt', [b.op('Div', [v, s.biasCorrection2])]), k(cfg.eps));
-      return { param: out(sub(p, mul(b.op('Div', [mHat, denom]), s.lr))), state: [m, v] };
+      return { param: sub(p, mul(b.op('Div', [mHat, denom]), s.lr), out.param), state: [m, v] };
     }
   }
 }

@@ -326,7 +326,7 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
       const next = updateParameter(
         b,
         cfg,
-        p.input,
+        { param: b.name(`${p.input}.new`), state: slots.map((s) => b.name(`${s.input}.new`)) },
         p.input,
         grad,
         slots.map((s) => s.input),
@@ -335,7 +335,7 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
       p.output = next.param;
       outputs.push(tensorInfo(next.param, p.shape));
       slots.forEach((s, i) => {
-        const output = b.op('Identity', [next.state[i]], {}, { output: `${s.input}.new` });
+        const output = next.state[i];
         outputs.push(tensorInfo(output, p.shape));
         state.push({
           nodeId: p.nodeId,
