@@ -25,36 +25,29 @@ function BadgeLegend() {
   );
 }
 
+const MODES = [
+  ['single', 'One run'],
+  ['race', 'Optimizer race'],
+  ['step', 'Step through'],
+] as const;
+
 function ModeSwitch() {
   const mode = useApp((s) => s.trainingMode);
   const { actions } = appStore.getState();
   return (
     <div className="training-modes">
       <div role="group" aria-label="Training mode" className="training-modes__group">
-        <button
-          type="button"
-          className="toggle"
-          aria-pressed={mode === 'single'}
-          onClick={() => actions.setTrainingMode('single')}
-        >
-          One run
-        </button>
-        <button
-          type="button"
-          className="toggle"
-          aria-pressed={mode === 'race'}
-          onClick={() => actions.setTrainingMode('race')}
-        >
-          Optimizer race
-        </button>
-        <button
-          type="button"
-          className="toggle"
-          aria-pressed={mode === 'step'}
-          onClick={() => actions.setTrainingMode('step')}
-        >
-          Step through
-        </button>
+        {MODES.map(([value, label]) => (
+          <button
+            key={value}
+            type="button"
+            className="toggle"
+            aria-pressed={mode === value}
+            onClick={() => actions.setTrainingMode(value)}
+          >
+            {label}
+          </button>
+        ))}
       </div>
       <button type="button" className="link-button" onClick={() => actions.setTrainingOpen(false)}>
         Close
