@@ -1,7 +1,7 @@
 // The optimizer race: two to four optimizers train copies of the network side by side, from the
 // same initial weights, on the same batches in the same order; only the optimizer and its
 // learning rate differ. Their loss and accuracy curves share one chart each.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OptimizerKind } from '../../engine/index.ts';
 import type { RaceEntry } from '../../protocol/training.ts';
 import { MAX_RACE_ENTRIES } from '../../protocol/training.ts';
@@ -13,7 +13,10 @@ import { QUALITATIVE } from '../palette.ts';
 import { raceActive } from '../state/race.ts';
 import type { RaceLane } from '../state/race.ts';
 import { progressOf } from '../state/training.ts';
-import { ends, lastEpoch, raceAccuracyCurves, raceLossCurves } from '../training/curves.ts';
+import { downloadUrl } from '../app/download.ts';
+import { downloadText, fileSlug } from '../files.ts';
+import { composeCharts } from '../training/chartImage.ts';
+import { ends, lastEpoch, raceAccuracyCurves, raceCsv, raceLossCurves } from '../training/curves.ts';
 import { setRacePaused, startRace, stopRace } from '../training/flows.ts';
 import { RaceTrajectory } from './RaceTrajectory.tsx';
 
@@ -37,6 +40,24 @@ const CANDIDATES: Candidate[] = [
 const LANE_DASHES: (number[] | undefined)[] = [undefined, [9, 5], [2, 3], [12, 3, 3, 3]];
 const colorIn = (candidates: readonly Candidate[], label: string) =>
   candidates.find((c) => c.label === label)?.color ?? '#888';
+
+/** The race's loss and accuracy charts side by side in one PNG, with the contestants as legend. */
+function exportRacePng(
+  box: HTMLElement | null,
+  lanes: readonly RaceLane[],
+  candidates: readonly Candidate[],
+  name: string,
+) {
+  const legend = lanes.map((l) => ({ label: l.entry.label, color: colorIn(candidates, l.entry.label) }));
+  const charts = [...(box?.querySelectorAll<HTMLElement>('.chart-figure') ?? [])].flatMap((f) => {
+    const canvas = f.querySelector('canvas');
+    return canvas ? [{ title: f.querySelector('figcaption')?.textContent ?? '', canvas, legend }] : [];
+  });
+  if (!charts.length) return;
+  const css = (v: string) => getComputedStyle(document.documentElement).getPropertyValue(v).trim();
+  const image = composeCharts(charts, { bg: css('--panel') || '#fff', text: css('--text') || '#000' });
+  downloadUrl(`${fileSlug(name)}-race.png`, image.toDataURL('image/png'));
+}
 
 function toEntry(c: Candidate): RaceEntry {
   const momentum = c.kind === 'momentum' || c.kind === 'nesterov' ? { momentum: 0.9 } : {};
@@ -117,6 +138,7 @@ export function TrainingRace() {
   const singleBusy = useApp((s) => ['starting', 'running', 'paused', 'stopping'].includes(s.training.status));
   const rawLesson = useApp((s) => s.doc.lesson);
   const docName = useApp((s) => s.doc.name);
+  const charts = useRef<HTMLDivElement>(null);
   const preset = useMemo(() => lessonOf(rawLesson)?.race, [rawLesson]);
   const [candidates, setCandidates] = useState(() => (preset ? fromLesson(preset) : CANDIDATES));
   useEffect(() => setCandidates(preset ? fromLesson(preset) : CANDIDATES), [preset]);
@@ -224,7 +246,7 @@ export function TrainingRace() {
       </div>
       {race && (
         <>
-          <div className="training-charts">
+          <div className="training-charts" ref={charts}>
             <figure className="chart-figure">
               <figcaption>Training loss (smoothed)</figcaption>
               <UPlotChart
@@ -265,6 +287,22 @@ export function TrainingRace() {
               theme={theme}
               name={docName}
             />
+          </div>
+          <div className="button-row">
+            <button
+              type="button"
+              disabled={!lanes.some((l) => l.run.epochs.length + l.run.steps.length > 0)}
+              onClick={() => downloadText(`${fileSlug(docName)}-race.csv`, raceCsv(lanes), 'text/csv')}
+            >
+              Race CSV
+            </button>
+            <button
+              type="button"
+              disabled={!lanes.some((l) => l.run.epochs.length + l.run.steps.length > 0)}
+              onClick={() => exportRacePng(charts.current, lanes, candidates, docName)}
+            >
+              Charts PNG
+            </button>
           </div>
         </>
       )}

@@ -157,3 +157,14 @@ export function curvesCsv(run: TrainingRun, layers: readonly { id: string; name:
   rows.sort((a, b) => Number(a[2]) - Number(b[2]) || (a[0] === 'epoch' ? 1 : -1));
   return [head, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }
+
+/** The race's curves, one block of rows per contestant (optimizer, lr first), as curvesCsv's columns. */
+export function raceCsv(lanes: readonly RaceLane[]): string {
+  const blocks = lanes.map((l) => curvesCsv(l.run, []).trimEnd().split('\n'));
+  if (!blocks.length) return '';
+  const head = `optimizer,lr,${blocks[0][0]}`;
+  const rows = lanes.flatMap((l, i) =>
+    blocks[i].slice(1).map((row) => `${quote(l.entry.label)},${l.entry.lr},${row}`),
+  );
+  return [head, ...rows].join('\n') + '\n';
+}
