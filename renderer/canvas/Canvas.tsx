@@ -69,6 +69,7 @@ const RENDER_VISIBLE_FROM = 300;
 
 /** Below this zoom node text is unreadable. */
 const READABLE_ZOOM = 0.75;
+const PRESENTATION_READABLE_ZOOM = 0.9;
 
 /**
  * Zoom to fit, but never below a readable zoom: a tall network (VGG-16, ResNet-18) is then shown
@@ -77,10 +78,12 @@ const READABLE_ZOOM = 0.75;
 async function zoomToFit(flow: ReturnType<typeof useReactFlow>, element: HTMLElement | null): Promise<void> {
   await flow.fitView({ padding: 0.08, maxZoom: 1.1 });
   const { zoom } = flow.getViewport();
-  if (zoom >= READABLE_ZOOM || !element) return;
+  // On a projector the small overlay text must still come out at ≥ 14px on screen.
+  const readable = appStore.getState().presentation ? PRESENTATION_READABLE_ZOOM : READABLE_ZOOM;
+  if (zoom >= readable || !element) return;
   const bounds = flow.getNodesBounds(flow.getNodes());
-  const x = element.clientWidth / 2 - (bounds.x + bounds.width / 2) * READABLE_ZOOM;
-  await flow.setViewport({ x, y: 24 - bounds.y * READABLE_ZOOM, zoom: READABLE_ZOOM });
+  const x = element.clientWidth / 2 - (bounds.x + bounds.width / 2) * readable;
+  await flow.setViewport({ x, y: 24 - bounds.y * readable, zoom: readable });
 }
 
 function minimapColor(n: { id: string }): string {

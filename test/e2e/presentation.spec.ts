@@ -123,6 +123,15 @@ test('presentation mode: large type at 1280×720, panels usable, and it survives
   await expect(page.locator('html')).toHaveAttribute('data-presentation', 'on');
 
   await tour(page, 'presentation', PRESENTATION_SMALL_PX);
+  // Node overlay text as drawn on screen (font size × the canvas zoom after zoom-to-fit).
+  const onScreen = await node(page, 'conv2d_1')
+    .locator('.layer-node__stats')
+    .first()
+    .evaluate((el) => {
+      const zoom = new DOMMatrix(getComputedStyle(el.closest('.react-flow__viewport')!).transform).a;
+      return parseFloat(getComputedStyle(el).fontSize) * zoom;
+    });
+  expect(onScreen).toBeGreaterThanOrEqual(PRESENTATION_SMALL_PX);
   // Edges are drawn thicker than React Flow's 1px.
   const edgeWidth = await page
     .locator('.react-flow__edge-path')
