@@ -1,6 +1,8 @@
 // Small labelled form fields for the Training panel: each shows its help text under it, and a
 // number field only passes on values inside its range (the text may be mid-edit meanwhile).
-import { useEffect, useState } from 'react';
+// The control is named by its label alone and described by the help text (aria-labelledby /
+// aria-describedby), so screen readers and tests find "Learning rate" without the help's words.
+import { useEffect, useId, useState } from 'react';
 
 interface NumberFieldProps {
   label: string;
@@ -14,6 +16,7 @@ interface NumberFieldProps {
 }
 
 export function NumberField({ label, value, min, max, step = 1, help, onChange }: NumberFieldProps) {
+  const id = useId();
   const [text, setText] = useState(String(value));
   useEffect(() => {
     setText((t) => (Number(t) === value ? t : String(value)));
@@ -27,8 +30,10 @@ export function NumberField({ label, value, min, max, step = 1, help, onChange }
     (step !== 1 || Number.isInteger(parsed));
   return (
     <label className="training-field" data-invalid={valid ? undefined : true}>
-      <span>{label}</span>
+      <span id={`${id}-label`}>{label}</span>
       <input
+        aria-labelledby={`${id}-label`}
+        aria-describedby={`${id}-help`}
         type="number"
         value={text}
         min={min}
@@ -42,7 +47,7 @@ export function NumberField({ label, value, min, max, step = 1, help, onChange }
             if (step !== 1 || Number.isInteger(v)) onChange(v);
         }}
       />
-      <small className="field-help">
+      <small className="field-help" id={`${id}-help`}>
         {valid ? help : `Enter ${step === 1 ? 'a whole number' : 'a number'} from ${min} to ${max}.`}
       </small>
     </label>
@@ -57,17 +62,25 @@ interface SelectFieldProps<T extends string> {
 }
 
 export function SelectField<T extends string>({ label, value, options, onChange }: SelectFieldProps<T>) {
+  const id = useId();
   return (
     <label className="training-field">
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value as T)}>
+      <span id={`${id}-label`}>{label}</span>
+      <select
+        aria-labelledby={`${id}-label`}
+        aria-describedby={`${id}-help`}
+        value={value}
+        onChange={(e) => onChange(e.target.value as T)}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
           </option>
         ))}
       </select>
-      <small className="field-help">{options.find((o) => o.value === value)?.help}</small>
+      <small className="field-help" id={`${id}-help`}>
+        {options.find((o) => o.value === value)?.help}
+      </small>
     </label>
   );
 }
