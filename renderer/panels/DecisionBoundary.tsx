@@ -2,6 +2,7 @@
 // over the data's bounding box, coloured by class, with the training points on top; redrawn after
 // every epoch from the host's 'boundary' events.
 import { useEffect, useRef } from 'react';
+import { markerOf, traceMarker } from '../charts/markers.ts';
 import { useApp } from '../state/appStore.ts';
 import type { Boundary } from '../state/training.ts';
 import { CLASS_COLORS } from './TrainingDataset.tsx';
@@ -39,8 +40,7 @@ function draw(canvas: HTMLCanvasElement, b: Boundary): void {
   for (const [x, y, label] of b.points) {
     const px = ((x - b.x0) / (b.x1 - b.x0)) * SIZE;
     const py = ((b.y1 - y) / (b.y1 - b.y0)) * SIZE;
-    ctx.beginPath();
-    ctx.arc(px, py, 2.6, 0, 2 * Math.PI);
+    traceMarker(ctx, markerOf(label), px, py, 3);
     ctx.fillStyle = color(label);
     ctx.fill();
     ctx.stroke();

@@ -227,19 +227,14 @@ export function RaceTrajectory({
           data-testid="race-trajectory-chart"
           data-points={plot.lines.map((l) => `${labels[l.lane]}:${l.x.length}`).join(';')}
           data-explained={plot.explained.map((s) => s.toFixed(4)).join(',')}
-          style={{ font: FONT }}
+          // Type follows the app's scale, so the chart grows with Presentation mode like the rest.
+          style={{ font: 'var(--fs-body) system-ui, sans-serif' }}
         >
           <rect x={0} y={0} width={width} height={HEIGHT} fill={colors.bg} />
           {xTicks.map((t) => (
             <g key={`x${t}`}>
               <line x1={sx(t)} x2={sx(t)} y1={MARGIN.top} y2={MARGIN.top + plotH} stroke={colors.grid} />
-              <text
-                x={sx(t)}
-                y={MARGIN.top + plotH + 16}
-                fill={colors.muted}
-                textAnchor="middle"
-                fontSize={13}
-              >
+              <text x={sx(t)} y={MARGIN.top + plotH + 16} fill={colors.muted} textAnchor="middle">
                 {tickText(t)}
               </text>
             </g>
@@ -247,25 +242,18 @@ export function RaceTrajectory({
           {yTicks.map((t) => (
             <g key={`y${t}`}>
               <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={sy(t)} y2={sy(t)} stroke={colors.grid} />
-              <text x={MARGIN.left - 6} y={sy(t) + 4} fill={colors.muted} textAnchor="end" fontSize={13}>
+              <text x={MARGIN.left - 6} y={sy(t) + 4} fill={colors.muted} textAnchor="end">
                 {tickText(t)}
               </text>
             </g>
           ))}
-          <text
-            x={MARGIN.left + plotW / 2}
-            y={HEIGHT - 8}
-            fill={colors.text}
-            textAnchor="middle"
-            fontSize={13}
-          >
+          <text x={MARGIN.left + plotW / 2} y={HEIGHT - 8} fill={colors.text} textAnchor="middle">
             {axisLabel(1, plot.explained[0])}
           </text>
           <text
             transform={`translate(14 ${MARGIN.top + plotH / 2}) rotate(-90)`}
             fill={colors.text}
             textAnchor="middle"
-            fontSize={13}
           >
             {axisLabel(2, plot.explained[1])}
           </text>
@@ -306,7 +294,7 @@ export function RaceTrajectory({
           {!empty && (
             <g>
               <circle cx={sx(0)} cy={sy(0)} r={6} fill={colors.bg} stroke={colors.text} strokeWidth={2} />
-              <text x={sx(0) + 10} y={sy(0) + 20} fill={colors.text} fontSize={13}>
+              <text x={sx(0) + 10} y={sy(0) + 20} fill={colors.text}>
                 start θ₀
               </text>
             </g>

@@ -2,6 +2,7 @@
 // user's own files (sent to the host, which keeps them under an id), the random-labels switch, and
 // a preview of the first samples as the host loads them.
 import { useEffect, useRef, useState } from 'react';
+import { markerOf, traceMarker } from '../charts/markers.ts';
 import type { UploadedDataset } from '../../protocol/datasets.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { SYNTHETIC_SETS } from '../../protocol/training.ts';
@@ -132,8 +133,7 @@ function Scatter({ preview }: { preview: DatasetPreview }) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     for (const s of preview.samples) {
       ctx.fillStyle = CLASS_COLORS[s.label % CLASS_COLORS.length];
-      ctx.beginPath();
-      ctx.arc(at(s.values[0]), canvas.height - at(s.values[1]), 2.2, 0, 2 * Math.PI);
+      traceMarker(ctx, markerOf(s.label), at(s.values[0]), canvas.height - at(s.values[1]), 2.4);
       ctx.fill();
     }
   }, [preview]);
