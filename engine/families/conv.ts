@@ -188,6 +188,8 @@ export function convWeightGrad(
   const [n, c, ...spatial] = xShape;
   const [, m, ...outSpatial] = dyShape;
   const axes = spatial.length;
+  if (axes === 2 && groups === 1 && m >= IM2COL_MIN_OUT_CHANNELS)
+    return convWeightGradIm2col(b, node, x, xShape, dy, dyShape, w);
   const rest = Array.from({ length: axes }, (_, i) => 3 + i);
   const xr = reshape(
     b,
@@ -213,6 +215,52 @@ export function convWeightGrad(
     b.int64s('ends', w.kernel),
     b.int64s('slice_axes', spatialAxes),
   ]);
+}
+
+/**
+ * Below this many output channels the im2col copies cost more than the narrow GEMM inside the
+ * convolution form saves (LeNet's 6 and 16: 2.2 vs 3.2 ms); from VGG's 64 up, im2col halves the
+ * time (4.8 GMAC layer: 165 vs 93 ms on one core). Measured with onnxruntime-node 1.30.
+ */
+const IM2COL_MIN_OUT_CHANNELS = 32;
+
+/**
+ * dLoss/dWeight of a 2-D convolution as one well-shaped GEMM: dW[m, (c, i, j)] = sum over
+ * (n, p) of dY[m, (n, p)] * X_pad[c, (n, p + (i, j))]. The patch matrix is built from one strided
+ * Slice of the (C, N, H, W) input per kernel tap, so its rows are already in weight order.
+ */
+function convWeightGradIm2col(
+  b: OnnxBuilder,
+  node: string,
+  x: string,
+  xShape: number[],
+  dy: string,
+  dyShape: number[],
+  w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
+): string {
+  const [n, c] = xShape;
+  const [, m, oh, ow] = dyShape;
+  const [kh, kw] = w.kernel;
+  let xt = b.op('Transpose', [x], { perm: [1, 0, 2, 3] }, { name: `${node}/grad_weight_xt` });
+  if ([...w.padBefore, ...w.padAfter].some((p) => p > 0))
+    xt = b.op('Pad', [xt, b.int64s('pads', [0, 0, ...w.padBefore, 0, 0, ...w.padAfter])]);
+  const axes = b.int64s('slice_axes', [2, 3]);
+  const steps = b.int64s('steps', w.stride);
+  const taps: string[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const start = [i * w.dilation[0], j * w.dilation[1]];
+      const end = [start[0] + (oh - 1) * w.stride[0] + 1, start[1] + (ow - 1) * w.stride[1] + 1];
+      const tap = b.op('Slice', [xt, b.int64s('starts', start), b.int64s('ends', end), axes, steps]);
+      taps.push(b.op('Unsqueeze', [tap, b.int64s('axes', [1])]));
+    }
+  const patches = reshape(b, b.op('Concat', taps, { axis: 1 }, { name: `${node}/im2col` }), [
+    c * kh * kw,
+    n * oh * ow,
+  ]);
+  const dyt = reshape(b, b.op('Transpose', [dy], { perm: [1, 0, 2, 3] }), [m, n * oh * ow]);
+  const dW = b.op('Gemm', [dyt, patches], { transB: 1 }, { name: `${node}/grad_weight` });
+  return reshape(b, dW, [m, c, kh, kw]);
 }
 
 /** dX via ConvTranspose with output_padding = (H + b + e - k_eff) mod s, so the shape is exact. */
