@@ -4,7 +4,8 @@
 // sample as heat maps, with statistics, and a layer's gradients can be checked against finite
 // differences on this very batch.
 import './stepThrough.css';
-import { useEffect, useMemo, type KeyboardEvent } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { HeatMap } from '../components/HeatMap.tsx';
 import type { HeatRange } from '../tensors/heatMap.ts';
 import { diverging, heatRange } from '../tensors/heatMap.ts';
@@ -278,6 +279,20 @@ function Stepper() {
   const position = useStepThrough((s) => s.position);
   const stop = useStepThrough(currentStop)!;
   const total = stopsOf(summary).length;
+  // A fresh batch puts the focus on ▶, so the arrow keys step at once without a click first.
+  const next = useRef<HTMLButtonElement>(null);
+  useEffect(() => next.current?.focus(), [summary]);
+  // Keep the node being stepped through in view on the canvas, at the zoom the user chose.
+  const flow = useReactFlow();
+  const nodeId = stop.node?.id;
+  useEffect(() => {
+    const n = nodeId ? flow.getInternalNode(nodeId) : undefined;
+    if (!n) return;
+    const { x, y } = n.internals.positionAbsolute;
+    const w = n.measured.width ?? 0;
+    const h = n.measured.height ?? 0;
+    void flow.setCenter(x + w / 2, y + h / 2, { zoom: flow.getZoom(), duration: 200 });
+  }, [flow, nodeId]);
   const onKey = (e: KeyboardEvent) => {
     if ((e.target as HTMLElement).tagName === 'INPUT') return;
     if (e.key === 'ArrowRight' || e.key === 'ArrowDown') step(1);
@@ -300,7 +315,13 @@ function Stepper() {
       >
         {stopLabel(stop, summary)}
       </span>
-      <button type="button" onClick={() => step(1)} disabled={position === total - 1} aria-label="Next step">
+      <button
+        ref={next}
+        type="button"
+        onClick={() => step(1)}
+        disabled={position === total - 1}
+        aria-label="Next step"
+      >
         ▶
       </button>
       <span className="muted">

@@ -48,8 +48,20 @@ test('a student steps one LeNet-5 batch forward and backward and checks conv1’
   await page.keyboard.press('ArrowRight');
   await expect(label(page)).toHaveText('Backward 1 of 12: linear_3 (Linear)');
   await expect(node(page, 'linear_3')).toHaveAttribute('data-step', 'backward');
+  // The canvas follows the step: the node being stepped through moves to the middle of the pane.
+  await expect
+    .poll(async () => {
+      const pane = (await page.locator('.react-flow').boundingBox())!;
+      const box = (await node(page, 'linear_3').boundingBox())!;
+      return Math.hypot(
+        box.x + box.width / 2 - (pane.x + pane.width / 2),
+        box.y + box.height / 2 - (pane.y + pane.height / 2),
+      );
+    })
+    .toBeLessThan(20);
 
-  // Clicking conv2d_1 on the canvas jumps to its backward stop.
+  // Clicking conv2d_1 on the canvas (after fitting the whole network in view) jumps to its backward stop.
+  await page.getByRole('button', { name: /fit view/i }).click();
   await node(page, 'conv2d_1').locator('.layer-node__header').click();
   await expect(label(page)).toHaveText('Backward 12 of 12: conv2d_1 (Conv2d)');
   await expect(node(page, 'conv2d_1')).toHaveAttribute('data-step', 'backward');
