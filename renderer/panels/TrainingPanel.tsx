@@ -1,6 +1,9 @@
 // The Training drawer: data and hyperparameters on the left, the run with its live charts in the
 // middle, "try it" on the right. Gradient badges appear on the canvas above after each epoch.
 import './training.css';
+import { useRef, useState } from 'react';
+import { DrawerSplitter } from '../components/DrawerSplitter.tsx';
+import { clampDrawer, loadDrawerHeight, saveDrawerHeight } from '../components/drawerHeight.ts';
 import { TrainingDataset } from './TrainingDataset.tsx';
 import { appStore, useApp } from '../state/appStore.ts';
 import { StepThrough } from './StepThrough.tsx';
@@ -58,8 +61,26 @@ function ModeSwitch() {
 
 export function TrainingPanel() {
   const mode = useApp((s) => s.trainingMode);
+  const section = useRef<HTMLElement>(null);
+  const [height, setHeight] = useState<number | null>(loadDrawerHeight);
+  const resize = (h: number | null) => {
+    setHeight(h);
+    saveDrawerHeight(h);
+  };
   return (
-    <section className="training" role="region" aria-label="Training">
+    <section
+      className="training"
+      role="region"
+      aria-label="Training"
+      ref={section}
+      style={height === null ? undefined : { height: clampDrawer(height, window.innerHeight) }}
+    >
+      <DrawerSplitter
+        label="Resize the Training drawer"
+        height={height}
+        measure={() => section.current?.getBoundingClientRect().height ?? 0}
+        onChange={resize}
+      />
       <div className="training__setup">
         <TrainingDataset />
         <TrainingSettings />
