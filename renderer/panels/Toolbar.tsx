@@ -1,97 +1,90 @@
-// The top bar: document commands, edit commands, overlays and view toggles. Every button runs
-// the same command as its keyboard shortcut and menu item.
+// The top bar, one row even on a 1280 px projector: File/Edit/View menus for every command, and
+// as buttons only what a class reaches for all the time (templates, undo/redo, the overlays, the
+// lesson, training, the summary). Menus and buttons run the same commands as the shortcuts and
+// the Electron menu, all named in protocol/commandMenus.ts.
 import type { AppCommand } from '../../protocol/commands.ts';
+import { commandMenus, toolbarButtons, type OverlayItem } from '../../protocol/commandMenus.ts';
 import { runCommand } from '../app/commands.ts';
-import type { Overlay } from '../state/store.ts';
+import { MenuBar } from '../components/Menu.tsx';
 import { appStore, useApp } from '../state/appStore.ts';
+import { ExchangeDialogs } from './ExchangeDialogs.tsx';
 import { TrainingToggles } from './TrainingToggles.tsx';
-import { ExchangeButtons, GroupButtons } from './ExchangeButtons.tsx';
+import {
+  buttonLabel,
+  buttonTitle,
+  isChecked,
+  isDisabled,
+  toolbarMenus,
+  type ToolbarHandlers,
+  type ToolbarState,
+} from './toolbarMenus.ts';
 
-const OVERLAYS: { key: Overlay; label: string; title: string }[] = [
-  { key: 'shape', label: 'Shapes', title: 'Output shapes on nodes and edges' },
-  { key: 'params', label: 'Params', title: 'Parameter counts' },
-  { key: 'macs', label: 'MACs', title: 'Multiply-accumulates per sample (FLOPs = 2 × MACs)' },
-  { key: 'rf', label: 'RF', title: 'Receptive field: size / effective stride @ start offset' },
-];
+const overlayItems = commandMenus
+  .flatMap((m) => m.items)
+  .filter((i): i is OverlayItem => i.kind === 'overlay' && toolbarButtons.overlays.includes(i.overlay));
 
-function CommandButton({
-  command,
-  label,
-  title,
-  disabled,
-}: {
-  command: AppCommand;
-  label: string;
-  title: string;
-  disabled?: boolean;
-}) {
+function useToolbarState(): ToolbarState {
+  return {
+    canUndo: useApp((s) => s.history.past.length > 0),
+    canRedo: useApp((s) => s.history.future.length > 0),
+    selected: useApp((s) => s.selection.nodes.length),
+    hasGroups: useApp((s) => (s.doc.groups?.length ?? 0) > 0),
+    hasHost: useApp((s) => s.host !== null),
+    empty: useApp((s) => s.doc.graph.nodes.length === 0),
+    overlays: useApp((s) => s.overlays),
+    summaryOpen: useApp((s) => s.summaryOpen),
+    theme: useApp((s) => s.theme),
+    presentation: useApp((s) => s.presentation),
+  };
+}
+
+function CommandButton({ command, state }: { command: AppCommand; state: ToolbarState }) {
+  const checked = isChecked(command, state);
   return (
-    <button type="button" title={title} disabled={disabled} onClick={() => runCommand(command)}>
-      {label}
+    <button
+      type="button"
+      className={checked === undefined ? undefined : 'toggle'}
+      aria-pressed={checked}
+      title={buttonTitle(command)}
+      disabled={isDisabled(command, state)}
+      onClick={() => runCommand(command)}
+    >
+      {buttonLabel(command)}
     </button>
   );
 }
 
 export function Toolbar() {
   const name = useApp((s) => s.doc.name);
-  const canUndo = useApp((s) => s.history.past.length > 0);
-  const canRedo = useApp((s) => s.history.future.length > 0);
-  const selected = useApp((s) => s.selection.nodes.length);
-  const overlays = useApp((s) => s.overlays);
-  const summaryOpen = useApp((s) => s.summaryOpen);
-  const theme = useApp((s) => s.theme);
-  const presentation = useApp((s) => s.presentation);
-  const hasHost = useApp((s) => s.host !== null);
+  const state = useToolbarState();
   const actions = appStore.getState().actions;
+  const handlers: ToolbarHandlers = { run: runCommand, toggleOverlay: (o) => actions.toggleOverlay(o) };
 
   return (
     <header className="toolbar" role="toolbar" aria-label="Main toolbar">
       <span className="toolbar__brand">Netwright</span>
+      <MenuBar label="Menus" menus={toolbarMenus(state, handlers)} />
       <input
         className="toolbar__name"
         aria-label="Project name"
+        title="Project name (used for file names)"
         value={name}
         onChange={(e) => actions.setDocName(e.target.value)}
       />
       <div className="toolbar__group">
-        <CommandButton command="new" label="New" title="New empty network (Ctrl+N)" />
-        <CommandButton
-          command="templates"
-          label="Templates"
-          title="New from a template (Ctrl+Shift+N)"
-          disabled={!hasHost}
-        />
-        <CommandButton command="open" label="Open" title="Open a .netwright.json file (Ctrl+O)" />
-        <CommandButton command="save" label="Save" title="Download as .netwright.json (Ctrl+S)" />
+        {toolbarButtons.start.map((c) => (
+          <CommandButton key={c} command={c} state={state} />
+        ))}
       </div>
-      <ExchangeButtons />
-      <div className="toolbar__group">
-        <CommandButton command="undo" label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo} />
-        <CommandButton command="redo" label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo} />
-        <CommandButton
-          command="duplicate"
-          label="Duplicate"
-          title="Duplicate selection (Ctrl+D)"
-          disabled={!selected}
-        />
-        <CommandButton
-          command="delete"
-          label="Delete"
-          title="Delete selection (Delete)"
-          disabled={!selected}
-        />
-        <CommandButton command="autoLayout" label="Auto layout" title="Arrange the graph top-down (Ctrl+L)" />
-      </div>
-      <GroupButtons />
       <div className="toolbar__group" role="group" aria-label="Overlays">
-        {OVERLAYS.map((o) => (
+        {overlayItems.map((o) => (
           <button
-            key={o.key}
+            key={o.overlay}
             type="button"
             className="toggle"
-            aria-pressed={overlays[o.key]}
+            aria-pressed={state.overlays[o.overlay]}
             title={o.title}
-            onClick={() => actions.toggleOverlay(o.key)}
+            onClick={() => actions.toggleOverlay(o.overlay)}
           >
             {o.label}
           </button>
@@ -99,28 +92,11 @@ export function Toolbar() {
       </div>
       <div className="toolbar__group toolbar__end">
         <TrainingToggles />
-        <button
-          type="button"
-          className="toggle"
-          aria-pressed={summaryOpen}
-          title="Summary table (Ctrl+I)"
-          onClick={() => actions.setSummaryOpen(!summaryOpen)}
-        >
-          Summary
-        </button>
-        <button type="button" title="Switch between dark and light" onClick={() => actions.toggleTheme()}>
-          {theme === 'dark' ? 'Light theme' : 'Dark theme'}
-        </button>
-        <button
-          type="button"
-          className="toggle"
-          aria-pressed={presentation}
-          title="Presentation: larger type and thicker lines for a projector (Ctrl+Shift+P)"
-          onClick={() => actions.togglePresentation()}
-        >
-          Presentation
-        </button>
+        {toolbarButtons.end.map((c) => (
+          <CommandButton key={c} command={c} state={state} />
+        ))}
       </div>
+      <ExchangeDialogs />
     </header>
   );
 }

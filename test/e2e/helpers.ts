@@ -54,6 +54,36 @@ export async function shot(page: Page, name: string): Promise<void> {
 export const training = (page: Page) => page.getByRole('region', { name: 'Training' });
 export const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
 
+/** An item of a toolbar menu (File, Edit, View), plain or checkable, found by its label. */
+export function menuItem(page: Page, menuName: string, item: string): Locator {
+  const list = page.getByRole('menu', { name: menuName });
+  return list
+    .getByRole('menuitem', { name: item, exact: true })
+    .or(list.getByRole('menuitemcheckbox', { name: item, exact: true }));
+}
+
+/** Opens a toolbar menu and chooses an item, e.g. menu(page, 'File', 'Export ONNX…'). */
+export async function menu(page: Page, menuName: string, item: string): Promise<void> {
+  await page
+    .getByRole('toolbar', { name: 'Main toolbar' })
+    .getByRole('button', { name: menuName, exact: true })
+    .click();
+  await menuItem(page, menuName, item).click();
+  await expect(page.getByRole('menu', { name: menuName })).toBeHidden();
+}
+
+/** Whether a checkable menu item is on, read from its menu (which is closed again after). */
+export async function menuChecked(page: Page, menuName: string, item: string): Promise<boolean> {
+  const trigger = page
+    .getByRole('toolbar', { name: 'Main toolbar' })
+    .getByRole('button', { name: menuName, exact: true });
+  await trigger.click();
+  const checked = (await menuItem(page, menuName, item).getAttribute('aria-checked')) === 'true';
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu', { name: menuName })).toBeHidden();
+  return checked;
+}
+
 /** Opens a template (or a lesson, "Lesson: …") from the gallery by its card's name. */
 export async function openTemplate(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Templates' }).click();

@@ -33,7 +33,7 @@ describe('Presentation mode', () => {
     const items = buildMenuTemplate((c) => sent.push(c), 'linux').flatMap((m) =>
       Array.isArray(m.submenu) ? m.submenu : [],
     );
-    const item = items.find((i) => i.label === 'Presentation Mode');
+    const item = items.find((i) => i.label === 'Presentation');
     assert.equal(item?.accelerator, 'CmdOrCtrl+Shift+P');
     (item?.click as () => void)();
     assert.deepEqual(sent, ['togglePresentation']);

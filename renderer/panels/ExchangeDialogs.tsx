@@ -1,8 +1,8 @@
-// Toolbar groups for blocks (group / ungroup) and for exchanging the network with other tools:
-// ONNX import and export, and pictures of the canvas (PNG, SVG).
+// What the File menu's exchange commands need on the page: the ONNX export dialog, the hidden
+// file input that ONNX import opens, the import notes, and the React Flow instance that picture
+// export (PNG, SVG) reads. The commands themselves live in the toolbar's menus.
 import { useReactFlow } from '@xyflow/react';
 import { useEffect } from 'react';
-import { runCommand } from '../app/commands.ts';
 import { registerFlow } from '../app/imageExport.ts';
 import {
   closeOnnxExport,
@@ -12,35 +12,9 @@ import {
   onnxExportStore,
   useOnnxExport,
 } from '../app/onnxFlows.ts';
-import { useApp } from '../state/appStore.ts';
 import './exchange.css';
 import { HiddenFileInput } from '../components/HiddenFileInput.tsx';
 import { Modal } from '../components/Modal.tsx';
-
-export function GroupButtons() {
-  const selected = useApp((s) => s.selection.nodes.length);
-  const hasGroups = useApp((s) => (s.doc.groups?.length ?? 0) > 0);
-  return (
-    <div className="toolbar__group" role="group" aria-label="Blocks">
-      <button
-        type="button"
-        title="Group the selected layers into a collapsible block (Ctrl+G)"
-        disabled={!selected}
-        onClick={() => runCommand('group')}
-      >
-        Group
-      </button>
-      <button
-        type="button"
-        title="Dissolve the selected block (Ctrl+Shift+G)"
-        disabled={!selected || !hasGroups}
-        onClick={() => runCommand('ungroup')}
-      >
-        Ungroup
-      </button>
-    </div>
-  );
-}
 
 function OnnxExportDialog() {
   const { opset, fp16, busy, problems } = useOnnxExport((s) => s);
@@ -116,10 +90,8 @@ function ImportNotes({ fileName, notes }: { fileName: string; notes: string[] })
   );
 }
 
-export function ExchangeButtons() {
+export function ExchangeDialogs() {
   const flow = useReactFlow();
-  const hasHost = useApp((s) => s.host !== null);
-  const empty = useApp((s) => s.doc.graph.nodes.length === 0);
   const dialogOpen = useOnnxExport((s) => s.open);
   const importNotes = useOnnxExport((s) => s.importNotes);
   useEffect(() => {
@@ -128,39 +100,7 @@ export function ExchangeButtons() {
   }, [flow]);
 
   return (
-    <div className="toolbar__group" role="group" aria-label="Import and export">
-      <button
-        type="button"
-        title="Open an .onnx file as an editable network"
-        disabled={!hasHost}
-        onClick={() => runCommand('importOnnx')}
-      >
-        Import ONNX
-      </button>
-      <button
-        type="button"
-        title="Download the network as an .onnx inference model"
-        disabled={!hasHost || empty}
-        onClick={() => runCommand('exportOnnx')}
-      >
-        Export ONNX
-      </button>
-      <button
-        type="button"
-        title="Download a PNG picture of the canvas"
-        disabled={empty}
-        onClick={() => runCommand('exportPng')}
-      >
-        PNG
-      </button>
-      <button
-        type="button"
-        title="Download an SVG picture of the canvas"
-        disabled={empty}
-        onClick={() => runCommand('exportSvg')}
-      >
-        SVG
-      </button>
+    <>
       <HiddenFileInput
         role="import-onnx"
         accept=".onnx"
@@ -169,6 +109,6 @@ export function ExchangeButtons() {
       />
       {dialogOpen && <OnnxExportDialog />}
       {importNotes && <ImportNotes {...importNotes} />}
-    </div>
+    </>
   );
 }
