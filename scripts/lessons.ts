@@ -51,9 +51,10 @@ export const LESSONS = {
 - Follow the shapes down the canvas: 1×28×28 → 6×28×28 (5×5 kernels, padding 2) → 6×14×14 after pooling → 16×10×10 → 16×5×5 → 400 → 120 → 84 → 10 scores, one per digit.
 - Most of the parameters sit in the first Linear layer (48,120 of 61,706); most of the multiply-adds in the two convolutions. Open the **Summary** to see both.
 
-**Train with these settings**: 5,000 digits, 2 epochs of Adam, about ten seconds. Before the first step the network guesses (about 10% right); the test accuracy passes 90% by the end of the second epoch.
+**Train with these settings**, then press **Train** in the drawer: 5,000 digits, 2 epochs of Adam, about ten seconds. Before the first step the network guesses (about 10% right); the test accuracy is about 90% after the first epoch and about 94% after the second.
 
-Then draw a digit under **Try it**. The pad scales and centres your drawing the way the MNIST digits were prepared, and shows the 28×28 picture the network actually gets.`,
+- Below the charts, the confusion matrix shows which digits it mixes up (click a cell to see them), and **The surest mistakes** the wrong answers it was most confident of.
+- Then draw a digit under **Try it**, or drop a picture on it. The pad scales and centres your drawing the way the MNIST digits were prepared, and shows the 28×28 picture the network actually gets.`,
     training: lenetTraining,
   },
   lenetC3: {
@@ -72,7 +73,7 @@ The paper gives two reasons: fewer connections (here 1,516 parameters instead of
     title: 'Vanishing gradients',
     text: `Eight Linear + Sigmoid layers of 64 units sit between the 784 pixels and the 10 scores. On the way back, backpropagation multiplies the error signal by every layer’s weights and by the sigmoid’s slope, which is at most 0.25. So the gradient shrinks by about the same factor at every layer, and the first layers barely hear from the loss.
 
-**Train with these settings** and watch the badges on the canvas after each epoch: **∇** is the layer’s mean gradient norm, **ΔW/W** how far the epoch moved its weights (Adam moves every weight by about the learning rate, so this one stays similar down the network). After the first epoch the last layer’s gradient is about 0.7 and the first layer’s about 5e-7, a factor of a million; the first layers’ ∇ badges are the darkest. The **Gradient norms** chart (by layer) shows the same on a log scale: a straight line falling towards the input.
+**Train with these settings** and watch the badges on the canvas after each epoch: **∇** is the layer’s mean gradient norm, **ΔW/W** how far the epoch moved its weights (Adam moves every weight by about the learning rate, so this one stays similar down the network). After the first epoch the last layer’s gradient is about 0.7 and the first layer’s about 5e-7, a factor of a million; the first layers’ ∇ badges are the darkest. (By the third epoch the first layer’s has grown to about 0.1, while the middle layers’ are still near 3e-3.) The **Gradient norms** chart (by layer) shows the same on a log scale: a straight line falling towards the input.
 
 - The test accuracy stays low (about 20% after three epochs): the layers that see the pixels are hardly learning.
 - Adam divides every step by the gradient’s own running size, so by the third epoch it starts to pull the first layers along. Switch to plain **SGD** (learning rate 0.1): the network stays stuck.
@@ -158,7 +159,7 @@ This lesson trains the 784-512-512-10 MLP (669,706 parameters) on 1,000 MNIST di
     title: 'Backprop by hand',
     text: `Two inputs, three sigmoid units, two sigmoid outputs: 17 parameters, few enough to follow every number of one training step. The data is the XOR set (class 1 where x·y < 0), the loss the mean squared error against the one-hot target.
 
-Open **Training**, choose the mode **Step through** and press **Run one batch**. ▶ walks forward node by node (each node’s output for the batch), shows the loss, then walks back: for every node its **dLoss/dOutput** and, for the Linear layers, the gradients of their weight and bias. Write x for the input batch (N rows), z for a Linear layer’s output and a = σ(z) for the sigmoid after it.
+Press **Train** in the toolbar, choose **Step through** at the top of the drawer and press **Run one batch**. ▶ (or the right arrow key) walks forward node by node (each node’s output for the batch), shows the loss, then walks back: for every node its **dLoss/d output** and, for the Linear layers, the gradients of their weight and bias. Write x for the input batch (N rows), z for a Linear layer’s output and a = σ(z) for the sigmoid after it.
 
 - **Loss**: L = Σ (a₂ − y)² / (N·2), the mean over all N × 2 outputs, as PyTorch’s MSELoss. So dA₂ = dL/da₂ = 2(a₂ − y) / (2N) = (a₂ − y) / N: the batch average is taken here, once.
 - **Output sigmoid**: dz₂ = dA₂ ⊙ σ′(z₂) = dA₂ ⊙ a₂(1 − a₂). The slope a(1 − a) is at most 0.25, and tiny when a is near 0 or 1.
@@ -168,7 +169,7 @@ Open **Training**, choose the mode **Step through** and press **Run one batch**.
 
 Check one by hand: step back to the output Sigmoid, read a₂ and y for the first sample, work out dz₂ for it, and compare with the numbers shown for the last Linear. Then press **Check gradient**: finite differences of the loss agree with every dW and db to a relative error far below 1%.
 
-**Train with these settings** (SGD, learning rate 2, batch 8): for the first ten epochs the loss stays near 0.25, every output close to 0.5: the sigmoids start in their flat middle and the four XOR quadrants pull the weights in opposite directions. Then it breaks loose; after 100 epochs (a few seconds) the loss is 0.06 and 90% of the test points are on the right side.`,
+**Train with these settings** (SGD, learning rate 2, batch 8), choose **One run** and press **Train**: for the first 20 to 30 epochs the loss stays near 0.25, every output close to 0.5: the sigmoids start in their flat middle and the four XOR quadrants pull the weights in opposite directions. Then it breaks loose; after 100 epochs (a few seconds) the loss is about 0.1 and about 90% of the test points are on the right side.`,
     training: {
       dataset: { kind: 'synthetic', generator: 'xor', n: 200, seed: 1 },
       config: { epochs: 100, batchSize: 8, loss: 'mse', optimizer: { kind: 'sgd' }, lr: 2, seed: 1 },
@@ -186,9 +187,9 @@ With a **constant** learning rate the first two are the same method: multiply Py
 
 Under a **schedule** they differ. When the rate drops from lr to lr′, PyTorch’s next step is lr′·(βv + g): the whole remembered velocity shrinks at once. The classic velocity was built with the old rate and keeps carrying the weights at that speed, fading by β per step, about 1/(1 − β) = 10 steps for β = 0.9.
 
-**Train with these settings** to race the four optimizers (same initial weights, same batches) with the rate divided by 10 after every epoch. After 4 epochs: Heavy ball 83.9% (training loss 0.436), Nesterov 83.5%, Momentum 82.7% (0.498), SGD 61.4%. The classic form comes out ahead here because after each drop its velocity keeps the old, larger speed for a few more steps, while PyTorch’s form slows down at once: two slightly different schedules in disguise.
+**Train with these settings** opens the **Optimizer race** with the four optimizers (same initial weights, same batches) and the rate divided by 10 after every epoch; press **Start race**. After 4 epochs: Heavy ball 83.9% (training loss 0.436), Nesterov 83.5%, Momentum 82.7% (0.498), SGD 61.4%. The classic form comes out ahead here because after each drop its velocity keeps the old, larger speed for a few more steps, while PyTorch’s form slows down at once: two slightly different schedules in disguise.
 
-Set the **Schedule** (of the learning rate) to Constant and race again: the Momentum and Heavy ball curves lie on top of each other.`,
+Set the **Schedule** to Constant and race again: the Momentum and Heavy ball curves lie on top of each other.`,
     training: {
       dataset: mnist(2000),
       config: {
@@ -214,17 +215,17 @@ Set the **Schedule** (of the learning rate) to Constant and race again: the Mome
 
 Why: ReLU never reverses an order. If a ≤ b then ReLU(a) ≤ ReLU(b), so the largest value of a 2×2 window stays the largest after ReLU: max(f(a), f(b), …) = f(max(a, b, …)) for any non-decreasing f. The same holds for Sigmoid, Tanh and LeakyReLU.
 
-- Select the Subtract node and open **Feature maps** in the inspector: four 14×14 maps, every value 0.
+- Select the Subtract node and press **Feature maps** in the inspector: four 14×14 maps, every value 0.
 - The order still matters for the cost: pooling first applies ReLU to 4×14×14 = 784 numbers, ReLU first to 4×28×28 = 3,136, four times as many, for the same result.
 - It fails for a non-monotone activation: GELU dips below zero around x = −0.75 and rises again, so the window’s largest input need not give its largest output. Open the GELU version.
-- It fails for average pooling too: ReLU of an average is not the average of the ReLUs (ReLU(−1) and ReLU(3) average to 1.5, their average 1 gives 1). Replace both MaxPool2d nodes by AvgPool2d and look at the difference again.`,
+- It fails for average pooling too: ReLU of an average is not the average of the ReLUs (ReLU(−1) and ReLU(3) average to 1.5, their average 1 gives 1). Delete both MaxPool2d nodes, drag an AvgPool2d from the palette into each place (its default window is 2×2), wire them in and look at the difference again.`,
     compare: { template: 'maxpool-gelu', label: 'Open the GELU version' },
   },
   poolCommuteGelu: {
     title: 'Max pooling does not commute with GELU',
     text: `The same two branches with GELU instead of ReLU. GELU(x) = x·Φ(x) is not monotone: it falls from 0 to about −0.17 at x ≈ −0.75 and rises back towards 0 for more negative x. In a window holding −3 and −0.75, the max is −0.75, whose GELU (−0.17) is the smallest of the two, not the largest (−0.004).
 
-- Select the Subtract node and open **Feature maps**: the differences are no longer all zero. They show up where a window’s values are all negative; where one value is positive, GELU keeps the order there and the branches agree.
+- Select the Subtract node and press **Feature maps**: the differences are no longer all zero. They show up where a window’s values are all negative; where one value is positive, GELU keeps the order there and the branches agree.
 - So a network with GELU must apply it before the pooling, as written in its definition.`,
     compare: { template: 'maxpool-relu-commute', label: 'Open the ReLU version' },
   },
@@ -268,11 +269,11 @@ Then every hidden unit computes the same number (0) for every digit, every unit 
   },
   initKaiming: {
     title: 'Initialisation: Kaiming (He)',
-    text: `The same 784-128-128-10 ReLU network, with weights drawn from N(0, 2/fan_in) and biases 0 (He et al., 2015; **Initial weights: Kaiming** in the Training panel).
+    text: `The same 784-128-128-10 ReLU network, with weights drawn from N(0, 2/fan_in) and biases 0 (He et al., 2015; **Initial weights: Kaiming (He)** in the Training panel).
 
 Random weights make every unit different from the start. The variance 2/fan_in keeps the signal’s size steady through the layers: a ReLU zeroes about half of its inputs, and the factor 2 makes up for it.
 
-**Train with these settings**: test accuracy 86.8%, 89.6% and 90.8% after the three epochs, against chance (about 10%) for the all-zeros start. PyTorch’s default (uniform in ±1/√fan_in) gives 85.1%, 88.9% and 90.4% here.`,
+**Train with these settings**: test accuracy 86.8%, 89.6% and 90.8% after the three epochs, against chance (about 10%) for the all-zeros start. PyTorch’s default (uniform in ±1/√fan_in) gives 85.1%, 88.9% and 88.5% here.`,
     training: { dataset: mnist(5000), config: initConfig({ kind: 'kaiming' }) },
     compare: { template: 'init-zeros', label: 'Open the all-zeros version' },
   },
@@ -284,8 +285,8 @@ Random weights make every unit different from the start. The variance 2/fan_in k
 
 Three remedies, each a template of its own (same data, same 50 epochs):
 
-- **Dropout** (p = 0.5 after each hidden layer): training 99.4% (measured with dropout on), test 85.5%, test loss 0.69.
-- **Weight decay** (λ = 0.001): training 100%, test 85.4%, test loss 0.56.
+- **Dropout** (p = 0.5 after each hidden layer): training about 99% (measured with dropout on), test about 86%, test loss about 0.66.
+- **Weight decay** (λ = 0.001): training 100%, test about 86%, test loss about 0.54.
 - **Batch normalization** after each hidden Linear: training 100%, test 87.4%, test loss 0.47.
 
 None of them closes the gap on 500 digits. What does: ten times the data for the same number of steps (5,000 digits, 5 epochs) gives 93.8% on the same test digits, with training at 98%.`,
@@ -296,7 +297,7 @@ None of them closes the gap on 500 digits. What does: ten times the data for the
     title: 'Overfitting: Dropout',
     text: `The overfitting MLP with a Dropout layer (p = 0.5) after each hidden ReLU. While training, each step zeroes a random half of the hidden units and doubles the rest, so no unit can rely on a particular partner; at test time Dropout does nothing.
 
-**Train with these settings** (500 digits, 50 epochs of Adam): training accuracy 99.4% (measured with dropout on), test 85.5% and test loss 0.69, against 100%, 86.4% and 0.64 without it. On this tiny set and this budget dropout does not help; it slows the memorising (the training loss ends at 0.018 instead of 0.0003) without improving the test digits.
+**Train with these settings** (500 digits, 50 epochs of Adam): training accuracy about 99% (measured with dropout on), test about 86% and test loss about 0.66, against 100%, 86.4% and 0.64 without it (dropout is random, so runs differ by a point or so). On this tiny set and this budget dropout does not help; it slows the memorising (the training loss ends near 0.02 instead of 0.0003) without improving the test digits.
 
 - Try 200 epochs, or p = 0.2.`,
     training: { dataset: mnist(500), config: adam(0.001, 50) },
@@ -306,7 +307,7 @@ None of them closes the gap on 500 digits. What does: ten times the data for the
     title: 'Overfitting: weight decay',
     text: `The plain overfitting MLP trained with **Weight decay** λ = 0.001 (in the Training panel): every step adds λ·w to each weight’s gradient, the gradient of the L2 penalty λ/2·‖w‖², which pulls the weights towards zero and so towards smoother functions.
 
-**Train with these settings** (500 digits, 50 epochs of Adam): training 100%, test 85.4%, test loss 0.56, against 86.4% and 0.64 without decay. The network is less over-confident on the digits it gets wrong (lower test loss) but not more often right.
+**Train with these settings** (500 digits, 50 epochs of Adam): training 100%, test about 86%, test loss about 0.54, against 86.4% and 0.64 without decay. The network is less over-confident on the digits it gets wrong (lower test loss) but not more often right.
 
 - With Adam the penalty is rescaled per weight along with the gradient; **AdamW** applies the decay to the weights directly (Loshchilov & Hutter, 2019). With AdamW and λ = 0.1: test 86.5%.`,
     training: {

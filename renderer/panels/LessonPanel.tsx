@@ -64,8 +64,11 @@ export function LessonPanel() {
   const lesson = lessonOf(raw);
   const hasHost = useApp((s) => s.host !== null);
   if (!lesson) return null;
+  const hasButtons = lesson.training !== undefined || lesson.compare !== undefined;
+  // Keyed by title so the next lesson (e.g. opened by its compare button) starts at its top
+  // rather than at the previous lesson's scroll position.
   return (
-    <section className="lesson" role="region" aria-label="Lesson">
+    <section key={lesson.title} className="lesson" role="region" aria-label="Lesson">
       <header className="lesson__header">
         <h2>{lesson.title}</h2>
         <button
@@ -80,22 +83,29 @@ export function LessonPanel() {
       <div className="lesson__text">
         <LessonText text={lesson.text} />
       </div>
-      <div className="button-row">
-        {lesson.training && (
-          <button type="button" className="primary" onClick={() => applySettings(lesson)}>
-            Train with these settings
-          </button>
-        )}
-        {lesson.compare && (
-          <button
-            type="button"
-            disabled={!hasHost}
-            onClick={() => void openTemplate(lesson.compare!.template)}
-          >
-            {lesson.compare.label}
-          </button>
-        )}
-      </div>
+      {hasButtons && (
+        <div className="button-row">
+          {lesson.training && (
+            <button
+              type="button"
+              className="primary"
+              title="Fills in the Training drawer; start the run there"
+              onClick={() => applySettings(lesson)}
+            >
+              Train with these settings
+            </button>
+          )}
+          {lesson.compare && (
+            <button
+              type="button"
+              disabled={!hasHost}
+              onClick={() => void openTemplate(lesson.compare!.template)}
+            >
+              {lesson.compare.label}
+            </button>
+          )}
+        </div>
+      )}
     </section>
   );
 }

@@ -39,7 +39,8 @@ export function TemplateGallery() {
                   <strong>{t.lesson}</strong>
                   <span className="muted">{t.description}</span>
                   <span className="gallery__meta">
-                    {t.name} · {t.nodeCount} layers
+                    {t.name === t.lesson ? '' : `${t.name} · `}
+                    {t.nodeCount} layers
                   </span>
                 </button>
               </li>
