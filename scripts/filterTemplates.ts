@@ -64,7 +64,7 @@ Both compute (a + b + c + d) / 4 over each 2×2 block, so both give 1×14×14, a
     text: `A 1×1 convolution looks at one pixel at a time and mixes its channels. With the weights 0.299, 0.587 and 0.114 (ITU-R BT.601) on red, green and blue, its single output channel is the brightness a television shows for that colour.
 
 - Select **conv2d_1**: the inspector shows one 1×1 grid per input channel, out 0 · in 0 (red), in 1 (green), in 2 (blue).
-- Press **Feature maps**: the built-in test image (colour bars, a grey ramp, an orange disc) goes in, one grey map comes out. The red bar comes out 0.299, green 0.587, blue 0.114, yellow 0.886, white 1 and black 0; the grey ramp passes through unchanged because its weights add up to 1.
+- Press **Feature maps**: the built-in test image (colour bars, a grey ramp, an orange disc) goes in, one brightness map comes out (drawn in the colour scale under it: dark purple 0, yellow 1). The red bar comes out 0.299, green 0.587, blue 0.114, yellow 0.886, white 1 and black 0; the grey ramp passes through unchanged because its weights add up to 1.
 
 Try weights 1, 0, 0 (only the red channel) or 1/3 each (a plain average: green and blue bars then look alike).`,
   },

@@ -225,7 +225,7 @@ Why: ReLU never reverses an order. If a ≤ b then ReLU(a) ≤ ReLU(b), so the l
     title: 'Max pooling does not commute with GELU',
     text: `The same two branches with GELU instead of ReLU. GELU(x) = x·Φ(x) is not monotone: it falls from 0 to about −0.17 at x ≈ −0.75 and rises back towards 0 for more negative x. In a window holding −3 and −0.75, the max is −0.75, whose GELU (−0.17) is the smallest of the two, not the largest (−0.004).
 
-- Select the Subtract node and press **Feature maps**: the differences are no longer all zero. They show up where a window’s values are all negative; where one value is positive, GELU keeps the order there and the branches agree.
+- Select the Subtract node and press **Feature maps**: the differences are small (a few hundredths on the first digit) but no longer all zero. They show up where a window’s values are all negative; where one value is positive, GELU keeps the order there and the branches agree.
 - So a network with GELU must apply it before the pooling, as written in its definition.`,
     compare: { template: 'maxpool-relu-commute', label: 'Open the ReLU version' },
   },
@@ -289,7 +289,7 @@ Three remedies, each a template of its own (same data, same 50 epochs):
 - **Weight decay** (λ = 0.001): training 100%, test about 86%, test loss about 0.54.
 - **Batch normalization** after each hidden Linear: training 100%, test 87.4%, test loss 0.47.
 
-None of them closes the gap on 500 digits. What does: ten times the data for the same number of steps (5,000 digits, 5 epochs) gives 93.8% on the same test digits, with training at 98%.`,
+None of them closes the gap on 500 digits. What does: ten times the data for the same number of steps (5,000 digits, 5 epochs) gives about 94% on the same test digits, with training at 98%.`,
     training: { dataset: mnist(500), config: adam(0.001, 50) },
     compare: { template: 'overfit-dropout', label: 'Open the Dropout version' },
   },
