@@ -2,7 +2,7 @@
 // reload and open it again.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { dropLayer, inspector, node, openApp, selectNode, shot, watchErrors, wire } from './helpers.ts';
+import { dropLayer, inspector, menu, node, openApp, selectNode, shot, watchErrors, wire } from './helpers.ts';
 
 const CHAIN = ['Input', 'Conv2d', 'ReLU', 'MaxPool2d', 'Flatten', 'Linear'];
 const IDS = ['input_1', 'conv2d_1', 'relu_1', 'maxpool2d_1', 'flatten_1', 'linear_1'];
@@ -84,10 +84,7 @@ test.describe('When a user builds a CNN from the palette', () => {
 
     // Save downloads a project file.
     await page.getByRole('textbox', { name: 'Project name' }).fill('My CNN');
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Save' }).click(),
-    ]);
+    const [download] = await Promise.all([page.waitForEvent('download'), menu(page, 'File', 'Save')]);
     expect(download.suggestedFilename()).toBe('my-cnn.netwright.json');
     const file = test.info().outputPath('my-cnn.netwright.json');
     await download.saveAs(file);

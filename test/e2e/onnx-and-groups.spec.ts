@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
+import { menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
 
 const RESNET50 = join(
   import.meta.dirname,
@@ -48,7 +48,7 @@ test.describe('When a user groups layers of LeNet-5 into a block', () => {
       await node(page, id)
         .locator('.layer-node__header')
         .click({ modifiers: ['Shift'] });
-    await page.getByRole('button', { name: 'Group', exact: true }).click();
+    await menu(page, 'Edit', 'Group into block');
     await expect(block(page, 'group_1')).toBeVisible();
     await expect(page.getByRole('group', { name: 'Block Block 1' })).toContainText('3 layers');
 
@@ -80,11 +80,7 @@ test.describe('When a user groups layers of LeNet-5 into a block', () => {
     await page.mouse.up();
     await expect.poll(async () => (await card.boundingBox())!.x).toBeGreaterThan(before.x + 150);
 
-    const saved = await download(
-      page,
-      () => page.getByRole('button', { name: 'Save' }).click(),
-      'grouped.json',
-    );
+    const saved = await download(page, () => menu(page, 'File', 'Save'), 'grouped.json');
     const doc = JSON.parse(readFileSync(saved, 'utf8'));
     expect(doc.groups).toEqual([
       {
@@ -139,7 +135,7 @@ test.describe('When a user groups layers of LeNet-5 into a block', () => {
       .poll(async () => (await block(page, 'group_1').boundingBox())!.width)
       .toBeGreaterThan(frame.width + 100);
     await block(page, 'group_1').locator('.block-frame__side').click();
-    await page.getByRole('button', { name: 'Ungroup' }).click();
+    await menu(page, 'Edit', 'Ungroup');
     await expect(block(page, 'group_1')).toHaveCount(0);
     expect(errors).toEqual([]);
   });
@@ -151,11 +147,7 @@ test.describe('When a user exports pictures of the canvas', () => {
     await openApp(page);
     await openTemplate(page, 'LeNet-5');
     await page.waitForTimeout(300);
-    const pngPath = await download(
-      page,
-      () => page.getByRole('button', { name: 'PNG' }).click(),
-      'lenet.png',
-    );
+    const pngPath = await download(page, () => menu(page, 'File', 'Export PNG'), 'lenet.png');
     copyFileSync(pngPath, `${SHOTS}/lenet5-export.png`);
     const png = readFileSync(pngPath);
     const { width, height } = pngSize(png);
@@ -167,7 +159,7 @@ test.describe('When a user exports pictures of the canvas', () => {
     expect(png.length).toBeGreaterThan(20_000);
 
     const svg = readFileSync(
-      await download(page, () => page.getByRole('button', { name: 'SVG' }).click(), 'lenet.svg'),
+      await download(page, () => menu(page, 'File', 'Export SVG'), 'lenet.svg'),
       'utf8',
     );
     expect(svg.startsWith('<svg')).toBe(true);
@@ -181,7 +173,7 @@ test.describe('When a user exports and imports ONNX', () => {
   test('LeNet-5 downloads as an ONNX file that onnxruntime runs to a [1, 10] output', async ({ page }) => {
     await openApp(page);
     await openTemplate(page, 'LeNet-5');
-    await page.getByRole('button', { name: 'Export ONNX' }).click();
+    await menu(page, 'File', 'Export ONNX…');
     const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
     const path = await download(
       page,
@@ -197,7 +189,7 @@ test.describe('When a user exports and imports ONNX', () => {
     // A broken graph is refused with the reasons in the dialog.
     await node(page, 'flatten_1').locator('.layer-node__header').click();
     await page.keyboard.press('Delete');
-    await page.getByRole('button', { name: 'Export ONNX' }).click();
+    await menu(page, 'File', 'Export ONNX…');
     await dialog.getByRole('button', { name: 'Export' }).click();
     await expect(dialog.getByRole('alert', { name: 'Export problems' })).toContainText('nothing connected');
     await shot(page, 'onnx-export-problems');

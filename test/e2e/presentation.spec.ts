@@ -4,7 +4,17 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { inspector, node, openApp, openLesson, openTraining, training, watchErrors } from './helpers.ts';
+import {
+  inspector,
+  menu,
+  menuChecked,
+  node,
+  openApp,
+  openLesson,
+  openTraining,
+  training,
+  watchErrors,
+} from './helpers.ts';
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -107,20 +117,20 @@ test('presentation mode: large type at 1280×720, panels usable, and it survives
   const errors = watchErrors(page);
   await page.setViewportSize({ width: 1280, height: 720 });
   await openApp(page);
-  const toggle = page.getByRole('button', { name: 'Presentation' });
-  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.locator('html')).toHaveAttribute('data-presentation', 'off');
+  expect(await menuChecked(page, 'View', 'Presentation')).toBe(false);
   const bodyNormal = await fontPx(page.locator('body'));
   await page.keyboard.press('Control+Shift+P');
-  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('html')).toHaveAttribute('data-presentation', 'on');
+  expect(await menuChecked(page, 'View', 'Presentation')).toBe(true);
   const bodyPresenting = await fontPx(page.locator('body'));
   expect(bodyPresenting).toBeGreaterThanOrEqual(16);
   expect(bodyPresenting / bodyNormal).toBeGreaterThanOrEqual(1.25);
 
   await page.reload();
   await openApp(page);
-  await expect(page.getByRole('button', { name: 'Presentation' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('html')).toHaveAttribute('data-presentation', 'on');
+  expect(await menuChecked(page, 'View', 'Presentation')).toBe(true);
 
   await tour(page, 'presentation', PRESENTATION_SMALL_PX);
   // Node overlay text as drawn on screen (font size × the canvas zoom after zoom-to-fit).
@@ -155,6 +165,6 @@ test('race screenshots in both modes', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await openApp(page);
   await raceTour(page, 'normal');
-  await page.getByRole('button', { name: 'Presentation' }).click();
+  await menu(page, 'View', 'Presentation');
   await raceTour(page, 'presentation');
 });

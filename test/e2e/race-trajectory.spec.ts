@@ -3,7 +3,7 @@
 // line per contestant from the shared start, live, with the share of the movement on its axes.
 import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { openApp, openLesson, training, useLessonSettings, watchErrors } from './helpers.ts';
+import { menu, openApp, openLesson, training, useLessonSettings, watchErrors } from './helpers.ts';
 
 test.describe.configure({ timeout: 240_000 });
 
@@ -113,7 +113,7 @@ test('the momentum lesson race draws each contestant’s path through weight spa
   // The dark theme redraws it in the theme's colours (a projector in a dark room).
   const background = chart.locator('rect').first();
   const light = await background.getAttribute('fill');
-  await page.getByRole('button', { name: 'Dark theme' }).click();
+  await menu(page, 'View', 'Dark theme');
   await expect(background).not.toHaveAttribute('fill', light ?? '');
   await figure.screenshot({ path: `${SCRATCH}/race-trajectory-chart-dark.png` });
   expect(errors).toEqual([]);

@@ -1,7 +1,17 @@
 // Templates, the summary table, overlays, themes, and the other editing conveniences.
 import { expect, test } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
-import { inspector, node, openApp, openTemplate, palette, selectNode, shot, summary } from './helpers.ts';
+import {
+  inspector,
+  menu,
+  node,
+  openApp,
+  openTemplate,
+  palette,
+  selectNode,
+  shot,
+  summary,
+} from './helpers.ts';
 
 test.describe('When a user opens the LeNet-5 template', () => {
   test('the summary shows 61,706 parameters and every layer', async ({ page }) => {
@@ -30,10 +40,11 @@ test.describe('When a user opens the LeNet-5 template', () => {
     await page.getByRole('button', { name: 'MACs' }).click();
     await expect(page.getByTestId('macs').first()).toBeVisible();
 
-    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await menu(page, 'View', 'Dark theme');
     await expect(page.locator('.app')).toHaveAttribute('data-theme', 'dark');
     await shot(page, 'lenet5-dark');
-    await page.getByRole('button', { name: 'Light theme' }).click();
+    await menu(page, 'View', 'Dark theme');
+    await expect(page.locator('.app')).toHaveAttribute('data-theme', 'light');
   });
 
   test('ResNet-18 reports torchvision’s numbers', async ({ page }) => {
@@ -42,7 +53,7 @@ test.describe('When a user opens the LeNet-5 template', () => {
     await expect(page.getByTestId('status-params')).toHaveText('11,689,512 params');
     await page.waitForTimeout(400);
     await shot(page, 'resnet18');
-    await page.getByRole('button', { name: 'Auto layout' }).click();
+    await menu(page, 'Edit', 'Auto layout');
     await page.waitForTimeout(600);
     await shot(page, 'resnet18-auto-layout');
   });
@@ -79,7 +90,7 @@ test.describe('When a user edits with the keyboard and palette', () => {
     await expect(node(page, 'linear_1')).toContainText('classifier');
 
     const before = await node(page, 'input_1').boundingBox();
-    await page.getByRole('button', { name: 'Auto layout' }).click();
+    await menu(page, 'Edit', 'Auto layout');
     await expect
       .poll(async () => JSON.stringify(await node(page, 'input_1').boundingBox()))
       .not.toBe(JSON.stringify(before));

@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import {
   lesson,
+  menu,
   node,
   openApp,
   openLesson,
@@ -156,10 +157,10 @@ test.describe('When a new user opens the LeNet-5 lesson', () => {
       training(page).getByText(/Training was stopped at epoch \d+, step \d+; the weights so far are kept/),
     ).toBeVisible();
     await expect(training(page).getByRole('button', { name: 'Export trained ONNX' })).toBeEnabled();
-    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await menu(page, 'View', 'Dark theme');
     await page.waitForTimeout(300);
     await shot(page, 'training-dark');
-    await page.getByRole('button', { name: 'Light theme' }).click();
+    await menu(page, 'View', 'Dark theme');
     expect(errors).toEqual([]);
   });
 });
