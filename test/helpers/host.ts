@@ -1,5 +1,6 @@
 // The real host service behind an in-memory RPC pair, as the page sees it: calls go through the
 // protocol's validation both ways, and every pushed event is kept so a test can wait on a run.
+import { after } from 'node:test';
 import type { HostService, HostServiceOptions } from '../../host/hostService.ts';
 import { createHostService } from '../../host/hostService.ts';
 import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
@@ -26,9 +27,15 @@ export interface ConnectedHost {
 
 const ended = (e: TrainingEvent) => e.event === 'finished' || e.event === 'failed';
 
+// Every host a test file made is closed (its runs stopped) after the file's tests, so a test that
+// fails with a run still going — or paused — cannot keep the worker threads and the process alive.
+const opened: HostService[] = [];
+after(() => opened.splice(0).forEach((s) => s.close()));
+
 // No autosave is read or written: the data dir does not exist.
 export function connectedHost(options: HostServiceOptions = {}): ConnectedHost {
   const service = createHostService({ dataDir: '/nonexistent-netwright-test', ...options });
+  opened.push(service);
   const [hostSide, clientSide] = memoryPortPair();
   serveRpc(service, hostSide, service);
   const events: HostEvent[] = [];
