@@ -1,6 +1,7 @@
-// Conv2d weight gradients along the im2col + GEMM path the train step takes from 32 output
-// channels up (the gradient contract's small cases take the convolution form): analytic values
-// from onnxruntime against central finite differences of the float64 reference.
+// Conv2d weight gradients along the im2col + GEMM path that ungrouped 2-D convolutions with 32 or
+// more output channels take (Slice form; the gradient contract's 2-6 channels cover the Gather
+// form): analytic values from onnxruntime against central finite differences of the float64
+// reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AttrValue, Graph } from '../../engine/index.ts';
