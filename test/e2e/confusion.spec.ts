@@ -126,6 +126,9 @@ test('on the spiral lesson the matrix follows the epochs while training, and mis
   await openApp(page);
   await openLesson(page, 'Decision boundary on a spiral');
   await useLessonSettings(page);
+  // Ten times the lesson's 600 points, so the run lasts long enough (seconds) for the matrix to be
+  // refetched several times while it trains, however fast training has become.
+  await training(page).getByRole('spinbutton', { name: 'Points' }).fill('6000');
   // Every epoch the matrix shows while training, sampled once a frame.
   await page.evaluate(() => {
     const seen: string[] = [];

@@ -33,11 +33,13 @@ test('the momentum lesson race draws each contestant’s path through weight spa
   const panel = training(page);
   for (const name of CONTESTANTS)
     await expect(panel.getByRole('checkbox', { name: `Race ${name}` })).toBeChecked();
+  // Ten times the lesson's 2,000 digits, so the race lasts long enough to be paused while it runs.
+  await panel.getByLabel('Training images').fill('20000');
   await panel.getByRole('button', { name: 'Start race' }).click();
 
   const chart = panel.getByTestId('race-trajectory-chart');
   // Live: pause the race as soon as it runs; the lines already hold the points so far (at least
-  // the shared start, fewer than the 35 of a finished run), then resume.
+  // the shared start, fewer than the 43 of a finished run), then resume.
   await panel.getByRole('button', { name: 'Pause race' }).click();
   await expect(panel.getByRole('button', { name: 'Resume race' })).toBeVisible();
   const counted = async () => {
@@ -48,7 +50,7 @@ test('the momentum lesson race draws each contestant’s path through weight spa
   await expect
     .poll(async () => Math.min(...(await counted())), { timeout: 60_000 })
     .toBeGreaterThanOrEqual(1);
-  expect(Math.min(...(await counted()))).toBeLessThan(35);
+  expect(Math.min(...(await counted()))).toBeLessThan(43);
   await chart.scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCRATCH}/race-trajectory-live.png` });
 
@@ -57,17 +59,18 @@ test('the momentum lesson race draws each contestant’s path through weight spa
   for (const name of CONTESTANTS)
     await expect(results.getByTestId(`race-${name}`)).toContainText('done', { timeout: 200_000 });
 
-  // Every contestant: 4 epochs of 31 steps (2,000 digits, batch 64), a snapshot every
-  // ceil(124 / 40) = 4 steps from step 0 to 124 (32), plus the epoch ends off that grid: 31, 62, 93.
+  // Every contestant: 4 epochs of 312 steps (20,000 digits, batch 64), a snapshot every
+  // ceil(1248 / 40) = 32 steps from step 0 to 1248 (40), plus the epoch ends off that grid: 312, 624, 936.
+  const POINTS = 43;
   const counts = pointCounts(await chart.getAttribute('data-points'));
   expect(Object.keys(counts)).toEqual(CONTESTANTS);
-  for (const name of CONTESTANTS) expect(counts[name]).toBe(35);
+  for (const name of CONTESTANTS) expect(counts[name]).toBe(POINTS);
   // One line per contestant, drawn from its points, in its own colour.
   const lines = chart.locator('polyline');
   await expect(lines).toHaveCount(4);
   for (const [i, name] of CONTESTANTS.entries()) {
     const points = ((await lines.nth(i).getAttribute('points')) ?? '').trim().split(/\s+/);
-    expect(points.length).toBe(35);
+    expect(points.length).toBe(POINTS);
     expect(new Set(points).size).toBeGreaterThan(15);
     await expect(chart.locator(`g[data-lane="${name}"] polyline`)).toHaveCount(1);
   }
@@ -100,7 +103,7 @@ test('the momentum lesson race draws each contestant’s path through weight spa
     .trim()
     .split('\n');
   expect(csv[0]).toMatch(/^optimizer,step,epoch,PC1 \(\d+% of the movement\),PC2/);
-  expect(csv.length).toBe(1 + 4 * 35);
+  expect(csv.length).toBe(1 + 4 * POINTS);
   const [png] = await Promise.all([
     page.waitForEvent('download'),
     figure.getByRole('button', { name: 'PNG' }).click(),
