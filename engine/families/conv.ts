@@ -184,7 +184,7 @@ export function convWeightGrad(
   dy: string,
   dyShape: number[],
   groups: number,
-  w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
+  w: ConvWindow2d,
 ): string {
   const [n, c, ...spatial] = xShape;
   const [, m, ...outSpatial] = dyShape;
@@ -223,6 +223,15 @@ export function convWeightGrad(
 /** From this many output channels the weight gradient takes the Slice form (measured). */
 const SLICES_MIN_OUT_CHANNELS = 32;
 
+/** The window of a 2-D convolution, per spatial axis. */
+interface ConvWindow2d {
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+  padBefore: number[];
+  padAfter: number[];
+}
+
 /**
  * dLoss/dWeight of a 2-D convolution as one well-shaped GEMM: dW[m, (c, i, j)] = sum over
  * (p, n) of dY[m, (p, n)] * X_pad[c, (p + (i, j), n)]. With the batch innermost, one Gather of
@@ -237,7 +246,7 @@ function convWeightGradGather(
   xShape: number[],
   dy: string,
   dyShape: number[],
-  w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
+  w: ConvWindow2d,
 ): string {
   const [n, c, h, wd] = xShape;
   const [, m, oh, ow] = dyShape;
@@ -284,7 +293,7 @@ function convWeightGradSlices(
   xShape: number[],
   dy: string,
   dyShape: number[],
-  w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
+  w: ConvWindow2d,
 ): string {
   const [n, c] = xShape;
   const [, m, oh, ow] = dyShape;
@@ -319,7 +328,7 @@ export function convInputGrad(
   weight: string,
   xShape: number[],
   groups: number,
-  w: { kernel: number[]; stride: number[]; dilation: number[]; padBefore: number[]; padAfter: number[] },
+  w: ConvWindow2d,
 ): string {
   const spatial = xShape.slice(2);
   const outputPadding = spatial.map(
