@@ -2,6 +2,7 @@
 // shared colour range (so channels compare fairly), next to the sample itself. The sample is an
 // MNIST digit, the digit drawn under Try it, or the built-in colour test image; the weights are
 // the finished run's when there is one (like Try it), else the project's own.
+import { FloatingPanel } from '../components/FloatingPanel.tsx';
 import './featureMaps.css';
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
@@ -340,14 +341,13 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
     );
 
   return (
-    <section className="feature-maps" role="region" aria-label="Feature maps">
-      <header className="feature-maps__header">
-        <h3>Feature maps of {name}</h3>
-        <button type="button" className="link-button" onClick={onClose}>
-          Close
-        </button>
-      </header>
+    <FloatingPanel
+      className="feature-maps"
+      label="Feature maps"
+      title={`Feature maps of ${name}`}
+      onClose={onClose}
+    >
       {body}
-    </section>
+    </FloatingPanel>
   );
 }

@@ -1,6 +1,7 @@
 // Which input pixels one output position of the selected node sees: click an output position and
 // the input region rows u·S + start … u·S + start + size − 1 (and the same for columns) lights up,
 // with the part that falls in the padding drawn hatched outside the image.
+import { FloatingPanel } from '../components/FloatingPanel.tsx';
 import './receptiveField.css';
 import { useEffect, useState } from 'react';
 import type { ReceptiveField } from '../../engine/index.ts';
@@ -265,14 +266,13 @@ export function ReceptiveFieldViewer({ nodeId, onClose }: { nodeId: string; onCl
   }
 
   return (
-    <section className="rf-viewer" role="region" aria-label="Receptive field">
-      <header className="rf-viewer__header">
-        <h3>Receptive field of {info ? graph.nodes.find((n) => n.id === nodeId)?.name : nodeId}</h3>
-        <button type="button" className="link-button" onClick={onClose}>
-          Close
-        </button>
-      </header>
+    <FloatingPanel
+      className="rf-viewer"
+      label="Receptive field"
+      title={`Receptive field of ${graph.nodes.find((n) => n.id === nodeId)?.name ?? nodeId}`}
+      onClose={onClose}
+    >
       {body}
-    </section>
+    </FloatingPanel>
   );
 }

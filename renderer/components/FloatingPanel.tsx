@@ -1,0 +1,28 @@
+// A panel that floats over the canvas with a title and a Close link (the receptive-field viewer,
+// feature maps): one look and one structure, each panel adding only its place and contents.
+import './floatingPanel.css';
+import type { ReactNode } from 'react';
+
+interface Props {
+  /** The panel's own class, for its place and size. */
+  className: string;
+  /** The region's accessible name. */
+  label: string;
+  title: ReactNode;
+  onClose: () => void;
+  children: ReactNode;
+}
+
+export function FloatingPanel({ className, label, title, onClose, children }: Props) {
+  return (
+    <section className={`floating-panel ${className}`} role="region" aria-label={label}>
+      <header className="floating-panel__header">
+        <h3>{title}</h3>
+        <button type="button" className="link-button" onClick={onClose}>
+          Close
+        </button>
+      </header>
+      {children}
+    </section>
+  );
+}
