@@ -2,6 +2,7 @@
 // or ArrowDown opens a menu on its first item, ArrowUp on its last; arrows, Home/End and a
 // letter move between items; ArrowLeft/Right step to the neighbouring menu; Escape closes and
 // gives focus back to the menu's button; a click outside or Tab closes it.
+import { isMac, shortcutText } from './shortcutText.ts';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import './menu.css';
 
@@ -24,9 +25,9 @@ export interface MenuSpec {
   rows: MenuRow[];
 }
 
-/** 'Ctrl+Shift+N' in aria-keyshortcuts' own spelling ('Control+Shift+N'). */
-function ariaKeys(shortcut: string): string {
-  return shortcut.replace(/\bCtrl\b/g, 'Control');
+/** 'Ctrl+Shift+N' in aria-keyshortcuts' own spelling ('Control+Shift+N'; 'Meta' on a Mac). */
+function ariaKeys(shortcut: string, mac = isMac()): string {
+  return shortcut.replace(/\bCtrl\b/g, mac ? 'Meta' : 'Control');
 }
 
 type Focus = 'first' | 'last';
@@ -207,7 +208,7 @@ function MenuList({
             <span className="menubar__label">{row.label}</span>
             {row.shortcut && (
               <span className="menubar__shortcut" aria-hidden="true">
-                {row.shortcut}
+                {shortcutText(row.shortcut)}
               </span>
             )}
           </button>

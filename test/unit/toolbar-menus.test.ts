@@ -8,6 +8,7 @@ import { appCommands, type AppCommand } from '../../protocol/commands.ts';
 import { commandItems, commandMenus, pageShortcut, toolbarButtons } from '../../protocol/commandMenus.ts';
 import { commandForKey, type KeyPress } from '../../renderer/app/shortcuts.ts';
 import type { MenuAction } from '../../renderer/components/Menu.tsx';
+import { shortcutText } from '../../renderer/components/shortcutText.ts';
 import { buttonTitle, toolbarMenus, type ToolbarState } from '../../renderer/panels/toolbarMenus.ts';
 
 /** What the toolbar offered before the menus (git 50affb2, renderer/panels/Toolbar.tsx). */
@@ -229,5 +230,14 @@ describe('Toolbar menus', () => {
   it('give buttons tooltips with their key', () => {
     assert.equal(buttonTitle('undo'), 'Undo (Ctrl+Z)');
     assert.equal(buttonTitle('templates'), 'New from a template or a lesson (Ctrl+Shift+N)');
+  });
+});
+
+describe('Shortcut text', () => {
+  it('is written as on the keyboard: Ctrl+Shift+N elsewhere, ⇧⌘N on a Mac (Apple’s modifier order)', () => {
+    assert.equal(shortcutText('Ctrl+Shift+N', false), 'Ctrl+Shift+N');
+    assert.equal(shortcutText('Ctrl+Shift+N', true), '⇧⌘N');
+    assert.equal(shortcutText('Ctrl+S', true), '⌘S');
+    assert.equal(shortcutText('Delete', true), 'Delete');
   });
 });
