@@ -23,7 +23,12 @@ export interface HostServiceOptions {
 }
 
 /** The HostApi plus the events it pushes (training progress) and a shutdown hook. */
-export type HostService = HostApi & HostEventSource & { close(): void };
+export type HostService = HostApi &
+  HostEventSource & {
+    /** Stops every training run (their pages are gone); the service stays usable. */
+    stopRuns(): void;
+    close(): void;
+  };
 
 export function createHostService(options: HostServiceOptions = {}): HostService {
   const templatesDir = options.templatesDir ?? defaultTemplatesDir;
@@ -66,6 +71,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
+    stopRuns: () => runs.stopAll(),
     close: () => runs.stopAll(),
   };
 }

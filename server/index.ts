@@ -79,6 +79,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const subscribe = api.subscribe?.bind(api);
   const events: HostEventSource | undefined = subscribe ? { subscribe } : undefined;
   let port = options.port ?? 0;
+  let pages = 0;
 
   const server = createServer((req, res) => {
     const problem = hostProblem(req.headers.host, port);
@@ -93,7 +94,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.on('upgrade', (req, socket, head) => {
     const problem = upgradeProblem(req, { port, token });
     if (problem) return reject(socket, problem);
-    wss.handleUpgrade(req, socket, head, (ws) => serveRpc(api, socketPort(ws), events));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // A run reports only to the pages that are open; when the last one goes (closed, reloaded),
+      // nothing can follow, stop or keep its run any more, so it is stopped instead of holding
+      // the one training slot ("busy") and the CPU until it ends on its own.
+      pages++;
+      ws.on('close', () => {
+        if (--pages === 0) api.stopRuns?.();
+      });
+      serveRpc(api, socketPort(ws), events);
+    });
   });
 
   await new Promise<void>((resolve, fail) => {

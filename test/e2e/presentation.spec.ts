@@ -109,6 +109,10 @@ async function raceTour(page: Page, mode: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${mode}-race.png` });
   await panel.getByTestId('race-trajectory-chart').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SHOTS}/${mode}-race-trajectory.png` });
+  // Leave no race running for the next tour or test (one run at a time).
+  const stop = panel.getByRole('button', { name: 'Stop race' });
+  if (await stop.isVisible()) await stop.click();
+  await expect(panel.getByRole('button', { name: 'Start race' })).toBeEnabled();
 }
 
 test('presentation mode: large type at 1280×720, panels usable, and it survives a reload', async ({

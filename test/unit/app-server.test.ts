@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { RunningServer } from '../../server/index.ts';
 import { startServer } from '../../server/index.ts';
+import { createHostService } from '../../host/hostService.ts';
 import { resolveInRoot } from '../../server/staticFiles.ts';
 
 let server: RunningServer;
@@ -109,5 +110,43 @@ describe('When the browser-mode server runs', () => {
     const unknown = await reply(JSON.stringify({ type: 'request', id: 2, method: 'rm', args: ['-rf'] }));
     assert.equal(unknown.outcome.error?.code, 'unknown-method');
     ws!.close();
+  });
+});
+
+describe('When the pages of a browser-mode server go away', () => {
+  it('stops the training runs once the last page has closed, not before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netwright-server-'));
+    const real = createHostService({ dataDir: join(dir, 'data'), templatesDir: join(dir, 'none') });
+    let stops = 0;
+    const own = await startServer({
+      port: 0,
+      token: 't',
+      root,
+      api: {
+        ...real,
+        stopRuns: () => {
+          stops++;
+          real.stopRuns();
+        },
+      },
+    });
+    const open = () =>
+      new Promise<WebSocket>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${own.port}/rpc?token=t`, {
+          headers: { origin: `http://127.0.0.1:${own.port}` },
+        });
+        ws.on('open', () => resolve(ws));
+      });
+    const closed = (ws: WebSocket) =>
+      new Promise<void>((resolve) => {
+        ws.on('close', () => setTimeout(resolve, 50)); // the server sees it a moment later
+        ws.close();
+      });
+    const [a, b] = [await open(), await open()];
+    await closed(a);
+    assert.equal(stops, 0, 'another page is still open');
+    await closed(b);
+    assert.equal(stops, 1, 'the last page closed');
+    await own.close();
   });
 });
