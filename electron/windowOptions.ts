@@ -11,6 +11,9 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
     title: 'Netwright',
     show: false, // shown on 'ready-to-show', so there is no white flash
     backgroundColor: '#1b1d22',
+    // The page's own File/Edit/View menus are the visible ones (as in browser mode); the native
+    // menu bar (Windows, Linux) stays one Alt press away with the same items and accelerators.
+    autoHideMenuBar: true,
     webPreferences: {
       preload: preloadPath,
       // Electron security checklist items 2-4: the page gets no Node and lives in its own world.

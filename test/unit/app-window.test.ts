@@ -24,6 +24,10 @@ describe('The main window', () => {
     assert.equal(web.preload, '/app/preload.cjs');
   });
 
+  it('shows the page’s menus, the native menu bar only on Alt (no two menu bars)', () => {
+    assert.equal(mainWindowOptions('/app/preload.cjs').autoHideMenuBar, true);
+  });
+
   it('never navigates and never opens windows', () => {
     assert.equal(mayNavigate('https://example.com/'), false);
     assert.equal(mayNavigate('file:///app/dist/renderer/index.html'), false);
