@@ -27,6 +27,10 @@ test('a student steps one LeNet-5 batch forward and backward and checks conv1’
   await expect(training(page).getByTestId('step-about')).toContainText('the first batch of 32 from MNIST');
   await expect(training(page).getByTestId('step-about')).toContainText('initial weights');
   await expect(node(page, 'input_1')).toHaveAttribute('data-step', 'forward');
+  // The canvas badges show this batch's gradients (no run has trained yet).
+  const badges = node(page, 'conv2d_1').getByTestId('grad-badges');
+  await expect(badges).toHaveAttribute('aria-label', /^This batch: gradient norm/);
+  expect(Number(await badges.getAttribute('data-grad-norm'))).toBeGreaterThan(0);
 
   // ▶ to the first convolution: six 28x28 feature maps, one per channel, and the 5x5 kernels.
   await stepper(page).getByRole('button', { name: 'Next step' }).click();
