@@ -1,17 +1,22 @@
 // Category -> colour. The one renderer entry a new category needs; layer types never appear here.
 import type { Category } from '../../engine/index.ts';
 
+// Chosen so every pair stays ΔE76 ≥ 15 apart under simulated deuteranopia and protanopia as well
+// as normal vision, while each keeps its old hue family (convolution orange, activation green...),
+// and so each stripe keeps WCAG non-text contrast ≥ 3:1 on the node background of both themes.
+// That contrast band (relative luminance 0.16–0.30) leaves no room for lightness as a cue, so the
+// hues were fitted numerically; test/unit/palette.test.ts re-checks all of it.
 export const categoryColor: Record<Category, string> = {
-  input: '#2f80ed',
-  linear: '#8e44ad',
-  convolution: '#e67e22',
-  pooling: '#16a085',
-  activation: '#2e9d4f',
-  normalization: '#5b5bd6',
-  regularization: '#7f8c8d',
-  reshape: '#a0522d',
-  merge: '#d6336c',
-  other: '#607d8b',
+  input: '#287ae9',
+  linear: '#9d51af',
+  convolution: '#d57b25',
+  pooling: '#23a68b',
+  activation: '#008659',
+  normalization: '#808ee4',
+  regularization: '#6f98b7',
+  reshape: '#ac5a2d',
+  merge: '#de425d',
+  other: '#627382',
 };
 
 export const categoryLabel: Record<Category, string> = {
