@@ -2,7 +2,17 @@
 // and the node; the host runs the inference model up to that node and sends its output back,
 // capped so a wide early layer of a big network cannot flood the page.
 import { z } from 'zod';
-import { MAX_INPUT_VALUES } from './training.ts';
+import { MAX_INPUT_VALUES, trainingConfigSchema } from './training.ts';
+
+/**
+ * How an untrained document's weights start, sent with a `{ document }` source (predict, feature
+ * maps, step through): the Training panel's seed and init, so what the page shows before training
+ * is what a run with those settings starts from. Absent: seed 0, PyTorch's default.
+ */
+export const untrainedStartShape = {
+  seed: trainingConfigSchema.shape.seed,
+  init: trainingConfigSchema.shape.init,
+};
 
 /** More values than this are cut off (a 64×56×56 map is 200,704 values; that one still fits). */
 export const MAX_ACTIVATION_VALUES = 210_000;

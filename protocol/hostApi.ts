@@ -23,7 +23,7 @@ import {
   trainingDatasetSchema,
   trainingEventMessageSchema,
 } from './training.ts';
-import { activationsRequestSchema, activationsSchema } from './activations.ts';
+import { activationsRequestSchema, activationsSchema, untrainedStartShape } from './activations.ts';
 import { evaluateRequestSchema, evaluationSchema } from './evaluation.ts';
 import {
   layerCheckRequestSchema,
@@ -102,10 +102,13 @@ export const startRaceSchema = z
   })
   .strict();
 
-/** Predict with a finished run's weights, or with a document's own (stored or freshly initialised). */
+/**
+ * Predict with a finished run's weights, or with a document's own: stored, or the random start a
+ * run with `seed` and `init` would use.
+ */
 export const predictSourceSchema = z.union([
   z.object({ runId: runIdSchema }).strict(),
-  z.object({ document: projectDocumentSchema }).strict(),
+  z.object({ document: projectDocumentSchema, ...untrainedStartShape }).strict(),
 ]);
 
 export const hostMethods = {

@@ -5,7 +5,8 @@ import * as ort from 'onnxruntime-node';
 import type { ChannelStats } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
 import type { Graph, ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, exportInference, formatShape, product, resolveWeights } from '../../engine/index.ts';
+import { analyze, exportInference, formatShape, product } from '../../engine/index.ts';
+import { initialWeights, type InitSpec } from '../../engine/initializers.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import type { Activations, ActivationsRequest } from '../../protocol/activations.ts';
 import { MAX_ACTIVATION_VALUES } from '../../protocol/activations.ts';
@@ -51,14 +52,33 @@ function checkStoredShapes(doc: ProjectDocument): void {
   }
 }
 
-/** The document's weights as they would be used: stored ones, else PyTorch's initialisation (seed 0). */
-export function documentWeights(doc: ProjectDocument): WeightMap {
+/** An untrained document and the Training panel's seed and init (both optional, as in a run). */
+export interface DocumentSource {
+  document: ProjectDocument;
+  seed?: number;
+  init?: InitSpec;
+}
+
+/**
+ * The weights a training run with the source's seed and init would start from; predict, feature
+ * maps and step through all take an untrained document's weights from here, so they agree.
+ */
+export function documentWeights(source: DocumentSource): WeightMap {
+  const doc = source.document;
   checkStoredShapes(doc);
   try {
-    return resolveWeights(analyze(doc.graph), doc.weights, 0);
+    return initialWeights(analyze(doc.graph), doc, source.init ?? { kind: 'default' }, source.seed ?? 0);
   } catch (e) {
     throw new HostError('bad-request', (e as Error).message);
   }
+}
+
+/** In words, where documentWeights' values come from (shown beside the feature maps and Try it). */
+export function describeDocumentWeights(source: DocumentSource): string {
+  const init = source.init?.kind ?? 'default';
+  if (source.document.weights && init === 'default') return 'the project’s stored weights';
+  const stored = source.document.weights ? ', replacing the stored ones' : '';
+  return `untrained: the random start of seed ${source.seed ?? 0} (init ${init})${stored}, as training will use`;
 }
 
 const finiteOrNull = (values: ArrayLike<number>, count = values.length) =>
@@ -159,14 +179,18 @@ export async function activationsFor(
       label: string;
     };
   },
-  source: { runId: string } | { document: ProjectDocument },
+  source: { runId: string } | DocumentSource,
   request: ActivationsRequest,
 ): Promise<Activations> {
   if ('runId' in source) {
     const run = runs.trainedModel(source.runId);
     return computeActivations(run.doc, run.weights, request.nodeId, request.data, run.label, run.stats);
   }
-  const doc = source.document;
-  const label = doc.weights ? 'the project’s stored weights' : 'untrained (fresh initialisation)';
-  return computeActivations(doc, documentWeights(doc), request.nodeId, request.data, label);
+  return computeActivations(
+    source.document,
+    documentWeights(source),
+    request.nodeId,
+    request.data,
+    describeDocumentWeights(source),
+  );
 }

@@ -27,6 +27,7 @@ import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
 import type { InitSpec } from './initializers.ts';
 import { initialWeights } from './initializers.ts';
 import { checkFit } from './fit.ts';
+import { documentWeights, type DocumentSource } from './activations.ts';
 import type { Predictor } from './predictor.ts';
 import { createPredictor } from './predictor.ts';
 import type { TrainConfig, TrainEvent } from './trainer.ts';
@@ -356,7 +357,7 @@ export class TrainingRuns {
     return { ...fields, init, seed: config.seed ?? 0, stoppedEarly: epochsDone < config.epochs };
   }
 
-  async predict(source: { runId: string } | { document: ProjectDocument }, values: readonly number[]) {
+  async predict(source: { runId: string } | DocumentSource, values: readonly number[]) {
     if ('runId' in source) {
       const run = this.finished(source.runId);
       const paused = run.running ? run.paused : undefined;
@@ -373,14 +374,12 @@ export class TrainingRuns {
       return this.answer(probabilities, run.classNames, trained);
     }
     const doc = source.document;
-    const predictor = await createPredictor(doc, undefined);
+    // The start a run with the panel's seed and init would use (a non-default init replaces stored weights).
+    const predictor = await createPredictor(doc, documentWeights(source));
+    const stored = doc.weights && (source.init?.kind ?? 'default') === 'default';
     try {
       const probabilities = await predictor.predict(values);
-      return this.answer(
-        probabilities,
-        undefined,
-        doc.weights ? 'the project’s stored weights' : 'untrained',
-      );
+      return this.answer(probabilities, undefined, stored ? 'the project’s stored weights' : 'untrained');
     } finally {
       await predictor.release();
     }

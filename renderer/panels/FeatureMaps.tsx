@@ -16,7 +16,7 @@ import { diverging, heatRange } from '../tensors/heatMap.ts';
 import { testImage } from '../tensors/testImage.ts';
 import { drawnDigit } from '../training/drawnDigit.ts';
 import { viridis } from '../training/gradientColor.ts';
-import { formatWeight } from './weightValues.ts';
+import { documentSource, formatWeight } from './weightValues.ts';
 
 type SampleKind = 'digit' | 'drawing' | 'test-image';
 const DIGITS = 24;
@@ -227,13 +227,16 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
     return testImage(inShape[0], inShape[1], inShape[2]);
   }, [inShape, effectiveKind, drawing, digits, digit]);
   const fromRun = runId !== null && useRun;
+  // An untrained network starts from the Training panel's seed and init: redraw when they change.
+  const startSeed = useApp((s) => s.trainingSetup.config.seed);
+  const startInit = useApp((s) => s.trainingSetup.config.init);
 
   useEffect(() => {
     if (!host || !sample) return;
     let live = true;
     // Typing a weight changes the document at every keystroke: ask once the typing pauses.
     const timer = setTimeout(() => {
-      const source = fromRun ? { runId: runId! } : { document: appStore.getState().doc };
+      const source = fromRun ? { runId: runId! } : documentSource(appStore.getState());
       host.activations(source, { nodeId, data: Array.from(sample) }).then(
         (r) => {
           if (!live) return;
@@ -247,7 +250,7 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
       live = false;
       clearTimeout(timer);
     };
-  }, [host, sample, nodeId, fromRun, runId, analysis, weights]);
+  }, [host, sample, nodeId, fromRun, runId, analysis, weights, startSeed, startInit]);
 
   let body;
   if (!inShape) body = <p className="muted">Feature maps need one Input with a fixed shape.</p>;

@@ -9,7 +9,7 @@ import { HeatMap } from '../components/HeatMap.tsx';
 import { formatCount } from '../format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { heatRange } from '../tensors/heatMap.ts';
-import type { ParamValues } from './weightValues.ts';
+import type { ParamValues, UntrainedStart } from './weightValues.ts';
 import {
   clearStoredWeights,
   editParam,
@@ -18,6 +18,7 @@ import {
   isEditable,
   KERNEL_PRESETS,
   nodeParams,
+  untrainedStart,
   parseWeight,
   setWeight,
 } from './weightValues.ts';
@@ -206,9 +207,18 @@ function ParamOverview({ p }: { p: ParamValues }) {
   );
 }
 
-function ParamSection({ nodeId, p }: { nodeId: string; p: ParamValues }) {
+/** Where the shown values come from, in the words a teacher can repeat to the class. */
+function originNote(p: ParamValues, start: UntrainedStart): string {
+  const where = `the random start of seed ${start.seed ?? 0} (init ${start.init?.kind ?? 'default'}), as training will use`;
+  if (p.replaced)
+    return `Shown: ${where}. Init ${p.replaced} replaces any stored values when training starts, so they can’t be typed here; choose init “default” in the Training panel to type your own.`;
+  if (p.origin === 'stored') return 'Stored in the project.';
+  return `Not stored${p.spec.init ? ` (${p.spec.init})` : ''}. Shown: ${where}.`;
+}
+
+function ParamSection({ nodeId, p, start }: { nodeId: string; p: ParamValues; start: UntrainedStart }) {
   const { count, rows, cols } = gridsOf(p.spec.shape);
-  const editable = p.values !== null && isEditable(p.spec);
+  const editable = p.values !== null && !p.replaced && isEditable(p.spec);
   const [outs, ins] = p.spec.shape;
   const gridTitle = (g: number) =>
     p.spec.shape.length >= 3 ? `${p.spec.name} out ${Math.floor(g / ins)} · in ${g % ins}` : p.spec.name;
@@ -219,9 +229,7 @@ function ParamSection({ nodeId, p }: { nodeId: string; p: ParamValues }) {
         {p.spec.role === 'buffer' && <span className="muted"> (buffer, not trained)</span>}
       </h4>
       <p className="weight-param__origin" data-origin={p.origin}>
-        {p.origin === 'stored'
-          ? 'Stored in the project.'
-          : `Not stored: initialised at random when training starts${p.spec.init ? ` (${p.spec.init})` : ''}. Shown: the draw Try it and export use.`}
+        {originNote(p, start)}
       </p>
       {editable && p.values ? (
         Array.from({ length: count }, (_, g) => (
@@ -252,7 +260,13 @@ function ParamSection({ nodeId, p }: { nodeId: string; p: ParamValues }) {
 export function WeightEditor({ nodeId }: { nodeId: string }) {
   const analysis = useApp(selectAnalysis);
   const stored = useApp((s) => s.doc.weights);
-  const params = useMemo(() => nodeParams(analysis, stored, nodeId), [analysis, stored, nodeId]);
+  const seed = useApp((s) => s.trainingSetup.config.seed);
+  const init = useApp((s) => s.trainingSetup.config.init);
+  const start = useMemo(() => untrainedStart({ trainingSetup: { config: { seed, init } } }), [seed, init]);
+  const params = useMemo(
+    () => nodeParams(analysis, stored, nodeId, start),
+    [analysis, stored, nodeId, start],
+  );
   if (!params.length) return null;
   const hasStored = !!stored?.[nodeId];
   const stale = params.filter((p) => p.stale);
@@ -275,7 +289,7 @@ export function WeightEditor({ nodeId }: { nodeId: string }) {
         </div>
       )}
       {params.map((p) => (
-        <ParamSection key={p.spec.name} nodeId={nodeId} p={p} />
+        <ParamSection key={p.spec.name} nodeId={nodeId} p={p} start={start} />
       ))}
     </section>
   );

@@ -1,7 +1,7 @@
 // A layer's parameter values as the inspector shows and edits them. Values come from the project
-// (doc.weights, base64 float32) or, when none are stored, from PyTorch's initialisation drawn the
-// way the engine draws it for Try it and export (resolveWeights, seed 0), so what the inspector
-// shows is what those will use. Editing one value stores the whole layer, so nothing else about
+// (doc.weights, base64 float32) or, when none are stored, from the random start a training run with
+// the Training panel's seed and init would use (engine/initializers.ts initialWeights), which is
+// also what Try it, feature maps and step through use for an untrained network. Editing one value stores the whole layer, so nothing else about
 // it changes under the user's hands.
 import type { Analysis, ParamSpec, ProjectDocument, StoredTensor } from '../../engine/index.ts';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../../engine/index.ts';
 import type { Rng } from '../../engine/data/random.ts';
 import { createRng } from '../../engine/data/random.ts';
+import { initRecipe, initSeed, keptByInit, type InitSpec } from '../../engine/initializers.ts';
 import { analysisOf } from '../state/analysis.ts';
 import type { AppStore } from '../state/store.ts';
 
@@ -22,6 +23,8 @@ export interface ParamValues {
   /** Null for a tensor too large to hold in the page just to show it (a VGG classifier's 100M). */
   values: Float32Array | null;
   origin: 'stored' | 'initial';
+  /** The init kind that replaces these values when training starts (stored ones too). */
+  replaced?: InitSpec['kind'];
   /** Why the stored tensor no longer fits the layer (shown instead; the values are a fresh draw). */
   stale?: string;
 }
@@ -46,17 +49,24 @@ function skipDraws(rng: Rng, spec: ParamSpec): void {
   for (let i = product(spec.shape); i > 0; i--) rng.next();
 }
 
+/** The random start the inspector shows: the Training panel's seed and init (absent: 0, default). */
+export interface UntrainedStart {
+  seed?: number;
+  init?: InitSpec;
+}
+
 /**
- * The values of one node's parameters. Mirrors resolveWeights: one generator (seed 0) walks the
+ * The values of one node's parameters. Mirrors resolveWeights: one generator (the seed) walks the
  * graph in analysis order, and every parameter that is not stored takes its draws from it, so the
  * draws of the layers before this one are skipped, not materialised.
  */
-export function nodeParams(
+function storedOrDefault(
   analysis: Analysis,
   stored: ProjectDocument['weights'],
   nodeId: string,
+  seed: number,
 ): ParamValues[] {
-  const rng = createRng(0);
+  const rng = createRng(seed);
   for (const id of analysis.order) {
     const params = analysis.nodes.get(id)!.parameters;
     if (!params.length) continue;
@@ -65,20 +75,89 @@ export function nodeParams(
       return params.map((spec) => {
         const saved = stored?.[id]?.[spec.name];
         if (product(spec.shape) > MAX_SHOWN_VALUES) {
-          if (!saved) skipDraws(rng, spec);
+          skipDraws(rng, spec);
           return { spec, values: null, origin: saved ? ('stored' as const) : ('initial' as const) };
         }
         if (saved) {
           const values = decodeFloat32(saved.data);
           const stale = staleReason(saved, spec, values.length);
-          if (!stale) return { spec, values, origin: 'stored' as const };
+          if (!stale) {
+            skipDraws(rng, spec);
+            return { spec, values, origin: 'stored' as const };
+          }
           return { spec, values: defaultInit(spec, fan, rng), origin: 'initial' as const, stale };
         }
         return { spec, values: defaultInit(spec, fan, rng), origin: 'initial' as const };
       });
-    for (const spec of params) if (!stored?.[id]?.[spec.name]) skipDraws(rng, spec);
+    // A stored tensor still consumes its draws in resolveWeights, so skip it all the same.
+    for (const spec of params) skipDraws(rng, spec);
   }
   return [];
+}
+
+/**
+ * Mirrors applyInit (engine/initializers.ts) for one node: its own generator walks the graph in
+ * the same order, skipping the draws of earlier layers, and replaces the weights and biases the
+ * initializer replaces (stored ones too), keeping buffers and norms' 1/0.
+ */
+function withInit(analysis: Analysis, base: ParamValues[], nodeId: string, spec: InitSpec, seed: number) {
+  const rng = createRng(initSeed(seed));
+  for (const id of analysis.order) {
+    const params = analysis.nodes.get(id)!.parameters;
+    if (id === nodeId)
+      return base.map((p): ParamValues => {
+        if (keptByInit(p.spec)) return p;
+        const recipe = initRecipe(spec, p.spec.role as 'weight' | 'bias', p.spec.shape);
+        if (!recipe) return p;
+        const n = product(p.spec.shape);
+        const replaced = { spec: p.spec, origin: 'initial' as const, replaced: spec.kind };
+        if ('fixed' in recipe)
+          return {
+            ...replaced,
+            values: n > MAX_SHOWN_VALUES ? null : new Float32Array(n).fill(recipe.fixed),
+          };
+        if (n > MAX_SHOWN_VALUES) {
+          for (let i = 0; i < n; i++) recipe.draw(rng);
+          return { ...replaced, values: null };
+        }
+        const values = new Float32Array(n);
+        for (let i = 0; i < n; i++) values[i] = recipe.draw(rng);
+        return { ...replaced, values };
+      });
+    for (const p of params) {
+      if (keptByInit(p)) continue;
+      const recipe = initRecipe(spec, p.role as 'weight' | 'bias', p.shape);
+      if (recipe && 'draw' in recipe) for (let i = product(p.shape); i > 0; i--) recipe.draw(rng);
+    }
+  }
+  return base;
+}
+
+/** The values one node's parameters start training from, with the given seed and init. */
+export function nodeParams(
+  analysis: Analysis,
+  stored: ProjectDocument['weights'],
+  nodeId: string,
+  start: UntrainedStart = {},
+): ParamValues[] {
+  const seed = start.seed ?? 0;
+  const base = storedOrDefault(analysis, stored, nodeId, seed);
+  const init = start.init ?? { kind: 'default' as const };
+  return init.kind === 'default' ? base : withInit(analysis, base, nodeId, init, seed);
+}
+
+/** A host `{ document }` source that starts from what the inspector shows (predict, feature maps). */
+export function documentSource(state: {
+  doc: ProjectDocument;
+  trainingSetup: { config: UntrainedStart };
+}): { document: ProjectDocument } & UntrainedStart {
+  return { document: state.doc, ...untrainedStart(state) };
+}
+
+/** The seed and init of the store's Training panel, which every untrained view starts from. */
+export function untrainedStart(state: { trainingSetup: { config: UntrainedStart } }): UntrainedStart {
+  const { seed, init } = state.trainingSetup.config;
+  return { ...(seed !== undefined ? { seed } : {}), ...(init ? { init } : {}) };
 }
 
 /** The document with `nodeId`'s parameters stored: `changed` replaces those named, the rest as shown. */
@@ -118,10 +197,12 @@ export function editParam(
   edit: (values: Float32Array) => void,
   mergeKey?: string,
 ): void {
-  const { doc, actions } = store.getState();
-  const params = nodeParams(analysisOf(doc.graph), doc.weights, nodeId);
+  const state = store.getState();
+  const { doc, actions } = state;
+  const params = nodeParams(analysisOf(doc.graph), doc.weights, nodeId, untrainedStart(state));
   const p = params.find((q) => q.spec.name === param);
-  if (!p?.values) return;
+  // An init that replaces the values at training would throw the edit away: the editor says so.
+  if (!p?.values || p.replaced) return;
   const values = Float32Array.from(p.values);
   edit(values);
   actions.editDocument(withParamValues(doc, params, nodeId, { [param]: values }), { mergeKey });

@@ -6,6 +6,7 @@ import { base64ToBytes, downloadBytes } from '../app/download.ts';
 import { appStore } from '../state/appStore.ts';
 import type { AppStore } from '../state/store.ts';
 import { hasWeights, isActive } from '../state/training.ts';
+import { documentSource } from '../panels/weightValues.ts';
 
 const state = () => appStore.getState();
 const fail = (what: string, e: unknown) =>
@@ -108,9 +109,9 @@ export async function keepTrainedWeights(): Promise<void> {
 
 /** Class probabilities for one sample, from the finished run or else the document's own weights. */
 export async function predict(values: number[]): Promise<Prediction | null> {
-  const { host, training, doc } = state();
+  const { host, training } = state();
   if (!host) return null;
-  const source = training.runId && hasWeights(training) ? { runId: training.runId } : { document: doc };
+  const source = training.runId && hasWeights(training) ? { runId: training.runId } : documentSource(state());
   return host.predict(source, { data: values });
 }
 

@@ -24,6 +24,7 @@ import {
   parseWeight,
   setWeight,
   editParam,
+  untrainedStart,
 } from '../../renderer/panels/weightValues.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
 import { testImage, testPixel } from '../../renderer/tensors/testImage.ts';
@@ -192,8 +193,10 @@ describe('weights typed into the inspector', () => {
   it('editing an unstored layer stores exactly the values shown, and Clear goes back to them', () => {
     const doc = loadTemplate('lenet5');
     const store = createAppStore({ doc });
-    const shown = nodeParams(analyze(doc.graph), undefined, 'conv2d_2');
-    const fresh = resolveWeights(analyze(doc.graph), undefined, 0).get('conv2d_2')!;
+    // Shown: the start a run with the Training panel's seed would use (the template's setup).
+    const start = untrainedStart(store.getState());
+    const shown = nodeParams(analyze(doc.graph), undefined, 'conv2d_2', start);
+    const fresh = resolveWeights(analyze(doc.graph), undefined, start.seed ?? 0).get('conv2d_2')!;
     assert.deepEqual(Array.from(shown[0].values!), Array.from(fresh.get('weight')!));
     assert.deepEqual(Array.from(shown[1].values!), Array.from(fresh.get('bias')!));
 
