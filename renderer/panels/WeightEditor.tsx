@@ -26,28 +26,31 @@ import {
 function WeightCell({
   value,
   label,
+  compact,
   onValue,
   onError,
 }: {
   value: number;
   label: string;
+  /** Narrow cells (kernels four or more wide) show at most six characters. */
+  compact: boolean;
   onValue(v: number): void;
   onError(message: string | null): void;
 }) {
-  const [text, setText] = useState(() => formatWeight(value));
+  const [text, setText] = useState(() => formatWeight(value, compact));
   const [invalid, setInvalid] = useState(false);
   const applied = useRef(value);
   // A preset, undo or another edit changed the value: show it, unless it is what was just typed.
   useEffect(() => {
     if (value === applied.current) return;
     applied.current = value;
-    setText(formatWeight(value));
+    setText(formatWeight(value, compact));
     setInvalid(false);
     onError(null);
   }, [value]);
   return (
     <input
-      className="weight-cell"
+      className={compact ? 'weight-cell weight-cell--compact' : 'weight-cell'}
       type="text"
       inputMode="decimal"
       spellCheck={false}
@@ -71,7 +74,7 @@ function WeightCell({
       }}
       onBlur={() => {
         // Leaving a valid cell tidies what was typed ("1/9" -> 0.1111); an invalid one keeps its text.
-        if (!invalid) setText(formatWeight(value));
+        if (!invalid) setText(formatWeight(value, compact));
       }}
     />
   );
@@ -146,6 +149,7 @@ function KernelGrid({
             <WeightCell
               key={k}
               value={values[i]}
+              compact={cols >= 4 && rows > 1}
               label={`${title} ${where}`}
               onError={(m) => setError(k, m)}
               onValue={(v) => setWeight(appStore, nodeId, param, i, v)}

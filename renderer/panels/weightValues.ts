@@ -237,8 +237,19 @@ export function parseWeight(text: string): { value: number } | { error: string }
 }
 
 /** How a weight reads in a grid cell: short, exact when it is a short decimal. */
-export function formatWeight(v: number): string {
+/**
+ * A weight as text: four significant digits (0.299, 0.1111), or, for the narrow cells of a wide
+ * kernel, at most six characters (-0.14, -0.009, 2e-4) so a 5×5 grid fits the inspector; the
+ * cell's tooltip has the exact value.
+ */
+export function formatWeight(v: number, compact = false): string {
   if (v === 0) return '0';
+  if (compact) {
+    const a = Math.abs(v);
+    if (a >= 0.01 && a < 100) return String(Number(v.toFixed(a >= 10 ? 0 : 2)));
+    if (a >= 0.001 && a < 0.01) return String(Number(v.toFixed(3)));
+    return v.toExponential(0).replace('e+', 'e');
+  }
   const short = Number(v.toPrecision(4));
   return Math.abs(short) >= 1e-3 && Math.abs(short) < 1e4 ? String(short) : short.toExponential(2);
 }
