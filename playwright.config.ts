@@ -2,7 +2,8 @@
 // serving dist/renderer). Playwright's bundled browsers can't be downloaded here.
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4173;
+// NETWRIGHT_E2E_PORT lets two checkouts run their end-to-end tests side by side.
+const PORT = Number(process.env.NETWRIGHT_E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'test/e2e',
