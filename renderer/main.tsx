@@ -4,11 +4,11 @@ import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { isAppCommand } from '../protocol/commands.ts';
-import { App } from './App.tsx';
+import { App } from './app/App.tsx';
 import { runCommand } from './app/commands.ts';
-import { connectHost } from './host/connectHost.ts';
+import { connectHost } from './app/connectHost.ts';
 import { appStore } from './state/appStore.ts';
-import { checkRecovery, startAutosave } from './state/autosave.ts';
+import { checkRecovery, startAutosave } from './app/autosave.ts';
 import { followTrainingRuns } from './training/flows.ts';
 
 const { actions } = appStore.getState();

@@ -1,7 +1,7 @@
 // The multi-step document operations: open (upload -> host validation), save (download), new from
 // a template. Errors end up as a notice that names the file and the offending field.
 import { parseDocument, serializeDocument } from '../../engine/index.ts';
-import { downloadText, fileSlug } from '../files.ts';
+import { downloadText, fileSlug } from '../components/files.ts';
 import { appStore } from '../state/appStore.ts';
 
 const state = () => appStore.getState();

@@ -5,9 +5,9 @@ import type { ReactFlowInstance } from '@xyflow/react';
 import { getViewportForBounds } from '@xyflow/react';
 import { toPng, toSvg } from 'html-to-image';
 import { useSyncExternalStore } from 'react';
-import { fileSlug } from '../files.ts';
+import { fileSlug } from '../components/files.ts';
 import { appStore } from '../state/appStore.ts';
-import { downloadUrl } from './download.ts';
+import { downloadUrl } from '../components/download.ts';
 
 export type ImageFormat = 'png' | 'svg';
 

@@ -4,7 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { appStore } from '../state/appStore.ts';
-import { base64ToBytes, downloadBytes, fileToBase64 } from './download.ts';
+import { base64ToBytes, downloadBytes, fileToBase64 } from '../components/download.ts';
 
 export interface OnnxExportState {
   open: boolean;

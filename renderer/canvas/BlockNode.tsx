@@ -7,7 +7,7 @@ import { memo, useState } from 'react';
 import type { Shape } from '../../engine/index.ts';
 import { formatShape } from '../../engine/index.ts';
 import { renameGroup, setGroupCollapsed } from '../app/groupCommands.ts';
-import { formatCompact, formatCount } from '../format.ts';
+import { formatCompact, formatCount } from '../components/format.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { findGroup, summarizeGroup } from '../state/groups.ts';
 import type { BlockFlowNode } from './groupProjection.ts';

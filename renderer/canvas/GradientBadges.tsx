@@ -4,10 +4,10 @@
 // the badges show the stepped batch instead: its gradient norm and the move one plain SGD step at
 // the panel's learning rate would make (lr·|∇|/|W|).
 import type { StepNode } from '../../protocol/stepThrough.ts';
-import { formatSci, GRAD_SCALE, RATIO_SCALE, scaleColor } from '../training/gradientColor.ts';
+import { formatSci, GRAD_SCALE, RATIO_SCALE, scaleColor } from '../components/gradientColor.ts';
 import { lastEpoch } from '../training/curves.ts';
 import { useApp } from '../state/appStore.ts';
-import { useStepThrough } from '../state/stepThrough.ts';
+import { useStepThrough } from '../training/stepThrough/stepThrough.ts';
 
 interface Badges {
   grad: number | null;

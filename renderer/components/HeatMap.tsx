@@ -2,8 +2,8 @@
 // crisp (pixelated) edges so a 5x5 kernel reads as 25 squares on a projector. Hovering shows the
 // value under the pointer in the tooltip.
 import { useEffect, useRef, useState } from 'react';
-import type { HeatRange } from '../tensors/heatMap.ts';
-import { heatPixels, heatRange } from '../tensors/heatMap.ts';
+import type { HeatRange } from './heatMap.ts';
+import { heatPixels, heatRange } from './heatMap.ts';
 
 export interface HeatMapProps {
   values: ArrayLike<number>;

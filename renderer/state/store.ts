@@ -24,10 +24,10 @@ import { extractSubgraph, pasteSubgraph } from './clipboard.ts';
 import { pruneGroups } from './groups.ts';
 import type { History } from './history.ts';
 import { emptyHistory, record, redo, undo } from './history.ts';
-import type { TrainingState } from './training.ts';
-import { trainingForDocument } from './training.ts';
-import type { TrainingActions } from './trainingActions.ts';
-import { initialTraining, trainingActions } from './trainingActions.ts';
+import type { TrainingState } from '../training/trainingState.ts';
+import { trainingForDocument } from '../training/trainingState.ts';
+import type { TrainingActions } from '../training/trainingActions.ts';
+import { initialTraining, trainingActions } from '../training/trainingActions.ts';
 
 export type Overlay = 'shape' | 'params' | 'macs' | 'rf';
 export type Theme = 'light' | 'dark';

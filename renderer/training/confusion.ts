@@ -1,6 +1,6 @@
 // The confusion matrix's colours and its CSV: pure functions, so the component stays about layout.
 import type { Evaluation } from '../../protocol/evaluation.ts';
-import { viridis } from './gradientColor.ts';
+import { viridis } from '../components/gradientColor.ts';
 
 /**
  * Share of the true class (0..1) as a position on the colour scale. The square root spreads the

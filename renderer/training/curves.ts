@@ -1,8 +1,8 @@
 // The numbers behind the Training panel's charts, CSV export and chart descriptions, all derived
 // from the followed run. x is in epochs: a step point sits at steps / stepsPerEpoch, epoch 0 is
 // the untrained network. Every series has one value (or null) per x.
-import type { RaceLane } from '../state/race.ts';
-import type { EpochPoint, TrainingRun } from '../state/training.ts';
+import type { RaceLane } from './race/race.ts';
+import type { EpochPoint, TrainingRun } from './trainingState.ts';
 
 export interface Curves {
   x: number[];

@@ -1,12 +1,12 @@
 // What the Training panel's buttons do: start and stop a run on the host, export or keep what it
 // learned, and ask for a prediction. Errors become notices; the run's state lives in the store.
 import type { Prediction, RaceEntry } from '../../protocol/training.ts';
-import { raceActive } from '../state/race.ts';
-import { base64ToBytes, downloadBytes } from '../app/download.ts';
+import { raceActive } from './race/race.ts';
+import { base64ToBytes, downloadBytes } from '../components/download.ts';
 import { appStore } from '../state/appStore.ts';
 import type { AppStore } from '../state/store.ts';
-import { hasWeights, isActive } from '../state/training.ts';
-import { documentSource } from '../panels/weightValues.ts';
+import { hasWeights, isActive } from './trainingState.ts';
+import { documentSource } from '../inspector/weightValues.ts';
 
 const state = () => appStore.getState();
 const fail = (what: string, e: unknown) =>

@@ -2,7 +2,7 @@
 // and that the colours are ColorBrewer's PuOr and viridis end points (published palettes).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diverging, heatPixels, heatRange } from '../../renderer/tensors/heatMap.ts';
+import { diverging, heatPixels, heatRange } from '../../renderer/components/heatMap.ts';
 
 const rgbAt = (px: Uint8ClampedArray, i: number) => [...px.slice(i * 4, i * 4 + 3)];
 

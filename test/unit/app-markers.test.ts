@@ -2,7 +2,7 @@
 // as the circle, so no class stands out by size alone.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { MARKER_SHAPES, markerOf, markerPolygon } from '../../renderer/charts/markers.ts';
+import { MARKER_SHAPES, markerOf, markerPolygon } from '../../renderer/training/markers.ts';
 
 const shoelace = (p: [number, number][]) =>
   Math.abs(p.reduce((s, [x, y], i) => s + x * p[(i + 1) % p.length][1] - p[(i + 1) % p.length][0] * y, 0)) /

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { RaceEntry } from '../../protocol/training.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
-import { defaultSetup } from '../../renderer/state/training.ts';
+import { defaultSetup } from '../../renderer/training/trainingState.ts';
 import { raceCsv } from '../../renderer/training/curves.ts';
 
 it('the race CSV has one row per point of each contestant, led by its optimizer and learning rate', () => {

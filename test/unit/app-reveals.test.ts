@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../engine/index.ts';
-import { nodeShown, revealKey, totalShown } from '../../renderer/panels/predict.ts';
-import { markRevealed, revealStore } from '../../renderer/panels/reveals.ts';
+import { nodeShown, revealKey, totalShown } from '../../renderer/lessons/predict.ts';
+import { markRevealed, revealStore } from '../../renderer/lessons/reveals.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 
 const doc = loadTemplate('receptive-field-stack');

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
 import { analysisOf } from '../../renderer/state/analysis.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
-import { summaryCsv, summaryMarkdown, summaryRows } from '../../renderer/panels/summaryTable.ts';
-import { formatReceptiveField } from '../../renderer/format.ts';
+import { summaryCsv, summaryMarkdown, summaryRows } from '../../renderer/summary/summaryTable.ts';
+import { formatReceptiveField } from '../../renderer/components/format.ts';
 import { commandForKey } from '../../renderer/app/shortcuts.ts';
 
 function lenetLike() {

@@ -7,9 +7,9 @@ import { GraphBuilder, newDocument, parseDocument } from '../../engine/index.ts'
 import { lessonOf, lessonSchema } from '../../protocol/lesson.ts';
 import type { TrainingEvent, TrainingEventMessage } from '../../protocol/training.ts';
 import { trainingConfigSchema, trainingDatasetSchema } from '../../protocol/training.ts';
-import { raceActive, raceRejected, raceRequested, raceStarted } from '../../renderer/state/race.ts';
+import { raceActive, raceRejected, raceRequested, raceStarted } from '../../renderer/training/race/race.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
-import type { TrainingRun } from '../../renderer/state/training.ts';
+import type { TrainingRun } from '../../renderer/training/trainingState.ts';
 import {
   applyTrainingEvent,
   defaultSetup,
@@ -19,7 +19,7 @@ import {
   receiveTrainingMessage,
   runRequested,
   runStarted,
-} from '../../renderer/state/training.ts';
+} from '../../renderer/training/trainingState.ts';
 import {
   accuracyCurves,
   curvesCsv,
@@ -30,7 +30,7 @@ import {
   raceLossCurves,
   smooth,
 } from '../../renderer/training/curves.ts';
-import { centreOfMass, toMnistInput } from '../../renderer/training/digitInput.ts';
+import { centreOfMass, toMnistInput } from '../../renderer/training/tryIt/digitInput.ts';
 import {
   formatSci,
   GRAD_SCALE,
@@ -38,7 +38,7 @@ import {
   logTick,
   scaleColor,
   viridis,
-} from '../../renderer/training/gradientColor.ts';
+} from '../../renderer/components/gradientColor.ts';
 
 const info = { runId: 'run-abc123', trainSamples: 64, testSamples: 16, stepsPerEpoch: 2 };
 const epoch = (n: number, g1: number, g2: number): TrainingEvent => ({

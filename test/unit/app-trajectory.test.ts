@@ -10,15 +10,15 @@ import { analyze, decodeFloat32, GraphBuilder, newDocument, resolveWeights } fro
 import { createSketcher, parameterOrder, TRAJECTORY_SIZE } from '../../host/training/trajectory.ts';
 import type { RaceEntry, TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
 import { trainingEventMessageSchema } from '../../protocol/training.ts';
-import { raceRequested, raceStarted, receiveRaceMessage } from '../../renderer/state/race.ts';
-import type { TrajectoryPoint } from '../../renderer/training/trajectory.ts';
+import { raceRequested, raceStarted, receiveRaceMessage } from '../../renderer/training/race/race.ts';
+import type { TrajectoryPoint } from '../../renderer/training/race/trajectory.ts';
 import {
   axisLabel,
   extendGram,
   niceTicks,
   projectTrajectories,
   trajectoryCsv,
-} from '../../renderer/training/trajectory.ts';
+} from '../../renderer/training/race/trajectory.ts';
 import { connectedHost } from '../helpers/host.ts';
 
 // ---- independent float64 references ----

@@ -2,7 +2,7 @@
 // six characters in the narrow cells of a kernel four or more wide (the tooltip keeps the value).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { formatWeight } from '../../renderer/panels/weightValues.ts';
+import { formatWeight } from '../../renderer/inspector/weightValues.ts';
 
 it('keeps four significant digits where there is room: the luma weights and 1/9 read in full', () => {
   assert.deepEqual(

@@ -25,9 +25,9 @@ import {
   setWeight,
   editParam,
   untrainedStart,
-} from '../../renderer/panels/weightValues.ts';
+} from '../../renderer/inspector/weightValues.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
-import { testImage, testPixel } from '../../renderer/tensors/testImage.ts';
+import { testImage, testPixel } from '../../renderer/inspector/testImage.ts';
 import { connectedHost } from '../helpers/host.ts';
 import { mulberry32, referenceGraphForward, refTensor } from '../helpers/reference.ts';
 import { refParams } from '../helpers/refParams.ts';

@@ -3,14 +3,14 @@
 // its aspect ratio kept, centred by centre of mass in 28x28) and from area averaging's definition.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RgbaImage } from '../../renderer/training/imageInput.ts';
+import type { RgbaImage } from '../../renderer/training/tryIt/imageInput.ts';
 import {
   imageToChannels,
   imageToMnist,
   notAPicture,
   pictureInput,
   pictureToInput,
-} from '../../renderer/training/imageInput.ts';
+} from '../../renderer/training/tryIt/imageInput.ts';
 
 /** A width x height picture: `ink(x, y)` says where the pen went; paper and ink as RGBA. */
 function picture(

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { categoryColor } from '../../renderer/canvas/layerStyle.ts';
-import { QUALITATIVE } from '../../renderer/palette.ts';
+import { QUALITATIVE } from '../../renderer/components/palette.ts';
 
 type Mat = number[][];
 const MACHADO: Record<string, Mat> = {

@@ -9,7 +9,7 @@ import { commandItems, commandMenus, pageShortcut, toolbarButtons } from '../../
 import { commandForKey, type KeyPress } from '../../renderer/app/shortcuts.ts';
 import type { MenuAction } from '../../renderer/components/Menu.tsx';
 import { shortcutText } from '../../renderer/components/shortcutText.ts';
-import { buttonTitle, toolbarMenus, type ToolbarState } from '../../renderer/panels/toolbarMenus.ts';
+import { buttonTitle, toolbarMenus, type ToolbarState } from '../../renderer/app/toolbarMenus.ts';
 
 /** What the toolbar offered before the menus (git 50affb2, renderer/panels/Toolbar.tsx). */
 const OLD_TOOLBAR_COMMANDS: AppCommand[] = [

@@ -8,7 +8,12 @@ import type { ProjectDocument } from '../../engine/index.ts';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
-import { applyTrainingEvent, idleRun, progressOf, runStarted } from '../../renderer/state/training.ts';
+import {
+  applyTrainingEvent,
+  idleRun,
+  progressOf,
+  runStarted,
+} from '../../renderer/training/trainingState.ts';
 import { connectedHost } from '../helpers/host.ts';
 
 function mlp(): ProjectDocument {

@@ -1,0 +1,114 @@
+// What the File menu's exchange commands need on the page: the ONNX export dialog, the hidden
+// file input that ONNX import opens, the import notes, and the React Flow instance that picture
+// export (PNG, SVG) reads. The commands themselves live in the toolbar's menus.
+import { useReactFlow } from '@xyflow/react';
+import { useEffect } from 'react';
+import { registerFlow } from './imageExport.ts';
+import {
+  closeOnnxExport,
+  dismissImportNotes,
+  exportOnnx,
+  importOnnxFile,
+  onnxExportStore,
+  useOnnxExport,
+} from './onnxFlows.ts';
+import './exchange.css';
+import { HiddenFileInput } from '../components/HiddenFileInput.tsx';
+import { Modal } from '../components/Modal.tsx';
+
+function OnnxExportDialog() {
+  const { opset, fp16, busy, problems } = useOnnxExport((s) => s);
+  return (
+    <Modal label="Export ONNX" onClose={closeOnnxExport}>
+      <h2>Export ONNX</h2>
+      <p className="muted">
+        An inference model with the current weights: BatchNorm with running statistics, Dropout removed, a
+        symbolic batch dimension.
+      </p>
+      <div className="onnx-export__options">
+        <label>
+          Opset{' '}
+          <select
+            value={opset}
+            onChange={(e) => onnxExportStore.setState({ opset: Number(e.target.value), problems: [] })}
+          >
+            {[17, 16, 15, 14, 13].map((v) => (
+              <option key={v} value={v}>
+                {v}
+                {v === 17 ? ' (what PyTorch writes)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={fp16}
+            onChange={(e) => onnxExportStore.setState({ fp16: e.target.checked, problems: [] })}
+          />{' '}
+          float16 weights
+        </label>
+      </div>
+      {problems.length > 0 && (
+        <div className="onnx-export__problems" role="alert" aria-label="Export problems">
+          <p>The model can’t be exported yet:</p>
+          <ul>
+            {problems.map((p, i) => (
+              <li key={i}>{p}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div className="button-row">
+        <button type="button" onClick={closeOnnxExport}>
+          Cancel
+        </button>
+        <button type="button" disabled={busy} onClick={() => void exportOnnx()} autoFocus>
+          {busy ? 'Exporting…' : 'Export'}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** What an ONNX import changed or left out; stays until dismissed (a toast would vanish unread). */
+function ImportNotes({ fileName, notes }: { fileName: string; notes: string[] }) {
+  return (
+    <aside className="import-notes" role="region" aria-label="Import notes">
+      <div className="import-notes__head">
+        <strong>Imported {fileName}</strong>
+        <button type="button" aria-label="Dismiss import notes" onClick={dismissImportNotes}>
+          ×
+        </button>
+      </div>
+      <ul>
+        {notes.map((n, i) => (
+          <li key={i}>{n}</li>
+        ))}
+      </ul>
+    </aside>
+  );
+}
+
+export function ExchangeDialogs() {
+  const flow = useReactFlow();
+  const dialogOpen = useOnnxExport((s) => s.open);
+  const importNotes = useOnnxExport((s) => s.importNotes);
+  useEffect(() => {
+    registerFlow(flow);
+    return () => registerFlow(null);
+  }, [flow]);
+
+  return (
+    <>
+      <HiddenFileInput
+        role="import-onnx"
+        accept=".onnx"
+        label="Import ONNX file"
+        onFile={(f) => void importOnnxFile(f)}
+      />
+      {dialogOpen && <OnnxExportDialog />}
+      {importNotes && <ImportNotes {...importNotes} />}
+    </>
+  );
+}

@@ -1,0 +1,65 @@
+// Crash recovery. On start, an autosaved document (if any) is offered back; after the user decides,
+// every change is sent to the host a moment after editing pauses.
+import { parseDocument, serializeDocument } from '../../engine/index.ts';
+import type { AppStore } from '../state/store.ts';
+
+export async function checkRecovery(store: AppStore): Promise<void> {
+  const { host, actions } = store.getState();
+  if (!host) return actions.setRecovery(null);
+  try {
+    const saved = await host.loadAutosave();
+    const worthOffering = saved && parseDocument(saved.text).graph.nodes.length > 0;
+    actions.setRecovery(worthOffering && store.getState().doc.graph.nodes.length === 0 ? saved : null);
+  } catch {
+    actions.setRecovery(null);
+  }
+}
+
+export async function acceptRecovery(store: AppStore): Promise<void> {
+  const { recovery, actions } = store.getState();
+  if (!recovery) return;
+  try {
+    actions.loadDocument(parseDocument(recovery.text));
+  } catch (e) {
+    actions.notify('error', `The autosaved document could not be read: ${(e as Error).message}`);
+  }
+  actions.setRecovery(null);
+}
+
+export async function discardRecovery(store: AppStore): Promise<void> {
+  const { host, actions } = store.getState();
+  actions.setRecovery(null);
+  await host?.clearAutosave().catch(() => undefined);
+}
+
+/** Starts saving changes; returns a function that stops it. */
+export function startAutosave(store: AppStore, delayMs = 800): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastSaved: string | null = null;
+
+  async function flush(): Promise<void> {
+    const s = store.getState();
+    if (!s.host || s.hostStatus.state !== 'connected' || !s.recoveryChecked || s.recovery) return;
+    const text = serializeDocument(s.doc);
+    // An empty canvas at start must not overwrite yesterday's work before anything happened.
+    if (text === lastSaved || (lastSaved === null && s.doc.graph.nodes.length === 0)) return;
+    s.actions.setAutosaveStatus({ state: 'saving' });
+    try {
+      const { savedAt } = await s.host.saveAutosave(text);
+      lastSaved = text;
+      s.actions.setAutosaveStatus({ state: 'saved', at: savedAt });
+    } catch (e) {
+      s.actions.setAutosaveStatus({ state: 'failed', detail: (e as Error).message });
+    }
+  }
+
+  const unsubscribe = store.subscribe((s, prev) => {
+    if (s.doc === prev.doc && s.recovery === prev.recovery && s.hostStatus === prev.hostStatus) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void flush(), delayMs);
+  });
+  return () => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
+}

@@ -1,0 +1,81 @@
+// The store's training actions: the panel and lesson toggles, the setup being edited, and the
+// followed run's life cycle (requested -> started -> events -> finished). store.ts spreads these
+// into its one actions object.
+import type { StoreApi } from 'zustand';
+import type {
+  RaceEntry,
+  StartRaceResult,
+  StartTrainingResult,
+  TrainingConfig,
+  TrainingEventMessage,
+} from '../../protocol/training.ts';
+import { raceRejected, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
+import type { AppState } from '../state/store.ts';
+import type { TrainingMode, TrainingSetup, TrainingState } from './trainingState.ts';
+import { defaultSetup, idleRun, receiveTrainingMessage, runRequested, runStarted } from './trainingState.ts';
+
+export interface TrainingActions {
+  setTrainingOpen(open: boolean): void;
+  setTrainingMode(mode: TrainingMode): void;
+  raceRequested(entries: readonly RaceEntry[], config: TrainingConfig): void;
+  raceStarted(result: StartRaceResult): void;
+  raceRejected(message: string): void;
+  setTrainingSetup(setup: TrainingSetup): void;
+  trainingRequested(config: TrainingConfig): void;
+  trainingStarted(info: StartTrainingResult): void;
+  /** The host refused to start (busy, the network does not fit the data, ...). */
+  trainingRejected(message: string): void;
+  trainingStopping(): void;
+  receiveTraining(message: TrainingEventMessage): void;
+  setLessonOpen(open: boolean): void;
+}
+
+export const initialTraining: TrainingState = {
+  trainingOpen: false,
+  trainingMode: 'single',
+  race: null,
+  trainingSetup: defaultSetup,
+  training: idleRun,
+  lessonOpen: false,
+};
+
+export function trainingActions(
+  set: StoreApi<AppState>['setState'],
+  get: StoreApi<AppState>['getState'],
+): TrainingActions {
+  return {
+    setTrainingOpen: (trainingOpen) => set({ trainingOpen }),
+    setTrainingMode: (trainingMode) => set({ trainingMode }),
+    raceRequested: (entries, config) => set({ race: raceRequested(entries, config) }),
+    raceStarted: (result) => {
+      const race = get().race;
+      if (race) set({ race: raceStarted(race, result, Date.now()) });
+    },
+    raceRejected: (message) => {
+      const race = get().race;
+      if (race) set({ race: raceRejected(race, message, Date.now()) });
+    },
+    setTrainingSetup: (trainingSetup) => set({ trainingSetup }),
+    trainingRequested: (config) => set({ training: runRequested(config) }),
+    trainingStarted: (info) => set({ training: runStarted(get().training, info, Date.now()) }),
+    trainingRejected: (message) =>
+      set((s) => ({ training: { ...s.training, status: 'failed', message, finishedAt: Date.now() } })),
+    trainingStopping: () =>
+      set((s) =>
+        s.training.status === 'running' || s.training.status === 'paused'
+          ? { training: { ...s.training, status: 'stopping' } }
+          : {},
+      ),
+    receiveTraining: (message) => {
+      const race = get().race;
+      if (race) {
+        const next = receiveRaceMessage(race, message, Date.now());
+        if (next !== race) return set({ race: next });
+      }
+      const training = get().training;
+      const next = receiveTrainingMessage(training, message, Date.now());
+      if (next !== training) set({ training: next });
+    },
+    setLessonOpen: (lessonOpen) => set({ lessonOpen }),
+  };
+}
