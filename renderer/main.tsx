@@ -1,6 +1,11 @@
 // Entry point: pick the host transport once, start crash recovery and autosave, render the app.
 import '@xyflow/react/dist/style.css';
 import './styles.css';
+// These three were the middle of styles.css; importing them here, right after it, keeps their place
+// in the cascade ahead of the feature sheets that the components import.
+import './canvas/canvas.css';
+import './inspector/inspector.css';
+import './summary/summary.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { isAppCommand } from '../protocol/commands.ts';

@@ -144,7 +144,7 @@ describe('Layer category colours', () => {
   }
 
   it('the type name, drawn in the category colour through a brightness filter, keeps 4.5:1 text contrast', () => {
-    const css = readFileSync(new URL('../../renderer/styles.css', import.meta.url), 'utf8');
+    const css = readFileSync(new URL('../../renderer/canvas/canvas.css', import.meta.url), 'utf8');
     const brightness = (selector: string) => {
       const rule = new RegExp(`(?:^|\\n)${selector.replace(/[[\]().]/g, '\\$&')}\\s*\\{([^}]*)\\}`).exec(css);
       const b = rule && /filter:\s*brightness\(([\d.]+)\)/.exec(rule[1]);
