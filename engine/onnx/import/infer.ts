@@ -557,6 +557,9 @@ const RULES: Record<string, Rule> = {
     const present = c.inputs.filter((v): v is ValueInfo => !!v);
     const shapes = present.map((v) => v.shape);
     const dtype = present[0]?.dtype ?? null;
+    // ONNX requires one element type; folding mixed ones would put floats into a BigInt64Array.
+    if (present.some((v) => v.dtype !== null && dtype !== null && v.dtype !== dtype))
+      throw new InferError(`inputs have different element types (${present.map((v) => v.dtype).join(', ')})`);
     if (!shapes.every((s): s is Shape => !!s) || !shapes.length) return [{ shape: null, dtype }];
     const rank = shapes[0].length;
     const axis = normAxis(c.a.int('axis', 1), rank);
