@@ -54,6 +54,9 @@ export const MAX_DECOMPRESSED_BYTES = 256 * 2 ** 20;
 /** Numbers in one loaded data set, samples × features (2^28: the whole CIFAR-10 training set fits). */
 export const MAX_DATASET_ELEMENTS = 2 ** 28;
 
+/** Classes of a data set: a label column of numbers makes max+1 classes, and a typo there a huge output layer. */
+export const MAX_CLASSES = 65_536;
+
 /** Pixels of one image in an image folder, checked from its header before it is decoded. */
 export const MAX_IMAGE_PIXELS = 2 ** 25;
 
@@ -71,6 +74,7 @@ export const LIMITS = {
   MAX_DECOMPRESSED_BYTES,
   MAX_DATASET_ELEMENTS,
   MAX_IMAGE_PIXELS,
+  MAX_CLASSES,
 } as const;
 export type LimitName = keyof typeof LIMITS;
 
