@@ -25,6 +25,8 @@ export interface ServerOptions extends HostServiceOptions {
   token?: string;
   /** The built renderer; defaults to dist/renderer. */
   root?: string;
+  /** The largest message accepted; MAX_MESSAGE_BYTES unless a test wants a small one. */
+  maxMessageBytes?: number;
   /** Replaces the Node host (tests); its events, if it has any, are pushed to every page. */
   api?: HostApi & Partial<Omit<HostService, keyof HostApi>>;
 }
@@ -103,7 +105,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     void serveStatic(root, req, res);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+  });
   server.on('upgrade', (req, socket, head) => {
     // A client that resets the connection must not take the server down with it.
     socket.on('error', () => socket.destroy());
