@@ -228,6 +228,27 @@ export function analyze(graph: Graph): Analysis {
   };
 
   const nodes = new Map<string, NodeAnalysis>();
+  /** An input fed from an output port its (error-free) source does not have. */
+  const missingSourcePort = (
+    node: GraphNode,
+    sources: (string | undefined)[],
+    portOf: (port: number) => number,
+  ): Diagnostic | null => {
+    for (const [port, s] of sources.entries()) {
+      const from = s === undefined ? undefined : nodes.get(s);
+      const sourcePort = portOf(port);
+      if (!from || sourcePort === 0 || from.diagnostics.some((d) => d.severity === 'error')) continue;
+      const outputs = from.outputShapes?.length ?? 1;
+      if (sourcePort >= outputs)
+        return {
+          code: 'dangling-edge',
+          severity: 'error',
+          message: `${node.name}: input ${port} comes from output ${sourcePort} of ${byId.get(s!)!.name}, which has ${outputs} output(s); reconnect it to an existing output.`,
+          nodeId: node.id,
+        };
+    }
+    return null;
+  };
   for (const id of order) {
     const node = byId.get(id)!;
     const result = emptyNode(id);
@@ -247,6 +268,8 @@ export function analyze(graph: Graph): Analysis {
       s === undefined ? (undefined as unknown as null) : portShape(s, sourcePorts.get(`${id}:${port}`) ?? 0),
     );
     result.inputShapes = inputs.map((s) => s ?? null);
+    const lacking = missingSourcePort(node, sources, (port) => sourcePorts.get(`${id}:${port}`) ?? 0);
+    if (lacking) result.diagnostics.push(lacking);
     const fields = sources
       .filter((s): s is string => s !== undefined)
       .map((s) => nodes.get(s)!.receptiveField);
