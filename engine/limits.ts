@@ -81,9 +81,9 @@ export type LimitName = keyof typeof LIMITS;
 /** A number as people read it: 268,435,456. */
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
-/** "at most 268,435,456 (MAX_TENSOR_ELEMENTS)": how every over-limit message names its limit. */
+/** "268,435,456 (MAX_TENSOR_ELEMENTS)": how every over-limit message names its limit. */
 export function limitText(name: LimitName): string {
-  return `at most ${formatCount(LIMITS[name])} (${name})`;
+  return `${formatCount(LIMITS[name])} (${name})`;
 }
 
 /** UTF-8 length of a string without encoding it (lone surrogates count as U+FFFD, 3 bytes). */

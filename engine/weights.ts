@@ -67,7 +67,7 @@ export function defaultInit(spec: ParamSpec, fanIn: number, rng: ReturnType<type
   // Analysis reports this as an error first; this guard keeps any other caller from allocating.
   if (!(elements <= MAX_TENSOR_ELEMENTS))
     throw new RangeError(
-      `${spec.name} [${spec.shape.join(', ')}] has ${elements} elements; a tensor holds ${limitText('MAX_TENSOR_ELEMENTS')}.`,
+      `${spec.name} [${spec.shape.join(', ')}] has ${elements} elements; a tensor holds at most ${limitText('MAX_TENSOR_ELEMENTS')}.`,
     );
   const values = new Float32Array(elements);
   if (spec.init === 'ones') return values.fill(1);

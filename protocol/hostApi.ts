@@ -48,10 +48,10 @@ const templateId = z
 // Characters first (cheap, and a UTF-8 byte is at least one character), then the UTF-8 bytes.
 const documentText = z
   .string()
-  .max(MAX_DOCUMENT_BYTES, `a project file may hold ${limitText('MAX_DOCUMENT_BYTES')} bytes`)
+  .max(MAX_DOCUMENT_BYTES, `a project file may hold at most ${limitText('MAX_DOCUMENT_BYTES')} bytes`)
   .refine(
     (text) => utf8Length(text) <= MAX_DOCUMENT_BYTES,
-    `a project file may hold ${limitText('MAX_DOCUMENT_BYTES')} bytes of UTF-8`,
+    `a project file may hold at most ${limitText('MAX_DOCUMENT_BYTES')} bytes of UTF-8`,
   );
 
 /**

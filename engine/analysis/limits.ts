@@ -33,7 +33,7 @@ function tooLarge(node: GraphNode, what: string, shape: Shape, elements: number)
   return {
     code: 'too-large',
     severity: 'error',
-    message: `${node.name}: ${what} [${shape.join(', ')}] has ${formatCount(elements)} elements, over the limit, ${limitText('MAX_TENSOR_ELEMENTS')}${blame}; make it smaller.`,
+    message: `${node.name}: ${what} [${shape.join(', ')}] has ${formatCount(elements)} elements, over the limit of ${limitText('MAX_TENSOR_ELEMENTS')}${blame}; make it smaller.`,
     nodeId: node.id,
     attribute,
   };
@@ -65,7 +65,7 @@ export function oversizedEdge(e: Edge, targetName: string | undefined): Diagnost
   return {
     code: 'too-large',
     severity: 'error',
-    message: `An edge into ${targetName ?? `'${e.target}'`} uses port ${port}; ports are whole numbers ${limitText('MAX_PORT_INDEX')}. Delete the edge.`,
+    message: `An edge into ${targetName ?? `'${e.target}'`} uses port ${port}; ports are whole numbers up to ${limitText('MAX_PORT_INDEX')}. Delete the edge.`,
     nodeId: targetName === undefined ? undefined : e.target,
   };
 }
@@ -86,7 +86,7 @@ export function modelSizeProblem(
   return {
     code: 'too-large',
     severity: 'error',
-    message: `The model holds ${formatCount(total)} parameters and buffers, over the limit, ${limitText('MAX_MODEL_ELEMENTS')}; ${byId.get(largest[0])?.name ?? largest[0]} is the largest layer.`,
+    message: `The model holds ${formatCount(total)} parameters and buffers, over the limit of ${limitText('MAX_MODEL_ELEMENTS')}; ${byId.get(largest[0])?.name ?? largest[0]} is the largest layer.`,
     nodeId: largest[0],
   };
 }

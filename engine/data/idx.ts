@@ -165,7 +165,7 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, opts: IdxDatase
   const elements = n * rest.reduce((a, b) => a * b, 1);
   if (elements > MAX_DATASET_ELEMENTS)
     throw new Error(
-      `${name}: ${n} samples of ${rest.join('x')} are ${elements} numbers; a data set may hold ${limitText('MAX_DATASET_ELEMENTS')} (use a limit or a subset)`,
+      `${name}: ${n} samples of ${rest.join('x')} are ${elements} numbers; a data set may hold at most ${limitText('MAX_DATASET_ELEMENTS')} (use a limit or a subset)`,
     );
   const x = new Float32Array(elements);
   const src = images.data;
@@ -178,7 +178,9 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, opts: IdxDatase
     const v = labels.data[i];
     if (!Number.isInteger(v) || v < 0) throw new Error(`${name}: label ${i} is ${v}, not a class index`);
     if (v >= MAX_CLASSES)
-      throw new Error(`${name}: label ${i} is ${v}; a data set has ${limitText('MAX_CLASSES')} classes`);
+      throw new Error(
+        `${name}: label ${i} is ${v}; a data set has at most ${limitText('MAX_CLASSES')} classes`,
+      );
     if (v > max) max = v;
   }
   const y = Int32Array.from(labels.data.subarray(0, n));

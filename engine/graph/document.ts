@@ -77,7 +77,7 @@ const port = z
   .number()
   .int()
   .min(0)
-  .max(MAX_PORT_INDEX, `a port is ${limitText('MAX_PORT_INDEX')}`);
+  .max(MAX_PORT_INDEX, `a port is at most ${limitText('MAX_PORT_INDEX')}`);
 
 const edgeSchema = z.object({
   id: z.string().optional(),
@@ -108,7 +108,7 @@ const tensorSchema = z
       return void ctx.addIssue({
         code: 'custom',
         path: ['shape'],
-        message: `[${t.shape.join(', ')}] has ${elements} elements; a tensor holds ${limitText('MAX_TENSOR_ELEMENTS')}`,
+        message: `[${t.shape.join(', ')}] has ${elements} elements; a tensor holds at most ${limitText('MAX_TENSOR_ELEMENTS')}`,
       });
     if (t.data.length % 4 !== 0 || !BASE64.test(t.data))
       return void ctx.addIssue({
@@ -131,8 +131,8 @@ const documentSchema = z.object({
   name: z.string(),
   description: z.string().optional(),
   graph: z.object({
-    nodes: z.array(nodeSchema).max(MAX_NODES, `a graph holds ${limitText('MAX_NODES')} nodes`),
-    edges: z.array(edgeSchema).max(MAX_EDGES, `a graph holds ${limitText('MAX_EDGES')} edges`),
+    nodes: z.array(nodeSchema).max(MAX_NODES, `a graph holds at most ${limitText('MAX_NODES')} nodes`),
+    edges: z.array(edgeSchema).max(MAX_EDGES, `a graph holds at most ${limitText('MAX_EDGES')} edges`),
   }),
   weights: z.record(z.string(), z.record(z.string(), tensorSchema)).optional(),
   lesson: z.record(z.string(), z.unknown()).optional(),
@@ -204,7 +204,7 @@ export function parseDocument(text: string): ProjectDocument {
   const bytes = utf8Length(text);
   if (bytes > MAX_DOCUMENT_BYTES)
     throw new DocumentError(
-      `The file holds ${bytes} bytes; a project file may hold ${limitText('MAX_DOCUMENT_BYTES')}. Leave the weights out (they can be re-initialised) or use the command line.`,
+      `The file holds ${bytes} bytes; a project file may hold at most ${limitText('MAX_DOCUMENT_BYTES')}. Leave the weights out (they can be re-initialised) or use the command line.`,
     );
   const depth = jsonTextDepth(text, MAX_DOCUMENT_DEPTH);
   if (depth > MAX_DOCUMENT_DEPTH)

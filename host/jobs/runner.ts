@@ -56,6 +56,9 @@ interface Slot {
   ending?: boolean;
 }
 
+/** How long a new thread may take to load the engine before its job fails. */
+const BOOT_MS = 60_000;
+
 const bootstrap = `
   const { workerData, parentPort } = require('node:worker_threads');
   import(workerData.tsx)
@@ -169,17 +172,11 @@ export class JobRunner {
   private start(slot: Slot, job: Job): void {
     slot.job = job;
     slot.worker.ref();
-    const ms = job.options.timeoutMs ?? this.timeoutMs;
-    slot.timer = setTimeout(
-      () =>
-        void this.end(
-          slot,
-          new HostError(
-            'too-slow',
-            `${job.name} took longer than ${ms / 1000} s, its time budget, and was stopped.`,
-          ),
-        ),
-      ms,
+    // A fresh thread first loads the engine; the job's own budget starts when the task does.
+    this.arm(
+      slot,
+      BOOT_MS,
+      `${job.name} could not start: its thread took longer than ${BOOT_MS / 1000} s to load.`,
     );
     slot.worker.postMessage({
       type: 'run',
@@ -189,11 +186,24 @@ export class JobRunner {
     } satisfies ToJobWorker);
   }
 
+  private arm(slot: Slot, ms: number, message: string): void {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => void this.end(slot, new HostError('too-slow', message)), ms);
+  }
+
   private onMessage(slot: Slot, m: FromJobWorker): void {
     if (m.type === 'boot-error')
       return void this.end(slot, new HostError('internal', `A job thread failed to start: ${m.message}`));
     const job = slot.job;
     if (!job || m.id !== job.id) return;
+    if (m.type === 'started') {
+      const ms = job.options.timeoutMs ?? this.timeoutMs;
+      return this.arm(
+        slot,
+        ms,
+        `${job.name} took longer than ${ms / 1000} s, its time budget, and was stopped.`,
+      );
+    }
     if (m.type === 'progress') return job.options.onProgress?.(m.progress);
     this.finish(slot);
     if (m.type === 'done') job.resolve(m.result);

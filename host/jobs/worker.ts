@@ -13,6 +13,8 @@ export interface JobFailure {
 }
 
 export type FromJobWorker =
+  /** The task itself begins (its thread and modules are loaded): its time budget starts now. */
+  | { type: 'started'; id: number }
   | { type: 'progress'; id: number; progress: JobProgress }
   | { type: 'done'; id: number; result: unknown }
   | { type: 'error'; id: number; error: JobFailure }
@@ -41,6 +43,7 @@ if (!isMainThread && parentPort) {
       .then(({ tasks }) => {
         const task = Object.prototype.hasOwnProperty.call(tasks, m.name) ? tasks[m.name] : undefined;
         if (!task) throw new Error(`There is no job task '${m.name}'.`);
+        port.postMessage({ type: 'started', id: m.id } satisfies FromJobWorker);
         return task(m.input, ctx);
       })
       .then((result) => port.postMessage({ type: 'done', id: m.id, result } satisfies FromJobWorker))

@@ -86,7 +86,12 @@ function damaged(): { name: string; text: string; field: RegExp; atLoad: boolean
       atLoad: false,
     },
     { name: 'nodes: [null]', text: '{"version":1,"nodes":[null]}', field: /nodes\[0\]/, atLoad: true },
-    { name: 'non-array nodes', text: '{"version":1,"nodes":{}}', field: /nodes: .*expected array/, atLoad: true },
+    {
+      name: 'non-array nodes',
+      text: '{"version":1,"nodes":{}}',
+      field: /nodes: .*expected array/,
+      atLoad: true,
+    },
     {
       name: 'non-array edges',
       text: '{"version":1,"nodes":[],"edges":"x"}',
@@ -157,8 +162,12 @@ describe('item 6: damaged but schema-valid project files', () => {
     };
     const { doc } = importOnnx(onnx);
     const file = JSON.parse(serializeDocument(doc));
-    const [s, c] = ['s', 'c'].map((name) => file.graph.nodes.find((n: { name: string }) => n.name === name).id);
-    const edge = file.graph.edges.find((e: { source: string; target: string }) => e.source === s && e.target === c);
+    const [s, c] = ['s', 'c'].map(
+      (name) => file.graph.nodes.find((n: { name: string }) => n.name === name).id,
+    );
+    const edge = file.graph.edges.find(
+      (e: { source: string; target: string }) => e.source === s && e.target === c,
+    );
     edge.sourcePort = 3;
     delete edge.id;
     const damagedDoc = parseDocument(JSON.stringify(file));
@@ -170,10 +179,13 @@ describe('item 6: damaged but schema-valid project files', () => {
 
   it('resolveWeights names the field of a stored tensor that does not fit its layer', () => {
     const doc = loadTemplate('lenet5');
-    const weights = { linear_3: { bias: { shape: [3], dtype: 'float32' as const, data: 'AAAAAAAAAAAAAAAA' } } };
+    const weights = {
+      linear_3: { bias: { shape: [3], dtype: 'float32' as const, data: 'AAAAAAAAAAAAAAAA' } },
+    };
     assert.throws(
       () => resolveWeights(analyze(doc.graph), weights),
-      (e: unknown) => e instanceof DocumentError && /^weights\.linear_3\.bias: holds 3 values/.test(e.message),
+      (e: unknown) =>
+        e instanceof DocumentError && /^weights\.linear_3\.bias: holds 3 values/.test(e.message),
     );
   });
 });
@@ -204,7 +216,10 @@ describe('item 7: ONNX Concat over an INT64 and a FLOAT constant', () => {
     const bytes = encodeModel(model);
     assert.ok(bytes.length < 100, `a small file (${bytes.length} bytes)`);
     const result = importOnnx(decodeModel(bytes));
-    assert.match(result.report.notes.join('\n'), /'c' \(Concat\): inputs have different element types \(7, 1\)/);
+    assert.match(
+      result.report.notes.join('\n'),
+      /'c' \(Concat\): inputs have different element types \(7, 1\)/,
+    );
   });
 });
 
@@ -219,7 +234,7 @@ describe('analysis refuses absurd tensors before allocating', () => {
     const d = a.nodes.get('conv2d_1')!.diagnostics[0];
     assert.equal(d.code, 'too-large');
     assert.equal(d.attribute, 'out_channels');
-    assert.match(d.message, /conv2d_1: .*over the limit, at most 268,435,456 \(MAX_TENSOR_ELEMENTS\)/);
+    assert.match(d.message, /conv2d_1: .*over the limit of 268,435,456 \(MAX_TENSOR_ELEMENTS\)/);
     assert.equal(MAX_TENSOR_ELEMENTS, 2 ** 28);
   });
 
