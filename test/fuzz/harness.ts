@@ -112,12 +112,10 @@ function supervise(
   });
 }
 
-/** Runs `cases` cases of a target from `seed`; failures are returned, never thrown. */
-export async function fuzzTarget(name: string, options: FuzzOptions): Promise<FuzzReport> {
-  const o = { caseTimeoutMs: 5000, memoryBudgetMb: 2048, ...options };
-  const report: FuzzReport = {
-    target: name,
-    seed: o.seed,
+function emptyReport(target: string, seed: number): FuzzReport {
+  return {
+    target,
+    seed,
     cases: 0,
     outcomes: {},
     failures: [],
@@ -126,6 +124,12 @@ export async function fuzzTarget(name: string, options: FuzzOptions): Promise<Fu
     peakRssMb: 0,
     seconds: 0,
   };
+}
+
+/** Runs `cases` cases of a target from `seed`; failures are returned, never thrown. */
+export async function fuzzTarget(name: string, options: FuzzOptions): Promise<FuzzReport> {
+  const o = { caseTimeoutMs: 5000, memoryBudgetMb: 2048, ...options };
+  const report = emptyReport(name, o.seed);
   const t0 = performance.now();
   let from = 0;
   while (from < o.cases) {
@@ -204,17 +208,7 @@ export function keepFixture(name: string, seed: number, f: FuzzFailure): string 
 /** Replays every kept fixture of a target; the report counts them as cases. */
 export async function replayFixtures(name: string, o: Partial<FuzzOptions> = {}): Promise<FuzzReport> {
   const saved = fixtures(name);
-  const report: FuzzReport = {
-    target: name,
-    seed: -1,
-    cases: 0,
-    outcomes: {},
-    failures: [],
-    maxMs: 0,
-    slowestCase: -1,
-    peakRssMb: 0,
-    seconds: 0,
-  };
+  const report = emptyReport(name, -1);
   if (!saved.length) return report;
   const t0 = performance.now();
   const r = await supervise(

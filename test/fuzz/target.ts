@@ -3,6 +3,8 @@
 // exception, a crash of the thread, a case over the time budget, memory over the budget) is a
 // failure the harness records with the case's seed and input, so it can be kept as a fixture.
 
+import { mulberry32 } from '../helpers/reference/tensor.ts';
+
 export type Rand = () => number;
 
 export interface FuzzTarget<I = unknown> {
@@ -20,17 +22,8 @@ export interface FuzzTarget<I = unknown> {
   load(saved: unknown): I;
 }
 
-/** mulberry32: a small, fast, seeded generator (same as test/helpers/reference). */
-export function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded (the same generator as test/helpers/reference). */
+export const prng: (seed: number) => Rand = mulberry32;
 
 /** The generator of case `index` under `seed`: every case reproduces on its own. */
 export function caseRand(seed: number, index: number): Rand {
@@ -45,4 +38,19 @@ export function describeError(e: unknown): string {
   if (e instanceof Error)
     return `${e.name}: ${e.message}\n${e.stack?.split('\n').slice(1, 6).join('\n') ?? ''}`;
   return String(e);
+}
+
+export type Container = Record<string, unknown> | unknown[];
+
+/** Every array and object inside a value (at most `limit`), walked without recursion, to pick one to mutate. */
+export function containers(root: unknown, limit = 5000): Container[] {
+  const out: Container[] = [];
+  const stack = [root];
+  while (stack.length && out.length < limit) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    out.push(v as Container);
+    stack.push(...Object.values(v));
+  }
+  return out;
 }

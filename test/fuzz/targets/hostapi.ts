@@ -16,7 +16,7 @@ import type { RunningServer } from '../../../server/index.ts';
 import { startServer } from '../../../server/index.ts';
 import { loadTemplate, templatesDir } from '../../helpers/templates.ts';
 import { closed, frame, openSocket, rawSocket } from '../../helpers/wsClient.ts';
-import { int, pick, type FuzzTarget, type Rand } from '../target.ts';
+import { containers, int, pick, type FuzzTarget, type Rand } from '../target.ts';
 
 interface Input {
   kind: 'call' | 'envelope' | 'raw';
@@ -184,20 +184,6 @@ const ODD_VALUES: unknown[] = [
 /** A fresh odd value (never a shared object that a later mutation could change). */
 const odd = (rand: Rand): unknown => structuredClone(pick(rand, ODD_VALUES));
 
-type Box = Record<string, unknown> | unknown[];
-
-function boxes(root: unknown): Box[] {
-  const out: Box[] = [];
-  const stack = [root];
-  while (stack.length && out.length < 3000) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null) continue;
-    out.push(v as Box);
-    stack.push(...Object.values(v));
-  }
-  return out;
-}
-
 /** A placeholder the final text expands into deep nesting, so no JSON.stringify ever recurses that far. */
 const DEEP = '\u0000deep\u0000';
 
@@ -211,7 +197,7 @@ function mutate(args: unknown[], rand: Rand): unknown[] {
     case 2:
       return structuredClone(pick(rand, [null, 'x', 7, { 0: 1 }])) as unknown as unknown[];
     default: {
-      const all = boxes(args);
+      const all = containers(args, 3000);
       if (!all.length) return args;
       const box = pick(rand, all) as Record<string, unknown>;
       const keys = Object.keys(box);

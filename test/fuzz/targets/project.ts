@@ -16,7 +16,7 @@ import {
 } from '../../../engine/index.ts';
 import { encodeModel } from '../../../engine/onnx/proto.ts';
 import { templatesDir } from '../../helpers/templates.ts';
-import { int, pick, type FuzzTarget, type Rand } from '../target.ts';
+import { containers, int, pick, type FuzzTarget, type Rand } from '../target.ts';
 
 let sources: string[] = [];
 
@@ -62,21 +62,6 @@ function oddValue(rand: Rand): unknown {
     default:
       return Array.from({ length: int(rand, 1, 5) }, () => pick(rand, ODD_NUMBERS));
   }
-}
-
-type Container = Record<string, unknown> | unknown[];
-
-/** Every container in a value with its keys, so one can be picked at random. */
-function containers(root: unknown): Container[] {
-  const out: Container[] = [];
-  const stack = [root];
-  while (stack.length && out.length < 5000) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null) continue;
-    out.push(v as Container);
-    stack.push(...Object.values(v));
-  }
-  return out;
 }
 
 function mutateValue(doc: unknown, rand: Rand): void {
