@@ -194,6 +194,46 @@ function analyzeNode(
     });
 }
 
+/** Analysis never throws: a layer's own code failing on odd input is this node's error. */
+function analyzeSafely(...args: Parameters<typeof analyzeNode>): void {
+  const [node, def, , , result] = args;
+  try {
+    analyzeNode(...args);
+  } catch (e) {
+    Object.assign(result, emptyNode(node.id));
+    result.diagnostics.push({
+      code: 'internal',
+      severity: 'error',
+      message: `${node.name}: its ${def.type} layer could not be analysed (${(e as Error)?.message ?? e}); check its inputs and attributes.`,
+      nodeId: node.id,
+    });
+  }
+}
+
+/** An input fed from an output port its (error-free) source does not have. */
+function missingSourcePort(
+  node: GraphNode,
+  sources: (string | undefined)[],
+  portOf: (port: number) => number,
+  nodes: ReadonlyMap<string, NodeAnalysis>,
+  byId: ReadonlyMap<string, GraphNode>,
+): Diagnostic | null {
+  for (const [port, s] of sources.entries()) {
+    const from = s === undefined ? undefined : nodes.get(s);
+    const sourcePort = portOf(port);
+    if (!from || sourcePort === 0 || from.diagnostics.some((d) => d.severity === 'error')) continue;
+    const outputs = from.outputShapes?.length ?? 1;
+    if (sourcePort >= outputs)
+      return {
+        code: 'dangling-edge',
+        severity: 'error',
+        message: `${node.name}: input ${port} comes from output ${sourcePort} of ${byId.get(s!)!.name}, which has ${outputs} output(s); reconnect it to an existing output.`,
+        nodeId: node.id,
+      };
+  }
+  return null;
+}
+
 export function analyze(graph: Graph): Analysis {
   const { order, cyclic } = topologicalOrder(graph);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -228,27 +268,6 @@ export function analyze(graph: Graph): Analysis {
   };
 
   const nodes = new Map<string, NodeAnalysis>();
-  /** An input fed from an output port its (error-free) source does not have. */
-  const missingSourcePort = (
-    node: GraphNode,
-    sources: (string | undefined)[],
-    portOf: (port: number) => number,
-  ): Diagnostic | null => {
-    for (const [port, s] of sources.entries()) {
-      const from = s === undefined ? undefined : nodes.get(s);
-      const sourcePort = portOf(port);
-      if (!from || sourcePort === 0 || from.diagnostics.some((d) => d.severity === 'error')) continue;
-      const outputs = from.outputShapes?.length ?? 1;
-      if (sourcePort >= outputs)
-        return {
-          code: 'dangling-edge',
-          severity: 'error',
-          message: `${node.name}: input ${port} comes from output ${sourcePort} of ${byId.get(s!)!.name}, which has ${outputs} output(s); reconnect it to an existing output.`,
-          nodeId: node.id,
-        };
-    }
-    return null;
-  };
   for (const id of order) {
     const node = byId.get(id)!;
     const result = emptyNode(id);
@@ -268,7 +287,13 @@ export function analyze(graph: Graph): Analysis {
       s === undefined ? (undefined as unknown as null) : portShape(s, sourcePorts.get(`${id}:${port}`) ?? 0),
     );
     result.inputShapes = inputs.map((s) => s ?? null);
-    const lacking = missingSourcePort(node, sources, (port) => sourcePorts.get(`${id}:${port}`) ?? 0);
+    const lacking = missingSourcePort(
+      node,
+      sources,
+      (port) => sourcePorts.get(`${id}:${port}`) ?? 0,
+      nodes,
+      byId,
+    );
     if (lacking) result.diagnostics.push(lacking);
     const fields = sources
       .filter((s): s is string => s !== undefined)
@@ -279,18 +304,7 @@ export function analyze(graph: Graph): Analysis {
         inputs[port] === null &&
         !nodes.get(s)!.diagnostics.some((d) => d.severity === 'error'),
     );
-    try {
-      analyzeNode(node, def, inputs, fields, result, unknown ? byId.get(unknown)!.name : null);
-    } catch (e) {
-      // Analysis never throws: a layer's own code failing on odd input is this node's error.
-      Object.assign(result, emptyNode(id));
-      result.diagnostics.push({
-        code: 'internal',
-        severity: 'error',
-        message: `${node.name}: its ${def.type} layer could not be analysed (${(e as Error)?.message ?? e}); check its inputs and attributes.`,
-        nodeId: id,
-      });
-    }
+    analyzeSafely(node, def, inputs, fields, result, unknown ? byId.get(unknown)!.name : null);
   }
   for (const id of cyclic) {
     const r = emptyNode(id);

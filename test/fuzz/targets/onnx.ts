@@ -148,6 +148,9 @@ async function attempt(bytes: Uint8Array): Promise<string> {
     throw e;
   }
   const a = analyze(result.doc.graph);
+  // A layer whose own code failed is reported on its node, but it is a defect all the same.
+  const failed = a.diagnostics.find((d) => d.code === 'internal');
+  if (failed) throw new Error(`analysis: ${failed.message}`);
   if (exportProblems(result.doc, 17).length || a.totals.params + a.totals.buffers > EXPORT_PARAMS)
     return 'imported';
   try {

@@ -133,6 +133,9 @@ function attempt(text: string): string {
   if (!isDeepStrictEqual(JSON.parse(serializeDocument(parseDocument(saved))), JSON.parse(saved)))
     throw new Error('a saved document does not load back the same');
   const a = analyze(doc.graph);
+  // A layer whose own code failed is reported on its node, but it is a defect all the same.
+  const failed = a.diagnostics.find((d) => d.code === 'internal');
+  if (failed) throw new Error(`analysis: ${failed.message}`);
   if (exportProblems(doc, 17).length || a.totals.params + a.totals.buffers > EXPORT_PARAMS) return 'loaded';
   try {
     encodeModel(exportInference(doc));
