@@ -39,14 +39,14 @@ export const MAX_EDGES = 200_000;
 export const MAX_PORT_INDEX = 4095;
 
 /**
- * Elements of one parameter tensor, and of one node's output per sample: 2^28 (1 GiB of
- * float32). A Conv2d with 10^9 output channels or a 20000×20000 Linear is refused by analysis
- * before anything is allocated for it.
+ * Elements of one parameter tensor, and of one node's output per sample: 2^27 (512 MiB of
+ * float32; VGG-16's largest weight has 103 M). A Conv2d with 10^9 output channels or a
+ * 20000×20000 Linear is refused by analysis before anything is allocated for it.
  */
-export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+export const MAX_TENSOR_ELEMENTS = 2 ** 27;
 
-/** Parameters and buffers of a whole model: 2^29 (2 GiB of float32, ONNX's protobuf limit). */
-export const MAX_MODEL_ELEMENTS = 2 ** 29;
+/** Parameters and buffers of a whole model: 2^28 (1 GiB of float32; VGG-19 has 144 M). */
+export const MAX_MODEL_ELEMENTS = 2 ** 28;
 
 /** Bytes a gzip data file may decompress to (a 1 MB gzip bomb can otherwise inflate to 1 GB). */
 export const MAX_DECOMPRESSED_BYTES = 256 * 2 ** 20;

@@ -64,10 +64,18 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     resumeTraining: async (runId) => runs.resume(runId),
     exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
     trainedWeights: async (runId) => runs.trainedWeights(runId),
-    predict: (source, input) => runs.predict(source, input.data),
+    // With a run's weights the run's cached model answers; a document's own weights are drawn
+    // and compiled in a job thread (a large model would hold the event loop for seconds).
+    predict: (source, input) =>
+      'runId' in source
+        ? runs.predict(source, input.data)
+        : jobs.run('predictDocument', { source, values: input.data }),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
     addDataset: (request) => addDataset(request),
-    activations: (source, request) => activationsFor(runs, source, request),
+    activations: (source, request) =>
+      'runId' in source
+        ? activationsFor(runs, source, request)
+        : jobs.run('documentActivations', { source, request }),
     stepThroughBatch: (source, setup) =>
       stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : source, setup),
     stepThroughTensors: async (r) => stepThrough.tensors(r.stepId, r.nodeId, r.sample),

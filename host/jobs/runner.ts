@@ -25,7 +25,7 @@ export interface JobRunnerOptions {
    * arrays live outside that heap: engine/limits.ts bounds them before they are allocated.
    */
   memoryMb?: number;
-  /** Jobs waiting at most; one more is refused with 'busy'. Default 16. */
+  /** Jobs waiting at most; one more is refused with 'busy'. Default 64. */
   queueLimit?: number;
   /** The module whose `tasks` table the workers run (tests swap in their own). */
   module?: string;
@@ -90,7 +90,7 @@ export class JobRunner {
     this.threads = options.threads ?? 1;
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.memoryMb = options.memoryMb ?? 2048;
-    this.queueLimit = options.queueLimit ?? 16;
+    this.queueLimit = options.queueLimit ?? 64;
     this.module = options.module ?? new URL('./tasks.ts', import.meta.url).href;
   }
 

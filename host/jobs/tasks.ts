@@ -4,7 +4,10 @@
 // an abort signal; the table's types give the runner its typed `run(name, input)`.
 import type { ProjectDocument } from '../../engine/index.ts';
 import { parseDocument } from '../../engine/index.ts';
+import type { Activations, ActivationsRequest } from '../../protocol/activations.ts';
+import type { Prediction } from '../../protocol/training.ts';
 import type { ExportedOnnx, ImportedOnnx } from '../onnxFiles.ts';
+import type { DocumentSource } from '../training/activations.ts';
 
 export interface JobProgress {
   /** What the job is doing now, for people ("decoding", "laying out"). */
@@ -35,6 +38,19 @@ export const tasks = {
     const { exportOnnxFile } = await import('../onnxFiles.ts');
     ctx.progress({ phase: 'exporting' });
     return exportOnnxFile(input.document, input);
+  },
+  /** Class probabilities for one sample with a document's own weights (Try it before training). */
+  predictDocument: async (input: { source: DocumentSource; values: number[] }): Promise<Prediction> => {
+    const { predictFromDocument } = await import('../training/predictor.ts');
+    return predictFromDocument(input.source, input.values);
+  },
+  /** One node's output with a document's own weights (feature maps before training). */
+  documentActivations: async (input: {
+    source: DocumentSource;
+    request: ActivationsRequest;
+  }): Promise<Activations> => {
+    const { documentActivations } = await import('../training/activations.ts');
+    return documentActivations(input.source, input.request);
   },
   /** A project file's text, parsed and validated (DocumentError names the field). */
   parseProject: async (input: { text: string }): Promise<ProjectDocument> => parseDocument(input.text),

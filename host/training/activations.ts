@@ -66,8 +66,12 @@ export interface DocumentSource {
 export function documentWeights(source: DocumentSource): WeightMap {
   const doc = source.document;
   checkStoredShapes(doc);
+  const analysis = analyze(doc.graph);
+  // A layer over engine/limits.ts is refused before its weights are drawn.
+  const tooLarge = analysis.diagnostics.find((d) => d.code === 'too-large');
+  if (tooLarge) throw new HostError('too-large', tooLarge.message);
   try {
-    return initialWeights(analyze(doc.graph), doc, source.init ?? { kind: 'default' }, source.seed ?? 0);
+    return initialWeights(analysis, doc, source.init ?? { kind: 'default' }, source.seed ?? 0);
   } catch (e) {
     throw new HostError('bad-request', (e as Error).message);
   }
@@ -186,6 +190,14 @@ export async function activationsFor(
     const run = runs.trainedModel(source.runId);
     return computeActivations(run.doc, run.weights, request.nodeId, request.data, run.label, run.stats);
   }
+  return documentActivations(source, request);
+}
+
+/** One node's output with a document's own weights (stored or a fresh start); runs in a host job thread. */
+export function documentActivations(
+  source: DocumentSource,
+  request: ActivationsRequest,
+): Promise<Activations> {
   return computeActivations(
     source.document,
     documentWeights(source),

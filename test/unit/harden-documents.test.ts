@@ -234,8 +234,8 @@ describe('analysis refuses absurd tensors before allocating', () => {
     const d = a.nodes.get('conv2d_1')!.diagnostics[0];
     assert.equal(d.code, 'too-large');
     assert.equal(d.attribute, 'out_channels');
-    assert.match(d.message, /conv2d_1: .*over the limit of 268,435,456 \(MAX_TENSOR_ELEMENTS\)/);
-    assert.equal(MAX_TENSOR_ELEMENTS, 2 ** 28);
+    assert.match(d.message, /conv2d_1: .*over the limit of 134,217,728 \(MAX_TENSOR_ELEMENTS\)/);
+    assert.equal(MAX_TENSOR_ELEMENTS, 2 ** 27);
   });
 
   it('an Input whose shape is too large per sample is an error naming shape', () => {

@@ -186,6 +186,26 @@ describe('item 8: exportOnnx of a two-node document with a 20000×20000 Linear',
   });
 });
 
+describe('Try it and feature maps on an absurd untrained layer', () => {
+  it('are refused with too-large before any weight is drawn', async () => {
+    const doc = JSON.parse(readFileSync(join(templatesDir, 'spiral-mlp.netwright.json'), 'utf8'));
+    doc.graph.nodes.find((n: { id: string }) => n.id === 'linear_2').attributes.out_features = 8_000_000;
+    const c = await wsHost(server);
+    const t0 = performance.now();
+    for (const call of [
+      () => c.api.predict({ document: doc, seed: 1 }, { data: [0.1, 0.2] }),
+      () => c.api.activations({ document: doc, seed: 1 }, { nodeId: 'linear_1', data: [0.1, 0.2] }),
+    ])
+      await assert.rejects(call(), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'too-large');
+        assert.match(e.message, /linear_2: its weight \[8000000, 32\].*MAX_TENSOR_ELEMENTS.*out_features/);
+        return true;
+      });
+    assert.ok(performance.now() - t0 < 10_000);
+    c.ws.close();
+  });
+});
+
 describe('heavy work runs off the event loop', () => {
   it(
     "another connection's listTemplates is answered while an import runs",
