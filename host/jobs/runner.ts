@@ -238,7 +238,11 @@ export class JobRunner {
     slot.job = null;
     job?.reject(error);
     await slot.worker.terminate();
-    if (!this.closed) this.pump();
+    if (this.closed) return;
+    this.pump();
+    // A thread ended by a runaway job is replaced at once, so the next request doesn't wait
+    // for a fresh thread to load the engine.
+    if (job && this.slots.size < this.threads) this.spawn().worker.unref();
   }
 }
 
