@@ -53,6 +53,22 @@ function checkStoredShapes(doc: ProjectDocument): void {
 }
 
 /** An untrained document and the Training panel's seed and init (both optional, as in a run). */
+/**
+ * The graph with every Input's batch left open: one sample is fed, whatever batch size the
+ * document fixes for training (a fixed batch of 2, or a damaged 1e308, would make onnxruntime
+ * refuse the single sample).
+ */
+export function anyBatch<G extends Graph>(graph: G): G {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) =>
+      n.type === 'Input' && n.attributes.batch_size !== null
+        ? { ...n, attributes: { ...n.attributes, batch_size: null } }
+        : n,
+    ),
+  };
+}
+
 export interface DocumentSource {
   document: ProjectDocument;
   seed?: number;
@@ -109,7 +125,7 @@ export async function computeActivations(
       'not-found',
       `There is no node ${nodeId} in this network; with a training run’s weights, only the layers it trained can be shown.`,
     );
-  const cut = upstreamGraph(doc.graph, nodeId);
+  const cut = anyBatch(upstreamGraph(doc.graph, nodeId));
   const analysis = analyze(cut);
   const inputs = cut.nodes.filter((n) => n.type === 'Input');
   if (inputs.length !== 1)

@@ -8,7 +8,7 @@ import { analyze, exportInference, formatShape } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { Prediction } from '../../protocol/training.ts';
-import { documentWeights, type DocumentSource } from './activations.ts';
+import { anyBatch, documentWeights, type DocumentSource } from './activations.ts';
 
 export interface Predictor {
   /** Probabilities per class (softmax of the output unless the network already ends in one). */
@@ -42,6 +42,7 @@ export async function createPredictor(
   weights: WeightMap | undefined,
   stats?: ChannelStats,
 ): Promise<Predictor> {
+  doc = { ...doc, graph: anyBatch(doc.graph) };
   const analysis = analyze(doc.graph);
   const model = exportInference(doc, weights ? { weights } : {});
   const session = await ort.InferenceSession.create(encodeModel(model), {

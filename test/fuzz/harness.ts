@@ -1,9 +1,11 @@
-// The fuzz harness: runs a target's cases in a worker thread and watches it from this thread, so
-// a case that hangs (over 5 s) or a thread that dies is recorded, with its seed and input, and
-// the run goes on from the next case. Every case ends in success or a documented error class.
+// The fuzz harness: runs a target's cases in a child process and watches it from this one, so a
+// case that hangs (over 5 s), exhausts the memory budget or kills its process is recorded, with
+// its seed and input, and the run goes on from the next case. Every case ends in success or a
+// documented error class.
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { caseRand } from './target.ts';
 import { loadTarget } from './targets/index.ts';
 import type { FromFuzzWorker, ToFuzzWorker } from './worker.ts';
@@ -39,23 +41,20 @@ export interface FuzzReport {
   seconds: number;
 }
 
-const bootstrap = `
-  const { workerData, parentPort } = require('node:worker_threads');
-  import(workerData.tsx)
-    .then((m) => { m.register(); return import(workerData.entry); })
-    .catch((e) => parentPort.postMessage({ type: 'boot-error', message: String((e && e.stack) || e) }));
-`;
-
-function startWorker(heapMb: number): Worker {
-  return new Worker(bootstrap, {
-    eval: true,
-    workerData: {
-      tsx: import.meta.resolve('tsx/esm/api'),
-      entry: new URL('./worker.ts', import.meta.url).href,
-    },
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    stdout: true,
+function startWorker(heapMb: number): ChildProcess {
+  return fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx', `--max-old-space-size=${heapMb}`],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+}
+
+/** A process's resident memory in MB (Linux), 0 where /proc can't say. */
+function rssMb(pid: number | undefined): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs one worker over `message` until it is done, dies, hangs or passes the memory budget. */
@@ -75,14 +74,16 @@ function supervise(
       settled = true;
       clearTimeout(timer);
       clearInterval(sampler);
-      void worker.terminate().then(() => resolve(r));
+      if (worker.exitCode !== null || worker.signalCode !== null) return resolve(r);
+      worker.once('exit', () => resolve(r));
+      worker.kill('SIGKILL');
     };
     const arm = (ms: number, what: string) => {
       clearTimeout(timer);
       timer = setTimeout(() => finish({ stoppedAt: current, failure: { kind: 'hang', detail: what } }), ms);
     };
     const sampler = setInterval(() => {
-      const mb = process.memoryUsage().rss / 2 ** 20;
+      const mb = rssMb(worker.pid);
       onRss(mb);
       if (mb > o.memoryBudgetMb)
         finish({
@@ -105,10 +106,13 @@ function supervise(
     worker.on('error', (e) =>
       finish({ stoppedAt: current, failure: { kind: 'crash', detail: `${e.name}: ${e.message}` } }),
     );
-    worker.on('exit', (code) =>
-      finish({ stoppedAt: current, failure: { kind: 'crash', detail: `the thread exited (${code})` } }),
+    worker.on('exit', (code, signal) =>
+      finish({
+        stoppedAt: current,
+        failure: { kind: 'crash', detail: `the process exited (${signal ?? code})` },
+      }),
     );
-    worker.postMessage(message);
+    worker.send(message);
   });
 }
 

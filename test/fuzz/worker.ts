@@ -1,6 +1,6 @@
-// The fuzz worker thread: loads one target, runs a range of its cases (or saved crash inputs) and
-// reports each case's outcome and time to the harness, which watches it for hangs and memory.
-import { isMainThread, parentPort } from 'node:worker_threads';
+// The fuzz worker process (forked by harness.ts): loads one target, runs a range of its cases (or
+// saved crash inputs) and reports each case's outcome and time to the harness, which watches it
+// for hangs, crashes and memory. A process, not a thread: some V8 failures abort the process.
 import { caseRand, describeError, type FuzzTarget } from './target.ts';
 import { loadTarget } from './targets/index.ts';
 
@@ -34,10 +34,9 @@ async function runCase(target: FuzzTarget, input: unknown, index: number, post: 
   post({ type: 'case', index, outcome, ms, ...(detail ? { detail, input: target.save(input) } : {}) });
 }
 
-if (!isMainThread && parentPort) {
-  const port = parentPort;
-  const post = (m: FromFuzzWorker) => port.postMessage(m);
-  port.once('message', async (m: ToFuzzWorker) => {
+if (process.send) {
+  const post = (m: FromFuzzWorker) => process.send!(m);
+  process.once('message', async (m: ToFuzzWorker) => {
     try {
       const target = await loadTarget(m.target);
       await target.setup?.();
@@ -51,5 +50,6 @@ if (!isMainThread && parentPort) {
     } catch (e) {
       post({ type: 'boot-error', message: describeError(e) });
     }
+    process.disconnect();
   });
 }
