@@ -203,7 +203,7 @@ export function keepFixture(name: string, seed: number, f: FuzzFailure): string 
     JSON.stringify(
       { target: name, seed, index: f.index, kind: f.kind, detail: f.detail, input: f.input },
       null,
-      1,
+      2,
     ) + '\n',
   );
   return path;
