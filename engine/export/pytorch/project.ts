@@ -26,6 +26,8 @@ export interface PytorchProject {
   className: string;
   /** Relative path -> contents. */
   files: Map<string, string | Uint8Array>;
+  /** model.state_dict()'s entries, in order, and the project parameter each one holds. */
+  state: StateEntry[];
   settings: TorchTrainSettings;
 }
 
@@ -67,7 +69,7 @@ export function exportPytorchProject(doc: ProjectDocument, opts: PytorchProjectO
     files.set('data/train.csv', csvRows(opts.data.train));
     files.set('data/test.csv', csvRows(opts.data.test));
   }
-  return { className: model.className, files, settings };
+  return { className: model.className, files, state: model.state, settings };
 }
 
 const REQUIREMENTS = `# Tested with Debian 12's python3-torch 1.13.1, python3-torchvision 0.14.1 and python3-numpy 1.24.2.
