@@ -93,6 +93,8 @@ program
   .option('--random-labels', 'replace the training labels by random classes (memorization demo)')
   .option('--normalize <kind>', 'none | standardize (per channel, from the training set; default none)')
   .option('--threads <n>', 'onnxruntime intra-op threads (default 2)')
+  .option('--shuffle <order>', 'random (a seeded permutation per epoch, default) | none (the data set order)')
+  .option('--provider <where>', 'cpu (default) | gpu | auto: the GPU provider when it loads, else the CPU')
   .option('--out <file.onnx>', 'write the trained model as inference ONNX')
   .option('--save <file.netwright.json>', 'write the project with the trained weights')
   .option('--checkpoint <file>', 'save weights and optimizer state after every epoch')
