@@ -26,9 +26,9 @@ class HeavyBall(torch.optim.Optimizer):
                     continue
                 g = p.grad.add(p, alpha=group["weight_decay"]) if group["weight_decay"] else p.grad
                 state = self.state[p]
-                # Netwright starts p_previous at the initial weights: the first step is plain SGD.
-                previous = state.get("previous", p)
                 current = p.clone()
+                # Netwright starts p_previous at the initial weights: the first step is plain SGD.
+                previous = state.get("previous", current)
                 p.add_(g, alpha=-group["lr"]).add_(current - previous, alpha=group["momentum"])
                 state["previous"] = current
 
@@ -239,7 +239,8 @@ def main(argv=None):
             test_loss, test_accuracy = evaluate(model, test_set, loss_fn, device) if len(test_set) else (None, None)
             loss_sum, correct, seen = totals.tolist()
             line = {"event": "epoch", "epoch": epoch + 1, "trainLoss": loss_sum / seen, "trainAccuracy": correct / seen,
-                    "testLoss": test_loss, "testAccuracy": test_accuracy, "samplesPerSecond": seen / seconds}
+                    "testLoss": test_loss, "testAccuracy": test_accuracy, "samplesPerSecond": seen / seconds,
+                    "provider": device.type}
             if args.json:
                 print(json.dumps(line), flush=True)
             else:
