@@ -89,6 +89,6 @@ export function className(text: string): string {
 export function pyMatrix(rows: readonly (readonly number[])[], indent: string): string {
   const lines = rows.map((r) => `[${r.join(', ')}]`);
   const flat = `[${lines.join(', ')}]`;
-  if (flat.length + indent.length <= 100) return flat;
+  if (flat.length + indent.length <= 60) return flat;
   return `[\n${lines.map((l) => `${indent}    ${l},`).join('\n')}\n${indent}]`;
 }
