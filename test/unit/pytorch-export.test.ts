@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProjectDocument } from '../../engine/index.ts';
 import { analyze, exportInference, resolveWeights } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { createRng } from '../../engine/data/random.ts';
@@ -14,6 +15,7 @@ import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { runModel } from '../helpers/ort.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { loadTemplate, templateNames } from '../helpers/templates.ts';
+import { layerZoo } from '../helpers/layerZoo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,8 +52,13 @@ test('every template and lesson exports; model.py builds, has the project state_
   if (!needTorch(t)) return;
   const expected = new Map<string, { state: [string, number[]][]; outputs: number }>();
   const started = performance.now();
-  for (const name of templateNames()) {
-    const doc = loadTemplate(name);
+  // Every template and lesson, and one network with every layer type the exporter spells.
+  const models: [string, () => ProjectDocument][] = [
+    ...templateNames().map((n): [string, () => ProjectDocument] => [n, () => loadTemplate(n)]),
+    ['layer-zoo', layerZoo],
+  ];
+  for (const [name, make] of models) {
+    const doc = make();
     const analysis = analyze(doc.graph);
     const weights = resolveWeights(analysis, doc.weights, 3);
     const project = exportPytorchProject(doc, { weights });
