@@ -6,6 +6,7 @@ import { clearAutosave, loadAutosave, saveAutosave } from './autosave.ts';
 import { datasetPreview } from './data/preview.ts';
 import { addDataset } from './data/uploads.ts';
 import { exportOnnxFile, importOnnxFile } from './onnxFiles.ts';
+import { exportPytorchFor, type PickFolder } from './pytorchExport.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
@@ -20,6 +21,8 @@ export interface HostServiceOptions {
   dataDir?: string;
   /** Replaces the trainer (tests). */
   train?: TrainFunction;
+  /** A native folder dialog (Electron); without one, exportPytorch offers only a zip. */
+  pickFolder?: PickFolder;
 }
 
 /** The HostApi plus the events it pushes (training progress) and a shutdown hook. */
@@ -48,6 +51,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     clearAutosave: () => clearAutosave(dataDir),
     importOnnx: (base64, options) => importOnnxFile(base64, options?.fileName),
     exportOnnx: async (document, options) => exportOnnxFile(document, options),
+    exportPytorch: (document, exportOptions) => exportPytorchFor(document, exportOptions, options.pickFolder),
     startTraining: ({ document, dataset, config }) => runs.start(document, dataset, config),
     startRace: ({ document, dataset, config, entries }) => runs.startRace(document, dataset, config, entries),
     stopTraining: async (runId) => runs.stop(runId),
