@@ -232,7 +232,7 @@ function choose<T extends string>(
   options: readonly T[],
 ): T | undefined {
   if (text !== undefined && !options.includes(text as T))
-    throw new CliError(`${flag} ${text}: choose ${options.join(' or ')}.`);
+    throw new CliError(`${flag} ${text}: choose ${options.slice(0, -1).join(', ')} or ${options.at(-1)}.`);
   return text as T | undefined;
 }
 
