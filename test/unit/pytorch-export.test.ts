@@ -7,7 +7,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectDocument } from '../../engine/index.ts';
-import { analyze, exportInference, resolveWeights } from '../../engine/index.ts';
+import {
+  allLayers,
+  analyze,
+  exportInference,
+  GraphBuilder,
+  newDocument,
+  resolveWeights,
+} from '../../engine/index.ts';
+import { call, className, identifier, pyFloat } from '../../engine/export/pytorch/python.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { createRng } from '../../engine/data/random.ts';
 import { exportPytorchProject } from '../../engine/export/pytorch/project.ts';
@@ -117,4 +125,53 @@ test('every template and lesson exports; model.py builds, has the project state_
     );
   }
   t.diagnostic(`${expected.size} templates; export + ONNX reference ${exportSeconds.toFixed(1)} s`);
+});
+
+test('every layer type has a PyTorch spelling: its own toTorch, or an nn.X torch field', () => {
+  for (const def of allLayers()) {
+    if (def.type === 'Input') continue;
+    assert.ok(def.toTorch || /^nn\.\w+$/.test(def.torch ?? ''), `${def.type} has no PyTorch spelling`);
+  }
+});
+
+test('Python spelling: floats as repr writes them, identifiers and class names from free text', () => {
+  assert.deepEqual([1, 0.1, 1e-5, 2.5e-7, 1e20, -3].map(pyFloat), [
+    '1.0',
+    '0.1',
+    '1e-05',
+    '2.5e-07',
+    '1e+20',
+    '-3.0',
+  ]);
+  assert.equal(identifier('layer1.0/conv 1', 'layer'), 'layer1_0_conv_1');
+  assert.equal(identifier('3x3 conv', 'layer'), 'layer_3x3_conv');
+  assert.equal(identifier('lambda', 'layer'), 'lambda_');
+  assert.equal(identifier('é', 'layer'), 'e');
+  assert.equal(className('LeNet-5 on MNIST'), 'LeNet5OnMNIST');
+  assert.equal(className('3 layer mlp'), 'Net3LayerMlp');
+  assert.equal(
+    call(
+      'nn.Conv2d',
+      [1, 6],
+      [
+        ['kernel_size', 5],
+        ['stride', 1, 1],
+        ['bias', false, true],
+      ],
+    ),
+    'nn.Conv2d(1, 6, kernel_size=5, bias=False)',
+  );
+});
+
+test('node names that clash with nn.Module members or each other get distinct attributes', () => {
+  const b = new GraphBuilder();
+  const x = b.input([4]);
+  const y = b.add('Linear', { out_features: 4 }, x, 'eval');
+  const z = b.add('ReLU', {}, y, 'layer 1');
+  b.add('Linear', { out_features: 2 }, z, 'layer-1');
+  const doc = newDocument('clash', b.graph);
+  const model = exportPytorchProject(doc).files.get('model.py') as string;
+  assert.match(model, /self\.eval_2 = nn\.Linear\(4, 4\)/);
+  assert.match(model, /self\.layer_1 = nn\.ReLU\(\)/);
+  assert.match(model, /self\.layer_1_2 = nn\.Linear\(4, 2\)/);
 });
