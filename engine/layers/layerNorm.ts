@@ -15,7 +15,7 @@ const normalized = (x: Shape, shape: readonly number[]) =>
 const LAYER_NORM_NO_BIAS = {
   name: 'LayerNormNoBias',
   code: `class LayerNormNoBias(nn.LayerNorm):
-    \"\"\"nn.LayerNorm(..., bias=False) for every PyTorch version: a learned scale, no shift.\"\"\"
+    """nn.LayerNorm(..., bias=False) for every PyTorch version: a learned scale, no shift."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

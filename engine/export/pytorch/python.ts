@@ -64,7 +64,7 @@ export function identifier(text: string, fallback: string): string {
   let s = text
     .normalize('NFKD')
     .replace(/[^\w]+/g, '_')
-    .replace(/[^\x00-\x7f]/g, '')
+    .replace(/[^ -~]/g, '')
     .replace(/_+/g, '_')
     .replace(/^_+|_+$/g, '');
   if (!s) s = fallback;
@@ -77,7 +77,7 @@ export function identifier(text: string, fallback: string): string {
 export function className(text: string): string {
   const words = text
     .normalize('NFKD')
-    .replace(/[^\x00-\x7f]/g, '')
+    .replace(/[^ -~]/g, '')
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean);
   const name = words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
