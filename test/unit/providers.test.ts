@@ -15,6 +15,17 @@ import { loadTemplate, repoRoot } from '../helpers/templates.ts';
 
 const mlp = () => encodeModel(exportInference(loadTemplate('mlp')));
 const cudaLoads = process.env.NETWRIGHT_CUDA === '1';
+const trainSpiral = (...args: string[]) =>
+  spawnSync(
+    process.execPath,
+    [
+      join(repoRoot, 'bin', 'netwright.js'),
+      'train',
+      join(repoRoot, 'assets', 'templates', 'spiral-mlp.netwright.json'),
+      ...args,
+    ],
+    { encoding: 'utf8' },
+  );
 
 test('a GPU provider that cannot load falls back to the CPU, with one line saying why and what to do', async () => {
   const { session, use } = await createSession(mlp(), {}, 'gpu', 'linux');
@@ -99,40 +110,21 @@ test('a run asked to train on the GPU reports the provider it used and the fallb
 test('train --provider gpu --json: the epoch line names the provider, the fallback is one note on stderr', (t) => {
   if (cudaLoads)
     return t.skip('NETWRIGHT_CUDA=1: CUDA loads on this machine, so there is no fallback to see');
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(repoRoot, 'bin', 'netwright.js'),
-      'train',
-      join(repoRoot, 'assets', 'templates', 'spiral-mlp.netwright.json'),
-      '--data',
-      'synthetic:spiral:300',
-      '--batch-size',
-      '30',
-      '--provider',
-      'gpu',
-      '--json',
-    ],
-    { encoding: 'utf8' },
+  const r = trainSpiral(
+    '--data',
+    'synthetic:spiral:300',
+    '--batch-size',
+    '30',
+    '--provider',
+    'gpu',
+    '--json',
   );
   assert.equal(r.status, 0, r.stderr);
   const line = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
   assert.equal(line.provider, 'cpu');
   const notes = r.stderr.split('\n').filter((l) => l.startsWith('note: Training on the CPU'));
   assert.equal(notes.length, 1, r.stderr);
-  const bad = spawnSync(
-    process.execPath,
-    [
-      join(repoRoot, 'bin', 'netwright.js'),
-      'train',
-      join(repoRoot, 'assets', 'templates', 'spiral-mlp.netwright.json'),
-      '--data',
-      'mnist',
-      '--provider',
-      'tpu',
-    ],
-    { encoding: 'utf8' },
-  );
+  const bad = trainSpiral('--data', 'mnist', '--provider', 'tpu');
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--provider tpu: choose auto, cpu or gpu\./);
 });
