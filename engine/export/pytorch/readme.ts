@@ -53,7 +53,12 @@ ${
     ? `
 ## Data
 
-${dataIncluded ? 'The data is included in `data/`.' : DATA_HOWTO[s.data]}
+${dataIncluded ? 'The data is included in `data/`.' : DATA_HOWTO[s.data]}${
+        s.fallbackDataDir && s.data === 'mnist'
+          ? `\n\nUntil then \`train.py\` reads the copy Netwright had when it exported this project
+(\`NETWRIGHT_DATA_DIR\` in \`train.py\`: \`${s.fallbackDataDir}\`), while it is there.`
+          : ''
+      }
 
 ## Training
 
@@ -73,6 +78,11 @@ GPUs, gloo on CPUs). Rank 0 evaluates on the test set after every epoch, writes
 \`netwright train --json\` does; \`--amp\` trains in mixed precision on CUDA.
 
 The project's recipe: ${s.optimizer}, lr ${s.lr}, batch ${s.batchSize}, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, ${s.loss} loss, schedule ${s.schedule}${s.weightDecay ? `, weight decay ${s.weightDecay}` : ''}${s.clipNorm ? `, gradient norm clipped at ${s.clipNorm}` : ''}, seed ${s.seed}${s.limit ? `, ${s.limit} training samples` : ''}. Change any of it with a flag, e.g. \`python train.py --epochs 2 --lr 0.1\`.
+
+Debian 12's PyTorch 1.13 on Python 3.11 has a \`torchrun\` that stops at start with
+\`'NoneType' object has no attribute 'get'\` (its default \`--redirects\`/\`--tee\` don't parse on
+Python 3.11); there, run it as \`PET_REDIRECTS=9:1 PET_TEE=9:1 torchrun ...\`. PyTorch 2.0 and newer
+don't need this.
 
 To reproduce a Netwright run step by step, start both from the same weights and batch order:
 \`netwright train ... --shuffle none\` and \`python train.py --shuffle none\`.
