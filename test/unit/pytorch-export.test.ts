@@ -29,13 +29,14 @@ const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const CHECK_FORWARD = `
-import importlib.util, json, sys
+import importlib.util, json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 torch.set_num_threads(1)
 report = {}
 for i, folder in enumerate(sorted(Path(sys.argv[1]).iterdir())):
+    began = time.perf_counter()
     meta = json.loads((folder / "meta.json").read_text())
     sys.path.insert(0, str(folder))
     spec = importlib.util.spec_from_file_location(f"model_{i}", folder / "model.py")
@@ -51,7 +52,8 @@ for i, folder in enumerate(sorted(Path(sys.argv[1]).iterdir())):
     want = np.fromfile(folder / "expected.bin", dtype="<f4")
     scale = max(float(np.abs(want).max()), 1e-30)
     error = float(np.abs(y - want).max()) / scale if y.size == want.size else None
-    report[folder.name] = {"state": state, "relError": error, "size": int(y.size)}
+    report[folder.name] = {"state": state, "relError": error, "size": int(y.size),
+                           "seconds": time.perf_counter() - began}
     del model, module
 print(json.dumps(report))
 `;
@@ -65,7 +67,9 @@ test('every template and lesson exports; model.py builds, has the project state_
     ...templateNames().map((n): [string, () => ProjectDocument] => [n, () => loadTemplate(n)]),
     ['layer-zoo', layerZoo],
   ];
+  const nodeSeconds = new Map<string, number>();
   for (const [name, make] of models) {
+    const began = performance.now();
     const doc = make();
     const analysis = analyze(doc.graph);
     const weights = resolveWeights(analysis, doc.weights, 3);
@@ -109,10 +113,11 @@ test('every template and lesson exports; model.py builds, has the project state_
       `${name}: every parameter is in the state_dict`,
     );
     expected.set(name, { state, outputs: y.length });
+    nodeSeconds.set(name, (performance.now() - began) / 1000);
   }
   const exportSeconds = (performance.now() - started) / 1000;
   const report = runPythonJson<
-    Record<string, { state: [string, number[]][]; relError: number | null; size: number }>
+    Record<string, { state: [string, number[]][]; relError: number | null; size: number; seconds: number }>
   >(CHECK_FORWARD, [dir], { timeoutMs: 300_000 });
   for (const [name, want] of expected) {
     const got = report[name];
@@ -124,7 +129,12 @@ test('every template and lesson exports; model.py builds, has the project state_
       `${name}: PyTorch forward vs onnxruntime, relative error ${got.relError ?? 'n/a'}`,
     );
   }
-  t.diagnostic(`${expected.size} templates; export + ONNX reference ${exportSeconds.toFixed(1)} s`);
+  t.diagnostic(`${expected.size} models; export + ONNX reference ${exportSeconds.toFixed(1)} s`);
+  for (const [name, r] of Object.entries(report))
+    if (r.seconds + nodeSeconds.get(name)! > 1)
+      t.diagnostic(
+        `${name}: Netwright ${nodeSeconds.get(name)!.toFixed(1)} s, PyTorch ${r.seconds.toFixed(1)} s`,
+      );
 });
 
 test('every layer type has a PyTorch spelling: its own toTorch, or an nn.X torch field', () => {

@@ -217,8 +217,9 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         begin, end = info["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
-        tensors[name] = torch.from_numpy(array.copy())
+        dtype = np.dtype(DTYPES[info["dtype"]])
+        array = np.frombuffer(data, dtype, count=(end - begin) // dtype.itemsize, offset=begin)
+        tensors[name] = torch.from_numpy(array.reshape(info["shape"]).copy())
     return tensors`;
 
 /** model.py for a project; throws PytorchExportError listing every node that can't be written. */
