@@ -9,6 +9,7 @@ import { analyze, exportInference, resolveWeights } from '../../engine/index.ts'
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { decodeSafetensors, toFloat32 } from '../../engine/tensor/safetensors.ts';
 import { exportCommand } from '../../cli/export.ts';
+import { trainConfig } from '../../cli/train.ts';
 import { CliError } from '../../cli/errors.ts';
 import { loadTemplate, templatesDir } from '../helpers/templates.ts';
 
@@ -44,4 +45,15 @@ test('command-line mistakes are named with what to do, and nothing is written', 
   await fails({ format: 'pytorch' }, /needs an output folder: -o DIR/);
   await fails({ format: 'pytorch', output: out, fp16: true }, /--opset and --fp16 are for --format onnx/);
   assert.ok(!existsSync(out));
+});
+
+test('train --shuffle and --provider: parsed, kept by a resumed run unless given again, bad values named', () => {
+  assert.equal(trainConfig({ shuffle: 'none' }).shuffle, false);
+  assert.equal(trainConfig({ shuffle: 'random' }).shuffle, true);
+  assert.equal(trainConfig({}).provider, 'cpu');
+  const saved = trainConfig({ shuffle: 'none', provider: 'auto' });
+  assert.equal(trainConfig({}, saved).shuffle, false);
+  assert.equal(trainConfig({}, saved).provider, 'auto');
+  assert.equal(trainConfig({ shuffle: 'random' }, saved).shuffle, true);
+  assert.throws(() => trainConfig({ shuffle: 'sorted' }), /--shuffle sorted: choose random or none\./);
 });
