@@ -1,20 +1,68 @@
 // `netwright export MODEL -o out.onnx [--opset 17] [--fp16]`: an inference ONNX model with its
-// weights. MODEL is a project file or an .onnx file (imported, then written again). Problems are
-// listed, with what to change, before anything is written; the file is written atomically.
+// weights; `--format pytorch -o DIR`: a PyTorch project (host/pytorchProject.ts). MODEL is a project
+// file or an .onnx file (imported, then written again). Problems are listed, with what to change,
+// before anything is written; every file is written atomically.
 import { encodeModel } from '../engine/onnx/proto.ts';
 import { ExportError, exportInference, exportProblems, MAX_OPSET, MIN_OPSET } from '../engine/onnx/export.ts';
 import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
 import { CliError } from './errors.ts';
 import { loadModelWithWeights } from './loadModel.ts';
+import { PytorchExportError } from '../engine/export/pytorch/project.ts';
+import { buildPytorchProject, writePytorchProject } from '../host/pytorchProject.ts';
 
 export interface ExportOptions {
   output?: string;
+  format?: string;
   opset?: string;
   fp16?: boolean;
   json?: boolean;
 }
 
+async function exportPytorch(model: string, o: ExportOptions & { output: string }): Promise<void> {
+  const started = performance.now();
+  const { doc, weights, notes } = loadModelWithWeights(model);
+  let project;
+  try {
+    project = await buildPytorchProject(doc, { weights });
+  } catch (e) {
+    if (e instanceof PytorchExportError)
+      throw new CliError(
+        `${model} can't be exported as PyTorch yet. Change these first:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
+    throw e;
+  }
+  try {
+    await writePytorchProject(o.output, project);
+  } catch (e) {
+    if (e instanceof SaveError) throw new CliError(e.message);
+    throw e;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const files = [...project.files.keys()];
+  if (o.json)
+    console.log(
+      JSON.stringify({ output: o.output, format: 'pytorch', className: project.className, files, seconds }),
+    );
+  else {
+    for (const n of notes) console.error(`note: ${n}`);
+    console.log(
+      `Wrote ${o.output}: ${files.join(', ')} (class ${project.className}) in ${seconds.toFixed(2)} s. Next: cd ${o.output} && python train.py`,
+    );
+  }
+}
+
 export async function exportCommand(model: string, o: ExportOptions): Promise<void> {
+  const format = o.format ?? 'onnx';
+  if (format !== 'onnx' && format !== 'pytorch')
+    throw new CliError(`--format ${format}: choose onnx (an .onnx file) or pytorch (a project folder).`);
+  if (format === 'pytorch') {
+    if (!o.output) throw new CliError('export --format pytorch needs an output folder: -o DIR');
+    if (o.fp16 || o.opset !== undefined)
+      throw new CliError(
+        '--opset and --fp16 are for --format onnx; a PyTorch project keeps float32 weights.',
+      );
+    return exportPytorch(model, { ...o, output: o.output });
+  }
   if (!o.output) throw new CliError('export needs an output file: -o out.onnx');
   const opset = o.opset === undefined ? MAX_OPSET : Number(o.opset);
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)

@@ -31,11 +31,15 @@ program
 program
   .command('export')
   .description(
-    'An inference ONNX model with its weights (IR 8; BatchNorm in inference form, Dropout removed).',
+    'An inference ONNX model with its weights (IR 8; BatchNorm in inference form, Dropout removed), or a PyTorch project.',
   )
   .argument('<MODEL>', 'a project file (*.netwright.json) or an .onnx file')
-  .option('-o, --output <out.onnx>', 'the ONNX file to write')
-  .option('--opset <n>', 'ONNX opset, 13 to 17', '17')
+  .option('-o, --output <out.onnx | DIR>', 'the ONNX file, or the folder of a PyTorch project, to write')
+  .option(
+    '--format <format>',
+    'onnx (default) | pytorch: model.py, weights, train.py for python or torchrun (DDP), README.md',
+  )
+  .option('--opset <n>', 'ONNX opset, 13 to 17 (default 17)')
   .option('--fp16', 'float16 weights, inputs and outputs')
   .option('--json', 'print a one-line JSON summary')
   .action((model: string, o: ExportOptions) => exportCommand(model, o));
@@ -90,6 +94,8 @@ program
   .option('--random-labels', 'replace the training labels by random classes (memorization demo)')
   .option('--normalize <kind>', 'none | standardize (per channel, from the training set; default none)')
   .option('--threads <n>', 'onnxruntime intra-op threads (default 2)')
+  .option('--shuffle <order>', 'random (a seeded permutation per epoch, default) | none (the data set order)')
+  .option('--provider <where>', 'cpu (default) | gpu | auto: the GPU provider when it loads, else the CPU')
   .option('--out <file.onnx>', 'write the trained model as inference ONNX')
   .option('--save <file.netwright.json>', 'write the project with the trained weights')
   .option('--checkpoint <file>', 'save weights and optimizer state after every epoch')

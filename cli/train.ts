@@ -32,6 +32,7 @@ import {
 import type { EpochEvent, TrainConfig, TrainEvent } from '../host/training/trainer.ts';
 import { train } from '../host/training/trainer.ts';
 import { HostError } from '../protocol/hostApi.ts';
+import { EXECUTION_PROVIDERS } from '../protocol/training.ts';
 import { CliError } from './errors.ts';
 import { bytes } from './format.ts';
 import { loadModelMeasured } from './loadModel.ts';
@@ -54,6 +55,8 @@ export interface TrainOptions {
   clip?: string;
   init?: string;
   threads?: string;
+  shuffle?: string;
+  provider?: string;
   out?: string;
   save?: string;
   checkpoint?: string;
@@ -70,6 +73,8 @@ export const EPOCH_KEYS = [
   'testLoss',
   'testAccuracy',
   'samplesPerSecond',
+  /** The onnxruntime execution provider the run trained on. */
+  'provider',
 ] as const;
 
 const SYNTHETIC = ['spiral', 'circles', 'xor', 'blobs', 'moons'] as const;
@@ -213,7 +218,22 @@ export function trainConfig(o: TrainOptions, saved?: TrainConfig): TrainConfig {
     clipNorm: num('--clip', o.clip, (v) => v > 0, 'a positive gradient norm') ?? saved?.clipNorm,
     seed: num('--seed', o.seed, Number.isInteger, 'an integer') ?? saved?.seed ?? 0,
     threads: num('--threads', o.threads, positiveInt, 'a positive integer') ?? 2,
+    shuffle:
+      o.shuffle === undefined
+        ? saved?.shuffle
+        : choose('--shuffle', o.shuffle, ['random', 'none']) !== 'none',
+    provider: choose('--provider', o.provider, EXECUTION_PROVIDERS) ?? saved?.provider ?? 'cpu',
   };
+}
+
+function choose<T extends string>(
+  flag: string,
+  text: string | undefined,
+  options: readonly T[],
+): T | undefined {
+  if (text !== undefined && !options.includes(text as T))
+    throw new CliError(`${flag} ${text}: choose ${options.slice(0, -1).join(', ')} or ${options.at(-1)}.`);
+  return text as T | undefined;
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
@@ -354,10 +374,13 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
     bar = null;
   };
   let lastAccuracy: number | null = null;
+  let provider = 'cpu';
   const payload = { epoch: firstEpoch + 1, epochs: cfg.epochs, loss: '-', acc: '-', sps: '-' };
   const onEvent = (e: TrainEvent) => {
     switch (e.event) {
       case 'start':
+        provider = e.provider;
+        if (e.providerFallback) log(`note: ${e.providerFallback}`);
         log(
           `Training ${doc.name} on ${data.train.name}: ${data.train.length} training and ${data.test.length} test samples, ` +
             `${e.parameters.toLocaleString('en-US')} parameters, ${cfg.optimizer.kind} lr ${cfg.lr}, batch ${cfg.batchSize}` +
@@ -388,7 +411,8 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
       case 'epoch':
         lastAccuracy = e.testAccuracy;
         if (o.json) {
-          console.log(JSON.stringify(Object.fromEntries(EPOCH_KEYS.map((k) => [k, e[k]]))));
+          const line = { ...e, provider };
+          console.log(JSON.stringify(Object.fromEntries(EPOCH_KEYS.map((k) => [k, line[k]]))));
         } else if (bar) {
           const b = bar as cliProgress.SingleBar;
           b.update((e.epoch - firstEpoch) * stepsPerEpoch);

@@ -1,7 +1,7 @@
 // The Electron main process: one hardened window, the menu, and the HostApi served over IPC.
 // Every decision lives in a module without an `electron` import (windowOptions, ipcPolicy,
 // menuTemplate) so it is unit-tested; this file only wires them to Electron.
-import { app, BrowserWindow, ipcMain, Menu, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHostService } from '../host/hostService.ts';
@@ -19,6 +19,16 @@ function serveHostApi(window: BrowserWindow): void {
   const api = createHostService({
     dataDir: app.getPath('userData'),
     templatesDir: join(appRoot, 'assets', 'templates'),
+    // File → Export → PyTorch project… writes into the folder the user picks here.
+    pickFolder: async (name) => {
+      const r = await dialog.showOpenDialog(window, {
+        title: 'Export the PyTorch project into a folder',
+        defaultPath: join(app.getPath('documents'), name),
+        buttonLabel: 'Export here',
+        properties: ['openDirectory', 'createDirectory', 'promptToCreate'],
+      });
+      return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+    },
   });
   api.subscribe((event) => {
     if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);

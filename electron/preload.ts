@@ -15,6 +15,7 @@ const host = {
   clearAutosave: () => invoke('clearAutosave'),
   importOnnx: (base64, options) => invoke('importOnnx', base64, options),
   exportOnnx: (document, options) => invoke('exportOnnx', document, options),
+  exportPytorch: (document, options) => invoke('exportPytorch', document, options),
   startTraining: (request) => invoke('startTraining', request),
   startRace: (request) => invoke('startRace', request),
   stopTraining: (runId) => invoke('stopTraining', runId),

@@ -185,6 +185,40 @@ export interface Gradients {
   params: Record<string, string>;
 }
 
+/** What a layer's toTorch() gets: its attributes and resolved shapes (engine/export/pytorch). */
+export interface TorchContext<A> {
+  attrs: A;
+  inputShapes: Shape[];
+  outputShape: Shape;
+  /** The parameters and buffers the layer owns (their names are the state_dict names). */
+  params: ParamSpec[];
+}
+
+/** A Python definition a spelling needs once at the top of model.py (a small nn.Module subclass). */
+export interface TorchHelper {
+  name: string;
+  code: string;
+}
+
+/**
+ * The layer in PyTorch: a module held as an attribute of the network (`self.conv1 = nn.Conv2d(...)`),
+ * an expression of the inputs (Add: `a + b`), or the reason there is no faithful spelling.
+ */
+export type TorchSpelling =
+  | {
+      /** The constructor call, e.g. `nn.Conv2d(1, 6, kernel_size=5, padding=2)`. */
+      module: string;
+      /** How forward() calls it (`self.pad_conv(F.pad(x, (0, 1, 0, 1)))`); `self.name(x)` when absent. */
+      call?: (self: string, inputs: string[]) => string;
+      /** state_dict entries the module has beyond the layer's parameters (num_batches_tracked). */
+      extraState?: { name: string; dtype: 'I64'; shape: number[] }[];
+      /** state_dict names (after the attribute) of parameters whose names differ in PyTorch. */
+      stateNames?: Record<string, string>;
+      helpers?: TorchHelper[];
+    }
+  | { expression: (inputs: string[]) => string; helpers?: TorchHelper[] }
+  | { refuse: string };
+
 export interface LayerExample {
   why: string;
   attributes: Record<string, AttrValue>;
@@ -203,6 +237,11 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   summary: string;
   /** The PyTorch spelling, for the summary table and help ("nn.Conv2d(...)"). */
   torch?: string;
+  /**
+   * The layer as PyTorch code (engine/export/pytorch). When absent, a `torch` of the form `nn.X`
+   * is called with the attributes that differ from their defaults as keywords.
+   */
+  toTorch?(ctx: TorchContext<AttrValues<S>>): TorchSpelling;
   inputs: InputPorts;
   attributes: S;
   /** Cross-attribute or input-dependent validation beyond each attribute's own range. */

@@ -6,6 +6,7 @@ import { datasetPreview } from './data/preview.ts';
 import { addDataset } from './data/uploads.ts';
 import type { JobRunnerOptions } from './jobs/runner.ts';
 import { JobRunner } from './jobs/runner.ts';
+import { exportPytorchFor, type PickFolder } from './pytorchExport.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
@@ -22,6 +23,8 @@ export interface HostServiceOptions {
   train?: TrainFunction;
   /** Budgets of the worker threads that import, export and parse documents. */
   jobs?: JobRunnerOptions;
+  /** A native folder dialog (Electron); without one, exportPytorch offers only a zip. */
+  pickFolder?: PickFolder;
 }
 
 /** The HostApi plus the events it pushes (training progress) and a shutdown hook. */
@@ -57,6 +60,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     clearAutosave: () => clearAutosave(dataDir),
     importOnnx: (base64, options) => jobs.run('importOnnx', { base64, fileName: options?.fileName }),
     exportOnnx: (document, options) => jobs.run('exportOnnx', { document, ...options }),
+    exportPytorch: (document, exportOptions) => exportPytorchFor(document, exportOptions, options.pickFolder),
     startTraining: ({ document, dataset, config }) => runs.start(document, dataset, config),
     startRace: ({ document, dataset, config, entries }) => runs.startRace(document, dataset, config, entries),
     stopTraining: async (runId) => runs.stop(runId),

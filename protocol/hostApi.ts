@@ -36,6 +36,8 @@ import {
 import {
   exportOnnxOptionsSchema,
   exportOnnxResultSchema,
+  exportPytorchOptionsSchema,
+  exportPytorchResultSchema,
   importOnnxOptionsSchema,
   onnxBase64Schema,
 } from './onnxFiles.ts';
@@ -132,6 +134,16 @@ export const hostMethods = {
   exportOnnx: {
     args: z.tuple([projectDocumentSchema, exportOnnxOptionsSchema]),
     result: exportOnnxResultSchema,
+  },
+  /**
+   * The project as PyTorch (model.py, weights, train.py for python or torchrun, README.md): a zip
+   * (browser mode), or written into a folder the user picks in a dialog ('folder', Electron only:
+   * elsewhere it fails with code 'unsupported'). A model with a node PyTorch can't express gets
+   * the reasons instead.
+   */
+  exportPytorch: {
+    args: z.tuple([projectDocumentSchema, exportPytorchOptionsSchema]),
+    result: exportPytorchResultSchema,
   },
   /**
    * Loads the data, checks it fits the network and starts training; progress arrives as
@@ -255,6 +267,7 @@ export type HostErrorCode =
   /** The caller cancelled a host job. */
   | 'cancelled'
   | 'invalid-onnx'
+  | 'unsupported'
   | 'internal';
 
 /** The error a client sees: errors cross every transport as plain { code, message }. */

@@ -1,5 +1,6 @@
 // The ONNX members of HostApi: an .onnx file crosses the boundary as base64 (JSON text frames).
 import { z } from 'zod';
+import { trainingConfigSchema, trainingDatasetSchema } from './training.ts';
 
 /** About 60 MB of ONNX; the browser-mode WebSocket accepts messages up to twice the document bound. */
 export const MAX_ONNX_BASE64_CHARS = 80_000_000;
@@ -23,3 +24,35 @@ export const exportOnnxResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), problems: z.array(z.string()) }),
 ]);
 export type ExportOnnxResult = z.infer<typeof exportOnnxResultSchema>;
+
+/**
+ * A PyTorch project (model.py, weights, train.py, README.md, requirements.txt): as a zip the page
+ * downloads, or written by the host into a folder the user picks (Electron). `training` replaces
+ * the project's own recipe (the Training panel's current settings).
+ */
+export const exportPytorchOptionsSchema = z
+  .object({
+    destination: z.enum(['zip', 'folder']),
+    training: z
+      .object({ dataset: trainingDatasetSchema.optional(), config: trainingConfigSchema.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ExportPytorchOptions = z.infer<typeof exportPytorchOptionsSchema>;
+
+export const exportPytorchResultSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('zip'),
+    fileName: z.string(),
+    base64: z.string(),
+    bytes: z.number().int(),
+    files: z.array(z.string()),
+  }),
+  z.object({ kind: z.literal('folder'), folder: z.string(), files: z.array(z.string()) }),
+  /** The user closed the folder dialog: nothing was written. */
+  z.object({ kind: z.literal('cancelled') }),
+  /** Why the model can't be written as PyTorch yet, one sentence per node. */
+  z.object({ kind: z.literal('problems'), problems: z.array(z.string()) }),
+]);
+export type ExportPytorchResult = z.infer<typeof exportPytorchResultSchema>;

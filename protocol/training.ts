@@ -88,6 +88,10 @@ export const initSchema = z.discriminatedUnion('kind', [
 ]);
 export type TrainingInit = z.infer<typeof initSchema>;
 
+/** Where onnxruntime trains: the CPU, the platform's GPU provider, or the GPU when it loads (auto). */
+export const EXECUTION_PROVIDERS = ['auto', 'cpu', 'gpu'] as const;
+export type ExecutionProviderChoice = (typeof EXECUTION_PROVIDERS)[number];
+
 export const optimizerSchema = z
   .object({
     kind: z.enum(OPTIMIZERS),
@@ -109,6 +113,10 @@ export const trainingConfigSchema = z
     clipNorm: z.number().gt(0).optional(),
     init: initSchema.optional(),
     seed: seed.optional(),
+    /** Batch order: a fresh seeded permutation per epoch (default), or the data set's own order. */
+    shuffle: z.enum(['random', 'none']).optional(),
+    /** Where the steps run (default cpu); a GPU that can't load falls back to the CPU, saying why. */
+    provider: z.enum(EXECUTION_PROVIDERS).optional(),
   })
   .strict();
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
@@ -159,6 +167,10 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     steps: z.number().int().min(0),
     memoryBytes: z.number().min(0),
     parameters: z.number().int().min(0),
+    /** The onnxruntime execution provider the steps actually run on ('cpu', 'cuda', 'dml', 'coreml'). */
+    provider: z.string().max(20).optional(),
+    /** Why that is the CPU although a GPU was asked for (one line), when it is. */
+    providerFallback: z.string().max(500).optional(),
   }),
   z.object({
     event: z.literal('step'),

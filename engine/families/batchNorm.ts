@@ -1,6 +1,14 @@
 // BatchNorm1d/2d: per-channel normalisation with learned scale and shift (2C parameters) and
 // running mean/variance buffers (2C, not parameters, as in PyTorch's model.parameters()).
-import type { GradContext, Gradients, LowerContext, ParamSpec } from '../layer.ts';
+import type {
+  GradContext,
+  Gradients,
+  LowerContext,
+  ParamSpec,
+  TorchContext,
+  TorchSpelling,
+} from '../layer.ts';
+import { call, decimal } from '../export/pytorch/python.ts';
 import type { OnnxBuilder } from '../onnx/builder.ts';
 import { reduceSum } from '../autodiff/ops.ts';
 import { f } from '../onnx/builder.ts';
@@ -163,4 +171,27 @@ export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
     axes,
   );
   return { inputs: [dx], params };
+}
+
+/** nn.BatchNorm1d/2d; its state_dict also counts the batches seen (num_batches_tracked). */
+export function batchNormToTorch(
+  module: 'nn.BatchNorm1d' | 'nn.BatchNorm2d',
+  ctx: TorchContext<BatchNormAttrs & { momentum: number }>,
+): TorchSpelling {
+  const a = ctx.attrs;
+  return {
+    module: call(
+      module,
+      [ctx.inputShapes[0][1] as number],
+      [
+        ['eps', decimal(a.eps), decimal(1e-5)],
+        ['momentum', decimal(a.momentum), decimal(0.1)],
+        ['affine', a.affine, true],
+        ['track_running_stats', a.track_running_stats, true],
+      ],
+    ),
+    ...(a.track_running_stats
+      ? { extraState: [{ name: 'num_batches_tracked', dtype: 'I64' as const, shape: [] }] }
+      : {}),
+  };
 }

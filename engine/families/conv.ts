@@ -1,6 +1,16 @@
 // The convolution family (Conv1d, Conv2d): attribute specs, shapes, counts and receptive field
 // for any number of spatial axes, so each layer file only states what differs.
-import type { AttrValues, GradContext, Gradients, LowerContext, ParamSpec, RFTransfer } from '../layer.ts';
+import type {
+  AttrValues,
+  GradContext,
+  Gradients,
+  LowerContext,
+  ParamSpec,
+  RFTransfer,
+  TorchContext,
+  TorchSpelling,
+} from '../layer.ts';
+import { call, oneOrTuple, py, pyMatrix, type PyValue } from '../export/pytorch/python.ts';
 import type { OnnxBuilder } from '../onnx/builder.ts';
 import { dims, reduceSum, reshape } from '../autodiff/ops.ts';
 import { bool, int, intOrTuple, padding, table } from '../layer.ts';
@@ -365,4 +375,56 @@ export function convGradient(axes: number, ctx: GradContext<ConvAttrs>): Gradien
     ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups!, w)
     : null;
   return { inputs: [dX], params };
+}
+
+/** LeNet-5's C3 in PyTorch: a Conv2d that multiplies its weight by the connection table's mask. */
+const MASKED_CONV2D = {
+  name: 'MaskedConv2d',
+  code: `class MaskedConv2d(nn.Conv2d):
+    """A Conv2d whose output channel o sees only the input channels i where table[o][i] is 1
+    (LeNet-5's C3 connection table); unconnected weights act as zero and get no gradient."""
+
+    def __init__(self, *args, table, **kwargs):
+        super().__init__(*args, **kwargs)
+        mask = torch.tensor(table, dtype=self.weight.dtype)[:, :, None, None]
+        self.register_buffer("mask", mask.expand_as(self.weight).clone(), persistent=False)
+
+    def forward(self, x):
+        return self._conv_forward(x, self.weight * self.mask, self.bias)`,
+};
+
+/**
+ * nn.Conv1d/nn.Conv2d with PyTorch's defaults left out. Asymmetric padding, which PyTorch's
+ * convolutions don't take, becomes an F.pad before the call.
+ */
+export function convToTorch(axes: number, ctx: TorchContext<ConvAttrs>): TorchSpelling {
+  const a = ctx.attrs;
+  const w = window(axes, a);
+  const symmetric = w.padBefore.every((p, i) => p === w.padAfter[i]);
+  const pad: PyValue =
+    a.padding === 'same' || a.padding === 'valid' ? a.padding : symmetric ? oneOrTuple(w.padBefore) : 0;
+  const table = a.connection_table;
+  const module = call(
+    table ? 'MaskedConv2d' : `nn.Conv${axes}d`,
+    [ctx.inputShapes[0][1] as number, a.out_channels!],
+    [
+      ['kernel_size', oneOrTuple(w.kernel)],
+      ['stride', oneOrTuple(w.stride), 1],
+      ['padding', pad, 0],
+      ['dilation', oneOrTuple(w.dilation), 1],
+      ['groups', a.groups!, 1],
+      ['bias', a.bias!, true],
+      ...(table ? [['table', { raw: pyMatrix(table, '        ') }] as [string, PyValue]] : []),
+    ],
+  );
+  // F.pad lists the last axis first: (left, right, top, bottom).
+  const fpad = w.padBefore.flatMap((_, i, all) => [
+    w.padBefore[all.length - 1 - i],
+    w.padAfter[all.length - 1 - i],
+  ]);
+  return {
+    module,
+    ...(pad === 0 && !symmetric ? { call: (self, [x]) => `${self}(F.pad(${x}, ${py(fpad)}))` } : {}),
+    ...(table ? { helpers: [MASKED_CONV2D] } : {}),
+  };
 }

@@ -8,6 +8,7 @@ export function elementwiseLayer<S extends AttrSpecs>(def: {
   type: string;
   category?: Category;
   torch?: string;
+  toTorch?: LayerDef<S>['toTorch'];
   summary: string;
   attributes: S;
   examples?: LayerExample[];

@@ -1,5 +1,14 @@
 // The 2-D pooling family: PyTorch's MaxPool2d/AvgPool2d attributes, shapes and receptive field.
-import type { AttrValues, GradContext, Gradients, LowerContext, RFTransfer } from '../layer.ts';
+import type {
+  AttrValues,
+  GradContext,
+  Gradients,
+  LowerContext,
+  RFTransfer,
+  TorchContext,
+  TorchSpelling,
+} from '../layer.ts';
+import { call, oneOrTuple, type PyValue } from '../export/pytorch/python.ts';
 import { dims, reshape, zeros } from '../autodiff/ops.ts';
 import { bool, intOrTuple } from '../layer.ts';
 import type { Problem } from '../diagnostics.ts';
@@ -237,4 +246,32 @@ export function avgPoolGradient(ctx: GradContext<PoolAttrs & { count_include_pad
     { name: `${ctx.node}/grad_input` },
   );
   return { inputs: [dx], params: {} };
+}
+
+/** nn.MaxPool2d / nn.AvgPool2d with PyTorch's defaults left out (stride defaults to the kernel). */
+export function poolToTorch(
+  module: 'nn.MaxPool2d' | 'nn.AvgPool2d',
+  ctx: TorchContext<PoolAttrs & { count_include_pad?: boolean }>,
+): TorchSpelling {
+  const a = ctx.attrs;
+  const w = window(a);
+  const kernel = oneOrTuple(w.kernel);
+  return {
+    module: call(
+      module,
+      [],
+      [
+        ['kernel_size', kernel],
+        ['stride', oneOrTuple(w.stride), kernel],
+        ['padding', oneOrTuple(w.padBefore), 0],
+        ...(a.dilation !== undefined
+          ? [['dilation', oneOrTuple(w.dilation), 1] as [string, PyValue, PyValue]]
+          : []),
+        ['ceil_mode', a.ceil_mode!, false],
+        ...(a.count_include_pad !== undefined
+          ? [['count_include_pad', a.count_include_pad, true] as [string, PyValue, PyValue]]
+          : []),
+      ],
+    ),
+  };
 }

@@ -7,6 +7,7 @@ export default defineLayer({
   type: 'Add',
   category: 'merge',
   torch: 'torch.add',
+  toTorch: () => ({ expression: (inputs) => inputs.join(' + ') }),
   summary: 'Element-wise sum of its inputs: the residual (skip) connection of ResNet.',
   inputs: { variadic: { min: 2, name: 'x' } },
   attributes: {},

@@ -8,11 +8,13 @@ import {
   avgPoolGradient,
 } from '../families/pool.ts';
 import { poolImport } from '../onnx/import/patterns.ts';
+import { poolToTorch } from '../families/pool.ts';
 
 export default defineLayer({
   type: 'AvgPool2d',
   category: 'pooling',
   torch: 'nn.AvgPool2d',
+  toTorch: (ctx) => poolToTorch('nn.AvgPool2d', ctx),
   summary: 'Averages each window: a fixed, strided box filter.',
   inputs: { names: ['x'] },
   attributes: {

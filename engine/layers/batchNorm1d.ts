@@ -7,11 +7,13 @@ import {
   batchNormGradient,
 } from '../families/batchNorm.ts';
 import { batchNormImport } from '../onnx/import/patterns.ts';
+import { batchNormToTorch } from '../families/batchNorm.ts';
 
 export default defineLayer({
   type: 'BatchNorm1d',
   category: 'normalization',
   torch: 'nn.BatchNorm1d',
+  toTorch: (ctx) => batchNormToTorch('nn.BatchNorm1d', ctx as never),
   summary: 'Normalises each feature (N, C) or channel (N, C, L) over the batch; then scales and shifts.',
   inputs: { names: ['x'] },
   attributes: batchNormAttributes,

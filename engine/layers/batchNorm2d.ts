@@ -7,11 +7,13 @@ import {
   batchNormGradient,
 } from '../families/batchNorm.ts';
 import { batchNormImport } from '../onnx/import/patterns.ts';
+import { batchNormToTorch } from '../families/batchNorm.ts';
 
 export default defineLayer({
   type: 'BatchNorm2d',
   category: 'normalization',
   torch: 'nn.BatchNorm2d',
+  toTorch: (ctx) => batchNormToTorch('nn.BatchNorm2d', ctx as never),
   summary: 'Normalises each channel over the batch and H, W; then scales and shifts. Speeds up training.',
   inputs: { names: ['x'] },
   attributes: batchNormAttributes,

@@ -8,6 +8,7 @@ export default defineLayer({
   type: 'Concat',
   category: 'merge',
   torch: 'torch.cat',
+  toTorch: ({ attrs }) => ({ expression: (inputs) => `torch.cat([${inputs.join(', ')}], dim=${attrs.dim})` }),
   summary: 'Joins its inputs along dim (channels by default): the Inception module’s merge.',
   inputs: { variadic: { min: 2, name: 'x' } },
   attributes: { dim: int({ default: 1, doc: 'Dimension to join along (1 = channels).' }) },

@@ -10,11 +10,13 @@ import {
   convParameters,
 } from '../families/conv.ts';
 import { convImport } from '../onnx/import/patterns.ts';
+import { convToTorch } from '../families/conv.ts';
 
 export default defineLayer({
   type: 'Conv1d',
   category: 'convolution',
   torch: 'nn.Conv1d',
+  toTorch: (ctx) => convToTorch(1, ctx),
   summary: '1-D convolution over (N, C, L): sequences and signals.',
   inputs: { names: ['x'] },
   attributes: convAttributes(1),

@@ -12,11 +12,13 @@ import {
   convParameters,
 } from '../families/conv.ts';
 import { convImport } from '../onnx/import/patterns.ts';
+import { convToTorch } from '../families/conv.ts';
 
 export default defineLayer({
   type: 'Conv2d',
   category: 'convolution',
   torch: 'nn.Conv2d',
+  toTorch: (ctx) => convToTorch(2, ctx),
   summary: '2-D convolution over (N, C, H, W): each output channel is a learned filter slid over the input.',
   inputs: { names: ['x'] },
   attributes: { ...convAttributes(2), connection_table: connectionTable },

@@ -7,6 +7,7 @@ import { expectRank, spatialProduct, transposeWindow } from '../tensor/convShape
 import { effectiveKernel } from '../tensor/window.ts';
 import { compact, floatValues, isData, onlyAttrs, rankOf } from '../onnx/import/view.ts';
 import { convTransposePads } from '../onnx/import/patterns.ts';
+import { call, oneOrTuple } from '../export/pytorch/python.ts';
 
 const AXES = 2;
 
@@ -14,6 +15,21 @@ export default defineLayer({
   type: 'ConvTranspose2d',
   category: 'convolution',
   torch: 'nn.ConvTranspose2d',
+  toTorch: ({ attrs: a, inputShapes }) => ({
+    module: call(
+      'nn.ConvTranspose2d',
+      [inputShapes[0][1] as number, a.out_channels!],
+      [
+        ['kernel_size', oneOrTuple(a.kernel_size!)],
+        ['stride', oneOrTuple(a.stride!), 1],
+        ['padding', oneOrTuple(a.padding!), 0],
+        ['output_padding', oneOrTuple(a.output_padding!), 0],
+        ['groups', a.groups!, 1],
+        ['bias', a.bias!, true],
+        ['dilation', oneOrTuple(a.dilation!), 1],
+      ],
+    ),
+  }),
   summary: 'Transposed (fractionally strided) 2-D convolution: upsamples, as in decoders and GAN generators.',
   inputs: { names: ['x'] },
   attributes: {

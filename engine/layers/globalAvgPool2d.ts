@@ -8,6 +8,7 @@ export default defineLayer({
   type: 'GlobalAvgPool2d',
   category: 'pooling',
   torch: 'nn.AdaptiveAvgPool2d(1)',
+  toTorch: () => ({ module: 'nn.AdaptiveAvgPool2d(1)' }),
   summary: 'Averages each channel over all of H and W to a 1x1 map (ResNet, Inception heads).',
   inputs: { names: ['x'] },
   attributes: {},

@@ -6,15 +6,42 @@ import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { floatValues, isData, onlyAttrs, onlyOutputUsed } from '../onnx/import/view.ts';
 import { floatAttr } from '../onnx/import/patterns.ts';
+import { call, decimal } from '../export/pytorch/python.ts';
 
 /** The normalised trailing dims; empty means every dim after the batch. */
 const normalized = (x: Shape, shape: readonly number[]) =>
   shape.length ? [...shape] : (x.slice(1) as number[]);
 
+const LAYER_NORM_NO_BIAS = {
+  name: 'LayerNormNoBias',
+  code: `class LayerNormNoBias(nn.LayerNorm):
+    """nn.LayerNorm(..., bias=False) for every PyTorch version: a learned scale, no shift."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_parameter("bias", None)`,
+};
+
 export default defineLayer({
   type: 'LayerNorm',
   category: 'normalization',
   torch: 'nn.LayerNorm',
+  // nn.LayerNorm's bias=False came with PyTorch 2.1; the helper gives the same on older ones.
+  toTorch: ({ attrs: a, inputShapes }) => {
+    const n = normalized(inputShapes[0], a.normalized_shape!);
+    const noBias = a.elementwise_affine && !a.bias;
+    return {
+      module: call(
+        noBias ? 'LayerNormNoBias' : 'nn.LayerNorm',
+        [n.length === 1 ? n[0] : n],
+        [
+          ['eps', decimal(a.eps!), decimal(1e-5)],
+          ['elementwise_affine', a.elementwise_affine!, true],
+        ],
+      ),
+      ...(noBias ? { helpers: [LAYER_NORM_NO_BIAS] } : {}),
+    };
+  },
   summary: 'Normalises each sample over its trailing dimensions, independent of the batch (transformers).',
   inputs: { names: ['x'] },
   attributes: {

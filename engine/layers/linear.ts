@@ -10,6 +10,7 @@ import {
   type OnnxMatch,
   type ValueView,
 } from '../onnx/import/view.ts';
+import { call } from '../export/pytorch/python.ts';
 
 /** A constant that adds one value per output feature: [out], [1, out], or one value for all. */
 function biasVector(v: ValueView, out: number): Float32Array | undefined {
@@ -24,6 +25,13 @@ export default defineLayer({
   type: 'Linear',
   category: 'linear',
   torch: 'nn.Linear',
+  toTorch: ({ attrs: a, inputShapes }) => ({
+    module: call(
+      'nn.Linear',
+      [inputShapes[0][inputShapes[0].length - 1] as number, a.out_features!],
+      [['bias', a.bias!, true]],
+    ),
+  }),
   summary: 'Fully connected: y = x·Wᵀ + b over the last dimension.',
   inputs: { names: ['x'] },
   attributes: {

@@ -9,11 +9,13 @@ import {
   maxPoolGradient,
 } from '../families/pool.ts';
 import { poolImport } from '../onnx/import/patterns.ts';
+import { poolToTorch } from '../families/pool.ts';
 
 export default defineLayer({
   type: 'MaxPool2d',
   category: 'pooling',
   torch: 'nn.MaxPool2d',
+  toTorch: (ctx) => poolToTorch('nn.MaxPool2d', ctx),
   summary: 'Keeps the largest value in each window: downsamples and adds a little translation invariance.',
   inputs: { names: ['x'] },
   attributes: { ...poolAttributes(), dilation: poolDilation },

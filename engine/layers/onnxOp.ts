@@ -12,6 +12,7 @@ import {
   type Opaque,
   type OpaqueAttrs,
 } from '../onnx/import/opaque.ts';
+import { opaqueToTorch } from '../export/pytorch/onnxOps.ts';
 
 /** Decodes the node's attributes, or says which one is malformed. */
 function read(a: OpaqueAttrs): Opaque | { problem: string; attribute: string } {
@@ -30,6 +31,7 @@ export default defineLayer({
   type: 'OnnxOp',
   category: 'other',
   torch: 'ONNX operator',
+  toTorch: (ctx) => opaqueToTorch(ctx as never),
   summary:
     'An ONNX operator Netwright has no layer for, kept exactly as imported (attributes, weights, inputs and outputs) and exported back unchanged.',
   inputs: { variadic: { min: 1, name: 'x' } },

@@ -9,6 +9,7 @@ export default defineLayer({
   type: 'Reshape',
   category: 'reshape',
   torch: 'Tensor.view',
+  toTorch: ({ attrs }) => ({ expression: ([x]) => `${x}.reshape(${x}.size(0), ${attrs.shape!.join(', ')})` }),
   summary: 'Gives each sample a new shape with the same number of elements; one entry may be -1 (inferred).',
   inputs: { names: ['x'] },
   attributes: {

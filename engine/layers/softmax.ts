@@ -2,10 +2,13 @@ import { elementwiseLayer } from '../families/elementwise.ts';
 import { int } from '../layer.ts';
 import { softmaxDimCheck } from '../families/softmaxDim.ts';
 import { softmaxImport } from '../onnx/import/patterns.ts';
+import { call } from '../export/pytorch/python.ts';
 
 export default elementwiseLayer({
   type: 'Softmax',
   torch: 'nn.Softmax',
+  // PyTorch's dim has no default worth relying on (implicit dim is deprecated): always write it.
+  toTorch: ({ attrs }) => ({ module: call('nn.Softmax', [], [['dim', attrs.dim!]]) }),
   summary: 'exp(x)/Σexp(x) along dim: turns scores into probabilities that sum to 1.',
   attributes: {
     dim: int({ default: 1, doc: 'The dimension that sums to 1 (negative counts from the end).' }),

@@ -7,6 +7,7 @@ export default defineLayer({
   type: 'Subtract',
   category: 'merge',
   torch: 'torch.sub',
+  toTorch: () => ({ expression: ([a, b]) => `${a} - ${b}` }),
   summary:
     'Element-wise difference a − b of its two inputs: shows where two branches disagree (all zeros when they compute the same thing).',
   inputs: { names: ['a', 'b'] },

@@ -4,6 +4,7 @@ import { problem } from '../diagnostics.ts';
 import { isKnown } from '../tensor/shape.ts';
 import { expectRank } from '../tensor/convShape.ts';
 import { isData, onlyAttrs, rankOf } from '../onnx/import/view.ts';
+import { call } from '../export/pytorch/python.ts';
 
 /** PyTorch order: (left, right, top, bottom), or one value for all four. */
 const sides = (p: readonly number[]) => (p.length === 1 ? [p[0], p[0], p[0], p[0]] : p);
@@ -12,6 +13,9 @@ export default defineLayer({
   type: 'ZeroPad2d',
   category: 'reshape',
   torch: 'nn.ZeroPad2d',
+  toTorch: ({ attrs }) => ({
+    module: call('nn.ZeroPad2d', [attrs.padding!.length === 1 ? attrs.padding![0] : attrs.padding!]),
+  }),
   summary: 'Adds rows and columns of zeros around each feature map (left, right, top, bottom).',
   inputs: { names: ['x'] },
   attributes: {

@@ -7,6 +7,7 @@ import { sampleSize } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, exportInference } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
+import { createSession, type ExecutionProviderChoice } from './providers.ts';
 
 /** Samples per onnxruntime call. */
 export const INFERENCE_CHUNK = 500;
@@ -31,12 +32,14 @@ export async function inferencePass(
   data: Dataset,
   onChunk: (chunk: OutputChunk) => void,
   threads = 1,
+  provider: ExecutionProviderChoice = 'cpu',
 ): Promise<void> {
   const model = exportInference(doc, { weightsAsInputs: true });
-  const session = await ort.InferenceSession.create(encodeModel(model), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
+  const { session } = await createSession(
+    encodeModel(model),
+    { intraOpNumThreads: threads, interOpNumThreads: 1 },
+    provider,
+  );
   try {
     const analysis = analyze(doc.graph);
     const byName = new Map(doc.graph.nodes.map((n) => [n.name, n.id]));

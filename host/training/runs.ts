@@ -423,6 +423,8 @@ export class TrainingRuns {
       schedule: config.schedule,
       clipNorm: config.clipNorm,
       seed: config.seed ?? 0,
+      shuffle: config.shuffle !== 'none',
+      provider: config.provider,
       threads,
       stepEvery: Math.max(1, Math.ceil((stepsPerEpoch * config.epochs) / STEP_EVENTS)),
       // The race's seed fixes the sketch, so every contestant's points share one space.

@@ -5,6 +5,7 @@ import type { TrainStep } from '../../engine/autodiff/trainStep.ts';
 import type { WeightMap } from '../../engine/weights.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { createRng, type Rng } from '../../engine/data/random.ts';
+import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
 
 export interface StepResult {
   loss: number;
@@ -37,19 +38,21 @@ export class StepSession {
     readonly step: TrainStep,
     private session: ort.InferenceSession,
     private readonly seed: number,
+    /** The execution provider the session runs on (and why not a GPU, if one was asked for). */
+    readonly provider: ProviderUse,
   ) {}
 
   static async create(
     step: TrainStep,
     weights: WeightMap,
-    opts: { seed?: number; threads?: number } = {},
+    opts: { seed?: number; threads?: number; provider?: ExecutionProviderChoice } = {},
   ): Promise<StepSession> {
-    const session = await ort.InferenceSession.create(encodeModel(step.model), {
-      intraOpNumThreads: opts.threads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    const s = new StepSession(step, session, opts.seed ?? 0);
+    const { session, use } = await createSession(
+      encodeModel(step.model),
+      { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+      opts.provider,
+    );
+    const s = new StepSession(step, session, opts.seed ?? 0, use);
     s.setWeights(weights);
     return s;
   }

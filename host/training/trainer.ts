@@ -21,6 +21,7 @@ import { inferencePass } from './inferencePass.ts';
 import { StepSession, type SessionState } from './session.ts';
 import { createSketcher } from './trajectory.ts';
 import type { PauseGate } from './pauseGate.ts';
+import type { ExecutionProviderChoice } from './providers.ts';
 
 export interface TrainConfig {
   epochs: number;
@@ -33,6 +34,10 @@ export interface TrainConfig {
   seed?: number;
   /** onnxruntime intra-op threads (2 uses both cores of these machines). */
   threads?: number;
+  /** false: batches in the data set's order (to reproduce a run elsewhere); a seeded permutation per epoch otherwise. */
+  shuffle?: boolean;
+  /** Where the steps run (host/training/providers.ts); the CPU when absent. */
+  provider?: ExecutionProviderChoice;
   /** Emit a 'step' event every this many steps (0: none). */
   stepEvery?: number;
   /**
@@ -58,7 +63,15 @@ export interface EpochEvent {
 }
 
 export type TrainEvent =
-  | { event: 'start'; steps: number; memoryBytes: number; parameters: number }
+  | {
+      event: 'start';
+      steps: number;
+      memoryBytes: number;
+      parameters: number;
+      /** The execution provider the steps run on, and why not the GPU asked for (one line). */
+      provider: string;
+      providerFallback?: string;
+    }
   | {
       event: 'step';
       epoch: number;
@@ -129,6 +142,7 @@ export async function evaluate(
   data: Dataset,
   loss: LossKind,
   threads = 1,
+  provider: ExecutionProviderChoice = 'cpu',
 ): Promise<{ loss: number; accuracy: number; predictions: Int32Array }> {
   let totalLoss = 0;
   let correct = 0;
@@ -148,6 +162,7 @@ export async function evaluate(
       }
     },
     threads,
+    provider,
   );
   return { loss: totalLoss / data.length, accuracy: correct / data.length, predictions: preds };
 }
@@ -171,7 +186,13 @@ export async function train(
     clipNorm: cfg.clipNorm,
   });
   const weights = initial ?? resolveWeights(analysis, doc.weights, seed);
-  const session = await StepSession.create(step, weights, { seed, threads: cfg.threads });
+  const session = await StepSession.create(step, weights, {
+    seed,
+    threads: cfg.threads,
+    provider: cfg.provider,
+  });
+  // Evaluation runs where the steps do (no second attempt at a GPU that didn't load).
+  const evalProvider: ExecutionProviderChoice = session.provider.provider === 'cpu' ? 'cpu' : 'gpu';
   if (hooks.resume) session.importState(hooks.resume.state);
   const firstEpoch = hooks.resume?.epoch ?? 0;
   const { train: trainSet, test } = data;
@@ -188,6 +209,8 @@ export async function train(
     steps: totalSteps,
     memoryBytes: estimateMemory(analysis, cfg.batchSize, stateSlots(cfg.optimizer.kind).length).trainingBytes,
     parameters: analysis.totals.trainableParams,
+    provider: session.provider.provider,
+    ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
   });
 
   const history: EpochEvent[] = [];
@@ -215,7 +238,8 @@ export async function train(
       let seen = 0;
       const gradSums = new Map<string, number>();
       let t0 = performance.now();
-      for (const batch of batches(trainSet, cfg.batchSize, { seed: seed + epoch, dropLast: true })) {
+      const order = cfg.shuffle === false ? undefined : seed + epoch;
+      for (const batch of batches(trainSet, cfg.batchSize, { seed: order, dropLast: true })) {
         if (hooks.gate?.paused && !signal?.aborted) {
           const pausedAt = performance.now();
           onEvent({ event: 'paused', epoch, step: k, weights: session.weights() });
@@ -271,7 +295,9 @@ export async function train(
       const seconds = (performance.now() - t0) / 1000;
       snapshot();
       const current = session.weights();
-      const evaluation = test ? await evaluate(doc, current, test, cfg.loss, cfg.threads) : null;
+      const evaluation = test
+        ? await evaluate(doc, current, test, cfg.loss, cfg.threads, evalProvider)
+        : null;
       const e: EpochEvent = {
         event: 'epoch',
         epoch: epoch + 1,

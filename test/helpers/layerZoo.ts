@@ -1,0 +1,59 @@
+// One small network with every layer type the PyTorch exporter spells (asymmetric and 'same'
+// padding, dilation, groups, ceil_mode, a connection table, LayerNorm without bias, GELU's tanh
+// form ...), for checks that should cover every spelling at once.
+import { GraphBuilder, newDocument, type ProjectDocument } from '../../engine/index.ts';
+
+export function layerZoo(): ProjectDocument {
+  const b = new GraphBuilder();
+  const x = b.input([3, 12, 12]);
+  const a = b.chain(x, [
+    ['Conv2d', { out_channels: 8, kernel_size: 3, padding: [0, 1, 1, 2] }],
+    ['BatchNorm2d', { momentum: 0.2 }],
+    ['ELU', { alpha: 0.5 }],
+  ]);
+  const side = b.chain(x, [
+    ['ZeroPad2d', { padding: [1, 0, 2, 1] }],
+    ['Conv2d', { out_channels: 8, kernel_size: [5, 1], bias: false }],
+    ['LeakyReLU', { negative_slope: 0.2 }],
+  ]);
+  const merged = b.chain(b.add('Add', {}, [a, side]), [
+    ['AvgPool2d', { kernel_size: 2, padding: 1, ceil_mode: true, count_include_pad: false }],
+    ['ConvTranspose2d', { out_channels: 4, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 }],
+    ['Conv2d', { out_channels: 6, kernel_size: 3, padding: 'same', groups: 2, dilation: 2 }],
+    ['SELU'],
+    [
+      'Conv2d',
+      {
+        out_channels: 4,
+        kernel_size: 1,
+        connection_table: [
+          [1, 1, 0, 0, 0, 0],
+          [0, 0, 1, 1, 0, 0],
+          [0, 0, 0, 0, 1, 1],
+          [1, 0, 1, 0, 1, 0],
+        ],
+      },
+    ],
+    ['MaxPool2d', { kernel_size: 3, stride: 2, padding: 1, dilation: 1 }],
+    ['Tanh'],
+    ['GlobalAvgPool2d'],
+    ['Flatten'],
+    ['Linear', { out_features: 16 }],
+    ['LayerNorm', { bias: false }],
+    ['GELU', { approximate: 'tanh' }],
+    ['Dropout', { p: 0 }],
+    ['Identity'],
+  ]);
+  const seq = b.chain(merged, [
+    ['Reshape', { shape: [2, 8] }],
+    ['Conv1d', { out_channels: 4, kernel_size: 3, padding: 1 }],
+    ['BatchNorm1d'],
+    ['Sigmoid'],
+    ['Flatten'],
+  ]);
+  const joined = b.add('Concat', { dim: 1 }, [merged, seq]);
+  const left = b.chain(joined, [['Linear', { out_features: 10 }]]);
+  const right = b.chain(joined, [['Linear', { out_features: 10, bias: false }], ['ReLU']]);
+  b.add('Subtract', {}, [left, right]);
+  return newDocument('Layer zoo', b.graph);
+}
