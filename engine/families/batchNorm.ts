@@ -1,5 +1,6 @@
 // BatchNorm1d/2d: per-channel normalisation with learned scale and shift (2C parameters) and
-// running mean/variance buffers (2C, not parameters, as in PyTorch's model.parameters()).
+// running mean/variance buffers (2C, not parameters, as in PyTorch's model.parameters()); its
+// lowering, gradient and ONNX import pattern.
 import type { GradContext, Gradients, LowerContext, ParamSpec } from '../layer.ts';
 import type { OnnxBuilder } from '../onnx/builder.ts';
 import { reduceSum } from '../autodiff/ops.ts';
@@ -9,6 +10,16 @@ import type { Problem } from '../diagnostics.ts';
 import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { isKnown } from '../tensor/shape.ts';
+import {
+  floatAttr,
+  floatValues,
+  isData,
+  LEGACY,
+  onlyAttrs,
+  onlyOutputUsed,
+  rankOf,
+} from '../onnx/import/view.ts';
+import type { OnnxImport } from '../onnx/import/view.ts';
 
 export const batchNormAttributes = {
   eps: float({
@@ -163,4 +174,34 @@ export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
     axes,
   );
   return { inputs: [dx], params };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONNX import
+
+/** BatchNormalization in inference form with constant statistics, for inputs of the given ranks. */
+export function batchNormImport(ranks: number[]): OnnxImport {
+  return {
+    opTypes: ['BatchNormalization'],
+    read: (node) => {
+      const x = node.inputs[0];
+      if (!isData(x) || !ranks.includes(rankOf(x) ?? -1)) return null;
+      if (!onlyAttrs(node, ['epsilon', 'momentum', 'spatial', 'training_mode', ...LEGACY])) return null;
+      if (node.attrs.int('spatial', 1) !== 1 || node.attrs.int('training_mode', 0) !== 0) return null;
+      if (!onlyOutputUsed(node)) return null;
+      const [weight, bias, mean, variance] = [1, 2, 3, 4].map((i) => floatValues(node.inputs[i]));
+      if (!weight || !bias || !mean || !variance) return null;
+      const m = node.attrs.float('momentum', 0.9);
+      return {
+        attributes: {
+          eps: floatAttr(node, 'epsilon', 1e-5),
+          // ONNX weights the running value by momentum; PyTorch weights the new batch by it.
+          momentum: Math.min(1, Math.max(0, Number((1 - m).toPrecision(6)))),
+          affine: true,
+          track_running_stats: true,
+        },
+        params: { weight, bias, running_mean: mean, running_var: variance },
+      };
+    },
+  };
 }

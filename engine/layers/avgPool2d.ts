@@ -6,8 +6,8 @@ import {
   poolOutput,
   poolToOnnx,
   avgPoolGradient,
+  poolImport,
 } from '../families/pool.ts';
-import { poolImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'AvgPool2d',

@@ -5,8 +5,8 @@ import {
   batchNormParameters,
   batchNormToOnnx,
   batchNormGradient,
+  batchNormImport,
 } from '../families/batchNorm.ts';
-import { batchNormImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'BatchNorm2d',

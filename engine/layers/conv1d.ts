@@ -8,8 +8,8 @@ import {
   convMacs,
   convOutput,
   convParameters,
+  convImport,
 } from '../families/conv.ts';
-import { convImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'Conv1d',

@@ -10,8 +10,8 @@ import {
   convMacs,
   convOutput,
   convParameters,
+  convImport,
 } from '../families/conv.ts';
-import { convImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'Conv2d',

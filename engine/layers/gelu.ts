@@ -1,6 +1,79 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { choice } from '../layer.ts';
-import { geluImport } from '../onnx/import/patterns.ts';
+import {
+  dataAndScalar,
+  isData,
+  near,
+  onlyAttrs,
+  onlyReader,
+  type NodeView,
+  type OnnxImport,
+  type OnnxMatch,
+} from '../onnx/import/view.ts';
+
+/**
+ * GELU: the Gelu operator (opset 20), or its exact form spelled with Erf, as PyTorch writes it
+ * (x / √2 -> Erf -> +1 -> × x -> × 0.5) and as Netwright's own export does (x × √½ -> Erf -> +1,
+ * times x × 0.5).
+ */
+function geluImport(): OnnxImport {
+  return {
+    opTypes: ['Gelu', 'Div', 'Mul'],
+    read: (node): OnnxMatch | null => {
+      if (node.opType === 'Gelu') {
+        const approximate = node.attrs.string('approximate', 'none');
+        return isData(node.inputs[0]) &&
+          onlyAttrs(node, ['approximate']) &&
+          ['none', 'tanh'].includes(approximate)
+          ? { attributes: { approximate } }
+          : null;
+      }
+      if (node.attrs.names().length) return null;
+      const s = dataAndScalar(node);
+      if (!s) return null;
+      const match = (absorbs: NodeView[]): OnnxMatch => ({
+        attributes: { approximate: 'none' },
+        inputs: [s.index],
+        absorbs,
+      });
+      const erfPlusOne = (first: NodeView) => {
+        const erf = onlyReader(first, 'Erf');
+        const add = erf && onlyReader(erf, 'Add');
+        const a = add && dataAndScalar(add);
+        return erf && add && a && near(a.c, 1) ? { erf, add } : null;
+      };
+      const scaled =
+        (node.opType === 'Div' && s.index === 0 && near(s.c, Math.SQRT2)) ||
+        (node.opType === 'Mul' && near(s.c, Math.SQRT1_2));
+      if (scaled) {
+        const inner = erfPlusOne(node);
+        const times = inner && onlyReader(inner.add, 'Mul');
+        const other = times?.inputs.find((v) => v && v.name !== inner!.add.outputs[0].name);
+        if (!inner || !times || !other) return null;
+        if (other.name === s.x.name) {
+          const last = onlyReader(times, 'Mul');
+          const l = last && dataAndScalar(last);
+          return last && l && near(l.c, 0.5) ? match([inner.erf, inner.add, times, last]) : null;
+        }
+        const half = other.producer;
+        const h = half?.opType === 'Mul' ? dataAndScalar(half) : null;
+        return half && h && h.x.name === s.x.name && near(h.c, 0.5)
+          ? match([inner.erf, inner.add, half, times])
+          : null;
+      }
+      // Netwright's export computes x × 0.5 first: start from there.
+      if (node.opType !== 'Mul' || !near(s.c, 0.5)) return null;
+      const times = onlyReader(node, 'Mul');
+      const add = times?.inputs.find((v) => v && v.name !== node.outputs[0].name)?.producer;
+      const a = add?.opType === 'Add' ? dataAndScalar(add) : null;
+      const erf = a?.x.producer;
+      const first = erf?.opType === 'Erf' ? erf.inputs[0]?.producer : undefined;
+      const f = first?.opType === 'Mul' ? dataAndScalar(first) : null;
+      if (!times || !add || !a || !near(a.c, 1) || !erf || !first || !f) return null;
+      return f.x.name === s.x.name && near(f.c, Math.SQRT1_2) ? match([first, erf, add, times]) : null;
+    },
+  };
+}
 
 export default elementwiseLayer({
   type: 'GELU',

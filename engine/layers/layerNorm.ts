@@ -5,7 +5,7 @@ import { bool, defineLayer, float, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { floatValues, isData, onlyAttrs, onlyOutputUsed } from '../onnx/import/view.ts';
-import { floatAttr } from '../onnx/import/patterns.ts';
+import { floatAttr } from '../onnx/import/view.ts';
 
 /** The normalised trailing dims; empty means every dim after the batch. */
 const normalized = (x: Shape, shape: readonly number[]) =>

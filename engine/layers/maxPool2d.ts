@@ -7,8 +7,8 @@ import {
   poolOutput,
   poolToOnnx,
   maxPoolGradient,
+  poolImport,
 } from '../families/pool.ts';
-import { poolImport } from '../onnx/import/patterns.ts';
 
 export default defineLayer({
   type: 'MaxPool2d',
