@@ -25,7 +25,7 @@ import {
   type OnnxType,
 } from '../types.ts';
 import { Attrs } from './attrs.ts';
-import { inferNode, InferError, UNKNOWN, type ValueInfo } from './infer.ts';
+import { inferNode, InferError, UNKNOWN, type ValueInfo } from './infer/index.ts';
 import { decodeOpaque, encodeOpaque, opaqueShapes, type OuterRef, type Slot } from './opaque.ts';
 import { constToJson, fromOnnxTensor, type ConstTensor } from './values.ts';
 import { adaptAndEmit, type AdaptInput } from './adapt.ts';

@@ -8,7 +8,7 @@ import type { OnnxAttribute, OnnxGraph, OnnxNode } from '../types.ts';
 import { DataType } from '../types.ts';
 import { adaptAndEmit, dryEmitter, type AdaptInput, type Emitter } from './adapt.ts';
 import { Attrs } from './attrs.ts';
-import { inferNode, resolvePads, type ValueInfo } from './infer.ts';
+import { inferNode, resolvePads, type ValueInfo } from './infer/index.ts';
 import {
   attributeFromJson,
   attributeToJson,

@@ -6,7 +6,7 @@ import type { AttrValue } from '../../layer.ts';
 import type { Dim, Shape } from '../../tensor/shape.ts';
 import { DataType } from '../types.ts';
 import type { Attrs } from './attrs.ts';
-import { resolvePads } from './infer.ts';
+import { resolvePads } from './infer/index.ts';
 import { shortestFloat32, type ConstTensor } from './values.ts';
 
 export interface ValueView {
