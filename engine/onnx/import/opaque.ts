@@ -2,8 +2,9 @@
 // opset it was written for, attributes, which inputs are edges, parameters or constants), its
 // shape inference for analysis, and its re-emission (adapted to the export opset) for toOnnx.
 import type { AttrValue, LowerContext, RFTransfer } from '../../layer.ts';
-import type { Shape } from '../../tensor/shape.ts';
+import type { Dim, Shape } from '../../tensor/shape.ts';
 import { perSampleElements } from '../../tensor/shape.ts';
+import { symbolsOf } from '../../tensor/symbolic.ts';
 import type { OnnxAttribute, OnnxGraph, OnnxNode } from '../types.ts';
 import { DataType } from '../types.ts';
 import { adaptAndEmit, dryEmitter, type AdaptInput, type Emitter } from './adapt.ts';
@@ -175,8 +176,9 @@ const hasUnknown = (s: Shape | null) => !s || s.some((d) => d === '?');
  * A symbolic size that no input has (a subgraph's own dim_param) counts as unknown.
  */
 export function opaqueShapes(o: Opaque, inputs: readonly (Shape | null)[]): (Shape | null)[] {
-  const symbols = new Set(inputs.flatMap((s) => (s ?? []).filter((d) => typeof d === 'string')));
-  const local = (s: Shape | null) => s && s.map((d) => (typeof d === 'string' && !symbols.has(d) ? '?' : d));
+  const symbols = new Set(inputs.flatMap((s) => (s ?? []).flatMap(symbolsOf)));
+  const local = (s: Shape | null) =>
+    s && s.map((d) => (typeof d === 'string' && !symbolsOf(d).every((x) => symbols.has(x)) ? '?' : d));
   let inferred: (Shape | null)[] = Array(o.outputs).fill(null);
   try {
     const values = o.slots.map((_, i) => slotValue(o, i, inputs));
@@ -253,28 +255,37 @@ export function opaqueField(o: Opaque, inputs: readonly (Shape | null)[]): RFTra
   return GLOBAL_OPS.has(o.opType) ? { kind: 'global' } : { kind: 'identity' };
 }
 
-/** Multiply-accumulates per sample of the compute-heavy operators (Conv, ConvTranspose, Gemm, MatMul). */
+/**
+ * Multiply-accumulates per sample of the compute-heavy operators (Conv, ConvTranspose, Gemm,
+ * MatMul, also between two activations as in attention).
+ */
 export function opaqueMacs(o: Opaque, inputs: readonly (Shape | null)[], out: Shape): number {
   const shapeOf = (i: number): Shape | null => slotValue(o, i, inputs)?.shape ?? null;
   const a = new Attrs(o.attributes);
-  const w = shapeOf(1);
   const x = shapeOf(0);
-  if (!w || !x || !w.every((d) => typeof d === 'number')) return 0;
-  const taps = (w.slice(2) as number[]).reduce((p, d) => p * d, 1);
-  switch (o.opType) {
-    case 'Conv':
-      return (
-        (out.slice(2) as number[]).reduce((p, d) => p * d, 1) * (w[0] as number) * (w[1] as number) * taps
-      );
-    case 'ConvTranspose':
-      return (x.slice(2) as number[]).reduce((p, d) => p * d, 1) * (w[0] as number) * (w[1] as number) * taps;
-    case 'Gemm':
-      return perSampleElements(out) * (a.int('transB', 0) ? (w[1] as number) : (w[0] as number));
-    case 'MatMul':
-      return perSampleElements(out) * (w.length >= 2 ? (w[w.length - 2] as number) : (w[0] as number));
-    default:
-      return 0;
-  }
+  const w = shapeOf(1);
+  if (!x || !w) return 0;
+  const size = (d: Dim | undefined) => (typeof d === 'number' ? d : NaN);
+  const macs = (() => {
+    switch (o.opType) {
+      case 'Conv':
+        return spatial(out) * size(w[0]) * size(w[1]) * spatial(w);
+      case 'ConvTranspose':
+        return spatial(x) * size(w[0]) * size(w[1]) * spatial(w);
+      case 'Gemm':
+        return perSampleElements(out) * (a.int('transA', 0) ? size(x[0]) : size(x[1]));
+      case 'MatMul':
+        return perSampleElements(out) * size(x[x.length - 1]);
+      default:
+        return 0;
+    }
+  })();
+  return Number.isFinite(macs) ? macs : 0;
+}
+
+/** Product of the dims after the first two (the spatial positions of N, C, ... tensors). */
+function spatial(s: Shape): number {
+  return s.slice(2).reduce<number>((p, d) => p * (typeof d === 'number' ? d : NaN), 1);
 }
 
 // ---------------------------------------------------------------------------------------------

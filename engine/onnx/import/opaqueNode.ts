@@ -9,7 +9,9 @@ import { adaptAndEmit, type AdaptInput } from './adapt.ts';
 import type { ProjectBuilder } from './build.ts';
 import { ImportError, label, STD, type ImportContext } from './context.ts';
 import { decodeOpaque, encodeOpaque, opaqueShapes, type OuterRef, type Slot } from './opaque.ts';
-import { constToJson, type ConstTensor } from './values.ts';
+import { Attrs } from './attrs.ts';
+import { inferNode, UNKNOWN } from './infer/index.ts';
+import { constToJson, int64Const, type ConstTensor } from './values.ts';
 
 /** Inputs that configure an operator rather than carry weights: kept as constants in the node. */
 const CONFIG_INPUTS: Record<string, number[]> = {
@@ -90,7 +92,7 @@ export function addOpaqueNode(ctx: ImportContext, pb: ProjectBuilder, i: number)
   let port = 0;
   const slotFor = (input: string | ConstTensor, slotIndex: number, outer: boolean): Exclude<Slot, null> => {
     const v = typeof input === 'string' ? values.get(input)! : undefined;
-    const c = v ? v.info.value : (input as ConstTensor);
+    const c = v ? (v.info.value ?? batchFreeTarget(ctx, i, stored, slotIndex)) : (input as ConstTensor);
     if (!c) {
       pb.connect(id, port, input as string);
       return { port: port++ };
@@ -194,4 +196,50 @@ function upgradeForStorage(ctx: ImportContext, i: number, dataType: number | nul
     attributes: e.attributes,
     inputs: e.inputs.map((x) => (!x ? null : (consts.get(x) ?? ctx.values.get(x)!.info.value ?? x))),
   };
+}
+
+/**
+ * A Reshape or Expand target computed from the input's own shape (Shape -> Gather -> Mul -> Concat,
+ * as PyTorch writes `x.view(b * heads, seq, d)`), as a constant that means the same for every batch
+ * size: the one symbolic entry becomes -1 (Reshape), entries equal to the input's become 0 (Reshape)
+ * or 1 (Expand). The shape arithmetic feeding it is then left out. Undefined when it can't be.
+ */
+function batchFreeTarget(
+  ctx: ImportContext,
+  i: number,
+  stored: Stored,
+  slot: number,
+): ConstTensor | undefined {
+  const n = ctx.nodes[i];
+  const source = stored.inputs[slot];
+  if (slot !== 1 || typeof source !== 'string' || !['Reshape', 'Expand'].includes(stored.opType)) return;
+  const target = ctx.values.get(source)?.info.sym;
+  const x = typeof stored.inputs[0] === 'string' ? ctx.values.get(stored.inputs[0])?.info.shape : null;
+  const out = n.outputs[0] ? ctx.values.get(n.outputs[0])?.info.shape : null;
+  if (!target || !x || !out || target.includes(UNKNOWN)) return;
+  let entries: number[];
+  if (stored.opType === 'Expand') {
+    const offset = target.length - x.length;
+    if (offset < 0) return;
+    entries = target.map((d, k) =>
+      typeof d === 'number' ? d : k >= offset && x[k - offset] === d ? 1 : NaN,
+    );
+  } else {
+    if (new Attrs(stored.attributes).int('allowzero', 0) === 1) return;
+    entries = target.map((d, k) => (typeof d === 'number' ? d : x[k] === d ? 0 : NaN));
+    const free = entries.filter((e) => Number.isNaN(e)).length;
+    if (free > 1 || (free === 1 && entries.includes(-1))) return;
+    entries = entries.map((e) => (Number.isNaN(e) ? -1 : e));
+  }
+  if (entries.some((e) => Number.isNaN(e))) return;
+  const c = int64Const([entries.length], entries);
+  const check = inferNode(
+    { opType: stored.opType, domain: '', opset: stored.opset, attributes: stored.attributes, outputs: 1 },
+    [
+      { shape: x, dtype: null },
+      { shape: [entries.length], dtype: DataType.INT64, value: c },
+    ],
+    false,
+  )[0].shape;
+  return check && check.length === out.length && check.every((d, k) => d === out[k]) ? c : undefined;
 }

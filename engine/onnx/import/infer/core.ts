@@ -1,6 +1,7 @@
 // The vocabulary of shape inference: dims that may be symbols or unknown, the value facts a node's
 // rule reads and returns, and the small readers every operator family shares.
 import type { Dim, Shape } from '../../../tensor/shape.ts';
+import { addDims, productDims } from '../../../tensor/symbolic.ts';
 import { DataType, type OnnxAttribute } from '../../types.ts';
 import type { Attrs } from '../attrs.ts';
 import { isIntType, numbers, type ConstTensor } from '../values.ts';
@@ -44,20 +45,12 @@ export function normAxis(axis: number, rank: number): number {
 /** Thrown for a node whose inputs make no sense for its operator (reported, never fatal). */
 export class InferError extends Error {}
 
-/** Product of dims: a number when all are known, a lone symbol times ones, or '?'. */
+/** Product of dims: a number when all are known, a product of symbols ("4*N"), or '?'. */
 export function dimProduct(dims: readonly Dim[]): Dim {
-  let n = 1;
-  let sym: Dim | null = null;
-  for (const d of dims) {
-    if (known(d)) n *= d;
-    else if (sym === null && d !== UNKNOWN) sym = d;
-    else return UNKNOWN;
-  }
-  if (sym === null) return n;
-  return n === 1 ? sym : UNKNOWN;
+  return productDims(dims);
 }
 
-export function broadcastDims(a: Dim, b: Dim): Dim {
+function broadcastDims(a: Dim, b: Dim): Dim {
   if (a === b) return a;
   if (a === 1) return b;
   if (b === 1) return a;
@@ -145,10 +138,7 @@ export function axesInput(c: Ctx, inputIndex: number, sinceOpset: number): numbe
 }
 
 export function sumDims(dims: Dim[]): Dim {
-  let n = 0;
-  for (const d of dims) {
-    if (!known(d)) return UNKNOWN;
-    n += d;
-  }
+  let n: Dim = 0;
+  for (const d of dims) n = addDims(n, d);
   return n;
 }

@@ -1,6 +1,7 @@
 // Shape rules of the element-wise operators: broadcasting arithmetic and comparisons (folded for
 // constants and for shape scalars), Where, and the unary functions.
-import type { Shape } from '../../../tensor/shape.ts';
+import type { Dim, Shape } from '../../../tensor/shape.ts';
+import { divDims, mulDims } from '../../../tensor/symbolic.ts';
 import { isIntType, makeConst, type ConstTensor } from '../values.ts';
 import {
   BOOL,
@@ -14,6 +15,7 @@ import {
   shapeOf,
   valueOf,
   type Rule,
+  UNKNOWN,
   type ValueInfo,
 } from './core.ts';
 import { foldElementwise } from './fold.ts';
@@ -28,7 +30,11 @@ function unaryFold(f: (x: number) => number): Rule {
   };
 }
 
-function binary(f: ((...xs: number[]) => number) | null, outType?: number): Rule {
+function binary(
+  f: ((...xs: number[]) => number) | null,
+  outType?: number,
+  symbolic?: (a: Dim, b: Dim) => Dim,
+): Rule {
   return (c) => {
     const present = c.inputs.filter((v): v is ValueInfo => !!v);
     let shapes = present.map((v) => v.shape);
@@ -49,19 +55,20 @@ function binary(f: ((...xs: number[]) => number) | null, outType?: number): Rule
       const consts = present.map((v, i) => ({ ...v.value!, dims: (shapes[i] as number[]).slice() }));
       if (shape.every(known)) out.value = foldElementwise(consts, shape as number[], dtype, f);
     }
-    // Symbolic arithmetic on shape scalars: only when every operand is a plain number.
-    if (!out.value && f && present.length === 2) {
+    // Arithmetic on shape scalars: exact for plain numbers; Mul and Div also on symbols (4*N).
+    if (!out.value && f && present.length === 2 && dtype !== null && isIntType(dtype)) {
       const [x, y] = present.map((v) => intsOf(v));
-      if (
-        x &&
-        y &&
-        x.length === y.length &&
-        [...x, ...y].every(known) &&
-        dtype !== null &&
-        isIntType(dtype)
-      ) {
-        const vals = (x as number[]).map((v, i) => Math.trunc(f(v, (y as number[])[i])));
-        out.value = makeConst(dtype, shapes[0] ? (shapes[0] as number[]) : [vals.length], vals);
+      const n = Math.max(x?.length ?? 0, y?.length ?? 0);
+      if (x && y && (x.length === y.length || x.length === 1 || y.length === 1)) {
+        const at = (v: Dim[], i: number) => (v.length === 1 ? v[0] : v[i]);
+        const pairs = Array.from({ length: n }, (_, i) => [at(x, i), at(y, i)] as const);
+        if (pairs.every(([p, q]) => known(p) && known(q))) {
+          const vals = pairs.map(([p, q]) => Math.trunc(f(p as number, q as number)));
+          out.value = makeConst(dtype, shape && shape.every(known) ? (shape as number[]) : [n], vals);
+        } else if (symbolic) {
+          const sym = pairs.map(([p, q]) => symbolic(p, q));
+          if (sym.some((d) => d !== UNKNOWN)) out.sym = sym;
+        }
       }
     }
     return [out];
@@ -83,8 +90,8 @@ export const elementwiseRules: Record<string, Rule> = {
   },
   Add: binary((x, y) => x + y),
   Sub: binary((x, y) => x - y),
-  Mul: binary((x, y) => x * y),
-  Div: binary((x, y) => x / y),
+  Mul: binary((x, y) => x * y, undefined, mulDims),
+  Div: binary((x, y) => x / y, undefined, divDims),
   Pow: binary((x, y) => x ** y),
   Mod: binary(null),
   Max: binary((...xs) => Math.max(...xs)),

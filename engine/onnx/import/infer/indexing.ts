@@ -232,7 +232,11 @@ export const indexingRules: Record<string, Rule> = {
     }
     return [
       {
-        shape: x.map((d, i) => (known(d) ? d + pads![i] + pads![i + x.length] : UNKNOWN)),
+        // A symbolic size (the batch) passes through an axis that is not padded.
+        shape: x.map((d, i) => {
+          const added = pads![i] + pads![i + x.length];
+          return known(d) ? d + added : added === 0 ? d : UNKNOWN;
+        }),
         dtype: dtypeOf(c, 0),
       },
     ];

@@ -1,6 +1,7 @@
 // Shape rules of the operators that rearrange elements without computing: Reshape, Flatten,
 // Squeeze/Unsqueeze, Transpose, DepthToSpace/SpaceToDepth.
 import type { Dim, Shape } from '../../../tensor/shape.ts';
+import { divDims } from '../../../tensor/symbolic.ts';
 import {
   dimProduct,
   dtypeOf,
@@ -22,19 +23,9 @@ export function reshapeTo(x: Shape, target: readonly Dim[], allowZero: boolean):
   const out = target.map((d, i) => (d === 0 && !allowZero ? (x[i] ?? UNKNOWN) : d));
   const free = out.findIndex((d) => d === -1);
   if (free >= 0) {
-    // Cancel symbols that appear on both sides, then divide the known products.
-    const left = [...x];
-    const right = out.filter((_, i) => i !== free);
-    const rest: Dim[] = [];
-    for (const d of right) {
-      const j = !known(d) ? left.indexOf(d) : -1;
-      if (j >= 0 && d !== UNKNOWN) left.splice(j, 1);
-      else rest.push(d);
-    }
-    const num = dimProduct(left);
-    const den = dimProduct(rest);
-    out[free] = known(num) && known(den) && den > 0 && num % den === 0 ? num / den : UNKNOWN;
-    if (!known(num) && known(den) && den === 1 && num !== UNKNOWN) out[free] = num;
+    // Whatever the other entries leave: symbols cancel ([10, N, 32] to [10, -1, 8] gives 4*N).
+    const others = out.filter((_, i) => i !== free);
+    out[free] = others.includes(UNKNOWN) ? UNKNOWN : divDims(dimProduct(x), dimProduct(others));
   }
   return out;
 }
