@@ -179,7 +179,12 @@ export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
 // ---------------------------------------------------------------------------------------------
 // ONNX import
 
-/** BatchNormalization in inference form with constant statistics, for inputs of the given ranks. */
+/**
+ * BatchNormalization with constant scale, shift and running statistics, for inputs of the given
+ * ranks: in inference form, or in training form (training_mode=1, as PyTorch exports a model in
+ * train mode) when its running-statistics outputs are read nowhere. Training mode is how the
+ * layer behaves while Netwright trains it; its export is the inference form.
+ */
 export function batchNormImport(ranks: number[]): OnnxImport {
   return {
     opTypes: ['BatchNormalization'],
@@ -187,7 +192,7 @@ export function batchNormImport(ranks: number[]): OnnxImport {
       const x = node.inputs[0];
       if (!isData(x) || !ranks.includes(rankOf(x) ?? -1)) return null;
       if (!onlyAttrs(node, ['epsilon', 'momentum', 'spatial', 'training_mode', ...LEGACY])) return null;
-      if (node.attrs.int('spatial', 1) !== 1 || node.attrs.int('training_mode', 0) !== 0) return null;
+      if (node.attrs.int('spatial', 1) !== 1) return null;
       if (!onlyOutputUsed(node)) return null;
       const [weight, bias, mean, variance] = [1, 2, 3, 4].map((i) => floatValues(node.inputs[i]));
       if (!weight || !bias || !mean || !variance) return null;

@@ -28,10 +28,12 @@ function dropoutImport(): OnnxImport {
           if (!v || v.length !== 1) return null;
           ratio = v[0];
         }
+        // training_mode may be a constant either way (PyTorch's train-mode export sets it true):
+        // Netwright's Dropout drops while training and not at inference.
         const t = node.inputs[2];
         if (t) {
           const c = t.value;
-          if (!c || c.dtype !== DataType.BOOL || c.data.length !== 1 || c.data[0]) return null;
+          if (!c || c.dtype !== DataType.BOOL || c.data.length !== 1) return null;
         }
       }
       return { attributes: { p: shortestFloat32(ratio) } };

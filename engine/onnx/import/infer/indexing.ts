@@ -2,6 +2,7 @@
 // Tile, Pad, the scatters, NonZero and OneHot. Small integer tensors stay known element by element.
 import type { Dim, Shape } from '../../../tensor/shape.ts';
 import type { TensorValues } from '../../tensor.ts';
+import { DataType } from '../../types.ts';
 import { allocate, makeConst } from '../values.ts';
 import {
   broadcastShapes,
@@ -30,6 +31,11 @@ export const indexingRules: Record<string, Rule> = {
     const present = c.inputs.filter((v): v is ValueInfo => !!v);
     const shapes = present.map((v) => v.shape);
     const dtype = present[0]?.dtype ?? null;
+    const types = [...new Set(present.map((v) => v.dtype).filter((t) => t !== null))];
+    if (types.length > 1)
+      throw new InferError(
+        `Concat joins tensors of different element types (${types.map(typeName).join(', ')}); ONNX needs one type`,
+      );
     if (!shapes.every((s): s is Shape => !!s) || !shapes.length) return [{ shape: null, dtype }];
     const rank = shapes[0].length;
     const axis = normAxis(c.a.int('axis', 1), rank);
@@ -257,3 +263,8 @@ export const indexingRules: Record<string, Rule> = {
     return [{ shape, dtype: dtypeOf(c, 2) }];
   },
 };
+
+/** DataType code -> its ONNX name (FLOAT, INT64, ...). */
+function typeName(t: number | null): string {
+  return Object.entries(DataType).find(([, v]) => v === t)?.[0] ?? String(t);
+}
