@@ -29,12 +29,10 @@ program
 
 program
   .command('export')
-  .description(
-    'An inference ONNX model with its weights (IR 8; BatchNorm in inference form, Dropout removed).',
-  )
+  .description('An inference ONNX model with its weights (BatchNorm in inference form, Dropout removed).')
   .argument('<MODEL>', 'a project file (*.netwright.json) or an .onnx file')
   .option('-o, --output <out.onnx>', 'the ONNX file to write')
-  .option('--opset <n>', 'ONNX opset, 13 to 17', '17')
+  .option('--opset <n>', 'ONNX opset, 13 to 21 (17: what PyTorch writes)', '17')
   .option('--fp16', 'float16 weights, inputs and outputs')
   .option('--json', 'print a one-line JSON summary')
   .action((model: string, o: ExportOptions) => exportCommand(model, o));

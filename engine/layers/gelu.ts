@@ -108,9 +108,12 @@ export default elementwiseLayer({
     }
     return { inputs: [mul(dy, slope)], params: {} };
   },
-  // Opset 17 has no Gelu (it arrived in 20): 0.5·x·(1 + erf(x/√2)), or the tanh form.
-  toOnnx: ({ b, inputs, node, output, attrs }) => {
+  // Opset 20 has Gelu; before it (and in training graphs, whose backward reuses nothing of it):
+  // 0.5·x·(1 + erf(x/√2)), or the tanh form.
+  toOnnx: ({ b, inputs, node, output, attrs, opset, training }) => {
     const x = inputs[0];
+    if (!training && (opset ?? 17) >= 20)
+      return b.op('Gelu', [x], { approximate: attrs.approximate! }, { name: node, output });
     let inner: string;
     if (attrs.approximate === 'tanh') {
       const cube = b.op('Mul', [b.op('Mul', [x, x]), x]);
