@@ -45,6 +45,10 @@ program
   .argument('<in.onnx>', 'the ONNX model to import')
   .option('-o, --output <out.netwright.json>', 'the project file to write')
   .option('--no-layout', 'keep the simple row layout instead of elkjs')
+  .option(
+    '--fold-bn',
+    'fold each BatchNormalization that follows a Conv into the Conv (fewer nodes; the BatchNorm is no longer trainable)',
+  )
   .option('--json', 'print a one-line JSON summary')
   .action((input: string, o: ImportCliOptions) => importCommand(input, o));
 

@@ -12,7 +12,16 @@ import { isKnown } from '../tensor/shape.ts';
 import { effectiveKernel } from '../tensor/window.ts';
 import { expectRank, slideWindow, spatialProduct, windowParams } from '../tensor/convShape.ts';
 import type { AttrValue } from '../layer.ts';
-import { compact, floatValues, isData, onlyAttrs, rankOf, windowOf } from '../onnx/import/view.ts';
+import {
+  compact,
+  floatValues,
+  isData,
+  onlyAttrs,
+  onlyReader,
+  rankOf,
+  windowOf,
+} from '../onnx/import/view.ts';
+import { batchNormConstants } from './batchNorm.ts';
 import type { NodeView, OnnxImport } from '../onnx/import/view.ts';
 
 export function convAttributes(axes: number) {
@@ -418,9 +427,32 @@ export function convImport(axes: number, opts: { connectionTable?: boolean } = {
           attributes.connection_table = table.rows;
         }
       }
+      const folded =
+        node.options.foldBatchNorm && !attributes.connection_table ? foldBatchNorm(node, weight, bias) : null;
+      if (folded) return { attributes: { ...attributes, bias: true }, ...folded };
       return { attributes, params: { weight, ...(bias ? { bias } : {}) } };
     },
   };
+}
+
+/**
+ * The Conv's weight and bias with the BatchNormalization that alone reads it folded in (inference
+ * form only): W' = W·γ/√(σ²+ε) per output channel, b' = (b − μ)·γ/√(σ²+ε) + β, computed in double.
+ */
+function foldBatchNorm(conv: NodeView, weight: Float32Array, bias: Float32Array | undefined) {
+  const bn = onlyReader(conv, 'BatchNormalization');
+  const k = bn && batchNormConstants(bn, [rankOf(conv.inputs[0])!]);
+  const out = k?.weight.length ?? 0;
+  if (!bn || !k || k.training || out === 0 || weight.length % out !== 0) return null;
+  const per = weight.length / out;
+  const w = new Float32Array(weight.length);
+  const b = new Float32Array(out);
+  for (let o = 0; o < out; o++) {
+    const scale = k.weight[o] / Math.sqrt(k.variance[o] + k.eps);
+    for (let i = 0; i < per; i++) w[o * per + i] = weight[o * per + i] * scale;
+    b[o] = ((bias?.[o] ?? 0) - k.mean[o]) * scale + k.bias[o];
+  }
+  return { params: { weight: w, bias: b }, absorbs: [bn] };
 }
 
 function connectionTableOf(mul: NodeView, dims: number[]): { weight: Float32Array; rows: number[][] } | null {

@@ -2,6 +2,7 @@ import { elementwiseLayer } from '../families/elementwise.ts';
 import { choice } from '../layer.ts';
 import {
   dataAndScalar,
+  floatValues,
   isData,
   near,
   onlyAttrs,
@@ -9,6 +10,7 @@ import {
   type NodeView,
   type OnnxImport,
   type OnnxMatch,
+  type ValueView,
 } from '../onnx/import/view.ts';
 
 /**
@@ -16,9 +18,84 @@ import {
  * (x / √2 -> Erf -> +1 -> × x -> × 0.5) and as Netwright's own export does (x × √½ -> Erf -> +1,
  * times x × 0.5).
  */
+/** The other input of a two-input node, beside the value named `name`. */
+function otherInput(n: NodeView, name: string): ValueView | null {
+  return n.inputs.length === 2 ? (n.inputs.find((v) => v && v.name !== name) ?? null) : null;
+}
+
+/** A Mul by the scalar `c` (either operand order) reading `v`, when it is v's only reader. */
+function timesScalar(from: NodeView, c: number): NodeView | null {
+  const m = onlyReader(from, 'Mul');
+  const s = m && dataAndScalar(m);
+  return m && s && near(s.c, c) ? m : null;
+}
+
+/**
+ * The nodes computing 0.5 · x · v from `v` (the output of `one`, 1 + erf(..) or 1 + tanh(..)),
+ * in any of the associations exporters write: (x·v)·0.5, (0.5·x)·v with the half computed
+ * separately, (v·0.5)·x.
+ */
+function halfXTimes(x: ValueView, one: NodeView): NodeView[] | null {
+  const times = onlyReader(one, 'Mul');
+  const other = times && otherInput(times, one.outputs[0].name);
+  if (!times || !other) return null;
+  if (other.name === x.name) {
+    const last = timesScalar(times, 0.5);
+    return last ? [times, last] : null;
+  }
+  if (other.value && near(floatValues(other)?.[0] ?? NaN, 0.5) && other.value.data.length === 1) {
+    const last = onlyReader(times, 'Mul');
+    return last && otherInput(last, times.outputs[0].name)?.name === x.name ? [times, last] : null;
+  }
+  const half = other.producer;
+  const h = half?.opType === 'Mul' ? dataAndScalar(half) : null;
+  return half && h && h.x.name === x.name && near(h.c, 0.5) ? [half, times] : null;
+}
+
+/** `first`'s only reader when it is an Add of the scalar 1. */
+function plusOne(first: NodeView | null): NodeView | null {
+  const add = first && onlyReader(first, 'Add');
+  const a = add && dataAndScalar(add);
+  return add && a && near(a.c, 1) ? add : null;
+}
+
+/** Exact GELU from its first node x/√2 (or x·√½): Erf, + 1, then times 0.5·x. */
+function erfForm(node: NodeView, x: ValueView): NodeView[] | null {
+  const erf = onlyReader(node, 'Erf');
+  const add = plusOne(erf);
+  const rest = add && halfXTimes(x, add);
+  return erf && add && rest ? [erf, add, ...rest] : null;
+}
+
+/**
+ * Tanh GELU from its first node x·x (or Pow(x, 3)): x³ · 0.044715 + x, · √(2/π), Tanh, + 1, then
+ * times 0.5·x, as PyTorch writes GELU(approximate='tanh') and as Netwright's export does.
+ */
+function tanhForm(node: NodeView, x: ValueView): NodeView[] | null {
+  let cube: NodeView | null = node;
+  const nodes: NodeView[] = [];
+  if (node.opType === 'Mul') {
+    cube = onlyReader(node, 'Mul');
+    if (!cube || otherInput(cube, node.outputs[0].name)?.name !== x.name) return null;
+    nodes.push(cube);
+  }
+  const scaled = timesScalar(cube, 0.044715);
+  const sum = scaled && onlyReader(scaled, 'Add');
+  if (!scaled || !sum || otherInput(sum, scaled.outputs[0].name)?.name !== x.name) return null;
+  const inner = timesScalar(sum, Math.sqrt(2 / Math.PI));
+  const tanh = inner && onlyReader(inner, 'Tanh');
+  const add = plusOne(tanh);
+  const rest = add && halfXTimes(x, add);
+  return tanh && add && rest ? [...nodes, scaled, sum, inner!, tanh, add, ...rest] : null;
+}
+
+/**
+ * GELU: the Gelu operator (opset 20), or spelled out in primitives as exporters write it: the
+ * exact form with Erf (x / √2 or x × √½ first) and the tanh form (x·x or x³ first).
+ */
 function geluImport(): OnnxImport {
   return {
-    opTypes: ['Gelu', 'Div', 'Mul'],
+    opTypes: ['Gelu', 'Div', 'Mul', 'Pow'],
     read: (node): OnnxMatch | null => {
       if (node.opType === 'Gelu') {
         const approximate = node.attrs.string('approximate', 'none');
@@ -28,49 +105,23 @@ function geluImport(): OnnxImport {
           ? { attributes: { approximate } }
           : null;
       }
-      if (node.attrs.names().length) return null;
+      if (node.attrs.names().length || node.inputs.length !== 2) return null;
+      const [a, b] = node.inputs;
+      if (node.opType === 'Mul' && a && b && a.name === b.name && isData(a)) {
+        const nodes = tanhForm(node, a);
+        return nodes ? { attributes: { approximate: 'tanh' }, absorbs: nodes } : null;
+      }
       const s = dataAndScalar(node);
       if (!s) return null;
-      const match = (absorbs: NodeView[]): OnnxMatch => ({
-        attributes: { approximate: 'none' },
-        inputs: [s.index],
-        absorbs,
-      });
-      const erfPlusOne = (first: NodeView) => {
-        const erf = onlyReader(first, 'Erf');
-        const add = erf && onlyReader(erf, 'Add');
-        const a = add && dataAndScalar(add);
-        return erf && add && a && near(a.c, 1) ? { erf, add } : null;
-      };
+      if (node.opType === 'Pow') {
+        const nodes = s.index === 0 && s.c === 3 ? tanhForm(node, s.x) : null;
+        return nodes ? { attributes: { approximate: 'tanh' }, absorbs: nodes } : null;
+      }
       const scaled =
         (node.opType === 'Div' && s.index === 0 && near(s.c, Math.SQRT2)) ||
         (node.opType === 'Mul' && near(s.c, Math.SQRT1_2));
-      if (scaled) {
-        const inner = erfPlusOne(node);
-        const times = inner && onlyReader(inner.add, 'Mul');
-        const other = times?.inputs.find((v) => v && v.name !== inner!.add.outputs[0].name);
-        if (!inner || !times || !other) return null;
-        if (other.name === s.x.name) {
-          const last = onlyReader(times, 'Mul');
-          const l = last && dataAndScalar(last);
-          return last && l && near(l.c, 0.5) ? match([inner.erf, inner.add, times, last]) : null;
-        }
-        const half = other.producer;
-        const h = half?.opType === 'Mul' ? dataAndScalar(half) : null;
-        return half && h && h.x.name === s.x.name && near(h.c, 0.5)
-          ? match([inner.erf, inner.add, half, times])
-          : null;
-      }
-      // Netwright's export computes x × 0.5 first: start from there.
-      if (node.opType !== 'Mul' || !near(s.c, 0.5)) return null;
-      const times = onlyReader(node, 'Mul');
-      const add = times?.inputs.find((v) => v && v.name !== node.outputs[0].name)?.producer;
-      const a = add?.opType === 'Add' ? dataAndScalar(add) : null;
-      const erf = a?.x.producer;
-      const first = erf?.opType === 'Erf' ? erf.inputs[0]?.producer : undefined;
-      const f = first?.opType === 'Mul' ? dataAndScalar(first) : null;
-      if (!times || !add || !a || !near(a.c, 1) || !erf || !first || !f) return null;
-      return f.x.name === s.x.name && near(f.c, Math.SQRT1_2) ? match([first, erf, add, times]) : null;
+      const nodes = scaled ? erfForm(node, s.x) : null;
+      return nodes ? { attributes: { approximate: 'none' }, inputs: [s.index], absorbs: nodes } : null;
     },
   };
 }

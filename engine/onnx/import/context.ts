@@ -23,6 +23,11 @@ export interface ImportOptions {
    * string are left out with a note either way; `weights` in the result always has them all.
    */
   embedWeights?: boolean;
+  /**
+   * Fold each BatchNormalization (inference form) that follows a Conv into the Conv's weight and
+   * bias, as PyTorch's exporter does by default; off by default, so a BatchNorm stays trainable.
+   */
+  foldBatchNorm?: boolean;
 }
 
 export interface ImportReport {

@@ -46,6 +46,7 @@ export function createMatcher(ctx: ImportContext): Matcher {
       consumers.set(name, list);
     }
   }
+  const options = { foldBatchNorm: !!ctx.opts.foldBatchNorm };
   const views = new Map<number, NodeView>();
   const viewIndex = new Map<NodeView, number>();
   const valueView = (name: string): ValueView => {
@@ -77,6 +78,7 @@ export function createMatcher(ctx: ImportContext): Matcher {
       outputs: n.outputs.map((name) => (name ? valueView(name) : { name: '', shape: null, dtype: null })),
       consumers: (k = 0) => (n.outputs[k] ? (consumers.get(n.outputs[k]) ?? []).map(nodeView) : []),
       isGraphOutput: (k = 0) => !!n.outputs[k] && ctx.graphOutputs.has(n.outputs[k]),
+      options,
     };
     views.set(i, view);
     viewIndex.set(view, i);

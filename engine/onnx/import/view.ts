@@ -23,6 +23,12 @@ export interface ValueView {
   producer?: NodeView;
 }
 
+/** Import choices a pattern follows (ImportOptions). */
+export interface PatternOptions {
+  /** Fold a BatchNormalization that follows a Conv into the Conv's weight and bias. */
+  foldBatchNorm: boolean;
+}
+
 export interface NodeView {
   opType: string;
   domain: string;
@@ -38,6 +44,7 @@ export interface NodeView {
   consumers(k?: number): NodeView[];
   /** Whether output `k` (default 0) is a graph output. */
   isGraphOutput(k?: number): boolean;
+  options: PatternOptions;
 }
 
 export interface OnnxMatch {
