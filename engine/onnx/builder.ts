@@ -5,6 +5,7 @@
 import type { OnnxAttribute, OnnxNode, OnnxTensor, OnnxValueInfo, OnnxDim } from './types.ts';
 import { DataType } from './types.ts';
 import { float32Tensor, int64Tensor } from './tensor.ts';
+import { AXES_INPUT_SINCE_18 } from './opsetChanges.ts';
 
 export interface FloatAttr {
   float: number;
@@ -37,19 +38,6 @@ export function tensorInfo(
   const dims: OnnxDim[] = shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d }));
   return { name, type: { kind: 'tensor', elemType, shape: dims } };
 }
-
-/** Reductions whose axes became an input in opset 18 (ReduceSum's did in 13). */
-const AXES_INPUT_SINCE_18 = new Set([
-  'ReduceMean',
-  'ReduceMax',
-  'ReduceMin',
-  'ReduceProd',
-  'ReduceL1',
-  'ReduceL2',
-  'ReduceLogSum',
-  'ReduceLogSumExp',
-  'ReduceSumSquare',
-]);
 
 export class OnnxBuilder {
   /**

@@ -2,22 +2,11 @@
 // back to an attribute, Split's num_outputs (18) to sizes, Pad's axes (18), and what can't go back
 // (attributes and modes that a later opset introduced) as a sentence naming the opset to use.
 import { int64Const, numbers } from '../values.ts';
+import { AXES_INPUT_SINCE_18 } from '../../opsetChanges.ts';
 import { constOf, shapeOfInput, type Step } from './state.ts';
 
-export const REDUCE_18 = new Set([
-  'ReduceMean',
-  'ReduceMax',
-  'ReduceMin',
-  'ReduceProd',
-  'ReduceL1',
-  'ReduceL2',
-  'ReduceLogSum',
-  'ReduceLogSumExp',
-  'ReduceSumSquare',
-]);
-
 const reduceAxes: Step = (s) => {
-  if (!(REDUCE_18.has(s.op) && s.down(18))) return;
+  if (!(AXES_INPUT_SINCE_18.has(s.op) && s.down(18))) return;
   const c = constOf(s.inputs[1]);
   if (s.inputs[1] && !c) s.fail(`takes its axes as a computed tensor; export with --opset ${s.from}`);
   const noop = s.a().int('noop_with_empty_axes', 0);

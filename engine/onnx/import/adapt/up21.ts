@@ -4,11 +4,11 @@
 // scale and bias went from one value per group to one per channel (21).
 import { int64Const, makeConst, numbers } from '../values.ts';
 import { DataType } from '../../types.ts';
-import { REDUCE_18 } from './down.ts';
+import { AXES_INPUT_SINCE_18 } from '../../opsetChanges.ts';
 import { constOf, shapeOfInput, type AdaptState, type Step } from './state.ts';
 
 const reduceAxes: Step = (s) => {
-  if (!(REDUCE_18.has(s.op) && s.up(18))) return;
+  if (!(AXES_INPUT_SINCE_18.has(s.op) && s.up(18))) return;
   const axes = s.a().ints('axes');
   s.without('axes');
   if (axes) s.inputs = [s.inputs[0], { const: int64Const([axes.length], axes) }];
