@@ -34,6 +34,27 @@ class Encoder(nn.Module):
         return self.head(self.enc(x))
 
 
+class Dynamic(nn.Module):
+    """What exporters write for shapes read at run time: Range/Expand of positions, a Where mask,
+    attention as MatMuls with batch dimensions, Softmax, and a Reshape to the batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(8, 8)
+
+    def forward(self, x):
+        n, length, d = x.shape
+        positions = torch.arange(length).unsqueeze(0).expand(n, length)
+        mask = positions.unsqueeze(-1) < (length // 2)
+        y = torch.where(mask, self.lin(x), torch.zeros_like(x))
+        attention = torch.softmax(y @ y.transpose(1, 2) / d**0.5, -1)
+        return (attention @ x).reshape(n, -1)
+
+    def macs(self, length):
+        d = self.lin.in_features
+        return length * d * self.lin.out_features + 2 * length * length * d
+
+
 class TrainNet(nn.Module):
     """Conv -> BatchNorm -> ReLU (-> Dropout) -> Flatten -> Linear, exported in training mode."""
 
@@ -61,6 +82,7 @@ MODELS = {
     # VGG's adaptive 7x7 pool exports only when the feature map is a multiple of 7: 224 x 224.
     "vgg11": (lambda: tv.vgg11(), (1, 3, 224, 224)),
     "transformer": (lambda: Encoder(), (2, 10, 32)),
+    "dynamic": (lambda: Dynamic(), (2, 6, 8)),
     "train_bn_dropout": (lambda: TrainNet(0.25), (4, 3, 6, 6)),
     "train_bn": (lambda: TrainNet(0.0), (4, 3, 6, 6)),
 }
@@ -129,7 +151,13 @@ def export(name, out):
         # Channels of BatchNorms that follow a bias-free convolution (every one in torchvision):
         # folding them into the convolutions removes 2C parameters and adds C biases.
         "bnChannels": sum(m.num_features for m in model.modules() if isinstance(m, nn.BatchNorm2d)),
-        "macs": encoder_macs(model, shape[1]) if name == "transformer" else conv_linear_macs(model, x),
+        "macs": (
+            encoder_macs(model, shape[1])
+            if name == "transformer"
+            else model.macs(shape[1])
+            if name == "dynamic"
+            else conv_linear_macs(model, x)
+        ),
     }
     if training:
         # One cross-entropy step in train mode (batch statistics), before export changes nothing.

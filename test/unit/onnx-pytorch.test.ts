@@ -30,7 +30,7 @@ const CNNS = [
   'shufflenet_v2_x0_5',
   ...(process.env.NETWRIGHT_TORCH_LARGE ? ['vgg11'] : []),
 ];
-const ALL = [...CNNS, 'transformer', 'train_bn', 'train_bn_dropout'];
+const ALL = [...CNNS, 'transformer', 'dynamic', 'train_bn', 'train_bn_dropout'];
 
 let exported: Map<string, TorchModel> | undefined;
 function torchModel(t: TestContext, name: string): TorchModel | null {
@@ -85,7 +85,7 @@ async function importAndCompare(t: TestContext, m: TorchModel, opts: { foldBatch
   return { ...row, result };
 }
 
-for (const name of [...CNNS, 'transformer']) {
+for (const name of [...CNNS, 'transformer', 'dynamic']) {
   test(`${name} exported by PyTorch: a shape on every node, PyTorch's parameters and MACs, the same outputs`, async (t) => {
     const m = torchModel(t, name);
     if (!m) return;

@@ -8,6 +8,7 @@ import {
   input,
   INT64,
   intsOf,
+  knownInts,
   known,
   MAX_FILL_ELEMENTS,
   MAX_FOLD_ELEMENTS,
@@ -97,7 +98,8 @@ export const constantsRules: Record<string, Rule> = {
   },
   CastLike: (c) => [{ shape: shapeOf(c, 0), dtype: dtypeOf(c, 1) }],
   Range: (c) => {
-    const [s, l, d] = [0, 1, 2].map((i) => numericConst(input(c, i))?.[0]);
+    // Limits computed from shapes (a sequence length) count when known.
+    const [s, l, d] = [0, 1, 2].map((i) => (numericConst(input(c, i)) ?? knownInts(input(c, i)))?.[0]);
     const dtype = dtypeOf(c, 0);
     if (s === undefined || l === undefined || d === undefined || d === 0)
       return [{ shape: [UNKNOWN], dtype }];

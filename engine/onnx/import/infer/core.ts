@@ -4,7 +4,7 @@ import type { Dim, Shape } from '../../../tensor/shape.ts';
 import { addDims, productDims } from '../../../tensor/symbolic.ts';
 import { DataType, type OnnxAttribute } from '../../types.ts';
 import type { Attrs } from '../attrs.ts';
-import { isIntType, numbers, type ConstTensor } from '../values.ts';
+import { isIntType, makeConst, numbers, type ConstTensor } from '../values.ts';
 
 export const UNKNOWN: Dim = '?';
 
@@ -87,6 +87,24 @@ export function intsOf(v: ValueInfo | null | undefined): Dim[] | undefined {
     return n.every(Number.isSafeInteger) ? n : undefined;
   }
   return v.sym;
+}
+
+/**
+ * A small integer tensor's elements as a constant when every one is known (a Shape element picked
+ * out of a partly symbolic shape), else as symbolic elements.
+ */
+export function intsValue(
+  dims: number[],
+  elems: Dim[],
+  dtype: number | null,
+): Pick<ValueInfo, 'value' | 'sym'> {
+  return elems.every(known) ? { value: makeConst(dtype ?? INT64, dims, elems as number[]) } : { sym: elems };
+}
+
+/** Integer elements that are all known, from a constant or symbolic tensor. */
+export function knownInts(v: ValueInfo | null | undefined): number[] | undefined {
+  const e = intsOf(v);
+  return e && e.every(known) ? (e as number[]) : undefined;
 }
 
 /** Sizes read from a tensor must be whole and not negative. */

@@ -2,18 +2,20 @@
 // constants and for shape scalars), Where, and the unary functions.
 import type { Dim, Shape } from '../../../tensor/shape.ts';
 import { divDims, mulDims } from '../../../tensor/symbolic.ts';
-import { isIntType, makeConst, type ConstTensor } from '../values.ts';
+import { isIntType, makeConst, numbers, type ConstTensor } from '../values.ts';
 import {
   BOOL,
   broadcastShapes,
   dtypeOf,
   input,
   intsOf,
+  intsValue,
   isFloatType,
   known,
   normAxis,
   shapeOf,
   valueOf,
+  type Ctx,
   type Rule,
   UNKNOWN,
   type ValueInfo,
@@ -66,13 +68,33 @@ function binary(
           const vals = pairs.map(([p, q]) => Math.trunc(f(p as number, q as number)));
           out.value = makeConst(dtype, shape && shape.every(known) ? (shape as number[]) : [n], vals);
         } else if (symbolic) {
-          const sym = pairs.map(([p, q]) => symbolic(p, q));
-          if (sym.some((d) => d !== UNKNOWN)) out.sym = sym;
+          const sym = pairs.map(([p, q]) => (known(p) && known(q) ? Math.trunc(f(p, q)) : symbolic(p, q)));
+          if (sym.some((d) => d !== UNKNOWN)) Object.assign(out, intsValue([n], sym, dtype));
         }
       }
     }
     return [out];
   };
+}
+
+/** A size symbol is never negative: Equal(N, -1) is false (PyTorch's expand writes that test). */
+function equalSizes(a: Dim, b: Dim): Dim {
+  const negative = (d: Dim) => known(d) && d < 0;
+  const size = (d: Dim) => !known(d) && d !== UNKNOWN;
+  return (size(a) && negative(b)) || (size(b) && negative(a)) ? 0 : UNKNOWN;
+}
+
+/** Where over shape tensors with a constant condition: each element picked from one side. */
+function whereOnInts(c: Ctx, out: ValueInfo): void {
+  const cond = valueOf(input(c, 0));
+  const [x, y] = [1, 2].map((i) => intsOf(input(c, i)));
+  if (!cond || !x || !y || Array.isArray(cond.data) || !out.shape || out.shape.length > 1) return;
+  const flags = numbers(cond);
+  const n = Math.max(flags.length, x.length, y.length);
+  const at = <T>(v: T[], i: number) => (v.length === 1 ? v[0] : v[i]);
+  if (![flags, x, y].every((v) => v.length === 1 || v.length === n)) return;
+  const picked = Array.from({ length: n }, (_, i) => (at(flags, i) ? at(x, i) : at(y, i)));
+  Object.assign(out, intsValue(out.shape.length ? [n] : [], picked, out.dtype));
 }
 
 export const elementwiseRules: Record<string, Rule> = {
@@ -86,6 +108,7 @@ export const elementwiseRules: Record<string, Rule> = {
       out.value = foldElementwise(vals as ConstTensor[], shape as number[], dtype, (cond, a, b) =>
         cond ? a : b,
       );
+    else if (dtype !== null && isIntType(dtype)) whereOnInts(c, out);
     return [out];
   },
   Add: binary((x, y) => x + y),
@@ -100,7 +123,7 @@ export const elementwiseRules: Record<string, Rule> = {
   Mean: binary((...xs) => xs.reduce((p, v) => p + v, 0) / xs.length),
   PRelu: (c) => [{ shape: shapeOf(c, 0), dtype: dtypeOf(c, 0) }],
   BitShift: binary(null),
-  Equal: binary((x, y) => (x === y ? 1 : 0), BOOL),
+  Equal: binary((x, y) => (x === y ? 1 : 0), BOOL, equalSizes),
   Greater: binary((x, y) => (x > y ? 1 : 0), BOOL),
   Less: binary((x, y) => (x < y ? 1 : 0), BOOL),
   GreaterOrEqual: binary((x, y) => (x >= y ? 1 : 0), BOOL),

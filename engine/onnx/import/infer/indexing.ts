@@ -3,7 +3,7 @@
 import type { Dim, Shape } from '../../../tensor/shape.ts';
 import type { TensorValues } from '../../tensor.ts';
 import { DataType } from '../../types.ts';
-import { allocate, makeConst } from '../values.ts';
+import { allocate } from '../values.ts';
 import {
   broadcastShapes,
   dtypeOf,
@@ -11,6 +11,7 @@ import {
   input,
   INT64,
   intsOf,
+  intsValue,
   known,
   MAX_FOLD_ELEMENTS,
   normAxis,
@@ -65,7 +66,14 @@ export const indexingRules: Record<string, Rule> = {
         };
       }
     } else if (rank === 1 && present.every((v) => intsOf(v))) {
-      out.sym = present.flatMap((v) => intsOf(v)!);
+      Object.assign(
+        out,
+        intsValue(
+          shape as number[],
+          present.flatMap((v) => intsOf(v)!),
+          dtype,
+        ),
+      );
     }
     return [out];
   },
@@ -82,10 +90,8 @@ export const indexingRules: Record<string, Rule> = {
     if (indices && x.length === 1 && ind.length <= 1 && xs && intsOf(xs)) {
       const elems = intsOf(xs)!;
       const picked = indices.map((i) => elems[i < 0 ? i + elems.length : i]);
-      if (picked.every((p) => p !== undefined)) {
-        if (picked.every(known) && xs.value) out.value = makeConst(xs.value.dtype, shape as number[], picked);
-        else out.sym = picked;
-      }
+      if (picked.every((p) => p !== undefined))
+        Object.assign(out, intsValue(shape as number[], picked, dtype));
     } else if (indices && xs?.value && c.fold && shape.every(known)) {
       const v = xs.value;
       const inner = total(v.dims.slice(axis + 1));
@@ -158,9 +164,7 @@ export const indexingRules: Record<string, Rule> = {
       const elems = intsOf(xs)!;
       const r = ranges[0];
       const picked = Array.from({ length: r.count }, (_, i) => elems[r.start + i * r.step]);
-      if (picked.every(known) && xs.value)
-        out.value = makeConst(xs.value.dtype, [picked.length], picked as number[]);
-      else out.sym = picked;
+      Object.assign(out, intsValue([picked.length], picked, dtype));
     } else if (xs?.value && shape.every(known)) {
       const v = xs.value;
       const inStr = strides(v.dims);
