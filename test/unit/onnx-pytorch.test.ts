@@ -113,7 +113,7 @@ test('the transformer encoder: attention reshapes become batch-free constants, n
   assert.ok(
     summary.nodes.every((n) => Array.isArray(n.outputShape) && !JSON.stringify(n.outputShape).includes('?')),
   );
-  const matmuls = summary.nodes.filter((n) => n.op === 'MatMul');
+  const matmuls = summary.nodes.filter((n) => /\bMatMul$/.test(n.op));
   assert.equal(matmuls.length, 4);
   assert.ok(
     matmuls.every((n) => n.macs === 4 * 10 * 10 * 8),
@@ -172,11 +172,16 @@ test('a model PyTorch exported in training mode imports as layers and trains: it
   };
   assert.ok(Math.abs(grads.loss - m.loss!) <= 1e-5 * Math.abs(m.loss!), `loss ${grads.loss} vs ${m.loss}`);
   assert.deepEqual(Object.keys(grads.grads).sort(), Object.keys(m.grads!).sort());
+  // Each tensor on its own scale, with a floor from the largest gradient of the model: the conv
+  // bias before a train-mode BatchNorm has a true gradient of 0 (the batch mean removes it), so
+  // both sides are float32 rounding noise there.
+  const largest = Object.values(m.grads!).reduce((p, g) => Math.max(p, ...g.map(Math.abs)), 0);
   for (const [name, want] of Object.entries(m.grads!)) {
     const got = Float32Array.from(grads.grads[name].data);
-    const rel = relative(got, Float32Array.from(want));
-    t.diagnostic(`${name}: max difference ${rel.toExponential(1)} of the largest gradient`);
-    assert.ok(rel <= 1e-4, `${name}: ${rel}`);
+    const scale = Math.max(...want.map(Math.abs), 1e-2 * largest);
+    const d = maxDifference(got, Float32Array.from(want)).maxAbs / scale;
+    t.diagnostic(`${name}: max difference ${d.toExponential(1)} of max(|gradient|, 1e-2 x the largest)`);
+    assert.ok(d <= 1e-4, `${name}: ${d}`);
   }
 });
 
