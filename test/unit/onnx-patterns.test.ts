@@ -2,7 +2,8 @@
 // the layers they must become, and the export computing what the original computes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, GraphBuilder, newDocument } from '../../engine/index.ts';
+import { analyze, GraphBuilder, newDocument, perSampleElements } from '../../engine/index.ts';
+import { addDims, divDims, mulDims } from '../../engine/tensor/symbolic.ts';
 import {
   decodeModel,
   encodeModel,
@@ -455,4 +456,21 @@ test('Pad keeps the symbolic batch, so the layers after it still match', async (
     [int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1])],
   );
   await check(m, { ZeroPad2d: 1, AvgPool2d: 1 });
+});
+
+test('sizes as products of symbols: canonical, exact division only, per-sample counts with the batch anywhere', () => {
+  assert.equal(mulDims('N', 4), '4*N');
+  assert.equal(mulDims(4, 'N'), '4*N');
+  assert.equal(mulDims('seq', mulDims('N', 2)), '2*N*seq');
+  assert.equal(divDims('4*N', 4), 'N');
+  assert.equal(divDims('4*N', 'N'), 4);
+  assert.equal(divDims('4*N', 3), '?');
+  assert.equal(divDims('N', 'seq'), '?');
+  assert.equal(addDims('N', 'N'), '2*N');
+  assert.equal(addDims('N', 1), '?');
+  assert.equal(mulDims('?', 2), '?');
+  assert.equal(perSampleElements([10, '4*N', 8]), 320);
+  assert.equal(perSampleElements(['N', 3, 4]), 12);
+  assert.equal(perSampleElements([2, 3, 4]), 12);
+  assert.ok(Number.isNaN(perSampleElements(['N', 'seq', 4])));
 });
