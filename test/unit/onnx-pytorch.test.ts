@@ -19,7 +19,7 @@ import { repoRoot } from '../helpers/templates.ts';
 import { exportTorchModels, type TorchModel } from '../helpers/torchModels.ts';
 
 // VGG's classifier holds 120 M parameters (a 500 MB file that takes PyTorch most of a minute to
-// write); NETWRIGHT_TORCH_LARGE=1 adds it.
+// write): NETWRIGHT_TORCH_LARGE=1 adds VGG-11 and VGG-19.
 const CNNS = [
   'resnet18',
   'mobilenet_v2',
@@ -28,7 +28,7 @@ const CNNS = [
   'squeezenet1_1',
   'efficientnet_b0',
   'shufflenet_v2_x0_5',
-  ...(process.env.NETWRIGHT_TORCH_LARGE ? ['vgg11'] : []),
+  ...(process.env.NETWRIGHT_TORCH_LARGE ? ['vgg11', 'vgg19'] : []),
 ];
 const ALL = [...CNNS, 'transformer', 'dynamic', 'train_bn', 'train_bn_dropout'];
 
