@@ -3,7 +3,15 @@
 // file or an .onnx file (imported, then written again). Problems are listed, with what to change,
 // before anything is written; every file is written atomically.
 import { encodeModel } from '../engine/onnx/proto.ts';
-import { ExportError, exportInference, exportProblems, MAX_OPSET, MIN_OPSET } from '../engine/onnx/export.ts';
+import {
+  DEFAULT_OPSET,
+  ExportError,
+  exportInference,
+  exportProblems,
+  irVersionFor,
+  MAX_OPSET,
+  MIN_OPSET,
+} from '../engine/onnx/export.ts';
 import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
 import { CliError } from './errors.ts';
 import { loadModelWithWeights } from './loadModel.ts';
@@ -64,10 +72,10 @@ export async function exportCommand(model: string, o: ExportOptions): Promise<vo
     return exportPytorch(model, { ...o, output: o.output });
   }
   if (!o.output) throw new CliError('export needs an output file: -o out.onnx');
-  const opset = o.opset === undefined ? MAX_OPSET : Number(o.opset);
+  const opset = o.opset === undefined ? DEFAULT_OPSET : Number(o.opset);
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
     throw new CliError(
-      `--opset ${o.opset}: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (17 is what PyTorch writes).`,
+      `--opset ${o.opset}: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (${DEFAULT_OPSET} is what PyTorch writes).`,
     );
   const { doc, weights, notes } = loadModelWithWeights(model);
   const problems = exportProblems(doc, opset);
@@ -97,7 +105,7 @@ export async function exportCommand(model: string, o: ExportOptions): Promise<vo
     output: o.output,
     bytes: bytes.byteLength,
     opset,
-    irVersion: 8,
+    irVersion: irVersionFor(opset),
     fp16: !!o.fp16,
     nodes,
     initializers,
@@ -106,7 +114,7 @@ export async function exportCommand(model: string, o: ExportOptions): Promise<vo
   else {
     for (const n of notes) console.error(`note: ${n}`);
     console.log(
-      `Wrote ${o.output}: ${nodes} ONNX nodes, ${initializers} initializers, ${(bytes.byteLength / 1e6).toFixed(2)} MB (IR 8, opset ${opset}${o.fp16 ? ', float16' : ''}).`,
+      `Wrote ${o.output}: ${nodes} ONNX nodes, ${initializers} initializers, ${(bytes.byteLength / 1e6).toFixed(2)} MB (IR ${irVersionFor(opset)}, opset ${opset}${o.fp16 ? ', float16' : ''}).`,
     );
   }
 }

@@ -1,7 +1,8 @@
 // `netwright import in.onnx -o out.netwright.json`: an ONNX file as an editable project. Patterns
 // of Netwright's layers become layers; any other operator is kept as an ONNX op node that exports
 // back unchanged. Shapes the importer can't infer are measured by running the model once. The
-// project is laid out (elkjs, top to bottom) and written atomically.
+// project is laid out (elkjs, top to bottom) and written atomically. --fold-bn folds each
+// BatchNormalization that follows a Conv into the Conv (PyTorch's exporter does that by default).
 import { serializeDocument } from '../engine/index.ts';
 import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
 import { layoutDocument } from '../host/layout.ts';
@@ -12,12 +13,14 @@ export interface ImportCliOptions {
   output?: string;
   layout?: boolean;
   json?: boolean;
+  /** --fold-bn: each BatchNormalization after a Conv folded into it. */
+  foldBn?: boolean;
 }
 
 export async function importCommand(input: string, o: ImportCliOptions): Promise<void> {
   if (!o.output) throw new CliError('import needs an output file: -o out.netwright.json');
   if (!/\.onnx$/i.test(input)) throw new CliError(`${input}: import reads .onnx files.`);
-  const loaded = await loadModelMeasured(input);
+  const loaded = await loadModelMeasured(input, { foldBatchNorm: !!o.foldBn });
   const report = loaded.import!.report;
   const stored = new Set(
     Object.entries(loaded.doc.weights ?? {}).flatMap(([id, p]) => Object.keys(p).map((k) => `${id}.${k}`)),

@@ -77,15 +77,15 @@ export function loadModelWithWeights(path: string): LoadedModel {
  * As loadModelWithWeights, and for an ONNX file whose shapes the importer can't all infer, runs it
  * once in onnxruntime to measure them (recorded in the opaque nodes).
  */
-export async function loadModelMeasured(path: string): Promise<LoadedModel> {
+export async function loadModelMeasured(path: string, opts: ImportOptions = {}): Promise<LoadedModel> {
   if (!isOnnx(path)) return loadModelWithWeights(path);
   const model = readOnnx(path);
-  let result = importFile(path, model);
+  let result = importFile(path, model, opts);
   if (result.report.unknownShapes.length) {
     // onnxruntime loads only when needed.
     const { measureShapes } = await import('../host/onnxShapes.ts');
     const measured = await measureShapes(model);
-    if (measured.size) result = importFile(path, model, { measuredShapes: measured });
+    if (measured.size) result = importFile(path, model, { ...opts, measuredShapes: measured });
   }
   return { doc: result.doc, weights: result.weights, notes: result.report.notes, import: result };
 }

@@ -31,7 +31,7 @@ program
 program
   .command('export')
   .description(
-    'An inference ONNX model with its weights (IR 8; BatchNorm in inference form, Dropout removed), or a PyTorch project.',
+    'An inference ONNX model with its weights (BatchNorm in inference form, Dropout removed), or a PyTorch project.',
   )
   .argument('<MODEL>', 'a project file (*.netwright.json) or an .onnx file')
   .option('-o, --output <out.onnx | DIR>', 'the ONNX file, or the folder of a PyTorch project, to write')
@@ -39,7 +39,7 @@ program
     '--format <format>',
     'onnx (default) | pytorch: model.py, weights, train.py for python or torchrun (DDP), README.md',
   )
-  .option('--opset <n>', 'ONNX opset, 13 to 17 (default 17)')
+  .option('--opset <n>', 'ONNX opset, 13 to 21 (default 17: what PyTorch writes)')
   .option('--fp16', 'float16 weights, inputs and outputs')
   .option('--json', 'print a one-line JSON summary')
   .action((model: string, o: ExportOptions) => exportCommand(model, o));
@@ -52,6 +52,10 @@ program
   .argument('<in.onnx>', 'the ONNX model to import')
   .option('-o, --output <out.netwright.json>', 'the project file to write')
   .option('--no-layout', 'keep the simple row layout instead of elkjs')
+  .option(
+    '--fold-bn',
+    'fold each BatchNormalization that follows a Conv into the Conv (fewer nodes; the BatchNorm is no longer trainable)',
+  )
   .option('--json', 'print a one-line JSON summary')
   .action((input: string, o: ImportCliOptions) => importCommand(input, o));
 

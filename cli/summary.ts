@@ -3,7 +3,26 @@ import type { Analysis, ProjectDocument } from '../engine/index.ts';
 import { analyze, estimateMemory, getLayer } from '../engine/index.ts';
 import { bytes, fieldText, shapeText, table, thousands } from './format.ts';
 
+/**
+ * Multiply-accumulates per sample, from the model with a symbolic batch: an exported transformer
+ * moves the batch off the leading axis ([seq, N·heads, d]), where a fixed batch size can't be told
+ * apart from the other sizes. A node the symbolic analysis can't shape keeps the given count.
+ */
+function macsPerSample(doc: ProjectDocument, a: Analysis): { byNode: Map<string, number>; total: number } {
+  const nodes = doc.graph.nodes.map((n) =>
+    n.type === 'Input' ? { ...n, attributes: { ...n.attributes, batch_size: null } } : n,
+  );
+  const symbolic = analyze({ ...doc.graph, nodes });
+  const byNode = new Map<string, number>();
+  for (const id of a.order) {
+    const s = symbolic.nodes.get(id);
+    byNode.set(id, s?.outputShape ? s.macs : a.nodes.get(id)!.macs);
+  }
+  return { byNode, total: [...byNode.values()].reduce((p, v) => p + v, 0) };
+}
+
 export function summaryJson(doc: ProjectDocument, a: Analysis) {
+  const macs = macsPerSample(doc, a);
   const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
   return {
     nodes: a.order.map((id) => {
@@ -17,7 +36,7 @@ export function summaryJson(doc: ProjectDocument, a: Analysis) {
         outputShape: n.outputShape,
         params: n.params,
         trainableParams: n.trainableParams,
-        macs: n.macs,
+        macs: macs.byNode.get(id)!,
         receptiveField: n.receptiveField,
         ...(errors.length ? { diagnostic: errors.map((d) => d.message).join(' ') } : {}),
       };
@@ -25,14 +44,15 @@ export function summaryJson(doc: ProjectDocument, a: Analysis) {
     totals: {
       params: a.totals.params,
       trainableParams: a.totals.trainableParams,
-      macs: a.totals.macs,
-      flops: a.totals.flops,
+      macs: macs.total,
+      flops: 2 * macs.total,
     },
   };
 }
 
 export function summaryText(doc: ProjectDocument, a: Analysis, batch: number): string {
   const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+  const macs = macsPerSample(doc, a);
   const rows = a.order.map((id) => {
     const n = a.nodes.get(id)!;
     const node = byId.get(id)!;
@@ -40,7 +60,7 @@ export function summaryText(doc: ProjectDocument, a: Analysis, batch: number): s
       `${node.name} (${getLayer(node.type)?.opLabel?.(node.attributes as never) ?? node.type})`,
       shapeText(n.outputShape),
       n.params ? thousands(n.params) : '--',
-      n.macs ? thousands(n.macs) : '--',
+      macs.byNode.get(id) ? thousands(macs.byNode.get(id)!) : '--',
       fieldText(n.receptiveField),
     ];
   });
@@ -57,7 +77,7 @@ export function summaryText(doc: ProjectDocument, a: Analysis, batch: number): s
     `Trainable params: ${thousands(t.trainableParams)}`,
     `Non-trainable params: ${thousands(t.params - t.trainableParams)}`,
     `Buffers (e.g. BatchNorm running statistics): ${thousands(t.buffers)}`,
-    `Total MACs per sample: ${thousands(t.macs)}   (FLOPs = 2 x MACs: ${thousands(t.flops)})`,
+    `Total MACs per sample: ${thousands(macs.total)}   (FLOPs = 2 x MACs: ${thousands(2 * macs.total)})`,
     '',
     `Input size (batch ${batch}): ${bytes(inputBytes)}`,
     `Forward activations (batch ${batch}): ${bytes(memory.activationBytes)}`,

@@ -2,7 +2,7 @@
 // list of reasons it can't be exported yet). protobufjs needs eval, which the renderer's CSP
 // forbids, so encoding and decoding happen here on the host, never in the renderer.
 import type { ProjectDocument } from '../engine/index.ts';
-import { ExportError, exportInference, exportProblems, MAX_OPSET } from '../engine/index.ts';
+import { DEFAULT_OPSET, ExportError, exportInference, exportProblems } from '../engine/index.ts';
 import { importOnnx } from '../engine/onnx/import.ts';
 import { decodeModel, encodeModel } from '../engine/onnx/proto.ts';
 import { MAX_DOCUMENT_BYTES } from '../engine/limits.ts';
@@ -68,7 +68,7 @@ export async function importOnnxFile(
 }
 
 export function exportOnnxFile(doc: ProjectDocument, opts: { opset?: number; fp16?: boolean }): ExportedOnnx {
-  const opset = opts.opset ?? MAX_OPSET;
+  const opset = opts.opset ?? DEFAULT_OPSET;
   const problems = exportProblems(doc, opset);
   if (problems.length) return { ok: false, problems };
   let bytes: Uint8Array;

@@ -1,5 +1,6 @@
 // BatchNorm1d/2d: per-channel normalisation with learned scale and shift (2C parameters) and
-// running mean/variance buffers (2C, not parameters, as in PyTorch's model.parameters()).
+// running mean/variance buffers (2C, not parameters, as in PyTorch's model.parameters()); its
+// lowering, gradient and ONNX import pattern.
 import type {
   GradContext,
   Gradients,
@@ -17,6 +18,17 @@ import type { Problem } from '../diagnostics.ts';
 import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { isKnown } from '../tensor/shape.ts';
+import {
+  floatAttr,
+  floatValues,
+  isData,
+  LEGACY,
+  onlyAttrs,
+  onlyOutputUsed,
+  onlyReader,
+  rankOf,
+} from '../onnx/import/view.ts';
+import type { NodeView, OnnxImport } from '../onnx/import/view.ts';
 
 export const batchNormAttributes = {
   eps: float({
@@ -171,6 +183,108 @@ export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
     axes,
   );
   return { inputs: [dx], params };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONNX import
+
+/** A BatchNormalization node's constants, when it can be a BatchNorm layer (or folded into a Conv). */
+export interface BatchNormConstants {
+  eps: number;
+  /** ONNX momentum (weight of the running value). */
+  momentum: number;
+  weight: Float32Array;
+  bias: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+  /** training_mode=1: normalises with the batch's statistics (as Netwright does while training). */
+  training: boolean;
+}
+
+/**
+ * BatchNormalization with constant scale, shift and running statistics whose only output read is
+ * Y: in inference form, or in training form (training_mode=1, as PyTorch exports a model in train
+ * mode) with its running-statistics outputs read nowhere.
+ */
+export function batchNormConstants(node: NodeView, ranks: number[]): BatchNormConstants | null {
+  const x = node.inputs[0];
+  if (node.opType !== 'BatchNormalization' || !isData(x) || !ranks.includes(rankOf(x) ?? -1)) return null;
+  if (!onlyAttrs(node, ['epsilon', 'momentum', 'spatial', 'training_mode', ...LEGACY])) return null;
+  if (node.attrs.int('spatial', 1) !== 1 || !onlyOutputUsed(node)) return null;
+  const [weight, bias, mean, variance] = [1, 2, 3, 4].map((i) => floatValues(node.inputs[i]));
+  if (!weight || !bias || !mean || !variance) return null;
+  return {
+    eps: floatAttr(node, 'epsilon', 1e-5),
+    momentum: node.attrs.float('momentum', 0.9),
+    weight,
+    bias,
+    mean,
+    variance,
+    training: node.attrs.int('training_mode', 0) === 1,
+  };
+}
+
+/**
+ * Per-channel values of the constant operand of `n`, a Mul or Add reading `from`'s output: one
+ * value per channel of an (N, C, ...) tensor of the given rank ([C, 1, 1], [1, C, 1, 1] or [C] for
+ * (N, C)), as Caffe's Scale layer is exported after its BatchNorm.
+ */
+function channelOperand(n: NodeView, from: NodeView, channels: number, rank: number): Float32Array | null {
+  const other =
+    n.inputs.length === 2 ? n.inputs.find((v) => v && v.name !== from.outputs[0].name) : undefined;
+  const values = floatValues(other);
+  const dims = [...(other?.value?.dims ?? [])];
+  while (dims.length && dims[0] === 1 && dims.length > rank - 1) dims.shift();
+  const fits = dims.length === rank - 1 && dims[0] === channels && dims.slice(1).every((d) => d === 1);
+  return values && fits && n.attrs.names().length === 0 ? values : null;
+}
+
+/**
+ * BatchNormalization as a BatchNorm layer of the given input ranks, absorbing the per-channel
+ * Mul and Add that follow it when they are Caffe's Scale layer (the affine part kept separately).
+ * Training mode is how the layer behaves while Netwright trains it; its export is the inference form.
+ */
+export function batchNormImport(ranks: number[]): OnnxImport {
+  return {
+    opTypes: ['BatchNormalization'],
+    read: (node) => {
+      const k = batchNormConstants(node, ranks);
+      if (!k) return null;
+      const rank = rankOf(node.inputs[0])!;
+      const weight = Float32Array.from(k.weight);
+      const bias = Float32Array.from(k.bias);
+      const absorbs: NodeView[] = [];
+      const mul = onlyReader(node, 'Mul');
+      const scale = mul && channelOperand(mul, node, weight.length, rank);
+      if (mul && scale) {
+        scale.forEach((s, c) => ((weight[c] *= s), (bias[c] *= s)));
+        absorbs.push(mul);
+      }
+      const last = absorbs[0] ?? node;
+      const add = onlyReader(last, 'Add');
+      const shift = add && channelOperand(add, last, bias.length, rank);
+      if (add && shift) {
+        shift.forEach((t, c) => (bias[c] += t));
+        absorbs.push(add);
+      }
+      return {
+        attributes: {
+          eps: k.eps,
+          // ONNX weights the running value by momentum; PyTorch weights the new batch by it.
+          momentum: Math.min(1, Math.max(0, Number((1 - k.momentum).toPrecision(6)))),
+          affine: true,
+          track_running_stats: true,
+        },
+        params: {
+          weight: absorbs.length ? weight : k.weight,
+          bias: absorbs.length ? bias : k.bias,
+          running_mean: k.mean,
+          running_var: k.variance,
+        },
+        absorbs,
+      };
+    },
+  };
 }
 
 /** nn.BatchNorm1d/2d; its state_dict also counts the batches seen (num_batches_tracked). */

@@ -1,5 +1,6 @@
 // The convolution family (Conv1d, Conv2d): attribute specs, shapes, counts and receptive field
-// for any number of spatial axes, so each layer file only states what differs.
+// for any number of spatial axes, so each layer file only states what differs; and the ONNX
+// import pattern (a Conv node with constant weights) at the end.
 import type {
   AttrValues,
   GradContext,
@@ -20,6 +21,18 @@ import type { Shape } from '../tensor/shape.ts';
 import { isKnown } from '../tensor/shape.ts';
 import { effectiveKernel } from '../tensor/window.ts';
 import { expectRank, slideWindow, spatialProduct, windowParams } from '../tensor/convShape.ts';
+import type { AttrValue } from '../layer.ts';
+import {
+  compact,
+  floatValues,
+  isData,
+  onlyAttrs,
+  onlyReader,
+  rankOf,
+  windowOf,
+} from '../onnx/import/view.ts';
+import { batchNormConstants } from './batchNorm.ts';
+import type { NodeView, OnnxImport } from '../onnx/import/view.ts';
 
 export function convAttributes(axes: number) {
   return {
@@ -375,6 +388,106 @@ export function convGradient(axes: number, ctx: GradContext<ConvAttrs>): Gradien
     ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups!, w)
     : null;
   return { inputs: [dX], params };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONNX import
+
+/**
+ * Conv with a constant float weight (and bias) over `axes` spatial dims. Conv2d also recognises a
+ * connection table: the weight computed as Mul(weight, 0/1 mask), as its own export writes it.
+ */
+export function convImport(axes: number, opts: { connectionTable?: boolean } = {}): OnnxImport {
+  return {
+    opTypes: ['Conv'],
+    read: (node) => {
+      if (!onlyAttrs(node, ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad']))
+        return null;
+      const x = node.inputs[0];
+      if (!isData(x) || rankOf(x) !== axes + 2) return null;
+      const wv = node.inputs[1];
+      let weight = floatValues(wv);
+      const dims = wv?.value?.dims;
+      if (!weight || !dims || dims.length !== axes + 2) return null;
+      const kernel = dims.slice(2);
+      const given = node.attrs.ints('kernel_shape');
+      if (given && given.some((k, i) => k !== kernel[i])) return null;
+      const w = windowOf(node, axes, kernel);
+      if (!w) return null;
+      const symmetric = w.before.every((p, i) => p === w.after[i]);
+      if (!symmetric && axes === 1) return null; // Conv1d's padding is symmetric
+      const b = node.inputs[2];
+      const bias = b ? floatValues(b) : undefined;
+      if (b && !bias) return null;
+      const attributes: Record<string, AttrValue> = {
+        out_channels: dims[0],
+        kernel_size: compact(kernel),
+        stride: compact(w.strides),
+        padding: symmetric ? compact(w.before) : [...w.before, ...w.after],
+        dilation: compact(w.dilations),
+        groups: node.attrs.int('group', 1),
+        bias: !!bias,
+      };
+      // Conv2d's connection table: Mul(weight, mask) where the mask is 0/1 per (out, in) pair.
+      const mul = wv?.producer;
+      if (opts.connectionTable && mul?.opType === 'Mul' && attributes.groups === 1) {
+        const table = connectionTableOf(mul, dims);
+        if (table) {
+          weight = table.weight;
+          attributes.connection_table = table.rows;
+        }
+      }
+      const folded =
+        node.options.foldBatchNorm && !attributes.connection_table ? foldBatchNorm(node, weight, bias) : null;
+      if (folded) return { attributes: { ...attributes, bias: true }, ...folded };
+      return { attributes, params: { weight, ...(bias ? { bias } : {}) } };
+    },
+  };
+}
+
+/**
+ * The Conv's weight and bias with the BatchNormalization that alone reads it folded in (inference
+ * form only): W' = W·γ/√(σ²+ε) per output channel, b' = (b − μ)·γ/√(σ²+ε) + β, computed in double.
+ */
+function foldBatchNorm(conv: NodeView, weight: Float32Array, bias: Float32Array | undefined) {
+  const bn = onlyReader(conv, 'BatchNormalization');
+  const k = bn && batchNormConstants(bn, [rankOf(conv.inputs[0])!]);
+  const out = k?.weight.length ?? 0;
+  if (!bn || !k || k.training || out === 0 || weight.length % out !== 0) return null;
+  const per = weight.length / out;
+  const w = new Float32Array(weight.length);
+  const b = new Float32Array(out);
+  for (let o = 0; o < out; o++) {
+    const scale = k.weight[o] / Math.sqrt(k.variance[o] + k.eps);
+    for (let i = 0; i < per; i++) w[o * per + i] = weight[o * per + i] * scale;
+    b[o] = ((bias?.[o] ?? 0) - k.mean[o]) * scale + k.bias[o];
+  }
+  return { params: { weight: w, bias: b }, absorbs: [bn] };
+}
+
+function connectionTableOf(mul: NodeView, dims: number[]): { weight: Float32Array; rows: number[][] } | null {
+  const [a, b] = mul.inputs;
+  const w = floatValues(a);
+  const mask = floatValues(b);
+  if (!w || !mask || a?.value?.dims.join() !== dims.join() || b?.value?.dims.join() !== dims.join())
+    return null;
+  const [out, cin] = dims;
+  const taps = w.length / (out * cin);
+  const rows: number[][] = [];
+  for (let o = 0; o < out; o++) {
+    const row: number[] = [];
+    for (let i = 0; i < cin; i++) {
+      const start = (o * cin + i) * taps;
+      const v = mask[start];
+      if (v !== 0 && v !== 1) return null;
+      for (let t = 1; t < taps; t++) if (mask[start + t] !== v) return null;
+      row.push(v);
+    }
+    if (row.every((v) => v === 0)) return null;
+    rows.push(row);
+  }
+  if (rows.every((r) => r.every((v) => v === 1))) return null;
+  return { weight: w, rows };
 }
 
 /** LeNet-5's C3 in PyTorch: a Conv2d that multiplies its weight by the connection table's mask. */

@@ -1,4 +1,5 @@
-// The 2-D pooling family: PyTorch's MaxPool2d/AvgPool2d attributes, shapes and receptive field.
+// The 2-D pooling family: PyTorch's MaxPool2d/AvgPool2d attributes, shapes, receptive field,
+// lowering, gradients and ONNX import pattern.
 import type {
   AttrValues,
   GradContext,
@@ -16,6 +17,10 @@ import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
 import { effectiveKernel } from '../tensor/window.ts';
 import { expectRank, slideWindow, windowParams } from '../tensor/convShape.ts';
+import type { AttrValue } from '../layer.ts';
+import { windowOutput } from '../tensor/window.ts';
+import { compact, isData, onlyAttrs, onlyOutputUsed, rankOf, windowOf } from '../onnx/import/view.ts';
+import type { OnnxImport } from '../onnx/import/view.ts';
 
 const AXES = 2;
 
@@ -246,6 +251,58 @@ export function avgPoolGradient(ctx: GradContext<PoolAttrs & { count_include_pad
     { name: `${ctx.node}/grad_input` },
   );
   return { inputs: [dx], params: {} };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONNX import
+
+/** MaxPool / AveragePool over 2 spatial dims with symmetric padding (PyTorch's pools). */
+export function poolImport(opType: 'MaxPool' | 'AveragePool'): OnnxImport {
+  const allowed =
+    opType === 'MaxPool'
+      ? ['kernel_shape', 'strides', 'pads', 'auto_pad', 'ceil_mode', 'dilations', 'storage_order']
+      : ['kernel_shape', 'strides', 'pads', 'auto_pad', 'ceil_mode', 'count_include_pad', 'dilations'];
+  return {
+    opTypes: [opType],
+    read: (node) => {
+      const x = node.inputs[0];
+      if (!isData(x) || rankOf(x) !== 4 || !onlyAttrs(node, allowed) || !onlyOutputUsed(node)) return null;
+      const kernel = node.attrs.ints('kernel_shape');
+      if (!kernel || kernel.length !== 2) return null;
+      const w = windowOf(node, 2, kernel);
+      if (!w) return null;
+      let ceil = node.attrs.int('ceil_mode', 0) === 1;
+      if (w.before.some((p, i) => p !== w.after[i])) {
+        // Extra padding only at the end (Caffe's pools): the same windows as ceil_mode with the
+        // smaller padding, when the sizes agree and padded cells never count (max, or an average
+        // that excludes padding).
+        const spatial = node.inputs[0]!.shape!.slice(2);
+        const countPad = opType === 'AveragePool' && node.attrs.int('count_include_pad', 0) === 1;
+        const same = spatial.every((n, i) => {
+          if (typeof n !== 'number' || w.after[i] < w.before[i]) return false;
+          const args = [kernel[i], w.strides[i], w.before[i]] as const;
+          return (
+            windowOutput(n, ...args, w.before[i], w.dilations[i], true) ===
+            windowOutput(n, ...args, w.after[i], w.dilations[i], false)
+          );
+        });
+        if (ceil || countPad || !same) return null;
+        ceil = true;
+      }
+      const attributes: Record<string, AttrValue> = {
+        kernel_size: compact(kernel),
+        stride: compact(w.strides),
+        padding: compact(w.before),
+        ceil_mode: ceil,
+      };
+      if (opType === 'MaxPool') attributes.dilation = compact(w.dilations);
+      else {
+        if (w.dilations.some((d) => d !== 1)) return null;
+        attributes.count_include_pad = node.attrs.int('count_include_pad', 0) === 1;
+      }
+      return { attributes };
+    },
+  };
 }
 
 /** nn.MaxPool2d / nn.AvgPool2d with PyTorch's defaults left out (stride defaults to the kernel). */

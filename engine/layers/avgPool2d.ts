@@ -6,9 +6,9 @@ import {
   poolOutput,
   poolToOnnx,
   avgPoolGradient,
+  poolImport,
+  poolToTorch,
 } from '../families/pool.ts';
-import { poolImport } from '../onnx/import/patterns.ts';
-import { poolToTorch } from '../families/pool.ts';
 
 export default defineLayer({
   type: 'AvgPool2d',

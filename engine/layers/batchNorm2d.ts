@@ -5,9 +5,9 @@ import {
   batchNormParameters,
   batchNormToOnnx,
   batchNormGradient,
+  batchNormImport,
+  batchNormToTorch,
 } from '../families/batchNorm.ts';
-import { batchNormImport } from '../onnx/import/patterns.ts';
-import { batchNormToTorch } from '../families/batchNorm.ts';
 
 export default defineLayer({
   type: 'BatchNorm2d',

@@ -10,9 +10,9 @@ import {
   convMacs,
   convOutput,
   convParameters,
+  convImport,
+  convToTorch,
 } from '../families/conv.ts';
-import { convImport } from '../onnx/import/patterns.ts';
-import { convToTorch } from '../families/conv.ts';
 
 export default defineLayer({
   type: 'Conv2d',

@@ -6,10 +6,51 @@ import { isKnown, perAxis } from '../tensor/shape.ts';
 import { expectRank, spatialProduct, transposeWindow } from '../tensor/convShape.ts';
 import { effectiveKernel } from '../tensor/window.ts';
 import { compact, floatValues, isData, onlyAttrs, rankOf } from '../onnx/import/view.ts';
-import { convTransposePads } from '../onnx/import/patterns.ts';
 import { call, oneOrTuple } from '../export/pytorch/python.ts';
 
 const AXES = 2;
+
+/**
+ * ConvTranspose's (before..., after...) pads, computing them as ONNX does when output_shape or
+ * auto_pad SAME_* is given: total = stride·(in−1) + output_padding + effective kernel − out, the
+ * odd extra going after for SAME_UPPER and before otherwise. A negative `after` is output added at
+ * the end (PyTorch's output_padding).
+ */
+function convTransposePads(
+  spatial: readonly (number | string)[],
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+  outputPadding: number[],
+  autoPad: string,
+  pads: number[] | undefined,
+  outputShape: number[] | undefined,
+): number[] | null {
+  const n = kernel.length;
+  if (outputShape || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const before: number[] = [];
+    const after: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = spatial[i];
+      if (typeof x !== 'number') return null;
+      const out = outputShape ? outputShape[outputShape.length - n + i] : x * strides[i];
+      const total = strides[i] * (x - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1 - out;
+      if (total < 0) {
+        // An output larger than the full transposed convolution: no padding, the rest at the end.
+        before.push(0);
+        after.push(total);
+        continue;
+      }
+      const half = Math.floor(total / 2);
+      before.push(autoPad === 'SAME_UPPER' ? half : total - half);
+      after.push(autoPad === 'SAME_UPPER' ? total - half : half);
+    }
+    return [...before, ...after];
+  }
+  if (autoPad === 'VALID') return Array(2 * n).fill(0);
+  if (autoPad !== 'NOTSET') return null;
+  return pads ?? Array(2 * n).fill(0);
+}
 
 export default defineLayer({
   type: 'ConvTranspose2d',

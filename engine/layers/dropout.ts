@@ -1,7 +1,45 @@
 import { dims } from '../autodiff/ops.ts';
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { float } from '../layer.ts';
-import { dropoutImport } from '../onnx/import/patterns.ts';
+import { DataType } from '../onnx/types.ts';
+import {
+  floatValues,
+  isData,
+  LEGACY,
+  onlyAttrs,
+  onlyOutputUsed,
+  type OnnxImport,
+  type OnnxMatch,
+} from '../onnx/import/view.ts';
+import { shortestFloat32 } from '../onnx/import/values.ts';
+
+/** A single data input whose constant config inputs are all absent or as given. */
+function dropoutImport(): OnnxImport {
+  return {
+    opTypes: ['Dropout'],
+    read: (node): OnnxMatch | null => {
+      if (!isData(node.inputs[0]) || !onlyOutputUsed(node)) return null;
+      if (!onlyAttrs(node, ['ratio', 'seed', ...LEGACY])) return null;
+      let ratio = node.attrs.float('ratio', 0.5);
+      if (node.opset >= 12) {
+        const r = node.inputs[1];
+        if (r) {
+          const v = floatValues(r);
+          if (!v || v.length !== 1) return null;
+          ratio = v[0];
+        }
+        // training_mode may be a constant either way (PyTorch's train-mode export sets it true):
+        // Netwright's Dropout drops while training and not at inference.
+        const t = node.inputs[2];
+        if (t) {
+          const c = t.value;
+          if (!c || c.dtype !== DataType.BOOL || c.data.length !== 1) return null;
+        }
+      }
+      return { attributes: { p: shortestFloat32(ratio) } };
+    },
+  };
+}
 
 export default elementwiseLayer({
   type: 'Dropout',

@@ -4,7 +4,7 @@ import { problem } from '../diagnostics.ts';
 import type { Dim } from '../tensor/shape.ts';
 import { isKnown, reshapeTarget } from '../tensor/shape.ts';
 import { isData, onlyAttrs } from '../onnx/import/view.ts';
-import { reshapeKeepsBatch } from '../onnx/import/patterns.ts';
+import { reshapeKeepsBatch } from '../families/reshape.ts';
 
 const axis = (d: number, rank: number) => (d < 0 ? d + rank : d);
 const a_ = (d: number | null) => d as number;

@@ -1,7 +1,7 @@
 import { dims } from '../autodiff/ops.ts';
 import { defineLayer } from '../layer.ts';
 import { expectRank } from '../tensor/convShape.ts';
-import { simpleImport } from '../onnx/import/patterns.ts';
+import { simpleImport } from '../onnx/import/view.ts';
 import { rankOf } from '../onnx/import/view.ts';
 
 export default defineLayer({

@@ -4,13 +4,127 @@ import { f } from '../onnx/builder.ts';
 import { bool, defineLayer, float, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
-import { floatValues, isData, onlyAttrs, onlyOutputUsed } from '../onnx/import/view.ts';
-import { floatAttr } from '../onnx/import/patterns.ts';
+import {
+  dataAndScalar,
+  floatAttr,
+  floatValues,
+  isData,
+  onlyAttrs,
+  onlyOutputUsed,
+  onlyReader,
+  type NodeView,
+  type OnnxMatch,
+} from '../onnx/import/view.ts';
+import { numbers, shortestFloat32 } from '../onnx/import/values.ts';
 import { call, decimal } from '../export/pytorch/python.ts';
 
 /** The normalised trailing dims; empty means every dim after the batch. */
 const normalized = (x: Shape, shape: readonly number[]) =>
   shape.length ? [...shape] : (x.slice(1) as number[]);
+
+/** LayerNormalization with a constant scale (and bias) over the trailing dims. */
+function layerNormalization(node: NodeView): OnnxMatch | null {
+  const x = node.inputs[0];
+  if (!isData(x) || !x.shape || !onlyAttrs(node, ['axis', 'epsilon', 'stash_type']) || !onlyOutputUsed(node))
+    return null;
+  if (node.attrs.int('stash_type', 1) !== 1) return null;
+  const axis = node.attrs.int('axis', -1);
+  const shape = x.shape.slice(axis < 0 ? axis + x.shape.length : axis);
+  if (!shape.length || !shape.every((d) => typeof d === 'number')) return null;
+  const same = (i: number) => node.inputs[i]?.value?.dims.join() === shape.join();
+  const weight = floatValues(node.inputs[1]);
+  const b = node.inputs[2];
+  const bias = b ? floatValues(b) : undefined;
+  if (!weight || !same(1) || (b && (!bias || !same(2)))) return null;
+  return {
+    attributes: {
+      normalized_shape: shape as number[],
+      eps: floatAttr(node, 'epsilon', 1e-5),
+      elementwise_affine: true,
+      bias: !!bias,
+    },
+    params: { weight, ...(bias ? { bias } : {}) },
+  };
+}
+
+/** The trailing axes a ReduceMean (keepdims) averages over; null when it isn't that. */
+function trailingMeanAxes(n: NodeView, rank: number): number[] | null {
+  if (!onlyAttrs(n, ['axes', 'keepdims']) || n.attrs.int('keepdims', 1) !== 1) return null;
+  const given = n.opset >= 18 ? n.inputs[1]?.value && numbers(n.inputs[1].value) : n.attrs.ints('axes');
+  if (!given?.length) return null;
+  const axes = given.map((a) => (a < 0 ? a + rank : a)).sort((p, q) => p - q);
+  const trailing = axes.every((a, i) => a === rank - axes.length + i);
+  return trailing && axes[0] > 0 ? axes : null;
+}
+
+/** The only reader of `n` that multiplies by a constant of the normalised shape, and its values. */
+function affine(
+  n: NodeView,
+  op: 'Mul' | 'Add',
+  shape: number[],
+): { node: NodeView; values: Float32Array } | null {
+  const next = onlyReader(n, op);
+  const other = next?.inputs.find((v) => v && v.name !== n.outputs[0].name);
+  const values = floatValues(other);
+  const dims = other?.value?.dims ?? [];
+  const fits =
+    values &&
+    dims.length >= shape.length &&
+    dims.slice(0, dims.length - shape.length).every((d) => d === 1) &&
+    dims.slice(dims.length - shape.length).join() === shape.join();
+  return next && values && fits && next.inputs.length === 2 ? { node: next, values } : null;
+}
+
+/**
+ * LayerNorm spelled out, from its first node: mean = ReduceMean(x), d = x - mean, var =
+ * ReduceMean(d², with Pow or Mul), (d / Sqrt(var + eps)) or d · Reciprocal(..), then an optional
+ * per-element scale and shift, as PyTorch exports nn.LayerNorm before opset 17.
+ */
+function decomposed(mean: NodeView): OnnxMatch | null {
+  const x = mean.inputs[0];
+  const rank = x?.shape?.length ?? 0;
+  const axes = isData(x) ? trailingMeanAxes(mean, rank) : null;
+  const sub = onlyReader(mean, 'Sub');
+  if (!axes || !sub || sub.inputs[0]?.name !== x!.name || sub.isGraphOutput(0)) return null;
+  const shape = x!.shape!.slice(axes[0]);
+  if (!shape.every((d) => typeof d === 'number')) return null;
+  const d = sub.outputs[0].name;
+  const readers = sub.consumers(0);
+  const square = readers.find(
+    (r) =>
+      (r.opType === 'Pow' && r.inputs[0]?.name === d && dataAndScalar(r)?.c === 2) ||
+      (r.opType === 'Mul' && r.inputs.length === 2 && r.inputs.every((v) => v?.name === d)),
+  );
+  const variance = square && onlyReader(square, 'ReduceMean');
+  const plus =
+    variance && trailingMeanAxes(variance, rank)?.join() === axes.join() ? onlyReader(variance, 'Add') : null;
+  const eps = plus && dataAndScalar(plus);
+  const sqrt = plus && onlyReader(plus, 'Sqrt');
+  if (!square || !variance || !plus || !eps || !(eps.c > 0) || !sqrt || readers.length !== 2) return null;
+  const recip = onlyReader(sqrt, 'Reciprocal');
+  const root = (recip ?? sqrt).outputs[0].name;
+  const norm = readers.find(
+    (r) =>
+      r !== square &&
+      r.inputs.length === 2 &&
+      ((r.opType === 'Div' && !recip && r.inputs[0]?.name === d && r.inputs[1]?.name === root) ||
+        (r.opType === 'Mul' && !!recip && r.inputs.some((v) => v?.name === root))),
+  );
+  if (!norm || (!recip && onlyReader(sqrt, 'Div') !== norm)) return null;
+  const scale = affine(norm, 'Mul', shape as number[]);
+  const shift = scale && affine(scale.node, 'Add', shape as number[]);
+  const nodes = [sub, square, variance, plus, sqrt, ...(recip ? [recip] : []), norm];
+  return {
+    attributes: {
+      normalized_shape: shape as number[],
+      eps: shortestFloat32(eps.c),
+      elementwise_affine: !!scale,
+      bias: !!shift,
+    },
+    params: scale ? { weight: scale.values, ...(shift ? { bias: shift.values } : {}) } : {},
+    absorbs: [...nodes, ...(scale ? [scale.node] : []), ...(shift ? [shift.node] : [])],
+  };
+}
 
 const LAYER_NORM_NO_BIAS = {
   name: 'LayerNormNoBias',
@@ -129,37 +243,10 @@ export default defineLayer({
       params: grads,
     };
   },
-  // LayerNormalization (opset 17) with a constant scale (and bias) over the trailing dims.
+  // LayerNormalization (opset 17), or its decomposition as exporters write it before 17.
   fromOnnx: {
-    opTypes: ['LayerNormalization'],
-    read: (node) => {
-      const x = node.inputs[0];
-      if (
-        !isData(x) ||
-        !x.shape ||
-        !onlyAttrs(node, ['axis', 'epsilon', 'stash_type']) ||
-        !onlyOutputUsed(node)
-      )
-        return null;
-      if (node.attrs.int('stash_type', 1) !== 1) return null;
-      const axis = node.attrs.int('axis', -1);
-      const shape = x.shape.slice(axis < 0 ? axis + x.shape.length : axis);
-      if (!shape.length || !shape.every((d) => typeof d === 'number')) return null;
-      const same = (i: number) => node.inputs[i]?.value?.dims.join() === shape.join();
-      const weight = floatValues(node.inputs[1]);
-      const b = node.inputs[2];
-      const bias = b ? floatValues(b) : undefined;
-      if (!weight || !same(1) || (b && (!bias || !same(2)))) return null;
-      return {
-        attributes: {
-          normalized_shape: shape as number[],
-          eps: floatAttr(node, 'epsilon', 1e-5),
-          elementwise_affine: true,
-          bias: !!bias,
-        },
-        params: { weight, ...(bias ? { bias } : {}) },
-      };
-    },
+    opTypes: ['LayerNormalization', 'ReduceMean'],
+    read: (node) => (node.opType === 'ReduceMean' ? decomposed(node) : layerNormalization(node)),
   },
   examples: [
     {

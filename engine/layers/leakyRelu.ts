@@ -1,7 +1,7 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { f } from '../onnx/builder.ts';
 import { float } from '../layer.ts';
-import { floatAttr, simpleImport } from '../onnx/import/patterns.ts';
+import { floatAttr, simpleImport } from '../onnx/import/view.ts';
 
 export default elementwiseLayer({
   type: 'LeakyReLU',

@@ -7,9 +7,9 @@ import {
   poolOutput,
   poolToOnnx,
   maxPoolGradient,
+  poolImport,
+  poolToTorch,
 } from '../families/pool.ts';
-import { poolImport } from '../onnx/import/patterns.ts';
-import { poolToTorch } from '../families/pool.ts';
 
 export default defineLayer({
   type: 'MaxPool2d',

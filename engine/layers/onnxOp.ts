@@ -1,10 +1,9 @@
 import { defineLayer, int, ints, string } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import type { Shape } from '../tensor/shape.ts';
+import { emitOpaque, opaqueExportProblem } from '../onnx/import/opaqueExport.ts';
 import {
   decodeOpaque,
-  emitOpaque,
-  opaqueExportProblem,
   opaqueField,
   opaqueMacs,
   opaqueShapes,

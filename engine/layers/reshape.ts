@@ -3,7 +3,7 @@ import { defineLayer, ints } from '../layer.ts';
 import { problem } from '../diagnostics.ts';
 import { isKnown, perSampleElements, reshapeTarget, shapesEqual } from '../tensor/shape.ts';
 import { isData, onlyAttrs } from '../onnx/import/view.ts';
-import { reshapeKeepsBatch } from '../onnx/import/patterns.ts';
+import { reshapeKeepsBatch } from '../families/reshape.ts';
 
 export default defineLayer({
   type: 'Reshape',

@@ -1,5 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
-import { simpleImport } from '../onnx/import/patterns.ts';
+import { simpleImport } from '../onnx/import/view.ts';
 
 /** ONNX Selu's default alpha and gamma, as float32 attributes read back. */
 const ONNX_SELU_ALPHA = Math.fround(1.6732632423543772);

@@ -1,7 +1,6 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
 import { int } from '../layer.ts';
-import { softmaxDimCheck } from '../families/softmaxDim.ts';
-import { softmaxImport } from '../onnx/import/patterns.ts';
+import { softmaxDimCheck, softmaxImport } from '../families/softmaxDim.ts';
 import { call } from '../export/pytorch/python.ts';
 
 export default elementwiseLayer({

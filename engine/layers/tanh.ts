@@ -1,5 +1,5 @@
 import { elementwiseLayer } from '../families/elementwise.ts';
-import { simpleImport } from '../onnx/import/patterns.ts';
+import { simpleImport } from '../onnx/import/view.ts';
 
 export default elementwiseLayer({
   type: 'Tanh',

@@ -5,6 +5,7 @@
 import type { OnnxAttribute, OnnxNode, OnnxTensor, OnnxValueInfo, OnnxDim } from './types.ts';
 import { DataType } from './types.ts';
 import { float32Tensor, int64Tensor } from './tensor.ts';
+import { AXES_INPUT_SINCE_18 } from './opsetChanges.ts';
 
 export interface FloatAttr {
   float: number;
@@ -39,6 +40,12 @@ export function tensorInfo(
 }
 
 export class OnnxBuilder {
+  /**
+   * The opset being written. Layers emit opset-17 forms; the builder writes what a later opset
+   * changed in its own form (Reduce*'s axes as an input from 18).
+   */
+  constructor(readonly opset = 17) {}
+
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
   /** Versions of the non-standard operator domains the nodes use (imported ops), for opset_import. */
@@ -74,6 +81,10 @@ export class OnnxBuilder {
     outputs: number | string[] = 1,
     opts: { name?: string; domain?: string } = {},
   ): string[] {
+    if (this.opset >= 18 && AXES_INPUT_SINCE_18.has(opType) && Array.isArray(attrs.axes)) {
+      inputs = [...inputs, this.int64s('axes', attrs.axes as number[])];
+      attrs = { ...attrs, axes: undefined };
+    }
     const nodeName = this.nodeName(opts.name ?? opType);
     const outs =
       typeof outputs === 'number'

@@ -1,5 +1,6 @@
-// Graph -> inference ONNX model: IR 8, opset 17 by default, weights as initializers, BatchNorm in
-// inference form, Dropout removed, a symbolic batch dimension, readable names and metadata.
+// Graph -> inference ONNX model: opset 17 by default (13 to 21 on request) with the IR version that
+// opset came with, weights as initializers, BatchNorm in inference form, Dropout removed, a symbolic
+// batch dimension, readable names and metadata.
 import { analyze } from '../analysis/analyze.ts';
 import type { ProjectDocument } from '../graph/document.ts';
 import { getLayer } from '../layers/index.ts';
@@ -11,7 +12,14 @@ import type { OnnxModel, OnnxValueInfo } from './types.ts';
 import { DataType } from './types.ts';
 
 export const MIN_OPSET = 13;
-export const MAX_OPSET = 17;
+export const MAX_OPSET = 21;
+/** What PyTorch's exporter writes by default, and ours. */
+export const DEFAULT_OPSET = 17;
+
+/** The IR version each opset was released with (onnx/helper.py VERSION_TABLE): 1.12 -> IR 8 / 17 ... 1.16 -> IR 10 / 21. */
+export function irVersionFor(opset: number): number {
+  return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
+}
 
 export interface ExportOptions {
   opset?: number;
@@ -37,7 +45,7 @@ export function exportProblems(doc: ProjectDocument, opset: number): string[] {
   const problems: string[] = [];
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
     problems.push(
-      `opset ${opset} is not supported: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (17 is what PyTorch writes).`,
+      `opset ${opset} is not supported: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (${DEFAULT_OPSET} is what PyTorch writes).`,
     );
   const a = analyze(doc.graph);
   for (const d of a.diagnostics) if (d.severity === 'error') problems.push(d.message);
@@ -73,12 +81,12 @@ export function exportProblems(doc: ProjectDocument, opset: number): string[] {
 }
 
 export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}): OnnxModel {
-  const opset = opts.opset ?? MAX_OPSET;
+  const opset = opts.opset ?? DEFAULT_OPSET;
   const problems = exportProblems(doc, opset);
   if (problems.length) throw new ExportError(problems);
   const analysis = analyze(doc.graph);
   const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
-  const b = new OnnxBuilder();
+  const b = new OnnxBuilder(opset);
   const paramName = (id: string, p: string) => `${byId.get(id)!.name}.${p}`;
   const paramInputs: OnnxValueInfo[] = [];
   if (opts.weightsAsInputs) {
@@ -128,7 +136,7 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
       if (v.type?.kind === 'tensor' && v.type.elemType === DataType.FLOAT) v.type.elemType = DataType.FLOAT16;
   }
   return {
-    irVersion: 8,
+    irVersion: irVersionFor(opset),
     opsetImport: [
       { domain: '', version: opset },
       ...[...b.domains].map(([domain, version]) => ({ domain, version })),

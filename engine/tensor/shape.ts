@@ -1,6 +1,7 @@
 // Shapes are NCHW-style lists. A dimension is a known size or a symbol (the batch "N", or a
 // dim_param from an imported ONNX file). Counting is per sample, so the leading batch dimension
 // is never multiplied in.
+import { elementsPerBatchSymbol } from './symbolic.ts';
 
 export type Dim = number | string;
 export type Shape = readonly Dim[];
@@ -11,8 +12,16 @@ export function isKnown(d: Dim): d is number {
   return typeof d === 'number';
 }
 
-/** Elements per sample: the product of every dimension after the batch dimension. */
+/**
+ * Elements per sample: the product of every dimension after the batch dimension, or, where the
+ * batch symbol sits elsewhere or inside a product (an imported transformer's [10, 4*N, 8]), every
+ * other factor.
+ */
 export function perSampleElements(shape: Shape): number {
+  if (!shape.every((d, i) => isKnown(d) || (i === 0 && d === BATCH))) {
+    const perBatch = elementsPerBatchSymbol(shape, BATCH as string);
+    if (perBatch !== null) return perBatch;
+  }
   let n = 1;
   for (let i = 1; i < shape.length; i++) {
     const d = shape[i];

@@ -48,7 +48,7 @@ for (const c of cases) {
   test(`${c.case}: ${c.why}`, { skip: noFixtures || c.skip }, async () => {
     const tol = c.tolerance ?? file.tolerance;
     const p = prepareCase(c);
-    const { result, exported } = importAndExport(p.model);
+    const { result, exported } = importAndExport(p.model, c.opset);
 
     // The import makes the expected layers and keeps exactly the expected ONNX ops.
     const layers = Object.keys(result.report.layers).filter((k) => k !== 'Input' && k !== 'Identity');
@@ -71,7 +71,7 @@ for (const c of cases) {
     assert.ok(d.ok, `outputs differ: max relative ${d.maxRel}, max absolute ${d.maxAbs} (tolerance ${tol})`);
 
     // export -> import -> export: the same graph and bit-identical weights.
-    const again = importAndExport(exported);
+    const again = importAndExport(exported, c.opset);
     assert.equal(canonicalModel(again.exported), canonicalModel(exported));
     const w1 = weightBytes(exported);
     const w2 = weightBytes(again.exported);

@@ -2,8 +2,10 @@
 // the layers they must become, and the export computing what the original computes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze } from '../../engine/index.ts';
+import { analyze, GraphBuilder, newDocument, perSampleElements } from '../../engine/index.ts';
+import { addDims, divDims, mulDims } from '../../engine/tensor/symbolic.ts';
 import {
+  decodeModel,
   encodeModel,
   float32Tensor,
   int64Tensor,
@@ -224,4 +226,251 @@ test('a 1-D Conv with asymmetric pads has no Conv1d form and stays an ONNX op', 
     [float32Tensor('w', [4, 2, 3], random(24, 9))],
   );
   await check(m, {}, { Conv: 1 });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What current exporters write (issue 10): LayerNorm and GELU spelled out, Caffe's BatchNorm +
+// Scale, training-mode BatchNorm and Dropout, shape arithmetic over a symbolic batch.
+
+const scalar = (name: string, v: number) => float32Tensor(name, [], [v]);
+
+/** nn.LayerNorm(8) as PyTorch exports it before opset 17. */
+function decomposedLayerNorm(opset: number, variant: 'torch' | 'mul-reciprocal') {
+  const axes = (inputs: string[]) =>
+    opset >= 18 ? { inputs: [...inputs, 'axes'], attrs: [] } : { inputs, attrs: [ints('axes', [-1])] };
+  const mean = axes(['x']);
+  const variance = axes(['sq']);
+  const square = variant === 'torch' ? node('Pow', ['d', 'two'], ['sq']) : node('Mul', ['d', 'd'], ['sq']);
+  const normalize =
+    variant === 'torch'
+      ? [node('Div', ['d', 'root'], ['n'])]
+      : [node('Reciprocal', ['root'], ['inv']), node('Mul', ['d', 'inv'], ['n'])];
+  const affine =
+    variant === 'torch'
+      ? [node('Mul', ['n', 'w'], ['s']), node('Add', ['s', 'b'], ['y'])]
+      : [node('Identity', ['n'], ['y'])];
+  return model(
+    opset,
+    [
+      node('ReduceMean', mean.inputs, ['mean'], mean.attrs),
+      node('Sub', ['x', 'mean'], ['d']),
+      square,
+      node('ReduceMean', variance.inputs, ['var'], variance.attrs),
+      node('Add', ['var', 'eps'], ['ve']),
+      node('Sqrt', ['ve'], ['root']),
+      ...normalize,
+      ...affine,
+    ],
+    ['batch', 5, 8],
+    [
+      scalar('two', 2),
+      scalar('eps', 1e-5),
+      float32Tensor('w', [8], random(8, 11)),
+      float32Tensor('b', [8], random(8, 12)),
+      int64Tensor('axes', [1], [-1]),
+    ],
+  );
+}
+
+test('LayerNorm spelled out (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add), as PyTorch writes it before opset 17, is a LayerNorm', async () => {
+  for (const opset of [13, 16, 18]) {
+    const doc = await check(decomposedLayerNorm(opset, 'torch'), { LayerNorm: 1 });
+    const ln = doc.graph.nodes.find((n) => n.type === 'LayerNorm')!;
+    assert.deepEqual(ln.attributes.normalized_shape, [8]);
+    assert.equal(ln.attributes.eps, 1e-5);
+    assert.equal(ln.attributes.elementwise_affine, true);
+  }
+  // x·x and a reciprocal, no scale or shift: LayerNorm(elementwise_affine=False).
+  const bare = await check(decomposedLayerNorm(13, 'mul-reciprocal'), { LayerNorm: 1 });
+  assert.equal(bare.graph.nodes.find((n) => n.type === 'LayerNorm')!.attributes.elementwise_affine, false);
+});
+
+test('GELU in its tanh form, as PyTorch writes GELU(approximate="tanh"), is a GELU', async () => {
+  const m = model(
+    13,
+    [
+      node('Mul', ['x', 'x'], ['x2']),
+      node('Mul', ['x', 'x2'], ['x3']),
+      node('Mul', ['k', 'x3'], ['a']),
+      node('Add', ['x', 'a'], ['s']),
+      node('Mul', ['c', 's'], ['t']),
+      node('Tanh', ['t'], ['th']),
+      node('Add', ['one', 'th'], ['p']),
+      node('Mul', ['x', 'p'], ['q']),
+      node('Mul', ['half', 'q'], ['y']),
+    ],
+    ['batch', 7],
+    [scalar('k', 0.044715), scalar('c', Math.sqrt(2 / Math.PI)), scalar('one', 1), scalar('half', 0.5)],
+  );
+  const doc = await check(m, { GELU: 1 });
+  assert.equal(doc.graph.nodes.find((n) => n.type === 'GELU')!.attributes.approximate, 'tanh');
+});
+
+test("Netwright's own export of both GELUs imports back as GELUs", async () => {
+  const g = new GraphBuilder();
+  g.chain(g.input([6], 'x'), [
+    ['GELU', { approximate: 'tanh' }],
+    ['Linear', { out_features: 6 }],
+    ['GELU', {}],
+  ]);
+  const exported = exportInference(newDocument('gelus', g.graph), { seed: 3 });
+  const { report, doc } = importOnnx(exported);
+  assert.deepEqual(report.opaque, {});
+  assert.deepEqual(
+    doc.graph.nodes.filter((n) => n.type === 'GELU').map((n) => n.attributes.approximate),
+    ['tanh', 'none'],
+  );
+});
+
+test("Caffe's BatchNorm followed by its Scale layer (Mul and Add per channel) is one BatchNorm2d", async () => {
+  const m = model(
+    9,
+    [
+      node('BatchNormalization', ['x', 'g', 'bt', 'mean', 'var'], ['n'], [flt('epsilon', 1e-5)]),
+      node('Mul', ['n', 'scale'], ['s']),
+      node('Add', ['s', 'shift'], ['y']),
+    ],
+    [1, 3, 4, 4],
+    [
+      float32Tensor('g', [3], [1, 1, 1]),
+      float32Tensor('bt', [3], [0, 0, 0]),
+      float32Tensor('mean', [3], [0.5, -0.5, 0.1]),
+      float32Tensor('var', [3], [1, 4, 0.25]),
+      float32Tensor('scale', [3, 1, 1], [2, -1, 0.5]),
+      float32Tensor('shift', [3, 1, 1], [0.1, 0.2, 0.3]),
+    ],
+  );
+  const { weights, doc } = importOnnx(m);
+  const bn = doc.graph.nodes.find((n) => n.type === 'BatchNorm2d')!;
+  assert.deepEqual([...weights.get(bn.id)!.get('weight')!], [2, -1, 0.5]);
+  assert.deepEqual(
+    [...weights.get(bn.id)!.get('bias')!].map((v) => Math.fround(v)),
+    [0.1, 0.2, 0.3].map(Math.fround),
+  );
+  await check(m, { BatchNorm2d: 1 });
+});
+
+test('training-mode BatchNormalization (running statistics unread) and Dropout are BatchNorm2d and Dropout', () => {
+  const m = model(
+    15,
+    [
+      node(
+        'BatchNormalization',
+        ['x', 'g', 'bt', 'mean', 'var'],
+        ['n', 'rm', 'rv'],
+        [int('training_mode', 1), flt('momentum', 0.9)],
+      ),
+      node('Dropout', ['n', 'ratio', 'train'], ['y']),
+    ],
+    ['batch', 3, 4, 4],
+    [
+      float32Tensor('g', [3], [1, 2, 3]),
+      float32Tensor('bt', [3], [0, 1, 0]),
+      float32Tensor('mean', [3], [0, 0, 0]),
+      float32Tensor('var', [3], [1, 1, 1]),
+      scalar('ratio', 0.25),
+      { name: 'train', dataType: 9, dims: [], rawData: new Uint8Array([1]) },
+    ],
+  );
+  const { report, doc } = importOnnx(m);
+  assert.deepEqual(report.opaque, {});
+  assert.equal(doc.graph.nodes.find((n) => n.type === 'BatchNorm2d')!.attributes.momentum, 0.1);
+  assert.equal(doc.graph.nodes.find((n) => n.type === 'Dropout')!.attributes.p, 0.25);
+  // Read running statistics keep it an ONNX op: they are the layer's state, not a value.
+  m.graph.outputs.push({ name: 'rm' });
+  assert.deepEqual(importOnnx(m).report.opaque, { BatchNormalization: 1 });
+});
+
+test('Concat of an INT64 and a FLOAT constant (issue 13 item 7) imports with a note, not a BigInt TypeError', () => {
+  const m: OnnxModel = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'g',
+      nodes: [node('Concat', ['a', 'b'], ['y'], [int('axis', 0)])],
+      initializers: [int64Tensor('a', [1], [0]), float32Tensor('b', [1], [0])],
+      inputs: [],
+      outputs: [{ name: 'y' }],
+      valueInfo: [],
+    },
+  };
+  const bytes = encodeModel(m);
+  assert.ok(bytes.length < 100, `${bytes.length} bytes`);
+  const { report } = importOnnx(decodeModel(bytes));
+  assert.deepEqual(report.opaque, { Concat: 1 });
+  assert.ok(
+    report.notes.some((n) => /different element types \(INT64, FLOAT\)/.test(n)),
+    report.notes.join('\n'),
+  );
+});
+
+test('shape arithmetic over the batch: a computed Reshape target becomes a batch-free constant, MatMul MACs per sample', async () => {
+  // x [N, 6, 4] -> [N*2, 3, 4] (heads) -> scores = h · hᵀ [N*2, 3, 3] -> back to [N, 6, 3]
+  const m = model(
+    13,
+    [
+      node('Shape', ['x'], ['s']),
+      node('Gather', ['s', 'zero'], ['n'], [int('axis', 0)]),
+      node('Mul', ['n', 'two'], ['n2']),
+      node('Unsqueeze', ['n2', 'axis0'], ['n2a']),
+      node('Concat', ['n2a', 'three_four'], ['target'], [int('axis', 0)]),
+      node('Reshape', ['x', 'target'], ['h']),
+      node('Transpose', ['h'], ['ht'], [ints('perm', [0, 2, 1])]),
+      node('MatMul', ['h', 'ht'], ['scores']),
+      node('Unsqueeze', ['n', 'axis0'], ['na']),
+      node('Concat', ['na', 'six_three'], ['back'], [int('axis', 0)]),
+      node('Reshape', ['scores', 'back'], ['y']),
+    ],
+    ['batch', 6, 4],
+    [
+      int64Tensor('zero', [], [0]),
+      int64Tensor('two', [], [2]),
+      int64Tensor('axis0', [1], [0]),
+      int64Tensor('three_four', [2], [3, 4]),
+      int64Tensor('six_three', [2], [6, 3]),
+    ],
+  );
+  const doc = await check(m, {}, { Reshape: 2, Transpose: 1, MatMul: 1 });
+  const a = analyze(doc.graph);
+  const byOp = (op: string) =>
+    doc.graph.nodes.filter((n) => n.attributes.op_type === op).map((n) => a.nodes.get(n.id)!);
+  assert.deepEqual(byOp('MatMul')[0].outputShape, ['2*N', 3, 3]);
+  assert.equal(byOp('MatMul')[0].macs, 2 * 3 * 3 * 4);
+  assert.deepEqual(
+    byOp('Reshape').map((r) => r.outputShape),
+    [
+      ['2*N', 3, 4],
+      ['N', 6, 3],
+    ],
+  );
+});
+
+test('Pad keeps the symbolic batch, so the layers after it still match', async () => {
+  const m = model(
+    13,
+    [
+      node('Pad', ['x', 'pads'], ['p']),
+      node('AveragePool', ['p'], ['y'], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]),
+    ],
+    ['batch', 2, 4, 4],
+    [int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1])],
+  );
+  await check(m, { ZeroPad2d: 1, AvgPool2d: 1 });
+});
+
+test('sizes as products of symbols: canonical, exact division only, per-sample counts with the batch anywhere', () => {
+  assert.equal(mulDims('N', 4), '4*N');
+  assert.equal(mulDims(4, 'N'), '4*N');
+  assert.equal(mulDims('seq', mulDims('N', 2)), '2*N*seq');
+  assert.equal(divDims('4*N', 4), 'N');
+  assert.equal(divDims('4*N', 'N'), 4);
+  assert.equal(divDims('4*N', 3), '?');
+  assert.equal(divDims('N', 'seq'), '?');
+  assert.equal(addDims('N', 'N'), '2*N');
+  assert.equal(addDims('N', 1), '?');
+  assert.equal(mulDims('?', 2), '?');
+  assert.equal(perSampleElements([10, '4*N', 8]), 320);
+  assert.equal(perSampleElements(['N', 3, 4]), 12);
+  assert.equal(perSampleElements([2, 3, 4]), 12);
+  assert.ok(Number.isNaN(perSampleElements(['N', 'seq', 4])));
 });

@@ -1,19 +1,18 @@
 // The opaque OnnxOp layer's data: an ONNX node kept exactly as imported (operator, domain, the
 // opset it was written for, attributes, which inputs are edges, parameters or constants), its
-// shape inference for analysis, and its re-emission (adapted to the export opset) for toOnnx.
-import type { AttrValue, LowerContext, RFTransfer } from '../../layer.ts';
-import type { Shape } from '../../tensor/shape.ts';
+// shape inference, receptive field and MACs for analysis (its export: opaqueExport.ts).
+import type { AttrValue, RFTransfer } from '../../layer.ts';
+import type { Dim, Shape } from '../../tensor/shape.ts';
 import { perSampleElements } from '../../tensor/shape.ts';
-import type { OnnxAttribute, OnnxGraph, OnnxNode } from '../types.ts';
+import { symbolsOf } from '../../tensor/symbolic.ts';
+import type { OnnxAttribute } from '../types.ts';
 import { DataType } from '../types.ts';
-import { adaptAndEmit, dryEmitter, type AdaptInput, type Emitter } from './adapt.ts';
 import { Attrs } from './attrs.ts';
-import { inferNode, resolvePads, type ValueInfo } from './infer.ts';
+import { inferNode, resolvePads, type ValueInfo } from './infer/index.ts';
 import {
   attributeFromJson,
   attributeToJson,
   constFromJson,
-  toOnnxTensor,
   type AttributeJson,
   type ConstTensor,
   type TensorJson,
@@ -159,7 +158,7 @@ export function portCount(o: Opaque): number {
   return n;
 }
 
-function slotValue(o: Opaque, i: number, inputs: readonly (Shape | null)[]): ValueInfo | null {
+export function slotValue(o: Opaque, i: number, inputs: readonly (Shape | null)[]): ValueInfo | null {
   const s = o.slots[i];
   if (!s) return null;
   if ('port' in s) return { shape: inputs[s.port] ?? null, dtype: null };
@@ -175,8 +174,9 @@ const hasUnknown = (s: Shape | null) => !s || s.some((d) => d === '?');
  * A symbolic size that no input has (a subgraph's own dim_param) counts as unknown.
  */
 export function opaqueShapes(o: Opaque, inputs: readonly (Shape | null)[]): (Shape | null)[] {
-  const symbols = new Set(inputs.flatMap((s) => (s ?? []).filter((d) => typeof d === 'string')));
-  const local = (s: Shape | null) => s && s.map((d) => (typeof d === 'string' && !symbols.has(d) ? '?' : d));
+  const symbols = new Set(inputs.flatMap((s) => (s ?? []).flatMap(symbolsOf)));
+  const local = (s: Shape | null) =>
+    s && s.map((d) => (typeof d === 'string' && !symbolsOf(d).every((x) => symbols.has(x)) ? '?' : d));
   let inferred: (Shape | null)[] = Array(o.outputs).fill(null);
   try {
     const values = o.slots.map((_, i) => slotValue(o, i, inputs));
@@ -191,7 +191,7 @@ export function opaqueShapes(o: Opaque, inputs: readonly (Shape | null)[]): (Sha
   return inferred.map(local).map((s, k) => (hasUnknown(s) && o.recorded?.[k] ? o.recorded[k] : s));
 }
 
-function isStd(domain: string): boolean {
+export function isStd(domain: string): boolean {
   return domain === '' || domain === 'ai.onnx';
 }
 
@@ -253,152 +253,35 @@ export function opaqueField(o: Opaque, inputs: readonly (Shape | null)[]): RFTra
   return GLOBAL_OPS.has(o.opType) ? { kind: 'global' } : { kind: 'identity' };
 }
 
-/** Multiply-accumulates per sample of the compute-heavy operators (Conv, ConvTranspose, Gemm, MatMul). */
+/**
+ * Multiply-accumulates per sample of the compute-heavy operators (Conv, ConvTranspose, Gemm,
+ * MatMul, also between two activations as in attention).
+ */
 export function opaqueMacs(o: Opaque, inputs: readonly (Shape | null)[], out: Shape): number {
   const shapeOf = (i: number): Shape | null => slotValue(o, i, inputs)?.shape ?? null;
   const a = new Attrs(o.attributes);
-  const w = shapeOf(1);
   const x = shapeOf(0);
-  if (!w || !x || !w.every((d) => typeof d === 'number')) return 0;
-  const taps = (w.slice(2) as number[]).reduce((p, d) => p * d, 1);
-  switch (o.opType) {
-    case 'Conv':
-      return (
-        (out.slice(2) as number[]).reduce((p, d) => p * d, 1) * (w[0] as number) * (w[1] as number) * taps
-      );
-    case 'ConvTranspose':
-      return (x.slice(2) as number[]).reduce((p, d) => p * d, 1) * (w[0] as number) * (w[1] as number) * taps;
-    case 'Gemm':
-      return perSampleElements(out) * (a.int('transB', 0) ? (w[1] as number) : (w[0] as number));
-    case 'MatMul':
-      return perSampleElements(out) * (w.length >= 2 ? (w[w.length - 2] as number) : (w[0] as number));
-    default:
-      return 0;
-  }
+  const w = shapeOf(1);
+  if (!x || !w) return 0;
+  const size = (d: Dim | undefined) => (typeof d === 'number' ? d : NaN);
+  const macs = (() => {
+    switch (o.opType) {
+      case 'Conv':
+        return spatial(out) * size(w[0]) * size(w[1]) * spatial(w);
+      case 'ConvTranspose':
+        return spatial(x) * size(w[0]) * size(w[1]) * spatial(w);
+      case 'Gemm':
+        return perSampleElements(out) * (a.int('transA', 0) ? size(x[0]) : size(x[1]));
+      case 'MatMul':
+        return perSampleElements(out) * size(x[x.length - 1]);
+      default:
+        return 0;
+    }
+  })();
+  return Number.isFinite(macs) ? macs : 0;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Export
-
-/** Renames outer-scope references inside subgraph attributes (deep copies what it changes). */
-function renameInGraph(g: OnnxGraph, map: Map<string, string>): OnnxGraph {
-  const local = new Set<string>([
-    ...g.inputs.map((v) => v.name),
-    ...g.initializers.map((t) => t.name),
-    ...g.nodes.flatMap((n) => n.outputs),
-  ]);
-  const inner = new Map([...map].filter(([k]) => !local.has(k)));
-  if (!inner.size) return g;
-  const rename = (s: string) => inner.get(s) ?? s;
-  const nodes: OnnxNode[] = g.nodes.map((n) => ({
-    ...n,
-    inputs: n.inputs.map(rename),
-    attributes: renameInAttributes(n.attributes, inner),
-  }));
-  return { ...g, nodes, outputs: g.outputs.map((v) => ({ ...v, name: rename(v.name) })) };
-}
-
-function renameInAttributes(attrs: OnnxAttribute[], map: Map<string, string>): OnnxAttribute[] {
-  return attrs.map((a) =>
-    a.type === 'GRAPH'
-      ? { ...a, value: renameInGraph(a.value, map) }
-      : a.type === 'GRAPHS'
-        ? { ...a, value: a.value.map((g) => renameInGraph(g, map)) }
-        : a,
-  );
-}
-
-function adaptInputs(o: Opaque, resolve: (s: Exclude<Slot, null>, i: number) => AdaptInput): AdaptInput[] {
-  return o.slots.map((s, i) => (s ? resolve(s, i) : null));
-}
-
-/** Why the node can't be written at `opset` (null when it can). */
-export function opaqueExportProblem(
-  o: Opaque,
-  opset: number,
-  shapes: readonly (Shape | null)[],
-): string | null {
-  const inputs = adaptInputs(o, (s, i) =>
-    'const' in s
-      ? { const: o.consts[i]! }
-      : { tensor: 'x', shape: 'param' in s ? s.shape : (shapes[s.port] ?? null) },
-  );
-  return adaptAndEmit(
-    {
-      opType: o.opType,
-      domain: o.domain,
-      attributes: o.attributes,
-      inputs,
-      dataType: o.outputTypes[0] || null,
-    },
-    o.opset,
-    isStd(o.domain) ? opset : o.opset,
-    Array.from({ length: o.outputs }, (_, k) => `y${k}`),
-    dryEmitter,
-  );
-}
-
-/** toOnnx: the node as imported, adapted to the export opset; fills ctx.outputs / outputTypes. */
-export function emitOpaque(ctx: LowerContext<OpaqueAttrs>): string {
-  const o = decodeOpaque(ctx.attrs);
-  const { b } = ctx;
-  const constant = (c: ConstTensor, hint: string) => b.initializer(toOnnxTensor(`${ctx.node}.${hint}`, c));
-  const inputs = adaptInputs(o, (s, i) => {
-    if ('port' in s) return { tensor: ctx.inputs[s.port], shape: ctx.inputShapes[s.port] ?? null };
-    if ('param' in s) return { tensor: ctx.params[s.param], shape: s.shape };
-    return { const: o.consts[i]! };
-  });
-  let attributes = o.attributes;
-  if (o.outer.length) {
-    const map = new Map<string, string>();
-    o.outer.forEach((r, k) => {
-      const s = r.slot;
-      map.set(
-        r.name,
-        'port' in s
-          ? ctx.inputs[s.port]
-          : 'param' in s
-            ? ctx.params[s.param]
-            : constant(constFromJson(s.const), `outer${k}`),
-      );
-    });
-    attributes = renameInAttributes(attributes, map);
-  }
-  const outputs = [
-    ctx.output,
-    ...Array.from({ length: o.outputs - 1 }, (_, k) => b.name(`${ctx.node}:${k + 1}`)),
-  ];
-  const em: Emitter = {
-    constant,
-    node: (op, ins, attrs, outs, name) => {
-      const nodeName = b.nodeName(name ?? `${ctx.node}/${op}`);
-      const names =
-        typeof outs === 'number'
-          ? Array.from({ length: outs }, (_, k) => b.name(`${nodeName}${k ? `:${k}` : ''}_out`))
-          : outs;
-      b.nodes.push({
-        opType: op,
-        domain: o.domain,
-        name: nodeName,
-        inputs: ins,
-        outputs: names,
-        attributes: attrs,
-      });
-      return names;
-    },
-  };
-  const target = isStd(o.domain) ? (ctx.opset ?? 17) : o.opset;
-  const problem = adaptAndEmit(
-    { opType: o.opType, domain: o.domain, attributes, inputs, dataType: o.outputTypes[0] || null },
-    o.opset,
-    target,
-    outputs,
-    em,
-    ctx.node,
-  );
-  if (problem) throw new Error(`${ctx.node}: ${problem}`);
-  if (!isStd(o.domain)) b.domains.set(o.domain, Math.max(b.domains.get(o.domain) ?? 0, o.opset));
-  ctx.outputs?.push(...outputs);
-  ctx.outputTypes?.push(...o.outputTypes.map((t) => t || DataType.FLOAT));
-  return outputs[0];
+/** Product of the dims after the first two (the spatial positions of N, C, ... tensors). */
+function spatial(s: Shape): number {
+  return s.slice(2).reduce<number>((p, d) => p * (typeof d === 'number' ? d : NaN), 1);
 }

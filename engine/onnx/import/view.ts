@@ -6,7 +6,8 @@ import type { AttrValue } from '../../layer.ts';
 import type { Dim, Shape } from '../../tensor/shape.ts';
 import { DataType } from '../types.ts';
 import type { Attrs } from './attrs.ts';
-import type { ConstTensor } from './values.ts';
+import { resolvePads } from './infer/index.ts';
+import { shortestFloat32, type ConstTensor } from './values.ts';
 
 export interface ValueView {
   name: string;
@@ -20,6 +21,12 @@ export interface ValueView {
   sym?: Dim[];
   /** The node computing it; absent for graph inputs and initializers. */
   producer?: NodeView;
+}
+
+/** Import choices a pattern follows (ImportOptions). */
+export interface PatternOptions {
+  /** Fold a BatchNormalization that follows a Conv into the Conv's weight and bias. */
+  foldBatchNorm: boolean;
 }
 
 export interface NodeView {
@@ -37,6 +44,7 @@ export interface NodeView {
   consumers(k?: number): NodeView[];
   /** Whether output `k` (default 0) is a graph output. */
   isGraphOutput(k?: number): boolean;
+  options: PatternOptions;
 }
 
 export interface OnnxMatch {
@@ -99,4 +107,77 @@ export function compact(values: readonly number[]): number | number[] {
 /** The rank of an input, when known. */
 export function rankOf(v: ValueView | null | undefined): number | undefined {
   return v?.shape ? v.shape.length : undefined;
+}
+
+/** Attributes of opsets before 7 that carry no meaning for a single inference node. */
+export const LEGACY = ['consumed_inputs', 'is_test'];
+
+/** An activation (or other one-input op) whose attributes map one to one. */
+export function simpleImport(
+  opType: string,
+  attributes: readonly string[],
+  map: (node: NodeView) => Record<string, AttrValue> | null = () => ({}),
+): OnnxImport {
+  return {
+    opTypes: [opType],
+    read: (node) => {
+      if (!isData(node.inputs[0]) || node.inputs.length !== 1) return null;
+      if (!onlyAttrs(node, [...attributes, ...LEGACY]) || !onlyOutputUsed(node)) return null;
+      const attrs = map(node);
+      return attrs ? { attributes: attrs } : null;
+    },
+  };
+}
+
+/** A float attribute as the user would type it (float32 fields read back as their shortest decimal). */
+export function floatAttr(node: NodeView, name: string, fallback: number): number {
+  return shortestFloat32(node.attrs.float(name, fallback));
+}
+
+/** A Conv's or pool's strides, dilations and explicit (before, after) pads; null when unreadable. */
+export function windowOf(node: NodeView, axes: number, kernel: number[]) {
+  const a = node.attrs;
+  const x = node.inputs[0]!;
+  const strides = a.ints('strides') ?? Array(axes).fill(1);
+  const dilations = a.ints('dilations') ?? Array(axes).fill(1);
+  const autoPad = a.string('auto_pad', 'NOTSET');
+  if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) return null;
+  const pads = resolvePads(
+    {
+      kernel,
+      strides,
+      dilations,
+      pads: autoPad === 'NOTSET' ? (a.ints('pads') ?? Array(2 * axes).fill(0)) : (autoPad as 'VALID'),
+    },
+    x.shape!.slice(2),
+  );
+  if (!pads || pads.length !== 2 * axes || strides.length !== axes || dilations.length !== axes) return null;
+  return { strides, dilations, before: pads.slice(0, axes), after: pads.slice(axes) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-node patterns (GELU, decomposed normalisations)
+
+/** The single value of a one-element float constant input. */
+export function scalarOf(v: NodeView['inputs'][number]): number | undefined {
+  const f = floatValues(v);
+  return f && f.length === 1 ? f[0] : undefined;
+}
+
+/** A two-input node with one data input and one scalar constant. */
+export function dataAndScalar(
+  n: NodeView,
+): { x: NonNullable<NodeView['inputs'][number]>; c: number; index: number } | null {
+  if (n.inputs.length !== 2) return null;
+  const index = n.inputs.findIndex((v) => isData(v));
+  const c = scalarOf(n.inputs[1 - index]);
+  return index >= 0 && c !== undefined ? { x: n.inputs[index]!, c, index } : null;
+}
+
+export const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.abs(b);
+
+/** The only reader of a node's output, when it has the given type and the output is no graph output. */
+export function onlyReader(n: NodeView, opType: string): NodeView | null {
+  const r = n.consumers(0);
+  return r.length === 1 && r[0].opType === opType && !n.isGraphOutput(0) ? r[0] : null;
 }
