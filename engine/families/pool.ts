@@ -42,7 +42,7 @@ type PoolAttrs = AttrValues<ReturnType<typeof poolAttributes>> & {
   dilation?: number | readonly number[] | null;
 };
 
-const window = (a: PoolAttrs) => windowParams(AXES, a.kernel_size!, a.stride, a.padding!, a.dilation ?? 1);
+const window = (a: PoolAttrs) => windowParams(AXES, a.kernel_size, a.stride, a.padding, a.dilation ?? 1);
 
 export function poolCheck(name: string, a: PoolAttrs, inputs: Shape[]): Problem | null {
   const rank = expectRank(inputs[0], AXES, name);
@@ -59,7 +59,7 @@ export function poolCheck(name: string, a: PoolAttrs, inputs: Shape[]): Problem 
 
 export function poolOutput(a: PoolAttrs, inputs: Shape[]): Shape | Problem {
   const x = inputs[0];
-  const spatial = slideWindow(x.slice(2), window(a), a.ceil_mode!);
+  const spatial = slideWindow(x.slice(2), window(a), a.ceil_mode);
   return Array.isArray(spatial) ? [x[0], x[1], ...spatial] : spatial;
 }
 
