@@ -1,11 +1,12 @@
 // `netwright export MODEL -o out.onnx [--opset 17] [--fp16]`: an inference ONNX model with its
 // weights. MODEL is a project file or an .onnx file (imported, then written again). Problems are
 // listed, with what to change, before anything is written; the file is written atomically.
-import { encodeModel } from '../engine/onnx/proto.ts';
-import { ExportError, exportInference, exportProblems, MAX_OPSET, MIN_OPSET } from '../engine/onnx/export.ts';
-import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
+import { exportInference, exportProblems, MAX_OPSET, MIN_OPSET } from '../engine/index.ts';
+import { encodeModel } from '../engine/onnx/index.ts';
+import { saveFileAtomic } from '../host/saveFileAtomic.ts';
 import { CliError } from './errors.ts';
 import { loadModelWithWeights } from './loadModel.ts';
+import { checkOutputFile } from './outputs.ts';
 
 export interface ExportOptions {
   output?: string;
@@ -21,30 +22,18 @@ export async function exportCommand(model: string, o: ExportOptions): Promise<vo
     throw new CliError(
       `--opset ${o.opset}: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (17 is what PyTorch writes).`,
     );
+  await checkOutputFile('-o', o.output);
   const { doc, weights, notes } = loadModelWithWeights(model);
   const problems = exportProblems(doc, opset);
   if (problems.length)
     throw new CliError(
       `${model} can't be exported yet. Change these first:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
-  let bytes: Uint8Array;
-  let nodes = 0;
-  let initializers = 0;
-  try {
-    const onnx = exportInference(doc, { opset, fp16: !!o.fp16, weights });
-    nodes = onnx.graph.nodes.length;
-    initializers = onnx.graph.initializers.length;
-    bytes = encodeModel(onnx);
-  } catch (e) {
-    if (e instanceof ExportError) throw new CliError(e.message);
-    throw e;
-  }
-  try {
-    await saveFileAtomic(o.output, bytes);
-  } catch (e) {
-    if (e instanceof SaveError) throw new CliError(e.message);
-    throw e;
-  }
+  const onnx = exportInference(doc, { opset, fp16: !!o.fp16, weights });
+  const nodes = onnx.graph.nodes.length;
+  const initializers = onnx.graph.initializers.length;
+  const bytes = encodeModel(onnx);
+  await saveFileAtomic(o.output, bytes);
   const summary = {
     output: o.output,
     bytes: bytes.byteLength,

@@ -7,7 +7,7 @@ import { analyze, LOSSES, withBatch } from '../engine/index.ts';
 import { createRng } from '../engine/data/random.ts';
 import type { ParamCheck } from '../host/training/gradcheck.ts';
 import { checkParameter, LossProbe, randomClasses } from '../host/training/gradcheck.ts';
-import { initialWeights, parseInit } from '../host/training/initializers.ts';
+import { initialWeights, parseInit } from '../engine/index.ts';
 import { StepSession } from '../host/training/session.ts';
 import { CliError } from './errors.ts';
 import { compileGradients, parameterName } from './grad.ts';

@@ -1,6 +1,6 @@
 // `netwright <command>`: the engine, headless. Each command lives in its own module.
 import { Command, Option } from 'commander';
-import { CliError } from './errors.ts';
+import { userMessage } from './errors.ts';
 import { loadModelMeasured, withInputShape } from './loadModel.ts';
 import { exportCommand, type ExportOptions } from './export.ts';
 import { importCommand, type ImportCliOptions } from './import.ts';
@@ -138,9 +138,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CliError) {
-    console.error(`netwright: ${e.message}`);
-    process.exit(1);
-  }
-  throw e;
+  const message = userMessage(e);
+  if (message === null) throw e;
+  console.error(`netwright: ${message}`);
+  process.exit(1);
 }

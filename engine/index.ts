@@ -12,6 +12,8 @@ export * from './analysis/receptiveField.ts';
 export * from './analysis/analyze.ts';
 export * from './graph/builder.ts';
 export * from './weights.ts';
+export * from './initializers.ts';
+export * from './params.ts';
 export * from './autodiff/trainStep.ts';
 export * from './autodiff/loss.ts';
 export * from './autodiff/optimizers.ts';

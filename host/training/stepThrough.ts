@@ -5,7 +5,14 @@
 import type { Dataset } from '../../engine/data/index.ts';
 import { batches } from '../../engine/data/index.ts';
 import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../../engine/index.ts';
-import { analyze, CompileError, compileTrainStep, oneHotTargets, predictions } from '../../engine/index.ts';
+import {
+  analyze,
+  CompileError,
+  compileTrainStep,
+  initialWeights,
+  oneHotTargets,
+  predictions,
+} from '../../engine/index.ts';
 import { createRng } from '../../engine/data/random.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
@@ -23,7 +30,6 @@ import type { TrainTest } from '../data/index.ts';
 import { loadTrainTestFor } from '../data/uploads.ts';
 import { checkFit } from './fit.ts';
 import { checkParameter, LossProbe } from './gradcheck.ts';
-import { initialWeights } from './initializers.ts';
 import type { StepResult } from './session.ts';
 import { StepSession } from './session.ts';
 
