@@ -196,6 +196,15 @@ export interface Gradients {
   params: Record<string, string>;
 }
 
+/** A configuration whose gradients the contract test checks (test/unit/gradients.contract.test.ts). */
+export interface GradientCase {
+  attributes: Record<string, AttrValue>;
+  /** Full input shapes, batch first. */
+  inputs: number[][];
+  /** Random inputs are uniform in ±this (default 1): wider to reach a layer's kinks (Hardswish's ±3). */
+  inputScale?: number;
+}
+
 export interface LayerExample {
   why: string;
   attributes: Record<string, AttrValue>;
@@ -251,6 +260,12 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   opLabel?(a: AttrValues<S>): string;
   /** Worked cases: the contract test checks every one of them. */
   examples: LayerExample[];
+  /**
+   * A spread of attribute values and input shapes whose analytic gradients (the train-step graph
+   * in onnxruntime) the contract test checks against central differences of the float64
+   * reference (test/helpers/reference); every layer with a `gradient` rule needs at least one.
+   */
+  gradientCases?: GradientCase[];
 }
 
 /** Erased form the registry holds. */

@@ -42,6 +42,23 @@ export default defineLayer({
         ? { attributes: { dim: node.attrs.int('axis', 1) }, inputs: node.inputs.map((_, i) => i) }
         : null,
   },
+  gradientCases: [
+    {
+      attributes: {},
+      inputs: [
+        [2, 2, 3],
+        [2, 3, 3],
+      ],
+    },
+    {
+      attributes: { dim: -1 },
+      inputs: [
+        [2, 3, 2],
+        [2, 3, 1],
+        [2, 3, 2],
+      ],
+    },
+  ],
   examples: [
     {
       why: 'Inception 3a: 64 + 128 + 32 + 32',

@@ -191,6 +191,14 @@ export default defineLayer({
       };
     },
   },
+  gradientCases: [
+    {
+      attributes: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 },
+      inputs: [[2, 3, 3, 3]],
+    },
+    { attributes: { out_channels: 4, kernel_size: 2, stride: 2, groups: 2 }, inputs: [[2, 4, 3, 3]] },
+    { attributes: { out_channels: 2, kernel_size: 2, dilation: 2, bias: false }, inputs: [[2, 2, 3, 4]] },
+  ],
   examples: [
     {
       why: 'doubling: (7-1)*2 - 2*1 + (4-1) + 0 + 1 = 14',

@@ -21,4 +21,5 @@ export default elementwiseLayer({
     return ctx.b.op('Mul', [ctx.inputs[0], ctx.saved.mask], {}, { name: ctx.node, output: ctx.output });
   },
   fromOnnx: dropoutImport(),
+  gradientCases: [{ attributes: { p: 0.3 }, inputs: [[2, 10]] }],
 });

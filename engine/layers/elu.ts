@@ -24,4 +24,5 @@ export default elementwiseLayer({
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('Elu', inputs, { alpha: f(attrs.alpha) }, { name: node, output }),
   fromOnnx: simpleImport('Elu', ['alpha'], (node) => ({ alpha: floatAttr(node, 'alpha', 1) })),
+  gradientCases: [{ attributes: { alpha: 0.7 }, inputs: [[2, 3, 4]] }],
 });

@@ -69,6 +69,10 @@ export default defineLayer({
         : null;
     },
   },
+  gradientCases: [
+    { attributes: {}, inputs: [[2, 3, 2, 2]] },
+    { attributes: { start_dim: 2 }, inputs: [[2, 3, 2, 2]] },
+  ],
   examples: [
     {
       why: 'LeNet-5: 16x5x5 = 400',

@@ -134,6 +134,11 @@ export default defineLayer({
       };
     },
   },
+  gradientCases: [
+    { attributes: { normalized_shape: [4] }, inputs: [[2, 3, 4]] },
+    { attributes: {}, inputs: [[2, 3, 4]] },
+    { attributes: { elementwise_affine: false }, inputs: [[2, 5]] },
+  ],
   examples: [
     {
       why: 'over features',

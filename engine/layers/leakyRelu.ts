@@ -25,4 +25,5 @@ export default elementwiseLayer({
   fromOnnx: simpleImport('LeakyRelu', ['alpha'], (node) => ({
     negative_slope: floatAttr(node, 'alpha', 0.01),
   })),
+  gradientCases: [{ attributes: { negative_slope: 0.2 }, inputs: [[2, 3, 4]] }],
 });

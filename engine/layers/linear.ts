@@ -114,6 +114,10 @@ export default defineLayer({
       return { attributes: { out_features: out, bias: false }, params: { weight } };
     },
   },
+  gradientCases: [
+    { attributes: { out_features: 3 }, inputs: [[2, 5]] },
+    { attributes: { out_features: 4, bias: false }, inputs: [[2, 3, 5]] },
+  ],
   examples: [
     {
       why: 'MNIST classifier head',

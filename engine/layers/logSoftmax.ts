@@ -19,4 +19,8 @@ export default elementwiseLayer({
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('LogSoftmax', inputs, { axis: attrs.dim }, { name: node, output }),
   fromOnnx: softmaxImport('LogSoftmax'),
+  gradientCases: [
+    { attributes: {}, inputs: [[2, 5]] },
+    { attributes: { dim: 2 }, inputs: [[2, 3, 4]] },
+  ],
 });

@@ -63,6 +63,7 @@ export default defineLayer({
         : null;
     },
   },
+  gradientCases: [{ attributes: { shape: [-1, 4] }, inputs: [[2, 3, 4, 2]] }],
   examples: [
     {
       why: 'flat MNIST to an image',

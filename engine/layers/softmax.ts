@@ -19,4 +19,8 @@ export default elementwiseLayer({
   toOnnx: ({ b, inputs, node, output, attrs }) =>
     b.op('Softmax', inputs, { axis: attrs.dim }, { name: node, output }),
   fromOnnx: softmaxImport('Softmax'),
+  gradientCases: [
+    { attributes: {}, inputs: [[2, 5]] },
+    { attributes: { dim: -1 }, inputs: [[2, 3, 4]] },
+  ],
 });

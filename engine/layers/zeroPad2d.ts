@@ -83,6 +83,7 @@ export default defineLayer({
       return { attributes: { padding: sides.every((s) => s === sides[0]) ? [sides[0]] : sides } };
     },
   },
+  gradientCases: [{ attributes: { padding: [1, 2, 0, 3] }, inputs: [[2, 2, 3, 3]] }],
   examples: [
     {
       why: 'asymmetric',
