@@ -71,6 +71,8 @@ export const REFERENCE: Record<string, RefLayer> = {
   Tanh: pointwise(() => Math.tanh),
   ELU: pointwise((a) => elu(attrNumber(a, 'alpha'))),
   SELU: pointwise(() => selu),
+  // nn.Hardswish: x * relu6(x + 3) / 6.
+  Hardswish: pointwise(() => (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6),
   GELU: pointwise((a) => {
     const approx = a.approximate ?? 'none';
     if (approx === 'none') return geluExact;
