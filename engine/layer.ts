@@ -242,7 +242,7 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
    */
   toOnnx(ctx: LowerContext<AttrValues<S>>): string;
   /**
-   * The backward pass as standard ONNX ops (see ../shared engine notes for each lowering).
+   * The backward pass as standard ONNX ops (docs/engine-notes.md has the lowerings and pitfalls).
    * Absent only for layers with no inputs (Input).
    */
   gradient?(ctx: GradContext<AttrValues<S>>): Gradients;

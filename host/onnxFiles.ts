@@ -3,8 +3,7 @@
 // forbids, so encoding and decoding happen here on the host, never in the renderer.
 import type { ProjectDocument } from '../engine/index.ts';
 import { ExportError, exportInference, exportProblems, MAX_OPSET } from '../engine/index.ts';
-import { importOnnx } from '../engine/onnx/import.ts';
-import { decodeModel, encodeModel } from '../engine/onnx/proto.ts';
+import { decodeModel, encodeModel, importOnnx } from '../engine/onnx/index.ts';
 import { HostError, MAX_DOCUMENT_CHARS } from '../protocol/hostApi.ts';
 import { layoutDocument } from './layout.ts';
 

@@ -2,6 +2,7 @@
 // statistics, dropout masks fed per step), loss, backward (each layer's gradient rule, summed
 // over fan-out), optional gradient clipping, and the optimizer update. Parameters, buffers and
 // optimizer state are inputs and come back as outputs, so the trainer feeds them round.
+// docs/engine-notes.md records the lowerings and the onnxruntime behaviour they work around.
 //
 // compileTrainStep() is the sequence of named steps below; each step emits its part of the graph
 // through the shared builder, in the order the parts appear in the model.

@@ -172,7 +172,7 @@ export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
 
 /**
  * dLoss/dWeight of a convolution. Ungrouped 2-D ones take an im2col GEMM (below); the rest,
- * as another convolution (engine notes §1.3): the input becomes
+ * as another convolution (docs/engine-notes.md, convolution): the input becomes
  * the batch of a grouped conv whose kernel is dY, with stride and dilation swapped, then the
  * result is transposed back to (M, C/g, *K) and sliced to K (floor mode can leave unused rows).
  */

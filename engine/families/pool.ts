@@ -159,7 +159,7 @@ function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   return y;
 }
 
-/** Average pooling as a depthwise sum-convolution times the divisor map (engine notes §1.3). */
+/** Average pooling as a depthwise sum-convolution times the divisor map (docs/engine-notes.md, pooling). */
 function avgPoolTrain(ctx: LowerContext<PoolAttrs & { count_include_pad?: boolean }>): string {
   const { b } = ctx;
   const input = dims(ctx.inputShapes[0]);

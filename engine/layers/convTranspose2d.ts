@@ -93,7 +93,7 @@ export default defineLayer({
     };
   },
   // dX is the forward convolution of dY; dW is the convolution weight gradient with the roles
-  // of input and output gradient swapped (engine notes §1.3).
+  // of input and output gradient swapped (docs/engine-notes.md, convolution).
   gradient: ({ b, dy, inputs, inputShapes, outputShape, params, attrs: a, node, needInput }) => {
     const p = perAxis(a.padding, AXES);
     const w = {

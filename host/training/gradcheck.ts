@@ -17,10 +17,10 @@
 // A tensor passes when its largest error is within the tolerance.
 import * as ort from 'onnxruntime-node';
 import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../../engine/index.ts';
-import type { OnnxModel } from '../../engine/onnx/types.ts';
+import type { OnnxModel } from '../../engine/onnx/index.ts';
 import { exportInference, lossValue, paramInputName } from '../../engine/index.ts';
-import type { Rng } from '../../engine/data/random.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import type { Rng } from '../../engine/data/index.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 
 export interface ParamCheck {
   name: string;

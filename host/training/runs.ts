@@ -16,7 +16,7 @@ import {
   paramInputName,
   storeWeights,
 } from '../../engine/index.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
   OnnxFile,
@@ -36,8 +36,7 @@ import type { TrainingStart } from './prepare.ts';
 import { compileTraining, prepareTraining } from './prepare.ts';
 import type { Predictor } from './predictor.ts';
 import { createPredictor } from './predictor.ts';
-import type { TrainConfig, TrainEvent } from './trainer.ts';
-import type { train } from './trainer.ts';
+import type { train, TrainConfig, TrainEvent } from './trainer.ts';
 import { evaluate } from './trainer.ts';
 import { trainInWorker } from './worker.ts';
 import { PauseGate } from './pauseGate.ts';

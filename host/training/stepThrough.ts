@@ -3,7 +3,7 @@
 // by node, fetch one node's tensors for one sample, and check one layer's parameter gradients
 // against finite differences on exactly this batch and these weights.
 import type { Dataset } from '../../engine/data/index.ts';
-import { batches } from '../../engine/data/index.ts';
+import { batches, createRng } from '../../engine/data/index.ts';
 import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../../engine/index.ts';
 import {
   analyze,
@@ -13,7 +13,6 @@ import {
   oneHotTargets,
   predictions,
 } from '../../engine/index.ts';
-import { createRng } from '../../engine/data/random.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
   LayerCheck,
