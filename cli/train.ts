@@ -137,11 +137,7 @@ export function parseDataFlag(
       );
   }
   for (const [k, v] of Object.entries(common)) if (v !== undefined) spec[k] = v;
-  try {
-    return parseDatasetSpec(spec);
-  } catch (e) {
-    throw new CliError(`--data ${text}: ${(e as Error).message}`);
-  }
+  return within(`--data ${text}`, () => parseDatasetSpec(spec), true);
 }
 
 function num(
@@ -265,6 +261,7 @@ function runSettings(o: TrainOptions, checkpoint: Checkpoint | undefined): RunSe
   const init = within(
     (m) => `--${m}`,
     () => parseInit(o.init ?? 'default'),
+    true,
   );
   if (checkpoint && o.init)
     throw new CliError('--init and --resume: a resumed run continues from its saved weights.');

@@ -74,8 +74,6 @@ interface Run {
   epochState?: { epoch: number; tensors: Record<string, Float32Array> };
   /** A race contestant: it also sends the snapshots of its parameter trajectory. */
   trajectory: boolean;
-  /** Its compiled step and initial weights (shared by a race: the init is a common setting). */
-  start: TrainingStart;
 }
 
 /** Baseline accuracy and loss are measured on at most this many training samples. */
@@ -246,7 +244,7 @@ export class TrainingRuns {
     const data = await loadTrainTestFor(dataset);
     const first = prepareTraining(doc, data.train, config, config.init ?? { kind: 'default' });
     const gate = new PauseGate();
-    const runs = specs.map((spec, i): Run => {
+    const runs = specs.map((spec): Run => {
       const run: Run = {
         id: `run-${randomBytes(6).toString('hex')}`,
         doc,
@@ -260,15 +258,19 @@ export class TrainingRuns {
         epochsDone: 0,
         trajectory,
         gate,
-        start: i === 0 ? first : { ...first, step: compileTraining(doc, spec.config) },
       };
       this.runs.set(run.id, run);
       return run;
     });
+    // Every run starts from the same weights (the initializer is a shared setting, not a race
+    // entry's); each compiles its own optimizer.
+    const starts = specs.map((spec, i) =>
+      i === 0 ? first : { ...first, step: compileTraining(doc, spec.config) },
+    );
     this.prune();
     const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
     // Let the reply (with the run ids) go out before the first event.
-    setImmediate(() => void this.executeAll(runs, data, stepsPerEpoch, threads));
+    setImmediate(() => void this.executeAll(runs, starts, data, stepsPerEpoch, threads));
     return {
       runs,
       info: {
@@ -280,13 +282,16 @@ export class TrainingRuns {
     };
   }
 
-  /**
-   * Measures the untrained network once (every run starts from the same weights: the initializer
-   * is part of the shared settings, not of a race entry), then trains.
-   */
-  private async executeAll(runs: Run[], data: TrainTest, stepsPerEpoch: number, threads: number) {
+  /** Measures the untrained network once (every run starts from the same weights), then trains. */
+  private async executeAll(
+    runs: Run[],
+    starts: TrainingStart[],
+    data: TrainTest,
+    stepsPerEpoch: number,
+    threads: number,
+  ) {
     try {
-      const baseline = await this.baseline(runs[0], data);
+      const baseline = await this.baseline(runs[0], starts[0].weights, data);
       for (const r of runs) this.emit(r, baseline);
     } catch (e) {
       for (const r of runs) {
@@ -295,7 +300,7 @@ export class TrainingRuns {
       }
       return;
     }
-    await Promise.all(runs.map((r) => this.execute(r, data, stepsPerEpoch, threads)));
+    await Promise.all(runs.map((r, i) => this.execute(r, starts[i], data, stepsPerEpoch, threads)));
   }
 
   stop(id: string): null {
@@ -426,7 +431,13 @@ export class TrainingRuns {
     this.options.emit({ runId: run.id, event });
   }
 
-  private async execute(run: Run, data: TrainTest, stepsPerEpoch: number, threads: number): Promise<void> {
+  private async execute(
+    run: Run,
+    start: TrainingStart,
+    data: TrainTest,
+    stepsPerEpoch: number,
+    threads: number,
+  ): Promise<void> {
     const t0 = performance.now();
     const { config } = run;
     const cfg: TrainConfig = {
@@ -456,7 +467,7 @@ export class TrainingRuns {
         if (pending) this.emit(run, pending);
         pending = null;
       };
-      const initial = run.start.weights;
+      const initial = start.weights;
       const groups = paramNames(run.doc, initial);
       let before = byInputName(run.doc, initial);
       const boundaries = hasBoundary(data.train) ? this.boundaries(run, data, initial) : null;
@@ -464,7 +475,7 @@ export class TrainingRuns {
         doc: run.doc,
         data,
         config: cfg,
-        start: run.start,
+        start,
         onEvent: (e) => {
           flush();
           if (e.event === 'epoch') run.epochsDone = e.epoch;
@@ -546,9 +557,8 @@ export class TrainingRuns {
   }
 
   /** The untrained network's loss and accuracy: where the curves start. */
-  private async baseline(run: Run, data: TrainTest): Promise<TrainingEvent> {
+  private async baseline(run: Run, weights: WeightMap, data: TrainTest): Promise<TrainingEvent> {
     const { loss } = run.config;
-    const { weights } = run.start;
     const train = await evaluate(run.doc, weights, subset(data.train, BASELINE_SAMPLES), loss, this.threads);
     const test = data.test.length ? await evaluate(run.doc, weights, data.test, loss, this.threads) : null;
     const classify = data.train.numClasses > 0;

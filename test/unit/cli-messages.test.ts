@@ -1,5 +1,6 @@
-// Output files the CLI is asked to write are checked before any work, and the messages say what
-// actually happened (issue 13, item 9).
+// What the CLI says when something is wrong: output files are checked before any work, messages
+// say what actually happened (issue 13, item 9), and every user error is one line naming the flag
+// or file, never a stack trace (cli/errors.ts maps them in one place).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { repoRoot, templatesDir } from '../helpers/templates.ts';
 
 const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], { encoding: 'utf8' });
-const dir = mkdtempSync(join(tmpdir(), 'netwright-cli-outputs-'));
+const dir = mkdtempSync(join(tmpdir(), 'netwright-cli-messages-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const mlp = join(templatesDir, 'mlp.netwright.json');
 
@@ -82,4 +83,27 @@ test('export into a folder that refuses new files says so, not that the folder i
   const folder = netwright('export', model, '-o', dir);
   assert.equal(folder.status, 1);
   assert.match(folder.stderr, /that is a folder; give a file name/);
+});
+
+test('user errors of every kind are one line naming the flag or file, without a stack', () => {
+  const checkpoint = join(dir, 'not-a-checkpoint.ckpt');
+  writeFileSync(checkpoint, 'hello');
+  const broken = join(dir, 'broken.netwright.json');
+  writeFileSync(broken, '{"format":"netwright","version":2,"graph":{"nodes":[],"edges":"x"}}');
+  const cases: [string[], RegExp][] = [
+    [['train', mlp, '--data', 'mnist', '--init', 'bogus'], /^netwright: --init bogus: unknown initializer/],
+    [['train', mlp, '--data', 'csv:' + join(dir, 'none.csv')], /^netwright: --data csv:\S+none\.csv: /],
+    [
+      ['train', mlp, '--data', 'mnist', '--resume', checkpoint],
+      /^netwright: \S+ is not a Netwright checkpoint/,
+    ],
+    [['summary', broken], /^netwright: \S+broken\.netwright\.json: /],
+    [['grad', mlp, '--batch', join(dir, 'none.json')], /^netwright: Can't read \S+none\.json: /],
+  ];
+  for (const [args, message] of cases) {
+    const r = netwright(...args);
+    assert.equal(r.status, 1, args.join(' '));
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: ${r.stderr}`);
+  }
 });
