@@ -42,20 +42,9 @@ test('train --out/--save/--checkpoint into a missing folder fails before trainin
 
 test('a diverged run says nothing was written, without claiming the last good weights are kept', () => {
   const out = join(dir, 'diverged.onnx');
-  const r = netwright(
-    'train',
-    mlp,
-    '--data',
-    'mnist',
-    '--limit',
-    '512',
-    '--optimizer',
-    'sgd',
-    '--lr',
-    '1e6',
-    '--out',
-    out,
-  );
+  const saved = join(dir, 'diverged.netwright.json');
+  const flags = ['--optimizer', 'sgd', '--lr', '1e6', '--out', out, '--save', saved];
+  const r = netwright('train', mlp, '--data', 'mnist', '--limit', '512', ...flags);
   assert.equal(r.status, 1);
   assert.match(
     r.stderr,
@@ -65,6 +54,7 @@ test('a diverged run says nothing was written, without claiming the last good we
   assert.match(r.stderr, /Nothing was written\.$/m);
   assert.doesNotMatch(r.stderr, /weights are kept/);
   assert.equal(existsSync(out), false);
+  assert.equal(existsSync(saved), false);
 });
 
 test('export into a folder that refuses new files says so, not that the folder is missing', (t) => {
