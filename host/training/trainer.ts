@@ -246,7 +246,13 @@ class TrainingLoop {
       seed: cfg.seed ?? 0,
       threads: cfg.threads,
     });
-    if (run.resume) session.importState(run.resume.state);
+    if (run.resume)
+      try {
+        session.importState(run.resume.state);
+      } catch (e) {
+        await session.release();
+        throw e;
+      }
     const firstEpoch = run.resume?.epoch ?? 0;
     const isBuffer = bufferTest(analysis);
     const sketcher = cfg.trajectory
