@@ -18,8 +18,8 @@ import {
   resolveWeights,
   withBatch,
 } from '../engine/index.ts';
-import { createRng } from '../engine/data/random.ts';
-import { encodeModel } from '../engine/onnx/proto.ts';
+import { createRng } from '../engine/data/index.ts';
+import { encodeModel } from '../engine/onnx/index.ts';
 import { StepSession } from '../host/training/session.ts';
 import { benchAnalysis } from './benchAnalysis.ts';
 import { CliError } from './errors.ts';

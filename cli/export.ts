@@ -2,21 +2,21 @@
 // weights; `--format pytorch -o DIR`: a PyTorch project (host/pytorchProject.ts). MODEL is a project
 // file or an .onnx file (imported, then written again). Problems are listed, with what to change,
 // before anything is written; every file is written atomically.
-import { encodeModel } from '../engine/onnx/proto.ts';
 import {
   DEFAULT_OPSET,
-  ExportError,
   exportInference,
   exportProblems,
   irVersionFor,
   MAX_OPSET,
   MIN_OPSET,
-} from '../engine/onnx/export.ts';
-import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
+  PytorchExportError,
+} from '../engine/index.ts';
+import { encodeModel } from '../engine/onnx/index.ts';
+import { saveFileAtomic } from '../host/saveFileAtomic.ts';
+import { buildPytorchProject, writePytorchProject } from '../host/pytorchProject.ts';
 import { CliError } from './errors.ts';
 import { loadModelWithWeights } from './loadModel.ts';
-import { PytorchExportError } from '../engine/export/pytorch/project.ts';
-import { buildPytorchProject, writePytorchProject } from '../host/pytorchProject.ts';
+import { checkOutputFile } from './outputs.ts';
 
 export interface ExportOptions {
   output?: string;
@@ -39,12 +39,7 @@ async function exportPytorch(model: string, o: ExportOptions & { output: string 
       );
     throw e;
   }
-  try {
-    await writePytorchProject(o.output, project);
-  } catch (e) {
-    if (e instanceof SaveError) throw new CliError(e.message);
-    throw e;
-  }
+  await writePytorchProject(o.output, project);
   const seconds = (performance.now() - started) / 1000;
   const files = [...project.files.keys()];
   if (o.json)
@@ -77,30 +72,18 @@ export async function exportCommand(model: string, o: ExportOptions): Promise<vo
     throw new CliError(
       `--opset ${o.opset}: choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (${DEFAULT_OPSET} is what PyTorch writes).`,
     );
+  await checkOutputFile('-o', o.output);
   const { doc, weights, notes } = loadModelWithWeights(model);
   const problems = exportProblems(doc, opset);
   if (problems.length)
     throw new CliError(
       `${model} can't be exported yet. Change these first:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
-  let bytes: Uint8Array;
-  let nodes = 0;
-  let initializers = 0;
-  try {
-    const onnx = exportInference(doc, { opset, fp16: !!o.fp16, weights });
-    nodes = onnx.graph.nodes.length;
-    initializers = onnx.graph.initializers.length;
-    bytes = encodeModel(onnx);
-  } catch (e) {
-    if (e instanceof ExportError) throw new CliError(e.message);
-    throw e;
-  }
-  try {
-    await saveFileAtomic(o.output, bytes);
-  } catch (e) {
-    if (e instanceof SaveError) throw new CliError(e.message);
-    throw e;
-  }
+  const onnx = exportInference(doc, { opset, fp16: !!o.fp16, weights });
+  const nodes = onnx.graph.nodes.length;
+  const initializers = onnx.graph.initializers.length;
+  const bytes = encodeModel(onnx);
+  await saveFileAtomic(o.output, bytes);
   const summary = {
     output: o.output,
     bytes: bytes.byteLength,

@@ -12,16 +12,18 @@ import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../engine/
 import {
   analyze,
   compileTrainStep,
-  CompileError,
+  initialWeights,
   LOSSES,
   oneHotTargets,
+  paramInputName,
+  parseInit,
   withBatch,
 } from '../engine/index.ts';
-import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
-import { initialWeights, parseInit } from '../host/training/initializers.ts';
+import { saveFileAtomic } from '../host/saveFileAtomic.ts';
 import { StepSession } from '../host/training/session.ts';
-import { CliError } from './errors.ts';
+import { CliError, within } from './errors.ts';
 import { loadModelMeasured } from './loadModel.ts';
+import { checkOutputFile } from './outputs.ts';
 
 export interface TensorJson {
   shape: number[];
@@ -127,12 +129,7 @@ export function compileGradients(
   loss: LossKind,
   what: string,
 ): TrainStep {
-  try {
-    return compileTrainStep(doc.graph, { batchSize: batch, loss });
-  } catch (e) {
-    if (e instanceof CompileError) throw new CliError(`${what}: ${e.message}`);
-    throw e;
-  }
+  return within(what, () => compileTrainStep(doc.graph, { batchSize: batch, loss }));
 }
 
 /**
@@ -145,7 +142,13 @@ export function parameterName(
   param: string,
   sources?: Record<string, Record<string, string>>,
 ): string {
-  return sources?.[nodeId]?.[param] ?? `${doc.graph.nodes.find((n) => n.id === nodeId)!.name}.${param}`;
+  return (
+    sources?.[nodeId]?.[param] ??
+    paramInputName(
+      doc.graph.nodes.find((n) => n.id === nodeId)!,
+      param,
+    )
+  );
 }
 
 /** Parameter name -> gradient, for every trainable parameter. */
@@ -212,22 +215,21 @@ export async function gradCommand(modelPath: string, o: GradOptions): Promise<vo
   if (!LOSSES.includes(loss)) throw new CliError(`--loss ${o.loss}: choose one of ${LOSSES.join(', ')}.`);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new CliError(`--seed ${o.seed}: expected an integer.`);
+  if (o.output) await checkOutputFile('-o', o.output);
   const loaded = await loadModelMeasured(modelPath);
   const doc = loaded.doc;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(o.batch, 'utf8'));
-  } catch (e) {
-    throw new CliError(`Can't read ${o.batch}: ${(e as Error).message}`);
-  }
-  let init = o.init;
-  if (init) {
-    try {
-      parseInit(init);
-    } catch (e) {
-      throw new CliError(`--${(e as Error).message}`);
-    }
-  } else init = 'default';
+  const batchFile = o.batch;
+  const raw: unknown = await within(
+    (m) => `Can't read ${batchFile}: ${m}`,
+    async () => JSON.parse(await readFile(batchFile, 'utf8')),
+    true,
+  );
+  const init = o.init ?? 'default';
+  within(
+    (m) => `--${m}`,
+    () => parseInit(init),
+    true,
+  );
   if (!doc.weights && !loaded.weights && !o.json)
     console.error(
       `${modelPath} has no stored weights; using ${init === 'default' ? "PyTorch's default" : init} initialization with seed ${seed}.`,
@@ -244,11 +246,7 @@ export async function gradCommand(modelPath: string, o: GradOptions): Promise<vo
     console.log(text);
     return;
   }
-  try {
-    await saveFileAtomic(o.output, text + '\n');
-  } catch (e) {
-    throw e instanceof SaveError ? new CliError(e.message) : e;
-  }
+  await saveFileAtomic(o.output, text + '\n');
   const count = Object.values(result.grads).reduce((s, g) => s + g.data.length, 0);
   if (o.json)
     console.log(

@@ -3,11 +3,10 @@
 // small random batch (inputs N(0, 1), random classes). The comparison itself, and why it is done
 // the way it is, lives in host/training/gradcheck.ts (shared with the app's step-through mode).
 import type { LossKind, ProjectDocument, WeightMap } from '../engine/index.ts';
-import { analyze, LOSSES, withBatch } from '../engine/index.ts';
-import { createRng } from '../engine/data/random.ts';
+import { analyze, initialWeights, LOSSES, parseInit, withBatch } from '../engine/index.ts';
+import { createRng } from '../engine/data/index.ts';
 import type { ParamCheck } from '../host/training/gradcheck.ts';
 import { checkParameter, LossProbe, randomClasses } from '../host/training/gradcheck.ts';
-import { initialWeights, parseInit } from '../host/training/initializers.ts';
 import { StepSession } from '../host/training/session.ts';
 import { CliError } from './errors.ts';
 import { compileGradients, parameterName } from './grad.ts';

@@ -4,10 +4,11 @@
 // project is laid out (elkjs, top to bottom) and written atomically. --fold-bn folds each
 // BatchNormalization that follows a Conv into the Conv (PyTorch's exporter does that by default).
 import { serializeDocument } from '../engine/index.ts';
-import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
+import { saveFileAtomic } from '../host/saveFileAtomic.ts';
 import { layoutDocument } from '../host/layout.ts';
 import { CliError } from './errors.ts';
 import { loadModelMeasured } from './loadModel.ts';
+import { checkOutputFile } from './outputs.ts';
 
 export interface ImportCliOptions {
   output?: string;
@@ -20,6 +21,7 @@ export interface ImportCliOptions {
 export async function importCommand(input: string, o: ImportCliOptions): Promise<void> {
   if (!o.output) throw new CliError('import needs an output file: -o out.netwright.json');
   if (!/\.onnx$/i.test(input)) throw new CliError(`${input}: import reads .onnx files.`);
+  await checkOutputFile('-o', o.output);
   const loaded = await loadModelMeasured(input, { foldBatchNorm: !!o.foldBn });
   const report = loaded.import!.report;
   const stored = new Set(
@@ -43,12 +45,7 @@ export async function importCommand(input: string, o: ImportCliOptions): Promise
       );
     throw e;
   }
-  try {
-    await saveFileAtomic(o.output, text);
-  } catch (e) {
-    if (e instanceof SaveError) throw new CliError(e.message);
-    throw e;
-  }
+  await saveFileAtomic(o.output, text);
   const nodes = doc.graph.nodes.length;
   const opaque = Object.values(report.opaque).reduce((a, b) => a + b, 0);
   if (o.json) {

@@ -3,11 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { ProjectDocument, WeightMap } from '../engine/index.ts';
-import { DocumentError, parseDocument } from '../engine/index.ts';
-import { decodeModel, resolveExternalData } from '../engine/onnx/proto.ts';
-import type { OnnxModel } from '../engine/onnx/types.ts';
-import { importOnnx, ImportError, type ImportOptions, type ImportResult } from '../engine/onnx/import.ts';
-import { CliError } from './errors.ts';
+import { parseDocument } from '../engine/index.ts';
+import type { ImportOptions, ImportResult, OnnxModel } from '../engine/onnx/index.ts';
+import { decodeModel, importOnnx, resolveExternalData } from '../engine/onnx/index.ts';
+import { CliError, within } from './errors.ts';
 
 export interface LoadedModel {
   doc: ProjectDocument;
@@ -33,29 +32,20 @@ function readBytes(path: string): Buffer {
 /** Decodes an .onnx file and loads external tensor data from the files beside it. */
 export function readOnnx(path: string): OnnxModel {
   const bytes = readBytes(path);
-  let model: OnnxModel;
-  try {
-    model = decodeModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (e) {
-    throw new CliError(`${path}: ${(e as Error).message}`);
-  }
-  try {
-    return resolveExternalData(
-      model,
-      (location) => new Uint8Array(readFileSync(join(dirname(path), location))),
-    );
-  } catch (e) {
-    throw new CliError(`${path}: ${(e as Error).message}`);
-  }
+  // Decoding and external data fail only on what the file holds: every error is about it.
+  return within(
+    path,
+    () =>
+      resolveExternalData(
+        decodeModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+        (location) => new Uint8Array(readFileSync(join(dirname(path), location))),
+      ),
+    true,
+  );
 }
 
 export function importFile(path: string, model: OnnxModel, opts: ImportOptions = {}): ImportResult {
-  try {
-    return importOnnx(model, { name: basename(path).replace(/\.onnx$/i, ''), ...opts });
-  } catch (e) {
-    if (e instanceof ImportError) throw new CliError(`${path}: ${e.message}`);
-    throw e;
-  }
+  return within(path, () => importOnnx(model, { name: basename(path).replace(/\.onnx$/i, ''), ...opts }));
 }
 
 /** A MODEL argument with its weights; ONNX values whose shape stays unknown are not measured. */
@@ -65,12 +55,7 @@ export function loadModelWithWeights(path: string): LoadedModel {
     return { doc: result.doc, weights: result.weights, notes: result.report.notes, import: result };
   }
   const text = readBytes(path).toString('utf8');
-  try {
-    return { doc: parseDocument(text), notes: [] };
-  } catch (e) {
-    if (e instanceof DocumentError) throw new CliError(`${path}: ${e.message}`);
-    throw e;
-  }
+  return { doc: within(path, () => parseDocument(text)), notes: [] };
 }
 
 /**

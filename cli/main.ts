@@ -1,7 +1,6 @@
 // `netwright <command>`: the engine, headless. Each command lives in its own module.
 import { Command, Option } from 'commander';
-import { DocumentError } from '../engine/index.ts';
-import { CliError } from './errors.ts';
+import { userMessage } from './errors.ts';
 import { loadModelMeasured, withInputShape } from './loadModel.ts';
 import { exportCommand, type ExportOptions } from './export.ts';
 import { importCommand, type ImportCliOptions } from './import.ts';
@@ -149,10 +148,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  // A damaged file found while it is used (stored weights that don't fit their layer) names its field.
-  if (e instanceof CliError || e instanceof DocumentError) {
-    console.error(`netwright: ${e.message}`);
-    process.exit(1);
-  }
-  throw e;
+  const message = userMessage(e);
+  if (message === null) throw e;
+  console.error(`netwright: ${message}`);
+  process.exit(1);
 }

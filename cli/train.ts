@@ -2,40 +2,47 @@
 // progress bar on a terminal, one human line per epoch otherwise, or with --json exactly one JSON
 // line per epoch ({"event":"epoch","epoch","trainLoss","trainAccuracy","testLoss","testAccuracy",
 // "samplesPerSecond"}). Divergence prints a message naming the learning rate and exits with 1.
-import cliProgress from 'cli-progress';
-import type { DatasetSpec } from '../host/data/index.ts';
+import type { DatasetSpec, TrainTest } from '../host/data/index.ts';
 import { loadTrainTest, parseDatasetSpec } from '../host/data/index.ts';
-import type { LossKind, OptimizerConfig, OptimizerKind, ProjectDocument, Schedule } from '../engine/index.ts';
+import type {
+  InitSpec,
+  LossKind,
+  OptimizerConfig,
+  OptimizerKind,
+  ProjectDocument,
+  Schedule,
+  WeightMap,
+} from '../engine/index.ts';
 import {
   analyze,
-  compileTrainStep,
-  CompileError,
   exportInference,
   LOSSES,
   OPTIMIZERS,
+  parseInit,
   serializeDocument,
   storeWeights,
 } from '../engine/index.ts';
 import type { ChannelStats } from '../engine/data/index.ts';
-import { encodeModel } from '../engine/onnx/proto.ts';
-import { saveFileAtomic, SaveError } from '../host/saveFileAtomic.ts';
-import { checkFit } from '../host/training/fit.ts';
-import { initialWeights, parseInit } from '../host/training/initializers.ts';
+import { encodeModel } from '../engine/onnx/index.ts';
+import { saveFileAtomic } from '../host/saveFileAtomic.ts';
+import type { Checkpoint } from '../host/training/checkpoint.ts';
 import {
   checkResumable,
-  CheckpointError,
   loadCheckpoint,
   saveCheckpoint,
   stepFingerprint,
-  type Checkpoint,
 } from '../host/training/checkpoint.ts';
-import type { EpochEvent, TrainConfig, TrainEvent } from '../host/training/trainer.ts';
-import { train } from '../host/training/trainer.ts';
-import { HostError } from '../protocol/hostApi.ts';
+import type { TrainingStart } from '../host/training/prepare.ts';
+import { prepareTraining } from '../host/training/prepare.ts';
+import type { TrainConfig, TrainResult } from '../host/training/trainer.ts';
+import { divergenceMessage, train } from '../host/training/trainer.ts';
+import { CliError, within } from './errors.ts';
 import { EXECUTION_PROVIDERS } from '../protocol/training.ts';
-import { CliError } from './errors.ts';
-import { bytes } from './format.ts';
 import { loadModelMeasured } from './loadModel.ts';
+import { checkOutputFiles } from './outputs.ts';
+import { progressReporter } from './trainProgress.ts';
+
+export { EPOCH_KEYS } from './trainProgress.ts';
 
 export interface TrainOptions {
   data?: string;
@@ -63,19 +70,6 @@ export interface TrainOptions {
   resume?: string;
   json?: boolean;
 }
-
-/** The keys of a --json epoch line, in order (DESIGN.md). */
-export const EPOCH_KEYS = [
-  'event',
-  'epoch',
-  'trainLoss',
-  'trainAccuracy',
-  'testLoss',
-  'testAccuracy',
-  'samplesPerSecond',
-  /** The onnxruntime execution provider the run trained on. */
-  'provider',
-] as const;
 
 const SYNTHETIC = ['spiral', 'circles', 'xor', 'blobs', 'moons'] as const;
 
@@ -146,11 +140,7 @@ export function parseDataFlag(
       );
   }
   for (const [k, v] of Object.entries(common)) if (v !== undefined) spec[k] = v;
-  try {
-    return parseDatasetSpec(spec);
-  } catch (e) {
-    throw new CliError(`--data ${text}: ${(e as Error).message}`);
-  }
+  return within(`--data ${text}`, () => parseDatasetSpec(spec), true);
 }
 
 function num(
@@ -236,22 +226,8 @@ function choose<T extends string>(
   return text as T | undefined;
 }
 
-const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
-const fixed = (x: number | null, d = 4) => (x === null ? '-' : x.toFixed(d));
-
-function epochLine(e: EpochEvent, epochs: number): string {
-  return (
-    `epoch ${e.epoch}/${epochs}: train loss ${fixed(e.trainLoss)}, accuracy ${pct(e.trainAccuracy)}; ` +
-    `test loss ${fixed(e.testLoss)}, accuracy ${pct(e.testAccuracy)}; ${Math.round(e.samplesPerSecond)} samples/s`
-  );
-}
-
 /** Inference ONNX with the trained weights; the input normalization (if any) goes in the metadata. */
-function trainedOnnx(
-  doc: ProjectDocument,
-  weights: Parameters<typeof storeWeights>[0],
-  stats?: ChannelStats,
-) {
+function trainedOnnx(doc: ProjectDocument, weights: WeightMap, stats?: ChannelStats) {
   const model = exportInference(doc, { weights });
   if (stats)
     model.metadataProps = [
@@ -261,48 +237,38 @@ function trainedOnnx(
   return encodeModel(model);
 }
 
-async function save(path: string, data: string | Uint8Array, what: string, log: (s: string) => void) {
-  try {
-    await saveFileAtomic(path, data);
-    log(`Wrote ${what} to ${path}.`);
-  } catch (e) {
-    if (e instanceof SaveError) throw new CliError(e.message);
-    throw e;
-  }
+/** What a checkpoint remembers of the data flags (the configuration is in checkpoint.config). */
+interface DataFlags {
+  data: string;
+  normalize: 'none' | 'standardize';
+  limit?: number;
+  testLimit?: number;
+  randomLabels?: boolean;
 }
 
-export async function trainCommand(modelPath: string, o: TrainOptions): Promise<void> {
-  // Human-readable lines go to stdout, or to stderr when stdout carries the JSON lines.
-  const log = (s: string) => (o.json ? console.error(s) : console.log(s));
-  const loaded = await loadModelMeasured(modelPath);
-  const doc = loaded.doc;
+/** The run as the flags (over a resumed checkpoint's settings) describe it. */
+interface RunSettings {
+  cfg: TrainConfig;
+  flags: DataFlags;
+  spec: DatasetSpec;
+  init: InitSpec;
+}
 
-  let checkpoint: Checkpoint | undefined;
-  if (o.resume) {
-    try {
-      checkpoint = await loadCheckpoint(o.resume);
-    } catch (e) {
-      if (e instanceof CheckpointError) throw new CliError(e.message);
-      throw e;
-    }
-  }
-  // What the checkpoint remembers of the data flags (the configuration is in checkpoint.config).
-  const saved = checkpoint?.extra as
-    | { data?: string; normalize?: string; limit?: number; testLimit?: number; randomLabels?: boolean }
-    | undefined;
+function runSettings(o: TrainOptions, checkpoint: Checkpoint | undefined): RunSettings {
+  const saved = checkpoint?.extra as Partial<DataFlags> | undefined;
   const cfg = trainConfig(o, checkpoint?.config);
-  const dataText = o.data ?? saved?.data;
-  if (!dataText)
+  const data = o.data ?? saved?.data;
+  if (!data)
     throw new CliError(
       '--data is required: mnist, synthetic:<kind>, idx:..., cifar10:..., csv:... or images:...',
     );
-  const normalize = (o.normalize ?? saved?.normalize ?? 'none') as 'none' | 'standardize';
+  const normalize = (o.normalize ?? saved?.normalize ?? 'none') as DataFlags['normalize'];
   if (normalize !== 'none' && normalize !== 'standardize')
     throw new CliError(`--normalize ${o.normalize}: choose none or standardize.`);
   const limit = num('--limit', o.limit, positiveInt, 'a positive integer') ?? saved?.limit;
   const testLimit = num('--test-limit', o.testLimit, positiveInt, 'a positive integer') ?? saved?.testLimit;
   const randomLabels = o.randomLabels || saved?.randomLabels || undefined;
-  const spec = parseDataFlag(dataText, {
+  const spec = parseDataFlag(data, {
     limit,
     testLimit,
     // A subset is drawn at random (seeded), so 2,000 MNIST digits cover every class.
@@ -310,186 +276,148 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
     randomLabels,
     normalize,
   });
-  let init;
-  try {
-    init = parseInit(o.init ?? 'default');
-  } catch (e) {
-    throw new CliError(`--${(e as Error).message}`);
-  }
+  const init = within(
+    (m) => `--${m}`,
+    () => parseInit(o.init ?? 'default'),
+    true,
+  );
   if (checkpoint && o.init)
     throw new CliError('--init and --resume: a resumed run continues from its saved weights.');
+  return { cfg, flags: { data, normalize, limit, testLimit, randomLabels }, spec, init };
+}
 
-  let data;
-  try {
-    data = await loadTrainTest(spec);
-  } catch (e) {
-    throw new CliError(`--data ${dataText}: ${(e as Error).message}`);
-  }
-  // Numeric targets (a CSV regression) train with MSE unless a loss was asked for.
-  if (data.train.numClasses === 0 && !o.loss && !checkpoint) cfg.loss = 'mse';
+/** Numeric targets (a CSV regression) train with MSE unless a loss was asked for. */
+function chooseLoss(cfg: TrainConfig, data: TrainTest, lossFlag: string | undefined, resumed: boolean): void {
+  if (data.train.numClasses === 0 && !lossFlag && !resumed) cfg.loss = 'mse';
   if (cfg.loss !== 'mse' && cfg.loss !== 'bce-with-logits' && data.train.numClasses === 0)
     throw new CliError(
       `${cfg.loss} needs class labels, but ${data.train.name} has numeric targets; use --loss mse.`,
     );
+}
 
-  const analysis = analyze(doc.graph);
-  try {
-    checkFit(doc, analysis, data.train, cfg.loss, cfg.batchSize);
-  } catch (e) {
-    if (e instanceof HostError) throw new CliError(`${modelPath}: ${e.message}`);
-    throw e;
-  }
-  let step;
-  try {
-    step = compileTrainStep(doc.graph, {
-      batchSize: cfg.batchSize,
-      loss: cfg.loss,
-      optimizer: cfg.optimizer,
-      clipNorm: cfg.clipNorm,
-    });
-  } catch (e) {
-    if (e instanceof CompileError) throw new CliError(`${modelPath}: ${e.message}`);
-    throw e;
-  }
-  if (checkpoint) {
-    try {
-      checkResumable(checkpoint, step, o.resume);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-    if (checkpoint.epoch >= cfg.epochs)
-      throw new CliError(
-        `${o.resume} already has ${checkpoint.epoch} epoch${checkpoint.epoch === 1 ? '' : 's'}; ask for more with --epochs ${checkpoint.epoch + 1} or more (the total, not the extra).`,
-      );
-  }
-  const weights = initialWeights(analysis, doc, init, cfg.seed, loaded.weights);
+/** A checkpoint resumes only the same model and optimizer, and only with epochs left to train. */
+function checkResume(checkpoint: Checkpoint, start: TrainingStart, path: string, epochs: number): void {
+  checkResumable(checkpoint, start.step, path);
+  if (checkpoint.epoch >= epochs)
+    throw new CliError(
+      `${path} already has ${checkpoint.epoch} epoch${checkpoint.epoch === 1 ? '' : 's'}; ask for more with --epochs ${checkpoint.epoch + 1} or more (the total, not the extra).`,
+    );
+}
 
+interface Session {
+  o: TrainOptions;
+  doc: ProjectDocument;
+  data: TrainTest;
+  settings: RunSettings;
+  start: TrainingStart;
+  checkpoint?: Checkpoint;
+  log(s: string): void;
+}
+
+/** Trains with the progress display; Ctrl-C once stops after the current step, twice quits. */
+async function runTraining(s: Session): Promise<TrainResult> {
+  const { o, doc, data, checkpoint } = s;
+  const { cfg, flags } = s.settings;
   const stepsPerEpoch = Math.floor(data.train.length / cfg.batchSize);
   const tty = !o.json && !!process.stderr.isTTY;
   cfg.stepEvery = tty ? Math.max(1, Math.floor(stepsPerEpoch / 100)) : 0;
-  const firstEpoch = checkpoint?.epoch ?? 0;
-  let bar: cliProgress.SingleBar | null = null;
-  const stopBar = () => {
-    bar?.stop();
-    bar = null;
-  };
-  let lastAccuracy: number | null = null;
-  let provider = 'cpu';
-  const payload = { epoch: firstEpoch + 1, epochs: cfg.epochs, loss: '-', acc: '-', sps: '-' };
-  const onEvent = (e: TrainEvent) => {
-    switch (e.event) {
-      case 'start':
-        provider = e.provider;
-        if (e.providerFallback) log(`note: ${e.providerFallback}`);
-        log(
-          `Training ${doc.name} on ${data.train.name}: ${data.train.length} training and ${data.test.length} test samples, ` +
-            `${e.parameters.toLocaleString('en-US')} parameters, ${cfg.optimizer.kind} lr ${cfg.lr}, batch ${cfg.batchSize}` +
-            `${firstEpoch ? `, resuming after epoch ${firstEpoch}` : ''}. Estimated training memory: ${bytes(e.memoryBytes)}.`,
-        );
-        if (tty) {
-          bar = new cliProgress.SingleBar(
-            {
-              format:
-                'epoch {epoch}/{epochs} |{bar}| {percentage}% | loss {loss} | train acc {acc} | {sps} samples/s | ETA {eta_formatted}',
-              hideCursor: true,
-              etaBuffer: 50,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          bar.start((cfg.epochs - firstEpoch) * stepsPerEpoch, 0, payload);
-        }
-        break;
-      case 'step':
-        Object.assign(payload, {
-          epoch: e.epoch + 1,
-          loss: e.loss.toFixed(4),
-          acc: e.accuracy === undefined ? pct(lastAccuracy) : pct(e.accuracy),
-          sps: String(Math.round(e.samplesPerSecond)),
-        });
-        bar?.update(e.step - firstEpoch * stepsPerEpoch, payload);
-        break;
-      case 'epoch':
-        lastAccuracy = e.testAccuracy;
-        if (o.json) {
-          const line = { ...e, provider };
-          console.log(JSON.stringify(Object.fromEntries(EPOCH_KEYS.map((k) => [k, line[k]]))));
-        } else if (bar) {
-          const b = bar as cliProgress.SingleBar;
-          b.update((e.epoch - firstEpoch) * stepsPerEpoch);
-          // Print the epoch's line above the bar.
-          b.stop();
-          console.log(epochLine(e, cfg.epochs));
-          if (e.epoch < cfg.epochs)
-            b.start(
-              (cfg.epochs - firstEpoch) * stepsPerEpoch,
-              (e.epoch - firstEpoch) * stepsPerEpoch,
-              Object.assign(payload, { epoch: e.epoch + 1 }),
-            );
-          else bar = null;
-        } else console.log(epochLine(e, cfg.epochs));
-        break;
-      case 'stopped':
-        stopBar();
-        break;
-    }
-  };
-
-  // Ctrl-C once: stop after the current step and still write the outputs. Twice: quit now.
+  const progress = progressReporter({
+    json: !!o.json,
+    tty,
+    headline: `Training ${doc.name} on ${data.train.name}: ${data.train.length} training and ${data.test.length} test samples`,
+    cfg,
+    firstEpoch: checkpoint?.epoch ?? 0,
+    stepsPerEpoch,
+    log: s.log,
+  });
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const extra = { data: dataText, normalize, limit, testLimit, randomLabels };
-  let result;
+  const saveTo = o.checkpoint;
   try {
-    result = await train(doc, data, cfg, onEvent, controller.signal, weights, {
+    return await train({
+      doc,
+      data,
+      config: cfg,
+      start: s.start,
+      onEvent: progress.onEvent,
+      signal: controller.signal,
       resume: checkpoint ? { state: checkpoint.state, epoch: checkpoint.epoch } : undefined,
-      onEpochEnd: o.checkpoint
-        ? async ({ epoch, state, history }) => {
-            await saveCheckpoint(o.checkpoint!, {
+      onEpochEnd: saveTo
+        ? ({ epoch, state, history }) =>
+            saveCheckpoint(saveTo, {
               format: 'netwright-checkpoint',
               version: 1,
               model: doc.name,
-              fingerprint: stepFingerprint(step),
+              fingerprint: stepFingerprint(s.start.step),
               epoch,
               config: { ...cfg, stepEvery: undefined },
-              extra,
+              extra: { ...flags },
               history: [...(checkpoint?.history ?? []), ...history],
               state,
-            }).catch((e) => {
-              throw e instanceof SaveError ? new CliError(e.message) : e;
-            });
-          }
+            })
         : undefined,
     });
   } finally {
-    stopBar();
+    progress.stop();
     process.off('SIGINT', onSigint);
   }
-  if (result.stopped === 'diverged') {
-    process.exitCode = 1;
-    throw new CliError(`${result.message} Nothing was written.`);
-  }
-  if (result.stopped === 'cancelled') log(result.message!);
-  if (o.checkpoint && result.history.length) log(`Saved the checkpoint after each epoch to ${o.checkpoint}.`);
+}
+
+/** A diverged run writes no model: the message says so, and what the checkpoint still holds. */
+function divergedError(s: Session, result: TrainResult): CliError {
+  const checkpointed = s.o.checkpoint && result.history.length ? result.history.at(-1)!.epoch : 0;
+  const written = checkpointed
+    ? `The trained model was not written; ${s.o.checkpoint} holds the state after epoch ${checkpointed}.`
+    : 'Nothing was written.';
+  return new CliError(
+    `${divergenceMessage(result.divergence!, undefined, 'gradient clipping (--clip)')} ${written}`,
+  );
+}
+
+async function save(path: string, data: string | Uint8Array, what: string, log: (s: string) => void) {
+  await saveFileAtomic(path, data);
+  log(`Wrote ${what} to ${path}.`);
+}
+
+/** --out (inference ONNX) and --save (the project with its trained weights). */
+async function writeOutputs(s: Session, weights: WeightMap): Promise<void> {
+  const { o, doc, data, log } = s;
   if (o.out) {
-    await save(
-      o.out,
-      trainedOnnx(doc, result.weights, data.stats),
-      'the trained model (inference ONNX)',
-      log,
-    );
+    await save(o.out, trainedOnnx(doc, weights, data.stats), 'the trained model (inference ONNX)', log);
     if (data.stats)
       log(
         `Note: the model expects inputs standardized with mean ${fmtList(data.stats.mean)} and std ${fmtList(data.stats.std)} (kept in its metadata as netwright.normalize).`,
       );
   }
   if (o.save) {
-    const trained: ProjectDocument = { ...doc, weights: storeWeights(result.weights, analysis) };
+    const trained: ProjectDocument = { ...doc, weights: storeWeights(weights, analyze(doc.graph)) };
     await save(o.save, serializeDocument(trained), 'the project with its trained weights', log);
   }
+}
+
+export async function trainCommand(modelPath: string, o: TrainOptions): Promise<void> {
+  // Human-readable lines go to stdout, or to stderr when stdout carries the JSON lines.
+  const log = (s: string) => (o.json ? console.error(s) : console.log(s));
+  await checkOutputFiles({ '--out': o.out, '--save': o.save, '--checkpoint': o.checkpoint });
+  const loaded = await loadModelMeasured(modelPath);
+  const checkpoint = o.resume ? await loadCheckpoint(o.resume) : undefined;
+  const settings = runSettings(o, checkpoint);
+  const data = await within(`--data ${settings.flags.data}`, () => loadTrainTest(settings.spec), true);
+  chooseLoss(settings.cfg, data, o.loss, !!checkpoint);
+  const start = within(modelPath, () =>
+    prepareTraining(loaded.doc, data.train, settings.cfg, settings.init, loaded.weights),
+  );
+  if (checkpoint) checkResume(checkpoint, start, o.resume!, settings.cfg.epochs);
+  const session: Session = { o, doc: loaded.doc, data, settings, start, checkpoint, log };
+  const result = await runTraining(session);
+  if (result.stopped === 'diverged') throw divergedError(session, result);
+  if (result.stopped === 'cancelled') log(result.message!);
+  if (o.checkpoint && result.history.length) log(`Saved the checkpoint after each epoch to ${o.checkpoint}.`);
+  await writeOutputs(session, result.weights);
   if (result.stopped === 'cancelled') process.exitCode = 130;
 }
 

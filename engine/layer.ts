@@ -1,6 +1,7 @@
 // The layer contract. Everything about a layer type lives in one file under engine/layers/ and
-// is declared through defineLayer(); the palette, the inspector form, file validation, analysis
-// and (later) ONNX lowering and gradients all read it from the derived registry.
+// is declared through defineLayer(); the palette, the inspector form, file validation, analysis,
+// ONNX lowering and import, gradients and the gradient contract test all read it from the
+// derived registry.
 import type { Shape } from './tensor/shape.ts';
 import type { Problem } from './diagnostics.ts';
 import type { OnnxBuilder } from './onnx/builder.ts';
@@ -27,12 +28,15 @@ interface SpecBase<T> {
   label?: string;
 }
 
-export interface IntSpec extends SpecBase<number | null> {
+/** A spec's value type admits null only when the spec says `nullable: true`. */
+type OrNull<T, Nullable extends boolean> = Nullable extends true ? T | null : T;
+
+export interface IntSpec<Nullable extends boolean = boolean> extends SpecBase<OrNull<number, Nullable>> {
   kind: 'int';
   min?: number;
   max?: number;
   /** null is allowed and means what `doc` says (Input's batch_size: any). */
-  nullable?: boolean;
+  nullable?: Nullable;
 }
 export interface FloatSpec extends SpecBase<number> {
   kind: 'float';
@@ -50,12 +54,14 @@ export interface ChoiceSpec<T extends string = string> extends SpecBase<T> {
   options: readonly T[];
 }
 /** PyTorch's `int or tuple` (kernel_size, stride, dilation): one value, or one per spatial axis. */
-export interface IntOrTupleSpec extends SpecBase<number | readonly number[] | null> {
+export interface IntOrTupleSpec<Nullable extends boolean = boolean> extends SpecBase<
+  OrNull<number | readonly number[], Nullable>
+> {
   kind: 'intOrTuple';
   min: number;
   axes: number;
   /** null is allowed (a pool's stride: null means the kernel size, as in PyTorch). */
-  nullable?: boolean;
+  nullable?: Nullable;
 }
 /** An int, a tuple per axis, (before..., after...) per axis, 'same' or 'valid'. */
 export interface PaddingSpec extends SpecBase<number | readonly number[] | 'same' | 'valid'> {
@@ -92,14 +98,19 @@ export type AttrSpec =
 export type AttrSpecs = Record<string, AttrSpec>;
 export type AttrValues<S extends AttrSpecs> = { [K in keyof S]: S[K]['default'] };
 
-export const int = (o: Omit<IntSpec, 'kind'>): IntSpec => ({ kind: 'int', ...o });
+// The value type follows `nullable` as written, never the spec type a caller expects back.
+export const int = <Nullable extends boolean = false>(
+  o: Omit<IntSpec<Nullable>, 'kind'>,
+): IntSpec<NoInfer<Nullable>> => ({ kind: 'int', ...o });
 export const float = (o: Omit<FloatSpec, 'kind'>): FloatSpec => ({ kind: 'float', ...o });
 export const bool = (o: Omit<BoolSpec, 'kind'>): BoolSpec => ({ kind: 'bool', ...o });
 export const choice = <T extends string>(o: Omit<ChoiceSpec<T>, 'kind'>): ChoiceSpec<T> => ({
   kind: 'choice',
   ...o,
 });
-export const intOrTuple = (o: Omit<IntOrTupleSpec, 'kind'>): IntOrTupleSpec => ({ kind: 'intOrTuple', ...o });
+export const intOrTuple = <Nullable extends boolean = false>(
+  o: Omit<IntOrTupleSpec<Nullable>, 'kind'>,
+): IntOrTupleSpec<NoInfer<Nullable>> => ({ kind: 'intOrTuple', ...o });
 export const padding = (o: Omit<PaddingSpec, 'kind'>): PaddingSpec => ({ kind: 'padding', ...o });
 export const ints = (o: Omit<IntsSpec, 'kind'>): IntsSpec => ({ kind: 'ints', ...o });
 export const table = (o: Omit<TableSpec, 'kind'>): TableSpec => ({ kind: 'table', ...o });
@@ -219,6 +230,15 @@ export type TorchSpelling =
   | { expression: (inputs: string[]) => string; helpers?: TorchHelper[] }
   | { refuse: string };
 
+/** A configuration whose gradients the contract test checks (test/unit/gradients.contract.test.ts). */
+export interface GradientCase {
+  attributes: Record<string, AttrValue>;
+  /** Full input shapes, batch first. */
+  inputs: number[][];
+  /** Random inputs are uniform in ±this (default 1): wider to reach a layer's kinks (Hardswish's ±3). */
+  inputScale?: number;
+}
+
 export interface LayerExample {
   why: string;
   attributes: Record<string, AttrValue>;
@@ -261,7 +281,7 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
    */
   toOnnx(ctx: LowerContext<AttrValues<S>>): string;
   /**
-   * The backward pass as standard ONNX ops (see ../shared engine notes for each lowering).
+   * The backward pass as standard ONNX ops (docs/engine-notes.md has the lowerings and pitfalls).
    * Absent only for layers with no inputs (Input).
    */
   gradient?(ctx: GradContext<AttrValues<S>>): Gradients;
@@ -279,6 +299,12 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   opLabel?(a: AttrValues<S>): string;
   /** Worked cases: the contract test checks every one of them. */
   examples: LayerExample[];
+  /**
+   * A spread of attribute values and input shapes whose analytic gradients (the train-step graph
+   * in onnxruntime) the contract test checks against central differences of the float64
+   * reference (test/helpers/reference); every layer with a `gradient` rule needs at least one.
+   */
+  gradientCases?: GradientCase[];
 }
 
 /** Erased form the registry holds. */

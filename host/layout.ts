@@ -2,8 +2,7 @@
 // The canvas's Auto layout uses the same engine layout with the node sizes it measured; here
 // sizes are estimated from what a node will show.
 import type { Analysis, Graph, ProjectDocument } from '../engine/index.ts';
-import { analyze, formatShape } from '../engine/index.ts';
-import { layoutPositions } from '../engine/graph/layout.ts';
+import { analyze, formatShape, layoutPositions } from '../engine/index.ts';
 
 const NODE_WIDTH = 220;
 /** Header, shape line and padding of a layer node; each further line of stats adds a line. */

@@ -2,10 +2,14 @@
 // list of reasons it can't be exported yet). protobufjs needs eval, which the renderer's CSP
 // forbids, so encoding and decoding happen here on the host, never in the renderer.
 import type { ProjectDocument } from '../engine/index.ts';
-import { DEFAULT_OPSET, ExportError, exportInference, exportProblems } from '../engine/index.ts';
-import { importOnnx } from '../engine/onnx/import.ts';
-import { decodeModel, encodeModel } from '../engine/onnx/proto.ts';
-import { MAX_DOCUMENT_BYTES } from '../engine/limits.ts';
+import {
+  DEFAULT_OPSET,
+  ExportError,
+  exportInference,
+  exportProblems,
+  MAX_DOCUMENT_BYTES,
+} from '../engine/index.ts';
+import { decodeModel, encodeModel, importOnnx } from '../engine/onnx/index.ts';
 import { HostError } from '../protocol/hostApi.ts';
 import type { JobProgress } from './jobs/tasks.ts';
 import { layoutDocument } from './layout.ts';

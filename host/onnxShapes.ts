@@ -2,9 +2,8 @@
 // (symbolic sizes set to 1): what the importer falls back on for operators whose shapes it can't
 // infer (control flow, custom domains, data-dependent sizes). Node side only.
 import * as ort from 'onnxruntime-node';
-import type { OnnxModel } from '../engine/onnx/types.ts';
-import { DataType } from '../engine/onnx/types.ts';
-import { encodeModel } from '../engine/onnx/proto.ts';
+import type { OnnxModel } from '../engine/onnx/index.ts';
+import { DataType, encodeModel } from '../engine/onnx/index.ts';
 
 const FEEDS: Partial<Record<number, [ort.Tensor.Type, (n: number) => ort.Tensor.DataType]>> = {
   [DataType.FLOAT]: ['float32', (n) => new Float32Array(n)],

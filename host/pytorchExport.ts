@@ -1,7 +1,7 @@
 // HostApi's exportPytorch: the PyTorch project as a zip for the page to download, or written into a
 // folder the user picks (the Electron shell passes its folder dialog; browser mode has none).
 import type { ProjectDocument } from '../engine/index.ts';
-import { PytorchExportError } from '../engine/export/pytorch/project.ts';
+import { PytorchExportError } from '../engine/index.ts';
 import { HostError } from '../protocol/hostApi.ts';
 import type { ExportPytorchOptions, ExportPytorchResult } from '../protocol/onnxFiles.ts';
 import { SaveError } from './saveFileAtomic.ts';

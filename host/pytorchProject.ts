@@ -5,11 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { zipSync } from 'fflate';
 import type { ProjectDocument, WeightMap } from '../engine/index.ts';
-import {
-  exportPytorchProject,
-  type PytorchProject,
-  type PytorchProjectOptions,
-} from '../engine/export/pytorch/project.ts';
+import { exportPytorchProject, type PytorchProject, type PytorchProjectOptions } from '../engine/index.ts';
 import { trainingDatasetSchema } from '../protocol/training.ts';
 import { loadTrainTest } from './data/index.ts';
 import { mnistDataDir } from './data/idx.ts';

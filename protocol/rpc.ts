@@ -2,7 +2,7 @@
 // a MessagePort, an in-memory pair in tests). The receiving side validates everything: the
 // envelope, the method name and the arguments on the host; the result on the client.
 import { z } from 'zod';
-import { MAX_MESSAGE_DEPTH, valueDepth } from '../engine/limits.ts';
+import { MAX_MESSAGE_DEPTH, valueDepth } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource, HostMethod } from './hostApi.ts';
 import { HostError, hostMethodNames, hostMethods, isHostMethod, parseHostEvent } from './hostApi.ts';
 

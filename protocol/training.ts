@@ -76,7 +76,7 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cosine'), etaMin: z.number().min(0).optional() }).strict(),
 ]);
 
-/** How the weights start (host/training/initializers.ts InitSpec); absent means PyTorch's default. */
+/** How the weights start (engine/initializers.ts InitSpec); absent means PyTorch's default. */
 export const initSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('default') }).strict(),
   z.object({ kind: z.literal('zeros') }).strict(),

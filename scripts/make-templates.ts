@@ -3,13 +3,11 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttrValue, Graph } from '../engine/index.ts';
-import { GraphBuilder, newDocument, serializeDocument } from '../engine/index.ts';
+import type { AttrValue, Graph, StoredTensor } from '../engine/index.ts';
+import { GraphBuilder, LENET5_C3_TABLE, newDocument, serializeDocument } from '../engine/index.ts';
 import type { Lesson } from '../protocol/lesson.ts';
 import { lessonSchema } from '../protocol/lesson.ts';
 import { LESSONS } from './lessons.ts';
-import { LENET5_C3_TABLE } from '../engine/families/lenet5.ts';
-import type { StoredTensor } from '../engine/graph/document.ts';
 import { FILTER_TEMPLATES } from './filterTemplates.ts';
 import { TEACHING_TEMPLATES } from './teachingTemplates.ts';
 

@@ -10,7 +10,7 @@ import type { WebSocket } from 'ws';
 import type { HostService, HostServiceOptions } from '../host/hostService.ts';
 import { createHostService } from '../host/hostService.ts';
 import { repoRoot } from '../host/paths.ts';
-import { jsonTextDepth, MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH } from '../engine/limits.ts';
+import { jsonTextDepth, MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH } from '../engine/index.ts';
 import type { HostApi, HostEventSource } from '../protocol/hostApi.ts';
 import type { Port } from '../protocol/rpc.ts';
 import { serveRpc } from '../protocol/rpc.ts';

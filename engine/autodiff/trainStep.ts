@@ -2,19 +2,27 @@
 // statistics, dropout masks fed per step), loss, backward (each layer's gradient rule, summed
 // over fan-out), optional gradient clipping, and the optimizer update. Parameters, buffers and
 // optimizer state are inputs and come back as outputs, so the trainer feeds them round.
+// docs/engine-notes.md records the lowerings and the onnxruntime behaviour they work around.
+//
+// compileTrainStep() is the sequence of named steps below; each step emits its part of the graph
+// through the shared builder, in the order the parts appear in the model.
 import type { Analysis } from '../analysis/analyze.ts';
 import { analyze } from '../analysis/analyze.ts';
-import type { Graph } from '../graph/graph.ts';
-import { getLayer } from '../layers/index.ts';
-import { minInputs } from '../layer.ts';
+import type { Graph, GraphNode } from '../graph/graph.ts';
 import { OnnxBuilder, tensorInfo } from '../onnx/builder.ts';
+import type { Lowered } from '../onnx/lower.ts';
 import { lowerGraph } from '../onnx/lower.ts';
 import type { OnnxModel, OnnxValueInfo } from '../onnx/types.ts';
+import { isBuffer, paramInputName } from '../params.ts';
 import type { Shape } from '../tensor/shape.ts';
+import type { Backward } from './backward.ts';
+import { backward, CompileError, gradKey } from './backward.ts';
 import type { LossKind } from './loss.ts';
 import { lossGraph } from './loss.ts';
 import type { OptimizerConfig } from './optimizers.ts';
 import { stateSlots, updateParameter, withDefaults } from './optimizers.ts';
+
+export { CompileError } from './backward.ts';
 
 export const TRAIN_OPSET = 17;
 
@@ -94,13 +102,6 @@ export interface ProbeSlot {
   backward?: string;
 }
 
-export class CompileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CompileError';
-  }
-}
-
 /** Fixes every Input's batch dimension so the train graph has static shapes. */
 export function withBatch(graph: Graph, batch: number): Graph {
   return {
@@ -113,17 +114,66 @@ export function withBatch(graph: Graph, batch: number): Graph {
 
 const numeric = (s: Shape) => s.map((d) => (typeof d === 'number' ? d : NaN));
 
-function sinkOf(graph: Graph, analysis: Analysis): string {
-  const consumed = new Set(graph.edges.map((e) => e.source));
-  const sinks = analysis.order.filter((id) => !consumed.has(id));
-  if (sinks.length !== 1)
-    throw new CompileError(
-      `Training needs exactly one output layer, but ${sinks.length} layers feed nothing (${sinks.join(', ')}); connect or delete the extra ones.`,
-    );
-  return sinks[0];
+/** What every step shares: the analysed graph, the builder and the graph's inputs and outputs. */
+interface Compilation {
+  opts: TrainStepOptions;
+  graph: Graph;
+  analysis: Analysis;
+  b: OnnxBuilder;
+  nodeOf(id: string): GraphNode;
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  /** Declares a graph input and returns its (unique) name. */
+  declare(name: string, shape: number[]): string;
 }
 
-export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainStep {
+export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainStep {
+  const c = startCompilation(graph, opts);
+  const params = declareParameters(c);
+  const { lowered, masks } = lowerForward(c, params);
+  const dataInputs = declareDataInputs(c, lowered);
+  const head = addLoss(c, lowered);
+  const back = backward({
+    ...c,
+    lowered,
+    sink: head.sink,
+    dOutput: head.dOutput,
+    inputGradients: !!opts.inputGradients,
+    everyNode: !!opts.probes,
+  });
+  const trainable = params.filter((p) => p.trainable);
+  requireGradients(c, trainable, back);
+  const inputGrads = opts.inputGradients ? inputGradientOutputs(c, dataInputs, back) : [];
+  const probes = opts.probes ? probeOutputs(c, lowered, back) : [];
+  const update = opts.optimizer
+    ? optimizerUpdate(c, opts.optimizer, trainable, back)
+    : { grads: gradientOutputs(c, trainable, back), state: [], scalars: NO_SCALARS };
+  bufferUpdateOutputs(c, params, lowered);
+  c.outputs.unshift(
+    tensorInfo(head.loss, []),
+    tensorInfo(c.b.op('Identity', [head.prediction], {}, { output: 'prediction' }), head.outShape),
+  );
+  return {
+    model: trainStepModel(c),
+    dataInputs,
+    target: head.target,
+    scalars: update.scalars,
+    params,
+    state: update.state,
+    masks,
+    outputs: {
+      loss: head.loss,
+      prediction: 'prediction',
+      gradSquares: back.gradSquares,
+      grads: update.grads,
+      inputGrads,
+      probes,
+    },
+  };
+}
+
+/** Static batch, an analysis without errors, and the builder. */
+function startCompilation(graph0: Graph, opts: TrainStepOptions): Compilation {
   const graph = withBatch(graph0, opts.batchSize);
   const analysis = analyze(graph);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
@@ -132,234 +182,217 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const b = new OnnxBuilder();
   const inputs: OnnxValueInfo[] = [];
-  const outputs: OnnxValueInfo[] = [];
-  const declare = (name: string, shape: number[]) => {
-    const n = b.name(name);
-    inputs.push(tensorInfo(n, shape));
-    return n;
+  return {
+    opts,
+    graph,
+    analysis,
+    b,
+    nodeOf: (id) => byId.get(id)!,
+    inputs,
+    outputs: [],
+    declare: (name, shape) => {
+      const n = b.name(name);
+      inputs.push(tensorInfo(n, shape));
+      return n;
+    },
   };
+}
 
+/** Every parameter and buffer becomes an input named paramInputName(), declared first. */
+function declareParameters(c: Compilation): ParamSlot[] {
   const params: ParamSlot[] = [];
-  const paramInput = new Map<string, string>();
-  for (const id of analysis.order) {
-    for (const p of analysis.nodes.get(id)!.parameters) {
-      const buffer = p.role === 'buffer';
-      const input = declare(`${byId.get(id)!.name}.${p.name}`, p.shape);
-      paramInput.set(`${id}/${p.name}`, input);
+  for (const id of c.analysis.order) {
+    const node = c.nodeOf(id);
+    for (const p of c.analysis.nodes.get(id)!.parameters) {
+      const buffer = isBuffer(p);
+      const input = c.declare(paramInputName(node, p.name), p.shape);
       params.push({
         nodeId: id,
         param: p.name,
         shape: p.shape,
         input,
-        trainable: !buffer && !byId.get(id)!.frozen,
+        trainable: !buffer && !node.frozen,
         buffer,
       });
     }
   }
+  return params;
+}
+
+/** The training-mode forward pass; dropout masks become per-step inputs. */
+function lowerForward(c: Compilation, params: ParamSlot[]): { lowered: Lowered; masks: MaskSlot[] } {
+  const paramInput = new Map(params.map((p) => [gradKey(p.nodeId, p.param), p.input]));
   const masks: MaskSlot[] = [];
-  const lowered = lowerGraph(b, graph, analysis, {
+  const lowered = lowerGraph(c.b, c.graph, c.analysis, {
     training: true,
-    paramTensor: (id, p) => paramInput.get(`${id}/${p}`)!,
+    paramTensor: (id, p) => paramInput.get(gradKey(id, p))!,
     stepInput: (id, _kind, shape, p) => {
-      const input = declare(`${byId.get(id)!.name}.mask`, shape);
+      const input = c.declare(`${c.nodeOf(id).name}.mask`, shape);
       masks.push({ nodeId: id, input, shape, p });
       return input;
     },
   });
+  return { lowered, masks };
+}
+
+function declareDataInputs(c: Compilation, lowered: Lowered): TrainStep['dataInputs'] {
   const dataInputs = lowered.inputs.map((i) => ({ nodeId: i.id, input: i.name, shape: numeric(i.shape) }));
-  for (const d of dataInputs) inputs.push(tensorInfo(d.input, d.shape));
+  for (const d of dataInputs) c.inputs.push(tensorInfo(d.input, d.shape));
+  return dataInputs;
+}
 
-  const sink = sinkOf(graph, analysis);
-  const outShape = numeric(analysis.nodes.get(sink)!.outputShape!);
+/** The one node nothing consumes: what the loss reads. */
+function sinkOf(c: Compilation): string {
+  const consumed = new Set(c.graph.edges.map((e) => e.source));
+  const sinks = c.analysis.order.filter((id) => !consumed.has(id));
+  if (sinks.length !== 1)
+    throw new CompileError(
+      `Training needs exactly one output layer, but ${sinks.length} layers feed nothing (${sinks.join(', ')}); connect or delete the extra ones.`,
+    );
+  return sinks[0];
+}
+
+/** The target input and the loss on the sink's output, with dLoss/dOutput. */
+function addLoss(c: Compilation, lowered: Lowered) {
+  const sink = sinkOf(c);
+  const outShape = numeric(c.analysis.nodes.get(sink)!.outputShape!);
   const prediction = lowered.tensors.get(sink)!;
-  const target = { input: declare('target', outShape), shape: outShape };
-  const { loss, dOutput } = lossGraph(b, opts.loss, prediction, target.input, outShape);
+  const target = { input: c.declare('target', outShape), shape: outShape };
+  const { loss, dOutput } = lossGraph(c.b, c.opts.loss, prediction, target.input, outShape);
+  return { sink, outShape, prediction, target, loss, dOutput };
+}
 
-  // Backward: reverse topological order, gradients summed over fan-out.
-  const incoming = new Map<string, string[]>();
-  for (const e of graph.edges) {
-    let l = incoming.get(e.target);
-    if (!l) incoming.set(e.target, (l = []));
-    l[e.targetPort] = e.source;
-  }
-  const pending = new Map<string, string[]>([[sink, [dOutput]]]);
-  const isSource = (id: string) => minInputs(getLayer(byId.get(id)!.type)!) === 0;
-  // A node's output gradient is worth computing only if it reaches a trainable parameter (or an
-  // Input whose gradient was asked for): dX of a first layer, e.g. 784x512 in an MLP, is as costly
-  // as its dW and would be thrown away. Probes show every node's gradient, so they keep them all.
-  const reachesTrainable = new Set<string>();
-  for (const id of analysis.order) {
-    const node = byId.get(id)!;
-    const own = isSource(id)
-      ? !!opts.inputGradients
-      : !node.frozen && analysis.nodes.get(id)!.parameters.some((p) => p.role !== 'buffer');
-    if (own || (incoming.get(id) ?? []).some((s) => reachesTrainable.has(s))) reachesTrainable.add(id);
-  }
-  const wantsGradient = (id: string) =>
-    isSource(id) ? !!opts.inputGradients : !!opts.probes || reachesTrainable.has(id);
-  const paramGrads = new Map<string, string>();
-  // The summed upstream gradient each node's backward rule was given.
-  const dyOf = new Map<string, string>();
-  const gradSquares: TrainStep['outputs']['gradSquares'] = [];
-  for (const id of [...analysis.order].reverse()) {
-    const parts = pending.get(id);
-    const def = getLayer(byId.get(id)!.type)!;
-    if (!parts || minInputs(def) === 0) continue;
-    if (!def.gradient)
-      throw new CompileError(
-        `${byId.get(id)!.name} (${def.type}) has no gradient rule, so nothing before it can be trained; freeze the layers before it or replace it.`,
-      );
-    const dy =
-      parts.length === 1
-        ? parts[0]
-        : b.op(parts.length === 2 ? 'Add' : 'Sum', parts, {}, { name: `${byId.get(id)!.name}/grad_sum` });
-    dyOf.set(id, dy);
-    const sources = incoming.get(id) ?? [];
-    const ctx = lowered.contexts.get(id)!;
-    const g = def.gradient({
-      ...ctx,
-      y: lowered.tensors.get(id)!,
-      dy,
-      needInput: sources.map((s) => wantsGradient(s)),
-    } as never);
-    sources.forEach((s, port) => {
-      const dx = g.inputs[port];
-      if (!dx || !wantsGradient(s)) return;
-      const list = pending.get(s) ?? [];
-      list.push(dx);
-      pending.set(s, list);
-    });
-    const squares: string[] = [];
-    for (const [p, grad] of Object.entries(g.params)) {
-      paramGrads.set(`${id}/${p}`, grad);
-      squares.push(b.op('ReduceSumSquare', [grad], { keepdims: 0 }));
-    }
-    if (squares.length) {
-      const total = squares.length === 1 ? squares[0] : b.op('Sum', squares);
-      const output = b.op('Identity', [total], {}, { output: `${byId.get(id)!.name}.grad_sq` });
-      outputs.push(tensorInfo(output, []));
-      gradSquares.push({ nodeId: id, output });
-    }
-  }
-
-  const state: StateSlot[] = [];
-  const grads: TrainStep['outputs']['grads'] = [];
-  const scalars = { lr: '', biasCorrection1: '', biasCorrection2: '' };
-  const trainable = params.filter((p) => p.trainable);
+function requireGradients(c: Compilation, trainable: ParamSlot[], back: Backward): void {
   for (const p of trainable)
-    if (!paramGrads.has(`${p.nodeId}/${p.param}`))
+    if (!back.paramGrads.has(gradKey(p.nodeId, p.param)))
       throw new CompileError(
-        `${byId.get(p.nodeId)!.name}.${p.param} gets no gradient: nothing connects it to the loss.`,
+        `${paramInputName(c.nodeOf(p.nodeId), p.param)} gets no gradient: nothing connects it to the loss.`,
       );
+}
 
+/** dLoss/dInput of every Input layer the loss depends on. */
+function inputGradientOutputs(
+  c: Compilation,
+  dataInputs: TrainStep['dataInputs'],
+  back: Backward,
+): TrainStep['outputs']['inputGrads'] {
   const inputGrads: TrainStep['outputs']['inputGrads'] = [];
-  if (opts.inputGradients)
-    for (const d of dataInputs) {
-      const parts = pending.get(d.nodeId);
-      if (!parts) continue;
-      const sum = parts.length === 1 ? parts[0] : b.op('Sum', parts);
-      dyOf.set(d.nodeId, sum);
-      const output = b.op('Identity', [sum], {}, { output: `${d.input}.grad` });
-      outputs.push(tensorInfo(output, d.shape));
-      inputGrads.push({ nodeId: d.nodeId, output });
-    }
-  const probes: ProbeSlot[] = [];
-  if (opts.probes) {
-    if (opts.optimizer) throw new CompileError('Probes are for gradients-only train steps (no optimizer).');
-    for (const id of analysis.order) {
-      const name = byId.get(id)!.name;
-      const shape = numeric(analysis.nodes.get(id)!.outputShape!);
-      const probe = (tensor: string, suffix: string) => {
-        const output = b.op('Identity', [tensor], {}, { output: b.name(`${name}.${suffix}`) });
-        outputs.push(tensorInfo(output, shape));
-        return output;
-      };
-      const dy = dyOf.get(id);
-      probes.push({
-        nodeId: id,
-        shape,
-        forward: probe(lowered.tensors.get(id)!, 'probe'),
-        ...(dy ? { backward: probe(dy, 'probe_grad') } : {}),
-      });
-    }
+  for (const d of dataInputs) {
+    const parts = back.pending.get(d.nodeId);
+    if (!parts) continue;
+    const sum = parts.length === 1 ? parts[0] : c.b.op('Sum', parts);
+    back.dyOf.set(d.nodeId, sum);
+    const output = c.b.op('Identity', [sum], {}, { output: `${d.input}.grad` });
+    c.outputs.push(tensorInfo(output, d.shape));
+    inputGrads.push({ nodeId: d.nodeId, output });
   }
-  if (!opts.optimizer) {
-    for (const p of trainable) {
-      const output = b.op(
-        'Identity',
-        [paramGrads.get(`${p.nodeId}/${p.param}`)!],
-        {},
-        { output: `${p.input}.grad` },
-      );
-      outputs.push(tensorInfo(output, p.shape));
-      grads.push({ nodeId: p.nodeId, param: p.param, output });
-    }
-  } else {
-    const cfg = withDefaults(opts.optimizer);
-    scalars.lr = declare('lr', []);
-    if (cfg.kind === 'adam' || cfg.kind === 'adamw') {
-      scalars.biasCorrection1 = declare('bias_correction1', []);
-      scalars.biasCorrection2 = declare('bias_correction2', []);
-    }
-    let scale: string | null = null;
-    if (opts.clipNorm) {
-      // clip_grad_norm_: scale = min(1, max_norm / (total_norm + 1e-6)).
-      const squares = trainable.map((p) =>
-        b.op('ReduceSumSquare', [paramGrads.get(`${p.nodeId}/${p.param}`)!], { keepdims: 0 }),
-      );
-      const norm = b.op(
-        'Sqrt',
-        [squares.length === 1 ? squares[0] : b.op('Sum', squares)],
-        {},
-        { name: 'clip/norm' },
-      );
-      const ratio = b.op('Div', [b.scalar(opts.clipNorm), b.op('Add', [norm, b.scalar(1e-6)])]);
-      scale = b.op('Min', [ratio, b.scalar(1)], {}, { name: 'clip/scale' });
-    }
-    for (const p of trainable) {
-      let grad = paramGrads.get(`${p.nodeId}/${p.param}`)!;
-      if (scale) grad = b.op('Mul', [grad, scale]);
-      const slots = stateSlots(cfg.kind).map((slot) => ({
-        slot,
-        input: declare(`${p.input}.${slot}`, p.shape),
-      }));
-      const next = updateParameter(
-        b,
-        cfg,
-        { param: b.name(`${p.input}.new`), state: slots.map((s) => b.name(`${s.input}.new`)) },
-        p.input,
-        grad,
-        slots.map((s) => s.input),
-        scalars,
-      );
-      p.output = next.param;
-      outputs.push(tensorInfo(next.param, p.shape));
-      slots.forEach((s, i) => {
-        const output = next.state[i];
-        outputs.push(tensorInfo(output, p.shape));
-        state.push({
-          nodeId: p.nodeId,
-          param: p.param,
-          slot: s.slot,
-          shape: p.shape,
-          input: s.input,
-          output,
-        });
-      });
-    }
+  return inputGrads;
+}
+
+/** Every node's forward output and, where computed, dLoss/d(output), in topological order. */
+function probeOutputs(c: Compilation, lowered: Lowered, back: Backward): ProbeSlot[] {
+  if (c.opts.optimizer) throw new CompileError('Probes are for gradients-only train steps (no optimizer).');
+  return c.analysis.order.map((id) => {
+    const name = c.nodeOf(id).name;
+    const shape = numeric(c.analysis.nodes.get(id)!.outputShape!);
+    const probe = (tensor: string, suffix: string) => {
+      const output = c.b.op('Identity', [tensor], {}, { output: c.b.name(`${name}.${suffix}`) });
+      c.outputs.push(tensorInfo(output, shape));
+      return output;
+    };
+    const dy = back.dyOf.get(id);
+    return {
+      nodeId: id,
+      shape,
+      forward: probe(lowered.tensors.get(id)!, 'probe'),
+      ...(dy ? { backward: probe(dy, 'probe_grad') } : {}),
+    };
+  });
+}
+
+/** Gradients-only models: every trainable parameter's gradient is an output. */
+function gradientOutputs(
+  c: Compilation,
+  trainable: ParamSlot[],
+  back: Backward,
+): TrainStep['outputs']['grads'] {
+  return trainable.map((p) => {
+    const grad = back.paramGrads.get(gradKey(p.nodeId, p.param))!;
+    const output = c.b.op('Identity', [grad], {}, { output: `${p.input}.grad` });
+    c.outputs.push(tensorInfo(output, p.shape));
+    return { nodeId: p.nodeId, param: p.param, output };
+  });
+}
+
+const NO_SCALARS = { lr: '', biasCorrection1: '', biasCorrection2: '' };
+
+/** clip_grad_norm_: the factor min(1, max_norm / (total_norm + 1e-6)) every gradient is scaled by. */
+function clipScale(c: Compilation, clipNorm: number, grads: string[]): string {
+  const { b } = c;
+  const squares = grads.map((g) => b.op('ReduceSumSquare', [g], { keepdims: 0 }));
+  const norm = b.op(
+    'Sqrt',
+    [squares.length === 1 ? squares[0] : b.op('Sum', squares)],
+    {},
+    { name: 'clip/norm' },
+  );
+  const ratio = b.op('Div', [b.scalar(clipNorm), b.op('Add', [norm, b.scalar(1e-6)])]);
+  return b.op('Min', [ratio, b.scalar(1)], {}, { name: 'clip/scale' });
+}
+
+/**
+ * The optimizer update of every trainable parameter: learning rate (and Adam's bias corrections)
+ * and each parameter's optimizer state are inputs; the new parameter and state are outputs.
+ */
+function optimizerUpdate(c: Compilation, optimizer: OptimizerConfig, trainable: ParamSlot[], back: Backward) {
+  const { b } = c;
+  const cfg = withDefaults(optimizer);
+  const scalars = { ...NO_SCALARS, lr: c.declare('lr', []) };
+  if (cfg.kind === 'adam' || cfg.kind === 'adamw') {
+    scalars.biasCorrection1 = c.declare('bias_correction1', []);
+    scalars.biasCorrection2 = c.declare('bias_correction2', []);
   }
+  const gradOf = (p: ParamSlot) => back.paramGrads.get(gradKey(p.nodeId, p.param))!;
+  const scale = c.opts.clipNorm ? clipScale(c, c.opts.clipNorm, trainable.map(gradOf)) : null;
+  const state: StateSlot[] = [];
+  for (const p of trainable) {
+    const grad = scale ? b.op('Mul', [gradOf(p), scale]) : gradOf(p);
+    const slots = stateSlots(cfg.kind).map((slot) => ({
+      slot,
+      input: c.declare(`${p.input}.${slot}`, p.shape),
+    }));
+    const next = updateParameter(
+      b,
+      cfg,
+      { param: b.name(`${p.input}.new`), state: slots.map((s) => b.name(`${s.input}.new`)) },
+      p.input,
+      grad,
+      slots.map((s) => s.input),
+      scalars,
+    );
+    p.output = next.param;
+    c.outputs.push(tensorInfo(next.param, p.shape));
+    slots.forEach((s, i) => {
+      const output = next.state[i];
+      c.outputs.push(tensorInfo(output, p.shape));
+      state.push({ nodeId: p.nodeId, param: p.param, slot: s.slot, shape: p.shape, input: s.input, output });
+    });
+  }
+  return { grads: [], state, scalars };
+}
+
+/** New values of buffers the forward pass updated (BatchNorm's running statistics). */
+function bufferUpdateOutputs(c: Compilation, params: ParamSlot[], lowered: Lowered): void {
   for (const p of params.filter((x) => x.buffer)) {
     const update = lowered.contexts.get(p.nodeId)!.bufferUpdates[p.param];
     if (!update) continue;
-    p.output = b.op('Identity', [update], {}, { output: `${p.input}.new` });
-    outputs.push(tensorInfo(p.output, p.shape));
+    p.output = c.b.op('Identity', [update], {}, { output: `${p.input}.new` });
+    c.outputs.push(tensorInfo(p.output, p.shape));
   }
-  outputs.unshift(
-    tensorInfo(loss, []),
-    tensorInfo(b.op('Identity', [prediction], {}, { output: 'prediction' }), outShape),
-  );
+}
 
-  const model: OnnxModel = {
+function trainStepModel(c: Compilation): OnnxModel {
+  return {
     irVersion: 8,
     opsetImport: [{ domain: '', version: TRAIN_OPSET }],
     producerName: 'netwright',
@@ -368,21 +401,11 @@ export function compileTrainStep(graph0: Graph, opts: TrainStepOptions): TrainSt
       'Netwright train step: forward, loss, backward and optimizer update in standard ONNX operators.',
     graph: {
       name: 'train_step',
-      nodes: b.nodes,
-      initializers: b.initializers,
-      inputs,
-      outputs,
+      nodes: c.b.nodes,
+      initializers: c.b.initializers,
+      inputs: c.inputs,
+      outputs: c.outputs,
       valueInfo: [],
     },
-  };
-  return {
-    model,
-    dataInputs,
-    target,
-    scalars,
-    params,
-    state,
-    masks,
-    outputs: { loss, prediction: 'prediction', gradSquares, grads, inputGrads, probes },
   };
 }

@@ -76,7 +76,7 @@ type ConvAttrs = AttrValues<ReturnType<typeof convAttributes>> & {
 };
 
 const window = (axes: number, a: ConvAttrs) =>
-  windowParams(axes, a.kernel_size!, a.stride, a.padding, a.dilation!);
+  windowParams(axes, a.kernel_size, a.stride, a.padding, a.dilation);
 
 export function convCheck(axes: number, name: string, a: ConvAttrs, inputs: Shape[]): Problem | null {
   const x = inputs[0];
@@ -84,12 +84,12 @@ export function convCheck(axes: number, name: string, a: ConvAttrs, inputs: Shap
   if (rank) return rank;
   const cin = x[1];
   if (!isKnown(cin)) return problem(`${name} needs a known channel count, got '${cin}'.`);
-  if (cin % a.groups! !== 0)
+  if (cin % a.groups !== 0)
     return problem(
       `groups (${a.groups}) must divide the ${cin} input channels; pick a divisor of ${cin}.`,
       'groups',
     );
-  if (a.out_channels! % a.groups! !== 0)
+  if (a.out_channels % a.groups !== 0)
     return problem(`groups (${a.groups}) must divide out_channels (${a.out_channels}).`, 'groups');
   if (a.padding === 'same' && window(axes, a).stride.some((s) => s !== 1))
     return problem("padding='same' needs stride 1 (as in PyTorch); use a number instead.", 'padding');
@@ -114,14 +114,14 @@ export function convCheck(axes: number, name: string, a: ConvAttrs, inputs: Shap
 export function convOutput(axes: number, a: ConvAttrs, inputs: Shape[]): Shape | Problem {
   const x = inputs[0];
   const spatial = slideWindow(x.slice(2), window(axes, a));
-  return Array.isArray(spatial) ? [x[0], a.out_channels!, ...spatial] : spatial;
+  return Array.isArray(spatial) ? [x[0], a.out_channels, ...spatial] : spatial;
 }
 
 /** Weights that are actually learned per spatial tap: connected (out, in) pairs. */
 function connections(a: ConvAttrs, cin: number): number {
   const t = a.connection_table;
   if (t) return t.reduce((s, row) => s + row.reduce((r, v) => r + v, 0), 0);
-  return a.out_channels! * (cin / a.groups!);
+  return a.out_channels * (cin / a.groups);
 }
 
 export function convParameters(axes: number, a: ConvAttrs, inputs: Shape[]): ParamSpec[] {
@@ -131,11 +131,11 @@ export function convParameters(axes: number, a: ConvAttrs, inputs: Shape[]): Par
   return [
     {
       name: 'weight',
-      shape: [a.out_channels!, cin / a.groups!, ...k],
+      shape: [a.out_channels, cin / a.groups, ...k],
       role: 'weight',
       count: a.connection_table ? connections(a, cin) * taps : undefined,
     },
-    ...(a.bias ? [{ name: 'bias', shape: [a.out_channels!], role: 'bias' as const }] : []),
+    ...(a.bias ? [{ name: 'bias', shape: [a.out_channels], role: 'bias' as const }] : []),
   ];
 }
 
@@ -173,7 +173,7 @@ export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
   let weight = params.weight;
   if (a.connection_table) {
     const taps = w.kernel.reduce((p, v) => p * v, 1);
-    const shape = [a.out_channels!, ctx.inputShapes[0][1] as number, ...w.kernel];
+    const shape = [a.out_channels, ctx.inputShapes[0][1] as number, ...w.kernel];
     const mask = b.floats(`${ctx.node}.connection_mask`, shape, connectionMask(a.connection_table, taps));
     weight = b.op('Mul', [weight, mask], {}, { name: `${ctx.node}/mask` });
     ctx.saved.mask = mask;
@@ -187,7 +187,7 @@ export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
       strides: w.stride,
       pads: [...w.padBefore, ...w.padAfter],
       dilations: w.dilation,
-      group: a.groups!,
+      group: a.groups,
     },
     { name: ctx.node, output: ctx.output },
   );
@@ -195,7 +195,7 @@ export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
 
 /**
  * dLoss/dWeight of a convolution. Ungrouped 2-D ones take an im2col GEMM (below); the rest,
- * as another convolution (engine notes §1.3): the input becomes
+ * as another convolution (docs/engine-notes.md, convolution): the input becomes
  * the batch of a grouped conv whose kernel is dY, with stride and dilation swapped, then the
  * result is transposed back to (M, C/g, *K) and sliced to K (floor mode can leave unused rows).
  */
@@ -378,14 +378,14 @@ export function convGradient(axes: number, ctx: GradContext<ConvAttrs>): Gradien
   const w = window(axes, a);
   const xShape = dims(ctx.inputShapes[0]);
   const dyShape = dims(ctx.outputShape);
-  let dW = convWeightGrad(b, ctx.node, ctx.inputs[0], xShape, ctx.dy, dyShape, a.groups!, w);
+  let dW = convWeightGrad(b, ctx.node, ctx.inputs[0], xShape, ctx.dy, dyShape, a.groups, w);
   if (ctx.saved.mask) dW = b.op('Mul', [dW, ctx.saved.mask]);
   const params: Record<string, string> = { weight: dW };
   // Spatial axes first, then the batch: twice as fast in onnxruntime as one ReduceSum over both.
   const spatialAxes = Array.from({ length: axes }, (_, i) => 2 + i);
   if (a.bias) params.bias = reduceSum(b, reduceSum(b, ctx.dy, spatialAxes, false), [0], false);
   const dX = ctx.needInput[0]
-    ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups!, w)
+    ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups, w)
     : null;
   return { inputs: [dX], params };
 }

@@ -1,7 +1,7 @@
 // Element-wise layers (activations, Dropout, Identity): same shape out as in, no parameters,
-// receptive field unchanged. Each still has its own file for its attributes, docs and (later)
-// its ONNX lowering and gradient.
-import type { AttrSpecs, Category, LayerDef, LayerExample } from '../layer.ts';
+// receptive field unchanged. Each still has its own file for its attributes, docs, ONNX lowering
+// and import, gradient rule and gradient cases.
+import type { AttrSpecs, Category, GradientCase, LayerDef, LayerExample } from '../layer.ts';
 import { defineLayer } from '../layer.ts';
 
 export function elementwiseLayer<S extends AttrSpecs>(def: {
@@ -16,6 +16,7 @@ export function elementwiseLayer<S extends AttrSpecs>(def: {
   toOnnx: LayerDef<S>['toOnnx'];
   fromOnnx?: LayerDef<S>['fromOnnx'];
   gradient: LayerDef<S>['gradient'];
+  gradientCases: GradientCase[];
 }) {
   return defineLayer<S>({
     category: 'activation',

@@ -56,7 +56,7 @@ type PoolAttrs = AttrValues<ReturnType<typeof poolAttributes>> & {
   dilation?: number | readonly number[] | null;
 };
 
-const window = (a: PoolAttrs) => windowParams(AXES, a.kernel_size!, a.stride, a.padding!, a.dilation ?? 1);
+const window = (a: PoolAttrs) => windowParams(AXES, a.kernel_size, a.stride, a.padding, a.dilation ?? 1);
 
 export function poolCheck(name: string, a: PoolAttrs, inputs: Shape[]): Problem | null {
   const rank = expectRank(inputs[0], AXES, name);
@@ -73,7 +73,7 @@ export function poolCheck(name: string, a: PoolAttrs, inputs: Shape[]): Problem 
 
 export function poolOutput(a: PoolAttrs, inputs: Shape[]): Shape | Problem {
   const x = inputs[0];
-  const spatial = slideWindow(x.slice(2), window(a), a.ceil_mode!);
+  const spatial = slideWindow(x.slice(2), window(a), a.ceil_mode);
   return Array.isArray(spatial) ? [x[0], x[1], ...spatial] : spatial;
 }
 
@@ -173,7 +173,7 @@ function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   return y;
 }
 
-/** Average pooling as a depthwise sum-convolution times the divisor map (engine notes §1.3). */
+/** Average pooling as a depthwise sum-convolution times the divisor map (docs/engine-notes.md, pooling). */
 function avgPoolTrain(ctx: LowerContext<PoolAttrs & { count_include_pad?: boolean }>): string {
   const { b } = ctx;
   const input = dims(ctx.inputShapes[0]);

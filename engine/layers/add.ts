@@ -33,6 +33,23 @@ export default defineLayer({
         ? { attributes: {}, inputs: node.inputs.map((_, i) => i) }
         : null,
   },
+  gradientCases: [
+    {
+      attributes: {},
+      inputs: [
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+    },
+    {
+      attributes: {},
+      inputs: [
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
+    },
+  ],
   examples: [
     {
       why: 'residual',

@@ -27,6 +27,15 @@ export default defineLayer({
   gradient: (ctx) => avgPoolGradient(ctx),
   toOnnx: (ctx) => poolToOnnx('AveragePool', ctx),
   fromOnnx: poolImport('AveragePool'),
+  gradientCases: [
+    { attributes: { kernel_size: 2 }, inputs: [[2, 3, 6, 6]] },
+    { attributes: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [[2, 3, 6, 6]] },
+    {
+      attributes: { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false },
+      inputs: [[2, 2, 6, 7]],
+    },
+    { attributes: { kernel_size: 3, stride: 3, ceil_mode: true }, inputs: [[2, 2, 4, 7]] },
+  ],
   examples: [
     {
       why: 'LeNet subsampling',

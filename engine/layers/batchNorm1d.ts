@@ -23,6 +23,10 @@ export default defineLayer({
   gradient: (ctx) => batchNormGradient(ctx as never),
   toOnnx: (ctx) => batchNormToOnnx(ctx as never),
   fromOnnx: batchNormImport([2, 3]),
+  gradientCases: [
+    { attributes: {}, inputs: [[4, 3]] },
+    { attributes: { affine: false }, inputs: [[3, 3, 5]] },
+  ],
   examples: [
     { why: 'after a Linear', attributes: {}, inputs: [['N', 512]], output: ['N', 512], params: 1024 },
   ],

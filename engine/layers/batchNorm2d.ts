@@ -23,6 +23,7 @@ export default defineLayer({
   gradient: (ctx) => batchNormGradient(ctx as never),
   toOnnx: (ctx) => batchNormToOnnx(ctx as never),
   fromOnnx: batchNormImport([4]),
+  gradientCases: [{ attributes: { momentum: 0.2 }, inputs: [[3, 2, 4, 4]] }],
   examples: [
     {
       why: '2C parameters, 2C buffers',

@@ -14,7 +14,7 @@ export default defineLayer({
   attributes: { dim: int({ default: 1, doc: 'Dimension to join along (1 = channels).' }) },
   outputShape: (inputs, a) => {
     const rank = inputs[0].length;
-    const d = a.dim! < 0 ? a.dim! + rank : a.dim!;
+    const d = a.dim < 0 ? a.dim + rank : a.dim;
     if (d < 1 || d >= rank)
       return problem(`dim ${a.dim} must be a non-batch dimension of the ${rank}-d inputs.`, 'dim');
     for (let i = 1; i < inputs.length; i++) {
@@ -30,12 +30,12 @@ export default defineLayer({
   },
   gradient: ({ b, dy, inputShapes, attrs }) => {
     const rank = inputShapes[0].length;
-    const axis = attrs.dim! < 0 ? attrs.dim! + rank : attrs.dim!;
+    const axis = attrs.dim < 0 ? attrs.dim + rank : attrs.dim;
     const sizes = inputShapes.map((s) => s[axis] as number);
     return { inputs: b.opN('Split', [dy, b.int64s('split', sizes)], { axis }, sizes.length), params: {} };
   },
   toOnnx: ({ b, inputs, attrs, node, output }) =>
-    b.op('Concat', inputs, { axis: attrs.dim! }, { name: node, output }),
+    b.op('Concat', inputs, { axis: attrs.dim }, { name: node, output }),
   fromOnnx: {
     opTypes: ['Concat'],
     read: (node) =>
@@ -43,6 +43,23 @@ export default defineLayer({
         ? { attributes: { dim: node.attrs.int('axis', 1) }, inputs: node.inputs.map((_, i) => i) }
         : null,
   },
+  gradientCases: [
+    {
+      attributes: {},
+      inputs: [
+        [2, 2, 3],
+        [2, 3, 3],
+      ],
+    },
+    {
+      attributes: { dim: -1 },
+      inputs: [
+        [2, 3, 2],
+        [2, 3, 1],
+        [2, 3, 2],
+      ],
+    },
+  ],
   examples: [
     {
       why: 'Inception 3a: 64 + 128 + 32 + 32',

@@ -28,6 +28,11 @@ export default defineLayer({
   gradient: (ctx) => convGradient(1, ctx),
   toOnnx: (ctx) => convToOnnx(1, ctx),
   fromOnnx: convImport(1),
+  gradientCases: [
+    { attributes: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [[2, 3, 9]] },
+    { attributes: { out_channels: 3, kernel_size: 2, groups: 3, dilation: 2 }, inputs: [[2, 3, 8]] },
+    { attributes: { out_channels: 2, kernel_size: 3, padding: [1, 2] }, inputs: [[2, 2, 6]] },
+  ],
   examples: [
     {
       why: 'L = floor((100 + 2*2 - 2*(5-1) - 1)/3) + 1 = 32',

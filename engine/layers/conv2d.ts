@@ -30,6 +30,30 @@ export default defineLayer({
   gradient: (ctx) => convGradient(2, ctx),
   toOnnx: (ctx) => convToOnnx(2, ctx),
   fromOnnx: convImport(2, { connectionTable: true }),
+  gradientCases: [
+    { attributes: { out_channels: 2, kernel_size: 3 }, inputs: [[2, 3, 6, 6]] },
+    { attributes: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [[2, 3, 6, 6]] },
+    {
+      attributes: { out_channels: 2, kernel_size: 3, dilation: 2, padding: [1, 0, 2, 1] },
+      inputs: [[2, 2, 7, 6]],
+    },
+    { attributes: { out_channels: 6, kernel_size: 2, groups: 2 }, inputs: [[2, 4, 5, 5]] },
+    { attributes: { out_channels: 4, kernel_size: 3, groups: 4, padding: 1 }, inputs: [[2, 4, 5, 5]] },
+    { attributes: { out_channels: 2, kernel_size: 4, padding: 'same' }, inputs: [[2, 2, 5, 5]] },
+    { attributes: { out_channels: 2, kernel_size: 2, stride: 3 }, inputs: [[2, 2, 7, 8]] },
+    {
+      attributes: {
+        out_channels: 3,
+        kernel_size: 2,
+        connection_table: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+      },
+      inputs: [[2, 2, 4, 4]],
+    },
+  ],
   examples: [
     {
       why: 'LeNet-5 C1: 6 x (1x5x5) + 6',

@@ -98,14 +98,14 @@ export default defineLayer({
     if (rank) return rank;
     const cin = inputs[0][1];
     if (!isKnown(cin)) return problem('ConvTranspose2d needs a known channel count.');
-    if (cin % a.groups! || a.out_channels! % a.groups!)
+    if (cin % a.groups || a.out_channels % a.groups)
       return problem(
         `groups (${a.groups}) must divide both ${cin} input and ${a.out_channels} output channels.`,
         'groups',
       );
-    const s = perAxis(a.stride!, AXES);
+    const s = perAxis(a.stride, AXES);
     // PyTorch allows output_padding < max(stride, dilation); onnxruntime only < stride.
-    if (perAxis(a.output_padding!, AXES).some((op, i) => op >= s[i]))
+    if (perAxis(a.output_padding, AXES).some((op, i) => op >= s[i]))
       return problem(
         `output_padding must be smaller than stride (${s.join(', ')}), so the exported model runs in onnxruntime.`,
         'output_padding',
@@ -116,51 +116,51 @@ export default defineLayer({
     const x = inputs[0];
     const out = transposeWindow(
       x.slice(2),
-      perAxis(a.kernel_size!, AXES),
-      perAxis(a.stride!, AXES),
-      perAxis(a.padding!, AXES),
-      perAxis(a.output_padding!, AXES),
-      perAxis(a.dilation!, AXES),
+      perAxis(a.kernel_size, AXES),
+      perAxis(a.stride, AXES),
+      perAxis(a.padding, AXES),
+      perAxis(a.output_padding, AXES),
+      perAxis(a.dilation, AXES),
     );
     if (out.some((d) => isKnown(d) && d < 1))
       return problem('padding removes the whole output; lower padding.', 'padding');
-    return [x[0], a.out_channels!, ...out];
+    return [x[0], a.out_channels, ...out];
   },
   parameters: (inputs, a) => [
     {
       name: 'weight',
-      shape: [inputs[0][1] as number, a.out_channels! / a.groups!, ...perAxis(a.kernel_size!, AXES)],
+      shape: [inputs[0][1] as number, a.out_channels / a.groups, ...perAxis(a.kernel_size, AXES)],
       role: 'weight',
     },
-    ...(a.bias ? [{ name: 'bias', shape: [a.out_channels!], role: 'bias' as const }] : []),
+    ...(a.bias ? [{ name: 'bias', shape: [a.out_channels], role: 'bias' as const }] : []),
   ],
   // Every input element is multiplied by a (Cout/groups) x kernel block.
   macs: (inputs, _out, a) =>
     (inputs[0][1] as number) *
-    (a.out_channels! / a.groups!) *
-    perAxis(a.kernel_size!, AXES).reduce((p, k) => p * k, 1) *
+    (a.out_channels / a.groups) *
+    perAxis(a.kernel_size, AXES).reduce((p, k) => p * k, 1) *
     spatialProduct(inputs[0]),
   receptiveField: (_inputs, a) => {
-    const d = perAxis(a.dilation!, AXES);
+    const d = perAxis(a.dilation, AXES);
     return {
       kind: 'upsample',
-      kernel: perAxis(a.kernel_size!, AXES).map((k, i) => effectiveKernel(k, d[i])),
-      stride: perAxis(a.stride!, AXES),
-      pad: perAxis(a.padding!, AXES),
+      kernel: perAxis(a.kernel_size, AXES).map((k, i) => effectiveKernel(k, d[i])),
+      stride: perAxis(a.stride, AXES),
+      pad: perAxis(a.padding, AXES),
     };
   },
   // dX is the forward convolution of dY; dW is the convolution weight gradient with the roles
-  // of input and output gradient swapped (engine notes §1.3).
+  // of input and output gradient swapped (docs/engine-notes.md, convolution).
   gradient: ({ b, dy, inputs, inputShapes, outputShape, params, attrs: a, node, needInput }) => {
-    const p = perAxis(a.padding!, AXES);
+    const p = perAxis(a.padding, AXES);
     const w = {
-      kernel: perAxis(a.kernel_size!, AXES),
-      stride: perAxis(a.stride!, AXES),
-      dilation: perAxis(a.dilation!, AXES),
+      kernel: perAxis(a.kernel_size, AXES),
+      stride: perAxis(a.stride, AXES),
+      dilation: perAxis(a.dilation, AXES),
       padBefore: p,
       padAfter: p,
     };
-    const dW = convWeightGrad(b, node, dy, dims(outputShape), inputs[0], dims(inputShapes[0]), a.groups!, w);
+    const dW = convWeightGrad(b, node, dy, dims(outputShape), inputs[0], dims(inputShapes[0]), a.groups, w);
     const grads: Record<string, string> = { weight: dW };
     if (a.bias) grads.bias = reduceSum(b, dy, [0, 2, 3], false);
     const dX = needInput[0]
@@ -169,23 +169,23 @@ export default defineLayer({
           strides: w.stride,
           dilations: w.dilation,
           pads: [...p, ...p],
-          group: a.groups!,
+          group: a.groups,
         })
       : null;
     return { inputs: [dX], params: grads };
   },
   toOnnx: ({ b, inputs, params, attrs: a, node, output }) => {
-    const p = perAxis(a.padding!, AXES);
+    const p = perAxis(a.padding, AXES);
     return b.op(
       'ConvTranspose',
       [inputs[0], params.weight, ...(a.bias ? [params.bias] : [])],
       {
-        kernel_shape: perAxis(a.kernel_size!, AXES),
-        strides: perAxis(a.stride!, AXES),
+        kernel_shape: perAxis(a.kernel_size, AXES),
+        strides: perAxis(a.stride, AXES),
         pads: [...p, ...p],
-        output_padding: perAxis(a.output_padding!, AXES),
-        dilations: perAxis(a.dilation!, AXES),
-        group: a.groups!,
+        output_padding: perAxis(a.output_padding, AXES),
+        dilations: perAxis(a.dilation, AXES),
+        group: a.groups,
       },
       { name: node, output },
     );
@@ -248,6 +248,14 @@ export default defineLayer({
       };
     },
   },
+  gradientCases: [
+    {
+      attributes: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 },
+      inputs: [[2, 3, 3, 3]],
+    },
+    { attributes: { out_channels: 4, kernel_size: 2, stride: 2, groups: 2 }, inputs: [[2, 4, 3, 3]] },
+    { attributes: { out_channels: 2, kernel_size: 2, dilation: 2, bias: false }, inputs: [[2, 2, 3, 4]] },
+  ],
   examples: [
     {
       why: 'doubling: (7-1)*2 - 2*1 + (4-1) + 0 + 1 = 14',

@@ -55,8 +55,9 @@ export default elementwiseLayer({
   // generator (already scaled by 1/(1-p)): onnxruntime's own Dropout seed is not reproducible.
   toOnnx: (ctx) => {
     if (!ctx.training || ctx.attrs.p === 0) return ctx.inputs[0];
-    ctx.saved.mask = ctx.stepInput('dropout-mask', dims(ctx.outputShape), ctx.attrs.p!);
+    ctx.saved.mask = ctx.stepInput('dropout-mask', dims(ctx.outputShape), ctx.attrs.p);
     return ctx.b.op('Mul', [ctx.inputs[0], ctx.saved.mask], {}, { name: ctx.node, output: ctx.output });
   },
   fromOnnx: dropoutImport(),
+  gradientCases: [{ attributes: { p: 0.3 }, inputs: [[2, 10]] }],
 });

@@ -16,12 +16,13 @@ export default elementwiseLayer({
       b.op('Where', [
         b.op('Greater', [inputs[0], b.scalar(0)]),
         dy,
-        b.op('Mul', [dy, b.op('Add', [y, b.scalar(attrs.alpha!)])]),
+        b.op('Mul', [dy, b.op('Add', [y, b.scalar(attrs.alpha)])]),
       ]),
     ],
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>
-    b.op('Elu', inputs, { alpha: f(attrs.alpha!) }, { name: node, output }),
+    b.op('Elu', inputs, { alpha: f(attrs.alpha) }, { name: node, output }),
   fromOnnx: simpleImport('Elu', ['alpha'], (node) => ({ alpha: floatAttr(node, 'alpha', 1) })),
+  gradientCases: [{ attributes: { alpha: 0.7 }, inputs: [[2, 3, 4]] }],
 });

@@ -22,8 +22,8 @@ export default defineLayer({
   },
   outputShape: (inputs, a) => {
     const x = inputs[0];
-    const s = axis(a.start_dim!, x.length);
-    const e = axis(a.end_dim!, x.length);
+    const s = axis(a.start_dim, x.length);
+    const e = axis(a.end_dim, x.length);
     if (s < 0 || s >= x.length)
       return problem(`start_dim ${a.start_dim} is outside the ${x.length}-d input.`, 'start_dim');
     if (e < s || e >= x.length)
@@ -69,6 +69,10 @@ export default defineLayer({
         : null;
     },
   },
+  gradientCases: [
+    { attributes: {}, inputs: [[2, 3, 2, 2]] },
+    { attributes: { start_dim: 2 }, inputs: [[2, 3, 2, 2]] },
+  ],
   examples: [
     {
       why: 'LeNet-5: 16x5x5 = 400',

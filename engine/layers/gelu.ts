@@ -177,4 +177,8 @@ export default elementwiseLayer({
     return b.op('Mul', [half, b.op('Add', [inner, b.scalar(1)])], {}, { name: node, output });
   },
   fromOnnx: geluImport(),
+  gradientCases: [
+    { attributes: {}, inputs: [[2, 3, 4]] },
+    { attributes: { approximate: 'tanh' }, inputs: [[2, 3, 4]] },
+  ],
 });

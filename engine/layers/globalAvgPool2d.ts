@@ -23,6 +23,7 @@ export default defineLayer({
   },
   toOnnx: ({ b, inputs, node, output }) => b.op('GlobalAveragePool', inputs, {}, { name: node, output }),
   fromOnnx: simpleImport('GlobalAveragePool', [], (node) => (rankOf(node.inputs[0]) === 4 ? {} : null)),
+  gradientCases: [{ attributes: {}, inputs: [[2, 3, 4, 5]] }],
   examples: [
     {
       why: 'ResNet-18 head',

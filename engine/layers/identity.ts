@@ -11,4 +11,5 @@ export default elementwiseLayer({
   gradient: ({ dy }) => ({ inputs: [dy], params: {} }),
   toOnnx: ({ inputs }) => inputs[0],
   fromOnnx: simpleImport('Identity', []),
+  gradientCases: [{ attributes: {}, inputs: [[2, 3]] }],
 });

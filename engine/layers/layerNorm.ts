@@ -171,7 +171,7 @@ export default defineLayer({
   },
   check: (a, inputs) => {
     const x = inputs[0];
-    const n = normalized(x, a.normalized_shape!);
+    const n = normalized(x, a.normalized_shape);
     const tail = x.slice(x.length - n.length);
     return n.length >= x.length || tail.some((d, i) => d !== n[i])
       ? problem(
@@ -185,7 +185,7 @@ export default defineLayer({
   outputShape: (inputs) => inputs[0],
   parameters: (inputs, a) => {
     if (!a.elementwise_affine) return [];
-    const n = normalized(inputs[0], a.normalized_shape!);
+    const n = normalized(inputs[0], a.normalized_shape);
     return [
       { name: 'weight', shape: n, role: 'weight', init: 'ones' },
       ...(a.bias ? [{ name: 'bias', shape: n, role: 'bias' as const, init: 'zeros' as const }] : []),
@@ -196,7 +196,7 @@ export default defineLayer({
   // Inference: LayerNormalization. Training: primitives, so the backward pass has x̂ and 1/σ.
   toOnnx: (ctx) => {
     const { b, inputs, inputShapes, attrs, params, node, output } = ctx;
-    const n = normalized(inputShapes[0], attrs.normalized_shape!);
+    const n = normalized(inputShapes[0], attrs.normalized_shape);
     const affine = attrs.elementwise_affine;
     if (!ctx.training) {
       const size = n.reduce((p, d) => p * d, 1);
@@ -205,7 +205,7 @@ export default defineLayer({
       return b.op(
         'LayerNormalization',
         [inputs[0], scale, ...bias],
-        { axis: -n.length, epsilon: f(attrs.eps!) },
+        { axis: -n.length, epsilon: f(attrs.eps) },
         { name: node, output },
       );
     }
@@ -219,7 +219,7 @@ export default defineLayer({
       { axes, keepdims: 1 },
       { name: `${node}/var` },
     );
-    ctx.saved.inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(attrs.eps!)])])]);
+    ctx.saved.inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(attrs.eps)])])]);
     ctx.saved.normalized = b.op('Mul', [centred, ctx.saved.inv], {}, { name: `${node}/normalized` });
     if (!affine) return b.op('Identity', [ctx.saved.normalized], {}, { name: node, output });
     const scaled = b.op('Mul', [ctx.saved.normalized, params.weight]);
@@ -228,7 +228,7 @@ export default defineLayer({
       : b.op('Identity', [scaled], {}, { name: node, output });
   },
   gradient: ({ b, dy, saved, inputShapes, attrs, params }) => {
-    const n = normalized(inputShapes[0], attrs.normalized_shape!);
+    const n = normalized(inputShapes[0], attrs.normalized_shape);
     const rank = inputShapes[0].length;
     const statAxes = n.map((_, i) => rank - n.length + i);
     const batchAxes = Array.from({ length: rank - n.length }, (_, i) => i);
@@ -248,6 +248,11 @@ export default defineLayer({
     opTypes: ['LayerNormalization', 'ReduceMean'],
     read: (node) => (node.opType === 'ReduceMean' ? decomposed(node) : layerNormalization(node)),
   },
+  gradientCases: [
+    { attributes: { normalized_shape: [4] }, inputs: [[2, 3, 4]] },
+    { attributes: {}, inputs: [[2, 3, 4]] },
+    { attributes: { elementwise_affine: false }, inputs: [[2, 5]] },
+  ],
   examples: [
     {
       why: 'over features',

@@ -15,14 +15,15 @@ export default elementwiseLayer({
       b.op('Where', [
         b.op('Greater', [inputs[0], b.scalar(0)]),
         dy,
-        b.op('Mul', [dy, b.scalar(attrs.negative_slope!)]),
+        b.op('Mul', [dy, b.scalar(attrs.negative_slope)]),
       ]),
     ],
     params: {},
   }),
   toOnnx: ({ b, inputs, node, output, attrs }) =>
-    b.op('LeakyRelu', inputs, { alpha: f(attrs.negative_slope!) }, { name: node, output }),
+    b.op('LeakyRelu', inputs, { alpha: f(attrs.negative_slope) }, { name: node, output }),
   fromOnnx: simpleImport('LeakyRelu', ['alpha'], (node) => ({
     negative_slope: floatAttr(node, 'alpha', 0.01),
   })),
+  gradientCases: [{ attributes: { negative_slope: 0.2 }, inputs: [[2, 3, 4]] }],
 });

@@ -43,7 +43,7 @@ export default defineLayer({
       ? problem(
           `Linear needs a (N, features) input, got [${inputs[0].join(', ')}]; add an Input or Flatten before it.`,
         )
-      : [...inputs[0].slice(0, -1), a.out_features!],
+      : [...inputs[0].slice(0, -1), a.out_features],
   advise: (inputs) =>
     inputs[0].length > 2
       ? `Linear acts on the last axis only (size ${inputs[0][inputs[0].length - 1]}) of this ${inputs[0].length}-d input, as in PyTorch; add a Flatten before it to use the whole feature map.`
@@ -51,8 +51,8 @@ export default defineLayer({
   parameters: (inputs, a) => {
     const inF = inputs[0][inputs[0].length - 1] as number;
     return [
-      { name: 'weight', shape: [a.out_features!, inF], role: 'weight' },
-      ...(a.bias ? [{ name: 'bias', shape: [a.out_features!], role: 'bias' as const }] : []),
+      { name: 'weight', shape: [a.out_features, inF], role: 'weight' },
+      ...(a.bias ? [{ name: 'bias', shape: [a.out_features], role: 'bias' as const }] : []),
     ];
   },
   // in x out per output row; rows = every position but the last axis.
@@ -64,14 +64,14 @@ export default defineLayer({
     const inF = inputShapes[0][inputShapes[0].length - 1] as number;
     const rows2d = (t: string, width: number) =>
       inputShapes[0].length === 2 ? t : reshape(b, t, [-1, width]);
-    const dW = b.op('Gemm', [rows2d(dy, attrs.out_features!), rows2d(inputs[0], inF)], { transA: 1 });
+    const dW = b.op('Gemm', [rows2d(dy, attrs.out_features), rows2d(inputs[0], inF)], { transA: 1 });
     const grads: Record<string, string> = { weight: dW };
     if (attrs.bias) {
       // Column sums as ones · dY: a GEMV that onnxruntime runs several times faster than
       // ReduceSum over axis 0 (0.02 vs 0.14 ms for 200x512).
       const rows = outputShape.slice(0, -1).reduce<number>((p, d) => p * (d as number), 1);
       const ones = b.floats('ones', [rows], new Float32Array(rows).fill(1));
-      grads.bias = b.op('MatMul', [ones, rows2d(dy, attrs.out_features!)]);
+      grads.bias = b.op('MatMul', [ones, rows2d(dy, attrs.out_features)]);
     }
     return { inputs: [needInput[0] ? b.op('MatMul', [dy, params.weight]) : null], params: grads };
   },
@@ -122,6 +122,10 @@ export default defineLayer({
       return { attributes: { out_features: out, bias: false }, params: { weight } };
     },
   },
+  gradientCases: [
+    { attributes: { out_features: 3 }, inputs: [[2, 5]] },
+    { attributes: { out_features: 4, bias: false }, inputs: [[2, 3, 5]] },
+  ],
   examples: [
     {
       why: 'MNIST classifier head',

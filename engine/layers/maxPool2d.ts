@@ -25,6 +25,15 @@ export default defineLayer({
   gradient: (ctx) => maxPoolGradient(ctx),
   toOnnx: (ctx) => poolToOnnx('MaxPool', ctx),
   fromOnnx: poolImport('MaxPool'),
+  gradientCases: [
+    { attributes: { kernel_size: 2 }, inputs: [[2, 3, 6, 6]] },
+    { attributes: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [[2, 3, 6, 6]] },
+    { attributes: { kernel_size: 3, stride: 2, ceil_mode: true }, inputs: [[2, 2, 6, 7]] },
+    { attributes: { kernel_size: 2, stride: 1, dilation: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
+    { attributes: { kernel_size: 3, stride: 3, padding: 1, ceil_mode: true }, inputs: [[2, 2, 7, 8]] },
+    { attributes: { kernel_size: 2, stride: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
+    { attributes: { kernel_size: 2, stride: 3, dilation: 2 }, inputs: [[2, 2, 7, 7]] },
+  ],
   examples: [
     {
       why: 'halves H and W',

@@ -22,7 +22,7 @@ export default defineLayer({
   },
   outputShape: (inputs, a) => {
     const x = inputs[0];
-    const target = a.shape!;
+    const target = a.shape;
     if (target.includes(0))
       return problem('a 0 in shape would make an empty tensor; use positive sizes or one -1.', 'shape');
     const free = target.filter((d) => d === -1).length;
@@ -38,7 +38,7 @@ export default defineLayer({
     return [x[0], ...target.map((d) => (d === -1 ? total / known : d))];
   },
   receptiveField: (inputs, a) => {
-    const out = [inputs[0][0], ...a.shape!];
+    const out = [inputs[0][0], ...a.shape];
     return out.every((d) => isKnown(d) || d === inputs[0][0]) && shapesEqual(out, inputs[0])
       ? { kind: 'identity' }
       : { kind: 'global' };
@@ -64,6 +64,7 @@ export default defineLayer({
         : null;
     },
   },
+  gradientCases: [{ attributes: { shape: [-1, 4] }, inputs: [[2, 3, 4, 2]] }],
   examples: [
     {
       why: 'flat MNIST to an image',

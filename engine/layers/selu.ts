@@ -33,4 +33,5 @@ export default elementwiseLayer({
       ? {}
       : null,
   ),
+  gradientCases: [{ attributes: {}, inputs: [[2, 3, 4]] }],
 });

@@ -14,4 +14,5 @@ export default elementwiseLayer({
   }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Sigmoid', inputs, {}, { name: node, output }),
   fromOnnx: simpleImport('Sigmoid', []),
+  gradientCases: [{ attributes: {}, inputs: [[2, 3, 4]] }],
 });

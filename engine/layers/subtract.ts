@@ -28,6 +28,15 @@ export default defineLayer({
         ? { attributes: {}, inputs: [0, 1] }
         : null,
   },
+  gradientCases: [
+    {
+      attributes: {},
+      inputs: [
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+    },
+  ],
   examples: [
     {
       why: 'two branches of the same shape',

@@ -12,4 +12,5 @@ export default elementwiseLayer({
   }),
   toOnnx: ({ b, inputs, node, output }) => b.op('Tanh', inputs, {}, { name: node, output }),
   fromOnnx: simpleImport('Tanh', []),
+  gradientCases: [{ attributes: {}, inputs: [[2, 3, 4]] }],
 });

@@ -28,20 +28,20 @@ export default defineLayer({
     }),
   },
   check: (a, inputs) =>
-    a.padding!.length !== 1 && a.padding!.length !== 4
+    a.padding.length !== 1 && a.padding.length !== 4
       ? problem('padding takes one value or four (left, right, top, bottom).', 'padding')
       : expectRank(inputs[0], 2, 'ZeroPad2d'),
   outputShape: (inputs, a) => {
-    const [l, r, t, b] = sides(a.padding!);
+    const [l, r, t, b] = sides(a.padding);
     const [n, c, h, w] = inputs[0];
     return [n, c, isKnown(h) ? h + t + b : h, isKnown(w) ? w + l + r : w];
   },
   receptiveField: (_inputs, a) => {
-    const [l, , t] = sides(a.padding!);
+    const [l, , t] = sides(a.padding);
     return { kind: 'window', kernel: [1, 1], stride: [1, 1], pad: [t, l] };
   },
   gradient: ({ b, dy, inputShapes, attrs }) => {
-    const [l, , t] = sides(attrs.padding!);
+    const [l, , t] = sides(attrs.padding);
     const [, , h, w] = dims(inputShapes[0]);
     const starts = b.int64s('starts', [t, l]);
     return {
@@ -50,7 +50,7 @@ export default defineLayer({
     };
   },
   toOnnx: ({ b, inputs, attrs, node, output }) => {
-    const [l, r, t, bottom] = sides(attrs.padding!);
+    const [l, r, t, bottom] = sides(attrs.padding);
     const pads = b.int64s(`${node}.pads`, [0, 0, t, l, 0, 0, bottom, r]);
     return b.op('Pad', [inputs[0], pads], { mode: 'constant' }, { name: node, output });
   },
@@ -87,6 +87,7 @@ export default defineLayer({
       return { attributes: { padding: sides.every((s) => s === sides[0]) ? [sides[0]] : sides } };
     },
   },
+  gradientCases: [{ attributes: { padding: [1, 2, 0, 3] }, inputs: [[2, 2, 3, 3]] }],
   examples: [
     {
       why: 'asymmetric',

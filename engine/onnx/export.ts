@@ -4,6 +4,7 @@
 import { analyze } from '../analysis/analyze.ts';
 import type { ProjectDocument } from '../graph/document.ts';
 import { getLayer } from '../layers/index.ts';
+import { paramInputName } from '../params.ts';
 import { resolveWeights, type WeightMap } from '../weights.ts';
 import { OnnxBuilder, tensorInfo } from './builder.ts';
 import { lowerGraph } from './lower.ts';
@@ -87,7 +88,7 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
   const analysis = analyze(doc.graph);
   const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
   const b = new OnnxBuilder(opset);
-  const paramName = (id: string, p: string) => `${byId.get(id)!.name}.${p}`;
+  const paramName = (id: string, p: string) => paramInputName(byId.get(id)!, p);
   const paramInputs: OnnxValueInfo[] = [];
   if (opts.weightsAsInputs) {
     for (const id of analysis.order)

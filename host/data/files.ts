@@ -3,7 +3,7 @@
 // that say which file could not be read.
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { limitText, MAX_DECOMPRESSED_BYTES } from '../../engine/limits.ts';
+import { limitText, MAX_DECOMPRESSED_BYTES } from '../../engine/index.ts';
 
 /** True when bytes start with gzip's magic number. */
 export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;

@@ -14,7 +14,7 @@ import {
   type Dataset,
   type RgbaImage,
 } from '../../engine/data/index.ts';
-import { formatCount, limitText, MAX_DATASET_ELEMENTS, MAX_IMAGE_PIXELS } from '../../engine/limits.ts';
+import { formatCount, limitText, MAX_DATASET_ELEMENTS, MAX_IMAGE_PIXELS } from '../../engine/index.ts';
 import { describe, readBytes } from './files.ts';
 
 export interface ImageFolderOptions {

@@ -15,7 +15,7 @@ import { HostError } from '../../protocol/hostApi.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { gunzipCapped, isGzip } from './files.ts';
 import { loadDataset, loadTrainTest } from './load.ts';
-import { previewOf } from './preview.ts';
+import { previewOf } from './previewOf.ts';
 import type { DatasetSpec } from './spec.ts';
 
 interface Upload {

@@ -4,10 +4,9 @@
 import * as ort from 'onnxruntime-node';
 import type { ChannelStats } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
-import type { Graph, ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, exportInference, formatShape, product } from '../../engine/index.ts';
-import { initialWeights, type InitSpec } from '../../engine/initializers.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import type { Graph, InitSpec, ProjectDocument, WeightMap } from '../../engine/index.ts';
+import { analyze, exportInference, formatShape, initialWeights, product } from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 import type { Activations, ActivationsRequest } from '../../protocol/activations.ts';
 import { MAX_ACTIVATION_VALUES } from '../../protocol/activations.ts';
 import { HostError } from '../../protocol/hostApi.ts';

@@ -3,6 +3,7 @@
 // of the training points, in the coordinates the model sees (after any normalization).
 import type { Dataset } from '../../engine/data/index.ts';
 import type { LossKind, ProjectDocument, WeightMap } from '../../engine/index.ts';
+import { paramInputName } from '../../engine/index.ts';
 import type { TrainingEvent } from '../../protocol/training.ts';
 import { evaluate } from './trainer.ts';
 
@@ -27,10 +28,10 @@ export function weightsFromState(
   base: WeightMap,
   tensors: Record<string, Float32Array>,
 ): WeightMap {
-  const names = new Map(doc.graph.nodes.map((n) => [n.id, n.name]));
+  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
   const out: WeightMap = new Map();
   for (const [id, params] of base)
-    out.set(id, new Map([...params].map(([p, v]) => [p, tensors[`${names.get(id)}.${p}`] ?? v])));
+    out.set(id, new Map([...params].map(([p, v]) => [p, tensors[paramInputName(byId.get(id)!, p)] ?? v])));
   return out;
 }
 

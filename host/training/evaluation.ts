@@ -6,13 +6,12 @@
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, predictions } from '../../engine/index.ts';
+import { analyze, initialWeights, predictions } from '../../engine/index.ts';
 import type { EvaluateOptions, Evaluation, Misclassified } from '../../protocol/evaluation.ts';
 import { DEFAULT_EVALUATION_EXAMPLES } from '../../protocol/evaluation.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import { weightsFromState } from './boundary.ts';
 import { inferencePass } from './inferencePass.ts';
-import { initialWeights } from './initializers.ts';
 import { softmax } from './predictor.ts';
 import type { TrainingRuns } from './runs.ts';
 

@@ -17,10 +17,10 @@
 // A tensor passes when its largest error is within the tolerance.
 import * as ort from 'onnxruntime-node';
 import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../../engine/index.ts';
-import type { OnnxModel } from '../../engine/onnx/types.ts';
-import { exportInference, lossValue } from '../../engine/index.ts';
-import type { Rng } from '../../engine/data/random.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import type { OnnxModel } from '../../engine/onnx/index.ts';
+import { exportInference, lossValue, paramInputName } from '../../engine/index.ts';
+import type { Rng } from '../../engine/data/index.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 
 export interface ParamCheck {
   name: string;
@@ -141,7 +141,7 @@ export class LossProbe {
     const params = new Map<string, Map<string, Float32Array>>();
     const fed = new Set<string>();
     for (const p of step.params) {
-      const name = `${byId.get(p.nodeId)!.name}.${p.param}`;
+      const name = paramInputName(byId.get(p.nodeId)!, p.param);
       const values = Float32Array.from(weights.get(p.nodeId)!.get(p.param)!);
       let m = params.get(p.nodeId);
       if (!m) params.set(p.nodeId, (m = new Map()));

@@ -6,7 +6,7 @@ import type { Dataset } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, exportInference } from '../../engine/index.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 import { createSession, type ExecutionProviderChoice } from './providers.ts';
 
 /** Samples per onnxruntime call. */

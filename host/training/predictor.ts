@@ -5,7 +5,7 @@ import type { ChannelStats } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, exportInference, formatShape } from '../../engine/index.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { Prediction } from '../../protocol/training.ts';
 import { anyBatch, documentWeights, type DocumentSource } from './activations.ts';

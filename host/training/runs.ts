@@ -8,8 +8,15 @@ import { availableParallelism } from 'node:os';
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { subset } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, encodeFloat32, exportInference, storeWeights } from '../../engine/index.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
+import {
+  analyze,
+  bufferTest,
+  encodeFloat32,
+  exportInference,
+  paramInputName,
+  storeWeights,
+} from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
   OnnxFile,
@@ -24,14 +31,12 @@ import type {
 import type { TrainTest } from '../data/index.ts';
 import { loadTrainTestFor } from '../data/uploads.ts';
 import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
-import type { InitSpec } from './initializers.ts';
-import { initialWeights } from './initializers.ts';
-import { checkFit } from './fit.ts';
 import type { DocumentSource } from './activations.ts';
+import type { TrainingStart } from './prepare.ts';
+import { compileTraining, prepareTraining } from './prepare.ts';
 import type { Predictor } from './predictor.ts';
 import { createPredictor, prediction, predictFromDocument } from './predictor.ts';
-import type { TrainConfig, TrainEvent } from './trainer.ts';
-import type { train } from './trainer.ts';
+import type { train, TrainConfig, TrainEvent } from './trainer.ts';
 import { evaluate } from './trainer.ts';
 import { trainInWorker } from './worker.ts';
 import { PauseGate } from './pauseGate.ts';
@@ -81,23 +86,26 @@ const finite = (v: number | null | undefined): number | null =>
 const finiteRecord = (r: Record<string, number>) =>
   Object.fromEntries(Object.entries(r).map(([k, v]) => [k, finite(v)]));
 
-/** Parameter tensors by train-step input name ("conv2d_1.weight"), grouped by node id. */
+/** Trainable parameter tensors by train-step input name ("conv2d_1.weight"), grouped by node id. */
 function paramNames(doc: ProjectDocument, weights: WeightMap): Map<string, string[]> {
-  const names = new Map(doc.graph.nodes.map((n) => [n.id, n.name]));
+  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+  const buffer = bufferTest(analyze(doc.graph));
   const out = new Map<string, string[]>();
   for (const [id, params] of weights)
     out.set(
       id,
-      [...params.keys()].filter((p) => !p.startsWith('running_')).map((p) => `${names.get(id)}.${p}`),
+      [...params.keys()].filter((p) => !buffer(id, p)).map((p) => paramInputName(byId.get(id)!, p)),
     );
   return out;
 }
 
 /** The same weights by train-step input name. */
 function byInputName(doc: ProjectDocument, weights: WeightMap): Record<string, Float32Array> {
-  const names = new Map(doc.graph.nodes.map((n) => [n.id, n.name]));
+  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
   return Object.fromEntries(
-    [...weights].flatMap(([id, params]) => [...params].map(([p, v]) => [`${names.get(id)}.${p}`, v])),
+    [...weights].flatMap(([id, params]) =>
+      [...params].map(([p, v]) => [paramInputName(byId.get(id)!, p), v]),
+    ),
   );
 }
 
@@ -232,15 +240,15 @@ export class TrainingRuns {
   ) {
     if ([...this.runs.values()].some((r) => r.running))
       throw new HostError('busy', 'A training run is already going; stop it before starting another.');
-    const { loss, batchSize } = specs[0].config;
+    const { config } = specs[0];
     const data = await loadTrainTestFor(dataset);
-    checkFit(doc, analyze(doc.graph), data.train, loss, batchSize);
+    const first = prepareTraining(doc, data.train, config, config.init ?? { kind: 'default' });
     const gate = new PauseGate();
-    const runs = specs.map(({ config }): Run => {
+    const runs = specs.map((spec): Run => {
       const run: Run = {
         id: `run-${randomBytes(6).toString('hex')}`,
         doc,
-        config,
+        config: spec.config,
         classNames: data.train.classNames,
         stats: data.stats,
         test: data.test,
@@ -254,10 +262,15 @@ export class TrainingRuns {
       this.runs.set(run.id, run);
       return run;
     });
+    // Every run starts from the same weights (the initializer is a shared setting, not a race
+    // entry's); each compiles its own optimizer.
+    const starts = specs.map((spec, i) =>
+      i === 0 ? first : { ...first, step: compileTraining(doc, spec.config) },
+    );
     this.prune();
-    const stepsPerEpoch = Math.floor(data.train.length / batchSize);
+    const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
     // Let the reply (with the run ids) go out before the first event.
-    setImmediate(() => void this.executeAll(runs, data, stepsPerEpoch, threads));
+    setImmediate(() => void this.executeAll(runs, starts, data, stepsPerEpoch, threads));
     return {
       runs,
       info: {
@@ -269,17 +282,16 @@ export class TrainingRuns {
     };
   }
 
-  /**
-   * Measures the untrained network once (every run starts from the same weights: the initializer
-   * is part of the shared settings, not of a race entry), then trains.
-   */
-  private async executeAll(runs: Run[], data: TrainTest, stepsPerEpoch: number, threads: number) {
-    const first = runs[0];
-    let initial: WeightMap;
+  /** Measures the untrained network once (every run starts from the same weights), then trains. */
+  private async executeAll(
+    runs: Run[],
+    starts: TrainingStart[],
+    data: TrainTest,
+    stepsPerEpoch: number,
+    threads: number,
+  ) {
     try {
-      const init: InitSpec = first.config.init ?? { kind: 'default' };
-      initial = initialWeights(analyze(first.doc.graph), first.doc, init, first.config.seed ?? 0);
-      const baseline = await this.baseline(first, initial, data);
+      const baseline = await this.baseline(runs[0], starts[0].weights, data);
       for (const r of runs) this.emit(r, baseline);
     } catch (e) {
       for (const r of runs) {
@@ -288,7 +300,7 @@ export class TrainingRuns {
       }
       return;
     }
-    await Promise.all(runs.map((r) => this.execute(r, data, stepsPerEpoch, initial, threads)));
+    await Promise.all(runs.map((r, i) => this.execute(r, starts[i], data, stepsPerEpoch, threads)));
   }
 
   stop(id: string): null {
@@ -407,9 +419,9 @@ export class TrainingRuns {
 
   private async execute(
     run: Run,
+    start: TrainingStart,
     data: TrainTest,
     stepsPerEpoch: number,
-    initial: WeightMap,
     threads: number,
   ): Promise<void> {
     const t0 = performance.now();
@@ -443,14 +455,16 @@ export class TrainingRuns {
         if (pending) this.emit(run, pending);
         pending = null;
       };
+      const initial = start.weights;
       const groups = paramNames(run.doc, initial);
       let before = byInputName(run.doc, initial);
       const boundaries = hasBoundary(data.train) ? this.boundaries(run, data, initial) : null;
-      const result = await this.trainFn(
-        run.doc,
+      const result = await this.trainFn({
+        doc: run.doc,
         data,
-        cfg,
-        (e) => {
+        config: cfg,
+        start,
+        onEvent: (e) => {
           flush();
           if (e.event === 'epoch') run.epochsDone = e.epoch;
           if (e.event === 'stopped') message = e.message;
@@ -468,19 +482,16 @@ export class TrainingRuns {
           if (out?.event === 'epoch') pending = out;
           else if (out) this.emit(run, out);
         },
-        run.controller.signal,
-        initial,
-        {
-          gate: run.gate,
-          onEpochEnd: ({ epoch, state }) => {
-            if (pending) pending.updateRatios = epochUpdateRatios(groups, before, state.tensors);
-            before = state.tensors;
-            run.epochState = { epoch, tensors: state.tensors };
-            flush();
-            boundaries?.push(epoch, state.tensors);
-          },
+        signal: run.controller.signal,
+        gate: run.gate,
+        onEpochEnd: ({ epoch, state }) => {
+          if (pending) pending.updateRatios = epochUpdateRatios(groups, before, state.tensors);
+          before = state.tensors;
+          run.epochState = { epoch, tensors: state.tensors };
+          flush();
+          boundaries?.push(epoch, state.tensors);
         },
-      );
+      });
       flush();
       await boundaries?.done();
       run.weights = result.weights;

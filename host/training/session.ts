@@ -1,10 +1,9 @@
 // Runs a compiled train step in onnxruntime-node and carries parameters, buffers and optimizer
 // state from one step to the next (outputs fed back as inputs).
 import * as ort from 'onnxruntime-node';
-import type { TrainStep } from '../../engine/autodiff/trainStep.ts';
-import type { WeightMap } from '../../engine/weights.ts';
-import { encodeModel } from '../../engine/onnx/proto.ts';
-import { createRng, type Rng } from '../../engine/data/random.ts';
+import type { TrainStep, WeightMap } from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
+import { createRng, type Rng } from '../../engine/data/index.ts';
 import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
 
 export interface StepResult {

@@ -3,10 +3,16 @@
 // by node, fetch one node's tensors for one sample, and check one layer's parameter gradients
 // against finite differences on exactly this batch and these weights.
 import type { Dataset } from '../../engine/data/index.ts';
-import { batches } from '../../engine/data/index.ts';
+import { batches, createRng } from '../../engine/data/index.ts';
 import type { LossKind, ProjectDocument, TrainStep, WeightMap } from '../../engine/index.ts';
-import { analyze, CompileError, compileTrainStep, oneHotTargets, predictions } from '../../engine/index.ts';
-import { createRng } from '../../engine/data/random.ts';
+import {
+  analyze,
+  CompileError,
+  compileTrainStep,
+  initialWeights,
+  oneHotTargets,
+  predictions,
+} from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
   LayerCheck,
@@ -23,7 +29,6 @@ import type { TrainTest } from '../data/index.ts';
 import { loadTrainTestFor } from '../data/uploads.ts';
 import { checkFit } from './fit.ts';
 import { checkParameter, LossProbe } from './gradcheck.ts';
-import { initialWeights } from './initializers.ts';
 import type { StepResult } from './session.ts';
 import { StepSession } from './session.ts';
 

@@ -4,21 +4,30 @@
 // cancellation, and checkpoints to resume from.
 import type { Dataset } from '../../engine/data/index.ts';
 import { batches } from '../../engine/data/index.ts';
-import type { LossKind, OptimizerConfig, ProjectDocument, Schedule, WeightMap } from '../../engine/index.ts';
+import type {
+  BufferTest,
+  LossKind,
+  OptimizerConfig,
+  ProjectDocument,
+  Schedule,
+  WeightMap,
+} from '../../engine/index.ts';
 import {
   analyze,
-  compileTrainStep,
+  bufferTest,
   estimateMemory,
   learningRate,
   lossValue,
   oneHotTargets,
   predictions,
-  resolveWeights,
   stateSlots,
   withBatch,
 } from '../../engine/index.ts';
 import { inferencePass } from './inferencePass.ts';
+import type { TrainingStart } from './prepare.ts';
+import { prepareTraining } from './prepare.ts';
 import { StepSession, type SessionState } from './session.ts';
+import type { Sketcher } from './trajectory.ts';
 import { createSketcher } from './trajectory.ts';
 import type { PauseGate } from './pauseGate.ts';
 import type { ExecutionProviderChoice } from './providers.ts';
@@ -98,11 +107,37 @@ export interface TrainHooks {
   onEpochEnd?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>;
 }
 
+/** One training run: the model, the data, the settings and whom to tell. */
+export interface TrainRun extends TrainHooks {
+  doc: ProjectDocument;
+  data: { train: Dataset; test?: Dataset };
+  config: TrainConfig;
+  onEvent?: (e: TrainEvent) => void;
+  signal?: AbortSignal;
+  /** The compiled step and initial weights (prepareTraining()); prepared here when absent. */
+  start?: TrainingStart;
+}
+
+/** Where and how a run's loss stopped being finite. */
+export interface Divergence {
+  loss: number;
+  /** 0-based epoch and step of the step whose loss was not finite. */
+  epoch: number;
+  step: number;
+  lr: number;
+}
+
 export interface TrainResult {
   weights: WeightMap;
   history: EpochEvent[];
   stopped?: 'diverged' | 'cancelled';
   message?: string;
+  divergence?: Divergence;
+}
+
+/** The sentence for a diverged run; `kept` says what happened to the weights, if anything. */
+export function divergenceMessage(d: Divergence, kept?: string, clipping = 'gradient clipping'): string {
+  return `The loss became ${d.loss} at epoch ${d.epoch + 1}, step ${d.step + 1}, so training stopped${kept ? ` and ${kept}` : ''}. Lower the learning rate (${d.lr}) or turn on ${clipping}.`;
 }
 
 const isClassification = (d: Dataset) => d.y instanceof Int32Array;
@@ -124,12 +159,12 @@ function targetsFor(
   return into;
 }
 
-function norms(weights: WeightMap): Record<string, number> {
+function norms(weights: WeightMap, isBuffer: BufferTest): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [id, params] of weights) {
     let s = 0;
     for (const [name, v] of params)
-      if (!name.startsWith('running_')) for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+      if (!isBuffer(id, name)) for (let i = 0; i < v.length; i++) s += v[i] * v[i];
     out[id] = Math.sqrt(s);
   }
   return out;
@@ -167,155 +202,222 @@ export async function evaluate(
   return { loss: totalLoss / data.length, accuracy: correct / data.length, predictions: preds };
 }
 
-export async function train(
-  doc: ProjectDocument,
-  data: { train: Dataset; test?: Dataset },
-  cfg: TrainConfig,
-  onEvent: (e: TrainEvent) => void = () => undefined,
-  signal?: AbortSignal,
-  initial?: WeightMap,
-  hooks: TrainHooks = {},
-): Promise<TrainResult> {
-  const seed = cfg.seed ?? 0;
-  const graph = withBatch(doc.graph, cfg.batchSize);
-  const analysis = analyze(graph);
-  const step = compileTrainStep(doc.graph, {
-    batchSize: cfg.batchSize,
-    loss: cfg.loss,
-    optimizer: cfg.optimizer,
-    clipNorm: cfg.clipNorm,
-  });
-  const weights = initial ?? resolveWeights(analysis, doc.weights, seed);
-  const session = await StepSession.create(step, weights, {
-    seed,
-    threads: cfg.threads,
-    provider: cfg.provider,
-  });
-  // Evaluation runs where the steps do (no second attempt at a GPU that didn't load).
-  const evalProvider: ExecutionProviderChoice = session.provider.provider === 'cpu' ? 'cpu' : 'gpu';
-  if (hooks.resume) session.importState(hooks.resume.state);
-  const firstEpoch = hooks.resume?.epoch ?? 0;
-  const { train: trainSet, test } = data;
-  const inputId = step.dataInputs[0].nodeId;
-  const width = step.target.shape.slice(1).reduce((a, b) => a * b, 1);
-  const stepsPerEpoch = Math.floor(trainSet.length / cfg.batchSize);
-  if (stepsPerEpoch === 0)
-    throw new Error(
-      `The training set has ${trainSet.length} samples, fewer than one batch of ${cfg.batchSize}; lower the batch size.`,
-    );
-  const totalSteps = stepsPerEpoch * cfg.epochs;
-  onEvent({
-    event: 'start',
-    steps: totalSteps,
-    memoryBytes: estimateMemory(analysis, cfg.batchSize, stateSlots(cfg.optimizer.kind).length).trainingBytes,
-    parameters: analysis.totals.trainableParams,
-    provider: session.provider.provider,
-    ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
-  });
+/**
+ * Trains `run.doc` on `run.data`: epochs of shuffled batches through the compiled step, an
+ * evaluation after each, until done, stopped, or the loss stops being finite.
+ */
+export async function train(run: TrainRun): Promise<TrainResult> {
+  const start = run.start ?? prepareTraining(run.doc, run.data.train, run.config);
+  const loop = await TrainingLoop.open(run, start);
+  try {
+    return await loop.epochs();
+  } finally {
+    await loop.close();
+  }
+}
 
-  const history: EpochEvent[] = [];
-  const target = new Float32Array(cfg.batchSize * width);
-  let k = firstEpoch * stepsPerEpoch;
-  const sketcher = cfg.trajectory ? createSketcher(weights, cfg.trajectory.seed, cfg.trajectory.size) : null;
-  let sketchedAt = -1;
-  // `epoch` of a snapshot: epochs completed when it was taken.
-  const snapshot = () => {
-    if (!sketcher || sketchedAt === k) return;
-    sketchedAt = k;
-    const point = sketcher.point(session.weights());
-    const epoch = Math.floor(k / stepsPerEpoch);
-    onEvent({ event: 'trajectory', epoch, step: k, point, sketched: sketcher.sketched });
-  };
-  snapshot();
+type Outcome = TrainResult | null;
+
+/** One run's state between steps: the session, the step count, the history and the last good weights. */
+class TrainingLoop {
+  private readonly history: EpochEvent[] = [];
+  private readonly target: Float32Array;
+  private readonly width: number;
+  private readonly inputId: string;
+  private readonly emit: (e: TrainEvent) => void;
+  /** Steps taken, over all epochs (also the resumed ones). */
+  private k: number;
+  private sketchedAt = -1;
   // The weights the last finite loss was computed from: what a diverged run keeps (the weights
   // the failing step started from may already be overflowed, even if finite).
-  let lastGood = session.weights();
-  try {
-    for (let epoch = firstEpoch; epoch < cfg.epochs; epoch++) {
-      const lr0 = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      const gradSums = new Map<string, number>();
-      let t0 = performance.now();
-      const order = cfg.shuffle === false ? undefined : seed + epoch;
-      for (const batch of batches(trainSet, cfg.batchSize, { seed: order, dropLast: true })) {
-        if (hooks.gate?.paused && !signal?.aborted) {
-          const pausedAt = performance.now();
-          onEvent({ event: 'paused', epoch, step: k, weights: session.weights() });
-          await hooks.gate.wait(signal);
-          // The epoch's samples/s should not count the pause.
-          t0 += performance.now() - pausedAt;
-          if (!signal?.aborted) onEvent({ event: 'resumed', epoch, step: k });
-        }
-        if (signal?.aborted) {
-          const message = `Training was stopped at epoch ${epoch + 1}, step ${k}; the weights so far are kept.`;
-          onEvent({ event: 'stopped', reason: 'cancelled', message, epoch, step: k });
-          return { weights: session.weights(), history, stopped: 'cancelled', message };
-        }
-        const lr = learningRate(cfg.lr, cfg.schedule, k, epoch, totalSteps);
-        // The session replaces (never overwrites) its arrays, so these stay as they are.
-        const previous = session.weights();
-        const r = await session.run(
-          new Map([[inputId, batch.x]]),
-          targetsFor(trainSet, batch.indices, width, target),
-          {
-            lr,
-            beta1: cfg.optimizer.beta1,
-            beta2: cfg.optimizer.beta2,
-          },
-        );
-        if (!Number.isFinite(r.loss)) {
-          session.setWeights(lastGood);
-          const message = `The loss became ${r.loss} at epoch ${epoch + 1}, step ${k + 1}, so training stopped and the last good weights are kept. Lower the learning rate (${lr}) or turn on gradient clipping.`;
-          onEvent({ event: 'stopped', reason: 'diverged', message, epoch, step: k });
-          return { weights: lastGood, history, stopped: 'diverged', message };
-        }
-        lastGood = previous;
-        lossSum += r.loss * batch.size;
-        if (isClassification(trainSet)) {
-          const p = predictions(r.prediction, batch.size);
-          for (let j = 0; j < batch.size; j++)
-            if (p[j] === (trainSet.y as Int32Array)[batch.indices[j]]) correct++;
-        }
-        for (const [id, sq] of r.gradSquares) gradSums.set(id, (gradSums.get(id) ?? 0) + Math.sqrt(sq));
-        seen += batch.size;
-        k++;
-        if (cfg.trajectory && k % cfg.trajectory.every === 0) snapshot();
-        if (cfg.stepEvery && k % cfg.stepEvery === 0)
-          onEvent({
-            event: 'step',
-            epoch,
-            step: k,
-            loss: r.loss,
-            samplesPerSecond: seen / ((performance.now() - t0) / 1000),
-            ...(isClassification(trainSet) ? { accuracy: correct / seen } : {}),
-          });
+  private lastGood: WeightMap;
+
+  private constructor(
+    private readonly run: TrainRun,
+    private readonly session: StepSession,
+    private readonly stepsPerEpoch: number,
+    private readonly firstEpoch: number,
+    private readonly isBuffer: BufferTest,
+    private readonly sketcher: Sketcher | null,
+  ) {
+    const step = session.step;
+    this.inputId = step.dataInputs[0].nodeId;
+    this.width = step.target.shape.slice(1).reduce((a, b) => a * b, 1);
+    this.target = new Float32Array(run.config.batchSize * this.width);
+    this.emit = run.onEvent ?? (() => undefined);
+    this.k = firstEpoch * stepsPerEpoch;
+    this.lastGood = session.weights();
+  }
+
+  static async open(run: TrainRun, start: TrainingStart): Promise<TrainingLoop> {
+    const { config: cfg, data } = run;
+    const stepsPerEpoch = Math.floor(data.train.length / cfg.batchSize);
+    if (stepsPerEpoch === 0)
+      throw new Error(
+        `The training set has ${data.train.length} samples, fewer than one batch of ${cfg.batchSize}; lower the batch size.`,
+      );
+    const analysis = analyze(withBatch(run.doc.graph, cfg.batchSize));
+    const session = await StepSession.create(start.step, start.weights, {
+      seed: cfg.seed ?? 0,
+      threads: cfg.threads,
+      provider: cfg.provider,
+    });
+    if (run.resume)
+      try {
+        session.importState(run.resume.state);
+      } catch (e) {
+        await session.release();
+        throw e;
       }
-      const seconds = (performance.now() - t0) / 1000;
-      snapshot();
-      const current = session.weights();
-      const evaluation = test
-        ? await evaluate(doc, current, test, cfg.loss, cfg.threads, evalProvider)
-        : null;
-      const e: EpochEvent = {
-        event: 'epoch',
-        epoch: epoch + 1,
-        trainLoss: lossSum / seen,
-        trainAccuracy: correct / seen,
-        testLoss: evaluation?.loss ?? null,
-        testAccuracy: evaluation?.accuracy ?? null,
-        samplesPerSecond: seen / seconds,
-        gradNorms: Object.fromEntries([...gradSums].map(([id, s]) => [id, s / stepsPerEpoch])),
-        weightNorms: norms(current),
-        lr: lr0,
-      };
-      history.push(e);
-      onEvent(e);
-      await hooks.onEpochEnd?.({ epoch: epoch + 1, state: session.exportState(), history });
+    const firstEpoch = run.resume?.epoch ?? 0;
+    const isBuffer = bufferTest(analysis);
+    const sketcher = cfg.trajectory
+      ? createSketcher(start.weights, isBuffer, cfg.trajectory.seed, cfg.trajectory.size)
+      : null;
+    const loop = new TrainingLoop(run, session, stepsPerEpoch, firstEpoch, isBuffer, sketcher);
+    loop.emit({
+      event: 'start',
+      steps: stepsPerEpoch * cfg.epochs,
+      memoryBytes: estimateMemory(analysis, cfg.batchSize, stateSlots(cfg.optimizer.kind).length)
+        .trainingBytes,
+      parameters: analysis.totals.trainableParams,
+      provider: session.provider.provider,
+      ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
+    });
+    return loop;
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
+
+  async epochs(): Promise<TrainResult> {
+    this.snapshot();
+    for (let epoch = this.firstEpoch; epoch < this.run.config.epochs; epoch++) {
+      const outcome = await this.epoch(epoch);
+      if (outcome) return outcome;
     }
-    return { weights: session.weights(), history };
-  } finally {
-    await session.release();
+    return { weights: this.session.weights(), history: this.history };
+  }
+
+  /** One epoch and its evaluation; a result when the run ends early. */
+  private async epoch(epoch: number): Promise<Outcome> {
+    const { config: cfg, data, signal } = this.run;
+    const trainSet = data.train;
+    const totalSteps = this.stepsPerEpoch * cfg.epochs;
+    const lr0 = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
+    const seed = cfg.seed ?? 0;
+    const tally = {
+      loss: 0,
+      correct: 0,
+      seen: 0,
+      t0: performance.now(),
+      gradSums: new Map<string, number>(),
+    };
+    const order = cfg.shuffle === false ? undefined : seed + epoch;
+    for (const batch of batches(trainSet, cfg.batchSize, { seed: order, dropLast: true })) {
+      if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
+      if (signal?.aborted) return this.cancelled(epoch);
+      const lr = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
+      // The session replaces (never overwrites) its arrays, so these stay as they are.
+      const previous = this.session.weights();
+      const r = await this.session.run(
+        new Map([[this.inputId, batch.x]]),
+        targetsFor(trainSet, batch.indices, this.width, this.target),
+        { lr, beta1: cfg.optimizer.beta1, beta2: cfg.optimizer.beta2 },
+      );
+      if (!Number.isFinite(r.loss)) return this.diverged({ loss: r.loss, epoch, step: this.k, lr });
+      this.lastGood = previous;
+      tally.loss += r.loss * batch.size;
+      if (isClassification(trainSet)) {
+        const p = predictions(r.prediction, batch.size);
+        for (let j = 0; j < batch.size; j++)
+          if (p[j] === (trainSet.y as Int32Array)[batch.indices[j]]) tally.correct++;
+      }
+      for (const [id, sq] of r.gradSquares)
+        tally.gradSums.set(id, (tally.gradSums.get(id) ?? 0) + Math.sqrt(sq));
+      tally.seen += batch.size;
+      this.k++;
+      if (cfg.trajectory && this.k % cfg.trajectory.every === 0) this.snapshot();
+      if (cfg.stepEvery && this.k % cfg.stepEvery === 0)
+        this.emit({
+          event: 'step',
+          epoch,
+          step: this.k,
+          loss: r.loss,
+          samplesPerSecond: tally.seen / ((performance.now() - tally.t0) / 1000),
+          ...(isClassification(trainSet) ? { accuracy: tally.correct / tally.seen } : {}),
+        });
+    }
+    await this.endEpoch(epoch, lr0, tally);
+    return null;
+  }
+
+  /** The epoch's event (with the test-set evaluation), then the end-of-epoch hook. */
+  private async endEpoch(
+    epoch: number,
+    lr: number,
+    tally: { loss: number; correct: number; seen: number; t0: number; gradSums: Map<string, number> },
+  ): Promise<void> {
+    const { config: cfg, data, doc } = this.run;
+    const seconds = (performance.now() - tally.t0) / 1000;
+    this.snapshot();
+    const current = this.session.weights();
+    // Evaluation runs where the steps do (no second attempt at a GPU that didn't load).
+    const provider: ExecutionProviderChoice = this.session.provider.provider === 'cpu' ? 'cpu' : 'gpu';
+    const evaluation = data.test
+      ? await evaluate(doc, current, data.test, cfg.loss, cfg.threads, provider)
+      : null;
+    const e: EpochEvent = {
+      event: 'epoch',
+      epoch: epoch + 1,
+      trainLoss: tally.loss / tally.seen,
+      trainAccuracy: tally.correct / tally.seen,
+      testLoss: evaluation?.loss ?? null,
+      testAccuracy: evaluation?.accuracy ?? null,
+      samplesPerSecond: tally.seen / seconds,
+      gradNorms: Object.fromEntries([...tally.gradSums].map(([id, s]) => [id, s / this.stepsPerEpoch])),
+      weightNorms: norms(current, this.isBuffer),
+      lr,
+    };
+    this.history.push(e);
+    this.emit(e);
+    await this.run.onEpochEnd?.({
+      epoch: epoch + 1,
+      state: this.session.exportState(),
+      history: this.history,
+    });
+  }
+
+  /** Waits at a step boundary while the gate is closed; returns the time spent (not training time). */
+  private async waitWhilePaused(epoch: number): Promise<number> {
+    const { gate, signal } = this.run;
+    const pausedAt = performance.now();
+    this.emit({ event: 'paused', epoch, step: this.k, weights: this.session.weights() });
+    await gate!.wait(signal);
+    if (!signal?.aborted) this.emit({ event: 'resumed', epoch, step: this.k });
+    return performance.now() - pausedAt;
+  }
+
+  private cancelled(epoch: number): TrainResult {
+    const message = `Training was stopped at epoch ${epoch + 1}, step ${this.k}; the weights so far are kept.`;
+    this.emit({ event: 'stopped', reason: 'cancelled', message, epoch, step: this.k });
+    return { weights: this.session.weights(), history: this.history, stopped: 'cancelled', message };
+  }
+
+  private diverged(divergence: Divergence): TrainResult {
+    this.session.setWeights(this.lastGood);
+    const message = divergenceMessage(divergence, 'the last good weights are kept');
+    this.emit({ event: 'stopped', reason: 'diverged', message, epoch: divergence.epoch, step: this.k });
+    return { weights: this.lastGood, history: this.history, stopped: 'diverged', message, divergence };
+  }
+
+  /** A trajectory point (epochs completed as its epoch), once per step count. */
+  private snapshot(): void {
+    if (!this.sketcher || this.sketchedAt === this.k) return;
+    this.sketchedAt = this.k;
+    const point = this.sketcher.point(this.session.weights());
+    const epoch = Math.floor(this.k / this.stepsPerEpoch);
+    this.emit({ event: 'trajectory', epoch, step: this.k, point, sketched: this.sketcher.sketched });
   }
 }

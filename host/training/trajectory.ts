@@ -5,7 +5,7 @@
 // page's PCA of the sketches approximates the PCA of the real trajectories (Li et al. 2018). h and
 // s come from the race's seed, the same for every contestant, so their sketches share one space.
 // Models with at most `size` parameters are kept exactly instead.
-import type { WeightMap } from '../../engine/index.ts';
+import type { BufferTest, WeightMap } from '../../engine/index.ts';
 
 /** Sketch buckets: relative error of a squared distance is about sqrt(2 / SIZE) ≈ 3%. */
 export const TRAJECTORY_SIZE = 2048;
@@ -25,11 +25,14 @@ function mix(x: number): number {
   return x >>> 0;
 }
 
-/** The trainable tensors' keys in the order every run flattens them (running statistics excluded). */
-export function parameterOrder(weights: WeightMap): { nodeId: string; param: string }[] {
+/** The trainable tensors' keys in the order every run flattens them (buffers excluded). */
+export function parameterOrder(
+  weights: WeightMap,
+  isBuffer: BufferTest,
+): { nodeId: string; param: string }[] {
   const keys: { nodeId: string; param: string }[] = [];
   for (const [nodeId, params] of weights)
-    for (const param of params.keys()) if (!param.startsWith('running_')) keys.push({ nodeId, param });
+    for (const param of params.keys()) if (!isBuffer(nodeId, param)) keys.push({ nodeId, param });
   // Sorted, so the order cannot depend on how a run happened to build its map.
   return keys.sort((a, b) =>
     a.nodeId === b.nodeId ? (a.param < b.param ? -1 : 1) : a.nodeId < b.nodeId ? -1 : 1,
@@ -72,13 +75,18 @@ export interface Sketcher {
 }
 
 /**
- * A sketcher anchored at θ₀. `seed` fixes h and s; runs that share it (and θ₀'s tensor shapes)
- * land in the same space.
+ * A sketcher anchored at θ₀ (its buffers left out). `seed` fixes h and s; runs that share it (and
+ * θ₀'s tensor shapes) land in the same space.
  */
-export function createSketcher(origin: WeightMap, seed: number, size = TRAJECTORY_SIZE): Sketcher {
+export function createSketcher(
+  origin: WeightMap,
+  isBuffer: BufferTest,
+  seed: number,
+  size = TRAJECTORY_SIZE,
+): Sketcher {
   if (!Number.isInteger(size) || size < 1 || size > 65_536 || (size & (size - 1)) !== 0)
     throw new Error(`The trajectory sketch size must be a power of two up to 65536, not ${size}.`);
-  const order = parameterOrder(origin);
+  const order = parameterOrder(origin, isBuffer);
   const base = order.map(({ nodeId, param }) => origin.get(nodeId)!.get(param)!);
   const dimension = base.reduce((n, v) => n + v.length, 0);
   const sketched = dimension > size;

@@ -3,7 +3,7 @@
 // tsx's loader itself (Node 20 workers don't inherit the parent's --import hooks) and then answers
 // a small message API:
 //
-//   parent -> worker  { type: 'start', doc, data: DatasetSpec | { train, test? }, config, init?, initialWeights?, resume?, checkpoints? }
+//   parent -> worker  { type: 'start', doc, data: DatasetSpec | { train, test? }, config, start? | init?, resume?, checkpoints? }
 //                     { type: 'cancel' }
 //                     { type: 'pause' } | { type: 'resume' }   (between steps; see pauseGate.ts)
 //   worker -> parent  { type: 'event', event: TrainEvent }            ('start', 'step', 'epoch', 'stopped')
@@ -11,14 +11,15 @@
 //                     { type: 'done', result: TrainResult, stats? }   (stats: the normalization used)
 //                     { type: 'error', message }
 //
-// trainInWorker() wraps that in train()'s own signature, so a caller can swap one for the other.
+// trainInWorker() takes train()'s own TrainRun, so a caller can swap one for the other.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
-import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import type { ProjectDocument } from '../../engine/index.ts';
 import type { DatasetSpec } from '../data/index.ts';
+import type { TrainingStart } from './prepare.ts';
 import type { SessionState } from './session.ts';
 import { PauseGate } from './pauseGate.ts';
-import type { EpochEvent, TrainConfig, TrainEvent, TrainHooks, TrainResult } from './trainer.ts';
+import type { EpochEvent, TrainConfig, TrainEvent, TrainResult, TrainRun } from './trainer.ts';
 
 export interface StartMessage {
   type: 'start';
@@ -26,9 +27,10 @@ export interface StartMessage {
   /** A spec the worker loads itself (cheapest), or datasets already in memory (copied over). */
   data: DatasetSpec | { train: Dataset; test?: Dataset };
   config: TrainConfig;
-  /** An initializer spec (host/training/initializers.ts), used when initialWeights is absent. */
+  /** The compiled step and initial weights (prepareTraining()); prepared in the worker when absent. */
+  start?: TrainingStart;
+  /** An initializer spec (engine/initializers.ts) for the weights prepared in the worker. */
   init?: string;
-  initialWeights?: WeightMap;
   resume?: { state: SessionState; epoch: number };
   /** Send a 'checkpoint' message after every epoch. */
   checkpoints?: boolean;
@@ -115,28 +117,19 @@ export function startTrainingWorker(
 }
 
 /**
- * train() in a worker thread, with train()'s signature (plus a dataset spec as an alternative to
- * datasets, and an initializer spec).
+ * train() in a worker thread, taking train()'s TrainRun (plus a dataset spec as an alternative to
+ * datasets, and an initializer spec for when no prepared start is given).
  */
 export async function trainInWorker(
-  doc: ProjectDocument,
-  data: DatasetSpec | { train: Dataset; test?: Dataset },
-  cfg: TrainConfig,
-  onEvent: (e: TrainEvent) => void = () => undefined,
-  signal?: AbortSignal,
-  initial?: WeightMap,
-  hooks: TrainHooks & { init?: string } = {},
+  run: Omit<TrainRun, 'data'> & { data: StartMessage['data']; init?: string },
 ): Promise<TrainResult> {
-  const job = startTrainingWorker(
-    { doc, data, config: cfg, initialWeights: initial, resume: hooks.resume, init: hooks.init },
-    onEvent,
-    hooks.onEpochEnd,
-  );
+  const { doc, data, config, start, resume, init, signal, gate, onEvent, onEpochEnd } = run;
+  const job = startTrainingWorker({ doc, data, config, start, resume, init }, onEvent, onEpochEnd);
   const onAbort = () => job.cancel();
   const forward = (paused: boolean) =>
     job.worker.postMessage({ type: paused ? 'pause' : 'resume' } satisfies ToWorker);
-  const unfollow = hooks.gate?.onChange(forward);
-  if (hooks.gate?.paused) forward(true);
+  const unfollow = gate?.onChange(forward);
+  if (gate?.paused) forward(true);
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort);
   try {
@@ -156,7 +149,6 @@ async function runJob(
   gate?: PauseGate,
 ): Promise<void> {
   const { train } = await import('./trainer.ts');
-  const { analyze } = await import('../../engine/index.ts');
   let datasets: { train: Dataset; test?: Dataset };
   let stats: ChannelStats | undefined;
   if ('kind' in start.data) {
@@ -165,28 +157,23 @@ async function runJob(
     datasets = loaded;
     stats = loaded.stats;
   } else datasets = start.data;
-  // A sentence naming the layer to change, instead of an onnxruntime shape error.
-  const { checkFit } = await import('./fit.ts');
-  const analysis = analyze(start.doc.graph);
-  checkFit(start.doc, analysis, datasets.train, start.config.loss, start.config.batchSize);
-  let initial = start.initialWeights;
-  if (!initial && start.init) {
-    const { initialWeights, parseInit } = await import('./initializers.ts');
-    initial = initialWeights(analysis, start.doc, parseInit(start.init), start.config.seed ?? 0);
+  let prepared = start.start;
+  if (!prepared) {
+    const { prepareTraining } = await import('./prepare.ts');
+    const { parseInit } = await import('../../engine/index.ts');
+    prepared = prepareTraining(start.doc, datasets.train, start.config, parseInit(start.init ?? 'default'));
   }
-  const result = await train(
-    start.doc,
-    datasets,
-    start.config,
-    (event) => post({ type: 'event', event }),
+  const result = await train({
+    doc: start.doc,
+    data: datasets,
+    config: start.config,
+    start: prepared,
+    onEvent: (event) => post({ type: 'event', event }),
     signal,
-    initial,
-    {
-      resume: start.resume,
-      gate,
-      onEpochEnd: start.checkpoints ? (c) => post({ type: 'checkpoint', ...c }) : undefined,
-    },
-  );
+    resume: start.resume,
+    gate,
+    onEpochEnd: start.checkpoints ? (c) => post({ type: 'checkpoint', ...c }) : undefined,
+  });
   post({ type: 'done', result, ...(stats ? { stats } : {}) });
 }
 

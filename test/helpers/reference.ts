@@ -3,17 +3,16 @@
 // gradients are checked against central differences of it. It shares nothing with the engine but
 // the attribute defaults and the graph type; window arithmetic, padding forms and parameter
 // shapes are re-derived here from PyTorch's definitions.
+//
+// Each layer type's forward pass is one entry of REFERENCE (reference/registry.ts); this module
+// evaluates single layers and whole graphs with it.
 import type { Graph } from '../../engine/index.ts';
 import { defaultAttributes, getLayer, topologicalOrder } from '../../engine/index.ts';
 import type { Attrs } from './reference/attrs.ts';
-import { attrInt, attrInts } from './reference/attrs.ts';
-import { convNd, convTranspose2d } from './reference/conv.ts';
-import { activation, dropout, map, softmax } from './reference/elementwise.ts';
-import { add, concat, flatten, linear, reshape, subtract, zeroPad2d } from './reference/layers.ts';
-import { batchNorm, batchNormRunningUpdate as bnRunningUpdate, layerNorm } from './reference/norm.ts';
-import { avgPool2d, globalAvgPool2d, maxPool2d } from './reference/pool.ts';
+import { batchNormRunningUpdate as bnRunningUpdate } from './reference/norm.ts';
+import type { Mode, Params } from './reference/registry.ts';
+import { REFERENCE } from './reference/registry.ts';
 import type { RefTensor } from './reference/tensor.ts';
-import { fmt, sameShape } from './reference/tensor.ts';
 
 export type { RefTensor } from './reference/tensor.ts';
 export {
@@ -34,8 +33,8 @@ export { poolOutputSize } from './reference/pool.ts';
 export type { LossKind } from './reference/loss.ts';
 export { lossForward, numericGradient, IGNORE_INDEX } from './reference/loss.ts';
 
-export type Mode = 'train' | 'eval';
-export type Params = Record<string, RefTensor>;
+export type { Mode, Params, RefLayer } from './reference/registry.ts';
+export { REFERENCE } from './reference/registry.ts';
 
 /** The layer's defaults overlaid with `attrs`; unknown attribute names are an error. */
 export function withDefaults(type: string, attrs: Record<string, unknown>): Attrs {
@@ -46,18 +45,9 @@ export function withDefaults(type: string, attrs: Record<string, unknown>): Attr
   return { ...defaultAttributes(def), ...attrs };
 }
 
-function arity(type: string, inputs: RefTensor[], min: number, max = min): void {
+function arity(type: string, inputs: RefTensor[], [min, max]: [number, number]): void {
   if (inputs.length < min || inputs.length > max)
     throw new Error(`${type} takes ${min === max ? min : `${min}+`} input(s), got ${inputs.length}`);
-}
-
-/** Input: the fed tensor, checked against the per-sample shape and the fixed batch size. */
-function inputLayer(a: Attrs, x: RefTensor): RefTensor {
-  const shape = attrInts(a, 'shape');
-  const batch = a.batch_size;
-  if (!sameShape(x.shape.slice(1), shape) || (typeof batch === 'number' && x.shape[0] !== batch))
-    throw new Error(`Input expects [${batch ?? 'N'}, ${shape.join(', ')}], got ${fmt(x.shape)}`);
-  return map(x, (v) => v);
 }
 
 /**
@@ -74,66 +64,10 @@ export function referenceForward(
   opts: { dropoutMask?: RefTensor } = {},
 ): RefTensor {
   const a = withDefaults(type, attrs);
-  if (type === 'Add') {
-    arity(type, inputs, 2, Infinity);
-    return add(inputs);
-  }
-  if (type === 'Subtract') {
-    arity(type, inputs, 2, 2);
-    return subtract(inputs[0], inputs[1]);
-  }
-  if (type === 'Concat') {
-    arity(type, inputs, 2, Infinity);
-    return concat(a, inputs);
-  }
-  arity(type, inputs, 1);
-  const x = inputs[0];
-  switch (type) {
-    case 'Input':
-      return inputLayer(a, x);
-    case 'Identity':
-      return map(x, (v) => v);
-    case 'Linear':
-      return linear(a, x, params);
-    case 'Conv1d':
-      return convNd(1, a, x, params);
-    case 'Conv2d':
-      return convNd(2, a, x, params);
-    case 'ConvTranspose2d':
-      return convTranspose2d(a, x, params);
-    case 'MaxPool2d':
-      return maxPool2d(a, x);
-    case 'AvgPool2d':
-      return avgPool2d(a, x);
-    case 'GlobalAvgPool2d':
-      return globalAvgPool2d(x);
-    case 'Flatten':
-      return flatten(a, x);
-    case 'Reshape':
-      return reshape(a, x);
-    case 'ZeroPad2d':
-      return zeroPad2d(a, x);
-    case 'ReLU':
-    case 'LeakyReLU':
-    case 'Sigmoid':
-    case 'Tanh':
-    case 'ELU':
-    case 'SELU':
-    case 'GELU':
-      return activation(type, a, x);
-    case 'Softmax':
-      return softmax(x, attrInt(a, 'dim'), false);
-    case 'LogSoftmax':
-      return softmax(x, attrInt(a, 'dim'), true);
-    case 'Dropout':
-      return dropout(a, x, mode, opts.dropoutMask);
-    case 'BatchNorm1d':
-    case 'BatchNorm2d':
-      return batchNorm(type, a, x, params, mode);
-    case 'LayerNorm':
-      return layerNorm(a, x, params);
-  }
-  throw new Error(`the reference has no forward pass for '${type}'`);
+  const layer = REFERENCE[type];
+  if (!layer) throw new Error(`the reference has no forward pass for '${type}'`);
+  arity(type, inputs, layer.arity);
+  return layer.forward(a, inputs, params, mode, opts);
 }
 
 /**
@@ -218,20 +152,23 @@ export function referenceGraphForward(
   return evaluate(graph, params, feeds, mode, opts).outputs;
 }
 
-/** The running statistics of every tracking BatchNorm node after one training-mode pass. */
+/** The buffers of every node that updates them in training mode (tracking BatchNorms), after one pass. */
 export function referenceGraphRunningUpdates(
   graph: Graph,
   params: Record<string, Params>,
   feeds: Record<string, RefTensor>,
   opts: GraphForwardOptions = {},
-): Record<string, { running_mean: RefTensor; running_var: RefTensor }> {
+): Record<string, Params> {
   const { inputs } = evaluate(graph, params, feeds, 'train', opts);
-  const out: Record<string, { running_mean: RefTensor; running_var: RefTensor }> = {};
+  const out: Record<string, Params> = {};
   for (const node of graph.nodes) {
-    if (node.type !== 'BatchNorm1d' && node.type !== 'BatchNorm2d') continue;
-    const a = withDefaults(node.type, node.attributes);
-    if (!a.track_running_stats) continue;
-    out[node.id] = bnRunningUpdate(node.type, a, inputs[node.id][0], params[node.id] ?? {});
+    const update = REFERENCE[node.type]?.bufferUpdate;
+    const buffers = update?.(
+      withDefaults(node.type, node.attributes),
+      inputs[node.id][0],
+      params[node.id] ?? {},
+    );
+    if (buffers) out[node.id] = buffers;
   }
   return out;
 }

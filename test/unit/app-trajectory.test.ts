@@ -5,7 +5,7 @@
 // the same losses and the same trajectory, point for point.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import type { BufferTest, ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, decodeFloat32, GraphBuilder, newDocument, resolveWeights } from '../../engine/index.ts';
 import { createSketcher, parameterOrder, TRAJECTORY_SIZE } from '../../host/training/trajectory.ts';
 import type { RaceEntry, TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
@@ -180,8 +180,10 @@ function randomWeights(seed: number, sizes: number[]): WeightMap {
   );
 }
 
+/** These weight maps are built by hand: their running statistics are the buffers. */
+const runningStats: BufferTest = (_id, param) => param.startsWith('running_');
 const flat = (w: WeightMap) =>
-  parameterOrder(w).flatMap(({ nodeId, param }) => [...w.get(nodeId)!.get(param)!]);
+  parameterOrder(w, runningStats).flatMap(({ nodeId, param }) => [...w.get(nodeId)!.get(param)!]);
 const sq = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => s + x * x, 0);
 
 describe('The count sketch of θ − θ₀', () => {
@@ -198,12 +200,12 @@ describe('The count sketch of θ − θ₀', () => {
       b: { weight: Float32Array.of(1.5, 2, 2), running_mean: Float32Array.of(-9) },
       a: { bias: Float32Array.of(0.25) },
     });
-    const s = createSketcher(small, 5, 8);
+    const s = createSketcher(small, runningStats, 5, 8);
     assert.equal(s.sketched, false);
     assert.equal(s.dimension, 4);
     // Sorted by node id, then parameter: a.bias, then b.weight.
     assert.deepEqual([...s.point(later)], [-0.25, 0.5, 0, -1]);
-    assert.throws(() => createSketcher(small, 5, 100), /power of two/);
+    assert.throws(() => createSketcher(small, runningStats, 5, 100), /power of two/);
     assert.throws(
       () => s.point(weightMap({ a: { bias: Float32Array.of(0) }, b: { weight: new Float32Array(2) } })),
       /b\.weight/,
@@ -213,7 +215,7 @@ describe('The count sketch of θ − θ₀', () => {
   it('keeps squared distances between points within its statistical error (fixed seed)', () => {
     // For a count sketch E|Sx|² = |x|² and Var |Sx|² ≤ 2|x|⁴/m: a relative error of about
     // sqrt(2/m) ≈ 3.1% for m = 2048. Twenty snapshots, all 190 pairwise distances.
-    const sketch = createSketcher(origin, 11);
+    const sketch = createSketcher(origin, runningStats, 11);
     assert.equal(sketch.sketched, true);
     assert.equal(sketch.length, TRAJECTORY_SIZE);
     const snaps = Array.from({ length: 20 }, (_, k) => randomWeights(100 + k, sizes));
@@ -231,8 +233,8 @@ describe('The count sketch of θ − θ₀', () => {
     assert.ok(rms < 1.5 * sigma, `rms relative error ${rms} (σ ${sigma})`);
     assert.ok(Math.max(...errors.map(Math.abs)) < 5 * sigma, 'no pair beyond 5σ');
     // Different seeds would not share a space: another seed, another sketch.
-    assert.notDeepEqual([...createSketcher(origin, 12).point(snaps[0])], [...sketched[0]]);
-    assert.deepEqual([...createSketcher(origin, 11).point(snaps[0])], [...sketched[0]]);
+    assert.notDeepEqual([...createSketcher(origin, runningStats, 12).point(snaps[0])], [...sketched[0]]);
+    assert.deepEqual([...createSketcher(origin, runningStats, 11).point(snaps[0])], [...sketched[0]]);
   });
 
   it('is unbiased: over many seeds the mean squared length is the true one', () => {
@@ -240,7 +242,8 @@ describe('The count sketch of θ − θ₀', () => {
     const truth = sq(flat(target).map((x, i) => x - originFlat[i]));
     const seeds = 48;
     let mean = 0;
-    for (let seed = 0; seed < seeds; seed++) mean += sq(createSketcher(origin, seed).point(target)) / seeds;
+    for (let seed = 0; seed < seeds; seed++)
+      mean += sq(createSketcher(origin, runningStats, seed).point(target)) / seeds;
     const sigma = Math.sqrt(2 / TRAJECTORY_SIZE / seeds);
     assert.ok(Math.abs(mean / truth - 1) < 4 * sigma, `${mean / truth}`);
   });

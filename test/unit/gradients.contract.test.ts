@@ -1,9 +1,10 @@
 // Gradient contract, generated from the layer registry: for every layer with a gradient rule and
-// a spread of attribute values, the train-step graph's analytic gradients (onnxruntime, float32)
-// match central finite differences of an independent float64 reference (test/helpers/reference).
+// the spread of attribute values its file declares (`gradientCases`), the train-step graph's
+// analytic gradients (onnxruntime, float32) match central finite differences of an independent
+// float64 reference (test/helpers/reference).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttrValue, Graph, WeightMap } from '../../engine/index.ts';
+import type { GradientCase, Graph, WeightMap } from '../../engine/index.ts';
 import {
   addNode,
   allLayers,
@@ -17,157 +18,16 @@ import {
 } from '../../engine/index.ts';
 import { StepSession } from '../../host/training/session.ts';
 import type { RefTensor } from '../helpers/reference.ts';
-import { lossForward, mulberry32, randomTensor, referenceForward, refTensor } from '../helpers/reference.ts';
+import {
+  lossForward,
+  mulberry32,
+  randomTensor,
+  REFERENCE,
+  referenceForward,
+  refTensor,
+} from '../helpers/reference.ts';
 
-interface Case {
-  attrs: Record<string, AttrValue>;
-  /** Full input shapes, batch first. */
-  inputs: number[][];
-}
-
-const x4 = [2, 3, 6, 6];
-/** The spread per layer type; the contract test fails for a layer with a gradient and no case. */
-const CASES: Record<string, Case[]> = {
-  Linear: [
-    { attrs: { out_features: 3 }, inputs: [[2, 5]] },
-    { attrs: { out_features: 4, bias: false }, inputs: [[2, 3, 5]] },
-  ],
-  Conv2d: [
-    { attrs: { out_channels: 2, kernel_size: 3 }, inputs: [x4] },
-    { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
-    {
-      attrs: { out_channels: 2, kernel_size: 3, dilation: 2, padding: [1, 0, 2, 1] },
-      inputs: [[2, 2, 7, 6]],
-    },
-    { attrs: { out_channels: 6, kernel_size: 2, groups: 2 }, inputs: [[2, 4, 5, 5]] },
-    { attrs: { out_channels: 4, kernel_size: 3, groups: 4, padding: 1 }, inputs: [[2, 4, 5, 5]] },
-    { attrs: { out_channels: 2, kernel_size: 4, padding: 'same' }, inputs: [[2, 2, 5, 5]] },
-    { attrs: { out_channels: 2, kernel_size: 2, stride: 3 }, inputs: [[2, 2, 7, 8]] },
-    {
-      attrs: {
-        out_channels: 3,
-        kernel_size: 2,
-        connection_table: [
-          [1, 0],
-          [0, 1],
-          [1, 1],
-        ],
-      },
-      inputs: [[2, 2, 4, 4]],
-    },
-  ],
-  Conv1d: [
-    { attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1 }, inputs: [[2, 3, 9]] },
-    { attrs: { out_channels: 3, kernel_size: 2, groups: 3, dilation: 2 }, inputs: [[2, 3, 8]] },
-    { attrs: { out_channels: 2, kernel_size: 3, padding: [1, 2] }, inputs: [[2, 2, 6]] },
-  ],
-  ConvTranspose2d: [
-    {
-      attrs: { out_channels: 2, kernel_size: 3, stride: 2, padding: 1, output_padding: 1 },
-      inputs: [[2, 3, 3, 3]],
-    },
-    { attrs: { out_channels: 4, kernel_size: 2, stride: 2, groups: 2 }, inputs: [[2, 4, 3, 3]] },
-    { attrs: { out_channels: 2, kernel_size: 2, dilation: 2, bias: false }, inputs: [[2, 2, 3, 4]] },
-  ],
-  MaxPool2d: [
-    { attrs: { kernel_size: 2 }, inputs: [x4] },
-    { attrs: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
-    { attrs: { kernel_size: 3, stride: 2, ceil_mode: true }, inputs: [[2, 2, 6, 7]] },
-    { attrs: { kernel_size: 2, stride: 1, dilation: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
-    { attrs: { kernel_size: 3, stride: 3, padding: 1, ceil_mode: true }, inputs: [[2, 2, 7, 8]] },
-    { attrs: { kernel_size: 2, stride: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
-    { attrs: { kernel_size: 2, stride: 3, dilation: 2 }, inputs: [[2, 2, 7, 7]] },
-  ],
-  AvgPool2d: [
-    { attrs: { kernel_size: 2 }, inputs: [x4] },
-    { attrs: { kernel_size: 3, stride: 2, padding: 1 }, inputs: [x4] },
-    {
-      attrs: { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false },
-      inputs: [[2, 2, 6, 7]],
-    },
-    { attrs: { kernel_size: 3, stride: 3, ceil_mode: true }, inputs: [[2, 2, 4, 7]] },
-  ],
-  GlobalAvgPool2d: [{ attrs: {}, inputs: [[2, 3, 4, 5]] }],
-  Flatten: [
-    { attrs: {}, inputs: [[2, 3, 2, 2]] },
-    { attrs: { start_dim: 2 }, inputs: [[2, 3, 2, 2]] },
-  ],
-  Reshape: [{ attrs: { shape: [-1, 4] }, inputs: [[2, 3, 4, 2]] }],
-  ZeroPad2d: [{ attrs: { padding: [1, 2, 0, 3] }, inputs: [[2, 2, 3, 3]] }],
-  ReLU: [{ attrs: {}, inputs: [[2, 3, 4]] }],
-  LeakyReLU: [{ attrs: { negative_slope: 0.2 }, inputs: [[2, 3, 4]] }],
-  Sigmoid: [{ attrs: {}, inputs: [[2, 3, 4]] }],
-  Tanh: [{ attrs: {}, inputs: [[2, 3, 4]] }],
-  ELU: [{ attrs: { alpha: 0.7 }, inputs: [[2, 3, 4]] }],
-  SELU: [{ attrs: {}, inputs: [[2, 3, 4]] }],
-  GELU: [
-    { attrs: {}, inputs: [[2, 3, 4]] },
-    { attrs: { approximate: 'tanh' }, inputs: [[2, 3, 4]] },
-  ],
-  Identity: [{ attrs: {}, inputs: [[2, 3]] }],
-  Softmax: [
-    { attrs: {}, inputs: [[2, 5]] },
-    { attrs: { dim: -1 }, inputs: [[2, 3, 4]] },
-  ],
-  LogSoftmax: [
-    { attrs: {}, inputs: [[2, 5]] },
-    { attrs: { dim: 2 }, inputs: [[2, 3, 4]] },
-  ],
-  Dropout: [{ attrs: { p: 0.3 }, inputs: [[2, 10]] }],
-  BatchNorm1d: [
-    { attrs: {}, inputs: [[4, 3]] },
-    { attrs: { affine: false }, inputs: [[3, 3, 5]] },
-  ],
-  BatchNorm2d: [{ attrs: { momentum: 0.2 }, inputs: [[3, 2, 4, 4]] }],
-  LayerNorm: [
-    { attrs: { normalized_shape: [4] }, inputs: [[2, 3, 4]] },
-    { attrs: {}, inputs: [[2, 3, 4]] },
-    { attrs: { elementwise_affine: false }, inputs: [[2, 5]] },
-  ],
-  Add: [
-    {
-      attrs: {},
-      inputs: [
-        [2, 3, 4],
-        [2, 3, 4],
-      ],
-    },
-    {
-      attrs: {},
-      inputs: [
-        [2, 3],
-        [2, 3],
-        [2, 3],
-      ],
-    },
-  ],
-  Subtract: [
-    {
-      attrs: {},
-      inputs: [
-        [2, 3, 4],
-        [2, 3, 4],
-      ],
-    },
-  ],
-  Concat: [
-    {
-      attrs: {},
-      inputs: [
-        [2, 2, 3],
-        [2, 3, 3],
-      ],
-    },
-    {
-      attrs: { dim: -1 },
-      inputs: [
-        [2, 3, 2],
-        [2, 3, 1],
-        [2, 3, 2],
-      ],
-    },
-  ],
-};
+type Case = GradientCase;
 
 function layerGraph(type: string, c: Case): Graph {
   let g: Graph = emptyGraph;
@@ -179,7 +39,7 @@ function layerGraph(type: string, c: Case): Graph {
     (shape, i) =>
       (g = ok(addNode(g, { type: 'Input', id: `in${i}`, attributes: { shape: shape.slice(1) } }))),
   );
-  g = ok(addNode(g, { type, id: 'layer', name: 'layer', attributes: c.attrs }));
+  g = ok(addNode(g, { type, id: 'layer', name: 'layer', attributes: c.attributes }));
   c.inputs.forEach((_, i) => (g = ok(connect(g, { source: `in${i}`, target: 'layer', targetPort: i }))));
   return g;
 }
@@ -201,29 +61,31 @@ async function checkCase(type: string, c: Case, seed: number): Promise<number> {
   assert.deepEqual(
     analysis.diagnostics.filter((d) => d.severity === 'error'),
     [],
-    `${type} ${JSON.stringify(c.attrs)}`,
+    `${type} ${JSON.stringify(c.attributes)}`,
   );
   const rng = mulberry32(seed);
-  const inputs = c.inputs.map((s) => rounded(randomTensor(s, rng)));
+  const inputs = c.inputs.map((s) => rounded(randomTensor(s, rng, c.inputScale)));
   const params: Record<string, RefTensor> = {};
   for (const p of analysis.nodes.get('layer')!.parameters)
+    // A buffer that starts at one is a variance: it must stay positive (random values need not).
     params[p.name] =
-      p.name === 'running_var'
+      p.role === 'buffer' && p.init === 'ones'
         ? refTensor(p.shape, new Float64Array(p.shape.reduce((a, b) => a * b, 1)).fill(1))
         : rounded(randomTensor(p.shape, rng));
   const outShape = analysis.nodes.get('layer')!.outputShape as number[];
   const target = rounded(randomTensor(outShape, rng));
-  const mask =
-    type === 'Dropout'
-      ? refTensor(
-          outShape,
-          Float64Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () =>
-            rng() < 0.7 ? 1 / 0.7 : 0,
-          ).map((v) => Math.fround(v)),
-        )
-      : undefined;
-
   const step = compileTrainStep(graph, { batchSize: batch, loss: 'mse', inputGradients: true });
+  // A layer with a per-step mask input (Dropout) gets a fixed one, scaled by 1/(1-p) as fed.
+  const maskSlot = step.masks.find((m) => m.nodeId === 'layer');
+  const mask =
+    maskSlot &&
+    refTensor(
+      maskSlot.shape,
+      Float64Array.from({ length: maskSlot.shape.reduce((a, b) => a * b, 1) }, () =>
+        rng() < 1 - maskSlot.p ? 1 / (1 - maskSlot.p) : 0,
+      ).map((v) => Math.fround(v)),
+    );
+
   const weights: WeightMap = new Map([
     ['layer', new Map(Object.entries(params).map(([k, v]) => [k, f32(v)]))],
   ]);
@@ -236,7 +98,7 @@ async function checkCase(type: string, c: Case, seed: number): Promise<number> {
   const loss = () =>
     lossForward(
       'mse',
-      referenceForward(type, c.attrs, inputs, params, 'train', {
+      referenceForward(type, c.attributes, inputs, params, 'train', {
         dropoutMask: mask && { shape: mask.shape, data: mask.data.map((v) => (v > 0 ? 1 : 0)) },
       }),
       target,
@@ -267,7 +129,7 @@ async function checkCase(type: string, c: Case, seed: number): Promise<number> {
       worst = Math.max(worst, e);
       assert.ok(
         e < 2e-3,
-        `${type} ${JSON.stringify(c.attrs)} ${label}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`,
+        `${type} ${JSON.stringify(c.attributes)} ${label}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`,
       );
     }
   };
@@ -279,21 +141,23 @@ async function checkCase(type: string, c: Case, seed: number): Promise<number> {
 
 const trainable = allLayers().filter((l) => l.gradient);
 
-test('every layer with a gradient rule has gradient cases', () => {
-  const missing = trainable.filter((l) => !CASES[l.type]?.length).map((l) => l.type);
-  assert.deepEqual(missing, [], 'add cases for these layers');
+test('every layer with a gradient rule declares gradient cases and has a reference', () => {
+  const missing = trainable.filter((l) => !l.gradientCases?.length).map((l) => l.type);
+  assert.deepEqual(missing, [], 'add gradientCases to these layer files');
+  const unreferenced = trainable.filter((l) => !REFERENCE[l.type]).map((l) => l.type);
+  assert.deepEqual(unreferenced, [], 'add these layers to test/helpers/reference/registry.ts');
 });
 
 for (const def of trainable)
-  for (const [i, c] of (CASES[def.type] ?? []).entries())
-    test(`${def.type} gradient ${i + 1}: ${JSON.stringify(c.attrs)} on ${c.inputs.map((s) => s.join('x')).join(', ')}`, async () => {
+  for (const [i, c] of (def.gradientCases ?? []).entries())
+    test(`${def.type} gradient ${i + 1}: ${JSON.stringify(c.attributes)} on ${c.inputs.map((s) => s.join('x')).join(', ')}`, async () => {
       await checkCase(def.type, c, 1000 + i);
     });
 
 test('cross-entropy on a (N, C, H, W) output averages over batch and positions, as PyTorch does', async () => {
   // Conv2d with 3 output "classes" at every position of a 2x2 map; loss checked against the
   // float64 reference (mean over N*H*W), gradients by finite differences.
-  const c: Case = { attrs: { out_channels: 3, kernel_size: 1 }, inputs: [[2, 2, 2, 2]] };
+  const c: Case = { attributes: { out_channels: 3, kernel_size: 1 }, inputs: [[2, 2, 2, 2]] };
   const graph = withBatch(layerGraph('Conv2d', c), 2);
   const step = compileTrainStep(graph, { batchSize: 2, loss: 'cross-entropy', inputGradients: true });
   const rng = mulberry32(5);
@@ -313,7 +177,7 @@ test('cross-entropy on a (N, C, H, W) output averages over batch and positions, 
   );
   const expected = lossForward(
     'cross-entropy',
-    referenceForward('Conv2d', c.attrs, [x], params, 'train'),
+    referenceForward('Conv2d', c.attributes, [x], params, 'train'),
     labels,
   );
   assert.ok(Math.abs(r.loss - expected) < 1e-5, `loss ${r.loss} vs reference ${expected}`);

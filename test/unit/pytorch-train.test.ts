@@ -131,7 +131,7 @@ test('train.py and netwright train give the same per-step losses for every optim
       threads: 1,
     };
     const losses: number[] = [];
-    await train(doc, sets, cfg, (e) => e.event === 'step' && losses.push(e.loss));
+    await train({ doc, data: sets, config: cfg, onEvent: (e) => e.event === 'step' && losses.push(e.loss) });
     ours.push(losses);
   }
   const netwrightSeconds = (performance.now() - started) / 1000;

@@ -122,9 +122,9 @@ async function handedToTrainer(config: TrainingConfig, race = false) {
         messages.push(m);
         if (m.event.event === 'finished' || m.event.event === 'failed') if (++finished === total) resolve();
       },
-      train: async (doc, data, cfg, onEvent, signal, initial, hooks) => {
-        const result = await train(doc, data, { ...cfg, threads: 1 }, onEvent, signal, initial, hooks);
-        seen.push({ cfg, initial: initial!, weights: result.weights });
+      train: async (run) => {
+        const result = await train({ ...run, config: { ...run.config, threads: 1 } });
+        seen.push({ cfg: run.config, initial: run.start!.weights, weights: result.weights });
         return result;
       },
     });

@@ -9,8 +9,8 @@ import type { TrainTest } from '../../host/data/index.ts';
 import { loadTrainTest } from '../../host/data/index.ts';
 import type { TrainConfig } from '../../host/training/trainer.ts';
 import { evaluate, train } from '../../host/training/trainer.ts';
-import { initialWeights, parseInit } from '../../host/training/initializers.ts';
-import { analyze } from '../../engine/index.ts';
+import { prepareTraining } from '../../host/training/prepare.ts';
+import { parseInit } from '../../engine/index.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 
 const recipe = (over: Partial<TrainConfig> = {}): TrainConfig => ({
@@ -31,7 +31,7 @@ const mnist = () => (full ??= loadTrainTest({ kind: 'mnist', normalize: 'standar
 test('LeNet-5 reaches >= 98% test accuracy on MNIST after one epoch', async () => {
   const doc = loadTemplate('lenet5');
   const t0 = performance.now();
-  const r = await train(doc, await mnist(), recipe());
+  const r = await train({ doc, data: await mnist(), config: recipe() });
   const e = r.history[0];
   console.log(
     `LeNet-5, 1 epoch: test ${(100 * e.testAccuracy!).toFixed(2)}%, train ${(100 * e.trainAccuracy).toFixed(2)}%, ` +
@@ -44,7 +44,7 @@ test('LeNet-5 reaches >= 98% test accuracy on MNIST after one epoch', async () =
 test('the MLP reaches >= 97% test accuracy on MNIST after one epoch', async () => {
   const doc = loadTemplate('mlp');
   const t0 = performance.now();
-  const r = await train(doc, await mnist(), recipe());
+  const r = await train({ doc, data: await mnist(), config: recipe() });
   const e = r.history[0];
   console.log(
     `MLP, 1 epoch: test ${(100 * e.testAccuracy!).toFixed(2)}%, train ${(100 * e.trainAccuracy).toFixed(2)}%, ` +
@@ -58,8 +58,8 @@ test('MSE and cross-entropy both train the MLP, to within 2 points of each other
   // (The whole test set: its first half alone is harder and would measure something else.)
   const data = await loadTrainTest({ kind: 'mnist', limit: 15_000, seed: 1, normalize: 'standardize' });
   // MSE's gradient is 2/(N*10) per element against cross-entropy's 1/N: a 10x learning rate.
-  const ce = await train(doc, data, recipe({ epochs: 2, lr: 0.05 }));
-  const mse = await train(doc, data, recipe({ epochs: 2, lr: 0.5, loss: 'mse' }));
+  const ce = await train({ doc, data, config: recipe({ epochs: 2, lr: 0.05 }) });
+  const mse = await train({ doc, data, config: recipe({ epochs: 2, lr: 0.5, loss: 'mse' }) });
   const [a, b] = [ce.history[1].testAccuracy!, mse.history[1].testAccuracy!];
   console.log(
     `15,000 images, 2 epochs: cross-entropy ${(100 * a).toFixed(2)}%, MSE ${(100 * b).toFixed(2)}%`,
@@ -79,11 +79,11 @@ test('memorization: random labels are learned by heart (>95% train) while test s
     normalize: 'standardize',
   });
   const t0 = performance.now();
-  const r = await train(
+  const r = await train({
     doc,
     data,
-    recipe({ epochs: 25, batchSize: 32, optimizer: { kind: 'adam' }, lr: 1e-3 }),
-  );
+    config: recipe({ epochs: 25, batchSize: 32, optimizer: { kind: 'adam' }, lr: 1e-3 }),
+  });
   const fit = await evaluate(doc, r.weights, data.train, 'cross-entropy', 2);
   const testAccuracy = r.history.at(-1)!.testAccuracy!;
   console.log(
@@ -103,24 +103,19 @@ test('zero init stays stuck by symmetry (hidden units identical, chance accuracy
     testLimit: 2000,
     normalize: 'standardize',
   });
-  const analysis = analyze(doc.graph);
   const cfg = recipe({ lr: 0.05 });
-  const zeros = await train(
+  const zeros = await train({
     doc,
     data,
-    cfg,
-    undefined,
-    undefined,
-    initialWeights(analysis, doc, parseInit('zeros')),
-  );
-  const kaiming = await train(
+    config: cfg,
+    start: prepareTraining(doc, data.train, cfg, parseInit('zeros')),
+  });
+  const kaiming = await train({
     doc,
     data,
-    cfg,
-    undefined,
-    undefined,
-    initialWeights(analysis, doc, parseInit('kaiming')),
-  );
+    config: cfg,
+    start: prepareTraining(doc, data.train, cfg, parseInit('kaiming')),
+  });
   const [z, k] = [zeros.history[0].testAccuracy!, kaiming.history[0].testAccuracy!];
   console.log(`5,000 images, 1 epoch: zeros ${(100 * z).toFixed(1)}%, kaiming ${(100 * k).toFixed(1)}%`);
   assert.ok(z < 0.2, `zero init accuracy ${z}`);

@@ -21,7 +21,7 @@ import { loadTrainTest } from '../../host/data/index.ts';
 import { StepSession } from '../../host/training/session.ts';
 import type { EpochEvent, TrainConfig } from '../../host/training/trainer.ts';
 import { evaluate, train } from '../../host/training/trainer.ts';
-import { applyInit, fans, initialWeights, parseInit } from '../../host/training/initializers.ts';
+import { applyInit, fans, initialWeights, parseInit } from '../../engine/index.ts';
 import {
   checkResumable,
   decodeCheckpoint,
@@ -190,8 +190,13 @@ test('divergence stops with a message naming the learning rate and returns finit
   const doc = loadTemplate('mlp');
   const data = await small();
   const events: string[] = [];
-  const r = await train(doc, data, cfg({ optimizer: { kind: 'sgd' }, lr: 1e6 }), (e) => {
-    if (e.event === 'stopped') events.push(e.message);
+  const r = await train({
+    doc,
+    data,
+    config: cfg({ optimizer: { kind: 'sgd' }, lr: 1e6 }),
+    onEvent: (e) => {
+      if (e.event === 'stopped') events.push(e.message);
+    },
   });
   assert.equal(r.stopped, 'diverged');
   assert.match(r.message!, /learning rate \(1000000\)/);
@@ -207,7 +212,7 @@ test('divergence stops with a message naming the learning rate and returns finit
 test('the exported inference ONNX gives the trainer’s own evaluation: same accuracy, same outputs', async () => {
   const doc = loadTemplate('lenet5');
   const data = await small();
-  const r = await train(doc, data, cfg({ optimizer: { kind: 'adam' }, lr: 2e-3 }));
+  const r = await train({ doc, data, config: cfg({ optimizer: { kind: 'adam' }, lr: 2e-3 }) });
   const own = await evaluate(doc, r.weights, data.test, 'cross-entropy');
   assert.equal(own.accuracy, r.history[0].testAccuracy);
   assert.ok(own.accuracy > 0.6, `accuracy ${own.accuracy}`);
@@ -251,11 +256,15 @@ test('a checkpoint resumes exactly: 1 + 1 epochs equal 2 epochs straight', async
   const doc = loadTemplate('mlp');
   const data = await small();
   const config = cfg({ epochs: 2, optimizer: { kind: 'adam' }, lr: 1e-3, schedule: { kind: 'cosine' } });
-  const straight = await train(doc, data, config);
+  const straight = await train({ doc, data, config });
 
   let saved: { epoch: number; state: SessionState; history: EpochEvent[] } | undefined;
   const stop = new AbortController();
-  const first = await train(doc, data, config, undefined, stop.signal, undefined, {
+  const first = await train({
+    doc,
+    data,
+    config,
+    signal: stop.signal,
     onEpochEnd: (c) => {
       saved = { ...c, history: [...c.history] };
       stop.abort(); // as if the process had been killed after saving
@@ -300,9 +309,7 @@ test('a checkpoint resumes exactly: 1 + 1 epochs equal 2 epochs straight', async
     /not a Netwright checkpoint/,
   );
 
-  const resumed = await train(doc, data, config, undefined, undefined, undefined, {
-    resume: { state: back.state, epoch: back.epoch },
-  });
+  const resumed = await train({ doc, data, config, resume: { state: back.state, epoch: back.epoch } });
   assert.equal(resumed.history.length, 1);
   assert.equal(resumed.history[0].epoch, 2);
   assert.equal(resumed.history[0].trainLoss, straight.history[1].trainLoss);
@@ -321,15 +328,16 @@ test('a dropout network resumes with the same masks (drawn per step from the see
   const doc = newDocument('dropout', b.graph);
   const data = await small();
   const config = cfg({ epochs: 2, batchSize: 64 });
-  const straight = await train(doc, data, config);
+  const straight = await train({ doc, data, config });
   let state: SessionState | undefined;
-  await train(doc, data, { ...config, epochs: 1 }, undefined, undefined, undefined, {
+  await train({
+    doc,
+    data,
+    config: { ...config, epochs: 1 },
     onEpochEnd: (c) => {
       state = c.state;
     },
   });
-  const resumed = await train(doc, data, config, undefined, undefined, undefined, {
-    resume: { state: state!, epoch: 1 },
-  });
+  const resumed = await train({ doc, data, config, resume: { state: state!, epoch: 1 } });
   assert.deepEqual(resumed.weights, straight.weights);
 });

@@ -296,9 +296,9 @@ test('over the HostApi: a finished run’s weights are used, and errors name wha
   const doc = newDocument('tiny', b.graph);
   // The "trained" weights: the initial ones doubled, so the run's and the document's differ by 2x.
   const { service, client, finished } = connectedHost({
-    train: async (_doc, _data, _cfg, _onEvent, _signal, initial) => ({
+    train: async ({ start }) => ({
       weights: new Map(
-        [...initial!].map(([id, params]) => [
+        [...start!.weights].map(([id, params]) => [
           id,
           new Map([...params].map(([p, v]) => [p, Float32Array.from(v, (x) => 2 * x)])),
         ]),

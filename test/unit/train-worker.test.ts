@@ -54,17 +54,22 @@ test('trainInWorker has train()’s signature: datasets in, history and weights 
   const data = SYNTHETIC.moons({ n: 400, seed: 1 });
   const epochs: number[] = [];
   const checkpoints: number[] = [];
-  const r = await trainInWorker(
+  const r = await trainInWorker({
     doc,
-    { train: data, test: data },
-    { epochs: 3, batchSize: 20, loss: 'cross-entropy', optimizer: { kind: 'adam' }, lr: 0.01, threads: 1 },
-    (e) => {
+    data: { train: data, test: data },
+    config: {
+      epochs: 3,
+      batchSize: 20,
+      loss: 'cross-entropy',
+      optimizer: { kind: 'adam' },
+      lr: 0.01,
+      threads: 1,
+    },
+    onEvent: (e) => {
       if (e.event === 'epoch') epochs.push(e.epoch);
     },
-    undefined,
-    undefined,
-    { onEpochEnd: (c) => void checkpoints.push(c.state.step) },
-  );
+    onEpochEnd: (c) => void checkpoints.push(c.state.step),
+  });
   assert.deepEqual(epochs, [1, 2, 3]);
   assert.deepEqual(checkpoints, [20, 40, 60]);
   assert.equal(r.history.length, 3);
@@ -72,27 +77,33 @@ test('trainInWorker has train()’s signature: datasets in, history and weights 
 
   const aborted = new AbortController();
   aborted.abort();
-  const stopped = await trainInWorker(
+  const stopped = await trainInWorker({
     doc,
-    { train: data },
-    { epochs: 3, batchSize: 20, loss: 'cross-entropy', optimizer: { kind: 'sgd' }, lr: 0.01, threads: 1 },
-    undefined,
-    aborted.signal,
-  );
+    data: { train: data },
+    config: {
+      epochs: 3,
+      batchSize: 20,
+      loss: 'cross-entropy',
+      optimizer: { kind: 'sgd' },
+      lr: 0.01,
+      threads: 1,
+    },
+    signal: aborted.signal,
+  });
   assert.equal(stopped.stopped, 'cancelled');
 
   await assert.rejects(
-    trainInWorker(
+    trainInWorker({
       doc,
-      { kind: 'mnist', limit: 100 },
-      {
+      data: { kind: 'mnist', limit: 100 },
+      config: {
         epochs: 1,
         batchSize: 20,
         loss: 'cross-entropy',
         optimizer: { kind: 'sgd' },
         lr: 0.01,
       },
-    ),
+    }),
     /input takes \[2\] \(2 values\) but each mnist-train sample is \[1, 28, 28\]/,
     'a model that does not fit the data fails with the fit check’s sentence',
   );

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, decodeFloat32, GraphBuilder, newDocument } from '../../engine/index.ts';
-import { initialWeights, type InitSpec } from '../../host/training/initializers.ts';
+import { initialWeights, type InitSpec } from '../../engine/index.ts';
 import { nodeParams, setWeight } from '../../renderer/inspector/weightValues.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
 import { connectedHost } from '../helpers/host.ts';

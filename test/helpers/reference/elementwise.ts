@@ -31,30 +31,6 @@ export const selu = (v: number) => (v > 0 ? SELU_SCALE * v : SELU_ALPHA_SCALE * 
 export const geluExact = (v: number) => v * normalCdf(v);
 export const geluTanh = (v: number) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
 
-export function activation(type: string, a: Attrs, x: RefTensor): RefTensor {
-  switch (type) {
-    case 'ReLU':
-      return map(x, relu);
-    case 'LeakyReLU':
-      return map(x, leakyRelu(attrNumber(a, 'negative_slope')));
-    case 'Sigmoid':
-      return map(x, sigmoid);
-    case 'Tanh':
-      return map(x, Math.tanh);
-    case 'ELU':
-      return map(x, elu(attrNumber(a, 'alpha')));
-    case 'SELU':
-      return map(x, selu);
-    case 'GELU': {
-      const approx = a.approximate ?? 'none';
-      if (approx === 'none') return map(x, geluExact);
-      if (approx === 'tanh') return map(x, geluTanh);
-      throw new Error(`GELU approximate must be 'none' or 'tanh', got ${JSON.stringify(approx)}`);
-    }
-  }
-  throw new Error(`${type} is not an activation`);
-}
-
 /** Visits every 1-d slice along `dim`: calls f(offset, stride, length). */
 export function forEachLine(
   shape: readonly number[],

@@ -1,9 +1,18 @@
-// Linear, the reshaping layers and the merges, with PyTorch semantics.
+// Input, Linear, the reshaping layers and the merges, with PyTorch semantics.
 import type { Attrs } from './attrs.ts';
 import { attrBool, attrInt, attrInts } from './attrs.ts';
 import { normalizeDim } from './elementwise.ts';
 import type { RefTensor } from './tensor.ts';
 import { expectShape, fmt, numel, refTensor, sameShape } from './tensor.ts';
+
+/** Input: the fed tensor, checked against the per-sample shape and the fixed batch size. */
+export function inputLayer(a: Attrs, x: RefTensor): RefTensor {
+  const shape = attrInts(a, 'shape');
+  const batch = a.batch_size;
+  if (!sameShape(x.shape.slice(1), shape) || (typeof batch === 'number' && x.shape[0] !== batch))
+    throw new Error(`Input expects [${batch ?? 'N'}, ${shape.join(', ')}], got ${fmt(x.shape)}`);
+  return view(x, x.shape);
+}
 
 /** y = x W^T + b over the last dimension of an input of any rank >= 1. */
 export function linear(a: Attrs, x: RefTensor, params: Record<string, RefTensor>): RefTensor {

@@ -1,0 +1,24 @@
+// A loaded dataset's first samples as the Training panel previews them. On its own so that both
+// the built-in sets (preview.ts) and uploads (uploads.ts) use it without importing each other.
+import type { Dataset } from '../../engine/data/index.ts';
+import { sampleSize } from '../../engine/data/index.ts';
+import type { DatasetPreview } from '../../protocol/training.ts';
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+export function previewOf(ds: Dataset, trainSize: number, count: number): DatasetPreview {
+  const per = sampleSize(ds.inputShape);
+  const n = Math.min(count, ds.length);
+  const labels = ds.y instanceof Int32Array ? ds.y : null;
+  return {
+    name: ds.name,
+    inputShape: ds.inputShape,
+    numClasses: ds.numClasses,
+    ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    trainSize,
+    samples: Array.from({ length: n }, (_, i) => ({
+      values: Array.from(ds.x.subarray(i * per, (i + 1) * per), round),
+      label: labels ? labels[i] : 0,
+    })),
+  };
+}

@@ -1,0 +1,50 @@
+// Everything that happens before the first training step, in one place for the CLI and the app's
+// training runs: does the network fit the data, compile the train step (once), and the weights
+// it starts from. Problems come back as HostError('cannot-train') sentences that name the layer.
+import type { Dataset } from '../../engine/data/index.ts';
+import type { InitSpec, ProjectDocument, TrainStep, WeightMap } from '../../engine/index.ts';
+import { analyze, compileTrainStep, CompileError, initialWeights } from '../../engine/index.ts';
+import { HostError } from '../../protocol/hostApi.ts';
+import { checkFit } from './fit.ts';
+import type { TrainConfig } from './trainer.ts';
+
+/** What train() starts from: the compiled step and the initial weights. */
+export interface TrainingStart {
+  step: TrainStep;
+  weights: WeightMap;
+}
+
+type StepConfig = Pick<TrainConfig, 'batchSize' | 'loss' | 'optimizer' | 'clipNorm'>;
+
+/** The train step for a configuration; a graph that can't be trained is a cannot-train error. */
+export function compileTraining(doc: ProjectDocument, config: StepConfig): TrainStep {
+  try {
+    return compileTrainStep(doc.graph, {
+      batchSize: config.batchSize,
+      loss: config.loss,
+      optimizer: config.optimizer,
+      clipNorm: config.clipNorm,
+    });
+  } catch (e) {
+    if (e instanceof CompileError) throw new HostError('cannot-train', e.message);
+    throw e;
+  }
+}
+
+/**
+ * Checks the network against the training set, compiles the step and draws the initial weights:
+ * `init` over the document's stored weights, or over `stored` ones loaded beside it (an ONNX
+ * file's initializers).
+ */
+export function prepareTraining(
+  doc: ProjectDocument,
+  train: Dataset,
+  config: StepConfig & Pick<TrainConfig, 'seed'>,
+  init: InitSpec = { kind: 'default' },
+  stored?: WeightMap,
+): TrainingStart {
+  const analysis = analyze(doc.graph);
+  checkFit(doc, analysis, train, config.loss, config.batchSize);
+  const step = compileTraining(doc, config);
+  return { step, weights: initialWeights(analysis, doc, init, config.seed ?? 0, stored) };
+}
