@@ -74,6 +74,8 @@ export const templateInfoSchema = z.object({
   nodeCount: z.number().int().min(0),
   /** The title of the template's lesson, when it has one. */
   lesson: z.string().optional(),
+  /** The lesson's place in the course (lesson.order). */
+  order: z.number().int().min(1).optional(),
 });
 export type TemplateInfo = z.infer<typeof templateInfoSchema>;
 
