@@ -58,7 +58,7 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
         const words = spec.allowSame ? ", 'same' or 'valid'" : " or 'valid'";
         return `must be a whole number, ${spec.axes} values (per axis) or ${2 * spec.axes} values (before..., after...)${words}; got ${JSON.stringify(value)}`;
       }
-      if (list.some((v) => v < 0)) return `padding can't be negative, got ${JSON.stringify(value)}`;
+      if (list.some((v) => v < 0)) return `can't be negative, got ${JSON.stringify(value)}`;
       return null;
     }
     case 'ints':
@@ -82,14 +82,46 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
   }
 }
 
-/** Parses what a user typed in a form field into an attribute value (or an error sentence). */
+const NUMBER_WORDS: Partial<Record<AttrSpec['kind'], string>> = {
+  int: 'a whole number',
+  float: 'a number',
+  padding: 'whole numbers',
+  intOrTuple: 'whole numbers',
+  ints: 'whole numbers',
+};
+
+/** What is wrong with typed text before it is a value at all: empty, or a word where a number goes. */
+function textProblem(spec: AttrSpec, t: string, parts: string[]): string | null {
+  const wanted = NUMBER_WORDS[spec.kind];
+  if (!wanted) return null;
+  const nullable = (spec.kind === 'int' || spec.kind === 'intOrTuple') && spec.nullable;
+  if (t === '' && !nullable) return `is empty; type ${wanted}`;
+  const word = parts.find((p) => !Number.isFinite(Number(p)));
+  return word === undefined ? null : `must be ${wanted}; '${word}' is not a number`;
+}
+
+/**
+ * Parses what a user typed in a form field into an attribute value, or a sentence that follows
+ * the field's label ("out_channels is empty; type a whole number").
+ */
 export function parseAttributeInput(spec: AttrSpec, text: string): { value: AttrValue } | { error: string } {
   const t = text.trim();
+  const keyword = spec.kind === 'padding' && (t === 'same' || t === 'valid');
+  const parts = keyword
+    ? []
+    : spec.kind === 'int' || spec.kind === 'float'
+      ? [t].filter(Boolean)
+      : t
+          .replace(/[()[\]]/g, '')
+          .split(/[\s,x×]+/)
+          .filter(Boolean);
+  const problem = textProblem(spec, t, parts);
+  if (problem) return { error: problem };
   let value: unknown;
   switch (spec.kind) {
     case 'int':
     case 'float':
-      value = t === '' ? (spec.kind === 'int' && spec.nullable ? null : NaN) : Number(t);
+      value = t === '' ? null : Number(t);
       break;
     case 'bool':
       value = t === 'true' ? true : t === 'false' ? false : t;
@@ -101,20 +133,9 @@ export function parseAttributeInput(spec: AttrSpec, text: string): { value: Attr
     case 'padding':
     case 'intOrTuple':
     case 'ints': {
-      if (spec.kind === 'padding' && (t === 'same' || t === 'valid')) {
-        value = t;
-        break;
-      }
-      if (t === '' && spec.kind === 'intOrTuple' && spec.nullable) {
-        value = null;
-        break;
-      }
-      const parts = t
-        .replace(/[()[\]]/g, '')
-        .split(/[\s,x×]+/)
-        .filter(Boolean)
-        .map(Number);
-      value = parts.length === 1 && spec.kind !== 'ints' ? parts[0] : parts;
+      if (keyword) value = t;
+      else if (t === '') value = null;
+      else value = parts.length === 1 && spec.kind !== 'ints' ? Number(parts[0]) : parts.map(Number);
       break;
     }
     case 'table':

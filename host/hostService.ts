@@ -53,6 +53,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     stopTraining: async (runId) => runs.stop(runId),
     pauseTraining: async (runId) => runs.pause(runId),
     resumeTraining: async (runId) => runs.resume(runId),
+    retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
     exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     predict: (source, input) => runs.predict(source, input.data),

@@ -152,6 +152,19 @@ export const hostMethods = {
   pauseTraining: { args: z.tuple([runIdSchema]), result: z.null() },
   /** Goes on from where pauseTraining stopped ('resumed' follows). */
   resumeTraining: { args: z.tuple([runIdSchema]), result: z.null() },
+  /**
+   * The runs a page shows (its followed run, its race): the host keeps these, however many, until
+   * the same page (client, one id per page load) shows others. Finished runs no page shows are
+   * released beyond the newest few.
+   */
+  retainRuns: {
+    args: z.tuple([
+      z
+        .object({ client: z.string().regex(/^[a-z0-9-]{8,64}$/i), runIds: z.array(runIdSchema).max(16) })
+        .strict(),
+    ]),
+    result: z.null(),
+  },
   /** The trained network as an inference ONNX file (IR 8, opset 17), base64. */
   exportTrainedOnnx: {
     args: z.tuple([runIdSchema, z.object({ fp16: z.boolean().optional() }).strict().optional()]),

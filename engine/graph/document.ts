@@ -140,8 +140,14 @@ export function parseDocument(text: string): ProjectDocument {
   try {
     raw = JSON.parse(text);
   } catch (e) {
+    if (!/^\s*\{/.test(text.slice(0, 1024)))
+      throw new DocumentError(
+        'This is not a Netwright project: a project file is JSON text starting with "{". (An .onnx model opens with File → Import ONNX…, or `netwright import`.)',
+      );
+    // V8 quotes the text around the fault; in a damaged file that is unreadable, so only the place is kept.
+    const where = (e as Error).message.replace(/,? ".*" is not valid JSON$/s, '');
     throw new DocumentError(
-      `The file is not valid JSON (${(e as Error).message}); it may be truncated. Restore it from a backup or the autosave.`,
+      `The file is not valid JSON (${where}); it may be truncated. Restore it from a backup or the autosave.`,
     );
   }
   return validateDocument(raw);

@@ -10,6 +10,7 @@ import { LessonPanel } from '../lessons/LessonPanel.tsx';
 import { NoticeToast } from './NoticeToast.tsx';
 import { Palette } from '../canvas/Palette.tsx';
 import { RecoveryBanner } from './RecoveryBanner.tsx';
+import { ReplaceDialog } from './ReplaceDialog.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { SummaryPanel } from '../summary/SummaryPanel.tsx';
 import { TemplateGallery } from '../lessons/TemplateGallery.tsx';
@@ -71,10 +72,11 @@ export function App() {
         {trainingOpen && <TrainingPanel />}
         <StatusBar />
         {galleryOpen && <TemplateGallery />}
+        <ReplaceDialog />
         <NoticeToast />
         <HiddenFileInput
           role="open-project"
-          accept=".json,application/json"
+          accept=".json,application/json,.onnx"
           label="Open project file"
           onFile={(f) => void openProjectFile(f)}
         />

@@ -19,7 +19,8 @@ export async function acceptRecovery(store: AppStore): Promise<void> {
   const { recovery, actions } = store.getState();
   if (!recovery) return;
   try {
-    actions.loadDocument(parseDocument(recovery.text));
+    // Recovered work is in no file yet: replacing it asks first, like any unsaved change.
+    actions.loadDocument(parseDocument(recovery.text), { saved: false });
   } catch (e) {
     actions.notify('error', `The autosaved document could not be read: ${(e as Error).message}`);
   }

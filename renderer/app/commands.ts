@@ -7,6 +7,7 @@ import { chooseProjectFile, saveProject } from './documentFlows.ts';
 import { groupSelection, ungroupSelection } from './groupCommands.ts';
 import { exportImage } from './imageExport.ts';
 import { chooseOnnxFile, openOnnxExport } from './onnxFlows.ts';
+import { confirmReplace } from './replaceGuard.ts';
 
 export async function autoLayout(): Promise<void> {
   const { doc, measured, actions } = appStore.getState();
@@ -22,11 +23,11 @@ export function runCommand(command: AppCommand): void {
   const { actions, summaryOpen } = appStore.getState();
   switch (command) {
     case 'new':
-      return actions.newDocument();
+      return confirmReplace('A new empty network', () => actions.newDocument());
     case 'templates':
       return actions.setGalleryOpen(true);
     case 'open':
-      return chooseProjectFile();
+      return confirmReplace('Opening a project file', chooseProjectFile);
     case 'save':
       return saveProject();
     case 'undo':
@@ -58,7 +59,7 @@ export function runCommand(command: AppCommand): void {
     case 'ungroup':
       return ungroupSelection();
     case 'importOnnx':
-      return chooseOnnxFile();
+      return confirmReplace('Importing an ONNX model', chooseOnnxFile);
     case 'exportOnnx':
       return openOnnxExport();
     case 'exportPng':

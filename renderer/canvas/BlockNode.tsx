@@ -12,6 +12,10 @@ import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { findGroup, summarizeGroup } from '../state/groups.ts';
 import type { BlockFlowNode } from './groupProjection.ts';
 import { inHandle, outHandle } from './ports.ts';
+import type { HiddenQuantity } from '../../protocol/lesson.ts';
+import { useHidden } from '../lessons/GuessField.tsx';
+import { nodeShown } from '../lessons/predict.ts';
+import { useRevealed } from '../lessons/reveals.ts';
 import './blockNode.css';
 
 function Title({ id, title }: { id: string; title: string }) {
@@ -50,7 +54,11 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
     const g = findGroup(s.doc, id);
     return g?.collapsed ? summarizeGroup(g, s.doc.graph, selectAnalysis(s)) : null;
   });
+  const hidden = useHidden();
+  const revealed = useRevealed();
   if (!group) return null;
+  // A block's sums would give a lesson's hidden answers away until every member's is revealed.
+  const shown = (q: HiddenQuantity) => group.members.every((m) => nodeShown(q, hidden, revealed, m));
   const toggle = (
     <button
       type="button"
@@ -100,13 +108,13 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
         </span>
       </div>
       <div className="block-card__stats">
-        <div data-testid="block-params">{formatCount(summary.params)} params</div>
-        <div data-testid="block-macs">{formatCompact(summary.macs)} MACs</div>
+        <div data-testid="block-params">{shown('params') ? formatCount(summary.params) : '?'} params</div>
+        <div data-testid="block-macs">{shown('macs') ? formatCompact(summary.macs) : '?'} MACs</div>
         <div className="block-card__shape" data-testid="block-in">
-          in {shapes(summary.inputs)}
+          in {shown('shape') ? shapes(summary.inputs) : '?'}
         </div>
         <div className="block-card__shape" data-testid="block-out">
-          out {shapes(summary.outputs)}
+          out {shown('shape') ? shapes(summary.outputs) : '?'}
         </div>
       </div>
       <Handle type="source" id={outHandle(0)} position={Position.Bottom} />

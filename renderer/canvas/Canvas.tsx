@@ -16,6 +16,9 @@ import { LayerNode } from './LayerNode.tsx';
 import { toEngineConnection } from './ports.ts';
 import { toFlowEdges, toFlowNodes } from './projection.ts';
 import { useLayerDrop } from './useLayerDrop.ts';
+import { useHidden } from '../lessons/GuessField.tsx';
+import { nodeShown } from '../lessons/predict.ts';
+import { useRevealed } from '../lessons/reveals.ts';
 
 // Module scope: a new nodeTypes object per render would remount every node (React Flow error002).
 const nodeTypes = { layer: LayerNode, block: BlockNode };
@@ -107,9 +110,12 @@ export function Canvas() {
   const { onDragOver, onDrop } = useLayerDrop();
 
   const layerNodes = useMemo(() => toFlowNodes(graph, selection, measured), [graph, selection, measured]);
+  const hidden = useHidden();
+  const revealed = useRevealed();
   const layerEdges = useMemo(
-    () => toFlowEdges(graph, selection, analysis, showShapes),
-    [graph, selection, analysis, showShapes],
+    () =>
+      toFlowEdges(graph, selection, analysis, showShapes, (id) => nodeShown('shape', hidden, revealed, id)),
+    [graph, selection, analysis, showShapes, hidden, revealed],
   );
   const { nodes, edges } = useMemo(
     () => withGroups(groups, graph, measured, selection, layerNodes, layerEdges),

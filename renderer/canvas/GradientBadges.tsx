@@ -7,7 +7,7 @@ import type { StepNode } from '../../protocol/stepThrough.ts';
 import { formatSci, GRAD_SCALE, RATIO_SCALE, scaleColor } from '../components/gradientColor.ts';
 import { lastEpoch } from '../training/curves.ts';
 import { useApp } from '../state/appStore.ts';
-import { useStepThrough } from '../training/stepThrough/stepThrough.ts';
+import { useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
 
 interface Badges {
   grad: number | null;
@@ -36,7 +36,8 @@ export function stepBadges(node: StepNode, lr: number): Badges | null {
 
 export function GradientBadges({ id }: { id: string }) {
   const point = useApp((s) => lastEpoch(s.training));
-  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step');
+  const stale = useStepStale();
+  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
   const lr = useApp((s) => s.trainingSetup.config.lr);
   const stepNode = useStepThrough((s) => (stepping ? s.summary?.nodes.find((n) => n.id === id) : undefined));
   let badges: Badges | null = null;

@@ -11,7 +11,7 @@ import { revealKey } from '../lessons/predict.ts';
 import { useRevealed } from '../lessons/reveals.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { incomingCount, nodeOf } from '../state/graphIndex.ts';
-import { stepPhaseAt, useStepThrough } from '../training/stepThrough/stepThrough.ts';
+import { stepPhaseAt, useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
 import { GradientBadges } from './GradientBadges.tsx';
 import { categoryColor } from './layerStyle.ts';
 import { inHandle, outHandle } from './ports.ts';
@@ -33,7 +33,8 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   // A lesson's hidden quantities stay "?" on a node until the student has revealed them there.
   const revealed = useRevealed();
   const hidden = useHidden().filter((q) => !revealed.has(revealKey(id, q)));
-  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step');
+  const stale = useStepStale();
+  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
   const stepPhase = useStepThrough((s) => (stepping ? stepPhaseAt(s, id) : null));
   if (!node) return null;
   const def = getLayer(node.type);

@@ -36,7 +36,7 @@ export function TemplateGallery() {
                   type="button"
                   className="gallery__item gallery__item--lesson"
                   aria-label={`Lesson: ${t.lesson}`}
-                  onClick={() => void openTemplate(t.id)}
+                  onClick={() => openTemplate(t.id, `The lesson “${t.lesson}”`)}
                 >
                   <span className="gallery__meta">Lesson {i + 1}</span>
                   <strong>{t.lesson}</strong>
@@ -62,7 +62,7 @@ export function TemplateGallery() {
               type="button"
               className="gallery__item"
               aria-label={t.name}
-              onClick={() => void openTemplate(t.id)}
+              onClick={() => openTemplate(t.id, `The template “${t.name}”`)}
             >
               <strong>{t.name}</strong>
               <span className="muted">{t.description}</span>

@@ -77,7 +77,13 @@ export interface Actions extends TrainingActions {
   duplicateSelection(): void;
   undo(): void;
   redo(): void;
-  loadDocument(doc: ProjectDocument): void;
+  /**
+   * Replaces the open document (one undo step). It counts as saved unless `saved` is false (work
+   * recovered from an autosave, which no file holds yet).
+   */
+  loadDocument(doc: ProjectDocument, options?: { saved?: boolean }): void;
+  /** The open document is what a file now holds (after Save). */
+  markSaved(): void;
   /** A document-level edit (groups, ...) as one undo step; `select` replaces the selection. */
   editDocument(doc: ProjectDocument, options?: { mergeKey?: string; select?: Selection }): void;
   newDocument(): void;
@@ -100,6 +106,10 @@ export interface Actions extends TrainingActions {
 
 export interface AppState extends TrainingState {
   doc: ProjectDocument;
+  /** The document as last opened or saved; any other document has unsaved changes. */
+  savedDoc: ProjectDocument | null;
+  /** Counts the documents opened (New, Open, a template, an import): view state of the last one is stale. */
+  docGeneration: number;
   history: History;
   selection: Selection;
   /** The document before the current drag began, so the whole drag undoes as one step. */
@@ -321,11 +331,18 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
       undo: () => restore(undo(get().history, get().doc)),
       redo: () => restore(redo(get().history, get().doc)),
 
-      loadDocument(doc) {
+      loadDocument(doc, options = {}) {
         commitDoc(doc, { select: noSelection });
-        set({ pasteCount: 0, ...trainingForDocument(doc, get()) });
+        set({
+          pasteCount: 0,
+          savedDoc: options.saved === false ? null : get().doc,
+          docGeneration: get().docGeneration + 1,
+          ...trainingForDocument(doc, get()),
+        });
         actions.requestFit();
       },
+
+      markSaved: () => set((s) => ({ savedDoc: s.doc })),
 
       editDocument(doc, options) {
         if (doc !== get().doc) commitDoc(doc, options);
@@ -351,6 +368,8 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
 
     return {
       doc: init.doc ?? newDocument('Untitled', emptyGraph),
+      savedDoc: null,
+      docGeneration: 0,
       history: emptyHistory,
       selection: noSelection,
       dragOrigin: null,
@@ -376,3 +395,7 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
 }
 
 export type AppStore = ReturnType<typeof createAppStore>;
+
+/** Whether replacing the open document would lose work no file holds: edits since it was opened or saved. */
+export const hasUnsavedChanges = (s: Pick<AppState, 'doc' | 'savedDoc'>): boolean =>
+  s.doc !== s.savedDoc && s.doc.graph.nodes.length > 0;

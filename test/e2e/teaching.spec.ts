@@ -8,6 +8,11 @@ test.describe('When a student studies the receptive-field stack', () => {
     await openTemplate(page, 'Lesson: Receptive fields of a conv/pool stack');
     await page.waitForTimeout(400);
     await selectNode(page, 'maxpool2d_2');
+    // The lesson hides the field: the viewer opens once the student has made a guess and revealed it.
+    await expect(inspector(page).getByRole('button', { name: 'Show receptive field' })).toBeDisabled();
+    const guess = inspector(page).getByRole('group', { name: 'Guess the receptive field' });
+    await guess.getByLabel('Your guess').fill('16');
+    await guess.getByRole('button', { name: 'Reveal' }).click();
     await inspector(page).getByRole('button', { name: 'Show receptive field' }).click();
     const viewer = page.getByRole('region', { name: 'Receptive field' });
     await expect(viewer).toBeVisible();

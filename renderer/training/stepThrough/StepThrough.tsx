@@ -23,6 +23,7 @@ import {
   step,
   stopLabel,
   stopsOf,
+  useStepStale,
   useStepThrough,
 } from './stepThrough.ts';
 import { hasWeights } from '../trainingState.ts';
@@ -374,6 +375,7 @@ export function StepThrough() {
   const hasHost = useApp((s) => s.host !== null);
   const run = useApp((s) => s.training);
   const batchSize = useApp((s) => s.trainingSetup.config.batchSize);
+  const stale = useStepStale();
   useCanvasJumps();
   const source = hasWeights(run) ? `the weights of the last run (${run.runId})` : 'the project’s own weights';
   return (
@@ -400,7 +402,13 @@ export function StepThrough() {
           {message}
         </p>
       )}
-      {summary && stop && (
+      {summary && stale && (
+        <p className="training-message" role="status" data-testid="step-stale">
+          The network has changed since this batch ran, so its numbers no longer describe it; run one batch
+          again.
+        </p>
+      )}
+      {summary && stop && !stale && (
         <>
           <p className="step-through__about" data-testid="step-about">
             {summary.batch}; {summary.weights}. Took {(summary.seconds * 1000).toFixed(0)} ms.
