@@ -15,7 +15,9 @@ import { connectHost } from './app/connectHost.ts';
 import { appStore } from './state/appStore.ts';
 import { checkRecovery, startAutosave } from './app/autosave.ts';
 import { followTrainingRuns } from './training/flows.ts';
+import { layoutOffThePage } from './canvas/elkWorker.ts';
 
+layoutOffThePage();
 const { actions } = appStore.getState();
 const host = connectHost(
   window,

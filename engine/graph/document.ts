@@ -31,6 +31,8 @@ export interface ProjectDocument {
   lesson?: Record<string, unknown>;
   /** Blocks drawn around nodes in the editor (a view of the graph; they never change the model). */
   groups?: NodeGroup[];
+  /** How the editor lays the graph out: top-to-bottom (the default) or left-to-right. */
+  layout?: { direction: 'TB' | 'LR' };
 }
 
 export interface NodeGroup {
@@ -92,6 +94,7 @@ const documentSchema = z.object({
       }),
     )
     .optional(),
+  layout: z.object({ direction: z.enum(['TB', 'LR']) }).optional(),
 });
 
 export class DocumentError extends Error {

@@ -11,6 +11,7 @@ import { NoticeToast } from './NoticeToast.tsx';
 import { Palette } from '../canvas/Palette.tsx';
 import { RecoveryBanner } from './RecoveryBanner.tsx';
 import { ReplaceDialog } from './ReplaceDialog.tsx';
+import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { SummaryPanel } from '../summary/SummaryPanel.tsx';
 import { TemplateGallery } from '../lessons/TemplateGallery.tsx';
@@ -73,6 +74,7 @@ export function App() {
         <StatusBar />
         {galleryOpen && <TemplateGallery />}
         <ReplaceDialog />
+        <ShortcutsDialog />
         <NoticeToast />
         <HiddenFileInput
           role="open-project"

@@ -74,7 +74,7 @@ function OnnxExportDialog() {
 /** What an ONNX import changed or left out; stays until dismissed (a toast would vanish unread). */
 function ImportNotes({ fileName, notes }: { fileName: string; notes: string[] }) {
   return (
-    <aside className="import-notes" role="region" aria-label="Import notes">
+    <aside className="import-notes" role="region" aria-label="Import notes" data-canvas-overlay="">
       <div className="import-notes__head">
         <strong>Imported {fileName}</strong>
         <button type="button" aria-label="Dismiss import notes" onClick={dismissImportNotes}>

@@ -9,7 +9,7 @@ import { lastEpoch } from '../training/curves.ts';
 import { useApp } from '../state/appStore.ts';
 import { useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
 
-interface Badges {
+export interface Badges {
   grad: number | null;
   ratio: number | null;
   label: string;
@@ -34,7 +34,8 @@ export function stepBadges(node: StepNode, lr: number): Badges | null {
   };
 }
 
-export function GradientBadges({ id }: { id: string }) {
+/** The badges of one node now: the stepped batch's in Step through, else the last epoch's. */
+export function useBadges(id: string): Badges | null {
   const point = useApp((s) => lastEpoch(s.training));
   const stale = useStepStale();
   const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
@@ -50,6 +51,11 @@ export function GradientBadges({ id }: { id: string }) {
       gradTitle: `Mean L2 norm of this layer's parameter gradients in epoch ${point.epoch}`,
       ratioTitle: `How far epoch ${point.epoch} moved the weights: |W after − W before| / |W after|`,
     };
+  return badges;
+}
+
+export function GradientBadges({ id }: { id: string }) {
+  const badges = useBadges(id);
   if (!badges) return null;
   const { grad, ratio } = badges;
   return (

@@ -71,7 +71,6 @@ export interface Actions extends TrainingActions {
   /** Drag frames are not undoable; the drop (dragging false) is one undo step. */
   moveNodes(moves: readonly { id: string; position?: { x: number; y: number } }[], dragging: boolean): void;
   setMeasured(sizes: readonly { id: string; size: Size }[]): void;
-  applyPositions(positions: Record<string, { x: number; y: number }>): void;
   copySelection(): void;
   paste(): void;
   duplicateSelection(): void;
@@ -96,6 +95,11 @@ export interface Actions extends TrainingActions {
   togglePresentation(): void;
   toggleOverlay(overlay: Overlay): void;
   setSummaryOpen(open: boolean): void;
+  setProblemsOpen(open: boolean): void;
+  setSearchOpen(open: boolean): void;
+  setShortcutsOpen(open: boolean): void;
+  /** Marks the node Find or a Problems link went to (null: none). */
+  setFound(id: string | null): void;
   setGalleryOpen(open: boolean): void;
   requestFit(): void;
   setHost(host: HostApi | null, status: HostStatus): void;
@@ -123,6 +127,14 @@ export interface AppState extends TrainingState {
   presentation: boolean;
   overlays: Record<Overlay, boolean>;
   summaryOpen: boolean;
+  /** The Problems panel: every diagnostic, each a link to its layer. */
+  problemsOpen: boolean;
+  /** The Find bar over the canvas (Ctrl+F). */
+  searchOpen: boolean;
+  /** The keyboard shortcuts dialog (Help). */
+  shortcutsOpen: boolean;
+  /** The node Find or a Problems link went to, ringed on the canvas. */
+  found: string | null;
   galleryOpen: boolean;
   /** Bumped to ask the canvas to zoom to fit (after loading or layout). */
   fitRequest: number;
@@ -296,16 +308,6 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
         set({ measured });
       },
 
-      applyPositions(positions) {
-        let graph = get().doc.graph;
-        for (const [id, position] of Object.entries(positions)) {
-          const moved = moveNode(graph, id, position);
-          if (!isEditError(moved)) graph = moved;
-        }
-        commitGraph(graph);
-        actions.requestFit();
-      },
-
       copySelection() {
         const { doc, selection } = get();
         if (!selection.nodes.length) return;
@@ -337,6 +339,7 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
           pasteCount: 0,
           savedDoc: options.saved === false ? null : get().doc,
           docGeneration: get().docGeneration + 1,
+          found: null,
           ...trainingForDocument(doc, get()),
         });
         actions.requestFit();
@@ -358,6 +361,10 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
       togglePresentation: () => set((s) => ({ presentation: !s.presentation })),
       toggleOverlay: (o) => set((s) => ({ overlays: { ...s.overlays, [o]: !s.overlays[o] } })),
       setSummaryOpen: (summaryOpen) => set({ summaryOpen }),
+      setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
+      setSearchOpen: (searchOpen) => set({ searchOpen }),
+      setShortcutsOpen: (shortcutsOpen) => set({ shortcutsOpen }),
+      setFound: (found) => set({ found }),
       setGalleryOpen: (galleryOpen) => set({ galleryOpen }),
       requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
       setHost: (host, hostStatus) => set({ host, hostStatus }),
@@ -381,6 +388,10 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
       presentation: init.presentation ?? false,
       overlays: { shape: true, params: true, macs: true, rf: true },
       summaryOpen: false,
+      problemsOpen: false,
+      searchOpen: false,
+      shortcutsOpen: false,
+      found: null,
       galleryOpen: false,
       fitRequest: 0,
       host: null,
