@@ -22,7 +22,7 @@ import { resolveGroupChanges, useGroupDragOrigins } from './groupChanges.ts';
 import type { CanvasNode } from './groupProjection.ts';
 import { withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
-import { COMPACT_ZOOM, LayerNode } from './LayerNode.tsx';
+import { COMPACT_ZOOM, FAR_ZOOM, LayerNode } from './LayerNode.tsx';
 import { registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
 import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
@@ -95,14 +95,12 @@ function ZoomVars({ canvas }: { canvas: RefObject<HTMLElement | null> }) {
     const boost = (readableAt: number, most: number) =>
       String(Math.min(most, Math.max(1, readableAt / zoom)));
     el.style.setProperty('--lod-name', boost(0.55, 1.5));
-    el.style.setProperty('--lod-figure', boost(0.4, 2.4));
+    // At most what keeps four characters ("1e-4", "1000") inside a node's width.
+    el.style.setProperty('--lod-figure', boost(0.4, 2.8));
     el.dataset.lod = zoom < FAR_ZOOM ? 'far' : zoom < COMPACT_ZOOM ? 'compact' : 'full';
   }, [zoom, canvas]);
   return null;
 }
-
-/** Below this zoom a compact node shows only its key figure, as large as its box allows. */
-const FAR_ZOOM = 0.3;
 
 function minimapColor(n: { id: string }): string {
   const node = nodeById(appStore.getState().doc.graph, n.id);

@@ -38,8 +38,15 @@ export function shortShape(shape: Shape | null | undefined): string {
   return shape.slice(1).join('×') || formatShape(shape);
 }
 
+/** Below this zoom a compact node shows only its key figure, as large as its box allows. */
+export const FAR_ZOOM = 0.3;
+
 /** Whether the canvas is zoomed out below COMPACT_ZOOM (a boolean, so nodes re-render only on the switch). */
 export const useCompact = () => useStore((s) => s.transform[2] < COMPACT_ZOOM);
+const useFar = () => useStore((s) => s.transform[2] < FAR_ZOOM);
+
+/** A gradient norm in the few characters a far-out tile can show: its order of magnitude, "1e-4". */
+export const magnitude = (v: number) => (v > 0 ? `1e${Math.round(Math.log10(v))}` : formatSci(v));
 
 /** The layer's name as the canvas shows it: an opaque ONNX node says which operator it is. */
 export function typeLabel(type: string, attributes: Record<string, unknown>): string {
@@ -80,6 +87,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
   const stepPhase = useStepThrough((s) => (stepping ? stepPhaseAt(s, id) : null));
   const compact = useCompact();
+  const far = useFar();
   const badges = useBadges(id);
   if (!node) return null;
   const def = getLayer(node.type);
@@ -96,7 +104,9 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
     const grad = badges?.grad ?? null;
     const figure =
       grad !== null
-        ? `∇ ${formatSci(grad)}`
+        ? far
+          ? magnitude(grad)
+          : `∇ ${formatSci(grad)}`
         : errors.length
           ? '⚠ problem'
           : hidden.includes('shape')

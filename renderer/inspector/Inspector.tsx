@@ -6,6 +6,7 @@ import { formatShape, getLayer, nodeById } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../components/format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { AttributeField } from './AttributeField.tsx';
+import { typeLabel } from '../canvas/LayerNode.tsx';
 import type { HiddenQuantity } from '../../protocol/lesson.ts';
 import { GuessField, useHidden } from '../lessons/GuessField.tsx';
 import { nodeShown } from '../lessons/predict.ts';
@@ -72,7 +73,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       <header className="inspector__header">
         <h2>{node.name}</h2>
         <p className="inspector__type">
-          {node.type}
+          {typeLabel(node.type, node.attributes)}
           {def?.torch && <span className="muted"> · {def.torch}</span>}
         </p>
         {def && <p className="muted">{def.summary}</p>}
