@@ -1,5 +1,6 @@
 // `netwright <command>`: the engine, headless. Each command lives in its own module.
 import { Command, Option } from 'commander';
+import { DocumentError } from '../engine/index.ts';
 import { CliError } from './errors.ts';
 import { loadModelMeasured, withInputShape } from './loadModel.ts';
 import { exportCommand, type ExportOptions } from './export.ts';
@@ -138,7 +139,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CliError) {
+  // A damaged file found while it is used (stored weights that don't fit their layer) names its field.
+  if (e instanceof CliError || e instanceof DocumentError) {
     console.error(`netwright: ${e.message}`);
     process.exit(1);
   }

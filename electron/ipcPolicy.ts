@@ -2,8 +2,9 @@
 // method and the sender must be our own page in the main frame (security checklist #17). The
 // arguments are then parsed by protocol/rpc.ts's dispatch, like every other transport.
 import { hostMethodNames } from '../protocol/hostApi.ts';
-import type { HostMethod } from '../protocol/hostApi.ts';
+import type { HostApi, HostMethod } from '../protocol/hostApi.ts';
 import type { Outcome } from '../protocol/rpc.ts';
+import { dispatch } from '../protocol/rpc.ts';
 
 export const CHANNEL_PREFIX = 'host:';
 export const MENU_CHANNEL = 'menu:command';
@@ -37,3 +38,18 @@ export const forbidden: Outcome = {
   ok: false,
   error: { code: 'forbidden', message: 'This page may not call the Netwright host.' },
 };
+
+/**
+ * The whole IPC handler, minus Electron: the sender check, then the same dispatch as the
+ * WebSocket server (argument nesting limit, schema validation, errors as outcomes). Never rejects.
+ */
+export function answerIpc(
+  api: HostApi,
+  method: HostMethod,
+  sender: SenderInfo,
+  rendererUrl: string,
+  args: unknown[],
+): Promise<Outcome> {
+  if (!isTrustedSender(sender, rendererUrl)) return Promise.resolve(forbidden);
+  return dispatch(api, method, args);
+}

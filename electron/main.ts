@@ -5,8 +5,7 @@ import { app, BrowserWindow, ipcMain, Menu, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHostService } from '../host/hostService.ts';
-import { dispatch } from '../protocol/rpc.ts';
-import { EVENT_CHANNEL, forbidden, hostChannels, isTrustedSender, MENU_CHANNEL } from './ipcPolicy.ts';
+import { answerIpc, EVENT_CHANNEL, hostChannels, MENU_CHANNEL } from './ipcPolicy.ts';
 import { buildMenuTemplate } from './menuTemplate.ts';
 import { mainWindowOptions, mayNavigate, windowOpenHandler } from './windowOptions.ts';
 
@@ -32,8 +31,7 @@ function serveHostApi(window: BrowserWindow): void {
         url: frame?.url,
         isMainFrame: frame !== null && frame === window.webContents.mainFrame,
       };
-      if (!isTrustedSender(sender, rendererUrl)) return forbidden;
-      return dispatch(api, method, args);
+      return answerIpc(api, method, sender, rendererUrl, args);
     });
   }
 }

@@ -26,7 +26,11 @@ export type DiagnosticCode =
   | 'dangling-edge'
   | 'duplicate-input'
   | 'suspicious-shape'
-  | 'unknown-shape';
+  | 'unknown-shape'
+  /** Over a limit of engine/limits.ts (a tensor or a port index too large to allocate). */
+  | 'too-large'
+  /** A layer's own code failed on this node: a bug, reported instead of crashing analysis. */
+  | 'internal';
 
 /** What a layer returns when it can't produce an output shape. */
 export interface Problem {

@@ -2,6 +2,7 @@
 export * from './tensor/shape.ts';
 export * from './tensor/window.ts';
 export * from './diagnostics.ts';
+export * from './limits.ts';
 export * from './layer.ts';
 export * from './attributes.ts';
 export * from './layers/index.ts';

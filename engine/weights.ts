@@ -2,6 +2,8 @@
 // and initialised the PyTorch way when a model has none yet.
 import type { Analysis } from './analysis/analyze.ts';
 import type { StoredTensor } from './graph/document.ts';
+import { DocumentError } from './graph/document.ts';
+import { limitText, MAX_TENSOR_ELEMENTS } from './limits.ts';
 import type { ParamSpec } from './layer.ts';
 import { product } from './tensor/shape.ts';
 import { createRng } from './data/random.ts';
@@ -37,8 +39,19 @@ export function encodeFloat32(values: Float32Array): string {
   return bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
-export function decodeFloat32(base64: string): Float32Array {
-  const binary = atob(base64);
+/** Float32 values from base64; a DocumentError (naming `field`) when the text can't be that. */
+export function decodeFloat32(base64: string, field?: string): Float32Array {
+  let binary: string;
+  try {
+    binary = atob(base64);
+  } catch {
+    throw new DocumentError('is not base64 text; the file is damaged.', field);
+  }
+  if (binary.length % 4 !== 0)
+    throw new DocumentError(
+      `holds ${binary.length} bytes, not a whole number of float32 values (4 bytes each); the file is damaged.`,
+      field,
+    );
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return new Float32Array(bytes.buffer);
@@ -50,7 +63,13 @@ export function decodeFloat32(base64: string): Float32Array {
  * start at scale 1, shift 0, running variance 1.
  */
 export function defaultInit(spec: ParamSpec, fanIn: number, rng: ReturnType<typeof createRng>): Float32Array {
-  const values = new Float32Array(product(spec.shape));
+  const elements = product(spec.shape);
+  // Analysis reports this as an error first; this guard keeps any other caller from allocating.
+  if (!(elements <= MAX_TENSOR_ELEMENTS))
+    throw new RangeError(
+      `${spec.name} [${spec.shape.join(', ')}] has ${elements} elements; a tensor holds at most ${limitText('MAX_TENSOR_ELEMENTS')}.`,
+    );
+  const values = new Float32Array(elements);
   if (spec.init === 'ones') return values.fill(1);
   if (spec.init === 'zeros') return values;
   const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
@@ -87,10 +106,12 @@ export function resolveWeights(
     for (const p of params) {
       const saved = stored?.[id]?.[p.name];
       if (saved && p.init !== 'ones' && p.init !== 'zeros') skipped += product(p.shape);
-      const values = saved ? decodeFloat32(saved.data) : draw(p, fan);
+      const field = `weights.${id}.${p.name}`;
+      const values = saved ? decodeFloat32(saved.data, field) : draw(p, fan);
       if (values.length !== product(p.shape))
-        throw new Error(
-          `Stored weights for ${id}.${p.name} have ${values.length} values but the layer needs [${p.shape.join(', ')}]; re-initialise the layer.`,
+        throw new DocumentError(
+          `holds ${values.length} values but the layer needs [${p.shape.join(', ')}] (${product(p.shape)}); re-initialise the layer.`,
+          field,
         );
       map.set(p.name, values);
     }

@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from '../engine/index.ts';
 import type { Autosave } from '../protocol/hostApi.ts';
-import { saveFileAtomic } from './saveFileAtomic.ts';
+import { removeStaleTemps, saveFileAtomic } from './saveFileAtomic.ts';
 
 const FILE = 'autosave.netwright.json';
 
@@ -14,6 +14,11 @@ export function autosavePath(dataDir: string): string {
 
 export async function saveAutosave(dataDir: string, text: string): Promise<{ savedAt: string }> {
   parseDocument(text); // throws DocumentError (-> 'invalid-document') for anything that is not a project
+  return writeAutosave(dataDir, text);
+}
+
+/** Stores text already checked to be a project (the host parses it in a job worker first). */
+export async function writeAutosave(dataDir: string, text: string): Promise<{ savedAt: string }> {
   await mkdir(dataDir, { recursive: true });
   await saveFileAtomic(autosavePath(dataDir), text);
   return { savedAt: new Date().toISOString() };
@@ -28,6 +33,11 @@ export async function loadAutosave(dataDir: string): Promise<Autosave | null> {
   } catch {
     return null; // missing or unreadable: nothing to recover
   }
+}
+
+/** At start: temporary files of autosaves whose process was killed mid-write. */
+export function removeStaleAutosaveTemps(dataDir: string): Promise<number> {
+  return removeStaleTemps(autosavePath(dataDir));
 }
 
 export async function clearAutosave(dataDir: string): Promise<null> {

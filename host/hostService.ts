@@ -1,11 +1,11 @@
 // The Node implementation of HostApi, shared by the Electron main process and the browser-mode
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
-import { parseDocument } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
-import { clearAutosave, loadAutosave, saveAutosave } from './autosave.ts';
+import { clearAutosave, loadAutosave, removeStaleAutosaveTemps, writeAutosave } from './autosave.ts';
 import { datasetPreview } from './data/preview.ts';
 import { addDataset } from './data/uploads.ts';
-import { exportOnnxFile, importOnnxFile } from './onnxFiles.ts';
+import type { JobRunnerOptions } from './jobs/runner.ts';
+import { JobRunner } from './jobs/runner.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
@@ -20,6 +20,8 @@ export interface HostServiceOptions {
   dataDir?: string;
   /** Replaces the trainer (tests). */
   train?: TrainFunction;
+  /** Budgets of the worker threads that import, export and parse documents. */
+  jobs?: JobRunnerOptions;
 }
 
 /** The HostApi plus the events it pushes (training progress) and a shutdown hook. */
@@ -39,15 +41,22 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     emit: (payload) => listeners.forEach((l) => l({ name: 'training', payload })),
   });
   const stepThrough = new StepThrough();
+  // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
+  const jobs = new JobRunner(options.jobs);
+  void removeStaleAutosaveTemps(dataDir);
   const api = {
     listTemplates: () => listTemplates(templatesDir),
     loadTemplate: (id) => loadTemplate(templatesDir, id),
-    parseProject: async (text) => parseDocument(text),
-    saveAutosave: (text) => saveAutosave(dataDir, text),
+    parseProject: (text) => jobs.run('parseProject', { text }),
+    // Only valid documents are stored, so recovery never offers junk.
+    saveAutosave: async (text) => {
+      await jobs.run('parseProject', { text });
+      return writeAutosave(dataDir, text);
+    },
     loadAutosave: () => loadAutosave(dataDir),
     clearAutosave: () => clearAutosave(dataDir),
-    importOnnx: (base64, options) => importOnnxFile(base64, options?.fileName),
-    exportOnnx: async (document, options) => exportOnnxFile(document, options),
+    importOnnx: (base64, options) => jobs.run('importOnnx', { base64, fileName: options?.fileName }),
+    exportOnnx: (document, options) => jobs.run('exportOnnx', { document, ...options }),
     startTraining: ({ document, dataset, config }) => runs.start(document, dataset, config),
     startRace: ({ document, dataset, config, entries }) => runs.startRace(document, dataset, config, entries),
     stopTraining: async (runId) => runs.stop(runId),
@@ -56,10 +65,18 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
     exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
     trainedWeights: async (runId) => runs.trainedWeights(runId),
-    predict: (source, input) => runs.predict(source, input.data),
+    // With a run's weights the run's cached model answers; a document's own weights are drawn
+    // and compiled in a job thread (a large model would hold the event loop for seconds).
+    predict: (source, input) =>
+      'runId' in source
+        ? runs.predict(source, input.data)
+        : jobs.run('predictDocument', { source, values: input.data }),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
     addDataset: (request) => addDataset(request),
-    activations: (source, request) => activationsFor(runs, source, request),
+    activations: (source, request) =>
+      'runId' in source
+        ? activationsFor(runs, source, request)
+        : jobs.run('documentActivations', { source, request }),
     stepThroughBatch: (source, setup) =>
       stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : source, setup),
     stepThroughTensors: async (r) => stepThrough.tensors(r.stepId, r.nodeId, r.sample),
@@ -73,6 +90,9 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       return () => void listeners.delete(listener);
     },
     stopRuns: () => runs.stopAll(),
-    close: () => runs.stopAll(),
+    close: () => {
+      runs.stopAll();
+      void jobs.close();
+    },
   };
 }

@@ -5,7 +5,9 @@ import type { ProjectDocument } from '../engine/index.ts';
 import { ExportError, exportInference, exportProblems, MAX_OPSET } from '../engine/index.ts';
 import { importOnnx } from '../engine/onnx/import.ts';
 import { decodeModel, encodeModel } from '../engine/onnx/proto.ts';
-import { HostError, MAX_DOCUMENT_CHARS } from '../protocol/hostApi.ts';
+import { MAX_DOCUMENT_BYTES } from '../engine/limits.ts';
+import { HostError } from '../protocol/hostApi.ts';
+import type { JobProgress } from './jobs/tasks.ts';
 import { layoutDocument } from './layout.ts';
 
 export interface ImportedOnnx {
@@ -26,7 +28,12 @@ function storedWeightChars(doc: ProjectDocument): number {
   return n;
 }
 
-export async function importOnnxFile(base64: string, fileName?: string): Promise<ImportedOnnx> {
+export async function importOnnxFile(
+  base64: string,
+  fileName?: string,
+  progress: (p: JobProgress) => void = () => undefined,
+): Promise<ImportedOnnx> {
+  progress({ phase: 'decoding', fraction: 0 });
   const bytes = Buffer.from(base64, 'base64');
   if (!bytes.length) throw new HostError('invalid-onnx', 'The file is empty.');
   let model;
@@ -36,6 +43,7 @@ export async function importOnnxFile(base64: string, fileName?: string): Promise
     throw new HostError('invalid-onnx', (e as Error).message);
   }
   let result;
+  progress({ phase: 'importing', fraction: 0.2 });
   try {
     result = importOnnx(model, fileName ? { name: stem(fileName) } : {});
   } catch (e) {
@@ -43,10 +51,10 @@ export async function importOnnxFile(base64: string, fileName?: string): Promise
   }
   const notes = [...result.report.notes];
   let document = result.doc;
-  // A project in the editor holds at most MAX_DOCUMENT_CHARS (autosave, open and save share that
+  // A project in the editor holds at most MAX_DOCUMENT_BYTES (autosave, open and save share that
   // bound), so weights that would exceed it stay out, and the user is told.
   const weightChars = storedWeightChars(document);
-  if (weightChars > MAX_DOCUMENT_CHARS * 0.9) {
+  if (weightChars > MAX_DOCUMENT_BYTES * 0.9) {
     const rest = { ...document };
     delete rest.weights;
     document = rest;
@@ -55,6 +63,7 @@ export async function importOnnxFile(base64: string, fileName?: string): Promise
       `The weights (${mb} MB) are more than a project in the editor can hold, so the graph was imported without them; ONNX export then writes freshly initialised weights. The command line (\`npx netwright import\`, \`export\`) keeps them.`,
     );
   }
+  progress({ phase: 'laying out', fraction: 0.7 });
   return { document: await layoutDocument(document), notes };
 }
 

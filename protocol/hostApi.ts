@@ -7,7 +7,7 @@ import { z } from 'zod';
 // NOTE: protocol/ normally takes only types from engine/, but a document is validated with the
 // engine's own validator on whichever side receives it, so both sides accept exactly the same files.
 import type { ProjectDocument } from '../engine/index.ts';
-import { validateDocument } from '../engine/index.ts';
+import { limitText, MAX_DOCUMENT_BYTES, utf8Length, validateDocument } from '../engine/index.ts';
 import {
   datasetPreviewSchema,
   MAX_PREVIEW_SAMPLES,
@@ -41,16 +41,18 @@ import {
 } from './onnxFiles.ts';
 import { addDatasetRequestSchema, uploadedDatasetSchema } from './datasets.ts';
 
-/** Project files larger than this are refused before parsing (a generous bound for weights). */
-export const MAX_DOCUMENT_CHARS = 50_000_000;
-
 const templateId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'a template id is 1-64 letters, digits, - or _ (no paths)');
 
+// Characters first (cheap, and a UTF-8 byte is at least one character), then the UTF-8 bytes.
 const documentText = z
   .string()
-  .max(MAX_DOCUMENT_CHARS, `a project file may hold at most ${MAX_DOCUMENT_CHARS} characters`);
+  .max(MAX_DOCUMENT_BYTES, `a project file may hold at most ${limitText('MAX_DOCUMENT_BYTES')} bytes`)
+  .refine(
+    (text) => utf8Length(text) <= MAX_DOCUMENT_BYTES,
+    `a project file may hold at most ${limitText('MAX_DOCUMENT_BYTES')} bytes of UTF-8`,
+  );
 
 /**
  * A project document, checked by the engine (format, version, layer types, attributes, edges).
@@ -261,6 +263,13 @@ export type HostErrorCode =
   | 'bad-response'
   | 'busy'
   | 'cannot-train'
+  /** Over a limit of engine/limits.ts; the message names it. */
+  | 'too-large'
+  /** A host job ran past its time budget and was stopped. */
+  | 'too-slow'
+  /** The caller cancelled a host job. */
+  | 'cancelled'
+  | 'invalid-onnx'
   | 'internal';
 
 /** The error a client sees: errors cross every transport as plain { code, message }. */

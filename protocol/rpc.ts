@@ -2,6 +2,7 @@
 // a MessagePort, an in-memory pair in tests). The receiving side validates everything: the
 // envelope, the method name and the arguments on the host; the result on the client.
 import { z } from 'zod';
+import { MAX_MESSAGE_DEPTH, valueDepth } from '../engine/limits.ts';
 import type { HostApi, HostEvent, HostEventSource, HostMethod } from './hostApi.ts';
 import { HostError, hostMethodNames, hostMethods, isHostMethod, parseHostEvent } from './hostApi.ts';
 
@@ -56,10 +57,27 @@ export function toErrorPayload(e: unknown): ErrorPayload {
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Host side of one call: validates the method and arguments, runs it, never throws. */
+/**
+ * Host side of one call, shared by every transport (the WebSocket server, Electron's IPC
+ * handlers, tests): checks the arguments' nesting (engine/limits.ts) before anything recursive
+ * touches them, validates the method and arguments, runs it, and never throws or rejects.
+ */
 export async function dispatch(api: HostApi, method: unknown, args: unknown): Promise<Outcome> {
+  try {
+    return await dispatchChecked(api, method, args);
+  } catch (e) {
+    return { ok: false, error: toErrorPayload(e) };
+  }
+}
+
+async function dispatchChecked(api: HostApi, method: unknown, args: unknown): Promise<Outcome> {
   if (!isHostMethod(method))
-    return fail('unknown-method', `There is no host method ${JSON.stringify(method)}.`);
+    return fail('unknown-method', `There is no host method ${JSON.stringify(String(method)).slice(0, 100)}.`);
+  if (valueDepth(args, MAX_MESSAGE_DEPTH) > MAX_MESSAGE_DEPTH)
+    return fail(
+      'too-large',
+      `${method}: the arguments nest more than ${MAX_MESSAGE_DEPTH} deep (MAX_MESSAGE_DEPTH); no request needs that.`,
+    );
   const parsed = hostMethods[method].args.safeParse(args);
   if (!parsed.success) return fail('bad-request', `${method}: ${describeIssue(parsed.error)}`);
   try {
@@ -93,24 +111,32 @@ export function serveRpc(api: HostApi, port: Port, events?: HostEventSource): ()
     events?.subscribe((e) => port.send({ type: 'event', name: e.name, payload: e.payload })) ??
     (() => undefined);
   port.onClose?.(unsubscribe);
-  const stopListening = port.onMessage(async (message) => {
-    const request = requestSchema.safeParse(message);
-    if (!request.success) {
-      const id = (message as { id?: unknown } | null)?.id;
-      port.send({
-        type: 'response',
-        id: typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : null,
-        outcome: fail('bad-request', `Malformed request: ${describeIssue(request.error)}`),
-      });
-      return;
-    }
-    const { id, method, args } = request.data;
-    port.send({ type: 'response', id, outcome: await dispatch(api, method, args) });
-  });
+  const stopListening = port.onMessage((message) => void answer(api, port, message));
   return () => {
     unsubscribe();
     stopListening();
   };
+}
+
+/** Replies to one message; never throws or rejects, whatever the message or the result is. */
+async function answer(api: HostApi, port: Port, message: unknown): Promise<void> {
+  const raw = (message as { id?: unknown } | null)?.id;
+  const id = typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 ? raw : null;
+  const request = requestSchema.safeParse(message);
+  const outcome = request.success
+    ? await dispatch(api, request.data.method, request.data.args)
+    : fail('bad-request', `Malformed request: ${describeIssue(request.error)}`);
+  try {
+    port.send({ type: 'response', id, outcome });
+  } catch (e) {
+    // The result could not be sent (too deep or too large to serialise, or the transport is
+    // gone): the caller still gets an answer, if the transport can carry one.
+    try {
+      port.send({ type: 'response', id, outcome: { ok: false, error: toErrorPayload(e) } });
+    } catch {
+      // the transport is closed; nobody is waiting
+    }
+  }
 }
 
 export interface RpcClient {
@@ -174,7 +200,13 @@ export function connectRpc(port: Port, options: RpcOptions = {}): RpcClient {
         resolve: (v) => (clearTimeout(timer), resolve(v)),
         reject: (e) => (clearTimeout(timer), reject(e)),
       });
-      port.send({ type: 'request', id, method, args });
+      try {
+        port.send({ type: 'request', id, method, args });
+      } catch (e) {
+        // The transport refused the message (too large, closed): this call fails, others go on.
+        pending.get(id)?.reject(e instanceof HostError ? e : new HostError('bad-request', String(e)));
+        pending.delete(id);
+      }
     });
 
   const api = Object.fromEntries(

@@ -10,8 +10,8 @@ import type { WebSocket } from 'ws';
 import type { HostService, HostServiceOptions } from '../host/hostService.ts';
 import { createHostService } from '../host/hostService.ts';
 import { repoRoot } from '../host/paths.ts';
+import { jsonTextDepth, MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH } from '../engine/limits.ts';
 import type { HostApi, HostEventSource } from '../protocol/hostApi.ts';
-import { MAX_DOCUMENT_CHARS } from '../protocol/hostApi.ts';
 import type { Port } from '../protocol/rpc.ts';
 import { serveRpc } from '../protocol/rpc.ts';
 import type { Rejection } from './guard.ts';
@@ -25,6 +25,8 @@ export interface ServerOptions extends HostServiceOptions {
   token?: string;
   /** The built renderer; defaults to dist/renderer. */
   root?: string;
+  /** The largest message accepted; MAX_MESSAGE_BYTES unless a test wants a small one. */
+  maxMessageBytes?: number;
   /** Replaces the Node host (tests); its events, if it has any, are pushed to every page. */
   api?: HostApi & Partial<Omit<HostService, keyof HostApi>>;
 }
@@ -45,23 +47,37 @@ function reject(socket: Duplex, r: Rejection): void {
   );
 }
 
-/** A WebSocket as an rpc Port: JSON text frames. */
+/** A reply to a message that never became a request (no id to answer). */
+function refuse(ws: WebSocket, code: string, message: string): void {
+  ws.send(JSON.stringify({ type: 'response', id: null, outcome: { ok: false, error: { code, message } } }));
+}
+
+/**
+ * A WebSocket as an rpc Port: JSON text frames. The nesting of each message is measured on its
+ * text before JSON.parse, so nothing recursive (parsing, validation, the reply's JSON.stringify)
+ * ever sees input deep enough to overflow the stack. ws itself refuses frames over maxPayload,
+ * invalid UTF-8 and unmasked frames by closing that one connection (see the 'error' listener).
+ */
 function socketPort(ws: WebSocket): Port {
   return {
-    send: (message) => ws.send(JSON.stringify(message)),
+    send: (message) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    },
     onMessage: (listener) => {
       const handler = (data: Buffer, isBinary: boolean) => {
+        if (isBinary) return refuse(ws, 'bad-request', 'Messages must be JSON text.');
+        const text = data.toString('utf8');
+        if (jsonTextDepth(text, MAX_MESSAGE_DEPTH) > MAX_MESSAGE_DEPTH)
+          return refuse(
+            ws,
+            'too-large',
+            `The message nests arrays and objects more than ${MAX_MESSAGE_DEPTH} deep (MAX_MESSAGE_DEPTH); no request needs that.`,
+          );
         let parsed: unknown;
         try {
-          if (isBinary) throw new Error('binary');
-          parsed = JSON.parse(data.toString('utf8'));
+          parsed = JSON.parse(text);
         } catch {
-          const outcome = {
-            ok: false,
-            error: { code: 'bad-request', message: 'Messages must be JSON text.' },
-          };
-          ws.send(JSON.stringify({ type: 'response', id: null, outcome }));
-          return;
+          return refuse(ws, 'bad-request', 'Messages must be JSON text.');
         }
         listener(parsed);
       };
@@ -89,12 +105,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     void serveStatic(root, req, res);
   });
-  // Room for a document plus JSON escaping.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_DOCUMENT_CHARS + 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+  });
   server.on('upgrade', (req, socket, head) => {
+    // A client that resets the connection must not take the server down with it.
+    socket.on('error', () => socket.destroy());
     const problem = upgradeProblem(req, { port, token });
     if (problem) return reject(socket, problem);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A protocol error (a frame over maxPayload, invalid UTF-8, an unmasked frame) closes this
+      // connection with the matching close code; without a listener Node would exit instead.
+      ws.on('error', () => ws.terminate());
       // A run reports only to the pages that are open; when the last one goes (closed, reloaded),
       // nothing can follow, stop or keep its run any more, so it is stopped instead of holding
       // the one training slot ("busy") and the CPU until it ends on its own.

@@ -13,6 +13,7 @@ import type { Shape } from '../tensor/shape.ts';
 import { formatShape, perSampleElements, product } from '../tensor/shape.ts';
 import type { RFResult, ReceptiveField } from './receptiveField.ts';
 import { applyTransfer, mergeFields, sourceField } from './receptiveField.ts';
+import { oversizedEdge, sizeProblems, modelSizeProblem } from './limits.ts';
 
 export interface NodeAnalysis {
   id: string;
@@ -99,7 +100,10 @@ function analyzeNode(
     err('invalid-attribute', `${node.name}: ${def.type} has no attribute '${k}'; remove it.`, k);
 
   const names = inputNames(def, inputs.length);
-  const missing = names.slice(0, minInputs(def)).filter((_, i) => inputs[i] === undefined);
+  // Every port up to the highest connected one must be fed: a variadic merge with a hole in the
+  // middle (its port-2 edge deleted) is as unfinished as one with too few inputs.
+  const wanted = Math.max(minInputs(def), Math.min(inputs.length, names.length));
+  const missing = names.slice(0, wanted).filter((_, i) => inputs[i] === undefined);
   if (missing.length)
     err(
       'missing-input',
@@ -156,6 +160,11 @@ function analyzeNode(
     );
     return;
   }
+  const tooBig = sizeProblems(node, def, shapes, out, attrs);
+  if (tooBig.length) {
+    result.diagnostics.push(...tooBig);
+    return;
+  }
   result.outputShape = out;
   const advice = def.advise?.(shapes, attrs);
   if (advice)
@@ -185,6 +194,46 @@ function analyzeNode(
     });
 }
 
+/** Analysis never throws: a layer's own code failing on odd input is this node's error. */
+function analyzeSafely(...args: Parameters<typeof analyzeNode>): void {
+  const [node, def, , , result] = args;
+  try {
+    analyzeNode(...args);
+  } catch (e) {
+    Object.assign(result, emptyNode(node.id));
+    result.diagnostics.push({
+      code: 'internal',
+      severity: 'error',
+      message: `${node.name}: its ${def.type} layer could not be analysed (${(e as Error)?.message ?? e}); check its inputs and attributes.`,
+      nodeId: node.id,
+    });
+  }
+}
+
+/** An input fed from an output port its (error-free) source does not have. */
+function missingSourcePort(
+  node: GraphNode,
+  sources: (string | undefined)[],
+  portOf: (port: number) => number,
+  nodes: ReadonlyMap<string, NodeAnalysis>,
+  byId: ReadonlyMap<string, GraphNode>,
+): Diagnostic | null {
+  for (const [port, s] of sources.entries()) {
+    const from = s === undefined ? undefined : nodes.get(s);
+    const sourcePort = portOf(port);
+    if (!from || sourcePort === 0 || from.diagnostics.some((d) => d.severity === 'error')) continue;
+    const outputs = from.outputShapes?.length ?? 1;
+    if (sourcePort >= outputs)
+      return {
+        code: 'dangling-edge',
+        severity: 'error',
+        message: `${node.name}: input ${port} comes from output ${sourcePort} of ${byId.get(s!)!.name}, which has ${outputs} output(s); reconnect it to an existing output.`,
+        nodeId: node.id,
+      };
+  }
+  return null;
+}
+
 export function analyze(graph: Graph): Analysis {
   const { order, cyclic } = topologicalOrder(graph);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -193,6 +242,11 @@ export function analyze(graph: Graph): Analysis {
   const diagnostics: Diagnostic[] = [];
   const sourcePorts = new Map<string, number>();
   for (const e of graph.edges) {
+    const oversized = oversizedEdge(e, byId.get(e.target)?.name);
+    if (oversized) {
+      diagnostics.push(oversized);
+      continue;
+    }
     if (!byId.has(e.source) || !byId.has(e.target)) {
       diagnostics.push({
         code: 'dangling-edge',
@@ -233,6 +287,14 @@ export function analyze(graph: Graph): Analysis {
       s === undefined ? (undefined as unknown as null) : portShape(s, sourcePorts.get(`${id}:${port}`) ?? 0),
     );
     result.inputShapes = inputs.map((s) => s ?? null);
+    const lacking = missingSourcePort(
+      node,
+      sources,
+      (port) => sourcePorts.get(`${id}:${port}`) ?? 0,
+      nodes,
+      byId,
+    );
+    if (lacking) result.diagnostics.push(lacking);
     const fields = sources
       .filter((s): s is string => s !== undefined)
       .map((s) => nodes.get(s)!.receptiveField);
@@ -242,7 +304,7 @@ export function analyze(graph: Graph): Analysis {
         inputs[port] === null &&
         !nodes.get(s)!.diagnostics.some((d) => d.severity === 'error'),
     );
-    analyzeNode(node, def, inputs, fields, result, unknown ? byId.get(unknown)!.name : null);
+    analyzeSafely(node, def, inputs, fields, result, unknown ? byId.get(unknown)!.name : null);
   }
   for (const id of cyclic) {
     const r = emptyNode(id);
@@ -265,6 +327,11 @@ export function analyze(graph: Graph): Analysis {
     totals.flops += r.flops;
     activationElements += r.outputElements;
     diagnostics.push(...r.diagnostics);
+  }
+  const modelTooBig = modelSizeProblem(nodes, byId);
+  if (modelTooBig) {
+    diagnostics.push(modelTooBig);
+    nodes.get(modelTooBig.nodeId!)?.diagnostics.push(modelTooBig);
   }
   const edgeShapes = new Map<string, Shape | null>();
   for (const e of graph.edges)

@@ -2,6 +2,7 @@
 // be class names ("setosa"), mapped to indices in sorted order so the mapping does not depend
 // on row order (as scikit-learn's LabelEncoder does), or non-negative integers, used as they
 // are. Errors name the line and column, since a CSV a user brings is the likeliest bad input.
+import { limitText, MAX_CLASSES } from '../limits.ts';
 import { makeDataset, type Dataset } from './dataset.ts';
 
 export interface CsvOptions {
@@ -75,8 +76,13 @@ function encodeLabels(
   if (allIndices) {
     let max = -1;
     labels.forEach((l, i) => {
-      y[i] = Number(l);
-      max = Math.max(max, y[i]);
+      const v = Number(l);
+      if (v >= MAX_CLASSES)
+        throw new Error(
+          `${name}: line ${rows[i].line}, label column "${column}": class ${l} is beyond the ${limitText('MAX_CLASSES')} classes a data set may have`,
+        );
+      y[i] = v;
+      max = Math.max(max, v);
     });
     return { numClasses: max + 1, y };
   }

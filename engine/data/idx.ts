@@ -4,6 +4,7 @@
 //   byte  3    number of dimensions
 //   then one big-endian uint32 per dimension, then the elements, big-endian, row-major.
 // Parsing is done on a Uint8Array so the same code runs in Node, the browser and a worker.
+import { limitText, MAX_CLASSES, MAX_DATASET_ELEMENTS } from '../limits.ts';
 import { makeDataset, type Dataset } from './dataset.ts';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -161,7 +162,12 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, opts: IdxDatase
   const inputShape = rest.length === 2 ? [1, ...rest] : rest;
 
   const scale = opts.scale ?? (images.dtype === 'uint8' ? 1 / 255 : 1);
-  const x = new Float32Array(n * rest.reduce((a, b) => a * b, 1));
+  const elements = n * rest.reduce((a, b) => a * b, 1);
+  if (elements > MAX_DATASET_ELEMENTS)
+    throw new Error(
+      `${name}: ${n} samples of ${rest.join('x')} are ${elements} numbers; a data set may hold at most ${limitText('MAX_DATASET_ELEMENTS')} (use a limit or a subset)`,
+    );
+  const x = new Float32Array(elements);
   const src = images.data;
   for (let i = 0; i < x.length; i++) x[i] = src[i] * scale;
 
@@ -171,6 +177,10 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, opts: IdxDatase
   for (let i = 0; i < labels.data.length; i++) {
     const v = labels.data[i];
     if (!Number.isInteger(v) || v < 0) throw new Error(`${name}: label ${i} is ${v}, not a class index`);
+    if (v >= MAX_CLASSES)
+      throw new Error(
+        `${name}: label ${i} is ${v}; a data set has at most ${limitText('MAX_CLASSES')} classes`,
+      );
     if (v > max) max = v;
   }
   const y = Int32Array.from(labels.data.subarray(0, n));

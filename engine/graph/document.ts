@@ -6,6 +6,19 @@ import { checkAttribute } from '../attributes.ts';
 import type { AttrValue } from '../layer.ts';
 import { defaultAttributes } from '../layer.ts';
 import { getLayer } from '../layers/index.ts';
+import {
+  jsonTextDepth,
+  limitText,
+  MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_DEPTH,
+  MAX_EDGES,
+  MAX_NODES,
+  MAX_PORT_INDEX,
+  MAX_TENSOR_ELEMENTS,
+  utf8Length,
+  valueDepth,
+} from '../limits.ts';
+import { product } from '../tensor/shape.ts';
 import type { Graph } from './graph.ts';
 import { edgeId } from './graph.ts';
 
@@ -62,26 +75,67 @@ const nodeSchema = z.object({
   frozen: z.boolean().optional(),
 });
 
+const port = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_PORT_INDEX, `a port is at most ${limitText('MAX_PORT_INDEX')}`);
+
 const edgeSchema = z.object({
   id: z.string().optional(),
   source: z.string().min(1),
-  sourcePort: z.number().int().min(0).default(0),
+  sourcePort: port.default(0),
   target: z.string().min(1),
-  targetPort: z.number().int().min(0),
+  targetPort: port,
 });
 
-const tensorSchema = z.object({
-  shape: z.array(z.number().int().min(0)),
-  dtype: z.literal('float32'),
-  data: z.string(),
-});
+/** Bytes that base64 text encodes, without decoding it. */
+export function base64ByteLength(s: string): number {
+  return (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
+}
+
+// A flat character class, not groups of four: a grouped pattern overflows the regex stack on
+// tensors of tens of megabytes.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+const tensorSchema = z
+  .object({
+    shape: z.array(z.number().int().min(0)).max(16, 'a tensor has at most 16 dimensions'),
+    dtype: z.literal('float32'),
+    data: z.string(),
+  })
+  .superRefine((t, ctx) => {
+    const elements = product(t.shape);
+    if (elements > MAX_TENSOR_ELEMENTS)
+      return void ctx.addIssue({
+        code: 'custom',
+        path: ['shape'],
+        message: `[${t.shape.join(', ')}] has ${elements} elements; a tensor holds at most ${limitText('MAX_TENSOR_ELEMENTS')}`,
+      });
+    if (t.data.length % 4 !== 0 || !BASE64.test(t.data))
+      return void ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: 'is not base64 text (A-Z, a-z, 0-9, +, / in groups of four); the file is damaged',
+      });
+    const bytes = base64ByteLength(t.data);
+    if (bytes !== 4 * elements)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: `holds ${bytes} bytes, but shape [${t.shape.join(', ')}] needs ${4 * elements} (4 per float32); the file is damaged`,
+      });
+  });
 
 const documentSchema = z.object({
   format: z.literal(FORMAT),
   version: z.literal(CURRENT_VERSION),
   name: z.string(),
   description: z.string().optional(),
-  graph: z.object({ nodes: z.array(nodeSchema), edges: z.array(edgeSchema) }),
+  graph: z.object({
+    nodes: z.array(nodeSchema).max(MAX_NODES, `a graph holds at most ${limitText('MAX_NODES')} nodes`),
+    edges: z.array(edgeSchema).max(MAX_EDGES, `a graph holds at most ${limitText('MAX_EDGES')} edges`),
+  }),
   weights: z.record(z.string(), z.record(z.string(), tensorSchema)).optional(),
   lesson: z.record(z.string(), z.unknown()).optional(),
   groups: z
@@ -114,16 +168,27 @@ type Json = Record<string, unknown>;
  * Migrations, each from version n to n+1. Version 1 (the first prototype's files) kept nodes and
  * edges at the top level, attributes under `attrs`, positions as x/y, and edges as {from, to, port}.
  */
+const v1Schema = z.object({
+  nodes: z.array(z.record(z.string(), z.unknown())).optional(),
+  edges: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
 const migrations: Record<number, (doc: Json) => Json> = {
-  1: (doc) => {
-    const nodes = ((doc.nodes as Json[]) ?? []).map((n) => ({
+  1: (raw) => {
+    const v1 = v1Schema.safeParse(raw);
+    if (!v1.success) {
+      const issue = v1.error.issues[0];
+      throw new DocumentError(`${issue.message} (a version 1 file)`, zodPath(issue.path));
+    }
+    const doc: Json & typeof v1.data = { ...raw, ...v1.data };
+    const nodes = (doc.nodes ?? []).map((n) => ({
       id: n.id,
       type: n.type,
       name: n.name ?? n.id,
       attributes: n.attrs ?? {},
       position: { x: n.x ?? 0, y: n.y ?? 0 },
     }));
-    const edges = ((doc.edges as Json[]) ?? []).map((e) => ({
+    const edges = (doc.edges ?? []).map((e) => ({
       source: e.from,
       sourcePort: 0,
       target: e.to,
@@ -139,6 +204,16 @@ function zodPath(path: PropertyKey[]): string {
 
 /** Parses and validates a project file's text; throws DocumentError naming the field. */
 export function parseDocument(text: string): ProjectDocument {
+  const bytes = utf8Length(text);
+  if (bytes > MAX_DOCUMENT_BYTES)
+    throw new DocumentError(
+      `The file holds ${bytes} bytes; a project file may hold at most ${limitText('MAX_DOCUMENT_BYTES')}. Leave the weights out (they can be re-initialised) or use the command line.`,
+    );
+  const depth = jsonTextDepth(text, MAX_DOCUMENT_DEPTH);
+  if (depth > MAX_DOCUMENT_DEPTH)
+    throw new DocumentError(
+      `The file nests arrays and objects more than ${MAX_DOCUMENT_DEPTH} deep (MAX_DOCUMENT_DEPTH); a project file is never that deep, so it is damaged.`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -159,6 +234,10 @@ export function parseDocument(text: string): ProjectDocument {
 export function validateDocument(raw: unknown): ProjectDocument {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new DocumentError('A project file must hold a JSON object.');
+  if (valueDepth(raw, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH)
+    throw new DocumentError(
+      `The document nests arrays and objects more than ${MAX_DOCUMENT_DEPTH} deep (MAX_DOCUMENT_DEPTH); a project file is never that deep, so it is damaged.`,
+    );
   let doc = raw as Json;
   if (doc.format !== undefined && doc.format !== FORMAT)
     throw new DocumentError(

@@ -48,7 +48,13 @@ export function exportProblems(doc: ProjectDocument, opset: number): string[] {
       problems.push(`${n.name} (${n.type}) needs opset ${need} or newer; export with --opset ${need}.`);
     // Layers need their shapes to be written; only imported ONNX ops can go without.
     const result = a.nodes.get(n.id);
-    const why = def?.exportCheck?.(n.attributes as never, opset, result?.inputShapes ?? []);
+    let why: string | null | undefined;
+    try {
+      why = def?.exportCheck?.(n.attributes as never, opset, result?.inputShapes ?? []);
+    } catch (e) {
+      // A damaged imported node whose adaptation fails is a reason not to export, not a crash.
+      why = `it can't be written as ONNX (${(e as Error)?.message ?? e})`;
+    }
     if (why) problems.push(`${n.name}: ${why}.`);
     if (
       def &&

@@ -3,6 +3,26 @@
 // that say which file could not be read.
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { limitText, MAX_DECOMPRESSED_BYTES } from '../../engine/limits.ts';
+
+/** True when bytes start with gzip's magic number. */
+export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/**
+ * gunzip with a cap on the output, so a small "gzip bomb" is refused while it inflates instead of
+ * after it has filled the memory.
+ */
+export function gunzipCapped(bytes: Uint8Array, path: string): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(
+        `${path}: decompresses to more than ${limitText('MAX_DECOMPRESSED_BYTES')} bytes; use a smaller file or a subset`,
+      );
+    throw new Error(`${path}: looks gzip-compressed but does not decompress (${describe(e)})`);
+  }
+}
 
 export async function readBytes(path: string): Promise<Uint8Array> {
   let buf: Buffer;
@@ -11,13 +31,7 @@ export async function readBytes(path: string): Promise<Uint8Array> {
   } catch (e) {
     throw new Error(`${path}: cannot read the file (${describe(e)})`);
   }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new Error(`${path}: looks gzip-compressed but does not decompress (${describe(e)})`);
-    }
-  }
+  if (isGzip(buf)) buf = gunzipCapped(buf, path);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 

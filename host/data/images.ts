@@ -14,6 +14,7 @@ import {
   type Dataset,
   type RgbaImage,
 } from '../../engine/data/index.ts';
+import { formatCount, limitText, MAX_DATASET_ELEMENTS, MAX_IMAGE_PIXELS } from '../../engine/limits.ts';
 import { describe, readBytes } from './files.ts';
 
 export interface ImageFolderOptions {
@@ -47,6 +48,7 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
   let [height, width] = typeof opts.size === 'number' ? [opts.size, opts.size] : (opts.size ?? [0, 0]);
   const samples: Float32Array[] = [];
   const labels: number[] = [];
+  let elements = 0;
   for (const [cls, className] of classNames.entries()) {
     const classDir = join(dir, className);
     const files = (await readdir(classDir)).filter((f) => IMAGE_EXT.test(f)).sort();
@@ -56,6 +58,11 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
       const path = join(classDir, file);
       const img = decodeImage(await readBytes(path), path);
       if (height === 0) [height, width] = [img.height, img.width];
+      elements += channels * height * width;
+      if (elements > MAX_DATASET_ELEMENTS)
+        throw new Error(
+          `${dir}: ${samples.length + 1} images of ${channels}x${height}x${width} are more than ${limitText('MAX_DATASET_ELEMENTS')} numbers; choose a smaller size or fewer images`,
+        );
       const chw = rgbaToChw(img, opts.grayscale ?? false);
       samples.push(resizeBilinear(chw, channels, img.height, img.width, height, width));
       labels.push(cls);
@@ -75,18 +82,36 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}
   });
 }
 
+/** A PNG's size from its header (IHDR), refused before pngjs allocates the pixels. */
+function checkPngSize(bytes: Uint8Array, path: string): void {
+  if (bytes.length < 24) return; // pngjs reports the truncation
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new Error(
+      `${path}: a ${formatCount(width)}x${formatCount(height)} image is larger than ${limitText('MAX_IMAGE_PIXELS')} pixels; shrink it first`,
+    );
+}
+
 /** PNG or JPEG bytes to RGBA. */
 export function decodeImage(bytes: Uint8Array, path: string): RgbaImage {
   const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
   try {
     if (isPng) {
+      checkPngSize(bytes, path);
       // pngjs hands back 8-bit RGBA for every colour type and bit depth.
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: png.data };
     }
     if (isJpeg) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+      const img = jpeg.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+        maxMemoryUsageInMB: (MAX_IMAGE_PIXELS * 8) / 2 ** 20,
+      });
       return { width: img.width, height: img.height, data: img.data };
     }
   } catch (e) {

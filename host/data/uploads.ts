@@ -7,13 +7,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Dataset } from '../../engine/data/index.ts';
 import { parseIdx } from '../../engine/data/index.ts';
 import type { AddDatasetRequest, UploadedDataset, UploadOptions } from '../../protocol/datasets.ts';
 import { addDatasetRequestSchema } from '../../protocol/datasets.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
+import { gunzipCapped, isGzip } from './files.ts';
 import { loadDataset, loadTrainTest } from './load.ts';
 import { previewOf } from './preview.ts';
 import type { DatasetSpec } from './spec.ts';
@@ -220,7 +220,7 @@ async function idxSpec(dir: string, paths: string[]): Promise<Resolved> {
   const kinds = await Promise.all(
     paths.map(async (p) => {
       let bytes: Uint8Array = await readFile(join(dir, p));
-      if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+      if (isGzip(bytes)) bytes = gunzipCapped(bytes, p);
       const { dims } = parseIdx(bytes, p);
       return { path: p, count: dims[0], labels: dims.length === 1 };
     }),

@@ -53,6 +53,22 @@ function checkStoredShapes(doc: ProjectDocument): void {
 }
 
 /** An untrained document and the Training panel's seed and init (both optional, as in a run). */
+/**
+ * The graph with every Input's batch left open: one sample is fed, whatever batch size the
+ * document fixes for training (a fixed batch of 2, or a damaged 1e308, would make onnxruntime
+ * refuse the single sample).
+ */
+export function anyBatch<G extends Graph>(graph: G): G {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) =>
+      n.type === 'Input' && n.attributes.batch_size !== null
+        ? { ...n, attributes: { ...n.attributes, batch_size: null } }
+        : n,
+    ),
+  };
+}
+
 export interface DocumentSource {
   document: ProjectDocument;
   seed?: number;
@@ -66,8 +82,12 @@ export interface DocumentSource {
 export function documentWeights(source: DocumentSource): WeightMap {
   const doc = source.document;
   checkStoredShapes(doc);
+  const analysis = analyze(doc.graph);
+  // A layer over engine/limits.ts is refused before its weights are drawn.
+  const tooLarge = analysis.diagnostics.find((d) => d.code === 'too-large');
+  if (tooLarge) throw new HostError('too-large', tooLarge.message);
   try {
-    return initialWeights(analyze(doc.graph), doc, source.init ?? { kind: 'default' }, source.seed ?? 0);
+    return initialWeights(analysis, doc, source.init ?? { kind: 'default' }, source.seed ?? 0);
   } catch (e) {
     throw new HostError('bad-request', (e as Error).message);
   }
@@ -105,7 +125,7 @@ export async function computeActivations(
       'not-found',
       `There is no node ${nodeId} in this network; with a training run’s weights, only the layers it trained can be shown.`,
     );
-  const cut = upstreamGraph(doc.graph, nodeId);
+  const cut = anyBatch(upstreamGraph(doc.graph, nodeId));
   const analysis = analyze(cut);
   const inputs = cut.nodes.filter((n) => n.type === 'Input');
   if (inputs.length !== 1)
@@ -186,6 +206,14 @@ export async function activationsFor(
     const run = runs.trainedModel(source.runId);
     return computeActivations(run.doc, run.weights, request.nodeId, request.data, run.label, run.stats);
   }
+  return documentActivations(source, request);
+}
+
+/** One node's output with a document's own weights (stored or a fresh start); runs in a host job thread. */
+export function documentActivations(
+  source: DocumentSource,
+  request: ActivationsRequest,
+): Promise<Activations> {
   return computeActivations(
     source.document,
     documentWeights(source),

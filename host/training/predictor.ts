@@ -7,6 +7,8 @@ import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, exportInference, formatShape } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { HostError } from '../../protocol/hostApi.ts';
+import type { Prediction } from '../../protocol/training.ts';
+import { anyBatch, documentWeights, type DocumentSource } from './activations.ts';
 
 export interface Predictor {
   /** Probabilities per class (softmax of the output unless the network already ends in one). */
@@ -40,6 +42,7 @@ export async function createPredictor(
   weights: WeightMap | undefined,
   stats?: ChannelStats,
 ): Promise<Predictor> {
+  doc = { ...doc, graph: anyBatch(doc.graph) };
   const analysis = analyze(doc.graph);
   const model = exportInference(doc, weights ? { weights } : {});
   const session = await ort.InferenceSession.create(encodeModel(model), {
@@ -66,4 +69,33 @@ export async function createPredictor(
     },
     release: () => session.release(),
   };
+}
+
+/** The reply to a prediction: probabilities, the most likely class, and whose weights gave them. */
+export function prediction(
+  probabilities: number[],
+  classNames: string[] | undefined,
+  weights: string,
+): Prediction {
+  const predicted = probabilities.indexOf(Math.max(...probabilities));
+  return { probabilities, predicted, weights, ...(classNames ? { classNames } : {}) };
+}
+
+/**
+ * A prediction with a document's own weights: stored, or the start a run with the source's seed
+ * and init would use (a non-default init replaces stored weights). Runs in a host job thread.
+ */
+export async function predictFromDocument(
+  source: DocumentSource,
+  values: readonly number[],
+): Promise<Prediction> {
+  const doc = source.document;
+  const predictor = await createPredictor(doc, documentWeights(source));
+  const stored = doc.weights && (source.init?.kind ?? 'default') === 'default';
+  try {
+    const probabilities = await predictor.predict(values);
+    return prediction(probabilities, undefined, stored ? 'the project’s stored weights' : 'untrained');
+  } finally {
+    await predictor.release();
+  }
 }

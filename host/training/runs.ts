@@ -27,9 +27,9 @@ import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
 import type { InitSpec } from './initializers.ts';
 import { initialWeights } from './initializers.ts';
 import { checkFit } from './fit.ts';
-import { documentWeights, type DocumentSource } from './activations.ts';
+import type { DocumentSource } from './activations.ts';
 import type { Predictor } from './predictor.ts';
-import { createPredictor } from './predictor.ts';
+import { createPredictor, prediction, predictFromDocument } from './predictor.ts';
 import type { TrainConfig, TrainEvent } from './trainer.ts';
 import type { train } from './trainer.ts';
 import { evaluate } from './trainer.ts';
@@ -381,23 +381,9 @@ export class TrainingRuns {
         : n
           ? `trained ${n} epoch${n === 1 ? '' : 's'}`
           : 'stopped during the first epoch';
-      return this.answer(probabilities, run.classNames, trained);
+      return prediction(probabilities, run.classNames, trained);
     }
-    const doc = source.document;
-    // The start a run with the panel's seed and init would use (a non-default init replaces stored weights).
-    const predictor = await createPredictor(doc, documentWeights(source));
-    const stored = doc.weights && (source.init?.kind ?? 'default') === 'default';
-    try {
-      const probabilities = await predictor.predict(values);
-      return this.answer(probabilities, undefined, stored ? 'the project’s stored weights' : 'untrained');
-    } finally {
-      await predictor.release();
-    }
-  }
-
-  private answer(probabilities: number[], classNames: string[] | undefined, weights: string) {
-    const predicted = probabilities.indexOf(Math.max(...probabilities));
-    return { probabilities, predicted, weights, ...(classNames ? { classNames } : {}) };
+    return predictFromDocument(source, values);
   }
 
   private finished(id: string): Run & { weights: WeightMap } {

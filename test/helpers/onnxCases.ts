@@ -24,7 +24,9 @@ import { mulberry32 as prng } from './reference/tensor.ts';
 /** mulberry32 (seeded), so every failure reproduces. */
 export { prng };
 
-export const FIXTURES = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'onnx');
+/** Beside the checkout, as CI lays it out; NETWRIGHT_FIXTURES points elsewhere (a git worktree). */
+export const FIXTURES =
+  process.env.NETWRIGHT_FIXTURES ?? path.resolve(repoRoot, '..', 'shared', 'fixtures', 'onnx');
 export const noFixtures = existsSync(FIXTURES) ? false : `fixtures not found at ${FIXTURES}`;
 
 export interface OnnxCase {

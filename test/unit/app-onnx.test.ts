@@ -10,9 +10,10 @@ import * as ort from 'onnxruntime-node';
 import { createHostService } from '../../host/hostService.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
-import { loadTemplate, repoRoot } from '../helpers/templates.ts';
+import { loadTemplate } from '../helpers/templates.ts';
+import { FIXTURES } from '../helpers/onnxCases.ts';
 
-const light = join(repoRoot, '..', 'shared', 'fixtures', 'onnx', 'light');
+const light = join(FIXTURES, 'light');
 
 function client() {
   const dir = mkdtempSync(join(tmpdir(), 'netwright-onnx-'));

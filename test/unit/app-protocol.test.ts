@@ -11,6 +11,7 @@ import { HostError } from '../../protocol/hostApi.ts';
 import type { HostApi } from '../../protocol/hostApi.ts';
 import type { Port } from '../../protocol/rpc.ts';
 import { connectRpc, dispatch, memoryPortPair, serveRpc, unwrapOutcome } from '../../protocol/rpc.ts';
+import { MAX_DOCUMENT_BYTES } from '../../engine/limits.ts';
 
 function fixture() {
   const dir = mkdtempSync(join(tmpdir(), 'netwright-host-'));
@@ -106,8 +107,9 @@ describe('When a message is malformed', () => {
     const extra = await dispatch(api, 'listTemplates', ['surprise']);
     assert.equal(extra.ok, false);
     assert.equal(!extra.ok && extra.error.code, 'bad-request');
-    const tooBig = await dispatch(api, 'parseProject', ['x'.repeat(50_000_001)]);
+    const tooBig = await dispatch(api, 'parseProject', ['x'.repeat(MAX_DOCUMENT_BYTES + 1)]);
     assert.equal(!tooBig.ok && tooBig.error.code, 'bad-request');
+    assert.match(!tooBig.ok ? tooBig.error.message : '', /MAX_DOCUMENT_BYTES/);
   });
 
   it('rejects unknown and inherited method names', async () => {

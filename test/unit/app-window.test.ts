@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { isTrustedSender, hostChannels } from '../../electron/ipcPolicy.ts';
+import { answerIpc, isTrustedSender, hostChannels } from '../../electron/ipcPolicy.ts';
+import { createHostService } from '../../host/hostService.ts';
+import { MAX_DOCUMENT_BYTES, MAX_MESSAGE_DEPTH } from '../../engine/limits.ts';
 import { buildMenuTemplate } from '../../electron/menuTemplate.ts';
 import { mainWindowOptions, mayNavigate, windowOpenHandler } from '../../electron/windowOptions.ts';
 import { appCommands } from '../../protocol/commands.ts';
@@ -55,6 +57,37 @@ describe('IPC', () => {
     const preload = readFileSync('electron/preload.ts', 'utf8');
     for (const m of hostMethodNames) assert.match(preload, new RegExp(`\\b${m}: \\(`), m);
     assert.doesNotMatch(preload, /exposeInMainWorld\([^)]*ipcRenderer\b\s*\)/);
+  });
+});
+
+describe('The IPC handler shares the server’s validation and limits', () => {
+  const page = 'file:///opt/netwright/dist/renderer/index.html';
+  const main = { url: page, isMainFrame: true };
+  it('refuses foreign senders, deep arguments, oversized documents and bad types with outcomes', async () => {
+    const api = createHostService({ dataDir: '/nonexistent-netwright-test' });
+    try {
+      const foreign = await answerIpc(
+        api,
+        'listTemplates',
+        { url: 'https://x.example/', isMainFrame: true },
+        page,
+        [],
+      );
+      assert.equal(!foreign.ok && foreign.error.code, 'forbidden');
+      let deep: unknown = 0;
+      for (let i = 0; i < 5000; i++) deep = { deep };
+      const nested = await answerIpc(api, 'parseProject', main, page, [deep]);
+      assert.equal(!nested.ok && nested.error.code, 'too-large');
+      assert.match(!nested.ok ? nested.error.message : '', new RegExp(`${MAX_MESSAGE_DEPTH} deep`));
+      const big = await answerIpc(api, 'parseProject', main, page, ['x'.repeat(MAX_DOCUMENT_BYTES + 1)]);
+      assert.equal(!big.ok && big.error.code, 'bad-request');
+      const wrong = await answerIpc(api, 'loadTemplate', main, page, ['../../etc/passwd']);
+      assert.equal(!wrong.ok && wrong.error.code, 'bad-request');
+      const ok = await answerIpc(api, 'parseProject', main, page, ['{"version":1,"nodes":[]}']);
+      assert.ok(ok.ok);
+    } finally {
+      api.close();
+    }
   });
 });
 

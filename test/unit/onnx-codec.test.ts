@@ -37,7 +37,7 @@ import { allClose, maxDifference, readTensorPb, runModel, tensorFeed } from '../
 import { mulberry32 as prng } from '../helpers/reference/tensor.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FIXTURES = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'onnx');
+const FIXTURES = process.env.NETWRIGHT_FIXTURES ?? path.resolve(repoRoot, '..', 'shared', 'fixtures', 'onnx');
 const noFixtures = existsSync(FIXTURES) ? false : `fixtures not found at ${FIXTURES}`;
 
 const read = (p: string) => new Uint8Array(readFileSync(p));

@@ -38,6 +38,8 @@ export interface OpSpec {
 /** Largest tensor folded into a constant (elements); filling one (ConstantOfShape) may be larger. */
 export const MAX_FOLD_ELEMENTS = 1 << 26;
 const MAX_FILL_ELEMENTS = 1 << 28;
+/** More dimensions than any real tensor has; a rank read from data beyond it is refused. */
+const MAX_RANK = 64;
 
 const known = (d: Dim | undefined): d is number => typeof d === 'number';
 const unknownOut = (n: number): ValueInfo[] =>
@@ -491,7 +493,8 @@ const RULES: Record<string, Rule> = {
       throw new InferError(`Reshape target [${target.join(', ')}] has sizes below -1`);
     if (!target) {
       const n = input(c, 1)?.shape?.[0];
-      return [{ shape: known(n) ? Array(n).fill(UNKNOWN) : null, dtype: dtypeOf(c, 0) }];
+      // A target of more than MAX_RANK entries is no shape (and Array(n) of a huge n never ends).
+      return [{ shape: known(n) && n <= MAX_RANK ? Array(n).fill(UNKNOWN) : null, dtype: dtypeOf(c, 0) }];
     }
     if (!x) return [{ shape: target.map((d) => (d === -1 || d === 0 ? UNKNOWN : d)), dtype: dtypeOf(c, 0) }];
     return [relabel(c, reshapeTo(x, target, c.a.int('allowzero', 0) === 1), dtypeOf(c, 0))];
@@ -557,6 +560,9 @@ const RULES: Record<string, Rule> = {
     const present = c.inputs.filter((v): v is ValueInfo => !!v);
     const shapes = present.map((v) => v.shape);
     const dtype = present[0]?.dtype ?? null;
+    // ONNX requires one element type; folding mixed ones would put floats into a BigInt64Array.
+    if (present.some((v) => v.dtype !== null && dtype !== null && v.dtype !== dtype))
+      throw new InferError(`inputs have different element types (${present.map((v) => v.dtype).join(', ')})`);
     if (!shapes.every((s): s is Shape => !!s) || !shapes.length) return [{ shape: null, dtype }];
     const rank = shapes[0].length;
     const axis = normAxis(c.a.int('axis', 1), rank);
@@ -567,7 +573,14 @@ const RULES: Record<string, Rule> = {
       return out;
     });
     const out: ValueInfo = { shape, dtype };
-    if (present.every((v) => v.value) && c.fold && shape.every(known)) {
+    // The size is checked before the index list is built: a fold of huge constants (filled by
+    // ConstantOfShape) would otherwise exhaust the heap first.
+    if (
+      present.every((v) => v.value) &&
+      c.fold &&
+      shape.every(known) &&
+      total(shape as number[]) <= MAX_FOLD_ELEMENTS
+    ) {
       const consts = present.map((v) => v.value!);
       const outer = total(shape.slice(0, axis) as number[]);
       const pieces = consts.map((k) => total(k.dims.slice(axis)));

@@ -1,0 +1,62 @@
+// What a host job can be: the heavy work on user documents (import, export, parsing), run inside
+// a job worker (./runner.ts) so a slow or huge request never holds the event loop that answers
+// every other connection. Each task is a plain function of its input, a progress callback and
+// an abort signal; the table's types give the runner its typed `run(name, input)`.
+import type { ProjectDocument } from '../../engine/index.ts';
+import { parseDocument } from '../../engine/index.ts';
+import type { Activations, ActivationsRequest } from '../../protocol/activations.ts';
+import type { Prediction } from '../../protocol/training.ts';
+import type { ExportedOnnx, ImportedOnnx } from '../onnxFiles.ts';
+import type { DocumentSource } from '../training/activations.ts';
+
+export interface JobProgress {
+  /** What the job is doing now, for people ("decoding", "laying out"). */
+  phase: string;
+  /** 0..1 when known. */
+  fraction?: number;
+}
+
+export interface TaskContext {
+  progress(p: JobProgress): void;
+}
+
+/** The tasks' implementations are loaded inside the worker only, on first use. */
+export const tasks = {
+  /** An .onnx file (base64) as a laid-out project with import notes. */
+  importOnnx: async (
+    input: { base64: string; fileName?: string },
+    ctx: TaskContext,
+  ): Promise<ImportedOnnx> => {
+    const { importOnnxFile } = await import('../onnxFiles.ts');
+    return importOnnxFile(input.base64, input.fileName, ctx.progress);
+  },
+  /** A project as inference ONNX (base64), or the reasons it can't be exported yet. */
+  exportOnnx: async (
+    input: { document: ProjectDocument; opset?: number; fp16?: boolean },
+    ctx: TaskContext,
+  ): Promise<ExportedOnnx> => {
+    const { exportOnnxFile } = await import('../onnxFiles.ts');
+    ctx.progress({ phase: 'exporting' });
+    return exportOnnxFile(input.document, input);
+  },
+  /** Class probabilities for one sample with a document's own weights (Try it before training). */
+  predictDocument: async (input: { source: DocumentSource; values: number[] }): Promise<Prediction> => {
+    const { predictFromDocument } = await import('../training/predictor.ts');
+    return predictFromDocument(input.source, input.values);
+  },
+  /** One node's output with a document's own weights (feature maps before training). */
+  documentActivations: async (input: {
+    source: DocumentSource;
+    request: ActivationsRequest;
+  }): Promise<Activations> => {
+    const { documentActivations } = await import('../training/activations.ts');
+    return documentActivations(input.source, input.request);
+  },
+  /** A project file's text, parsed and validated (DocumentError names the field). */
+  parseProject: async (input: { text: string }): Promise<ProjectDocument> => parseDocument(input.text),
+};
+
+export type Tasks = typeof tasks;
+export type TaskName = keyof Tasks;
+export type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
+export type TaskOutput<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
