@@ -43,6 +43,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
   const stepThrough = new StepThrough();
   // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
   const jobs = new JobRunner(options.jobs);
+  /** Jobs the page named (job ids), so it can follow and cancel them. */
+  const named = new Map<string, AbortController>();
   void removeStaleAutosaveTemps(dataDir);
   const api = {
     listTemplates: () => listTemplates(templatesDir),
@@ -55,7 +57,28 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     },
     loadAutosave: () => loadAutosave(dataDir),
     clearAutosave: () => clearAutosave(dataDir),
-    importOnnx: (base64, options) => jobs.run('importOnnx', { base64, fileName: options?.fileName }),
+    importOnnx: (base64, options) => {
+      const job = options?.job;
+      if (!job) return jobs.run('importOnnx', { base64, fileName: options?.fileName });
+      // A named job reports its progress to the pages and can be cancelled by its name.
+      const controller = new AbortController();
+      named.get(job)?.abort();
+      named.set(job, controller);
+      return jobs
+        .run(
+          'importOnnx',
+          { base64, fileName: options?.fileName },
+          {
+            signal: controller.signal,
+            onProgress: (p) => listeners.forEach((l) => l({ name: 'job', payload: { job, ...p } })),
+          },
+        )
+        .finally(() => named.get(job) === controller && named.delete(job));
+    },
+    cancelJob: async (job) => {
+      named.get(job)?.abort();
+      return null;
+    },
     exportOnnx: (document, options) => jobs.run('exportOnnx', { document, ...options }),
     startTraining: ({ document, dataset, config }) => runs.start(document, dataset, config),
     startRace: ({ document, dataset, config, entries }) => runs.startRace(document, dataset, config, entries),

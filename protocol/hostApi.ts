@@ -37,6 +37,8 @@ import {
   exportOnnxOptionsSchema,
   exportOnnxResultSchema,
   importOnnxOptionsSchema,
+  jobIdSchema,
+  jobProgressSchema,
   onnxBase64Schema,
 } from './onnxFiles.ts';
 import { addDatasetRequestSchema, uploadedDatasetSchema } from './datasets.ts';
@@ -130,6 +132,8 @@ export const hostMethods = {
     args: z.tuple([onnxBase64Schema, importOnnxOptionsSchema]),
     result: z.object({ document: projectDocumentSchema, notes: z.array(z.string()) }),
   },
+  /** Stops a job the page named (an import under way); nothing happens when it has ended. */
+  cancelJob: { args: z.tuple([jobIdSchema]), result: z.null() },
   /** The inference model (IR 8; opset 17 unless asked) as base64, or why it can't be exported yet. */
   exportOnnx: {
     args: z.tuple([projectDocumentSchema, exportOnnxOptionsSchema]),
@@ -227,6 +231,8 @@ export const hostMethodNames = Object.keys(hostMethods) as HostMethod[];
  */
 export const hostEvents = {
   training: trainingEventMessageSchema,
+  /** Progress of a job the page named (an ONNX import). */
+  job: jobProgressSchema,
 };
 export type HostEventName = keyof typeof hostEvents;
 export type HostEvent = {

@@ -2,7 +2,15 @@
 // what is wrong in the user's terms: no "got null", no label said twice, no bytes of the file.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getLayer, parseAttributeInput, parseDocument } from '../../engine/index.ts';
+import {
+  analyze,
+  formatCount,
+  getLayer,
+  GraphBuilder,
+  MAX_TENSOR_ELEMENTS,
+  parseAttributeInput,
+  parseDocument,
+} from '../../engine/index.ts';
 
 const conv = getLayer('Conv2d')!;
 const message = (key: string, text: string) => {
@@ -43,5 +51,29 @@ describe('A file that is not a project', () => {
       () => parseDocument('{"format": "netwright", "version": 2, "name": "\u0001x" , ]'),
       (e: Error) => /not valid JSON \(.*position \d+.*\)/.test(e.message) && !e.message.includes('\u0001'),
     );
+  });
+});
+
+describe('Absurd sizes (issue 16 item 5)', () => {
+  it('a Conv2d with 10⁹ output channels is refused as it is typed, naming the limit', () => {
+    assert.equal(
+      message('out_channels', '1000000000'),
+      `out_channels must be at most ${formatCount(MAX_TENSOR_ELEMENTS)} (the largest tensor the app allocates, MAX_TENSOR_ELEMENTS), got 1,000,000,000`,
+    );
+    assert.equal(message('kernel_size', '3, 1000000000')?.includes('MAX_TENSOR_ELEMENTS'), true);
+  });
+
+  it('10⁸ channels pass the field but analysis refuses the layer, on the node, from shapes alone', () => {
+    const b = new GraphBuilder();
+    b.chain(b.input([1, 28, 28]), [['Conv2d', { out_channels: 100_000_000, kernel_size: 5 }]]);
+    const before = process.memoryUsage().arrayBuffers;
+    const a = analyze(b.graph);
+    const conv = b.graph.nodes[1].id;
+    const problem = a.nodes.get(conv)!.diagnostics.find((d) => d.code === 'too-large');
+    assert.ok(problem, 'a too-large diagnostic on the Conv2d');
+    assert.match(problem.message, /out_channels = 100000000/);
+    assert.equal(a.nodes.get(conv)!.outputShape, null);
+    // Nothing the size of the layer was allocated (its weight alone would be 10 GB).
+    assert.ok(process.memoryUsage().arrayBuffers - before < 50 * 2 ** 20);
   });
 });
