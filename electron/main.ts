@@ -19,6 +19,7 @@ function serveHostApi(window: BrowserWindow): void {
   const api = createHostService({
     dataDir: app.getPath('userData'),
     templatesDir: join(appRoot, 'assets', 'templates'),
+    warmJobs: true,
   });
   api.subscribe((event) => {
     if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);

@@ -22,6 +22,8 @@ export interface HostServiceOptions {
   train?: TrainFunction;
   /** Budgets of the worker threads that import, export and parse documents. */
   jobs?: JobRunnerOptions;
+  /** Load a job thread at once, so the first import does not wait for one (the app; not tests). */
+  warmJobs?: boolean;
 }
 
 /** The HostApi plus the events it pushes (training progress) and a shutdown hook. */
@@ -43,6 +45,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
   const stepThrough = new StepThrough();
   // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
   const jobs = new JobRunner(options.jobs);
+  // The first import should not wait for a thread to load the engine.
+  if (options.warmJobs) jobs.warm();
   /** Jobs the page named (job ids), so it can follow and cancel them. */
   const named = new Map<string, AbortController>();
   void removeStaleAutosaveTemps(dataDir);
@@ -77,6 +81,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     },
     cancelJob: async (job) => {
       named.get(job)?.abort();
+      // Cancelling ended the job's thread: the next import gets a fresh one, loaded now.
+      if (options.warmJobs) setImmediate(() => jobs.warm());
       return null;
     },
     exportOnnx: (document, options) => jobs.run('exportOnnx', { document, ...options }),

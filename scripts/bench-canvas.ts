@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'netwright-bench-'));
   const projectFile = join(dir, 'thousand.netwright.json');
   writeFileSync(projectFile, thousandLayers());
-  const server = await startServer({ dataDir: join(dir, 'data') });
+  const server = await startServer({ dataDir: join(dir, 'data'), warmJobs: true });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],

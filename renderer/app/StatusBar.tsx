@@ -19,7 +19,7 @@ export function StatusBar() {
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
   const saved =
     autosave.state === 'saved' && autosave.at
-      ? `Autosaved ${new Date(autosave.at).toLocaleTimeString()}`
+      ? `Autosaved ${new Date(autosave.at).toLocaleTimeString()}${autosave.detail ? ` (${autosave.detail})` : ''}`
       : autosave.state === 'saving'
         ? 'Autosaving…'
         : autosave.state === 'failed'

@@ -63,7 +63,10 @@ export function receiveJobProgress(e: JobProgressEvent): void {
 
 export function cancelImport(): void {
   const progress = importStore.getState().progress;
-  if (progress) void app().host?.cancelJob(progress.job).catch(() => undefined);
+  if (progress)
+    void app()
+      .host?.cancelJob(progress.job)
+      .catch(() => undefined);
 }
 
 /** Imports on the host (a worker thread there), with its progress on the page and a Cancel button. */
@@ -85,7 +88,9 @@ export async function importOnnxFile(file: File): Promise<void> {
     const cancelled = (e as { code?: string }).code === 'cancelled';
     actions.notify(
       cancelled ? 'info' : 'error',
-      cancelled ? `Import of ${file.name} cancelled.` : `Could not import ${file.name}: ${(e as Error).message}`,
+      cancelled
+        ? `Import of ${file.name} cancelled.`
+        : `Could not import ${file.name}: ${(e as Error).message}`,
     );
   } finally {
     if (importStore.getState().progress?.job === job) importStore.setState({ progress: null });

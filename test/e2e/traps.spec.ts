@@ -216,7 +216,9 @@ test('item 5: absurd sizes are refused with a reason, and the tab never freezes'
   await expect(page.getByTestId('status-params')).toHaveText('61,706 params');
   // 10⁸ passes the field but not analysis: the layer says why, nothing is allocated for it.
   await field.fill('100000000');
-  await expect(node(page, 'conv2d_1').locator('.layer-node__diagnostic')).toContainText('over the limit');
+  await expect(node(page, 'conv2d_1').locator('.layer-node__diagnostic').first()).toContainText(
+    'over the limit',
+  );
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('problem');
   await menu(page, 'View', 'Problems');
   await expect(page.getByRole('region', { name: 'Problems' })).toContainText('conv2d_1');
