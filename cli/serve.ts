@@ -20,7 +20,7 @@ export async function serveCommand(o: { port: string; json?: boolean }): Promise
     });
     if (built.status !== 0) throw new CliError('the renderer build failed; see the messages above.');
   }
-  const server = await startServer({ port, root });
+  const server = await startServer({ port, root, warmJobs: true });
   console.log(
     o.json
       ? JSON.stringify({ event: 'listening', url: server.url })

@@ -29,6 +29,7 @@ function serveHostApi(window: BrowserWindow): void {
       });
       return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
     },
+    warmJobs: true,
   });
   api.subscribe((event) => {
     if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);

@@ -6,6 +6,8 @@ import type { HostBridge } from '../protocol/bridge.ts';
 
 const invoke = (method: string, ...args: unknown[]) => ipcRenderer.invoke(`host:${method}`, ...args);
 
+// Every HostApi method, so the page's calls never miss a channel (the channels themselves come from
+// hostMethodNames in ipcPolicy.ts).
 const host = {
   listTemplates: () => invoke('listTemplates'),
   loadTemplate: (id) => invoke('loadTemplate', id),
@@ -14,6 +16,7 @@ const host = {
   loadAutosave: () => invoke('loadAutosave'),
   clearAutosave: () => invoke('clearAutosave'),
   importOnnx: (base64, options) => invoke('importOnnx', base64, options),
+  cancelJob: (job) => invoke('cancelJob', job),
   exportOnnx: (document, options) => invoke('exportOnnx', document, options),
   exportPytorch: (document, options) => invoke('exportPytorch', document, options),
   startTraining: (request) => invoke('startTraining', request),
@@ -21,6 +24,7 @@ const host = {
   stopTraining: (runId) => invoke('stopTraining', runId),
   pauseTraining: (runId) => invoke('pauseTraining', runId),
   resumeTraining: (runId) => invoke('resumeTraining', runId),
+  retainRuns: (request) => invoke('retainRuns', request),
   exportTrainedOnnx: (runId, options) => invoke('exportTrainedOnnx', runId, options),
   trainedWeights: (runId) => invoke('trainedWeights', runId),
   predict: (source, input) => invoke('predict', source, input),

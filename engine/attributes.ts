@@ -1,6 +1,14 @@
 // Validation of one attribute value against its spec. Messages say what is allowed, so the
 // inspector can show them as the user types and file loading can name the offending field.
 import type { AttrSpec, AttrValue } from './layer.ts';
+import { formatCount, MAX_TENSOR_ELEMENTS } from './limits.ts';
+
+/**
+ * No whole-number attribute (a channel count, a size, an axis) may exceed the elements of the
+ * largest tensor the host allocates: a Conv2d with 10⁹ channels is refused as it is typed, before
+ * analysis or anything else sees it. A spec's own max, when lower, wins.
+ */
+export const MAX_ATTRIBUTE_INT = MAX_TENSOR_ELEMENTS;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isIntList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isInt);
@@ -12,15 +20,24 @@ function range(min?: number, max?: number): string {
   return 'any value';
 }
 
+/** The sentence for a number over MAX_ATTRIBUTE_INT, or null. */
+function tooBig(...values: number[]): string | null {
+  const big = values.find((v) => v > MAX_ATTRIBUTE_INT);
+  return big === undefined
+    ? null
+    : `must be at most ${formatCount(MAX_ATTRIBUTE_INT)} (the largest tensor the app allocates, MAX_TENSOR_ELEMENTS), got ${formatCount(big)}`;
+}
+
 /** Returns null when the value is valid, otherwise a sentence saying what is expected. */
 export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
   switch (spec.kind) {
-    case 'int':
+    case 'int': {
       if (value === null && spec.nullable) return null;
       if (!isInt(value)) return `must be a whole number, got ${JSON.stringify(value)}`;
       if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))
         return `must be ${range(spec.min, spec.max)}, got ${value}`;
-      return null;
+      return tooBig(value);
+    }
     case 'float': {
       if (typeof value !== 'number' || !Number.isFinite(value))
         return `must be a number, got ${JSON.stringify(value)}`;
@@ -48,7 +65,7 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
         return `must be a whole number or a list of ${spec.axes}, got ${JSON.stringify(value)}`;
       if (list.some((v) => v < spec.min))
         return `every value must be at least ${spec.min}, got ${JSON.stringify(value)}`;
-      return null;
+      return tooBig(...list);
     }
     case 'padding': {
       if (value === 'valid' || (value === 'same' && spec.allowSame)) return null;
@@ -58,8 +75,8 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
         const words = spec.allowSame ? ", 'same' or 'valid'" : " or 'valid'";
         return `must be a whole number, ${spec.axes} values (per axis) or ${2 * spec.axes} values (before..., after...)${words}; got ${JSON.stringify(value)}`;
       }
-      if (list.some((v) => v < 0)) return `padding can't be negative, got ${JSON.stringify(value)}`;
-      return null;
+      if (list.some((v) => v < 0)) return `can't be negative, got ${JSON.stringify(value)}`;
+      return tooBig(...list);
     }
     case 'ints':
       if (!isIntList(value)) return `must be a list of whole numbers, got ${JSON.stringify(value)}`;
@@ -69,7 +86,7 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
         return `takes at most ${spec.maxLength} values, got ${value.length}`;
       if (value.some((v) => v < spec.min))
         return `every value must be at least ${spec.min}, got ${JSON.stringify(value)}`;
-      return null;
+      return tooBig(...value);
     case 'table':
       if (value === null) return null;
       if (!Array.isArray(value) || value.length === 0 || !value.every((row) => Array.isArray(row)))
@@ -82,14 +99,46 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
   }
 }
 
-/** Parses what a user typed in a form field into an attribute value (or an error sentence). */
+const NUMBER_WORDS: Partial<Record<AttrSpec['kind'], string>> = {
+  int: 'a whole number',
+  float: 'a number',
+  padding: 'whole numbers',
+  intOrTuple: 'whole numbers',
+  ints: 'whole numbers',
+};
+
+/** What is wrong with typed text before it is a value at all: empty, or a word where a number goes. */
+function textProblem(spec: AttrSpec, t: string, parts: string[]): string | null {
+  const wanted = NUMBER_WORDS[spec.kind];
+  if (!wanted) return null;
+  const nullable = (spec.kind === 'int' || spec.kind === 'intOrTuple') && spec.nullable;
+  if (t === '' && !nullable) return `is empty; type ${wanted}`;
+  const word = parts.find((p) => !Number.isFinite(Number(p)));
+  return word === undefined ? null : `must be ${wanted}; '${word}' is not a number`;
+}
+
+/**
+ * Parses what a user typed in a form field into an attribute value, or a sentence that follows
+ * the field's label ("out_channels is empty; type a whole number").
+ */
 export function parseAttributeInput(spec: AttrSpec, text: string): { value: AttrValue } | { error: string } {
   const t = text.trim();
+  const keyword = spec.kind === 'padding' && (t === 'same' || t === 'valid');
+  const parts = keyword
+    ? []
+    : spec.kind === 'int' || spec.kind === 'float'
+      ? [t].filter(Boolean)
+      : t
+          .replace(/[()[\]]/g, '')
+          .split(/[\s,x×]+/)
+          .filter(Boolean);
+  const problem = textProblem(spec, t, parts);
+  if (problem) return { error: problem };
   let value: unknown;
   switch (spec.kind) {
     case 'int':
     case 'float':
-      value = t === '' ? (spec.kind === 'int' && spec.nullable ? null : NaN) : Number(t);
+      value = t === '' ? null : Number(t);
       break;
     case 'bool':
       value = t === 'true' ? true : t === 'false' ? false : t;
@@ -101,20 +150,9 @@ export function parseAttributeInput(spec: AttrSpec, text: string): { value: Attr
     case 'padding':
     case 'intOrTuple':
     case 'ints': {
-      if (spec.kind === 'padding' && (t === 'same' || t === 'valid')) {
-        value = t;
-        break;
-      }
-      if (t === '' && spec.kind === 'intOrTuple' && spec.nullable) {
-        value = null;
-        break;
-      }
-      const parts = t
-        .replace(/[()[\]]/g, '')
-        .split(/[\s,x×]+/)
-        .filter(Boolean)
-        .map(Number);
-      value = parts.length === 1 && spec.kind !== 'ints' ? parts[0] : parts;
+      if (keyword) value = t;
+      else if (t === '') value = null;
+      else value = parts.length === 1 && spec.kind !== 'ints' ? Number(parts[0]) : parts.map(Number);
       break;
     }
     case 'table':

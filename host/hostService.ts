@@ -25,6 +25,8 @@ export interface HostServiceOptions {
   jobs?: JobRunnerOptions;
   /** A native folder dialog (Electron); without one, exportPytorch offers only a zip. */
   pickFolder?: PickFolder;
+  /** Load a job thread at once, so the first import does not wait for one (the app; not tests). */
+  warmJobs?: boolean;
 }
 
 /** The HostApi plus the events it pushes (training progress) and a shutdown hook. */
@@ -46,6 +48,10 @@ export function createHostService(options: HostServiceOptions = {}): HostService
   const stepThrough = new StepThrough();
   // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
   const jobs = new JobRunner(options.jobs);
+  // The first import should not wait for a thread to load the engine.
+  if (options.warmJobs) jobs.warm();
+  /** Jobs the page named (job ids), so it can follow and cancel them. */
+  const named = new Map<string, AbortController>();
   void removeStaleAutosaveTemps(dataDir);
   const api = {
     listTemplates: () => listTemplates(templatesDir),
@@ -58,7 +64,30 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     },
     loadAutosave: () => loadAutosave(dataDir),
     clearAutosave: () => clearAutosave(dataDir),
-    importOnnx: (base64, options) => jobs.run('importOnnx', { base64, fileName: options?.fileName }),
+    importOnnx: (base64, options) => {
+      const job = options?.job;
+      if (!job) return jobs.run('importOnnx', { base64, fileName: options?.fileName });
+      // A named job reports its progress to the pages and can be cancelled by its name.
+      const controller = new AbortController();
+      named.get(job)?.abort();
+      named.set(job, controller);
+      return jobs
+        .run(
+          'importOnnx',
+          { base64, fileName: options?.fileName },
+          {
+            signal: controller.signal,
+            onProgress: (p) => listeners.forEach((l) => l({ name: 'job', payload: { job, ...p } })),
+          },
+        )
+        .finally(() => named.get(job) === controller && named.delete(job));
+    },
+    cancelJob: async (job) => {
+      named.get(job)?.abort();
+      // Cancelling ended the job's thread: the next import gets a fresh one, loaded now.
+      if (options.warmJobs) setImmediate(() => jobs.warm());
+      return null;
+    },
     exportOnnx: (document, options) => jobs.run('exportOnnx', { document, ...options }),
     exportPytorch: (document, exportOptions) => exportPytorchFor(document, exportOptions, options.pickFolder),
     startTraining: ({ document, dataset, config }) => runs.start(document, dataset, config),
@@ -66,6 +95,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     stopTraining: async (runId) => runs.stop(runId),
     pauseTraining: async (runId) => runs.pause(runId),
     resumeTraining: async (runId) => runs.resume(runId),
+    retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
     exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     // With a run's weights the run's cached model answers; a document's own weights are drawn

@@ -1,7 +1,7 @@
 // Layout for documents the host creates, such as an imported ONNX model, so they open readable.
 // The canvas's Auto layout uses the same engine layout with the node sizes it measured; here
 // sizes are estimated from what a node will show.
-import type { Analysis, Graph, ProjectDocument } from '../engine/index.ts';
+import type { Analysis, ProjectDocument } from '../engine/index.ts';
 import { analyze, formatShape, layoutPositions } from '../engine/index.ts';
 
 const NODE_WIDTH = 220;
@@ -29,15 +29,16 @@ function estimatedHeight(analysis: Analysis, id: string): number {
   return BASE_HEIGHT + (lines + Math.max(0, shapeLines - 1)) * LINE_HEIGHT;
 }
 
-export async function layoutGraph(graph: Graph): Promise<Graph> {
-  const analysis = analyze(graph);
-  const at = await layoutPositions(graph, (id) => ({
-    width: NODE_WIDTH,
-    height: estimatedHeight(analysis, id),
-  }));
-  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: at[n.id] ?? n.position })) };
-}
-
-export async function layoutDocument(doc: ProjectDocument): Promise<ProjectDocument> {
-  return { ...doc, graph: await layoutGraph(doc.graph) };
+/** Positions for every node of the document, its groups and direction taken into account. */
+export async function layoutDocument(
+  doc: ProjectDocument,
+  analysis = analyze(doc.graph),
+): Promise<ProjectDocument> {
+  const at = await layoutPositions(
+    doc.graph,
+    (id) => ({ width: NODE_WIDTH, height: estimatedHeight(analysis, id) }),
+    { direction: doc.layout?.direction ?? 'TB', groups: doc.groups },
+  );
+  const nodes = doc.graph.nodes.map((n) => ({ ...n, position: at[n.id] ?? n.position }));
+  return { ...doc, graph: { ...doc.graph, nodes } };
 }

@@ -22,12 +22,14 @@ export async function listTemplates(dir: string): Promise<TemplateInfo[]> {
     const id = file.slice(0, -SUFFIX.length);
     try {
       const doc = parseDocument(await readFile(join(dir, file), 'utf8'));
+      const lesson = lessonOf(doc.lesson);
       infos.push({
         id,
         name: doc.name,
         description: doc.description ?? '',
         nodeCount: doc.graph.nodes.length,
-        ...(doc.lesson ? { lesson: lessonOf(doc.lesson)?.title } : {}),
+        ...(lesson ? { lesson: lesson.title } : {}),
+        ...(lesson?.order ? { order: lesson.order } : {}),
       });
     } catch (e) {
       // One broken template must not empty the gallery; say which one in the host's log.

@@ -34,7 +34,7 @@ export interface OverlayItem {
 export type MenuEntry = CommandItem | OverlayItem | { kind: 'separator' };
 
 export interface MenuModel {
-  label: 'File' | 'Edit' | 'View';
+  label: 'File' | 'Edit' | 'View' | 'Help';
   items: MenuEntry[];
 }
 
@@ -81,11 +81,16 @@ export const commandMenus: MenuModel[] = [
       command('delete', 'Delete', 'Delete'),
       command('selectAll', 'Select all', 'Ctrl+A'),
       separator,
+      command('find', 'Find layer…', 'Ctrl+F', { title: 'Find layers by name, type or ONNX operator' }),
+      separator,
       command('group', 'Group into block', 'Ctrl+G', {
         title: 'Group the selected layers into a collapsible block',
       }),
       command('ungroup', 'Ungroup', 'Ctrl+Shift+G', { title: 'Dissolve the selected block' }),
-      command('autoLayout', 'Auto layout', 'Ctrl+L', { title: 'Arrange the graph top-down' }),
+      command('groupRepeats', 'Group repeated blocks', undefined, {
+        title: 'Find runs of repeated blocks (residual, Inception, dense) and group each stage',
+      }),
+      command('autoLayout', 'Auto layout', 'Ctrl+L', { title: 'Arrange the graph in its layout direction' }),
     ],
   },
   {
@@ -97,7 +102,22 @@ export const commandMenus: MenuModel[] = [
       overlay('rf', 'RF', 'Receptive field: size / effective stride @ start offset'),
       separator,
       command('toggleSummary', 'Summary', 'Ctrl+I', { checkable: true, title: 'Summary table' }),
+      command('toggleProblems', 'Problems', undefined, {
+        checkable: true,
+        title: 'Every problem analysis found; click one to go to its layer',
+      }),
       command('fitView', 'Zoom to fit', 'Ctrl+0', { desktopOnly: true }),
+      separator,
+      command('layoutDown', 'Top to bottom', undefined, {
+        checkable: true,
+        title: 'Lay the graph out downwards, inputs at the top',
+      }),
+      command('layoutRight', 'Left to right', undefined, {
+        checkable: true,
+        title: 'Lay the graph out to the right, inputs on the left: long networks fit a wide screen',
+      }),
+      command('expandAll', 'Expand all blocks', undefined, { title: 'Show the layers of every block' }),
+      command('collapseAll', 'Collapse all blocks', undefined, { title: 'Show every block as one card' }),
       separator,
       command('toggleTheme', 'Dark theme', 'Ctrl+Shift+T', { checkable: true, desktopOnly: true }),
       command('togglePresentation', 'Presentation', 'Ctrl+Shift+P', {
@@ -105,6 +125,10 @@ export const commandMenus: MenuModel[] = [
         title: 'Larger type and thicker lines for a projector',
       }),
     ],
+  },
+  {
+    label: 'Help',
+    items: [command('shortcuts', 'Keyboard shortcuts', 'Ctrl+/', { title: 'Every key the app answers to' })],
   },
 ];
 

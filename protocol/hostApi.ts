@@ -39,6 +39,8 @@ import {
   exportPytorchOptionsSchema,
   exportPytorchResultSchema,
   importOnnxOptionsSchema,
+  jobIdSchema,
+  jobProgressSchema,
   onnxBase64Schema,
 } from './onnxFiles.ts';
 import { addDatasetRequestSchema, uploadedDatasetSchema } from './datasets.ts';
@@ -78,6 +80,8 @@ export const templateInfoSchema = z.object({
   nodeCount: z.number().int().min(0),
   /** The title of the template's lesson, when it has one. */
   lesson: z.string().optional(),
+  /** The lesson's place in the course (lesson.order). */
+  order: z.number().int().min(1).optional(),
 });
 export type TemplateInfo = z.infer<typeof templateInfoSchema>;
 
@@ -130,6 +134,8 @@ export const hostMethods = {
     args: z.tuple([onnxBase64Schema, importOnnxOptionsSchema]),
     result: z.object({ document: projectDocumentSchema, notes: z.array(z.string()) }),
   },
+  /** Stops a job the page named (an import under way); nothing happens when it has ended. */
+  cancelJob: { args: z.tuple([jobIdSchema]), result: z.null() },
   /** The inference model (IR 8; opset 17 unless asked) as base64, or why it can't be exported yet. */
   exportOnnx: {
     args: z.tuple([projectDocumentSchema, exportOnnxOptionsSchema]),
@@ -164,6 +170,19 @@ export const hostMethods = {
   pauseTraining: { args: z.tuple([runIdSchema]), result: z.null() },
   /** Goes on from where pauseTraining stopped ('resumed' follows). */
   resumeTraining: { args: z.tuple([runIdSchema]), result: z.null() },
+  /**
+   * The runs a page shows (its followed run, its race): the host keeps these, however many, until
+   * the same page (client, one id per page load) shows others. Finished runs no page shows are
+   * released beyond the newest few.
+   */
+  retainRuns: {
+    args: z.tuple([
+      z
+        .object({ client: z.string().regex(/^[a-z0-9-]{8,64}$/i), runIds: z.array(runIdSchema).max(16) })
+        .strict(),
+    ]),
+    result: z.null(),
+  },
   /** The trained network as an inference ONNX file (IR 8, opset 17), base64. */
   exportTrainedOnnx: {
     args: z.tuple([runIdSchema, z.object({ fp16: z.boolean().optional() }).strict().optional()]),
@@ -224,6 +243,8 @@ export const hostMethodNames = Object.keys(hostMethods) as HostMethod[];
  */
 export const hostEvents = {
   training: trainingEventMessageSchema,
+  /** Progress of a job the page named (an ONNX import). */
+  job: jobProgressSchema,
 };
 export type HostEventName = keyof typeof hostEvents;
 export type HostEvent = {

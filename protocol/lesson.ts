@@ -14,6 +14,8 @@ export type HiddenQuantity = z.infer<typeof hiddenQuantitySchema>;
 
 export const lessonSchema = z.object({
   title: z.string().min(1),
+  /** Its place in the gallery's course of lessons (1 first); lessons without one come last, by title. */
+  order: z.number().int().min(1).optional(),
   /** Paragraphs separated by blank lines; lines starting with "- " are list items; **bold**, `code`. */
   text: z.string(),
   /** Settings the lesson was written for; "Use these settings" copies them into the Training panel. */

@@ -10,10 +10,25 @@ export const onnxBase64Schema = z
   .min(1, 'the file is empty')
   .max(MAX_ONNX_BASE64_CHARS, `an ONNX file may be at most ${(MAX_ONNX_BASE64_CHARS * 0.75) / 1e6} MB here`);
 
+/** Names a host job from the page, so its progress events reach it and it can be cancelled. */
+export const jobIdSchema = z.string().regex(/^job-[a-z0-9-]{1,64}$/i, 'a job id looks like job-1a2b3c');
+
 export const importOnnxOptionsSchema = z
-  .object({ fileName: z.string().max(255).optional() })
+  .object({
+    fileName: z.string().max(255).optional(),
+    /** Progress arrives as 'job' events with this id; cancelJob(id) stops the import. */
+    job: jobIdSchema.optional(),
+  })
   .strict()
   .optional();
+
+/** A host job's progress, pushed as a 'job' event: what it does now and how far it is (0..1). */
+export const jobProgressSchema = z.object({
+  job: jobIdSchema,
+  phase: z.string().max(100),
+  fraction: z.number().min(0).max(1).optional(),
+});
+export type JobProgressEvent = z.infer<typeof jobProgressSchema>;
 
 export const exportOnnxOptionsSchema = z
   .object({ opset: z.number().int().optional(), fp16: z.boolean().optional() })

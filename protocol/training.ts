@@ -239,6 +239,8 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     reason: z.enum(['completed', 'cancelled', 'diverged']),
     message: z.string(),
     seconds: z.number().min(0),
+    /** Optimizer steps taken in all (step events are sampled, so the last one may lag behind). */
+    steps: z.number().int().min(0).optional(),
   }),
   z.object({ event: z.literal('failed'), message: z.string() }),
 ]);

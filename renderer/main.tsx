@@ -15,12 +15,16 @@ import { connectHost } from './app/connectHost.ts';
 import { appStore } from './state/appStore.ts';
 import { checkRecovery, startAutosave } from './app/autosave.ts';
 import { followTrainingRuns } from './training/flows.ts';
+import { layoutOffThePage } from './canvas/elkWorker.ts';
+import { receiveJobProgress } from './app/onnxFlows.ts';
 
+layoutOffThePage();
 const { actions } = appStore.getState();
 const host = connectHost(
   window,
   (status) => actions.setHostStatus(status),
-  (event) => event.name === 'training' && actions.receiveTraining(event.payload),
+  (event) =>
+    event.name === 'training' ? actions.receiveTraining(event.payload) : receiveJobProgress(event.payload),
 );
 actions.setHost(host, appStore.getState().hostStatus);
 void checkRecovery(appStore);

@@ -94,17 +94,17 @@ Now open the ReLU version (same depth and width) and train it the same way.`,
   },
   receptiveFields: {
     title: 'Receptive fields of a conv/pool stack',
-    text: `Every node shows its receptive field as \`RF size /stride @start\`: how many input pixels one output position sees, how far that window moves when the output moves by one, and where the first window starts (negative: it begins in the padding).
+    text: `Every node can show its receptive field as \`RF size /stride @start\`: how many input pixels one output position sees, how far that window moves when the output moves by one, and where the first window starts (negative: it begins in the padding).
 
-- First 3×3 convolution (padding 1): RF 3, stride 1, start −1.
-- Second 3×3 convolution: 5 = 3 + (3 − 1) × 1.
-- 2×2 max pooling: 6, and the stride doubles to 2.
-- Third 3×3 convolution: each extra tap now spans 2 input pixels, so 6 + 2 × 2 = 10; the fourth gives 14.
-- The last pooling: 16, stride 4.
+In this lesson the fields and the parameter counts are hidden (**?**). Work them out down the stack, one layer at a time, before you look:
+
+- Start with the first 3×3 convolution (padding 1): how many input pixels does one of its outputs see, and where does the first window start?
+- Each later layer widens the field by (k − 1) taps, each tap as wide as the stride of the field so far.
+- A 2×2 max pooling both widens the field and doubles its stride, so every layer after it grows the field twice as fast.
 
 The rule (Araujo et al., Distill 2019): r_out = r_in + (k − 1) × S_in and S_out = S_in × stride, with a dilated kernel counting as d(k − 1) + 1.
 
-The parameter counts and fields are hidden (**?**) in this lesson: select a layer, type **Your guess** in the inspector and press **Reveal** to see the answer and the working. **Show receptive field** draws which input pixels one output position sees.
+Select a layer, type **Your guess** in the inspector and press **Reveal**: the answer comes with the working, and **Show receptive field** then draws which input pixels one output position sees.
 
 Predict, then check: set the first convolution’s **dilation** to 2, or its **stride** to 2, and work out the last layer’s field before you reveal it.`,
     hide: ['params', 'rf'],

@@ -280,6 +280,46 @@ export const templates: Record<string, TemplateSpec> = {
   ...FILTER_TEMPLATES,
 };
 
+/**
+ * The lessons as a course, in the order the gallery lists them: what a layer computes and costs
+ * (filters, pooling, receptive fields, parameter counts), then how a network learns (backprop,
+ * losses, vanishing gradients, initialisation, optimizers), then what it learns (decision
+ * boundaries, memorization, overfitting and its remedies).
+ */
+export const TEACHING_ORDER = [
+  'lenet5',
+  'conv-as-filter',
+  'rgb-to-gray',
+  'avgpool-as-conv',
+  'maxpool-relu-commute',
+  'maxpool-gelu',
+  'receptive-field-stack',
+  'lenet5-c3',
+  'inception-naive',
+  'inception-bottleneck',
+  'backprop-by-hand',
+  'mlp-cross-entropy',
+  'mlp-sigmoid-mse',
+  'deep-sigmoid-mlp',
+  'deep-relu-mlp',
+  'init-zeros',
+  'init-kaiming',
+  'momentum-race',
+  'spiral-mlp',
+  'mlp-random-labels',
+  'overfit-mlp',
+  'overfit-dropout',
+  'overfit-weight-decay',
+  'overfit-batchnorm',
+];
+
+/** The lesson as written into its template: with its place in the course. */
+function lessonFor(id: string, lesson: Lesson): Lesson {
+  const at = TEACHING_ORDER.indexOf(id);
+  if (at < 0) throw new Error(`The lesson template '${id}' has no place in TEACHING_ORDER; add it there.`);
+  return lessonSchema.parse({ ...lesson, order: at + 1 });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'templates');
   mkdirSync(dir, { recursive: true });
@@ -288,7 +328,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const doc = {
       ...newDocument(t.title, graph),
       description: t.description,
-      ...(t.lesson ? { lesson: lessonSchema.parse(t.lesson) } : {}),
+      ...(t.lesson ? { lesson: lessonFor(file, t.lesson) } : {}),
       ...(t.weights ? { weights: t.weights(graph) } : {}),
     };
     writeFileSync(join(dir, `${file}.netwright.json`), serializeDocument(doc));

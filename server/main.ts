@@ -28,6 +28,7 @@ const server = await startServer({
   root,
   dataDir: values['data-dir'],
   templatesDir: values.templates,
+  warmJobs: true,
 });
 console.log(`Netwright is running in browser mode at ${server.url}`);
 console.log(

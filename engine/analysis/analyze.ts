@@ -234,7 +234,22 @@ function missingSourcePort(
   return null;
 }
 
-export function analyze(graph: Graph): Analysis {
+/** The whole-model size problem each analysis added to its largest node (reused nodes drop it). */
+const modelProblems = new WeakMap<Analysis, Diagnostic>();
+
+/** Whether a node's analysis can't have changed: the same layer, name and attributes (it may have moved). */
+const sameLayer = (a: GraphNode | undefined, b: GraphNode) =>
+  a !== undefined &&
+  (a === b ||
+    (a.type === b.type && a.name === b.name && a.attributes === b.attributes && a.frozen === b.frozen));
+
+/**
+ * Shapes, counts, receptive fields and diagnostics of every node. Given the analysis of an earlier
+ * version of the graph with the same edges (one attribute edited, a node renamed or moved), only
+ * the nodes that changed and those downstream of them are analysed again: one edit in a graph of
+ * a thousand layers costs what its consequences cost.
+ */
+export function analyze(graph: Graph, previous?: { graph: Graph; analysis: Analysis }): Analysis {
   const { order, cyclic } = topologicalOrder(graph);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const incoming = new Map<string, (string | undefined)[]>();
@@ -268,8 +283,28 @@ export function analyze(graph: Graph): Analysis {
   };
 
   const nodes = new Map<string, NodeAnalysis>();
+  const before = previous && previous.graph.edges === graph.edges ? previous : undefined;
+  const beforeById = before && new Map(before.graph.nodes.map((n) => [n.id, n]));
+  /** Nodes analysed afresh: whatever they feed is analysed afresh too. */
+  const fresh = new Set<string>();
   for (const id of order) {
     const node = byId.get(id)!;
+    const kept = before?.analysis.nodes.get(id);
+    if (
+      kept &&
+      sameLayer(beforeById!.get(id), node) &&
+      (incoming.get(id) ?? []).every((s) => s === undefined || !fresh.has(s))
+    ) {
+      const earlier = modelProblems.get(before!.analysis);
+      nodes.set(
+        id,
+        earlier && kept.diagnostics.includes(earlier)
+          ? { ...kept, diagnostics: kept.diagnostics.filter((d) => d !== earlier) }
+          : kept,
+      );
+      continue;
+    }
+    fresh.add(id);
     const result = emptyNode(id);
     nodes.set(id, result);
     const def = getLayer(node.type);
@@ -331,14 +366,16 @@ export function analyze(graph: Graph): Analysis {
   const modelTooBig = modelSizeProblem(nodes, byId);
   if (modelTooBig) {
     diagnostics.push(modelTooBig);
-    nodes.get(modelTooBig.nodeId!)?.diagnostics.push(modelTooBig);
+    // A copy: the node's analysis may be shared with an earlier one (see `previous`).
+    const largest = nodes.get(modelTooBig.nodeId!);
+    if (largest) nodes.set(largest.id, { ...largest, diagnostics: [...largest.diagnostics, modelTooBig] });
   }
   const edgeShapes = new Map<string, Shape | null>();
   for (const e of graph.edges)
     if (edgeSource.has(e.id))
       edgeShapes.set(e.id, nodes.has(e.source) ? portShape(e.source, e.sourcePort) : null);
 
-  return {
+  const analysis: Analysis = {
     order: [...order, ...cyclic],
     nodes,
     edgeShapes,
@@ -346,6 +383,8 @@ export function analyze(graph: Graph): Analysis {
     activationBytesPerSample: activationElements * FLOAT_BYTES,
     diagnostics,
   };
+  if (modelTooBig) modelProblems.set(analysis, modelTooBig);
+  return analysis;
 }
 
 export interface MemoryEstimate {

@@ -44,6 +44,8 @@ export interface ProjectDocument {
   lesson?: Record<string, unknown>;
   /** Blocks drawn around nodes in the editor (a view of the graph; they never change the model). */
   groups?: NodeGroup[];
+  /** How the editor lays the graph out: top-to-bottom (the default) or left-to-right. */
+  layout?: { direction: 'TB' | 'LR' };
 }
 
 export interface NodeGroup {
@@ -146,6 +148,7 @@ const documentSchema = z.object({
       }),
     )
     .optional(),
+  layout: z.object({ direction: z.enum(['TB', 'LR']) }).optional(),
 });
 
 export class DocumentError extends Error {
@@ -215,8 +218,14 @@ export function parseDocument(text: string): ProjectDocument {
   try {
     raw = JSON.parse(text);
   } catch (e) {
+    if (!/^\s*\{/.test(text.slice(0, 1024)))
+      throw new DocumentError(
+        'This is not a Netwright project: a project file is JSON text starting with "{". (An .onnx model opens with File → Import ONNX…, or `netwright import`.)',
+      );
+    // V8 quotes the text around the fault; in a damaged file that is unreadable, so only the place is kept.
+    const where = (e as Error).message.replace(/,? ".*" is not valid JSON$/s, '');
     throw new DocumentError(
-      `The file is not valid JSON (${(e as Error).message}); it may be truncated. Restore it from a backup or the autosave.`,
+      `The file is not valid JSON (${where}); it may be truncated. Restore it from a backup or the autosave.`,
     );
   }
   return validateDocument(raw);

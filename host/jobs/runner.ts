@@ -123,6 +123,16 @@ export class JobRunner {
     );
   }
 
+  /**
+   * Starts a thread ahead of the first job (loading the engine and ELK takes it a second or two),
+   * so an import the user starts does not wait for that. Does nothing when a thread is alive.
+   */
+  warm(): void {
+    if (this.closed || this.slots.size > 0 || this.queue.length) return;
+    // A thread, and in it what an import loads on first use (tasks.ts's warmUp).
+    this.run('warmUp', {}).catch(() => undefined);
+  }
+
   /** Threads alive now (idle ones included). */
   get workers(): number {
     return this.slots.size;

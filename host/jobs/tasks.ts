@@ -52,6 +52,29 @@ export const tasks = {
     const { documentActivations } = await import('../training/activations.ts');
     return documentActivations(input.source, input.request);
   },
+  /**
+   * Loads what an import needs (the importer, and ELK, which takes a second to load and warm up
+   * on a first layout), so the user's first import does not pay for it (JobRunner.warm).
+   */
+  warmUp: async (): Promise<null> => {
+    await import('../onnxFiles.ts');
+    const { layoutPositions } = await import('../../engine/graph/layout.ts');
+    const graph = {
+      nodes: ['a', 'b', 'c'].map((id) => ({
+        id,
+        type: 'ReLU',
+        name: id,
+        attributes: {},
+        position: { x: 0, y: 0 },
+      })),
+      edges: [
+        { id: 'ab', source: 'a', sourcePort: 0, target: 'b', targetPort: 0 },
+        { id: 'bc', source: 'b', sourcePort: 0, target: 'c', targetPort: 0 },
+      ],
+    };
+    await layoutPositions(graph, () => ({ width: 220, height: 80 }));
+    return null;
+  },
   /** A project file's text, parsed and validated (DocumentError names the field). */
   parseProject: async (input: { text: string }): Promise<ProjectDocument> => parseDocument(input.text),
 };

@@ -48,7 +48,7 @@ export interface TrainingRunsOptions {
   emit(message: TrainingEventMessage): void;
   /** Replaces the worker-thread trainer (tests; train() itself runs in this thread). */
   train?: TrainFunction;
-  /** Finished runs kept for export and prediction, newest first. */
+  /** Finished runs no page shows that are kept anyway, for export and prediction (newest). */
   keep?: number;
   threads?: number;
 }
@@ -181,14 +181,26 @@ export function toProtocolEvent(e: TrainEvent): TrainingEvent | null {
   }
 }
 
+/** A run the host does not hold (any more), said so that the page can tell the user plainly. */
+const gone = (id: string) =>
+  new HostError(
+    'not-found',
+    `The host no longer holds the run ${id}: it was restarted, or the run was released when no page showed it any more. Train again to export or try it.`,
+  );
+
 const slug = (name: string) =>
   name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '') || 'model';
 
+/** Pages whose shown runs are kept (the most recent ones): every page load is a new one. */
+const MAX_CLIENTS = 4;
+
 export class TrainingRuns {
   private runs = new Map<string, Run>();
+  /** Per page (client id): the runs it shows. Oldest first; a page's new list replaces its old one. */
+  private readonly shown = new Map<string, ReadonlySet<string>>();
   private readonly trainFn: TrainFunction;
   private readonly threads: number;
 
@@ -324,8 +336,7 @@ export class TrainingRuns {
 
   private active(id: string): Run {
     const run = this.runs.get(id);
-    if (!run)
-      throw new HostError('not-found', `There is no training run ${id} (the host keeps the last few).`);
+    if (!run) throw gone(id);
     if (!run.running)
       throw new HostError('busy', `The run ${id} has already ended; start a new one to train again.`);
     return run;
@@ -361,8 +372,7 @@ export class TrainingRuns {
   /** What evaluating a run on its test set needs, finished or not (host/training/evaluation.ts). */
   evaluationInput(id: string) {
     const run = this.runs.get(id);
-    if (!run)
-      throw new HostError('not-found', `There is no training run ${id} (the host keeps the last few).`);
+    if (!run) throw gone(id);
     const { doc, classNames, stats, test, running, weights, epochsDone, epochState, config } = run;
     const fields = { doc, classNames, stats, test, running, weights, epochsDone, epochState };
     const init = config.init ?? { kind: 'default' as const };
@@ -390,8 +400,7 @@ export class TrainingRuns {
 
   private finished(id: string): Run & { weights: WeightMap } {
     const run = this.runs.get(id);
-    if (!run)
-      throw new HostError('not-found', `There is no training run ${id} (the host keeps the last few).`);
+    if (!run) throw gone(id);
     // A paused run answers with the weights as of the pause.
     if (run.running && run.paused) return { ...run, weights: run.paused.weights };
     if (!run.weights)
@@ -404,9 +413,26 @@ export class TrainingRuns {
     return run as Run & { weights: WeightMap };
   }
 
-  /** Keeps the newest finished runs (a Map iterates oldest first); releases the others' predictors. */
+  /**
+   * What a page shows: those runs stay (whatever their number) until it shows others, so a
+   * race never takes away the run beside it. A page's previous list is replaced.
+   */
+  retain(client: string, runIds: readonly string[]): null {
+    this.shown.delete(client);
+    this.shown.set(client, new Set(runIds));
+    for (const old of [...this.shown.keys()].slice(0, Math.max(0, this.shown.size - MAX_CLIENTS)))
+      this.shown.delete(old);
+    this.prune();
+    return null;
+  }
+
+  /**
+   * Keeps the finished runs a page shows, and the newest `keep` others (a Map iterates oldest
+   * first); releases the rest and their predictors.
+   */
   private prune(): void {
-    const done = [...this.runs.values()].filter((r) => !r.running);
+    const shown = new Set([...this.shown.values()].flatMap((ids) => [...ids]));
+    const done = [...this.runs.values()].filter((r) => !r.running && !shown.has(r.id));
     for (const r of done.slice(0, Math.max(0, done.length - (this.options.keep ?? 4)))) {
       this.runs.delete(r.id);
       void r.predictor?.then((p) => p.release()).catch(() => undefined);
@@ -446,6 +472,7 @@ export class TrainingRuns {
     };
     try {
       let message = '';
+      let stepsDone = stepsPerEpoch * config.epochs;
       // The reported time leaves out the pauses.
       let pausedMs = 0;
       let pausedSince: number | null = null;
@@ -467,7 +494,7 @@ export class TrainingRuns {
         onEvent: (e) => {
           flush();
           if (e.event === 'epoch') run.epochsDone = e.epoch;
-          if (e.event === 'stopped') message = e.message;
+          if (e.event === 'stopped') [message, stepsDone] = [e.message, e.step];
           if (e.event === 'paused') {
             run.paused = { weights: e.weights };
             pausedSince = performance.now();
@@ -505,6 +532,7 @@ export class TrainingRuns {
           (message ||
             `Trained ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s.`),
         seconds,
+        steps: stepsDone,
       });
     } catch (e) {
       this.emit(run, { event: 'failed', message: (e as Error).message });

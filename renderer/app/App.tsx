@@ -10,6 +10,8 @@ import { LessonPanel } from '../lessons/LessonPanel.tsx';
 import { NoticeToast } from './NoticeToast.tsx';
 import { Palette } from '../canvas/Palette.tsx';
 import { RecoveryBanner } from './RecoveryBanner.tsx';
+import { ReplaceDialog } from './ReplaceDialog.tsx';
+import { ShortcutsDialog } from './ShortcutsDialog.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { SummaryPanel } from '../summary/SummaryPanel.tsx';
 import { TemplateGallery } from '../lessons/TemplateGallery.tsx';
@@ -71,10 +73,12 @@ export function App() {
         {trainingOpen && <TrainingPanel />}
         <StatusBar />
         {galleryOpen && <TemplateGallery />}
+        <ReplaceDialog />
+        <ShortcutsDialog />
         <NoticeToast />
         <HiddenFileInput
           role="open-project"
-          accept=".json,application/json"
+          accept=".json,application/json,.onnx"
           label="Open project file"
           onFile={(f) => void openProjectFile(f)}
         />

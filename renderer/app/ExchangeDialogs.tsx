@@ -5,11 +5,13 @@ import { useReactFlow } from '@xyflow/react';
 import { useEffect } from 'react';
 import { registerFlow } from './imageExport.ts';
 import {
+  cancelImport,
   closeOnnxExport,
   dismissImportNotes,
   exportOnnx,
   importOnnxFile,
   onnxExportStore,
+  useImportProgress,
   useOnnxExport,
 } from './onnxFlows.ts';
 import './exchange.css';
@@ -74,7 +76,7 @@ function OnnxExportDialog() {
 /** What an ONNX import changed or left out; stays until dismissed (a toast would vanish unread). */
 function ImportNotes({ fileName, notes }: { fileName: string; notes: string[] }) {
   return (
-    <aside className="import-notes" role="region" aria-label="Import notes">
+    <aside className="import-notes" role="region" aria-label="Import notes" data-canvas-overlay="">
       <div className="import-notes__head">
         <strong>Imported {fileName}</strong>
         <button type="button" aria-label="Dismiss import notes" onClick={dismissImportNotes}>
@@ -87,6 +89,33 @@ function ImportNotes({ fileName, notes }: { fileName: string; notes: string[] })
         ))}
       </ul>
     </aside>
+  );
+}
+
+/** An import under way: the host's phase, a bar, and Cancel (the host ends the job's thread). */
+function ImportProgressBar() {
+  const progress = useImportProgress();
+  if (!progress) return null;
+  const percent = progress.fraction === null ? undefined : Math.round(progress.fraction * 100);
+  return (
+    <div className="import-progress" role="region" aria-label="Import progress" data-canvas-overlay="">
+      <span>
+        Importing <strong>{progress.fileName}</strong>: {progress.phase}…
+      </span>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Import progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+      >
+        <div className="progress__fill" style={{ width: `${percent ?? 0}%` }} />
+      </div>
+      <button type="button" onClick={cancelImport}>
+        Cancel
+      </button>
+    </div>
   );
 }
 
@@ -107,6 +136,7 @@ export function ExchangeDialogs() {
         label="Import ONNX file"
         onFile={(f) => void importOnnxFile(f)}
       />
+      <ImportProgressBar />
       {dialogOpen && <OnnxExportDialog />}
       {importNotes && <ImportNotes {...importNotes} />}
     </>

@@ -1,6 +1,6 @@
 // One line of always-visible facts: size of the network, problems, autosave and host state.
 import { formatCompact, formatCount } from '../components/format.ts';
-import { selectAnalysis, useApp } from '../state/appStore.ts';
+import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { useHidden } from '../lessons/GuessField.tsx';
 import { totalShown } from '../lessons/predict.ts';
 import { useRevealed } from '../lessons/reveals.ts';
@@ -12,13 +12,14 @@ export function StatusBar() {
   const analysis = useApp(selectAnalysis);
   const host = useApp((s) => s.hostStatus);
   const autosave = useApp((s) => s.autosave);
+  const problemsOpen = useApp((s) => s.problemsOpen);
   const hidden = useHidden();
   const revealed = useRevealed();
   const show = (q: 'params' | 'macs') => totalShown(q, hidden, revealed, analysis.nodes);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
   const saved =
     autosave.state === 'saved' && autosave.at
-      ? `Autosaved ${new Date(autosave.at).toLocaleTimeString()}`
+      ? `Autosaved ${new Date(autosave.at).toLocaleTimeString()}${autosave.detail ? ` (${autosave.detail})` : ''}`
       : autosave.state === 'saving'
         ? 'Autosaving…'
         : autosave.state === 'failed'
@@ -33,9 +34,15 @@ export function StatusBar() {
       <span data-testid="status-macs" title={show('macs') ? undefined : HIDDEN_TITLE}>
         {show('macs') ? formatCompact(analysis.totals.macs) : '?'} MACs
       </span>
-      <span className={errors ? 'danger' : 'ok'}>
+      <button
+        type="button"
+        className={`statusbar__problems ${errors ? 'danger' : 'ok'}`}
+        aria-pressed={problemsOpen}
+        title="List every problem; click one to go to its layer"
+        onClick={() => appStore.getState().actions.setProblemsOpen(!problemsOpen)}
+      >
         {errors ? `${errors} problem${errors === 1 ? '' : 's'}` : 'no problems'}
-      </span>
+      </button>
       <span className="statusbar__end">{saved}</span>
       <span data-host={host.state} title={host.detail}>
         {host.state === 'connected'

@@ -33,6 +33,8 @@ function useToolbarState(): ToolbarState {
     empty: useApp((s) => s.doc.graph.nodes.length === 0),
     overlays: useApp((s) => s.overlays),
     summaryOpen: useApp((s) => s.summaryOpen),
+    problemsOpen: useApp((s) => s.problemsOpen),
+    direction: useApp((s) => s.doc.layout?.direction ?? 'TB'),
     theme: useApp((s) => s.theme),
     presentation: useApp((s) => s.presentation),
   };

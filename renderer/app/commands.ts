@@ -1,32 +1,24 @@
 // One place that runs each app command, whether it came from a toolbar button, a keyboard
 // shortcut or the Electron menu.
 import type { AppCommand } from '../../protocol/commands.ts';
-import { layoutPositions } from '../canvas/autoLayout.ts';
+import { fitCanvas } from '../canvas/viewport.ts';
 import { appStore } from '../state/appStore.ts';
 import { chooseProjectFile, saveProject } from './documentFlows.ts';
 import { groupSelection, ungroupSelection } from './groupCommands.ts';
 import { exportImage } from './imageExport.ts';
 import { chooseOnnxFile, openOnnxExport } from './onnxFlows.ts';
-
-export async function autoLayout(): Promise<void> {
-  const { doc, measured, actions } = appStore.getState();
-  if (!doc.graph.nodes.length) return;
-  try {
-    actions.applyPositions(await layoutPositions(doc.graph, measured));
-  } catch (e) {
-    actions.notify('error', `Auto-layout failed: ${(e as Error).message}`);
-  }
-}
+import { confirmReplace } from './replaceGuard.ts';
+import { autoLayout, groupRepeats, setAllCollapsed } from './viewCommands.ts';
 
 export function runCommand(command: AppCommand): void {
-  const { actions, summaryOpen } = appStore.getState();
+  const { actions, summaryOpen, problemsOpen } = appStore.getState();
   switch (command) {
     case 'new':
-      return actions.newDocument();
+      return confirmReplace('A new empty network', () => actions.newDocument());
     case 'templates':
       return actions.setGalleryOpen(true);
     case 'open':
-      return chooseProjectFile();
+      return confirmReplace('Opening a project file', chooseProjectFile);
     case 'save':
       return saveProject();
     case 'undo':
@@ -45,8 +37,24 @@ export function runCommand(command: AppCommand): void {
       return actions.selectAll();
     case 'autoLayout':
       return void autoLayout();
+    case 'layoutDown':
+      return void autoLayout('TB');
+    case 'layoutRight':
+      return void autoLayout('LR');
+    case 'groupRepeats':
+      return void groupRepeats();
+    case 'expandAll':
+      return void setAllCollapsed(false);
+    case 'collapseAll':
+      return void setAllCollapsed(true);
+    case 'find':
+      return actions.setSearchOpen(true);
+    case 'toggleProblems':
+      return actions.setProblemsOpen(!problemsOpen);
+    case 'shortcuts':
+      return actions.setShortcutsOpen(true);
     case 'fitView':
-      return actions.requestFit();
+      return void fitCanvas();
     case 'toggleSummary':
       return actions.setSummaryOpen(!summaryOpen);
     case 'toggleTheme':
@@ -58,7 +66,7 @@ export function runCommand(command: AppCommand): void {
     case 'ungroup':
       return ungroupSelection();
     case 'importOnnx':
-      return chooseOnnxFile();
+      return confirmReplace('Importing an ONNX model', chooseOnnxFile);
     case 'exportOnnx':
       return openOnnxExport();
     case 'exportPng':

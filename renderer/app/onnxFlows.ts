@@ -4,6 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { appStore } from '../state/appStore.ts';
+import type { JobProgressEvent } from '../../protocol/onnxFiles.ts';
 import { base64ToBytes, downloadBytes, fileToBase64 } from '../components/download.ts';
 
 export interface OnnxExportState {
@@ -42,18 +43,57 @@ export function chooseOnnxFile(): void {
   document.querySelector<HTMLInputElement>('input[data-role="import-onnx"]')?.click();
 }
 
+/** An import under way: its file, what the host does now and how far it is; Cancel stops it. */
+export interface ImportProgress {
+  job: string;
+  fileName: string;
+  phase: string;
+  fraction: number | null;
+}
+
+export const importStore = createStore<{ progress: ImportProgress | null }>(() => ({ progress: null }));
+export const useImportProgress = () => useStore(importStore, (s) => s.progress);
+
+/** A 'job' event from the host: the import's phase and fraction (events of other jobs are not ours). */
+export function receiveJobProgress(e: JobProgressEvent): void {
+  const progress = importStore.getState().progress;
+  if (progress?.job === e.job)
+    importStore.setState({ progress: { ...progress, phase: e.phase, fraction: e.fraction ?? null } });
+}
+
+export function cancelImport(): void {
+  const progress = importStore.getState().progress;
+  if (progress)
+    void app()
+      .host?.cancelJob(progress.job)
+      .catch(() => undefined);
+}
+
+/** Imports on the host (a worker thread there), with its progress on the page and a Cancel button. */
 export async function importOnnxFile(file: File): Promise<void> {
   const host = connectedHost();
   if (!host) return;
   const { actions } = app();
-  actions.notify('info', `Importing ${file.name}…`);
+  const job = `job-${crypto.randomUUID()}`;
+  importStore.setState({ progress: { job, fileName: file.name, phase: 'reading the file', fraction: 0 } });
   try {
-    const { document, notes } = await host.importOnnx(await fileToBase64(file), { fileName: file.name });
+    const base64 = await fileToBase64(file);
+    if (importStore.getState().progress?.job !== job) return; // cancelled while reading
+    const { document, notes } = await host.importOnnx(base64, { fileName: file.name, job });
+    importStore.setState({ progress: { job, fileName: file.name, phase: 'drawing', fraction: 1 } });
     actions.loadDocument(document);
     actions.notify('info', `Imported ${file.name}: ${document.graph.nodes.length} layers.`);
     onnxExportStore.setState({ importNotes: notes.length ? { fileName: file.name, notes } : null });
   } catch (e) {
-    actions.notify('error', `Could not import ${file.name}: ${(e as Error).message}`);
+    const cancelled = (e as { code?: string }).code === 'cancelled';
+    actions.notify(
+      cancelled ? 'info' : 'error',
+      cancelled
+        ? `Import of ${file.name} cancelled.`
+        : `Could not import ${file.name}: ${(e as Error).message}`,
+    );
+  } finally {
+    if (importStore.getState().progress?.job === job) importStore.setState({ progress: null });
   }
 }
 

@@ -34,6 +34,8 @@ export function commandForKey(e: KeyPress): AppCommand | null {
     l: 'autoLayout',
     i: 'toggleSummary',
     g: 'group',
+    f: 'find',
+    '/': 'shortcuts',
   };
   return plain[key] ?? null;
 }

@@ -21,6 +21,8 @@ export interface ToolbarState {
   empty: boolean;
   overlays: Record<OverlayKey, boolean>;
   summaryOpen: boolean;
+  problemsOpen: boolean;
+  direction: 'TB' | 'LR';
   theme: 'light' | 'dark';
   presentation: boolean;
 }
@@ -51,6 +53,13 @@ export function isDisabled(command: AppCommand, s: ToolbarState): boolean {
       return s.selected === 0;
     case 'ungroup':
       return s.selected === 0 || !s.hasGroups;
+    case 'expandAll':
+    case 'collapseAll':
+      return !s.hasGroups;
+    case 'find':
+    case 'groupRepeats':
+    case 'autoLayout':
+      return s.empty;
     default:
       return false;
   }
@@ -61,6 +70,12 @@ export function isChecked(command: AppCommand, s: ToolbarState): boolean | undef
   switch (command) {
     case 'toggleSummary':
       return s.summaryOpen;
+    case 'toggleProblems':
+      return s.problemsOpen;
+    case 'layoutDown':
+      return s.direction === 'TB';
+    case 'layoutRight':
+      return s.direction === 'LR';
     case 'toggleTheme':
       return s.theme === 'dark';
     case 'togglePresentation':

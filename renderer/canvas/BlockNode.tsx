@@ -12,6 +12,11 @@ import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { findGroup, summarizeGroup } from '../state/groups.ts';
 import type { BlockFlowNode } from './groupProjection.ts';
 import { inHandle, outHandle } from './ports.ts';
+import { useCompact } from './LayerNode.tsx';
+import type { HiddenQuantity } from '../../protocol/lesson.ts';
+import { useHidden } from '../lessons/GuessField.tsx';
+import { nodeShown } from '../lessons/predict.ts';
+import { useRevealed } from '../lessons/reveals.ts';
 import './blockNode.css';
 
 function Title({ id, title }: { id: string; title: string }) {
@@ -41,16 +46,25 @@ function Title({ id, title }: { id: string; title: string }) {
   );
 }
 
+/** "res2 (3 blocks)" -> "res2 ×3": what a block's title can afford when zoomed out. */
+export const shortTitle = (title: string) => title.replace(/^(.*) \((\d+) blocks\)$/, '$1 ×$2');
+
 const shapes = (list: readonly (Shape | null)[]) =>
   list.length ? list.map((s) => formatShape(s)).join(', ') : '—';
 
 function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
   const group = useApp((s) => findGroup(s.doc, id));
+  const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
+  const compact = useCompact();
   const summary = useApp((s) => {
     const g = findGroup(s.doc, id);
     return g?.collapsed ? summarizeGroup(g, s.doc.graph, selectAnalysis(s)) : null;
   });
+  const hidden = useHidden();
+  const revealed = useRevealed();
   if (!group) return null;
+  // A block's sums would give a lesson's hidden answers away until every member's is revealed.
+  const shown = (q: HiddenQuantity) => group.members.every((m) => nodeShown(q, hidden, revealed, m));
   const toggle = (
     <button
       type="button"
@@ -69,7 +83,7 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
   if (!summary)
     return (
       <div
-        className="block-frame"
+        className={compact ? 'block-frame block-frame--compact' : 'block-frame'}
         data-selected={selected || undefined}
         role="group"
         aria-label={`Block ${group.title}`}
@@ -84,6 +98,28 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
       </div>
     );
 
+  const inHandleAt = direction === 'LR' ? Position.Left : Position.Top;
+  const outHandleAt = direction === 'LR' ? Position.Right : Position.Bottom;
+  if (compact)
+    // Zoomed out: the block's title and its parameter count, scaled like a compact layer's.
+    return (
+      <div
+        className="block-card block-card--compact"
+        data-selected={selected || undefined}
+        role="group"
+        aria-label={`Block ${group.title}`}
+      >
+        <Handle type="target" id={inHandle(0)} position={inHandleAt} />
+        <div className="layer-node__compact-name" title={group.title}>
+          {toggle} {shortTitle(group.title)}
+        </div>
+        <div className="layer-node__figure" data-testid="key-figure">
+          {shown('params') ? formatCompact(summary.params) : '?'} params
+        </div>
+        <Handle type="source" id={outHandle(0)} position={outHandleAt} />
+      </div>
+    );
+
   return (
     <div
       className="block-card"
@@ -91,7 +127,7 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
       role="group"
       aria-label={`Block ${group.title}`}
     >
-      <Handle type="target" id={inHandle(0)} position={Position.Top} />
+      <Handle type="target" id={inHandle(0)} position={inHandleAt} />
       <div className="block-card__header">
         {toggle}
         <Title id={id} title={group.title} />
@@ -100,16 +136,16 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
         </span>
       </div>
       <div className="block-card__stats">
-        <div data-testid="block-params">{formatCount(summary.params)} params</div>
-        <div data-testid="block-macs">{formatCompact(summary.macs)} MACs</div>
+        <div data-testid="block-params">{shown('params') ? formatCount(summary.params) : '?'} params</div>
+        <div data-testid="block-macs">{shown('macs') ? formatCompact(summary.macs) : '?'} MACs</div>
         <div className="block-card__shape" data-testid="block-in">
-          in {shapes(summary.inputs)}
+          in {shown('shape') ? shapes(summary.inputs) : '?'}
         </div>
         <div className="block-card__shape" data-testid="block-out">
-          out {shapes(summary.outputs)}
+          out {shown('shape') ? shapes(summary.outputs) : '?'}
         </div>
       </div>
-      <Handle type="source" id={outHandle(0)} position={Position.Bottom} />
+      <Handle type="source" id={outHandle(0)} position={outHandleAt} />
     </div>
   );
 }

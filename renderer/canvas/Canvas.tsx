@@ -1,8 +1,18 @@
 // The React Flow canvas: a controlled projection of the document. Changes from React Flow are
 // translated into store actions; nothing here holds graph state of its own.
-import { Background, Controls, MiniMap, Panel, ReactFlow, useReactFlow } from '@xyflow/react';
+import {
+  Background,
+  ControlButton,
+  Controls,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useReactFlow,
+  useStore,
+} from '@xyflow/react';
 import type { Connection, Edge, EdgeChange, NodeChange } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
+import type { RefObject } from 'react';
 import { connectionProblem, getLayer, nodeById } from '../../engine/index.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { expandGroupIds } from '../state/groups.ts';
@@ -12,10 +22,16 @@ import { resolveGroupChanges, useGroupDragOrigins } from './groupChanges.ts';
 import type { CanvasNode } from './groupProjection.ts';
 import { withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
-import { LayerNode } from './LayerNode.tsx';
+import { COMPACT_ZOOM, FAR_ZOOM, LayerNode } from './LayerNode.tsx';
+import { registerCanvas, zoomToFit } from './viewport.ts';
+import { FindBar } from './FindBar.tsx';
+import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
 import { toEngineConnection } from './ports.ts';
 import { toFlowEdges, toFlowNodes } from './projection.ts';
 import { useLayerDrop } from './useLayerDrop.ts';
+import { useHidden } from '../lessons/GuessField.tsx';
+import { nodeShown } from '../lessons/predict.ts';
+import { useRevealed } from '../lessons/reveals.ts';
 
 // Module scope: a new nodeTypes object per render would remount every node (React Flow error002).
 const nodeTypes = { layer: LayerNode, block: BlockNode };
@@ -67,23 +83,23 @@ const onDelete = ({ nodes, edges }: { nodes: { id: string }[]; edges: { id: stri
  */
 const RENDER_VISIBLE_FROM = 300;
 
-/** Below this zoom node text is unreadable. */
-const READABLE_ZOOM = 0.75;
-const PRESENTATION_READABLE_ZOOM = 0.9;
-
 /**
- * Zoom to fit, but never below a readable zoom: a tall network (VGG-16, ResNet-18) is then shown
- * from its input downwards, centred horizontally, and the user scrolls for the rest.
+ * Keeps the level of detail on the canvas element: data-lod (full, compact, far) and how much
+ * compact nodes scale their text up so it stays about 12 px on screen (--lod-name, --lod-figure).
  */
-async function zoomToFit(flow: ReturnType<typeof useReactFlow>, element: HTMLElement | null): Promise<void> {
-  await flow.fitView({ padding: 0.08, maxZoom: 1.1 });
-  const { zoom } = flow.getViewport();
-  // On a projector the small overlay text must still come out at ≥ 14px on screen.
-  const readable = appStore.getState().presentation ? PRESENTATION_READABLE_ZOOM : READABLE_ZOOM;
-  if (zoom >= readable || !element) return;
-  const bounds = flow.getNodesBounds(flow.getNodes());
-  const x = element.clientWidth / 2 - (bounds.x + bounds.width / 2) * readable;
-  await flow.setViewport({ x, y: 24 - bounds.y * readable, zoom: readable });
+function ZoomVars({ canvas }: { canvas: RefObject<HTMLElement | null> }) {
+  const zoom = useStore((s) => Math.round(s.transform[2] * 100) / 100);
+  useEffect(() => {
+    const el = canvas.current;
+    if (!el) return;
+    const boost = (readableAt: number, most: number) =>
+      String(Math.min(most, Math.max(1, readableAt / zoom)));
+    el.style.setProperty('--lod-name', boost(0.55, 1.5));
+    // At most what keeps four characters ("1e-4", "1000") inside a node's width.
+    el.style.setProperty('--lod-figure', boost(0.4, 2.8));
+    el.dataset.lod = zoom < FAR_ZOOM ? 'far' : zoom < COMPACT_ZOOM ? 'compact' : 'full';
+  }, [zoom, canvas]);
+  return null;
 }
 
 function minimapColor(n: { id: string }): string {
@@ -107,17 +123,34 @@ export function Canvas() {
   const { onDragOver, onDrop } = useLayerDrop();
 
   const layerNodes = useMemo(() => toFlowNodes(graph, selection, measured), [graph, selection, measured]);
+  const hidden = useHidden();
+  const revealed = useRevealed();
   const layerEdges = useMemo(
-    () => toFlowEdges(graph, selection, analysis, showShapes),
-    [graph, selection, analysis, showShapes],
+    () =>
+      toFlowEdges(graph, selection, analysis, showShapes, (id) => nodeShown('shape', hidden, revealed, id)),
+    [graph, selection, analysis, showShapes, hidden, revealed],
   );
-  const { nodes, edges } = useMemo(
-    () => withGroups(groups, graph, measured, selection, layerNodes, layerEdges),
-    [groups, graph, measured, selection, layerNodes, layerEdges],
-  );
+  const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
+  const found = useApp((s) => s.found);
+  const { nodes, edges } = useMemo(() => {
+    const all = withGroups(groups, graph, measured, selection, layerNodes, layerEdges, direction);
+    if (!found) return all;
+    // The node Find or Problems went to wears a ring (canvas.css) until another is chosen.
+    return {
+      ...all,
+      nodes: all.nodes.map((n) =>
+        n.id === found ? { ...n, className: `${n.className ?? ''} is-found` } : n,
+      ),
+    };
+  }, [groups, graph, measured, selection, layerNodes, layerEdges, direction, found]);
 
   useEffect(() => {
-    if (fitRequest) void zoomToFit(flow, container.current);
+    registerCanvas(flow, container.current);
+    return () => registerCanvas(null, null);
+  }, [flow]);
+  useEffect(() => {
+    // After React Flow has measured the nodes of a newly opened network.
+    if (fitRequest) requestAnimationFrame(() => void zoomToFit(flow, container.current, true));
   }, [fitRequest, flow]);
 
   return (
@@ -136,7 +169,7 @@ export function Canvas() {
         deleteKeyCode={['Backspace', 'Delete']}
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
         colorMode={theme}
-        minZoom={0.1}
+        minZoom={0.05}
         maxZoom={2.5}
         zoomOnDoubleClick={false}
         onlyRenderVisibleElements={graph.nodes.length >= RENDER_VISIBLE_FROM && !renderAll}
@@ -145,13 +178,26 @@ export function Canvas() {
       >
         <Background gap={20} />
         <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" />
-        <Controls aria-label="Zoom controls" />
+        <Controls aria-label="Zoom controls" showFitView={false}>
+          <ControlButton
+            aria-label="Fit View"
+            title="Zoom to fit the part of the canvas you can see"
+            onClick={() => void zoomToFit(flow, container.current)}
+          >
+            <svg viewBox="0 0 32 30" aria-hidden="true">
+              <path d="M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z" />
+            </svg>
+          </ControlButton>
+        </Controls>
+        <ZoomVars canvas={container} />
         {graph.nodes.length === 0 && (
           <Panel position="top-center" className="canvas__empty">
             Drag a layer from the palette (start with <b>Input</b>), or open a template.
           </Panel>
         )}
       </ReactFlow>
+      <FindBar />
+      <ProblemsPanel />
     </section>
   );
 }

@@ -7,9 +7,9 @@ import type { StepNode } from '../../protocol/stepThrough.ts';
 import { formatSci, GRAD_SCALE, RATIO_SCALE, scaleColor } from '../components/gradientColor.ts';
 import { lastEpoch } from '../training/curves.ts';
 import { useApp } from '../state/appStore.ts';
-import { useStepThrough } from '../training/stepThrough/stepThrough.ts';
+import { useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
 
-interface Badges {
+export interface Badges {
   grad: number | null;
   ratio: number | null;
   label: string;
@@ -34,9 +34,11 @@ export function stepBadges(node: StepNode, lr: number): Badges | null {
   };
 }
 
-export function GradientBadges({ id }: { id: string }) {
+/** The badges of one node now: the stepped batch's in Step through, else the last epoch's. */
+export function useBadges(id: string): Badges | null {
   const point = useApp((s) => lastEpoch(s.training));
-  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step');
+  const stale = useStepStale();
+  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
   const lr = useApp((s) => s.trainingSetup.config.lr);
   const stepNode = useStepThrough((s) => (stepping ? s.summary?.nodes.find((n) => n.id === id) : undefined));
   let badges: Badges | null = null;
@@ -49,6 +51,11 @@ export function GradientBadges({ id }: { id: string }) {
       gradTitle: `Mean L2 norm of this layer's parameter gradients in epoch ${point.epoch}`,
       ratioTitle: `How far epoch ${point.epoch} moved the weights: |W after − W before| / |W after|`,
     };
+  return badges;
+}
+
+export function GradientBadges({ id }: { id: string }) {
+  const badges = useBadges(id);
   if (!badges) return null;
   const { grad, ratio } = badges;
   return (

@@ -1,21 +1,28 @@
 // The one node component for every layer type: its look comes from the layer's category, its
-// numbers from the analysis, its ports from the layer's input spec.
-import { Handle, Position } from '@xyflow/react';
+// numbers from the analysis, its ports from the layer's input spec. Zoomed out (a big network at
+// fit-to-view), it draws as a compact block: its category colour, its name and one key figure in
+// type large enough to read at that zoom — the gradient norm while training, else the shape.
+import { Handle, Position, useStore } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import type { CSSProperties } from 'react';
 import { memo } from 'react';
+import type { Shape } from '../../engine/index.ts';
 import { formatShape, getLayer } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../components/format.ts';
+import { formatSci, GRAD_SCALE, scaleColor } from '../components/gradientColor.ts';
 import { useHidden } from '../lessons/GuessField.tsx';
 import { revealKey } from '../lessons/predict.ts';
 import { useRevealed } from '../lessons/reveals.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { incomingCount, nodeOf } from '../state/graphIndex.ts';
-import { stepPhaseAt, useStepThrough } from '../training/stepThrough/stepThrough.ts';
-import { GradientBadges } from './GradientBadges.tsx';
+import { stepPhaseAt, useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
+import { GradientBadges, useBadges } from './GradientBadges.tsx';
 import { categoryColor } from './layerStyle.ts';
 import { inHandle, outHandle } from './ports.ts';
 import type { LayerFlowNode } from './projection.ts';
+
+/** Below this zoom the node's own text is under 7 px on screen: it draws as a compact block. */
+export const COMPACT_ZOOM = 0.55;
 
 function inputPortCount(type: string, connected: number): number {
   const def = getLayer(type);
@@ -25,16 +32,63 @@ function inputPortCount(type: string, connected: number): number {
   return Math.max(def.inputs.variadic.min, connected + 1);
 }
 
+/** "64×56×56": a shape without its batch axis, short enough to read from afar. */
+export function shortShape(shape: Shape | null | undefined): string {
+  if (!shape) return '?';
+  return shape.slice(1).join('×') || formatShape(shape);
+}
+
+/** Below this zoom a compact node shows only its key figure, as large as its box allows. */
+export const FAR_ZOOM = 0.3;
+
+/** Whether the canvas is zoomed out below COMPACT_ZOOM (a boolean, so nodes re-render only on the switch). */
+export const useCompact = () => useStore((s) => s.transform[2] < COMPACT_ZOOM);
+const useFar = () => useStore((s) => s.transform[2] < FAR_ZOOM);
+
+/** A gradient norm in the few characters a far-out tile can show: its order of magnitude, "1e-4". */
+export const magnitude = (v: number) => (v > 0 ? `1e${Math.round(Math.log10(v))}` : formatSci(v));
+
+/** The layer's name as the canvas shows it: an opaque ONNX node says which operator it is. */
+export function typeLabel(type: string, attributes: Record<string, unknown>): string {
+  const def = getLayer(type);
+  return def?.opLabel?.(attributes as never) ?? type;
+}
+
+function Ports({ count, direction }: { count: number; direction: 'TB' | 'LR' }) {
+  const side = direction === 'LR' ? Position.Left : Position.Top;
+  return (
+    <>
+      {Array.from({ length: count }, (_, i) => {
+        const at = `${((i + 1) / (count + 1)) * 100}%`;
+        return (
+          <Handle
+            key={i}
+            type="target"
+            id={inHandle(i)}
+            position={side}
+            style={direction === 'LR' ? { top: at } : { left: at }}
+          />
+        );
+      })}
+    </>
+  );
+}
+
 function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const node = useApp((s) => nodeOf(s.doc.graph, id));
   const info = useApp((s) => selectAnalysis(s).nodes.get(id));
   const overlays = useApp((s) => s.overlays);
   const connected = useApp((s) => incomingCount(s.doc.graph, id));
+  const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
   // A lesson's hidden quantities stay "?" on a node until the student has revealed them there.
   const revealed = useRevealed();
   const hidden = useHidden().filter((q) => !revealed.has(revealKey(id, q)));
-  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step');
+  const stale = useStepStale();
+  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
   const stepPhase = useStepThrough((s) => (stepping ? stepPhaseAt(s, id) : null));
+  const compact = useCompact();
+  const far = useFar();
+  const badges = useBadges(id);
   if (!node) return null;
   const def = getLayer(node.type);
   const errors = info?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -43,6 +97,45 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const ports = inputPortCount(node.type, connected);
   const rf = info ? formatReceptiveField(info.receptiveField) : null;
   const style = { '--cat': categoryColor[def?.category ?? 'other'] } as CSSProperties;
+  const label = typeLabel(node.type, node.attributes);
+  const out = direction === 'LR' ? Position.Right : Position.Bottom;
+
+  if (compact) {
+    const grad = badges?.grad ?? null;
+    const figure =
+      grad !== null
+        ? far
+          ? magnitude(grad)
+          : `∇ ${formatSci(grad)}`
+        : errors.length
+          ? '⚠ problem'
+          : hidden.includes('shape')
+            ? '?'
+            : shortShape(info?.outputShape);
+    // While training, the whole tile takes the gradient's colour: legible even as a speck.
+    const tile = grad === null ? style : { ...style, ...scaleColor(grad, GRAD_SCALE) };
+    return (
+      <div
+        className="layer-node layer-node--compact"
+        data-status={status}
+        data-selected={selected || undefined}
+        data-step={stepPhase ?? undefined}
+        data-grad={grad ?? undefined}
+        style={tile}
+        role="group"
+        aria-label={`${node.name} (${label})`}
+      >
+        <Ports count={ports} direction={direction} />
+        <div className="layer-node__compact-name" title={`${node.name} (${label})`}>
+          {node.name}
+        </div>
+        <div className="layer-node__figure" data-testid="key-figure">
+          {figure}
+        </div>
+        <Handle type="source" id={outHandle(0)} position={out} />
+      </div>
+    );
+  }
 
   return (
     <div
@@ -52,17 +145,9 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
       data-step={stepPhase ?? undefined}
       style={style}
       role="group"
-      aria-label={`${node.name} (${node.type})`}
+      aria-label={`${node.name} (${label})`}
     >
-      {Array.from({ length: ports }, (_, i) => (
-        <Handle
-          key={i}
-          type="target"
-          id={inHandle(i)}
-          position={Position.Top}
-          style={{ left: `${((i + 1) / (ports + 1)) * 100}%` }}
-        />
-      ))}
+      <Ports count={ports} direction={direction} />
       {stepPhase && (
         <span className="layer-node__step-tag">{stepPhase === 'forward' ? 'forward ▼' : 'backward ▲'}</span>
       )}
@@ -70,7 +155,9 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
         <span className="layer-node__name" title={node.name}>
           {node.name}
         </span>
-        <span className="layer-node__type">{node.type}</span>
+        <span className="layer-node__type" title={def?.torch ?? label}>
+          {label}
+        </span>
       </div>
       <div className="layer-node__stats">
         {overlays.shape && (
@@ -105,7 +192,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
           ))}
         </div>
       )}
-      <Handle type="source" id={outHandle(0)} position={Position.Bottom} />
+      <Handle type="source" id={outHandle(0)} position={out} />
     </div>
   );
 }

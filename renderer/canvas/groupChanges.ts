@@ -53,7 +53,7 @@ export function resolveGroupChanges(
     } else if (c.type === 'position') {
       const g = findGroup(doc, c.id);
       // From the document, not the last render: two drag frames may arrive between renders.
-      const at = g && frameOf(g, doc.graph, measured);
+      const at = g && frameOf(g, doc.graph, measured, doc.layout?.direction);
       if (g) {
         if (!c.position || !at) {
           // the end of a drag: one member carries the "dragging: false" that closes the undo step

@@ -4,6 +4,8 @@
 // is derived from the members' positions and measured sizes, never stored.
 import type { Edge as FlowEdge, Node as FlowNode } from '@xyflow/react';
 import type { Graph, NodeGroup } from '../../engine/index.ts';
+import type { Direction } from '../../engine/graph/layout.ts';
+import { cardPlace, GROUP_CARD, GROUP_FRAME } from '../../engine/graph/layout.ts';
 import type { Selection, Size } from '../state/store.ts';
 import { inHandle, outHandle } from './ports.ts';
 import type { LayerFlowNode } from './projection.ts';
@@ -12,13 +14,12 @@ export type BlockFlowNode = FlowNode<{ collapsed: boolean }, 'block'>;
 export type CanvasNode = LayerFlowNode | BlockFlowNode;
 
 /**
- * Space between a frame and its members. The title sits in a column left of the members, not
- * above them, where it would collide with the label of the edge coming in.
+ * Space between a frame and its members (engine/graph/layout.ts lays groups out with the same
+ * numbers). The title sits in a column left of the members, not above them, where it would
+ * collide with the label of the edge coming in.
  */
-export const GROUP_PAD = 18;
-export const GROUP_TITLE_WIDTH = 120;
-/** The collapsed card's width (blockNode.css); it is centred over where its members are. */
-export const CARD_WIDTH = 240;
+export const GROUP_PAD = GROUP_FRAME.top;
+export const GROUP_TITLE_WIDTH = GROUP_FRAME.left - GROUP_FRAME.top;
 const DEFAULT_SIZE: Size = { width: 220, height: 90 };
 
 export interface Rect {
@@ -70,9 +71,15 @@ export function groupPosition(groupId: string): { x: number; y: number } | undef
 }
 
 /** The frame (expanded) or card (collapsed) position, from the current document. */
-export function frameOf(group: NodeGroup, graph: Graph, measured: Record<string, Size>): Rect {
+export function frameOf(
+  group: NodeGroup,
+  graph: Graph,
+  measured: Record<string, Size>,
+  direction: Direction = 'TB',
+): Rect {
   const b = membersBounds(group, graph, measured);
-  if (group.collapsed) return { x: b.x + b.width / 2 - CARD_WIDTH / 2, y: b.y, width: 0, height: 0 };
+  // The card's usual size, not a measured one: the group's measured size may still be its frame's.
+  if (group.collapsed) return { ...cardPlace(b, direction), ...GROUP_CARD };
   return {
     x: b.x - GROUP_PAD - GROUP_TITLE_WIDTH,
     y: b.y - GROUP_PAD,
@@ -89,6 +96,7 @@ export function withGroups(
   selection: Selection,
   nodes: LayerFlowNode[],
   edges: FlowEdge[],
+  direction: Direction = 'TB',
 ): { nodes: CanvasNode[]; edges: FlowEdge[] } {
   const previous = placed;
   placed = new Map();
@@ -98,7 +106,7 @@ export function withGroups(
   for (const g of groups) for (const m of g.members) owner.set(m, g);
 
   const blocks: BlockFlowNode[] = groups.map((g) => {
-    let frame = frameOf(g, graph, measured);
+    let frame = frameOf(g, graph, measured, direction);
     const before = previous.get(g.id);
     if (frozen.has(g.id) && before && !g.collapsed) {
       const right = Math.max(before.x + before.width, frame.x + frame.width);

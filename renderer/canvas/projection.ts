@@ -48,11 +48,14 @@ export function toFlowEdges(
   selection: Selection,
   analysis: Analysis,
   showShapes: boolean,
+  /** Whether a node's output shape may be shown (a lesson hides it until revealed). */
+  shapeShown: (nodeId: string) => boolean = () => true,
 ): FlowEdge[] {
   const selected = new Set(selection.edges);
   const edges = graph.edges.map((e) => {
     const isSelected = selected.has(e.id);
-    const label = showShapes ? formatShape(analysis.edgeShapes.get(e.id) ?? null) : undefined;
+    const shape = shapeShown(e.source) ? formatShape(analysis.edgeShapes.get(e.id) ?? null) : '?';
+    const label = showShapes ? shape : undefined;
     const hit = edgeCache.get(e);
     if (hit && hit.selected === isSelected && hit.label === label) return hit.edge;
     const edge: FlowEdge = {

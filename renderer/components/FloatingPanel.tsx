@@ -15,7 +15,12 @@ interface Props {
 
 export function FloatingPanel({ className, label, title, onClose, children }: Props) {
   return (
-    <section className={`floating-panel ${className}`} role="region" aria-label={label}>
+    <section
+      className={`floating-panel ${className}`}
+      role="region"
+      aria-label={label}
+      data-canvas-overlay=""
+    >
       <header className="floating-panel__header">
         <h3>{title}</h3>
         <button type="button" className="link-button" onClick={onClose}>

@@ -6,6 +6,7 @@ import type { AttrSpec, AttrValue, Diagnostic } from '../../engine/index.ts';
 import { parseAttributeInput } from '../../engine/index.ts';
 import { appStore } from '../state/appStore.ts';
 import { sameValue, valueToText } from './attributeText.ts';
+import { TableField } from './TableField.tsx';
 
 interface Props {
   nodeId: string;
@@ -73,6 +74,8 @@ export function AttributeField({ nodeId, name, spec, value, diagnostics }: Props
         ))}
       </select>
     );
+  } else if (spec.kind === 'table') {
+    control = <TableField nodeId={nodeId} name={name} value={value} />;
   } else {
     control = (
       <input

@@ -6,7 +6,11 @@ import { formatShape, getLayer, nodeById } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../components/format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { AttributeField } from './AttributeField.tsx';
+import { typeLabel } from '../canvas/LayerNode.tsx';
+import type { HiddenQuantity } from '../../protocol/lesson.ts';
 import { GuessField, useHidden } from '../lessons/GuessField.tsx';
+import { nodeShown } from '../lessons/predict.ts';
+import { useRevealed } from '../lessons/reveals.ts';
 import { ReceptiveFieldViewer } from './ReceptiveFieldViewer.tsx';
 import { FeatureMaps } from './FeatureMaps.tsx';
 import { WeightEditor } from './WeightEditor.tsx';
@@ -51,6 +55,9 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const [viewer, setViewer] = useState(false);
   const [maps, setMaps] = useState(false);
   const hidden = useHidden();
+  const revealed = useRevealed();
+  // A lesson's hidden answer stays "?" here, in the viewer and in tooltips until it is revealed.
+  const shown = (q: HiddenQuantity) => nodeShown(q, hidden, revealed, nodeId);
   if (!node) return null;
   const def = getLayer(node.type);
   const byAttribute = new Map<string, Diagnostic[]>();
@@ -66,7 +73,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       <header className="inspector__header">
         <h2>{node.name}</h2>
         <p className="inspector__type">
-          {node.type}
+          {typeLabel(node.type, node.attributes)}
           {def?.torch && <span className="muted"> · {def.torch}</span>}
         </p>
         {def && <p className="muted">{def.summary}</p>}
@@ -82,34 +89,40 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       )}
       <dl className="inspector__facts" aria-label="Analysis">
         <dt>output</dt>
-        <dd>{hidden.includes('shape') ? '?' : formatShape(info?.outputShape)}</dd>
+        <dd>{shown('shape') ? formatShape(info?.outputShape) : '?'}</dd>
         {hidden.includes('shape') && <GuessField nodeId={nodeId} quantity="shape" />}
         <dt>params</dt>
-        <dd>{hidden.includes('params') ? '?' : formatCount(info?.params ?? 0)}</dd>
+        <dd>{shown('params') ? formatCount(info?.params ?? 0) : '?'}</dd>
         {hidden.includes('params') && <GuessField nodeId={nodeId} quantity="params" />}
         <dt>MACs</dt>
         <dd
           title={
-            hidden.includes('macs')
-              ? undefined
-              : `${formatCount(info?.macs ?? 0)} multiply-adds per sample; FLOPs = 2 × MACs`
+            shown('macs')
+              ? `${formatCount(info?.macs ?? 0)} multiply-adds per sample; FLOPs = 2 × MACs`
+              : undefined
           }
         >
-          {hidden.includes('macs') ? '?' : formatCompact(info?.macs ?? 0)}
+          {shown('macs') ? formatCompact(info?.macs ?? 0) : '?'}
         </dd>
         {hidden.includes('macs') && <GuessField nodeId={nodeId} quantity="macs" />}
         <dt>receptive field</dt>
-        <dd>{hidden.includes('rf') ? '?' : rf ? rf.replace(/^RF /, '') : '–'}</dd>
+        <dd>{shown('rf') ? (rf ? rf.replace(/^RF /, '') : '–') : '?'}</dd>
         {hidden.includes('rf') && <GuessField nodeId={nodeId} quantity="rf" />}
       </dl>
       {rf && (
         <div className="button-row">
-          <button type="button" aria-expanded={viewer} onClick={() => setViewer(!viewer)}>
+          <button
+            type="button"
+            aria-expanded={viewer}
+            disabled={!shown('rf')}
+            title={shown('rf') ? undefined : 'The lesson hides this field: guess it and press Reveal first.'}
+            onClick={() => setViewer(!viewer)}
+          >
             Show receptive field
           </button>
         </div>
       )}
-      {viewer && <ReceptiveFieldViewer nodeId={nodeId} onClose={() => setViewer(false)} />}
+      {viewer && shown('rf') && <ReceptiveFieldViewer nodeId={nodeId} onClose={() => setViewer(false)} />}
       <div className="button-row">
         <button type="button" aria-expanded={maps} onClick={() => setMaps(!maps)}>
           Feature maps

@@ -99,7 +99,7 @@ export function LessonPanel() {
             <button
               type="button"
               disabled={!hasHost}
-              onClick={() => void openTemplate(lesson.compare!.template)}
+              onClick={() => openTemplate(lesson.compare!.template, `“${lesson.compare!.label}”`)}
             >
               {lesson.compare.label}
             </button>

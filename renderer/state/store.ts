@@ -71,13 +71,18 @@ export interface Actions extends TrainingActions {
   /** Drag frames are not undoable; the drop (dragging false) is one undo step. */
   moveNodes(moves: readonly { id: string; position?: { x: number; y: number } }[], dragging: boolean): void;
   setMeasured(sizes: readonly { id: string; size: Size }[]): void;
-  applyPositions(positions: Record<string, { x: number; y: number }>): void;
   copySelection(): void;
   paste(): void;
   duplicateSelection(): void;
   undo(): void;
   redo(): void;
-  loadDocument(doc: ProjectDocument): void;
+  /**
+   * Replaces the open document (one undo step). It counts as saved unless `saved` is false (work
+   * recovered from an autosave, which no file holds yet).
+   */
+  loadDocument(doc: ProjectDocument, options?: { saved?: boolean }): void;
+  /** The open document is what a file now holds (after Save). */
+  markSaved(): void;
   /** A document-level edit (groups, ...) as one undo step; `select` replaces the selection. */
   editDocument(doc: ProjectDocument, options?: { mergeKey?: string; select?: Selection }): void;
   newDocument(): void;
@@ -90,6 +95,11 @@ export interface Actions extends TrainingActions {
   togglePresentation(): void;
   toggleOverlay(overlay: Overlay): void;
   setSummaryOpen(open: boolean): void;
+  setProblemsOpen(open: boolean): void;
+  setSearchOpen(open: boolean): void;
+  setShortcutsOpen(open: boolean): void;
+  /** Marks the node Find or a Problems link went to (null: none). */
+  setFound(id: string | null): void;
   setGalleryOpen(open: boolean): void;
   requestFit(): void;
   setHost(host: HostApi | null, status: HostStatus): void;
@@ -100,6 +110,10 @@ export interface Actions extends TrainingActions {
 
 export interface AppState extends TrainingState {
   doc: ProjectDocument;
+  /** The document as last opened or saved; any other document has unsaved changes. */
+  savedDoc: ProjectDocument | null;
+  /** Counts the documents opened (New, Open, a template, an import): view state of the last one is stale. */
+  docGeneration: number;
   history: History;
   selection: Selection;
   /** The document before the current drag began, so the whole drag undoes as one step. */
@@ -113,6 +127,14 @@ export interface AppState extends TrainingState {
   presentation: boolean;
   overlays: Record<Overlay, boolean>;
   summaryOpen: boolean;
+  /** The Problems panel: every diagnostic, each a link to its layer. */
+  problemsOpen: boolean;
+  /** The Find bar over the canvas (Ctrl+F). */
+  searchOpen: boolean;
+  /** The keyboard shortcuts dialog (Help). */
+  shortcutsOpen: boolean;
+  /** The node Find or a Problems link went to, ringed on the canvas. */
+  found: string | null;
   galleryOpen: boolean;
   /** Bumped to ask the canvas to zoom to fit (after loading or layout). */
   fitRequest: number;
@@ -286,16 +308,6 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
         set({ measured });
       },
 
-      applyPositions(positions) {
-        let graph = get().doc.graph;
-        for (const [id, position] of Object.entries(positions)) {
-          const moved = moveNode(graph, id, position);
-          if (!isEditError(moved)) graph = moved;
-        }
-        commitGraph(graph);
-        actions.requestFit();
-      },
-
       copySelection() {
         const { doc, selection } = get();
         if (!selection.nodes.length) return;
@@ -321,11 +333,19 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
       undo: () => restore(undo(get().history, get().doc)),
       redo: () => restore(redo(get().history, get().doc)),
 
-      loadDocument(doc) {
+      loadDocument(doc, options = {}) {
         commitDoc(doc, { select: noSelection });
-        set({ pasteCount: 0, ...trainingForDocument(doc, get()) });
+        set({
+          pasteCount: 0,
+          savedDoc: options.saved === false ? null : get().doc,
+          docGeneration: get().docGeneration + 1,
+          found: null,
+          ...trainingForDocument(doc, get()),
+        });
         actions.requestFit();
       },
+
+      markSaved: () => set((s) => ({ savedDoc: s.doc })),
 
       editDocument(doc, options) {
         if (doc !== get().doc) commitDoc(doc, options);
@@ -341,6 +361,10 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
       togglePresentation: () => set((s) => ({ presentation: !s.presentation })),
       toggleOverlay: (o) => set((s) => ({ overlays: { ...s.overlays, [o]: !s.overlays[o] } })),
       setSummaryOpen: (summaryOpen) => set({ summaryOpen }),
+      setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
+      setSearchOpen: (searchOpen) => set({ searchOpen }),
+      setShortcutsOpen: (shortcutsOpen) => set({ shortcutsOpen }),
+      setFound: (found) => set({ found }),
       setGalleryOpen: (galleryOpen) => set({ galleryOpen }),
       requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
       setHost: (host, hostStatus) => set({ host, hostStatus }),
@@ -351,6 +375,8 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
 
     return {
       doc: init.doc ?? newDocument('Untitled', emptyGraph),
+      savedDoc: null,
+      docGeneration: 0,
       history: emptyHistory,
       selection: noSelection,
       dragOrigin: null,
@@ -362,6 +388,10 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
       presentation: init.presentation ?? false,
       overlays: { shape: true, params: true, macs: true, rf: true },
       summaryOpen: false,
+      problemsOpen: false,
+      searchOpen: false,
+      shortcutsOpen: false,
+      found: null,
       galleryOpen: false,
       fitRequest: 0,
       host: null,
@@ -376,3 +406,7 @@ export function createAppStore(init: Partial<Pick<AppState, 'doc' | 'theme' | 'p
 }
 
 export type AppStore = ReturnType<typeof createAppStore>;
+
+/** Whether replacing the open document would lose work no file holds: edits since it was opened or saved. */
+export const hasUnsavedChanges = (s: Pick<AppState, 'doc' | 'savedDoc'>): boolean =>
+  s.doc !== s.savedDoc && s.doc.graph.nodes.length > 0;

@@ -5,12 +5,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { Evaluation, Misclassified } from '../../protocol/evaluation.ts';
 import { downloadText, fileSlug } from '../components/files.ts';
 import { useApp } from '../state/appStore.ts';
-import { hasWeights, isActive } from './trainingState.ts';
+import { EVALUATION_EXAMPLES, useRunEvaluation } from './evaluation.ts';
 import { confusionCsv, shareColor, shareGradient } from './confusion.ts';
 import './confusion.css';
-
-/** Examples shown at once: two rows of the drawer on a projector. */
-const EXAMPLES = 16;
 
 const pct = (v: number) => (v < 0.005 ? '<1%' : `${Math.round(v * 100)}%`);
 const ratePct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)}%`);
@@ -159,34 +156,16 @@ function MatrixTable({
   );
 }
 
-/** The followed run's evaluation, asked again whenever the run reaches a new epoch or ends. */
-function useEvaluation(cell: Cell | null) {
+/** The mistakes of one clicked cell, asked for the weights the matrix shows. */
+function useCellExamples(key: string | null, cell: Cell | null) {
   const host = useApp((s) => s.host);
-  const run = useApp((s) => s.training);
-  const lastEpoch = run.epochs.reduce((m, e) => Math.max(m, e.epoch), 0);
-  const ready = run.runId !== null && (hasWeights(run) || (isActive(run.status) && lastEpoch > 0));
-  // A new epoch, or the run ending (or pausing), means other weights.
-  const key = ready ? `${run.runId}|${lastEpoch}|${run.status}` : null;
-  const [state, setState] = useState<{ key: string; e: Evaluation } | { key: string; error: string } | null>(
-    null,
-  );
+  const runId = useApp((s) => s.training.runId);
   const [examples, setExamples] = useState<{ key: string; e: Evaluation } | null>(null);
-  useEffect(() => {
-    if (!host || !key || !run.runId) return;
-    let live = true;
-    host.evaluateRun(run.runId, { examples: EXAMPLES }).then(
-      (e) => live && setState({ key, e }),
-      (err: Error) => live && setState({ key, error: err.message }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [host, key, run.runId]);
   const cellKey = key && cell ? `${key}|${cell.trueClass}|${cell.predicted}` : null;
   useEffect(() => {
-    if (!host || !cellKey || !cell || !run.runId) return;
+    if (!host || !cellKey || !cell || !runId) return;
     let live = true;
-    host.evaluateRun(run.runId, { examples: EXAMPLES, cell }).then(
+    host.evaluateRun(runId, { examples: EVALUATION_EXAMPLES, cell }).then(
       (e) => live && setExamples({ key: cellKey, e }),
       () => undefined,
     );
@@ -194,11 +173,8 @@ function useEvaluation(cell: Cell | null) {
       live = false;
     };
     // cellKey names the cell; the cell object itself is new on every click.
-  }, [host, cellKey, run.runId]);
-  // A stale answer (an earlier epoch or run) stays up until the new one arrives, unless the run changed.
-  const current = state && key && state.key.split('|')[0] === key.split('|')[0] ? state : null;
-  const cellAnswer = examples && cellKey && examples.key === cellKey ? examples.e : null;
-  return { current, cellAnswer, waiting: current?.key !== key };
+  }, [host, cellKey, runId]);
+  return examples && cellKey && examples.key === cellKey ? examples.e : null;
 }
 
 export function ConfusionMatrix() {
@@ -206,7 +182,8 @@ export function ConfusionMatrix() {
   const runId = useApp((s) => s.training.runId);
   const [cell, setCell] = useState<Cell | null>(null);
   useEffect(() => setCell(null), [runId]);
-  const { current, cellAnswer, waiting } = useEvaluation(cell);
+  const { current, key, waiting } = useRunEvaluation();
+  const cellAnswer = useCellExamples(key, cell);
   if (!current) return null;
   if ('error' in current)
     return /classification/.test(current.error) ? null : <p className="muted">{current.error}</p>;

@@ -9,6 +9,7 @@ import { activeSeconds, hasWeights, isActive, progressOf } from './trainingState
 import type { ChartPicture } from './chartImage.ts';
 import { composeCharts } from './chartImage.ts';
 import { curvesCsv, lastEpoch } from './curves.ts';
+import { useRunEvaluation } from './evaluation.ts';
 import {
   exportTrainedOnnx,
   keepTrainedWeights,
@@ -84,17 +85,43 @@ function ProgressLine({ run }: { run: Run }) {
   );
 }
 
+/**
+ * Whether the run ended between epochs: its last epoch's test figure then describes weights that
+ * kept training afterwards, so the headline reports the measurement of the final weights instead.
+ */
+export function stoppedBetweenEpochs(run: Run): boolean {
+  const perEpoch = run.info?.stepsPerEpoch ?? 0;
+  const epochsDone = lastEpoch(run)?.epoch ?? 0;
+  return (run.status === 'cancelled' || run.status === 'diverged') && run.step > epochsDone * perEpoch;
+}
+
 function Headline({ run }: { run: Run }) {
   const start = run.epochs.find((e) => e.epoch === 0);
-  const last = lastEpoch(run);
+  const evaluation = useRunEvaluation();
+  // Only an answer for these very weights (not one from an earlier epoch still on screen).
+  const measured = evaluation.waiting ? null : evaluation.current;
+  const atStop = stoppedBetweenEpochs(run);
+  const last = atStop ? undefined : lastEpoch(run);
   if (!start) return null;
+  const final = measured && 'e' in measured ? measured.e : null;
   return (
     <p className="training-headline" data-testid="training-headline">
-      Test accuracy <strong data-testid="accuracy-before">{pct(start.testAccuracy)}</strong>
+      Test accuracy <strong data-testid="accuracy-before">{pct(start.testAccuracy)}</strong>{' '}
+      <span className="muted">untrained</span>
       {last && (
         <>
           {' '}
-          → <strong data-testid="accuracy-after">{pct(last.testAccuracy)}</strong>
+          → <strong data-testid="accuracy-after">{pct(last.testAccuracy)}</strong>{' '}
+          <span className="muted">after epoch {last.epoch}</span>
+        </>
+      )}
+      {atStop && (
+        <>
+          {' '}
+          → <strong data-testid="accuracy-after">
+            {final ? pct(final.accuracy) : measured ? '–' : '…'}
+          </strong>{' '}
+          <span className="muted">at the stop, step {run.step}</span>
         </>
       )}
       <span className="muted">
@@ -176,6 +203,13 @@ export function TrainingRun() {
           role={run.status === 'failed' ? 'alert' : undefined}
         >
           {run.message}
+        </p>
+      )}
+      {run.gone && (
+        <p className="training-message danger" role="alert" data-testid="run-gone">
+          The host no longer holds this run (it was restarted, or released the run): its curves stay, but
+          exporting it, keeping its weights, trying it and stepping through it need a new run. Press Train
+          again.
         </p>
       )}
       <Headline run={run} />

@@ -9,8 +9,13 @@ import { hasWeights, isActive } from './trainingState.ts';
 import { documentSource } from '../inspector/weightValues.ts';
 
 const state = () => appStore.getState();
-const fail = (what: string, e: unknown) =>
+const fail = (what: string, e: unknown, runId?: string | null) => {
+  if (runId && isGone(e)) state().actions.runGone(runId);
   state().actions.notify('error', `${what}: ${(e as Error).message}`);
+};
+
+/** The host's answer for a run it no longer holds. */
+export const isGone = (e: unknown) => (e as { code?: unknown } | null)?.code === 'not-found';
 
 export async function startTraining(): Promise<void> {
   const { host, doc, trainingSetup, training, actions } = state();
@@ -90,7 +95,7 @@ export async function exportTrainedOnnx(): Promise<void> {
     const file = await host.exportTrainedOnnx(training.runId);
     downloadBytes(file.fileName, base64ToBytes(file.base64));
   } catch (e) {
-    fail('Could not export the trained model', e);
+    fail('Could not export the trained model', e, training.runId);
   }
 }
 
@@ -103,7 +108,7 @@ export async function keepTrainedWeights(): Promise<void> {
     actions.editDocument({ ...state().doc, weights });
     actions.notify('info', 'The trained weights are now part of the project; Save keeps them.');
   } catch (e) {
-    fail('Could not keep the weights', e);
+    fail('Could not keep the weights', e, training.runId);
   }
 }
 
@@ -112,11 +117,39 @@ export async function predict(values: number[]): Promise<Prediction | null> {
   const { host, training } = state();
   if (!host) return null;
   const source = training.runId && hasWeights(training) ? { runId: training.runId } : documentSource(state());
-  return host.predict(source, { data: values });
+  try {
+    return await host.predict(source, { data: values });
+  } catch (e) {
+    if ('runId' in source && isGone(e)) state().actions.runGone(source.runId);
+    throw e;
+  }
 }
 
-/** When a followed run or race is replaced (a new document, a new run) while active, stop it on the host. */
-export function followTrainingRuns(store: AppStore): void {
+/** The runs the page shows: the followed run and the race's contestants. */
+const shownRuns = (s: ReturnType<AppStore['getState']>) =>
+  [s.training.runId, ...(s.race?.lanes.map((l) => l.run.runId) ?? [])].filter((id): id is string => !!id);
+
+/**
+ * Tells the host which runs this page shows, whenever that changes, so it keeps them (a race
+ * started after a run must not take that run's weights away); `client` names this page load.
+ */
+function retainShownRuns(store: AppStore, client: string): void {
+  let last = '';
+  store.subscribe((s) => {
+    const ids = shownRuns(s);
+    const key = ids.join();
+    if (key === last || !s.host || s.hostStatus.state !== 'connected') return;
+    last = key;
+    void s.host.retainRuns({ client, runIds: ids }).catch(() => undefined);
+  });
+}
+
+/**
+ * When a followed run or race is replaced (a new document, a new run) while active, stop it on
+ * the host; and keep the host holding every run the page shows.
+ */
+export function followTrainingRuns(store: AppStore, client = crypto.randomUUID()): void {
+  retainShownRuns(store, client);
   store.subscribe((s, prev) => {
     const old = prev.training;
     const runs = [old, ...(prev.race && prev.race !== s.race ? prev.race.lanes.map((l) => l.run) : [])];

@@ -27,6 +27,8 @@ export interface TrainingActions {
   trainingRejected(message: string): void;
   trainingStopping(): void;
   receiveTraining(message: TrainingEventMessage): void;
+  /** The host no longer holds this run (its reply said 'not-found'). */
+  runGone(runId: string): void;
   setLessonOpen(open: boolean): void;
 }
 
@@ -76,6 +78,16 @@ export function trainingActions(
       const next = receiveTrainingMessage(training, message, Date.now());
       if (next !== training) set({ training: next });
     },
+    runGone: (runId) =>
+      set((s) => ({
+        training: s.training.runId === runId ? { ...s.training, gone: true } : s.training,
+        race: s.race && {
+          ...s.race,
+          lanes: s.race.lanes.map((l) =>
+            l.run.runId === runId ? { ...l, run: { ...l.run, gone: true } } : l,
+          ),
+        },
+      })),
     setLessonOpen: (lessonOpen) => set({ lessonOpen }),
   };
 }

@@ -76,6 +76,8 @@ export interface TrainingRun {
   boundary: Boundary | null;
   /** Events that arrived before the host's reply named the run. */
   early: TrainingEventMessage[];
+  /** The host said it no longer holds the run: its curves stay, its weights are gone. */
+  gone: boolean;
 }
 
 export type TrainingMode = 'single' | 'race' | 'step';
@@ -108,6 +110,7 @@ export const idleRun: TrainingRun = {
   epochs: [],
   boundary: null,
   early: [],
+  gone: false,
 };
 
 export const isActive = (s: RunStatus) =>
@@ -115,6 +118,7 @@ export const isActive = (s: RunStatus) =>
 /** A paused run has weights too: the host answers with those as of the pause. */
 export const hasWeights = (r: TrainingRun) =>
   r.runId !== null &&
+  !r.gone &&
   (r.status === 'completed' || r.status === 'cancelled' || r.status === 'diverged' || r.status === 'paused');
 
 /** Ends a pause under way, adding its length to pausedMs. */
@@ -179,7 +183,13 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
     case 'resumed':
       return { ...unpaused(run, now), status: run.status === 'paused' ? 'running' : run.status };
     case 'finished':
-      return { ...unpaused(run, now), status: e.reason, message: e.message, finishedAt: now };
+      return {
+        ...unpaused(run, now),
+        status: e.reason,
+        message: e.message,
+        finishedAt: now,
+        step: e.steps ?? run.step,
+      };
     case 'failed':
       return { ...unpaused(run, now), status: 'failed', message: e.message, finishedAt: now };
   }

@@ -50,7 +50,7 @@ test('a teacher trains LeNet-5 briefly and shows which digits it confuses, and t
   const errors = watchErrors(page);
   await page.setViewportSize({ width: 1600, height: 1000 });
   await openApp(page);
-  await openTemplate(page, 'LeNet-5');
+  await openTemplate(page, 'Lesson: LeNet-5 on MNIST');
   await openTraining(page);
   await training(page).getByLabel('Training images').fill('1500');
   await training(page).getByLabel('Test images').fill(String(TEST_IMAGES));

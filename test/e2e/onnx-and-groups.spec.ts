@@ -41,7 +41,7 @@ test.describe('When a user groups layers of LeNet-5 into a block', () => {
   }) => {
     const errors = watchErrors(page);
     await openApp(page);
-    await openTemplate(page, 'LeNet-5');
+    await openTemplate(page, 'Lesson: LeNet-5 on MNIST');
     await page.waitForTimeout(300);
     await node(page, 'conv2d_1').locator('.layer-node__header').click();
     for (const id of ['relu_1', 'maxpool2d_1'])
@@ -145,7 +145,7 @@ test.describe('When a user exports pictures of the canvas', () => {
   test('the PNG is a real picture of the whole graph and the SVG names every layer', async ({ page }) => {
     const errors = watchErrors(page);
     await openApp(page);
-    await openTemplate(page, 'LeNet-5');
+    await openTemplate(page, 'Lesson: LeNet-5 on MNIST');
     await page.waitForTimeout(300);
     const pngPath = await download(page, () => menu(page, 'File', 'Export PNG'), 'lenet.png');
     copyFileSync(pngPath, `${SHOTS}/lenet5-export.png`);
@@ -172,7 +172,7 @@ test.describe('When a user exports pictures of the canvas', () => {
 test.describe('When a user exports and imports ONNX', () => {
   test('LeNet-5 downloads as an ONNX file that onnxruntime runs to a [1, 10] output', async ({ page }) => {
     await openApp(page);
-    await openTemplate(page, 'LeNet-5');
+    await openTemplate(page, 'Lesson: LeNet-5 on MNIST');
     await menu(page, 'File', 'Export ONNX…');
     const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
     const path = await download(

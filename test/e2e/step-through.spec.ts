@@ -17,7 +17,7 @@ test('a student steps one LeNet-5 batch forward and backward and checks conv1’
   const errors = watchErrors(page);
   await page.setViewportSize({ width: 1600, height: 1000 });
   await openApp(page);
-  await openTemplate(page, 'LeNet-5');
+  await openTemplate(page, 'Lesson: LeNet-5 on MNIST');
   await openTraining(page);
   await training(page).getByLabel('Training images').fill('300');
   await training(page).getByRole('button', { name: 'Step through' }).click();

@@ -5,9 +5,14 @@ import { inspector, node, openApp, openTemplate, selectNode, shot } from './help
 test.describe('When a student studies the receptive-field stack', () => {
   test('the viewer highlights the input window of an output position', async ({ page }) => {
     await openApp(page);
-    await openTemplate(page, 'Receptive-field stack');
+    await openTemplate(page, 'Lesson: Receptive fields of a conv/pool stack');
     await page.waitForTimeout(400);
     await selectNode(page, 'maxpool2d_2');
+    // The lesson hides the field: the viewer opens once the student has made a guess and revealed it.
+    await expect(inspector(page).getByRole('button', { name: 'Show receptive field' })).toBeDisabled();
+    const guess = inspector(page).getByRole('group', { name: 'Guess the receptive field' });
+    await guess.getByLabel('Your guess').fill('16');
+    await guess.getByRole('button', { name: 'Reveal' }).click();
     await inspector(page).getByRole('button', { name: 'Show receptive field' }).click();
     const viewer = page.getByRole('region', { name: 'Receptive field' });
     await expect(viewer).toBeVisible();
@@ -39,7 +44,7 @@ test.describe('When a student studies the receptive-field stack', () => {
 
   test('the lesson hides params and fields until the student guesses', async ({ page }) => {
     await openApp(page);
-    await openTemplate(page, 'Receptive-field stack');
+    await openTemplate(page, 'Lesson: Receptive fields of a conv/pool stack');
     await expect(node(page, 'conv2d_2').getByTestId('params')).toHaveText('? params');
     await expect(node(page, 'conv2d_2').getByTestId('rf')).toHaveText('RF ?');
     await selectNode(page, 'conv2d_2');

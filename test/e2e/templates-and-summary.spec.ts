@@ -16,7 +16,7 @@ import {
 test.describe('When a user opens the LeNet-5 template', () => {
   test('the summary shows 61,706 parameters and every layer', async ({ page }) => {
     await openApp(page);
-    await openTemplate(page, 'LeNet-5');
+    await openTemplate(page, 'Lesson: LeNet-5 on MNIST');
     await expect(page.getByTestId('status-params')).toHaveText('61,706 params');
     await page.waitForTimeout(400); // let zoom-to-fit settle before the picture
     await shot(page, 'lenet5-overlays');

@@ -7,11 +7,13 @@ import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
 import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import type { TrainingEvent } from '../../protocol/training.ts';
 
+type TrainingHostEvent = Extract<HostEvent, { name: 'training' }>;
+
 export interface ConnectedHost {
   service: HostService;
   client: HostApi;
-  /** Every event the host pushed, in order. */
-  events: HostEvent[];
+  /** Every training event the host pushed, in order. */
+  events: TrainingHostEvent[];
   /** One run's training events so far. */
   of(runId: string): TrainingEvent[];
   /**
@@ -38,10 +40,11 @@ export function connectedHost(options: HostServiceOptions = {}): ConnectedHost {
   opened.push(service);
   const [hostSide, clientSide] = memoryPortPair();
   serveRpc(service, hostSide, service);
-  const events: HostEvent[] = [];
+  const events: TrainingHostEvent[] = [];
   const waiters: (() => void)[] = [];
   const client = connectRpc(clientSide, {
     onEvent: (e) => {
+      if (e.name !== 'training') return;
       events.push(e);
       waiters.splice(0).forEach((w) => w());
     },

@@ -273,6 +273,7 @@ describe('feature maps of a trained network', () => {
     const doc = newDocument('blobs', b.graph);
     const finished = new Promise<void>((resolve) =>
       service.subscribe((e) => {
+        if (e.name !== 'training') return;
         if (e.payload.event.event === 'finished' || e.payload.event.event === 'failed') resolve();
       }),
     );

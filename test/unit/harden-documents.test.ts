@@ -226,7 +226,11 @@ describe('item 7: ONNX Concat over an INT64 and a FLOAT constant', () => {
 describe('analysis refuses absurd tensors before allocating', () => {
   it('a Conv2d with 10^9 output channels is an error naming out_channels', () => {
     const doc = loadTemplate('lenet5');
-    const graph = setAttribute(doc.graph, 'conv2d_1', 'out_channels', 1e9);
+    // 10^9 is refused as the attribute is set (no number attribute exceeds MAX_TENSOR_ELEMENTS);
+    // 10^8 is a valid attribute, and analysis refuses the tensors it would make.
+    const refused = setAttribute(doc.graph, 'conv2d_1', 'out_channels', 1e9);
+    assert.match('error' in refused ? refused.error : '', /MAX_TENSOR_ELEMENTS/);
+    const graph = setAttribute(doc.graph, 'conv2d_1', 'out_channels', 1e8);
     assert.ok(!('error' in graph));
     const t0 = performance.now();
     const a = analyze(graph);

@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyze, parseDocument } from '../../engine/index.ts';
+import { analyze, parseDocument, type ProjectDocument } from '../../engine/index.ts';
 import { decodeModel, encodeModel, type OnnxModel } from '../../engine/onnx/proto.ts';
 import { importOnnx } from '../../engine/onnx/import.ts';
 import { layoutDocument } from '../../host/layout.ts';
+import { cardPlace, GROUP_CARD } from '../../engine/graph/layout.ts';
 import { FIXTURES, noFixtures, prng } from '../helpers/onnxCases.ts';
 import { runModel } from '../helpers/ort.ts';
 import { repoRoot, templatesDir } from '../helpers/templates.ts';
@@ -102,11 +103,14 @@ test(
     assert.deepEqual(fromOnnx, fromProject);
     assert.ok(fromOnnx.nodes.every((n: { outputShape: unknown }) => n.outputShape !== null));
     assert.equal(fromOnnx.totals.params, 1_235_496); // SqueezeNet 1.1, as torchvision's squeezenet1_1
-    const names = new Set(
-      decodeModel(new Uint8Array(readFileSync(squeezenet))).graph.nodes.map((n) => n.name),
-    );
-    const conv = fromOnnx.nodes.find((n: { op: string }) => n.op === 'Conv2d');
-    assert.ok(names.has(conv.name), 'node names are the ONNX node names');
+    // The file names its nodes n0, n1, ...: a layer is named after its weights instead, the
+    // first Conv (inputs data_0, conv1_w_0, conv1_b_0) "conv1", and its ReLU after it.
+    const onnxConv = decodeModel(new Uint8Array(readFileSync(squeezenet))).graph.nodes.find(
+      (n) => n.opType === 'Conv',
+    )!;
+    assert.deepEqual([onnxConv.name, onnxConv.inputs[1]], ['n0', 'conv1_w_0']);
+    const [conv, relu] = fromOnnx.nodes.slice(1, 3).map((n: { name: string }) => n.name);
+    assert.deepEqual([conv, relu], ['conv1', 'conv1_relu'], 'nodes are named after their weights');
 
     // The project exports to a model computing what the original file does.
     const out = join(dir, 'squeezenet.onnx');
@@ -193,17 +197,54 @@ test('light_resnet50: import and elk layout times', { skip: noFixtures }, async 
   const t2 = performance.now();
   const laid = await layoutDocument(doc);
   const t3 = performance.now();
-  // Readable: no two node boxes (220 wide, at least 62 high) overlap.
-  const boxes = laid.graph.nodes.map((n) => n.position);
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++)
-      assert.ok(
-        Math.abs(boxes[i].x - boxes[j].x) >= 220 || Math.abs(boxes[i].y - boxes[j].y) >= 62,
-        `${laid.graph.nodes[i].name} overlaps ${laid.graph.nodes[j].name}`,
-      );
-  // Top to bottom: every edge goes down.
-  const at = new Map(laid.graph.nodes.map((n) => [n.id, n.position.y]));
-  assert.ok(laid.graph.edges.every((e) => at.get(e.target)! > at.get(e.source)!));
+  // It opens as its four stages, collapsed: the cards and the layers outside them are what is drawn.
+  assert.deepEqual(
+    laid.groups?.map((g) => [g.title, g.collapsed]),
+    ['res2 (3 blocks)', 'res3 (4 blocks)', 'res4 (6 blocks)', 'res5 (3 blocks)'].map((title) => [
+      title,
+      true,
+    ]),
+  );
+  // Readable, collapsed and expanded: no two boxes (220 wide, at least 62 high) overlap, and every
+  // edge between drawn boxes goes down.
+  const readable = (d: ProjectDocument) => {
+    const owner = new Map(d.groups?.flatMap((g) => g.members.map((m) => [m, g] as const)));
+    const boxes = new Map<string, { x: number; y: number; width: number; height: number }>();
+    for (const n of d.graph.nodes)
+      if (!owner.get(n.id)?.collapsed) boxes.set(n.id, { ...n.position, width: 220, height: 62 });
+    for (const g of d.groups ?? []) {
+      if (!g.collapsed) continue;
+      const ps = d.graph.nodes.filter((n) => g.members.includes(n.id)).map((n) => n.position);
+      const x = Math.min(...ps.map((p) => p.x));
+      const y = Math.min(...ps.map((p) => p.y));
+      const b = {
+        x,
+        y,
+        width: Math.max(...ps.map((p) => p.x)) + 220 - x,
+        height: Math.max(...ps.map((p) => p.y)) + 62 - y,
+      };
+      boxes.set(g.id, { ...cardPlace(b, 'TB'), ...GROUP_CARD });
+    }
+    const list = [...boxes];
+    for (let i = 0; i < list.length; i++)
+      for (let j = i + 1; j < list.length; j++) {
+        const [[a, p], [b, q]] = [list[i], list[j]];
+        const apart =
+          p.x + p.width <= q.x || q.x + q.width <= p.x || p.y + p.height <= q.y || q.y + q.height <= p.y;
+        assert.ok(apart, `${a} overlaps ${b}`);
+      }
+    const drawn = (id: string) => (owner.get(id)?.collapsed ? owner.get(id)!.id : id);
+    for (const e of d.graph.edges) {
+      const [s, u] = [drawn(e.source), drawn(e.target)];
+      if (s !== u) assert.ok(boxes.get(u)!.y > boxes.get(s)!.y, `${s} -> ${u} goes up`);
+    }
+  };
+  readable(laid);
+  const expanded = await layoutDocument({
+    ...doc,
+    groups: doc.groups?.map((g) => ({ ...g, collapsed: false })),
+  });
+  readable(expanded);
   assert.equal(analyze(laid.graph).diagnostics.filter((d) => d.severity === 'error').length, 0);
   t.diagnostic(
     `light_resnet50 (${laid.graph.nodes.length} nodes): decode ${(t1 - t0).toFixed(0)} ms, import ${(t2 - t1).toFixed(0)} ms, elk layout ${(t3 - t2).toFixed(0)} ms`,

@@ -131,3 +131,21 @@ test('global pooling and Flatten make the field global', () => {
   const gap = [...a.nodes.entries()].find(([id]) => id.startsWith('globalavgpool2d'))![1];
   assert.deepEqual(gap.receptiveField, { global: true });
 });
+
+test('the gallery lists every lesson once, in the course order, and every template once', async () => {
+  const { listTemplates } = await import('../../host/templates.ts');
+  const { defaultTemplatesDir } = await import('../../host/paths.ts');
+  const { TEACHING_ORDER } = await import('../../scripts/make-templates.ts');
+  const { gallerySections } = await import('../../renderer/lessons/gallery.ts');
+  const infos = await listTemplates(defaultTemplatesDir);
+  const { lessons, templates } = gallerySections(infos);
+  const shown = [...lessons, ...templates].map((t) => t.id);
+  assert.equal(new Set(shown).size, shown.length, 'a template is listed twice');
+  assert.deepEqual([...shown].sort(), templateNames().sort(), 'every template is listed');
+  assert.deepEqual(
+    lessons.map((t) => t.id),
+    TEACHING_ORDER,
+  );
+  assert.equal(new Set(lessons.map((t) => t.lesson)).size, lessons.length, 'two lessons share a title');
+  assert.ok(templates.every((t) => t.lesson === undefined));
+});

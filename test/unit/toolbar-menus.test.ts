@@ -43,6 +43,8 @@ const idle: ToolbarState = {
   empty: false,
   overlays: { shape: true, params: true, macs: true, rf: true },
   summaryOpen: false,
+  problemsOpen: false,
+  direction: 'TB',
   theme: 'light',
   presentation: false,
 };
@@ -77,7 +79,7 @@ describe('Toolbar menus', () => {
   it('are File, Edit and View, and hold every app command exactly once', () => {
     assert.deepEqual(
       commandMenus.map((m) => m.label),
-      ['File', 'Edit', 'View'],
+      ['File', 'Edit', 'View', 'Help'],
     );
     const listed = commandItems().map((i) => i.command);
     assert.equal(new Set(listed).size, listed.length, `a command listed twice: ${listed}`);
@@ -187,8 +189,21 @@ describe('Toolbar menus', () => {
         .items.filter((i) => i.disabled)
         .map((i) => i.id)
         .sort();
-    assert.deepEqual(disabled(idle), ['delete', 'duplicate', 'group', 'redo', 'undo', 'ungroup']);
-    assert.deepEqual(disabled({ ...idle, selected: 2, canUndo: true, canRedo: true }), ['ungroup']);
+    assert.deepEqual(disabled(idle), [
+      'collapseAll',
+      'delete',
+      'duplicate',
+      'expandAll',
+      'group',
+      'redo',
+      'undo',
+      'ungroup',
+    ]);
+    assert.deepEqual(disabled({ ...idle, selected: 2, canUndo: true, canRedo: true }), [
+      'collapseAll',
+      'expandAll',
+      'ungroup',
+    ]);
     assert.deepEqual(disabled({ ...idle, selected: 1, hasGroups: true, canUndo: true, canRedo: true }), []);
     assert.deepEqual(
       disabled({
@@ -200,7 +215,16 @@ describe('Toolbar menus', () => {
         canUndo: true,
         canRedo: true,
       }),
-      ['exportOnnx', 'exportPng', 'exportSvg', 'importOnnx', 'templates'],
+      [
+        'autoLayout',
+        'exportOnnx',
+        'exportPng',
+        'exportSvg',
+        'find',
+        'groupRepeats',
+        'importOnnx',
+        'templates',
+      ],
     );
   });
 
@@ -211,6 +235,7 @@ describe('Toolbar menus', () => {
         .map((i) => i.id)
         .sort();
     assert.deepEqual(checked({ ...idle, overlays: { shape: false, params: true, macs: false, rf: false } }), [
+      'layoutDown',
       'overlay-params',
     ]);
     assert.deepEqual(
@@ -218,10 +243,12 @@ describe('Toolbar menus', () => {
         ...idle,
         overlays: { shape: false, params: false, macs: false, rf: false },
         summaryOpen: true,
+        problemsOpen: true,
+        direction: 'LR',
         theme: 'dark',
         presentation: true,
       }),
-      ['togglePresentation', 'toggleSummary', 'toggleTheme'],
+      ['layoutRight', 'togglePresentation', 'toggleProblems', 'toggleSummary', 'toggleTheme'],
     );
     // Plain commands are not checkable at all (menuitem, not menuitemcheckbox).
     assert.equal(menusFor(idle).items.find((i) => i.id === 'save')!.checked, undefined);

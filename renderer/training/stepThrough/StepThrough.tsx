@@ -4,7 +4,6 @@
 // sample as heat maps, with statistics, and a layer's gradients can be checked against finite
 // differences on this very batch.
 import './stepThrough.css';
-import { useReactFlow } from '@xyflow/react';
 import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { HeatMap } from '../../components/HeatMap.tsx';
 import type { HeatRange } from '../../components/heatMap.ts';
@@ -13,6 +12,8 @@ import { viridis } from '../../components/gradientColor.ts';
 import type { StepNode, TensorStats, TensorValues } from '../../../protocol/stepThrough.ts';
 import { LAYER_CHECK_TOLERANCE, MAX_STEP_BATCH } from '../../../protocol/stepThrough.ts';
 import { appStore, useApp } from '../../state/appStore.ts';
+import { groupOfNode } from '../../state/groups.ts';
+import { showNode } from '../../canvas/viewport.ts';
 import type { Stop } from './stepThrough.ts';
 import {
   checkGradient,
@@ -23,6 +24,7 @@ import {
   step,
   stopLabel,
   stopsOf,
+  useStepStale,
   useStepThrough,
 } from './stepThrough.ts';
 import { hasWeights } from '../trainingState.ts';
@@ -282,17 +284,14 @@ function Stepper() {
   // A fresh batch puts the focus on ▶, so the arrow keys step at once without a click first.
   const next = useRef<HTMLButtonElement>(null);
   useEffect(() => next.current?.focus(), [summary]);
-  // Keep the node being stepped through in view on the canvas, at the zoom the user chose.
-  const flow = useReactFlow();
+  // Keep the node being stepped through in view, at a readable zoom (or closer, if the user zoomed
+  // in); inside a collapsed block, the block's card.
   const nodeId = stop.node?.id;
   useEffect(() => {
-    const n = nodeId ? flow.getInternalNode(nodeId) : undefined;
-    if (!n) return;
-    const { x, y } = n.internals.positionAbsolute;
-    const w = n.measured.width ?? 0;
-    const h = n.measured.height ?? 0;
-    void flow.setCenter(x + w / 2, y + h / 2, { zoom: flow.getZoom(), duration: 200 });
-  }, [flow, nodeId]);
+    if (!nodeId) return;
+    const group = groupOfNode(appStore.getState().doc, nodeId);
+    void showNode(group?.collapsed ? group.id : nodeId);
+  }, [nodeId]);
   const onKey = (e: KeyboardEvent) => {
     if ((e.target as HTMLElement).tagName === 'INPUT') return;
     if (e.key === 'ArrowRight' || e.key === 'ArrowDown') step(1);
@@ -374,6 +373,7 @@ export function StepThrough() {
   const hasHost = useApp((s) => s.host !== null);
   const run = useApp((s) => s.training);
   const batchSize = useApp((s) => s.trainingSetup.config.batchSize);
+  const stale = useStepStale();
   useCanvasJumps();
   const source = hasWeights(run) ? `the weights of the last run (${run.runId})` : 'the project’s own weights';
   return (
@@ -400,7 +400,13 @@ export function StepThrough() {
           {message}
         </p>
       )}
-      {summary && stop && (
+      {summary && stale && (
+        <p className="training-message" role="status" data-testid="step-stale">
+          The network has changed since this batch ran, so its numbers no longer describe it; run one batch
+          again.
+        </p>
+      )}
+      {summary && stop && !stale && (
         <>
           <p className="step-through__about" data-testid="step-about">
             {summary.batch}; {summary.weights}. Took {(summary.seconds * 1000).toFixed(0)} ms.

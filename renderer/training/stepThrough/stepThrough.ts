@@ -4,8 +4,11 @@
 // lives in a store of its own (like onnxFlows' export dialog), read by the panel and the canvas.
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
+import type { Analysis } from '../../../engine/index.ts';
 import type { LayerCheck, NodeTensors, StepNode, StepThroughSummary } from '../../../protocol/stepThrough.ts';
-import { appStore } from '../../state/appStore.ts';
+import { analysisOf } from '../../state/analysis.ts';
+import { appStore, selectAnalysis, useApp } from '../../state/appStore.ts';
+import { isGone } from '../flows.ts';
 import { hasWeights } from '../trainingState.ts';
 
 export type Phase = 'forward' | 'loss' | 'backward';
@@ -23,6 +26,8 @@ export interface StepThroughState {
   status: 'idle' | 'running' | 'ready' | 'failed';
   message: string | null;
   summary: StepThroughSummary | null;
+  /** The network's analysis when the batch ran: another one means the network changed since. */
+  analysis: Analysis | null;
   position: number;
   sample: number;
   /** By `${nodeId}/${sample}`: what the host sent for the current batch. */
@@ -40,6 +45,7 @@ const initial: StepThroughState = {
   status: 'idle',
   message: null,
   summary: null,
+  analysis: null,
   position: 0,
   sample: 0,
   tensors: {},
@@ -146,13 +152,19 @@ export async function runOneBatch(): Promise<void> {
     return;
   }
   const { doc, training, trainingSetup } = appStore.getState();
-  const source = hasWeights(training) && training.runId ? { runId: training.runId } : { document: doc };
+  const runId = hasWeights(training) ? training.runId : null;
+  const source = runId ? { runId } : { document: doc };
   set({ ...initial, status: 'running' });
+  const generation = appStore.getState().docGeneration;
+  const analysis = analysisOf(doc.graph);
   try {
     const summary = await host.stepThroughBatch(source, trainingSetup);
-    set({ status: 'ready', summary, position: 0, sample: 0 });
+    // Another network was opened meanwhile: this batch belongs to the one before.
+    if (appStore.getState().docGeneration !== generation) return;
+    set({ status: 'ready', summary, analysis, position: 0, sample: 0 });
     selectCurrent();
   } catch (e) {
+    if (runId && isGone(e)) appStore.getState().actions.runGone(runId);
     set({ status: 'failed', message: (e as Error).message });
   }
 }
@@ -184,6 +196,18 @@ export async function checkGradient(nodeId: string): Promise<void> {
     set({ check: { nodeId, status: 'failed', message: (e as Error).message } });
   }
 }
+
+/** Whether the network was edited (not just moved) since the batch ran: its numbers no longer apply. */
+export function useStepStale(): boolean {
+  const then = useStepThrough((s) => s.analysis);
+  // A boolean selector: every canvas node asks, and must not re-render on each analysis.
+  return useApp((s) => then !== null && selectAnalysis(s) !== then);
+}
+
+// A batch belongs to the network it ran on: opening another network forgets it.
+appStore.subscribe((s, prev) => {
+  if (s.docGeneration !== prev.docGeneration) stepThroughStore.setState(initial);
+});
 
 /** The phase the walk is in at this node, or null when it is elsewhere (the canvas highlight). */
 export function stepPhaseAt(s: StepThroughState, nodeId: string): 'forward' | 'backward' | null {
