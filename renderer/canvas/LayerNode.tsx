@@ -149,6 +149,14 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const style = { '--cat': categoryColor[def?.category ?? 'other'] } as CSSProperties;
   const label = typeLabel(node.type, node.attributes);
   const out = direction === 'LR' ? Position.Right : Position.Bottom;
+  // What the compact and the full node both say about themselves.
+  const root = {
+    'data-status': status,
+    'data-selected': selected || undefined,
+    'data-step': stepPhase ?? undefined,
+    role: 'group',
+    'aria-label': `${node.name} (${label})`,
+  };
 
   if (compact) {
     const grad = badges?.grad ?? null;
@@ -156,16 +164,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
     // While training, the whole tile takes the gradient's colour: legible even as a speck.
     const tile = grad === null ? style : { ...style, ...scaleColor(grad, GRAD_SCALE) };
     return (
-      <div
-        className="layer-node layer-node--compact"
-        data-status={status}
-        data-selected={selected || undefined}
-        data-step={stepPhase ?? undefined}
-        data-grad={grad ?? undefined}
-        style={tile}
-        role="group"
-        aria-label={`${node.name} (${label})`}
-      >
+      <div className="layer-node layer-node--compact" {...root} data-grad={grad ?? undefined} style={tile}>
         <Ports count={ports} direction={direction} />
         <div className="layer-node__compact-name" title={`${node.name} (${label})`}>
           {node.name}
@@ -179,15 +178,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   }
 
   return (
-    <div
-      className="layer-node"
-      data-status={status}
-      data-selected={selected || undefined}
-      data-step={stepPhase ?? undefined}
-      style={style}
-      role="group"
-      aria-label={`${node.name} (${label})`}
-    >
+    <div className="layer-node" {...root} style={style}>
       <Ports count={ports} direction={direction} />
       {stepPhase && (
         <span className="layer-node__step-tag">{stepPhase === 'forward' ? 'forward ▼' : 'backward ▲'}</span>
