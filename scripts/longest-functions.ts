@@ -4,6 +4,7 @@
 // function is also listed on its own. Tests, generated files and scripts are left out by default.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const DEFAULT_DIRS = ['engine', 'host', 'renderer', 'protocol', 'cli', 'server', 'electron'];
@@ -79,4 +80,5 @@ function main(argv: string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+// Run as a script; imported (by its test), it only exports.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
