@@ -78,6 +78,7 @@ function emptyNode(id: string): NodeAnalysis {
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+const hasError = (n: NodeAnalysis) => n.diagnostics.some((d) => d.severity === 'error');
 
 function analyzeNode(
   node: GraphNode,
@@ -221,7 +222,7 @@ function missingSourcePort(
   for (const [port, s] of sources.entries()) {
     const from = s === undefined ? undefined : nodes.get(s);
     const sourcePort = portOf(port);
-    if (!from || sourcePort === 0 || from.diagnostics.some((d) => d.severity === 'error')) continue;
+    if (!from || sourcePort === 0 || hasError(from)) continue;
     const outputs = from.outputShapes?.length ?? 1;
     if (sourcePort >= outputs)
       return {
@@ -243,115 +244,123 @@ const sameLayer = (a: GraphNode | undefined, b: GraphNode) =>
   (a === b ||
     (a.type === b.type && a.name === b.name && a.attributes === b.attributes && a.frozen === b.frozen));
 
-/**
- * Shapes, counts, receptive fields and diagnostics of every node. Given the analysis of an earlier
- * version of the graph with the same edges (one attribute edited, a node renamed or moved), only
- * the nodes that changed and those downstream of them are analysed again: one edit in a graph of
- * a thousand layers costs what its consequences cost.
- */
-export function analyze(graph: Graph, previous?: { graph: Graph; analysis: Analysis }): Analysis {
-  const { order, cyclic } = topologicalOrder(graph);
+/** The graph's edges as each node's inputs; edges that point nowhere become diagnostics. */
+interface Wiring {
+  byId: ReadonlyMap<string, GraphNode>;
+  /** Each node's source node per input port (holes where nothing is connected). */
+  incoming: Map<string, (string | undefined)[]>;
+  /** The source node of every valid edge. */
+  edgeSource: Map<string, string>;
+  /** `${target}:${targetPort}` -> the source's output port, when not 0. */
+  sourcePorts: Map<string, number>;
+  diagnostics: Diagnostic[];
+}
+
+function wire(graph: Graph): Wiring {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const incoming = new Map<string, (string | undefined)[]>();
-  const edgeSource = new Map<string, string>();
-  const diagnostics: Diagnostic[] = [];
-  const sourcePorts = new Map<string, number>();
+  const wiring: Wiring = {
+    byId,
+    incoming: new Map(),
+    edgeSource: new Map(),
+    sourcePorts: new Map(),
+    diagnostics: [],
+  };
   for (const e of graph.edges) {
     const oversized = oversizedEdge(e, byId.get(e.target)?.name);
     if (oversized) {
-      diagnostics.push(oversized);
+      wiring.diagnostics.push(oversized);
       continue;
     }
     if (!byId.has(e.source) || !byId.has(e.target)) {
-      diagnostics.push({
+      wiring.diagnostics.push({
         code: 'dangling-edge',
         severity: 'error',
         message: `An edge refers to a node that does not exist ('${byId.has(e.source) ? e.target : e.source}'); delete the edge.`,
       });
       continue;
     }
-    let list = incoming.get(e.target);
-    if (!list) incoming.set(e.target, (list = []));
+    let list = wiring.incoming.get(e.target);
+    if (!list) wiring.incoming.set(e.target, (list = []));
     list[e.targetPort] = e.source;
-    if (e.sourcePort) sourcePorts.set(`${e.target}:${e.targetPort}`, e.sourcePort);
-    edgeSource.set(e.id, e.source);
+    if (e.sourcePort) wiring.sourcePorts.set(`${e.target}:${e.targetPort}`, e.sourcePort);
+    wiring.edgeSource.set(e.id, e.source);
   }
-  /** The shape on output `port` of a node (port 0 unless a multi-output layer says otherwise). */
-  const portShape = (source: string, port: number): Shape | null => {
-    const n = nodes.get(source)!;
-    return port ? (n.outputShapes?.[port] ?? null) : n.outputShape;
-  };
+  return wiring;
+}
 
-  const nodes = new Map<string, NodeAnalysis>();
-  const before = previous && previous.graph.edges === graph.edges ? previous : undefined;
-  const beforeById = before && new Map(before.graph.nodes.map((n) => [n.id, n]));
-  /** Nodes analysed afresh: whatever they feed is analysed afresh too. */
-  const fresh = new Set<string>();
-  for (const id of order) {
-    const node = byId.get(id)!;
-    const kept = before?.analysis.nodes.get(id);
-    if (
-      kept &&
-      sameLayer(beforeById!.get(id), node) &&
-      (incoming.get(id) ?? []).every((s) => s === undefined || !fresh.has(s))
-    ) {
-      const earlier = modelProblems.get(before!.analysis);
-      nodes.set(
-        id,
-        earlier && kept.diagnostics.includes(earlier)
-          ? { ...kept, diagnostics: kept.diagnostics.filter((d) => d !== earlier) }
-          : kept,
-      );
-      continue;
-    }
-    fresh.add(id);
-    const result = emptyNode(id);
-    nodes.set(id, result);
-    const def = getLayer(node.type);
-    if (!def) {
-      result.diagnostics.push({
-        code: 'unknown-layer',
-        severity: 'error',
-        message: `${node.name}: there is no layer type '${node.type}'; replace the node.`,
-        nodeId: id,
-      });
-      continue;
-    }
-    const sources = incoming.get(id) ?? [];
-    const inputs = Array.from(sources, (s, port) =>
-      s === undefined ? (undefined as unknown as null) : portShape(s, sourcePorts.get(`${id}:${port}`) ?? 0),
-    );
-    result.inputShapes = inputs.map((s) => s ?? null);
-    const lacking = missingSourcePort(
-      node,
-      sources,
-      (port) => sourcePorts.get(`${id}:${port}`) ?? 0,
-      nodes,
-      byId,
-    );
-    if (lacking) result.diagnostics.push(lacking);
-    const fields = sources
-      .filter((s): s is string => s !== undefined)
-      .map((s) => nodes.get(s)!.receptiveField);
-    const unknown = sources.find(
-      (s, port) =>
-        s !== undefined &&
-        inputs[port] === null &&
-        !nodes.get(s)!.diagnostics.some((d) => d.severity === 'error'),
-    );
-    analyzeSafely(node, def, inputs, fields, result, unknown ? byId.get(unknown)!.name : null);
-  }
-  for (const id of cyclic) {
-    const r = emptyNode(id);
-    r.diagnostics.push({
-      code: 'cycle',
+/** The shape on output `port` of a node (port 0 unless a multi-output layer says otherwise). */
+function portShape(nodes: ReadonlyMap<string, NodeAnalysis>, source: string, port: number): Shape | null {
+  const n = nodes.get(source)!;
+  return port ? (n.outputShapes?.[port] ?? null) : n.outputShape;
+}
+
+/** A node analysed afresh, from the analyses of the nodes that feed it. */
+function analyzeFresh(
+  node: GraphNode,
+  wiring: Wiring,
+  nodes: ReadonlyMap<string, NodeAnalysis>,
+): NodeAnalysis {
+  const id = node.id;
+  const result = emptyNode(id);
+  const def = getLayer(node.type);
+  if (!def) {
+    result.diagnostics.push({
+      code: 'unknown-layer',
       severity: 'error',
-      message: `${byId.get(id)!.name} is on or after a cycle; remove one of the edges that loop back.`,
+      message: `${node.name}: there is no layer type '${node.type}'; replace the node.`,
       nodeId: id,
     });
-    nodes.set(id, r);
+    return result;
   }
+  const sources = wiring.incoming.get(id) ?? [];
+  const portOf = (port: number) => wiring.sourcePorts.get(`${id}:${port}`) ?? 0;
+  const inputs = Array.from(sources, (s, port) =>
+    s === undefined ? (undefined as unknown as null) : portShape(nodes, s, portOf(port)),
+  );
+  result.inputShapes = inputs.map((s) => s ?? null);
+  const lacking = missingSourcePort(node, sources, portOf, nodes, wiring.byId);
+  if (lacking) result.diagnostics.push(lacking);
+  const fields = sources.filter((s): s is string => s !== undefined).map((s) => nodes.get(s)!.receptiveField);
+  const unknown = sources.find(
+    (s, port) => s !== undefined && inputs[port] === null && !hasError(nodes.get(s)!),
+  );
+  analyzeSafely(node, def, inputs, fields, result, unknown ? wiring.byId.get(unknown)!.name : null);
+  return result;
+}
 
+/**
+ * The earlier analysis of a node when it still holds: the same layer, fed by nodes that were
+ * not analysed afresh. The whole-model size problem it may carry is taken off (it is added anew).
+ */
+function reused(
+  node: GraphNode,
+  before: { graph: Graph; analysis: Analysis } | undefined,
+  beforeById: ReadonlyMap<string, GraphNode> | undefined,
+  sources: readonly (string | undefined)[],
+  fresh: ReadonlySet<string>,
+): NodeAnalysis | undefined {
+  const kept = before?.analysis.nodes.get(node.id);
+  if (!kept || !sameLayer(beforeById!.get(node.id), node)) return undefined;
+  if (sources.some((s) => s !== undefined && fresh.has(s))) return undefined;
+  const earlier = modelProblems.get(before!.analysis);
+  return earlier && kept.diagnostics.includes(earlier)
+    ? { ...kept, diagnostics: kept.diagnostics.filter((d) => d !== earlier) }
+    : kept;
+}
+
+function cycleNode(id: string, name: string): NodeAnalysis {
+  const r = emptyNode(id);
+  r.diagnostics.push({
+    code: 'cycle',
+    severity: 'error',
+    message: `${name} is on or after a cycle; remove one of the edges that loop back.`,
+    nodeId: id,
+  });
+  return r;
+}
+
+/** Sums every node's counts, and gathers their diagnostics after the graph's own. */
+function totalsOf(nodes: ReadonlyMap<string, NodeAnalysis>, diagnostics: Diagnostic[]) {
   const totals: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, flops: 0 };
   let activationElements = 0;
   for (const r of nodes.values()) {
@@ -363,6 +372,37 @@ export function analyze(graph: Graph, previous?: { graph: Graph; analysis: Analy
     activationElements += r.outputElements;
     diagnostics.push(...r.diagnostics);
   }
+  return { totals, activationElements };
+}
+
+/**
+ * Shapes, counts, receptive fields and diagnostics of every node. Given the analysis of an earlier
+ * version of the graph with the same edges (one attribute edited, a node renamed or moved), only
+ * the nodes that changed and those downstream of them are analysed again: one edit in a graph of
+ * a thousand layers costs what its consequences cost.
+ */
+export function analyze(graph: Graph, previous?: { graph: Graph; analysis: Analysis }): Analysis {
+  const { order, cyclic } = topologicalOrder(graph);
+  const wiring = wire(graph);
+  const { byId, diagnostics } = wiring;
+  const nodes = new Map<string, NodeAnalysis>();
+  const before = previous && previous.graph.edges === graph.edges ? previous : undefined;
+  const beforeById = before && new Map(before.graph.nodes.map((n) => [n.id, n]));
+  /** Nodes analysed afresh: whatever they feed is analysed afresh too. */
+  const fresh = new Set<string>();
+  for (const id of order) {
+    const node = byId.get(id)!;
+    const kept = reused(node, before, beforeById, wiring.incoming.get(id) ?? [], fresh);
+    if (kept) {
+      nodes.set(id, kept);
+      continue;
+    }
+    fresh.add(id);
+    nodes.set(id, analyzeFresh(node, wiring, nodes));
+  }
+  for (const id of cyclic) nodes.set(id, cycleNode(id, byId.get(id)!.name));
+
+  const { totals, activationElements } = totalsOf(nodes, diagnostics);
   const modelTooBig = modelSizeProblem(nodes, byId);
   if (modelTooBig) {
     diagnostics.push(modelTooBig);
@@ -372,8 +412,8 @@ export function analyze(graph: Graph, previous?: { graph: Graph; analysis: Analy
   }
   const edgeShapes = new Map<string, Shape | null>();
   for (const e of graph.edges)
-    if (edgeSource.has(e.id))
-      edgeShapes.set(e.id, nodes.has(e.source) ? portShape(e.source, e.sourcePort) : null);
+    if (wiring.edgeSource.has(e.id))
+      edgeShapes.set(e.id, nodes.has(e.source) ? portShape(nodes, e.source, e.sourcePort) : null);
 
   const analysis: Analysis = {
     order: [...order, ...cyclic],

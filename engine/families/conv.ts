@@ -214,8 +214,8 @@ export function convWeightGrad(
   const axes = spatial.length;
   if (axes === 2 && groups === 1)
     return m < SLICES_MIN_OUT_CHANNELS
-      ? convWeightGradGather(b, node, x, xShape, dy, dyShape, w)
-      : convWeightGradSlices(b, node, x, xShape, dy, dyShape, w);
+      ? convWeightGradGather({ b, node, x, xShape, dy, dyShape, w })
+      : convWeightGradSlices({ b, node, x, xShape, dy, dyShape, w });
   const rest = Array.from({ length: axes }, (_, i) => 3 + i);
   const xr = reshape(
     b,
@@ -255,6 +255,17 @@ interface ConvWindow2d {
   padAfter: number[];
 }
 
+/** What both im2col forms of a 2-D weight gradient work from: the input x and dLoss/dY. */
+interface WeightGradOperands {
+  b: OnnxBuilder;
+  node: string;
+  x: string;
+  xShape: number[];
+  dy: string;
+  dyShape: number[];
+  w: ConvWindow2d;
+}
+
 /**
  * dLoss/dWeight of a 2-D convolution as one well-shaped GEMM: dW[m, (c, i, j)] = sum over
  * (p, n) of dY[m, (p, n)] * X_pad[c, (p + (i, j), n)]. With the batch innermost, one Gather of
@@ -262,15 +273,7 @@ interface ConvWindow2d {
  * (a conv whose kernel is dY: a GEMM only kernel-size wide) this is 1.2-1.5x faster on LeNet's
  * layers (onnxruntime-node 1.30, one and two threads).
  */
-function convWeightGradGather(
-  b: OnnxBuilder,
-  node: string,
-  x: string,
-  xShape: number[],
-  dy: string,
-  dyShape: number[],
-  w: ConvWindow2d,
-): string {
+function convWeightGradGather({ b, node, x, xShape, dy, dyShape, w }: WeightGradOperands): string {
   const [n, c, h, wd] = xShape;
   const [, m, oh, ow] = dyShape;
   const [kh, kw] = w.kernel;
@@ -309,15 +312,7 @@ function convWeightGradGather(
  * (C, N, H, W) input per kernel tap. Moving whole feature maps, its transposes stay cheap when
  * they are large (mini-VGG: 9% faster per step than the Gather form, which puts the batch last).
  */
-function convWeightGradSlices(
-  b: OnnxBuilder,
-  node: string,
-  x: string,
-  xShape: number[],
-  dy: string,
-  dyShape: number[],
-  w: ConvWindow2d,
-): string {
+function convWeightGradSlices({ b, node, x, xShape, dy, dyShape, w }: WeightGradOperands): string {
   const [n, c] = xShape;
   const [, m, oh, ow] = dyShape;
   const [kh, kw] = w.kernel;

@@ -6,7 +6,7 @@ import { Handle, Position, useStore } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import type { CSSProperties } from 'react';
 import { memo } from 'react';
-import type { Shape } from '../../engine/index.ts';
+import type { NodeAnalysis, Shape } from '../../engine/index.ts';
 import { formatShape, getLayer } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../components/format.ts';
 import { formatSci, GRAD_SCALE, scaleColor } from '../components/gradientColor.ts';
@@ -14,6 +14,7 @@ import { useHidden } from '../lessons/GuessField.tsx';
 import { revealKey } from '../lessons/predict.ts';
 import { useRevealed } from '../lessons/reveals.ts';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
+import type { Overlay } from '../state/store.ts';
 import { incomingCount, nodeOf } from '../state/graphIndex.ts';
 import { stepPhaseAt, useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
 import { GradientBadges, useBadges } from './GradientBadges.tsx';
@@ -74,6 +75,56 @@ function Ports({ count, direction }: { count: number; direction: 'TB' | 'LR' }) 
   );
 }
 
+/** A compact node's one figure: the gradient norm while training, else a problem or the shape. */
+function keyFigure(
+  grad: number | null,
+  far: boolean,
+  hasErrors: boolean,
+  shapeHidden: boolean,
+  shape: Shape | null | undefined,
+): string {
+  if (grad !== null) return far ? magnitude(grad) : `∇ ${formatSci(grad)}`;
+  if (hasErrors) return '⚠ problem';
+  return shapeHidden ? '?' : shortShape(shape);
+}
+
+/** The numbers under a node's name, each shown when its overlay is on ("?" while a lesson hides it). */
+function NodeStats({
+  info,
+  overlays,
+  hidden,
+}: {
+  info: NodeAnalysis | undefined;
+  overlays: Record<Overlay, boolean>;
+  hidden: readonly string[];
+}) {
+  const rf = info ? formatReceptiveField(info.receptiveField) : null;
+  return (
+    <div className="layer-node__stats">
+      {overlays.shape && (
+        <div className="stat stat--shape" data-testid="shape">
+          {hidden.includes('shape') ? '?' : formatShape(info?.outputShape)}
+        </div>
+      )}
+      {overlays.params && info && (info.params > 0 || hidden.includes('params')) && (
+        <div className="stat" data-testid="params">
+          {hidden.includes('params') ? '?' : formatCount(info.params)} params
+        </div>
+      )}
+      {overlays.macs && info && (info.macs > 0 || hidden.includes('macs')) && (
+        <div className="stat" data-testid="macs">
+          {hidden.includes('macs') ? '?' : formatCompact(info.macs)} MACs
+        </div>
+      )}
+      {overlays.rf && rf && (
+        <div className="stat" data-testid="rf">
+          {hidden.includes('rf') ? 'RF ?' : rf}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const node = useApp((s) => nodeOf(s.doc.graph, id));
   const info = useApp((s) => selectAnalysis(s).nodes.get(id));
@@ -95,36 +146,25 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const warnings = info?.diagnostics.filter((d) => d.severity === 'warning') ?? [];
   const status = errors.length ? 'error' : warnings.length ? 'warning' : 'ok';
   const ports = inputPortCount(node.type, connected);
-  const rf = info ? formatReceptiveField(info.receptiveField) : null;
   const style = { '--cat': categoryColor[def?.category ?? 'other'] } as CSSProperties;
   const label = typeLabel(node.type, node.attributes);
   const out = direction === 'LR' ? Position.Right : Position.Bottom;
+  // What the compact and the full node both say about themselves.
+  const root = {
+    'data-status': status,
+    'data-selected': selected || undefined,
+    'data-step': stepPhase ?? undefined,
+    role: 'group',
+    'aria-label': `${node.name} (${label})`,
+  };
 
   if (compact) {
     const grad = badges?.grad ?? null;
-    const figure =
-      grad !== null
-        ? far
-          ? magnitude(grad)
-          : `∇ ${formatSci(grad)}`
-        : errors.length
-          ? '⚠ problem'
-          : hidden.includes('shape')
-            ? '?'
-            : shortShape(info?.outputShape);
+    const figure = keyFigure(grad, far, errors.length > 0, hidden.includes('shape'), info?.outputShape);
     // While training, the whole tile takes the gradient's colour: legible even as a speck.
     const tile = grad === null ? style : { ...style, ...scaleColor(grad, GRAD_SCALE) };
     return (
-      <div
-        className="layer-node layer-node--compact"
-        data-status={status}
-        data-selected={selected || undefined}
-        data-step={stepPhase ?? undefined}
-        data-grad={grad ?? undefined}
-        style={tile}
-        role="group"
-        aria-label={`${node.name} (${label})`}
-      >
+      <div className="layer-node layer-node--compact" {...root} data-grad={grad ?? undefined} style={tile}>
         <Ports count={ports} direction={direction} />
         <div className="layer-node__compact-name" title={`${node.name} (${label})`}>
           {node.name}
@@ -138,15 +178,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   }
 
   return (
-    <div
-      className="layer-node"
-      data-status={status}
-      data-selected={selected || undefined}
-      data-step={stepPhase ?? undefined}
-      style={style}
-      role="group"
-      aria-label={`${node.name} (${label})`}
-    >
+    <div className="layer-node" {...root} style={style}>
       <Ports count={ports} direction={direction} />
       {stepPhase && (
         <span className="layer-node__step-tag">{stepPhase === 'forward' ? 'forward ▼' : 'backward ▲'}</span>
@@ -159,28 +191,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
           {label}
         </span>
       </div>
-      <div className="layer-node__stats">
-        {overlays.shape && (
-          <div className="stat stat--shape" data-testid="shape">
-            {hidden.includes('shape') ? '?' : formatShape(info?.outputShape)}
-          </div>
-        )}
-        {overlays.params && info && (info.params > 0 || hidden.includes('params')) && (
-          <div className="stat" data-testid="params">
-            {hidden.includes('params') ? '?' : formatCount(info.params)} params
-          </div>
-        )}
-        {overlays.macs && info && (info.macs > 0 || hidden.includes('macs')) && (
-          <div className="stat" data-testid="macs">
-            {hidden.includes('macs') ? '?' : formatCompact(info.macs)} MACs
-          </div>
-        )}
-        {overlays.rf && rf && (
-          <div className="stat" data-testid="rf">
-            {hidden.includes('rf') ? 'RF ?' : rf}
-          </div>
-        )}
-      </div>
+      <NodeStats info={info} overlays={overlays} hidden={hidden} />
       <GradientBadges id={id} />
       {errors.length + warnings.length > 0 && (
         // A callout beside the node, so a long message never covers the next layer down.

@@ -47,36 +47,45 @@ function readBase64(file: File): Promise<string> {
 /** A folder picker's files keep their path inside the folder; single files only have a name. */
 const pathOf = (f: File) => f.webkitRelativePath || f.name;
 
-export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void }) {
+/** What the user set besides the format: the CSV's label column and header, the pictures' size. */
+interface UploadFields {
+  labelColumn: string;
+  header: 'auto' | 'yes' | 'no';
+  size: number;
+  grayscale: boolean;
+}
+const DEFAULT_FIELDS: UploadFields = { labelColumn: '', header: 'auto', size: 28, grayscale: false };
+
+function uploadOptions(
+  format: UploadFormat,
+  { labelColumn, header, size, grayscale }: UploadFields,
+): UploadOptions {
+  if (format === 'csv') {
+    const col = labelColumn.trim();
+    return {
+      ...(col === '' ? {} : { labelColumn: /^\d+$/.test(col) ? Number(col) : col }),
+      ...(header === 'auto' ? {} : { header: header === 'yes' }),
+    };
+  }
+  return format === 'images' ? { size, grayscale } : {};
+}
+
+/** The chosen files without the OS's hidden files (.DS_Store) a folder picker brings along. */
+const visibleFiles = (list: FileList | null) =>
+  [...(list ?? [])].filter(
+    (f) =>
+      !pathOf(f)
+        .split('/')
+        .some((p) => p.startsWith('.')),
+  );
+
+/** Sends files to the host after a size check; says what it is doing and why it failed. */
+function useUpload(onAdded: (info: UploadedDataset) => void) {
   const host = useApp((s) => s.host);
-  const [format, setFormat] = useState<UploadFormat>('csv');
-  const [labelColumn, setLabelColumn] = useState('');
-  const [header, setHeader] = useState<'auto' | 'yes' | 'no'>('auto');
-  const [size, setSize] = useState(28);
-  const [grayscale, setGrayscale] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const { help, accept } = FORMATS[format];
-
-  const options = (): UploadOptions => {
-    if (format === 'csv') {
-      const col = labelColumn.trim();
-      return {
-        ...(col === '' ? {} : { labelColumn: /^\d+$/.test(col) ? Number(col) : col }),
-        ...(header === 'auto' ? {} : { header: header === 'yes' }),
-      };
-    }
-    return format === 'images' ? { size, grayscale } : {};
-  };
-
-  const upload = async (list: FileList | null) => {
-    // Skip the OS's hidden files (.DS_Store) a folder picker brings along.
-    const files = [...(list ?? [])].filter(
-      (f) =>
-        !pathOf(f)
-          .split('/')
-          .some((p) => p.startsWith('.')),
-    );
+  const upload = async (list: FileList | null, format: UploadFormat, options: UploadOptions) => {
+    const files = visibleFiles(list);
     if (!host || files.length === 0) return;
     setProblem(null);
     const total = files.reduce((s, f) => s + f.size, 0);
@@ -93,14 +102,84 @@ export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void 
       const payload = [];
       for (const f of files) payload.push({ path: pathOf(f), base64: await readBase64(f) });
       setStatus('Checking…');
-      onAdded(await host.addDataset({ format, files: payload, options: options() }));
+      onAdded(await host.addDataset({ format, files: payload, options }));
     } catch (e) {
       setProblem((e as Error).message);
     } finally {
       setStatus(null);
     }
   };
+  return { status, problem, setProblem, upload };
+}
 
+interface FieldsProps {
+  fields: UploadFields;
+  patch(change: Partial<UploadFields>): void;
+}
+
+function CsvFields({ fields, patch }: FieldsProps) {
+  return (
+    <>
+      <label className="training-field">
+        <span>Label column</span>
+        <input
+          type="text"
+          value={fields.labelColumn}
+          placeholder="last column"
+          onChange={(e) => patch({ labelColumn: e.target.value })}
+        />
+        <small className="field-help">Its header name, or its position counting from 0.</small>
+      </label>
+      <label className="training-field">
+        <span>Header row</span>
+        <select
+          value={fields.header}
+          onChange={(e) => patch({ header: e.target.value as UploadFields['header'] })}
+        >
+          <option value="auto">Guess</option>
+          <option value="yes">Yes</option>
+          <option value="no">No</option>
+        </select>
+        <small className="field-help">
+          Whether the first row names the columns; “Guess” looks for words in it.
+        </small>
+      </label>
+    </>
+  );
+}
+
+function ImageFields({ fields, patch }: FieldsProps) {
+  return (
+    <>
+      <label className="training-field">
+        <span>Image size</span>
+        <input
+          type="number"
+          min={4}
+          max={224}
+          value={fields.size}
+          onChange={(e) => patch({ size: Number(e.target.value) || 28 })}
+        />
+        <small className="field-help">Every picture becomes size×size pixels.</small>
+      </label>
+      <label className="training-check">
+        <input
+          type="checkbox"
+          checked={fields.grayscale}
+          onChange={(e) => patch({ grayscale: e.target.checked })}
+        />
+        <span>Grayscale (one channel instead of RGB)</span>
+      </label>
+    </>
+  );
+}
+
+export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void }) {
+  const [format, setFormat] = useState<UploadFormat>('csv');
+  const [fields, setFields] = useState<UploadFields>(DEFAULT_FIELDS);
+  const patch = (change: Partial<UploadFields>) => setFields((f) => ({ ...f, ...change }));
+  const { status, problem, setProblem, upload } = useUpload(onAdded);
+  const { help, accept } = FORMATS[format];
   const folder = format === 'images';
   return (
     <div className="user-dataset" role="group" aria-label="Your files">
@@ -118,50 +197,8 @@ export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void 
         </select>
         <small className="field-help">{help}</small>
       </label>
-      {format === 'csv' && (
-        <>
-          <label className="training-field">
-            <span>Label column</span>
-            <input
-              type="text"
-              value={labelColumn}
-              placeholder="last column"
-              onChange={(e) => setLabelColumn(e.target.value)}
-            />
-            <small className="field-help">Its header name, or its position counting from 0.</small>
-          </label>
-          <label className="training-field">
-            <span>Header row</span>
-            <select value={header} onChange={(e) => setHeader(e.target.value as typeof header)}>
-              <option value="auto">Guess</option>
-              <option value="yes">Yes</option>
-              <option value="no">No</option>
-            </select>
-            <small className="field-help">
-              Whether the first row names the columns; “Guess” looks for words in it.
-            </small>
-          </label>
-        </>
-      )}
-      {folder && (
-        <>
-          <label className="training-field">
-            <span>Image size</span>
-            <input
-              type="number"
-              min={4}
-              max={224}
-              value={size}
-              onChange={(e) => setSize(Number(e.target.value) || 28)}
-            />
-            <small className="field-help">Every picture becomes size×size pixels.</small>
-          </label>
-          <label className="training-check">
-            <input type="checkbox" checked={grayscale} onChange={(e) => setGrayscale(e.target.checked)} />
-            <span>Grayscale (one channel instead of RGB)</span>
-          </label>
-        </>
-      )}
+      {format === 'csv' && <CsvFields fields={fields} patch={patch} />}
+      {folder && <ImageFields fields={fields} patch={patch} />}
       <label className="user-dataset__pick">
         <span>{folder ? 'Choose a folder…' : format === 'csv' ? 'Choose a CSV file…' : 'Choose files…'}</span>
         <input
@@ -173,7 +210,7 @@ export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void 
           disabled={status !== null}
           onChange={(e) => {
             const list = e.target.files;
-            void upload(list).finally(() => (e.target.value = ''));
+            void upload(list, format, uploadOptions(format, fields)).finally(() => (e.target.value = ''));
           }}
         />
       </label>

@@ -198,39 +198,19 @@ function OutputView({ result }: { result: Activations }) {
   );
 }
 
-export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () => void }) {
+/**
+ * The selected node's output for the sample, from the run's weights (fromRun) or the project's.
+ * Asked again whenever the network, its weights or its untrained start change.
+ */
+function useActivations(nodeId: string, sample: Float32Array | null, runId: string | null, fromRun: boolean) {
   const host = useApp((s) => s.host);
-  const name = useApp((s) => s.doc.graph.nodes.find((n) => n.id === nodeId)?.name ?? nodeId);
   const analysis = useApp(selectAnalysis);
   const weights = useApp((s) => s.doc.weights);
-  const runId = useApp((s) => (hasWeights(s.training) ? s.training.runId : null));
-  const inShape = useInputShape();
-  const takesDigits = !!inShape && product(inShape) === 784 && inShape[inShape.length - 1] === 28;
-  const drawing = useStore(drawnDigit, (s) => s.pixels);
-  const digits = useDigits(takesDigits);
-  const [kind, setKind] = useState<SampleKind>(takesDigits ? 'digit' : 'test-image');
-  const [digit, setDigit] = useState(0);
-  const [useRun, setUseRun] = useState(true);
-  const [result, setResult] = useState<Activations | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-
-  const effectiveKind: SampleKind = !takesDigits
-    ? 'test-image'
-    : kind === 'drawing' && !drawing
-      ? 'digit'
-      : kind;
-  const sample = useMemo((): Float32Array | null => {
-    if (!inShape) return null;
-    if (effectiveKind === 'drawing') return drawing;
-    if (effectiveKind === 'digit') return digits?.[digit] ? Float32Array.from(digits[digit].values) : null;
-    if (inShape.length !== 3) return null;
-    return testImage(inShape[0], inShape[1], inShape[2]);
-  }, [inShape, effectiveKind, drawing, digits, digit]);
-  const fromRun = runId !== null && useRun;
   // An untrained network starts from the Training panel's seed and init: redraw when they change.
   const startSeed = useApp((s) => s.trainingSetup.config.seed);
   const startInit = useApp((s) => s.trainingSetup.config.init);
-
+  const [result, setResult] = useState<Activations | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     if (!host || !sample) return;
     let live = true;
@@ -251,6 +231,61 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
       clearTimeout(timer);
     };
   }, [host, sample, nodeId, fromRun, runId, analysis, weights, startSeed, startInit]);
+  return { result, problem };
+}
+
+function DigitStrip({
+  digits,
+  digit,
+  setDigit,
+}: {
+  digits: readonly { values: number[]; label: number }[];
+  digit: number;
+  setDigit(i: number): void;
+}) {
+  return (
+    <ol className="feature-maps__digits" aria-label="MNIST digits">
+      {digits.map((d, i) => (
+        <li key={i}>
+          <button
+            type="button"
+            aria-pressed={i === digit}
+            aria-label={`Digit ${i + 1} (a ${d.label})`}
+            onClick={() => setDigit(i)}
+          >
+            <HeatMap values={d.values} width={28} height={28} size={36} label={`a ${d.label}`} />
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () => void }) {
+  const name = useApp((s) => s.doc.graph.nodes.find((n) => n.id === nodeId)?.name ?? nodeId);
+  const runId = useApp((s) => (hasWeights(s.training) ? s.training.runId : null));
+  const inShape = useInputShape();
+  const takesDigits = !!inShape && product(inShape) === 784 && inShape[inShape.length - 1] === 28;
+  const drawing = useStore(drawnDigit, (s) => s.pixels);
+  const digits = useDigits(takesDigits);
+  const [kind, setKind] = useState<SampleKind>(takesDigits ? 'digit' : 'test-image');
+  const [digit, setDigit] = useState(0);
+  const [useRun, setUseRun] = useState(true);
+
+  const effectiveKind: SampleKind = !takesDigits
+    ? 'test-image'
+    : kind === 'drawing' && !drawing
+      ? 'digit'
+      : kind;
+  const sample = useMemo((): Float32Array | null => {
+    if (!inShape) return null;
+    if (effectiveKind === 'drawing') return drawing;
+    if (effectiveKind === 'digit') return digits?.[digit] ? Float32Array.from(digits[digit].values) : null;
+    if (inShape.length !== 3) return null;
+    return testImage(inShape[0], inShape[1], inShape[2]);
+  }, [inShape, effectiveKind, drawing, digits, digit]);
+  const fromRun = runId !== null && useRun;
+  const { result, problem } = useActivations(nodeId, sample, runId, fromRun);
 
   let body;
   if (!inShape) body = <p className="muted">Feature maps need one Input with a fixed shape.</p>;
@@ -292,20 +327,7 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
           )}
         </div>
         {effectiveKind === 'digit' && digits && (
-          <ol className="feature-maps__digits" aria-label="MNIST digits">
-            {digits.map((d, i) => (
-              <li key={i}>
-                <button
-                  type="button"
-                  aria-pressed={i === digit}
-                  aria-label={`Digit ${i + 1} (a ${d.label})`}
-                  onClick={() => setDigit(i)}
-                >
-                  <HeatMap values={d.values} width={28} height={28} size={36} label={`a ${d.label}`} />
-                </button>
-              </li>
-            ))}
-          </ol>
+          <DigitStrip digits={digits} digit={digit} setDigit={setDigit} />
         )}
         <div className="feature-maps__pictures">
           <figure className="feature-maps__input">

@@ -193,6 +193,80 @@ function Preview({ dataset }: { dataset: TrainingDataset }) {
   );
 }
 
+/** How much of the chosen data to use: samples and test share for files and MNIST, points and noise for 2-D sets. */
+function SizeFields({
+  dataset,
+  info,
+  update,
+}: {
+  dataset: TrainingDataset;
+  info: UploadedDataset | undefined;
+  update(d: TrainingDataset): void;
+}) {
+  return dataset.kind === 'file' ? (
+    <>
+      <NumberField
+        label="Training samples"
+        value={dataset.limit ?? trainPool(info, dataset.testFraction) ?? 1000}
+        min={1}
+        max={1_000_000}
+        help="A random subset of your samples: fewer train faster."
+        onChange={(limit) => update({ ...dataset, limit })}
+      />
+      {info?.testSamples === undefined && (
+        <NumberField
+          label="Held out for testing"
+          value={dataset.testFraction ?? 0.2}
+          min={0.05}
+          max={0.9}
+          step={0.05}
+          help="The fraction of your samples measured after every epoch, never trained on."
+          onChange={(testFraction) => update({ ...dataset, testFraction })}
+        />
+      )}
+    </>
+  ) : dataset.kind === 'mnist' ? (
+    <>
+      <NumberField
+        label="Training images"
+        value={dataset.limit}
+        min={1}
+        max={60000}
+        help="A random subset of the 60,000: fewer train faster."
+        onChange={(limit) => update({ ...dataset, limit })}
+      />
+      <NumberField
+        label="Test images"
+        value={dataset.testLimit ?? 10000}
+        min={1}
+        max={10000}
+        help="Measured after every epoch, never trained on."
+        onChange={(testLimit) => update({ ...dataset, testLimit })}
+      />
+    </>
+  ) : (
+    <>
+      <NumberField
+        label="Points"
+        value={dataset.n}
+        min={20}
+        max={20000}
+        help="20% are held out for testing."
+        onChange={(n) => update({ ...dataset, n })}
+      />
+      <NumberField
+        label="Noise"
+        value={dataset.noise ?? 0.1}
+        min={0}
+        max={2}
+        step={0.05}
+        help="How far points stray from their class's shape."
+        onChange={(noise) => update({ ...dataset, noise })}
+      />
+    </>
+  );
+}
+
 export function TrainingDataset() {
   const setup = useApp((s) => s.trainingSetup);
   const busy = useApp((s) => isActive(s.training.status) || raceActive(s.race));
@@ -252,68 +326,7 @@ export function TrainingDataset() {
           )}
         </>
       )}
-      {dataset.kind === 'file' ? (
-        <>
-          <NumberField
-            label="Training samples"
-            value={dataset.limit ?? trainPool(info, dataset.testFraction) ?? 1000}
-            min={1}
-            max={1_000_000}
-            help="A random subset of your samples: fewer train faster."
-            onChange={(limit) => update({ ...dataset, limit })}
-          />
-          {info?.testSamples === undefined && (
-            <NumberField
-              label="Held out for testing"
-              value={dataset.testFraction ?? 0.2}
-              min={0.05}
-              max={0.9}
-              step={0.05}
-              help="The fraction of your samples measured after every epoch, never trained on."
-              onChange={(testFraction) => update({ ...dataset, testFraction })}
-            />
-          )}
-        </>
-      ) : dataset.kind === 'mnist' ? (
-        <>
-          <NumberField
-            label="Training images"
-            value={dataset.limit}
-            min={1}
-            max={60000}
-            help="A random subset of the 60,000: fewer train faster."
-            onChange={(limit) => update({ ...dataset, limit })}
-          />
-          <NumberField
-            label="Test images"
-            value={dataset.testLimit ?? 10000}
-            min={1}
-            max={10000}
-            help="Measured after every epoch, never trained on."
-            onChange={(testLimit) => update({ ...dataset, testLimit })}
-          />
-        </>
-      ) : (
-        <>
-          <NumberField
-            label="Points"
-            value={dataset.n}
-            min={20}
-            max={20000}
-            help="20% are held out for testing."
-            onChange={(n) => update({ ...dataset, n })}
-          />
-          <NumberField
-            label="Noise"
-            value={dataset.noise ?? 0.1}
-            min={0}
-            max={2}
-            step={0.05}
-            help="How far points stray from their class's shape."
-            onChange={(noise) => update({ ...dataset, noise })}
-          />
-        </>
-      )}
+      <SizeFields dataset={dataset} info={info} update={update} />
       <label className="training-check">
         <input
           type="checkbox"

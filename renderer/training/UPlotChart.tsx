@@ -54,91 +54,75 @@ function toAligned(c: Curves): uPlot.AlignedData {
   return [c.x, ...c.series] as uPlot.AlignedData;
 }
 
-export function UPlotChart({
-  curves,
-  series,
-  xLabel,
-  yLabel,
-  log,
-  yRange,
-  xRange,
-  integerX,
-  empty,
-  height = 150,
-  theme,
-  description,
-  testId,
-}: Props) {
+/** What the chart looks like, apart from its data: a change to any of these rebuilds the chart. */
+type ChartLook = Omit<Props, 'curves' | 'empty' | 'description' | 'testId'>;
+
+/** uPlot's options for a chart in `el`, in the theme's colours and the app's type size. */
+function chartOptions(el: HTMLElement, look: ChartLook, presentation: boolean): uPlot.Options {
+  const { series, xLabel, yLabel, log, yRange, xRange, integerX, height = 150 } = look;
+  const text = cssVar(el, '--muted');
+  const grid = cssVar(el, '--border');
+  const fontPx = smallFontPx();
+  const font = `${fontPx}px system-ui, sans-serif`;
+  // Thicker lines and larger plots for a projector; the scale is the root size's growth.
+  const scale = presentation ? 1.5 : 1;
+  const axis = (label: string, more: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
+    label,
+    stroke: text,
+    grid: { stroke: grid, width: 1 },
+    ticks: { stroke: grid, width: 1, size: 4 },
+    labelSize: fontPx + 6,
+    size: Math.round(fontPx * 3.6),
+    font,
+    labelFont: font,
+    ...more,
+  });
+  return {
+    width: Math.max(120, el.clientWidth),
+    height: Math.round(height * (presentation ? 1.25 : 1)),
+    scales: {
+      x: xRange ? { time: false, range: xRange } : { time: false },
+      y: log ? { distr: 3 } : yRange ? { range: yRange } : {},
+    },
+    axes: [
+      axis(xLabel, integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100] } : {}),
+      // uPlot writes 1e-5 as "0" on a log axis; say it in powers of ten.
+      axis(
+        yLabel,
+        log
+          ? { values: (_u, ticks) => ticks.map((t) => (t === null || t === undefined ? '' : logTick(t))) }
+          : {},
+      ),
+    ],
+    series: [
+      { label: xLabel },
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: (s.width ?? 1.5) * scale,
+        dash: s.dash,
+        spanGaps: true,
+        points: { show: s.points ?? false, size: 6 * scale, fill: s.color },
+      })),
+    ],
+    legend: { show: true, live: false },
+    cursor: { drag: { x: false, y: false } },
+  };
+}
+
+export function UPlotChart({ curves, empty, description, testId, ...look }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(curves);
   latest.current = curves;
   const presentation = useApp((s) => s.presentation);
-  const config = JSON.stringify({
-    series,
-    xLabel,
-    yLabel,
-    log,
-    yRange,
-    xRange,
-    integerX,
-    height,
-    theme,
-    presentation,
-  });
+  const config = JSON.stringify({ ...look, presentation });
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const text = cssVar(el, '--muted');
-    const grid = cssVar(el, '--border');
-    const fontPx = smallFontPx();
-    const font = `${fontPx}px system-ui, sans-serif`;
-    // Thicker lines and larger plots for a projector; the scale is the root size's growth.
-    const scale = presentation ? 1.5 : 1;
-    const plotHeight = Math.round(height * (presentation ? 1.25 : 1));
-    const axis = (label: string, more: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
-      label,
-      stroke: text,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1, size: 4 },
-      labelSize: fontPx + 6,
-      size: Math.round(fontPx * 3.6),
-      font,
-      labelFont: font,
-      ...more,
-    });
-    const opts: uPlot.Options = {
-      width: Math.max(120, el.clientWidth),
-      height: plotHeight,
-      scales: {
-        x: xRange ? { time: false, range: xRange } : { time: false },
-        y: log ? { distr: 3 } : yRange ? { range: yRange } : {},
-      },
-      axes: [
-        axis(xLabel, integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100] } : {}),
-        // uPlot writes 1e-5 as "0" on a log axis; say it in powers of ten.
-        axis(
-          yLabel,
-          log
-            ? { values: (_u, ticks) => ticks.map((t) => (t === null || t === undefined ? '' : logTick(t))) }
-            : {},
-        ),
-      ],
-      series: [
-        { label: xLabel },
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.color,
-          width: (s.width ?? 1.5) * scale,
-          dash: s.dash,
-          spanGaps: true,
-          points: { show: s.points ?? false, size: 6 * scale, fill: s.color },
-        })),
-      ],
-      legend: { show: true, live: false },
-      cursor: { drag: { x: false, y: false } },
-    };
+    const opts = chartOptions(el, look, presentation);
+    const plotHeight = opts.height;
     const chart = new uPlot(opts, toAligned(latest.current), el);
     plot.current = chart;
     const resize = new ResizeObserver(() =>

@@ -1,7 +1,6 @@
 // The store's training actions: the panel and lesson toggles, the setup being edited, and the
 // followed run's life cycle (requested -> started -> events -> finished). store.ts spreads these
 // into its one actions object.
-import type { StoreApi } from 'zustand';
 import type {
   RaceEntry,
   StartRaceResult,
@@ -10,7 +9,7 @@ import type {
   TrainingEventMessage,
 } from '../../protocol/training.ts';
 import { raceRejected, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
-import type { AppState } from '../state/store.ts';
+import type { GetState, SetState } from '../state/storeApi.ts';
 import type { TrainingMode, TrainingSetup, TrainingState } from './trainingState.ts';
 import { defaultSetup, idleRun, receiveTrainingMessage, runRequested, runStarted } from './trainingState.ts';
 
@@ -41,10 +40,7 @@ export const initialTraining: TrainingState = {
   lessonOpen: false,
 };
 
-export function trainingActions(
-  set: StoreApi<AppState>['setState'],
-  get: StoreApi<AppState>['getState'],
-): TrainingActions {
+export function trainingActions(set: SetState, get: GetState): TrainingActions {
   return {
     setTrainingOpen: (trainingOpen) => set({ trainingOpen }),
     setTrainingMode: (trainingMode) => set({ trainingMode }),

@@ -11,7 +11,7 @@ import type { ChartSeries } from '../UPlotChart.tsx';
 import { useApp } from '../../state/appStore.ts';
 import { QUALITATIVE } from '../../components/palette.ts';
 import { raceActive } from './race.ts';
-import type { RaceLane } from './race.ts';
+import type { RaceLane, RaceState } from './race.ts';
 import { progressOf } from '../trainingState.ts';
 import { downloadUrl } from '../../components/download.ts';
 import { downloadText, fileSlug } from '../../components/files.ts';
@@ -79,6 +79,14 @@ function fromLesson(entries: readonly RaceEntry[]): Candidate[] {
 const pct = (v: number | null | undefined) =>
   v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;
 
+/** A lane's progress for the results table: percent while it runs, else how it ended. */
+function laneStatus({ run }: RaceLane): string {
+  if (run.status === 'running' || run.status === 'starting' || run.status === 'paused')
+    return `${Math.round(progressOf(run, Date.now()).fraction * 100)}%${run.status === 'paused' ? ' (paused)' : ''}`;
+  if (run.status === 'completed') return 'done';
+  return run.status === 'idle' ? '' : run.status;
+}
+
 function Results({ lanes, colorOf }: { lanes: RaceLane[]; colorOf(label: string): string }) {
   return (
     <table className="race-results" aria-label="Race results">
@@ -114,15 +122,7 @@ function Results({ lanes, colorOf }: { lanes: RaceLane[]; colorOf(label: string)
               <td className="num" data-testid="race-accuracy">
                 {pct(last?.testAccuracy)}
               </td>
-              <td>
-                {l.run.status === 'running' || l.run.status === 'starting' || l.run.status === 'paused'
-                  ? `${Math.round(progressOf(l.run, Date.now()).fraction * 100)}%${l.run.status === 'paused' ? ' (paused)' : ''}`
-                  : l.run.status === 'completed'
-                    ? 'done'
-                    : l.run.status === 'idle'
-                      ? ''
-                      : l.run.status}
-              </td>
+              <td>{laneStatus(l)}</td>
             </tr>
           );
         })}
@@ -131,34 +131,110 @@ function Results({ lanes, colorOf }: { lanes: RaceLane[]; colorOf(label: string)
   );
 }
 
-export function TrainingRace() {
-  const race = useApp((s) => s.race);
-  const theme = useApp((s) => s.theme);
-  const hasHost = useApp((s) => s.host !== null);
-  const singleBusy = useApp((s) => ['starting', 'running', 'paused', 'stopping'].includes(s.training.status));
+/** Why the chosen contestants cannot race, or null when they can. */
+function raceProblem(chosen: readonly Candidate[]): string | null {
+  if (chosen.length < 2) return 'Pick at least two optimizers.';
+  if (chosen.length > MAX_RACE_ENTRIES) return `At most ${MAX_RACE_ENTRIES} optimizers race at once.`;
+  return null;
+}
+
+/** The contestants on offer: the lesson's when it gives a race, else the defaults; edits are local. */
+function useCandidates() {
   const rawLesson = useApp((s) => s.doc.lesson);
-  const docName = useApp((s) => s.doc.name);
-  const charts = useRef<HTMLDivElement>(null);
   const preset = useMemo(() => lessonOf(rawLesson)?.race, [rawLesson]);
   const [candidates, setCandidates] = useState(() => (preset ? fromLesson(preset) : CANDIDATES));
   useEffect(() => setCandidates(preset ? fromLesson(preset) : CANDIDATES), [preset]);
+  const update = (i: number, c: Partial<Candidate>) =>
+    setCandidates((all) => all.map((x, j) => (j === i ? { ...x, ...c } : x)));
+  return { candidates, update };
+}
+
+function ContestantPicker({
+  candidates,
+  update,
+  disabled,
+}: {
+  candidates: readonly Candidate[];
+  update(i: number, c: Partial<Candidate>): void;
+  disabled: boolean;
+}) {
+  return (
+    <fieldset
+      className="race-entries"
+      disabled={disabled}
+      aria-label="Contestants"
+      title="Every contestant starts from the same weights and sees the same batches in the same order; only the optimizer and its learning rate differ."
+    >
+      {candidates.map((c, i) => (
+        <label key={c.label} className="race-entry">
+          <input
+            type="checkbox"
+            checked={c.on}
+            onChange={(e) => update(i, { on: e.target.checked })}
+            aria-label={`Race ${c.label}`}
+          />
+          <span className="race-swatch" style={{ background: c.color }} />
+          <span className="race-entry__name">{c.label}</span>
+          <input
+            type="number"
+            step="any"
+            min={0}
+            value={c.lr}
+            aria-label={`${c.label} learning rate`}
+            onChange={(e) => Number(e.target.value) > 0 && update(i, { lr: Number(e.target.value) })}
+          />
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function RaceControls({ race, chosen }: { race: RaceState | null; chosen: readonly Candidate[] }) {
+  const hasHost = useApp((s) => s.host !== null);
+  const singleBusy = useApp((s) => ['starting', 'running', 'paused', 'stopping'].includes(s.training.status));
   const active = raceActive(race);
   // The host pauses a race's runs together; any lane's state stands for all.
   const racePaused = !!race?.lanes.some((l) => l.run.status === 'paused');
   const raceRunning = !!race?.lanes.some((l) => l.run.status === 'running');
-  const epochs = useApp((s) => s.trainingSetup.config.epochs);
-  const raceEpochs = race?.lanes[0]?.run.config?.epochs ?? epochs;
-  const xRange = useMemo<[number, number]>(() => [0, raceEpochs], [raceEpochs]);
-  const chosen = candidates.filter((c) => c.on);
-  const problem =
-    chosen.length < 2
-      ? 'Pick at least two optimizers.'
-      : chosen.length > MAX_RACE_ENTRIES
-        ? `At most ${MAX_RACE_ENTRIES} optimizers race at once.`
-        : null;
-  const lanes = useMemo(() => race?.lanes ?? [], [race]);
-  const loss = useMemo(() => raceLossCurves(lanes), [lanes]);
-  const accuracy = useMemo(() => raceAccuracyCurves(lanes), [lanes]);
+  const problem = raceProblem(chosen);
+  return (
+    <div className="training-run__controls">
+      {active ? (
+        <>
+          <button
+            type="button"
+            disabled={!racePaused && !raceRunning}
+            onClick={() => void setRacePaused(!racePaused)}
+          >
+            {racePaused ? 'Resume race' : 'Pause race'}
+          </button>
+          <button type="button" className="danger-button" onClick={() => void stopRace()}>
+            Stop race
+          </button>
+        </>
+      ) : (
+        <button
+          type="button"
+          className="primary"
+          disabled={!hasHost || problem !== null || singleBusy}
+          onClick={() => void startRace(chosen.map(toEntry))}
+        >
+          Start race
+        </button>
+      )}
+      <span className="muted">
+        {problem ??
+          race?.message ??
+          (active
+            ? 'Racing: same initial weights, same batches, only the optimizer differs.'
+            : 'Same start and batches for all; only the optimizer differs (momentum β = 0.9).')}
+      </span>
+    </div>
+  );
+}
+
+/** One chart line per contestant, in its colour and with its own dash. */
+function useLaneSeries(lanes: readonly RaceLane[], candidates: readonly Candidate[]) {
   const series = useMemo<ChartSeries[]>(
     () =>
       lanes.map((l, i) => ({
@@ -172,140 +248,106 @@ export function TrainingRace() {
     [lanes, candidates],
   );
   const accSeries = useMemo(() => series.map((s) => ({ ...s, points: true })), [series]);
-  const update = (i: number, c: Partial<Candidate>) =>
-    setCandidates((all) => all.map((x, j) => (j === i ? { ...x, ...c } : x)));
-  const describe = (what: string, values: (number | null)[][], unit: string) =>
+  return { series, accSeries };
+}
+
+/** The charts' text alternative: each contestant's latest value. */
+function describeLanes(lanes: readonly RaceLane[], what: string, values: (number | null)[][], unit: string) {
+  return (
     `${what}: ` +
     lanes
       .map((l, i) => {
         const e = ends(values[i] ?? []);
         return e ? `${l.entry.label} ${e[1].toFixed(unit ? 1 : 3)}${unit}` : `${l.entry.label} –`;
       })
-      .join(', ');
+      .join(', ')
+  );
+}
 
+function RaceCharts({ race, candidates }: { race: RaceState; candidates: readonly Candidate[] }) {
+  const theme = useApp((s) => s.theme);
+  const docName = useApp((s) => s.doc.name);
+  const epochs = useApp((s) => s.trainingSetup.config.epochs);
+  const charts = useRef<HTMLDivElement>(null);
+  const raceEpochs = race.lanes[0]?.run.config?.epochs ?? epochs;
+  const xRange = useMemo<[number, number]>(() => [0, raceEpochs], [raceEpochs]);
+  const lanes = race.lanes;
+  const loss = useMemo(() => raceLossCurves(lanes), [lanes]);
+  const accuracy = useMemo(() => raceAccuracyCurves(lanes), [lanes]);
+  const { series, accSeries } = useLaneSeries(lanes, candidates);
+  const hasPoints = lanes.some((l) => l.run.epochs.length + l.run.steps.length > 0);
+  return (
+    <>
+      <div className="training-charts" ref={charts}>
+        <figure className="chart-figure">
+          <figcaption>Training loss (smoothed)</figcaption>
+          <UPlotChart
+            curves={loss}
+            series={series}
+            xLabel="epoch"
+            yLabel="loss"
+            xRange={xRange}
+            theme={theme}
+            testId="race-loss-chart"
+            empty="Each optimizer’s loss appears here as it trains."
+            description={describeLanes(lanes, 'Training loss', loss.series, '')}
+          />
+        </figure>
+        <figure className="chart-figure">
+          <figcaption>Test accuracy</figcaption>
+          <UPlotChart
+            curves={accuracy}
+            series={accSeries}
+            xLabel="epoch"
+            yLabel="%"
+            yRange={[0, 100]}
+            xRange={xRange}
+            integerX
+            theme={theme}
+            testId="race-accuracy-chart"
+            empty="Measured after every epoch; epoch 0 is the shared start."
+            description={describeLanes(lanes, 'Test accuracy', accuracy.series, '%')}
+          />
+        </figure>
+        <figure className="chart-figure">
+          <figcaption>Results</figcaption>
+          <Results lanes={lanes} colorOf={(label) => colorIn(candidates, label)} />
+        </figure>
+        <RaceTrajectory
+          race={race}
+          colorOf={(label) => colorIn(candidates, label)}
+          theme={theme}
+          name={docName}
+        />
+      </div>
+      <div className="button-row">
+        <button
+          type="button"
+          disabled={!hasPoints}
+          onClick={() => downloadText(`${fileSlug(docName)}-race.csv`, raceCsv(lanes), 'text/csv')}
+        >
+          Race CSV
+        </button>
+        <button
+          type="button"
+          disabled={!hasPoints}
+          onClick={() => exportRacePng(charts.current, lanes, candidates, docName)}
+        >
+          Charts PNG
+        </button>
+      </div>
+    </>
+  );
+}
+
+export function TrainingRace() {
+  const race = useApp((s) => s.race);
+  const { candidates, update } = useCandidates();
   return (
     <div className="training-race">
-      <fieldset
-        className="race-entries"
-        disabled={active}
-        aria-label="Contestants"
-        title="Every contestant starts from the same weights and sees the same batches in the same order; only the optimizer and its learning rate differ."
-      >
-        {candidates.map((c, i) => (
-          <label key={c.label} className="race-entry">
-            <input
-              type="checkbox"
-              checked={c.on}
-              onChange={(e) => update(i, { on: e.target.checked })}
-              aria-label={`Race ${c.label}`}
-            />
-            <span className="race-swatch" style={{ background: c.color }} />
-            <span className="race-entry__name">{c.label}</span>
-            <input
-              type="number"
-              step="any"
-              min={0}
-              value={c.lr}
-              aria-label={`${c.label} learning rate`}
-              onChange={(e) => Number(e.target.value) > 0 && update(i, { lr: Number(e.target.value) })}
-            />
-          </label>
-        ))}
-      </fieldset>
-      <div className="training-run__controls">
-        {active ? (
-          <>
-            <button
-              type="button"
-              disabled={!racePaused && !raceRunning}
-              onClick={() => void setRacePaused(!racePaused)}
-            >
-              {racePaused ? 'Resume race' : 'Pause race'}
-            </button>
-            <button type="button" className="danger-button" onClick={() => void stopRace()}>
-              Stop race
-            </button>
-          </>
-        ) : (
-          <button
-            type="button"
-            className="primary"
-            disabled={!hasHost || problem !== null || singleBusy}
-            onClick={() => void startRace(chosen.map(toEntry))}
-          >
-            Start race
-          </button>
-        )}
-        <span className="muted">
-          {problem ??
-            race?.message ??
-            (active
-              ? 'Racing: same initial weights, same batches, only the optimizer differs.'
-              : 'Same start and batches for all; only the optimizer differs (momentum β = 0.9).')}
-        </span>
-      </div>
-      {race && (
-        <>
-          <div className="training-charts" ref={charts}>
-            <figure className="chart-figure">
-              <figcaption>Training loss (smoothed)</figcaption>
-              <UPlotChart
-                curves={loss}
-                series={series}
-                xLabel="epoch"
-                yLabel="loss"
-                xRange={xRange}
-                theme={theme}
-                testId="race-loss-chart"
-                empty="Each optimizer’s loss appears here as it trains."
-                description={describe('Training loss', loss.series, '')}
-              />
-            </figure>
-            <figure className="chart-figure">
-              <figcaption>Test accuracy</figcaption>
-              <UPlotChart
-                curves={accuracy}
-                series={accSeries}
-                xLabel="epoch"
-                yLabel="%"
-                yRange={[0, 100]}
-                xRange={xRange}
-                integerX
-                theme={theme}
-                testId="race-accuracy-chart"
-                empty="Measured after every epoch; epoch 0 is the shared start."
-                description={describe('Test accuracy', accuracy.series, '%')}
-              />
-            </figure>
-            <figure className="chart-figure">
-              <figcaption>Results</figcaption>
-              <Results lanes={lanes} colorOf={(label) => colorIn(candidates, label)} />
-            </figure>
-            <RaceTrajectory
-              race={race}
-              colorOf={(label) => colorIn(candidates, label)}
-              theme={theme}
-              name={docName}
-            />
-          </div>
-          <div className="button-row">
-            <button
-              type="button"
-              disabled={!lanes.some((l) => l.run.epochs.length + l.run.steps.length > 0)}
-              onClick={() => downloadText(`${fileSlug(docName)}-race.csv`, raceCsv(lanes), 'text/csv')}
-            >
-              Race CSV
-            </button>
-            <button
-              type="button"
-              disabled={!lanes.some((l) => l.run.epochs.length + l.run.steps.length > 0)}
-              onClick={() => exportRacePng(charts.current, lanes, candidates, docName)}
-            >
-              Charts PNG
-            </button>
-          </div>
-        </>
-      )}
+      <ContestantPicker candidates={candidates} update={update} disabled={raceActive(race)} />
+      <RaceControls race={race} chosen={candidates.filter((c) => c.on)} />
+      {race && <RaceCharts race={race} candidates={candidates} />}
     </div>
   );
 }
