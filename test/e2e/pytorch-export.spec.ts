@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { runPythonJson, torchMissing } from '../helpers/python.ts';
 import {
   menu,
+  menuItem,
   node,
   openApp,
   openLesson,
