@@ -1,7 +1,6 @@
 // File → Export PyTorch project… in browser mode: LeNet-5, trained briefly, downloads as a zip
 // whose model.py loads the trained weights in real PyTorch and computes what onnxruntime computes
 // from the same run's ONNX export. A model PyTorch can't express is refused naming the node.
-import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,12 +8,14 @@ import { unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import { runPythonJson, torchMissing } from '../helpers/python.ts';
 import {
+  download,
   menu,
   menuItem,
   node,
   openApp,
   openLesson,
   runEnded,
+  selectNode,
   shot,
   training,
   useLessonSettings,
@@ -23,13 +24,6 @@ import {
 
 test.describe.configure({ timeout: 150_000 });
 test.use({ viewport: { width: 1400, height: 900 } });
-
-async function download(page: Page, click: () => Promise<void>, name: string): Promise<string> {
-  const [file] = await Promise.all([page.waitForEvent('download'), click()]);
-  const path = test.info().outputPath(name);
-  await file.saveAs(path);
-  return path;
-}
 
 /** Seeded values in [-1, 1): the same input for both runtimes. */
 function seededInput(n: number): Float32Array {
@@ -141,8 +135,11 @@ test.describe('When a user exports a trained network as a PyTorch project', () =
     expect(worst / scale).toBeLessThan(1e-5);
 
     // A broken graph is refused, with the layer named in the dialog.
-    await node(page, 'flatten_1').locator('.layer-node__header').click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect(training(page)).toBeHidden();
+    await selectNode(page, 'flatten_1');
     await page.keyboard.press('Delete');
+    await expect(node(page, 'flatten_1')).toHaveCount(0);
     await menu(page, 'File', 'Export PyTorch project…');
     await dialog.getByRole('button', { name: 'Download zip' }).click();
     await expect(dialog.getByRole('alert', { name: 'Export problems' })).toContainText('nothing connected');

@@ -3,32 +3,21 @@
 // page's own port (renderer/app/connectHost.ts) refuses such a message instead, failing only that
 // call with a sentence that says what to do, and the connection keeps serving.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HostError } from '../../protocol/hostApi.ts';
 import { connectRpc } from '../../protocol/rpc.ts';
 import { webSocketPort } from '../../renderer/app/connectHost.ts';
 import type { RunningServer } from '../../server/index.ts';
-import { startServer } from '../../server/index.ts';
-import { openSocket } from '../helpers/wsClient.ts';
+import { openSocket, startTestServer, TEMPLATES_DIR } from '../helpers/wsClient.ts';
 
 // The real limit is 129 MB; the same path at 1 MB keeps the test light.
 const LIMIT = 1 << 20;
-const templatesDir = join(import.meta.dirname, '..', '..', 'assets', 'templates');
 let server: RunningServer;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-msgsize-'));
-  server = await startServer({
-    port: 0,
-    token: 't',
-    root: dir,
-    dataDir: join(dir, 'data'),
-    templatesDir,
-    maxMessageBytes: LIMIT,
-  });
+  server = await startTestServer({ maxMessageBytes: LIMIT });
 });
 after(() => server.close());
 
@@ -58,7 +47,7 @@ describe('A message over MAX_MESSAGE_BYTES from the page', () => {
         tooLarge(/importOnnx request is 1 MB.*npx netwright import model\.onnx/),
       );
       // Under the limit in characters, over it in UTF-8 (issue 13 item 1's autosave, scaled down).
-      const lenet = JSON.parse(readFileSync(join(templatesDir, 'lenet5.netwright.json'), 'utf8'));
+      const lenet = JSON.parse(readFileSync(join(TEMPLATES_DIR, 'lenet5.netwright.json'), 'utf8'));
       const text = JSON.stringify({ ...lenet, description: 'é'.repeat(LIMIT / 2 + 100) });
       assert.ok(text.length < LIMIT && Buffer.byteLength(text) > LIMIT);
       await assert.rejects(host.api.saveAutosave(text), tooLarge(/saveAutosave request.*stored weights/));
