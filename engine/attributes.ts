@@ -20,12 +20,19 @@ function range(min?: number, max?: number): string {
   return 'any value';
 }
 
-/** The sentence for a number over MAX_ATTRIBUTE_INT, or null. */
+/** A number as the user can read it: 1e+308 stays short instead of 309 digits with commas. */
+const shown = (v: number) => (Number.isSafeInteger(v) ? formatCount(v) : String(v));
+
+/**
+ * The sentence for a whole number beyond ±MAX_ATTRIBUTE_INT, or null. Below -MAX_ATTRIBUTE_INT too:
+ * -1e308 is an integer to Number.isInteger, but no axis or offset is, and past 2^53 the value is
+ * not even the number typed.
+ */
 function tooBig(...values: number[]): string | null {
-  const big = values.find((v) => v > MAX_ATTRIBUTE_INT);
-  return big === undefined
-    ? null
-    : `must be at most ${formatCount(MAX_ATTRIBUTE_INT)} (the largest tensor the app allocates, MAX_TENSOR_ELEMENTS), got ${formatCount(big)}`;
+  const big = values.find((v) => Math.abs(v) > MAX_ATTRIBUTE_INT);
+  if (big === undefined) return null;
+  const limit = formatCount(MAX_ATTRIBUTE_INT);
+  return `must be ${big > 0 ? `at most ${limit}` : `at least -${limit}`} (the largest tensor the app allocates, MAX_TENSOR_ELEMENTS), got ${shown(big)}`;
 }
 
 /** Returns null when the value is valid, otherwise a sentence saying what is expected. */
@@ -35,7 +42,7 @@ export function checkAttribute(spec: AttrSpec, value: unknown): string | null {
       if (value === null && spec.nullable) return null;
       if (!isInt(value)) return `must be a whole number, got ${JSON.stringify(value)}`;
       if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))
-        return `must be ${range(spec.min, spec.max)}, got ${value}`;
+        return `must be ${range(spec.min, spec.max)}, got ${shown(value)}`;
       return tooBig(value);
     }
     case 'float': {

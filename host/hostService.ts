@@ -89,7 +89,13 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       return null;
     },
     exportOnnx: (document, options) => jobs.run('exportOnnx', { document, ...options }),
-    exportPytorch: (document, exportOptions) => exportPytorchFor(document, exportOptions, options.pickFolder),
+    exportPytorch: (document, exportOptions) =>
+      exportPytorchFor(
+        document,
+        exportOptions,
+        (input) => jobs.run('exportPytorch', input),
+        options.pickFolder,
+      ),
     startTraining: ({ document, dataset, config }) => runs.start(document, dataset, config),
     startRace: ({ document, dataset, config, entries }) => runs.startRace(document, dataset, config, entries),
     stopTraining: async (runId) => runs.stop(runId),

@@ -1,5 +1,8 @@
 // HostApi's exportPytorch: the PyTorch project as a zip for the page to download, or written into a
 // folder the user picks (the Electron shell passes its folder dialog; browser mode has none).
+// Building the project (code generation, weights, the zip) is CPU work on a user's document, so
+// it runs in a job thread (buildPytorchExport, host/jobs/tasks.ts); the folder dialog and the
+// atomic writes stay on the main thread.
 import type { ProjectDocument } from '../engine/index.ts';
 import { PytorchExportError } from '../engine/index.ts';
 import { HostError } from '../protocol/hostApi.ts';
@@ -15,17 +18,21 @@ import {
 /** Asks the user for a folder (a native dialog); null when they cancel. */
 export type PickFolder = (suggestedName: string) => Promise<string | null>;
 
-export async function exportPytorchFor(
+/** What the job thread hands back: the finished zip, the files for a folder, or the problems. */
+export type BuiltPytorchExport =
+  | Extract<ExportPytorchResult, { kind: 'zip' | 'problems' }>
+  | { kind: 'files'; name: string; files: Map<string, string | Uint8Array> };
+
+/** Runs buildPytorchExport off the event loop (the host's job runner). */
+export type BuildInJob = (
+  input: { document: ProjectDocument } & ExportPytorchOptions,
+) => Promise<BuiltPytorchExport>;
+
+/** The project for a document, with the Training panel's settings standing in for its own recipe. */
+export async function buildPytorchExport(
   doc: ProjectDocument,
   options: ExportPytorchOptions,
-  pickFolder?: PickFolder,
-): Promise<ExportPytorchResult> {
-  if (options.destination === 'folder' && !pickFolder)
-    throw new HostError(
-      'unsupported',
-      'This host cannot write into a folder of your choice (browser mode); export the project as a zip.',
-    );
-  // The Training panel's settings stand in for the project's own recipe.
+): Promise<BuiltPytorchExport> {
   const training = options.training;
   const source: ProjectDocument = training
     ? { ...doc, lesson: { ...doc.lesson, training: { ...(doc.lesson?.training ?? {}), ...training } } }
@@ -38,24 +45,37 @@ export async function exportPytorchFor(
     throw e;
   }
   const name = projectSlug(doc);
-  const files = [...project.files.keys()];
-  if (options.destination === 'zip') {
-    const zip = zipPytorchProject(project, name);
-    return {
-      kind: 'zip',
-      fileName: `${name}.zip`,
-      base64: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64'),
-      bytes: zip.byteLength,
-      files,
-    };
-  }
-  const folder = await pickFolder!(name);
+  if (options.destination === 'folder') return { kind: 'files', name, files: project.files };
+  const zip = zipPytorchProject(project, name);
+  return {
+    kind: 'zip',
+    fileName: `${name}.zip`,
+    base64: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength).toString('base64'),
+    bytes: zip.byteLength,
+    files: [...project.files.keys()],
+  };
+}
+
+export async function exportPytorchFor(
+  doc: ProjectDocument,
+  options: ExportPytorchOptions,
+  build: BuildInJob,
+  pickFolder?: PickFolder,
+): Promise<ExportPytorchResult> {
+  if (options.destination === 'folder' && !pickFolder)
+    throw new HostError(
+      'unsupported',
+      'This host cannot write into a folder of your choice (browser mode); export the project as a zip.',
+    );
+  const built = await build({ document: doc, ...options });
+  if (built.kind !== 'files') return built;
+  const folder = await pickFolder!(built.name);
   if (!folder) return { kind: 'cancelled' };
   try {
-    await writePytorchProject(folder, project);
+    await writePytorchProject(folder, built);
   } catch (e) {
     if (e instanceof SaveError) throw new HostError('save-failed', e.message);
     throw e;
   }
-  return { kind: 'folder', folder, files };
+  return { kind: 'folder', folder, files: [...built.files.keys()] };
 }

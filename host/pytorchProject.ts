@@ -3,7 +3,7 @@
 // on, atomic writes into a folder, and the zip the browser page downloads.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { zipSync } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import type { ProjectDocument, WeightMap } from '../engine/index.ts';
 import { exportPytorchProject, type PytorchProject, type PytorchProjectOptions } from '../engine/index.ts';
 import { trainingDatasetSchema } from '../protocol/training.ts';
@@ -38,7 +38,10 @@ export async function buildPytorchProject(
 }
 
 /** Writes every file into `dir` (created if missing), each atomically. */
-export async function writePytorchProject(dir: string, project: PytorchProject): Promise<string[]> {
+export async function writePytorchProject(
+  dir: string,
+  project: Pick<PytorchProject, 'files'>,
+): Promise<string[]> {
   const written: string[] = [];
   for (const [name, contents] of project.files) {
     const path = join(dir, name);
@@ -49,13 +52,18 @@ export async function writePytorchProject(dir: string, project: PytorchProject):
   return written;
 }
 
-/** The files in one folder of a zip (what the browser page downloads). */
-export function zipPytorchProject(project: PytorchProject, folder: string): Uint8Array {
-  const entries: Record<string, Uint8Array> = {};
+/**
+ * The files in one folder of a zip (what the browser page downloads). The code is deflated; the
+ * weights are stored as they are: float32 values barely compress (ResNet-18: 4%) and deflating
+ * them took 8 s of the 9 s export.
+ */
+export function zipPytorchProject(project: Pick<PytorchProject, 'files'>, folder: string): Uint8Array {
+  const entries: Zippable = {};
   const utf8 = new TextEncoder();
   for (const [name, contents] of project.files)
-    entries[`${folder}/${name}`] = typeof contents === 'string' ? utf8.encode(contents) : contents;
-  return zipSync(entries, { level: 6 });
+    entries[`${folder}/${name}`] =
+      typeof contents === 'string' ? [utf8.encode(contents), { level: 6 }] : [contents, { level: 0 }];
+  return zipSync(entries);
 }
 
 /** A folder or zip name from the project's name ("LeNet-5 on MNIST" -> lenet-5-on-mnist-pytorch). */

@@ -65,6 +65,9 @@ export const commandMenus: MenuModel[] = [
         title: 'Open an .onnx file as an editable network',
       }),
       command('exportOnnx', 'Export ONNX…', undefined, { title: 'The network as an .onnx inference model' }),
+      command('exportPytorch', 'Export PyTorch project…', undefined, {
+        title: 'model.py, the weights and a train.py that trains it on GPUs (torchrun/DDP)',
+      }),
       command('exportPng', 'Export PNG', undefined, { title: 'A PNG picture of the canvas' }),
       command('exportSvg', 'Export SVG', undefined, { title: 'An SVG picture of the canvas' }),
     ],

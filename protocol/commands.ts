@@ -29,6 +29,7 @@ export const appCommands = [
   'ungroup',
   'importOnnx',
   'exportOnnx',
+  'exportPytorch',
   'exportPng',
   'exportSvg',
 ] as const;

@@ -7,6 +7,8 @@ import { parseDocument } from '../../engine/index.ts';
 import type { Activations, ActivationsRequest } from '../../protocol/activations.ts';
 import type { Prediction } from '../../protocol/training.ts';
 import type { ExportedOnnx, ImportedOnnx } from '../onnxFiles.ts';
+import type { ExportPytorchOptions } from '../../protocol/onnxFiles.ts';
+import type { BuiltPytorchExport } from '../pytorchExport.ts';
 import type { DocumentSource } from '../training/activations.ts';
 
 export interface JobProgress {
@@ -38,6 +40,15 @@ export const tasks = {
     const { exportOnnxFile } = await import('../onnxFiles.ts');
     ctx.progress({ phase: 'exporting' });
     return exportOnnxFile(input.document, input);
+  },
+  /** A PyTorch project: its zip (base64), its files for a folder, or why it can't be written. */
+  exportPytorch: async (
+    input: { document: ProjectDocument } & ExportPytorchOptions,
+    ctx: TaskContext,
+  ): Promise<BuiltPytorchExport> => {
+    const { buildPytorchExport } = await import('../pytorchExport.ts');
+    ctx.progress({ phase: 'exporting' });
+    return buildPytorchExport(input.document, input);
   },
   /** Class probabilities for one sample with a document's own weights (Try it before training). */
   predictDocument: async (input: { source: DocumentSource; values: number[] }): Promise<Prediction> => {

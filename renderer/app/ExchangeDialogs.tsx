@@ -1,4 +1,4 @@
-// What the File menu's exchange commands need on the page: the ONNX export dialog, the hidden
+// What the File menu's exchange commands need on the page: the ONNX and PyTorch export dialogs, the hidden
 // file input that ONNX import opens, the import notes, and the React Flow instance that picture
 // export (PNG, SVG) reads. The commands themselves live in the toolbar's menus.
 import { useReactFlow } from '@xyflow/react';
@@ -17,6 +17,9 @@ import {
 import './exchange.css';
 import { HiddenFileInput } from '../components/HiddenFileInput.tsx';
 import { Modal } from '../components/Modal.tsx';
+import { ExportProblems } from './ExportProblems.tsx';
+import { PytorchExportDialog } from './PytorchExportDialog.tsx';
+import { usePytorchExport } from './pytorchFlows.ts';
 
 function OnnxExportDialog() {
   const { opset, fp16, busy, problems } = useOnnxExport((s) => s);
@@ -51,16 +54,7 @@ function OnnxExportDialog() {
           float16 weights
         </label>
       </div>
-      {problems.length > 0 && (
-        <div className="onnx-export__problems" role="alert" aria-label="Export problems">
-          <p>The model can’t be exported yet:</p>
-          <ul>
-            {problems.map((p, i) => (
-              <li key={i}>{p}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <ExportProblems problems={problems} />
       <div className="button-row">
         <button type="button" onClick={closeOnnxExport}>
           Cancel
@@ -123,6 +117,7 @@ export function ExchangeDialogs() {
   const flow = useReactFlow();
   const dialogOpen = useOnnxExport((s) => s.open);
   const importNotes = useOnnxExport((s) => s.importNotes);
+  const pytorchOpen = usePytorchExport((s) => s.open);
   useEffect(() => {
     registerFlow(flow);
     return () => registerFlow(null);
@@ -138,6 +133,7 @@ export function ExchangeDialogs() {
       />
       <ImportProgressBar />
       {dialogOpen && <OnnxExportDialog />}
+      {pytorchOpen && <PytorchExportDialog />}
       {importNotes && <ImportNotes {...importNotes} />}
     </>
   );

@@ -7,6 +7,7 @@ import { chooseProjectFile, saveProject } from './documentFlows.ts';
 import { groupSelection, ungroupSelection } from './groupCommands.ts';
 import { exportImage } from './imageExport.ts';
 import { chooseOnnxFile, openOnnxExport } from './onnxFlows.ts';
+import { openPytorchExport } from './pytorchFlows.ts';
 import { confirmReplace } from './replaceGuard.ts';
 import { autoLayout, groupRepeats, setAllCollapsed } from './viewCommands.ts';
 
@@ -69,6 +70,8 @@ export function runCommand(command: AppCommand): void {
       return confirmReplace('Importing an ONNX model', chooseOnnxFile);
     case 'exportOnnx':
       return openOnnxExport();
+    case 'exportPytorch':
+      return openPytorchExport();
     case 'exportPng':
       return void exportImage('png');
     case 'exportSvg':

@@ -2,8 +2,9 @@
 // bridge when it exists, otherwise the browser-mode WebSocket on the page's own origin, with the
 // token from the page URL. Both give the same HostApi.
 import type { NetwrightBridge } from '../../protocol/bridge.ts';
+import { MAX_MESSAGE_BYTES } from '../../engine/limits.ts';
 import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
-import { hostMethodNames, parseHostEvent } from '../../protocol/hostApi.ts';
+import { HostError, hostMethodNames, parseHostEvent } from '../../protocol/hostApi.ts';
 import type { Port } from '../../protocol/rpc.ts';
 import { connectRpc, unwrapOutcome } from '../../protocol/rpc.ts';
 import type { HostStatus } from '../state/store.ts';
@@ -26,14 +27,50 @@ export function electronHost(bridge: NetwrightBridge, onEvent: EventListener = (
   ) as unknown as HostApi;
 }
 
-/** A WebSocket as an rpc Port; messages sent before the socket opens wait in a queue. */
-function webSocketPort(ws: WebSocket): Port {
+/** UTF-8 bytes of `text`, or 0 when it certainly fits in `limit` (counting 100 MB takes a while). */
+function utf8BytesOver(text: string, limit: number): number {
+  if (text.length * 3 <= limit) return 0;
+  if (text.length > limit) return text.length; // at least that many bytes: enough to refuse
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 0 : c < 0x800 ? 1 : 2;
+    if (c >= 0xd800 && c < 0xdc00) i++; // a surrogate pair: 1 + 1 + 2 = 4 bytes for its 2 code units
+  }
+  return bytes > limit ? bytes : 0;
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+/** What to do instead of sending a message the server would refuse by closing the connection. */
+function tooLargeAdvice(method: string): string {
+  if (method === 'importOnnx')
+    return 'Import a file this size with the command line: `npx netwright import model.onnx -o model.netwright.json`, then open the project it writes.';
+  if (method === 'addDataset')
+    return 'Use a smaller file, or train on it with the command line (`npx netwright train`).';
+  return 'Its stored weights make the project this large: use the command line (`npx netwright export`, `train`) for it, or keep fewer weights in the project.';
+}
+
+/**
+ * A WebSocket as an rpc Port; messages sent before the socket opens wait in a queue. A message over
+ * the server's limit is refused here, failing only its own call with what to do: the server would
+ * close the whole connection (its maxPayload), and every other call with it.
+ */
+export function webSocketPort(ws: WebSocket, maxBytes: number = MAX_MESSAGE_BYTES): Port {
   const queue: string[] = [];
   ws.addEventListener('open', () => queue.splice(0).forEach((m) => ws.send(m)));
   return {
     send: (message) => {
       const text = JSON.stringify(message);
-      if (ws.readyState === WebSocket.OPEN) ws.send(text);
+      const bytes = utf8BytesOver(text, maxBytes);
+      if (bytes) {
+        const method = String((message as { method?: unknown }).method ?? 'message');
+        throw new HostError(
+          'too-large',
+          `This ${method} request is ${mb(bytes)}, more than the ${mb(maxBytes)} one message to the Netwright host may carry (MAX_MESSAGE_BYTES), so it was not sent. ${tooLargeAdvice(method)}`,
+        );
+      }
+      if (ws.readyState === ws.OPEN) ws.send(text);
       else queue.push(text);
     },
     onMessage: (listener) => {

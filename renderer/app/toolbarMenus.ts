@@ -39,6 +39,7 @@ export function isDisabled(command: AppCommand, s: ToolbarState): boolean {
     case 'importOnnx':
       return !s.hasHost; // both read files through the host
     case 'exportOnnx':
+    case 'exportPytorch':
       return !s.hasHost || s.empty;
     case 'exportPng':
     case 'exportSvg':

@@ -134,6 +134,25 @@ function Headline({ run }: { run: Run }) {
   );
 }
 
+const PROVIDER_NAMES: Record<string, string> = {
+  cpu: 'CPU',
+  cuda: 'CUDA GPU',
+  dml: 'DirectML GPU',
+  coreml: 'CoreML',
+};
+
+/** Where the host trains this run, and in one line why not on the GPU the user asked for. */
+function ProviderLine({ run }: { run: Run }) {
+  if (!run.provider) return null;
+  const fallback = run.providerFallback?.replace(/^Training on the CPU: /, '');
+  return (
+    <p className="training-provider" data-testid="training-provider">
+      Runs on <strong>{PROVIDER_NAMES[run.provider] ?? run.provider}</strong>
+      {fallback && <span className="muted"> — {fallback}</span>}
+    </p>
+  );
+}
+
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
@@ -193,6 +212,7 @@ export function TrainingRun() {
         )}
         <ProgressLine run={run} />
       </div>
+      <ProviderLine run={run} />
       {run.message && run.status !== 'completed' && (
         <p
           className={

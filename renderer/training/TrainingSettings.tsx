@@ -2,7 +2,7 @@
 // run will need (engine estimateMemory: weights, gradients, optimizer state, activations).
 import type { LossKind, OptimizerKind } from '../../engine/index.ts';
 import { estimateMemory, stateSlots } from '../../engine/index.ts';
-import type { TrainingConfig } from '../../protocol/training.ts';
+import type { ExecutionProviderChoice, TrainingConfig } from '../../protocol/training.ts';
 import { formatBytes } from '../components/format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { raceActive } from './race/race.ts';
@@ -62,6 +62,16 @@ const OPTIMIZER_OPTIONS: { value: OptimizerKind; label: string; help: string }[]
     label: 'AdaGrad',
     help: 'Scales each step by all past squared gradients: steps shrink over time.',
   },
+];
+
+const PROVIDER_OPTIONS: { value: ExecutionProviderChoice; label: string; help: string }[] = [
+  { value: 'cpu', label: 'CPU', help: 'Trains on this computer’s processor, which always works.' },
+  {
+    value: 'gpu',
+    label: 'GPU',
+    help: 'Trains on the graphics card (CUDA, DirectML or CoreML); if its provider can’t load, on the CPU, saying why.',
+  },
+  { value: 'auto', label: 'Auto', help: 'The GPU when its provider loads, else the CPU.' },
 ];
 
 const MOMENTUM: readonly OptimizerKind[] = ['momentum', 'nesterov', 'heavy-ball'];
@@ -142,6 +152,12 @@ export function TrainingSettings() {
         max={500}
         help="Passes over the training set; the test set is measured after each."
         onChange={(epochs) => update({ epochs })}
+      />
+      <SelectField
+        label="Runs on"
+        value={config.provider ?? 'cpu'}
+        options={PROVIDER_OPTIONS}
+        onChange={(provider) => update({ provider })}
       />
       <ScheduleFields config={config} update={update} />
       <RegularisationFields config={config} update={update} />

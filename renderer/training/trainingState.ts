@@ -70,6 +70,9 @@ export interface TrainingRun {
   pausedAt: number | null;
   pausedMs: number;
   memoryBytes: number | null;
+  /** The execution provider the host trains on ('cpu', 'cuda', ...), and why not the GPU asked for. */
+  provider: string | null;
+  providerFallback: string | null;
   samplesPerSecond: number | null;
   steps: StepPoint[];
   epochs: EpochPoint[];
@@ -105,6 +108,8 @@ export const idleRun: TrainingRun = {
   pausedAt: null,
   pausedMs: 0,
   memoryBytes: null,
+  provider: null,
+  providerFallback: null,
   samplesPerSecond: null,
   steps: [],
   epochs: [],
@@ -150,6 +155,8 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
         status: run.status === 'starting' ? 'running' : run.status,
         totalSteps: e.steps,
         memoryBytes: e.memoryBytes,
+        provider: e.provider ?? null,
+        providerFallback: e.providerFallback ?? null,
         startedAt: now,
       };
     case 'step':

@@ -1,6 +1,6 @@
 // What a user does, as small steps the specs read like sentences.
 import type { Locator, Page } from '@playwright/test';
-import { expect } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
 export const SHOTS = 'test-results/screenshots';
@@ -45,6 +45,14 @@ export async function wire(page: Page, from: string, to: string, port = 0): Prom
 export async function selectNode(page: Page, id: string): Promise<void> {
   await node(page, id).locator('.layer-node__header').click();
   await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText(id.replace(/_(\d+)$/, '_$1'));
+}
+
+/** Runs `click`, waits for the download it starts, and saves it in the test's output folder. */
+export async function download(page: Page, click: () => Promise<void>, name: string): Promise<string> {
+  const [file] = await Promise.all([page.waitForEvent('download'), click()]);
+  const path = test.info().outputPath(name);
+  await file.saveAs(path);
+  return path;
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

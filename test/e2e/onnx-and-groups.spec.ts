@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
+import { download, menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
 
 const RESNET50 = join(
   import.meta.dirname,
@@ -20,13 +20,6 @@ const RESNET50 = join(
 );
 
 const block = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
-
-async function download(page: Page, click: () => Promise<void>, name: string): Promise<string> {
-  const [file] = await Promise.all([page.waitForEvent('download'), click()]);
-  const path = test.info().outputPath(name);
-  await file.saveAs(path);
-  return path;
-}
 
 /** Width and height from a PNG's IHDR chunk, after checking the signature. */
 function pngSize(bytes: Buffer): { width: number; height: number } {

@@ -8,6 +8,7 @@ import {
   getLayer,
   GraphBuilder,
   MAX_TENSOR_ELEMENTS,
+  newDocument,
   parseAttributeInput,
   parseDocument,
 } from '../../engine/index.ts';
@@ -77,5 +78,39 @@ describe('Absurd sizes (issue 16 item 5)', () => {
     assert.equal(a.nodes.get(conv)!.outputShape, null);
     // Nothing the size of the layer was allocated (its weight alone would be 10 GB).
     assert.ok(process.memoryUsage().arrayBuffers - before < 50 * 2 ** 20);
+  });
+});
+
+describe('Unsafe integers (issue 13)', () => {
+  const concat = getLayer('Concat')!;
+  it('are refused as they are typed, short and named: 1e308 is an integer to Number.isInteger', () => {
+    for (const text of ['1e308', '-1e308', '9007199254740993', '-134217729']) {
+      const r = parseAttributeInput(concat.attributes.dim, text);
+      assert.ok('error' in r, `dim "${text}" was accepted`);
+      assert.match(r.error, /MAX_TENSOR_ELEMENTS/);
+      assert.ok(r.error.length < 140, r.error);
+    }
+    assert.deepEqual(parseAttributeInput(concat.attributes.dim, '-1'), { value: -1 });
+  });
+
+  it('in a project file are a DocumentError naming the node’s attribute', () => {
+    const b = new GraphBuilder();
+    b.chain(b.input([4]), [['ReLU', {}]]);
+    const base = newDocument('x', b.graph);
+    const cat = {
+      id: 'cat',
+      type: 'Concat',
+      name: 'cat',
+      attributes: { dim: -1e308 },
+      position: { x: 0, y: 0 },
+    };
+    const doc = { ...base, graph: { ...base.graph, nodes: [...base.graph.nodes, cat] } };
+    const text = JSON.stringify(doc);
+    assert.throws(
+      () => parseDocument(text),
+      (e: Error) =>
+        /graph\.nodes\[2\]\.attributes\.dim/.test(e.message + String((e as { field?: string }).field)) &&
+        /at least -134,217,728.*got -1e\+308/.test(e.message),
+    );
   });
 });

@@ -2,7 +2,7 @@
 // sends takes the browser-mode server down, deep nesting and absurd sizes are refused before any
 // work is allocated, and a slow job never stalls another connection.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,24 +12,25 @@ import { createHostService } from '../../host/hostService.ts';
 import type { RunningServer } from '../../server/index.ts';
 import { startServer } from '../../server/index.ts';
 import { FIXTURES, noFixtures } from '../helpers/onnxCases.ts';
-import { closed, frame, openSocket, rawSocket, roundTrip, wsHost } from '../helpers/wsClient.ts';
+import {
+  closed,
+  frame,
+  openSocket,
+  rawSocket,
+  roundTrip,
+  startTestServer,
+  TEMPLATES_DIR,
+  wsHost,
+} from '../helpers/wsClient.ts';
 
 const SMALL_LIMIT = 1 << 20;
 let server: RunningServer;
-const templatesDir = join(import.meta.dirname, '..', '..', 'assets', 'templates');
+const templatesDir = TEMPLATES_DIR;
 const lenet = () => JSON.parse(readFileSync(join(templatesDir, 'lenet5.netwright.json'), 'utf8'));
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-harden-'));
-  server = await startServer({
-    port: 0,
-    token: 't',
-    root: dir,
-    dataDir: join(dir, 'data'),
-    templatesDir,
-    // Item 1's 100 MB messages, scaled down: the same refusal path at 1 MB.
-    maxMessageBytes: SMALL_LIMIT,
-  });
+  // Item 1's 100 MB messages, scaled down: the same refusal path at 1 MB.
+  server = await startTestServer({ maxMessageBytes: SMALL_LIMIT });
 });
 after(() => server.close());
 

@@ -95,6 +95,7 @@ describe('Toolbar menus', () => {
       'save',
       'importOnnx',
       'exportOnnx',
+      'exportPytorch',
       'exportPng',
       'exportSvg',
     ])
@@ -219,6 +220,7 @@ describe('Toolbar menus', () => {
         'autoLayout',
         'exportOnnx',
         'exportPng',
+        'exportPytorch',
         'exportSvg',
         'find',
         'groupRepeats',

@@ -12,6 +12,10 @@ import { decodeOpaque, encodeOpaque, opaqueShapes, type OuterRef, type Slot } fr
 import { Attrs } from './attrs.ts';
 import { inferNode, UNKNOWN } from './infer/index.ts';
 import { constToJson, int64Const, type ConstTensor } from './values.ts';
+import { MAX_DOCUMENT_BYTES } from '../../limits.ts';
+
+/** The largest constant input written into a project as text (base64 grows it by a third). */
+const MAX_INLINE_CONST_BYTES = (MAX_DOCUMENT_BYTES / 4) * 3;
 
 /** Inputs that configure an operator rather than carry weights: kept as constants in the node. */
 const CONFIG_INPUTS: Record<string, number[]> = {
@@ -100,7 +104,16 @@ export function addOpaqueNode(ctx: ImportContext, pb: ProjectBuilder, i: number)
     const config = !outer && (CONFIG_INPUTS[stored.opType] ?? []).includes(slotIndex);
     const fromInitializer = v ? !!v.initializer : pb.initializerData.has(c.data);
     const weight = c.dtype === DataType.FLOAT && !config && (fromInitializer || c.data.length > 1);
-    if (!weight) return { const: constToJson(c) };
+    if (!weight) {
+      // Written into the project as base64 text: one the document can't hold (a mutated model
+      // feeding a 400 MB weight into ConstantOfShape's shape) would overflow a string instead.
+      const bytes = Array.isArray(c.data) ? 0 : (c.data as ArrayBufferView).byteLength;
+      if (bytes > MAX_INLINE_CONST_BYTES)
+        throw new ImportError(
+          `Node ${label(n, i)} (${n.opType}) takes a ${(bytes / 2 ** 20).toFixed(0)} MB constant at input ${slotIndex}, where a small setting (a shape, axes, indices) goes; a project holds at most ${MAX_INLINE_CONST_BYTES / 2 ** 20} MB there (MAX_DOCUMENT_BYTES). The model is probably damaged.`,
+        );
+      return { const: constToJson(c) };
+    }
     const source =
       typeof input === 'string' ? input : (pb.initializerData.get(c.data) ?? `${name}.input${slotIndex}`);
     let param = ((outer ? source : names[slotIndex]) || `input${slotIndex}`).replace(/[^A-Za-z0-9_]+/g, '_');

@@ -83,8 +83,25 @@ export class AdaptState {
     return 'const' in i ? this.em.constant(i.const, hint) : i.tensor;
   }
 
+  /**
+   * An INT or INTS attribute holding a fraction (a mutated or hand-edited model can feed a float
+   * constant where a downgrade reads axes) is a sentence on the node, not a crash in the encoder.
+   */
+  private checkWholeNumbers(): void {
+    for (const a of this.attrs) {
+      if (a.type !== 'INT' && a.type !== 'INTS') continue;
+      const values: unknown[] = Array.isArray(a.value) ? a.value : [a.value];
+      const bad = values.find((v) => typeof v !== 'bigint' && !Number.isInteger(v));
+      if (bad !== undefined)
+        this.fail(
+          `has ${a.name} = ${String(bad)}, which must be a whole number; check the tensor or attribute that gives ${a.name}`,
+        );
+    }
+  }
+
   /** Emits the node as it now stands. */
   finish(): void {
+    this.checkWholeNumbers();
     const names = this.inputs.map((i, k) => (i ? this.materialize(i, `in${k}`) : ''));
     while (names.length && names[names.length - 1] === '') names.pop();
     this.em.node(this.op, names, this.attrs, this.outputs, this.name);

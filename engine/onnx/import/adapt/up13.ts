@@ -51,6 +51,9 @@ const legacy: Step = (s) => {
       if (rankA === undefined || rankB === undefined)
         s.fail('broadcasts with an axis over inputs of unknown rank');
       const ax = axis < 0 ? axis + rankA! : axis;
+      // An axis outside the first input would ask for billions of trailing ones.
+      if (ax < 0 || ax >= rankA!)
+        s.fail(`broadcasts at axis ${axis}, outside its first input's ${rankA} dimensions`);
       const extra = rankA! - ax - rankB!;
       if (extra > 0) withTrailingOnes(s, other, rankB!, extra);
     }
