@@ -9,6 +9,7 @@ import { encodeModel } from '../../engine/onnx/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { Prediction } from '../../protocol/training.ts';
 import { anyBatch, documentWeights, type DocumentSource } from './activations.ts';
+import { createSession, type ExecutionProviderChoice } from './providers.ts';
 
 export interface Predictor {
   /** Probabilities per class (softmax of the output unless the network already ends in one). */
@@ -41,14 +42,17 @@ export async function createPredictor(
   doc: ProjectDocument,
   weights: WeightMap | undefined,
   stats?: ChannelStats,
+  /** Where it runs: a run predicts on the provider it trained with (the CPU when a GPU won't load). */
+  provider: ExecutionProviderChoice = 'cpu',
 ): Promise<Predictor> {
   doc = { ...doc, graph: anyBatch(doc.graph) };
   const analysis = analyze(doc.graph);
   const model = exportInference(doc, weights ? { weights } : {});
-  const session = await ort.InferenceSession.create(encodeModel(model), {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-  });
+  const { session } = await createSession(
+    encodeModel(model),
+    { intraOpNumThreads: 1, interOpNumThreads: 1 },
+    provider,
+  );
   const input = model.graph.inputs[0];
   const inputNode = doc.graph.nodes.find((n) => n.name === input.name) ?? doc.graph.nodes[0];
   const inShape = analysis.nodes.get(inputNode.id)!.outputShape!.slice(1) as number[];

@@ -383,9 +383,14 @@ export class TrainingRuns {
     if ('runId' in source) {
       const run = this.finished(source.runId);
       const paused = run.running ? run.paused : undefined;
-      let predictor: Promise<Predictor>;
-      if (paused) predictor = paused.predictor ??= createPredictor(run.doc, paused.weights, run.stats);
-      else predictor = run.predictor ??= createPredictor(run.doc, run.weights, run.stats);
+      // A paused run predicts with its weights so far; the provider is the one it trained with.
+      const [holder, weights] = paused ? [paused, paused.weights] : [run, run.weights];
+      const predictor = (holder.predictor ??= createPredictor(
+        run.doc,
+        weights,
+        run.stats,
+        run.config.provider,
+      ));
       const probabilities = await (await predictor).predict(values);
       const n = run.epochsDone;
       const trained = paused

@@ -10,6 +10,7 @@ import type * as ort from 'onnxruntime-node';
 import { exportInference } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
 import { createSession, type SessionFactory } from '../../host/training/providers.ts';
+import { createPredictor } from '../../host/training/predictor.ts';
 import { connectedHost } from '../helpers/host.ts';
 import { loadTemplate, repoRoot } from '../helpers/templates.ts';
 
@@ -127,4 +128,22 @@ test('train --provider gpu --json: the epoch line names the provider, the fallba
   const bad = trainSpiral('--data', 'mnist', '--provider', 'tpu');
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--provider tpu: choose auto, cpu or gpu\./);
+});
+
+test('Try it on a GPU that cannot load predicts on the CPU, the same probabilities as asked for the CPU', async () => {
+  const doc = loadTemplate('lenet5');
+  const { resolveWeights, analyze } = await import('../../engine/index.ts');
+  const weights = resolveWeights(analyze(doc.graph), undefined, 3);
+  const sample = Array.from({ length: 28 * 28 }, (_, i) => (i % 29) / 29);
+  const [cpu, gpu] = await Promise.all(
+    (['cpu', 'gpu'] as const).map((p) => createPredictor(doc, weights, undefined, p)),
+  );
+  try {
+    const a = await cpu.predict(sample);
+    const b = await gpu.predict(sample);
+    assert.equal(a.length, 10);
+    assert.deepEqual(b, a);
+  } finally {
+    await Promise.all([cpu.release(), gpu.release()]);
+  }
 });
