@@ -173,7 +173,14 @@ async function drag(page: Page): Promise<Record<string, number>> {
 async function editAnalysis(page: Page, type: 'Conv2d' | 'Linear', attribute: string, value: string) {
   const id = await page
     .locator('.react-flow__node-layer')
-    .evaluateAll((els, t) => els.find((el) => el.textContent?.includes(t))?.getAttribute('data-id'), type);
+    // The node's accessible name ("conv1 (Conv2d)") holds its type at every level of detail.
+    .evaluateAll(
+      (els, t) =>
+        els
+          .find((el) => el.querySelector('[role="group"]')?.getAttribute('aria-label')?.endsWith(`(${t})`))
+          ?.getAttribute('data-id'),
+      type,
+    );
   if (!id) throw new Error(`no ${type} on screen to edit`);
   await page.locator(`.react-flow__node[data-id="${id}"]`).click();
   const field = page.getByRole('region', { name: 'Inspector' }).getByLabel(attribute, { exact: true });
