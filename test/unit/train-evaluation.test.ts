@@ -190,7 +190,7 @@ describe('When a finished MNIST run is evaluated on its test set', () => {
     await rejectsWith(
       client.evaluateRun('run-000000000000'),
       'not-found',
-      /no training run run-000000000000/,
+      /The host no longer holds the run run-000000000000: .* Train again/,
     );
     await rejectsWith(
       client.evaluateRun(runId, { cell: { trueClass: 10, predicted: 2 } }),
