@@ -182,16 +182,17 @@ async function editAnalysis(page: Page, type: 'Conv2d' | 'Linear', attribute: st
       type,
     );
   if (!id) throw new Error(`no ${type} on screen to edit`);
+  // A drag before may have left the node off screen: fit the network, as a user would, then pick it.
+  await page.getByRole('button', { name: 'Fit View' }).click();
   await page.locator(`.react-flow__node[data-id="${id}"]`).click();
   const field = page.getByRole('region', { name: 'Inspector' }).getByLabel(attribute, { exact: true });
+  // The time is taken before the edit: the analysis it causes may finish within fill().
+  const before = await page.evaluate(() => performance.now());
   await field.fill(value);
-  await page.waitForFunction(
-    (v) => {
-      const m = performance.getEntriesByName('netwright:analysis').at(-1);
-      return m !== undefined && m.startTime > v;
-    },
-    await page.evaluate(() => performance.now() - 1),
-  );
+  await page.waitForFunction((v) => {
+    const m = performance.getEntriesByName('netwright:analysis').at(-1);
+    return m !== undefined && m.startTime >= v;
+  }, before);
   return page.evaluate(() => performance.getEntriesByName('netwright:analysis').at(-1)!.duration);
 }
 
