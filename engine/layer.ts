@@ -127,8 +127,15 @@ export interface ParamSpec {
    * table keeps the full weight tensor but only its connected entries are learned.
    */
   count?: number;
-  /** Initial value when not fan-in uniform (PyTorch's default for weights and biases). */
-  init?: 'ones' | 'zeros';
+  /**
+   * Initial value when not fan-in uniform (PyTorch's default for weights and biases): 'normal' is
+   * N(0, 1) (nn.Embedding's weight).
+   */
+  init?: 'ones' | 'zeros' | 'normal';
+  /** Uniform in ±bound instead of ±1/sqrt(fan_in) (recurrent layers use 1/sqrt(hidden_size)). */
+  bound?: number;
+  /** A row (first axis) that starts at zero (nn.Embedding's padding_idx). */
+  zeroRow?: number;
 }
 
 /**
@@ -273,6 +280,12 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   parameters?(inputs: Shape[], a: AttrValues<S>): ParamSpec[];
   /** Multiply-accumulates per sample; 0 when absent (activations, pools, reshapes). */
   macs?(inputs: Shape[], output: Shape, a: AttrValues<S>): number;
+  /**
+   * Input ports that take integer ids rather than real values (Embedding's indices): per port, how
+   * many ids it accepts ([0, n)), null for a real-valued port. Tests draw valid ids from it; data
+   * arrives as float32 and the layer casts it.
+   */
+  indexInputs?(a: AttrValues<S>): (number | null)[];
   /** Receptive-field transfer; identity when absent. */
   receptiveField?(inputs: Shape[], a: AttrValues<S>): RFTransfer;
   /**

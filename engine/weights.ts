@@ -72,8 +72,15 @@ export function defaultInit(spec: ParamSpec, fanIn: number, rng: ReturnType<type
   const values = new Float32Array(elements);
   if (spec.init === 'ones') return values.fill(1);
   if (spec.init === 'zeros') return values;
-  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-  for (let i = 0; i < values.length; i++) values[i] = rng.uniform(-bound, bound);
+  if (spec.init === 'normal') for (let i = 0; i < values.length; i++) values[i] = rng.normal();
+  else {
+    const bound = spec.bound ?? (fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0);
+    for (let i = 0; i < values.length; i++) values[i] = rng.uniform(-bound, bound);
+  }
+  if (spec.zeroRow !== undefined) {
+    const width = elements / spec.shape[0];
+    values.fill(0, spec.zeroRow * width, (spec.zeroRow + 1) * width);
+  }
   return values;
 }
 
