@@ -8,7 +8,7 @@
 # CONFIG_JSON: {"cases": [{"name", "module", "input": shape, "ids": count or null, "seed"}],
 #               "counts": [module text, ...]}
 # The last stdout line is JSON: per case its parameters (state_dict order), input, output, target,
-# loss and gradients (flat lists), the ONNX path; per count, model.parameters()' element count.
+# loss and gradients (flat lists; the input's too for real-valued inputs), the ONNX path; per count, model.parameters()' element count.
 import json
 import os
 import sys
@@ -46,7 +46,7 @@ def run_case(out_dir, case):
     if case.get("ids"):
         x = torch.randint(0, case["ids"], shape, dtype=torch.int64)
     else:
-        x = torch.randn(shape)
+        x = torch.randn(shape, requires_grad=True)
     wrapped = FirstOutput(module)
     y = wrapped(x)
     target = torch.randn(y.shape)
@@ -56,12 +56,13 @@ def run_case(out_dir, case):
     torch.onnx.export(wrapped, (x,), path, opset_version=17, input_names=["x"], output_names=["y"])
     return {
         "params": {k: flat(v) for k, v in module.state_dict().items()},
-        "x": flat(x.float()),
+        "x": flat(x.detach().float()),
         "y": flat(y),
         "yShape": list(y.shape),
         "target": flat(target),
         "loss": loss.item(),
         "grads": {k: flat(p.grad) for k, p in module.named_parameters()},
+        "inputGrad": None if x.grad is None else flat(x.grad),
         "onnx": path,
     }
 

@@ -47,6 +47,7 @@ interface TorchCase {
   target: number[];
   loss: number;
   grads: Record<string, number[]>;
+  inputGrad: number[] | null;
   onnx: string;
 }
 
@@ -60,6 +61,27 @@ const CASES: Case[] = [
     ids: 6,
     seed: 2,
     set: { padding_idx: 2 },
+  },
+  {
+    name: 'upsample_nearest',
+    layer: 'Upsample',
+    module: 'nn.Upsample(scale_factor=2)',
+    input: [2, 3, 4, 5],
+    seed: 3,
+  },
+  {
+    name: 'upsample_bilinear',
+    layer: 'Upsample',
+    module: "nn.Upsample(scale_factor=(2, 3), mode='bilinear')",
+    input: [2, 2, 5, 4],
+    seed: 4,
+  },
+  {
+    name: 'upsample_corners',
+    layer: 'Upsample',
+    module: "nn.Upsample(scale_factor=3, mode='bilinear', align_corners=True)",
+    input: [1, 2, 4, 3],
+    seed: 5,
   },
 ];
 
@@ -75,6 +97,12 @@ const COUNTS: Count[] = [
     layer: 'Embedding',
     attributes: { num_embeddings: 1000, embedding_dim: 7, padding_idx: 0 },
     input: [3, 4],
+  },
+  {
+    module: "nn.Upsample(scale_factor=2, mode='bilinear')",
+    layer: 'Upsample',
+    attributes: { mode: 'bilinear' },
+    input: [3, 4, 4],
   },
 ];
 
@@ -145,7 +173,7 @@ for (const c of CASES)
 
     // Train step: the same forward, the loss and PyTorch's gradients.
     const graph = withSettings(imported, c);
-    const step = compileTrainStep(graph, { batchSize: c.input[0], loss: 'mse' });
+    const step = compileTrainStep(graph, { batchSize: c.input[0], loss: 'mse', inputGradients: !c.ids });
     const session = await StepSession.create(step, imported.weights);
     const res = await session.run(
       new Map([[step.dataInputs[0].nodeId, Float32Array.from(r.x)]]),
@@ -160,6 +188,10 @@ for (const c of CASES)
       `train-step forward differs by ${relative(res.prediction, r.y)}`,
     );
     assert.ok(Math.abs(res.loss - r.loss) <= 1e-5 * Math.max(1, r.loss), `loss ${res.loss} vs ${r.loss}`);
+    if (r.inputGrad) {
+      const dx = res.inputGrads!.get(step.dataInputs[0].nodeId)!;
+      assert.ok(relative(dx, r.inputGrad) <= 1e-4, `input gradient differs by ${relative(dx, r.inputGrad)}`);
+    }
     for (const [name, g] of Object.entries(r.grads)) {
       const ours = res.grads!.get(layerId)!.get(name)!;
       assert.ok(relative(ours, g) <= 1e-4, `${name} gradient differs by ${relative(ours, g)}`);

@@ -20,7 +20,7 @@ import {
 import { add, concat, flatten, inputLayer, linear, reshape, subtract, zeroPad2d } from './layers.ts';
 import { batchNorm, batchNormRunningUpdate, layerNorm } from './norm.ts';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from './pool.ts';
-import { embedding } from './sequence.ts';
+import { embedding, upsample } from './sequence.ts';
 import type { RefTensor } from './tensor.ts';
 
 export type Mode = 'train' | 'eval';
@@ -90,4 +90,5 @@ export const REFERENCE: Record<string, RefLayer> = {
   Subtract: { arity: [2, 2], forward: (_a, [x, y]) => subtract(x, y) },
   Concat: { arity: [2, Infinity], forward: (a, inputs) => concat(a, inputs) },
   Embedding: unary((a, x, params) => embedding(a, x, params)),
+  Upsample: unary((a, x) => upsample(a, x)),
 };
