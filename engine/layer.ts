@@ -143,12 +143,15 @@ export interface ParamSpec {
  * - window: a kernel (already dilated), a stride and the padding before;
  * - identity: element-wise (activations, normalisation over channels, Add, Concat);
  * - global: every output element sees every input position (global pooling, Flatten, Linear);
- * - upsample: a transposed convolution, whose stride divides the effective stride.
+ * - upsample: a transposed convolution, whose stride divides the effective stride;
+ * - sequence: a recurrent layer: each output step sees every earlier input step (causal), or every
+ *   step (bidirectional); for the spatial field it is global.
  */
 export type RFTransfer =
   | { kind: 'window'; kernel: number[]; stride: number[]; pad: number[] }
   | { kind: 'identity' }
   | { kind: 'global' }
+  | { kind: 'sequence'; causal: boolean }
   | { kind: 'upsample'; kernel: number[]; stride: number[]; pad: number[] };
 
 /** What a layer's toOnnx() gets: tensor names in, the builder, and its resolved shapes. */

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttrValue, Graph } from '../../engine/index.ts';
-import { analyze, compileTrainStep, exportInference, GraphBuilder } from '../../engine/index.ts';
+import { analyze, compileTrainStep, exportInference, GraphBuilder, newDocument } from '../../engine/index.ts';
 import { decodeModel, encodeModel, importOnnx, type ImportResult } from '../../engine/onnx/index.ts';
 import { DataType } from '../../engine/onnx/types.ts';
 import { StepSession } from '../../host/training/session.ts';
@@ -29,6 +29,11 @@ interface Case {
   seed: number;
   /** Attributes PyTorch's export does not record, set on the imported node as a user would. */
   set?: Record<string, AttrValue>;
+  /**
+   * Build the layer with these attributes and PyTorch's weights instead of importing the export
+   * (a stacked LSTM imports as one layer per PyTorch layer).
+   */
+  build?: Record<string, AttrValue>;
 }
 
 interface Count {
@@ -83,6 +88,16 @@ const CASES: Case[] = [
     input: [1, 2, 4, 3],
     seed: 5,
   },
+  { name: 'lstm', layer: 'LSTM', module: 'nn.LSTM(3, 5, batch_first=True)', input: [2, 6, 3], seed: 6 },
+  { name: 'lstm_time_first', layer: 'LSTM', module: 'nn.LSTM(4, 3)', input: [5, 2, 4], seed: 7 },
+  {
+    name: 'lstm_stacked',
+    layer: 'LSTM',
+    module: 'nn.LSTM(3, 4, num_layers=2, bias=False, batch_first=True)',
+    input: [3, 5, 3],
+    seed: 8,
+    build: { hidden_size: 4, num_layers: 2, bias: false },
+  },
 ];
 
 const COUNTS: Count[] = [
@@ -103,6 +118,13 @@ const COUNTS: Count[] = [
     layer: 'Upsample',
     attributes: { mode: 'bilinear' },
     input: [3, 4, 4],
+  },
+  { module: 'nn.LSTM(10, 20)', layer: 'LSTM', attributes: { hidden_size: 20 }, input: [7, 10] },
+  {
+    module: 'nn.LSTM(10, 20, num_layers=3, bias=False)',
+    layer: 'LSTM',
+    attributes: { hidden_size: 20, num_layers: 3, bias: false },
+    input: [7, 10],
   },
 ];
 
@@ -129,13 +151,29 @@ function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** The imported model with the attributes the export lost set on the layer's node. */
-function withSettings(result: ImportResult, c: Case): Graph {
+function withSettings(result: Pick<ImportResult, 'doc'>, c: Case): Graph {
   return {
     ...result.doc.graph,
     nodes: result.doc.graph.nodes.map((n) =>
       n.type === c.layer ? { ...n, attributes: { ...n.attributes, ...c.set } } : n,
     ),
   };
+}
+
+/** PyTorch's export imported: an Input and the layer (PyTorch names its output by an Identity). */
+function importedLayer(c: Case, r: TorchCase): Pick<ImportResult, 'doc' | 'weights'> {
+  const imported = importOnnx(decodeModel(new Uint8Array(readFileSync(r.onnx))), { name: c.name });
+  const types = imported.doc.graph.nodes.map((n) => n.type).filter((type) => type !== 'Identity');
+  assert.deepEqual(types, ['Input', c.layer], `imports as ${types.join(', ')}`);
+  return imported;
+}
+
+/** The layer built with the case's attributes, holding PyTorch's weights. */
+function built(c: Case, r: TorchCase): Pick<ImportResult, 'doc' | 'weights'> {
+  const b = new GraphBuilder();
+  const id = b.add(c.layer, c.build, [b.input(c.input.slice(1))]);
+  const params = Object.entries(r.params).map(([k, v]) => [k, Float32Array.from(v)] as const);
+  return { doc: newDocument(c.name, b.graph), weights: new Map([[id, new Map(params)]]) };
 }
 
 for (const [i, count] of COUNTS.entries())
@@ -148,15 +186,11 @@ for (const [i, count] of COUNTS.entries())
   });
 
 for (const c of CASES)
-  test(`${c.module} from PyTorch's ONNX export: imports as ${c.layer}, same output and gradients`, async (t) => {
+  test(`${c.module} ${c.build ? "built with PyTorch's weights" : `from PyTorch's ONNX export imports as ${c.layer}`}: PyTorch's output and gradients`, async (t) => {
     const torch = fromTorch(t);
     if (!torch) return;
     const r = torch.cases[c.name];
-    const bytes = new Uint8Array(readFileSync(r.onnx));
-    const imported = importOnnx(decodeModel(bytes), { name: c.name });
-    // PyTorch names the output through an Identity, which imports as one.
-    const types = imported.doc.graph.nodes.map((n) => n.type).filter((type) => type !== 'Identity');
-    assert.deepEqual(types, ['Input', c.layer], `imports as ${types.join(', ')}`);
+    const imported = c.build ? built(c, r) : importedLayer(c, r);
     const layerId = imported.doc.graph.nodes.find((n) => n.type === c.layer)!.id;
     for (const [name, values] of Object.entries(r.params))
       assert.deepEqual([...imported.weights.get(layerId)!.get(name)!], values.map(Math.fround), name);

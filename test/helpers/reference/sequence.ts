@@ -54,3 +54,84 @@ export function upsample(a: Attrs, x: RefTensor): RefTensor {
     }
   return y;
 }
+
+const sigm = (v: number) => 1 / (1 + Math.exp(-v));
+
+/**
+ * One step of nn.LSTM or nn.GRU for one sample, from the torch.nn docs. gi = W_ih x + b_ih and
+ * gh = W_hh h + b_hh in PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n); returns h and c.
+ */
+function cellStep(kind: 'LSTM' | 'GRU', gi: number[], gh: number[], h: number[], c: number[], H: number) {
+  const nh = new Array<number>(H);
+  const nc = new Array<number>(H);
+  for (let j = 0; j < H; j++) {
+    if (kind === 'LSTM') {
+      const [i, f, g, o] = [0, 1, 2, 3].map((k) => gi[k * H + j] + gh[k * H + j]);
+      nc[j] = sigm(f) * c[j] + sigm(i) * Math.tanh(g);
+      nh[j] = sigm(o) * Math.tanh(nc[j]);
+    } else {
+      const r = sigm(gi[j] + gh[j]);
+      const z = sigm(gi[H + j] + gh[H + j]);
+      const n = Math.tanh(gi[2 * H + j] + r * gh[2 * H + j]);
+      nh[j] = (1 - z) * n + z * h[j];
+    }
+  }
+  return { h: nh, c: nc };
+}
+
+/** W v + b for a [rows, cols] weight (row-major) and an optional bias. */
+function affine(w: Float64Array, b: Float64Array | null, v: number[], rows: number): number[] {
+  const cols = v.length;
+  return Array.from({ length: rows }, (_, r) => {
+    let s = b ? b[r] : 0;
+    for (let k = 0; k < cols; k++) s += w[r * cols + k] * v[k];
+    return s;
+  });
+}
+
+/** nn.LSTM / nn.GRU (unidirectional, zero initial state): the first output, every step's h. */
+export function recurrent(
+  kind: 'LSTM' | 'GRU',
+  a: Attrs,
+  x: RefTensor,
+  params: Record<string, RefTensor>,
+): RefTensor {
+  const H = attrInt(a, 'hidden_size');
+  const layers = attrInt(a, 'num_layers');
+  const gates = kind === 'LSTM' ? 4 : 3;
+  const batchFirst = a.batch_first === true;
+  if (x.shape.length !== 3) throw new Error(`${kind} expects a 3-d input, got ${fmt(x.shape)}`);
+  const [N, L] = batchFirst ? [x.shape[0], x.shape[1]] : [x.shape[1], x.shape[0]];
+  const at = (n: number, t: number) => (batchFirst ? n * L + t : t * N + n);
+  // seq[n][t] = the feature vector at step t of sample n, replaced layer by layer.
+  let seq = Array.from({ length: N }, (_, n) =>
+    Array.from({ length: L }, (_, t) =>
+      Array.from(x.data.subarray(at(n, t) * x.shape[2], (at(n, t) + 1) * x.shape[2])),
+    ),
+  );
+  for (let l = 0; l < layers; l++) {
+    const inF = seq[0][0].length;
+    const wih = expectShape(`weight_ih_l${l}`, params[`weight_ih_l${l}`], [gates * H, inF]).data;
+    const whh = expectShape(`weight_hh_l${l}`, params[`weight_hh_l${l}`], [gates * H, H]).data;
+    const bias = a.bias !== false;
+    const bih = bias ? expectShape(`bias_ih_l${l}`, params[`bias_ih_l${l}`], [gates * H]).data : null;
+    const bhh = bias ? expectShape(`bias_hh_l${l}`, params[`bias_hh_l${l}`], [gates * H]).data : null;
+    seq = seq.map((steps) => {
+      let state = { h: new Array<number>(H).fill(0), c: new Array<number>(H).fill(0) };
+      return steps.map((v) => {
+        state = cellStep(
+          kind,
+          affine(wih, bih, v, gates * H),
+          affine(whh, bhh, state.h, gates * H),
+          state.h,
+          state.c,
+          H,
+        );
+        return state.h;
+      });
+    });
+  }
+  const y = refTensor(batchFirst ? [N, L, H] : [L, N, H]);
+  for (let n = 0; n < N; n++) for (let t = 0; t < L; t++) y.data.set(seq[n][t], at(n, t) * H);
+  return y;
+}
