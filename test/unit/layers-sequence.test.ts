@@ -98,6 +98,16 @@ const CASES: Case[] = [
     seed: 8,
     build: { hidden_size: 4, num_layers: 2, bias: false },
   },
+  { name: 'gru', layer: 'GRU', module: 'nn.GRU(3, 5, batch_first=True)', input: [2, 6, 3], seed: 9 },
+  { name: 'gru_no_bias', layer: 'GRU', module: 'nn.GRU(2, 3, bias=False)', input: [4, 3, 2], seed: 10 },
+  {
+    name: 'gru_stacked',
+    layer: 'GRU',
+    module: 'nn.GRU(3, 4, num_layers=2, batch_first=True)',
+    input: [2, 5, 3],
+    seed: 11,
+    build: { hidden_size: 4, num_layers: 2 },
+  },
 ];
 
 const COUNTS: Count[] = [
@@ -125,6 +135,13 @@ const COUNTS: Count[] = [
     layer: 'LSTM',
     attributes: { hidden_size: 20, num_layers: 3, bias: false },
     input: [7, 10],
+  },
+  { module: 'nn.GRU(10, 20)', layer: 'GRU', attributes: { hidden_size: 20 }, input: [7, 10] },
+  {
+    module: 'nn.GRU(6, 9, num_layers=2, bias=False)',
+    layer: 'GRU',
+    attributes: { hidden_size: 9, num_layers: 2, bias: false },
+    input: [7, 6],
   },
 ];
 

@@ -92,4 +92,5 @@ export const REFERENCE: Record<string, RefLayer> = {
   Embedding: unary((a, x, params) => embedding(a, x, params)),
   Upsample: unary((a, x) => upsample(a, x)),
   LSTM: unary((a, x, params) => recurrent('LSTM', a, x, params)),
+  GRU: unary((a, x, params) => recurrent('GRU', a, x, params)),
 };
