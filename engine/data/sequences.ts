@@ -30,7 +30,8 @@ export function grammarText(chars: number, seed = 0): string {
   const rng = createRng(seed);
   const parts: string[] = [];
   let size = 0;
-  while (size < chars) {
+  // `size` counts a space after every sentence; the joined text is one shorter.
+  while (size - 1 < chars) {
     const object = rng.next() < 0.7 ? nounPhrase(rng) : [];
     const sentence = `${[...nounPhrase(rng), pick(rng, WORDS.verb), ...object].join(' ')}.`;
     parts.push(sentence);

@@ -1,0 +1,67 @@
+// The generated character text (synthetic:chars) and the char-lstm template trained on it with the
+// CLI, as a user runs it: the LSTM must predict the next character far better than the best
+// model that ignores the context (the entropy of the character frequencies, measured on the data).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CHAR_VOCABULARY, charText, grammarText } from '../../engine/data/index.ts';
+import { repoRoot, templatesDir } from '../helpers/templates.ts';
+
+test('chars: windows of the seeded grammar text, each labelled with the character after it', () => {
+  const text = grammarText(200, 7);
+  assert.equal(text.length, 200);
+  assert.equal(grammarText(200, 7), text, 'same seed, same text');
+  assert.notEqual(grammarText(200, 8), text, 'another seed, another text');
+  assert.ok([...text].every((c) => CHAR_VOCABULARY.includes(c)));
+  const d = charText({ n: 50, length: 12, seed: 7 });
+  assert.deepEqual(d.inputShape, [12]);
+  assert.equal(d.numClasses, CHAR_VOCABULARY.length);
+  const decode = (ids: ArrayLike<number>) => Array.from(ids, (i) => CHAR_VOCABULARY[i]).join('');
+  const source = grammarText(62, 7);
+  for (const i of [0, 17, 49]) {
+    assert.equal(decode(d.x.subarray(i * 12, i * 12 + 12)), source.slice(i, i + 12));
+    assert.equal(CHAR_VOCABULARY[d.y[i]], source[i + 12]);
+  }
+  assert.throws(() => charText({ n: 5, length: 0 }), /length must be a positive integer/);
+});
+
+test('char-lstm trains on synthetic:chars with netwright train --json to well under the context-free loss', () => {
+  const n = 3000;
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(repoRoot, 'bin', 'netwright.js'),
+      'train',
+      join(templatesDir, 'char-lstm.netwright.json'),
+      '--data',
+      `synthetic:chars:${n}`,
+      '--epochs',
+      '3',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.005',
+      '--threads',
+      '1',
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const epochs = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { testLoss: number; testAccuracy: number });
+  // The best context-free prediction: the character frequencies, whose cross-entropy is their entropy.
+  const labels = charText({ n, seed: 0 }).y;
+  const counts = new Map<number, number>();
+  for (const y of labels) counts.set(y, (counts.get(y) ?? 0) + 1);
+  let entropy = 0;
+  for (const c of counts.values()) entropy -= (c / n) * Math.log(c / n);
+  const last = epochs[epochs.length - 1];
+  assert.ok(
+    last.testLoss < 0.4 * entropy,
+    `test loss ${last.testLoss} vs the context-free ${entropy.toFixed(3)}`,
+  );
+});
