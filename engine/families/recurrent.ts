@@ -6,8 +6,16 @@
 import { dims, reshape, zeros } from '../autodiff/ops.ts';
 import { problem } from '../diagnostics.ts';
 import { call } from '../export/pytorch/python.ts';
-import type { GradContext, Gradients, LowerContext, ParamSpec, TorchSpelling } from '../layer.ts';
-import { bool, int } from '../layer.ts';
+import type {
+  GradContext,
+  GradientCase,
+  Gradients,
+  LayerExample,
+  LowerContext,
+  ParamSpec,
+  TorchSpelling,
+} from '../layer.ts';
+import { bool, defineLayer, int } from '../layer.ts';
 import type { OnnxBuilder } from '../onnx/builder.ts';
 import { floatValues, isData, onlyAttrs, type NodeView, type OnnxMatch } from '../onnx/import/view.ts';
 import type { Shape } from '../tensor/shape.ts';
@@ -333,4 +341,31 @@ export function recurrentImport(cell: Cell) {
 function constantInts(v: NodeView['inputs'][number]): number[] | undefined {
   const data = v?.value?.data;
   return data ? Array.from(data as ArrayLike<number | bigint>, Number) : undefined;
+}
+
+/** The layer definition of a recurrent cell; its file supplies the cell, its BPTT and its cases. */
+export function recurrentLayer(
+  cell: Cell,
+  backward: CellBackward,
+  def: { summary: string; gradientCases: GradientCase[]; examples: LayerExample[] },
+) {
+  return defineLayer({
+    type: cell.op,
+    category: 'other',
+    torch: cell.torch,
+    toTorch: ({ inputShapes, attrs }) => recurrentTorch(cell, inputShapes, attrs),
+    summary: def.summary,
+    inputs: { names: ['x'] },
+    attributes: recurrentAttributes(),
+    check: (_a, inputs) => recurrentCheck(cell.op, inputs),
+    outputShape: (inputs, a) => recurrentOutput(inputs, a),
+    parameters: (inputs, a) => recurrentParameters(cell, inputs, a),
+    macs: (inputs, _out, a) => recurrentMacs(cell, inputs, a),
+    receptiveField: () => ({ kind: 'sequence', causal: true }),
+    toOnnx: (ctx) => recurrentToOnnx(cell, ctx),
+    gradient: (ctx) => recurrentGradient(cell, backward, ctx),
+    fromOnnx: recurrentImport(cell),
+    gradientCases: def.gradientCases,
+    examples: def.examples,
+  });
 }

@@ -1,20 +1,11 @@
 import {
   cellOps,
-  recurrentAttributes,
-  recurrentCheck,
-  recurrentGradient,
-  recurrentImport,
-  recurrentMacs,
-  recurrentOutput,
-  recurrentParameters,
-  recurrentToOnnx,
-  recurrentTorch,
   splitLast,
   timeSteps,
   type Cell,
   type CellBackward,
+  recurrentLayer,
 } from '../families/recurrent.ts';
-import { defineLayer } from '../layer.ts';
 
 // PyTorch's gates r, z, n; ONNX's z, r, h. linear_before_reset = 1 is PyTorch's n = tanh(W_in x +
 // b_in + r (W_hn h + b_hn)).
@@ -59,23 +50,9 @@ const gruBackward: CellBackward = (b, t, dy, H) => {
   return { dGi: k.concat(dGi, 0), dGh: k.concat(dGh, 0) };
 };
 
-export default defineLayer({
-  type: 'GRU',
-  category: 'other',
-  torch: 'nn.GRU',
-  toTorch: ({ inputShapes, attrs }) => recurrentTorch(GRU_CELL, inputShapes, attrs),
+export default recurrentLayer(GRU_CELL, gruBackward, {
   summary:
     'Gated recurrent unit: reads a sequence step by step, an update gate blending old and new state; outputs every step’s hidden state.',
-  inputs: { names: ['x'] },
-  attributes: recurrentAttributes(),
-  check: (_a, inputs) => recurrentCheck('GRU', inputs),
-  outputShape: (inputs, a) => recurrentOutput(inputs, a),
-  parameters: (inputs, a) => recurrentParameters(GRU_CELL, inputs, a),
-  macs: (inputs, _out, a) => recurrentMacs(GRU_CELL, inputs, a),
-  receptiveField: () => ({ kind: 'sequence', causal: true }),
-  toOnnx: (ctx) => recurrentToOnnx(GRU_CELL, ctx),
-  gradient: (ctx) => recurrentGradient(GRU_CELL, gruBackward, ctx),
-  fromOnnx: recurrentImport(GRU_CELL),
   gradientCases: [
     { attributes: { hidden_size: 3 }, inputs: [[2, 4, 2]] },
     { attributes: { hidden_size: 2, num_layers: 2, bias: false }, inputs: [[3, 3, 2]] },

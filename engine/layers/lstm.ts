@@ -1,22 +1,13 @@
 import {
   cellOps,
-  recurrentAttributes,
-  recurrentCheck,
-  recurrentGradient,
-  recurrentImport,
-  recurrentMacs,
-  recurrentOutput,
-  recurrentParameters,
-  recurrentToOnnx,
-  recurrentTorch,
   sliceSteps,
   splitLast,
   timeSteps,
   type Cell,
   type CellBackward,
+  recurrentLayer,
 } from '../families/recurrent.ts';
 import { zeros } from '../autodiff/ops.ts';
-import { defineLayer } from '../layer.ts';
 
 // PyTorch's gates i, f, g, o; ONNX's i, o, f, c.
 const LSTM_CELL: Cell = { torch: 'nn.LSTM', op: 'LSTM', gates: 4, perm: [0, 3, 1, 2], opAttrs: {} };
@@ -74,23 +65,9 @@ const lstmBackward: CellBackward = (b, t, dy, H) => {
   return { dGi: dG, dGh: dG };
 };
 
-export default defineLayer({
-  type: 'LSTM',
-  category: 'other',
-  torch: 'nn.LSTM',
-  toTorch: ({ inputShapes, attrs }) => recurrentTorch(LSTM_CELL, inputShapes, attrs),
+export default recurrentLayer(LSTM_CELL, lstmBackward, {
   summary:
     'Long short-term memory: reads a sequence step by step, gating what its cell state keeps; outputs every step’s hidden state.',
-  inputs: { names: ['x'] },
-  attributes: recurrentAttributes(),
-  check: (_a, inputs) => recurrentCheck('LSTM', inputs),
-  outputShape: (inputs, a) => recurrentOutput(inputs, a),
-  parameters: (inputs, a) => recurrentParameters(LSTM_CELL, inputs, a),
-  macs: (inputs, _out, a) => recurrentMacs(LSTM_CELL, inputs, a),
-  receptiveField: () => ({ kind: 'sequence', causal: true }),
-  toOnnx: (ctx) => recurrentToOnnx(LSTM_CELL, ctx),
-  gradient: (ctx) => recurrentGradient(LSTM_CELL, lstmBackward, ctx),
-  fromOnnx: recurrentImport(LSTM_CELL),
   gradientCases: [
     { attributes: { hidden_size: 3 }, inputs: [[2, 4, 2]] },
     { attributes: { hidden_size: 2, num_layers: 2, bias: false }, inputs: [[3, 3, 2]] },
