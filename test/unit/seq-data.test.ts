@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CHAR_VOCABULARY, charText, grammarText } from '../../engine/data/index.ts';
-import { repoRoot, templatesDir } from '../helpers/templates.ts';
+import { analyze } from '../../engine/index.ts';
+import { checkFit } from '../../host/training/fit.ts';
+import { loadTemplate, repoRoot, templatesDir } from '../helpers/templates.ts';
 
 test('chars: windows of the seeded grammar text, each labelled with the character after it', () => {
   const text = grammarText(200, 7);
@@ -64,4 +66,25 @@ test('char-lstm trains on synthetic:chars with netwright train --json to well un
     last.testLoss < 0.4 * entropy,
     `test loss ${last.testLoss} vs the context-free ${entropy.toFixed(3)}`,
   );
+});
+
+test('ids outside the Embedding’s vocabulary stop a run before it starts, naming the layer', () => {
+  const doc = loadTemplate('char-lstm');
+  const analysis = analyze(doc.graph);
+  const data = charText({ n: 40, seed: 3 });
+  checkFit(doc, analysis, data, 'cross-entropy', 8);
+  for (const [value, sample] of [
+    [CHAR_VOCABULARY.length, 7],
+    [-1, 2],
+    [2.5, 30],
+  ]) {
+    const x = Float32Array.from(data.x);
+    x[sample * 16 + 5] = value;
+    assert.throws(
+      () => checkFit(doc, analysis, { ...data, x }, 'cross-entropy', 8),
+      new RegExp(
+        `embedding_1 looks up ids 0 to ${CHAR_VOCABULARY.length - 1}, but chars sample ${sample} holds ${value}`,
+      ),
+    );
+  }
 });
