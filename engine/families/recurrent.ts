@@ -94,9 +94,13 @@ export function recurrentParameters(cell: Cell, inputs: Shape[], a: RecurrentAtt
   return out;
 }
 
-/** The two matrix products per step and layer: gates x (input + hidden) x hidden_size, times L. */
+/**
+ * The two matrix products per step and layer: gates x (input + hidden) x hidden_size, times L
+ * (per step when L is the free first axis of a time-first input).
+ */
 export function recurrentMacs(cell: Cell, inputs: Shape[], a: RecurrentAttrs): number {
-  const steps = (a.batch_first ? inputs[0][1] : inputs[0][0]) as number;
+  const length = a.batch_first ? inputs[0][1] : inputs[0][0];
+  const steps = typeof length === 'number' ? length : 1;
   let perStep = 0;
   for (let l = 0; l < a.num_layers; l++)
     perStep += cell.gates * a.hidden_size * (layerInput(inputs, a, l) + a.hidden_size);
