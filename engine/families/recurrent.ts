@@ -347,6 +347,13 @@ function constantInts(v: NodeView['inputs'][number]): number[] | undefined {
   return data ? Array.from(data as ArrayLike<number | bigint>, Number) : undefined;
 }
 
+/** A spread for the gradient contract: one layer, two stacked without biases, time first. */
+export const RECURRENT_GRADIENT_CASES: GradientCase[] = [
+  { attributes: { hidden_size: 3 }, inputs: [[2, 4, 2]] },
+  { attributes: { hidden_size: 2, num_layers: 2, bias: false }, inputs: [[3, 3, 2]] },
+  { attributes: { hidden_size: 2, batch_first: false }, inputs: [[3, 2, 3]] },
+];
+
 /** The layer definition of a recurrent cell; its file supplies the cell, its BPTT and its cases. */
 export function recurrentLayer(
   cell: Cell,

@@ -5,6 +5,7 @@ import {
   type Cell,
   type CellBackward,
   recurrentLayer,
+  RECURRENT_GRADIENT_CASES,
 } from '../families/recurrent.ts';
 
 // PyTorch's gates r, z, n; ONNX's z, r, h. linear_before_reset = 1 is PyTorch's n = tanh(W_in x +
@@ -53,11 +54,7 @@ const gruBackward: CellBackward = (b, t, dy, H) => {
 export default recurrentLayer(GRU_CELL, gruBackward, {
   summary:
     'Gated recurrent unit: reads a sequence step by step, an update gate blending old and new state; outputs every step’s hidden state.',
-  gradientCases: [
-    { attributes: { hidden_size: 3 }, inputs: [[2, 4, 2]] },
-    { attributes: { hidden_size: 2, num_layers: 2, bias: false }, inputs: [[3, 3, 2]] },
-    { attributes: { hidden_size: 2, batch_first: false }, inputs: [[3, 2, 3]] },
-  ],
+  gradientCases: RECURRENT_GRADIENT_CASES,
   examples: [
     {
       why: 'a forecaster: one feature per step, 32 hidden, 50 steps',

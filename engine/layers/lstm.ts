@@ -6,6 +6,7 @@ import {
   type Cell,
   type CellBackward,
   recurrentLayer,
+  RECURRENT_GRADIENT_CASES,
 } from '../families/recurrent.ts';
 import { zeros } from '../autodiff/ops.ts';
 
@@ -68,11 +69,7 @@ const lstmBackward: CellBackward = (b, t, dy, H) => {
 export default recurrentLayer(LSTM_CELL, lstmBackward, {
   summary:
     'Long short-term memory: reads a sequence step by step, gating what its cell state keeps; outputs every step’s hidden state.',
-  gradientCases: [
-    { attributes: { hidden_size: 3 }, inputs: [[2, 4, 2]] },
-    { attributes: { hidden_size: 2, num_layers: 2, bias: false }, inputs: [[3, 3, 2]] },
-    { attributes: { hidden_size: 2, batch_first: false }, inputs: [[3, 2, 3]] },
-  ],
+  gradientCases: RECURRENT_GRADIENT_CASES,
   examples: [
     {
       why: 'character model: 32-number embeddings, 64 hidden, 100 steps',
