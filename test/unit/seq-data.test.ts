@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CHAR_VOCABULARY, charText, grammarText } from '../../engine/data/index.ts';
-import { analyze } from '../../engine/index.ts';
+import { analyze, GraphBuilder, initialWeights, newDocument, storeWeights } from '../../engine/index.ts';
+import { nodeParams } from '../../renderer/inspector/weightValues.ts';
 import { checkFit } from '../../host/training/fit.ts';
 import { loadTemplate, repoRoot, templatesDir } from '../helpers/templates.ts';
 
@@ -85,6 +86,46 @@ test('ids outside the Embedding’s vocabulary stop a run before it starts, nami
       new RegExp(
         `embedding_1 looks up ids 0 to ${CHAR_VOCABULARY.length - 1}, but chars sample ${sample} holds ${value}`,
       ),
+    );
+  }
+});
+
+test('sequence layers start where a run starts: N(0, 1) embeddings with a zero padding row, LSTM in ±1/sqrt(H), in the inspector too', () => {
+  const b = new GraphBuilder();
+  // 5 x 3 = 15 normals: odd, so a pair's spare must not shift the layers after it.
+  b.chain(b.input([4]), [
+    ['Embedding', { num_embeddings: 5, embedding_dim: 3, padding_idx: 2 }],
+    ['LSTM', { hidden_size: 4 }],
+    ['Flatten'],
+    ['Linear', { out_features: 3 }],
+  ]);
+  const doc = newDocument('start', b.graph);
+  const analysis = analyze(doc.graph);
+  const [emb, lstm, , lin] = analysis.order.slice(1);
+  for (const seed of [0, 5]) {
+    const run = initialWeights(analysis, doc, { kind: 'default' }, seed);
+    const table = run.get(emb)!.get('weight')!;
+    assert.deepEqual([...table.subarray(6, 9)], [0, 0, 0], 'padding row');
+    const mean = table.reduce((s, v) => s + v, 0) / 15;
+    assert.ok(table.some((v) => Math.abs(v) > 0.5) && Math.abs(mean) < 1, 'N(0, 1) values');
+    for (const p of ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'])
+      assert.ok(
+        run
+          .get(lstm)!
+          .get(p)!
+          .every((v) => Math.abs(v) <= 0.5),
+        `${p} within ±1/sqrt(4)`,
+      );
+    for (const id of [emb, lstm, lin])
+      for (const p of nodeParams(analysis, undefined, id, { seed }))
+        assert.deepEqual(p.values, run.get(id)!.get(p.spec.name), `seed ${seed}: ${id}.${p.spec.name}`);
+    // The embedding stored (typed in or loaded): the layers after it keep their fresh values.
+    const stored = { ...doc, weights: { [emb]: storeWeights(run, analysis)[emb] } };
+    const again = initialWeights(analysis, stored, { kind: 'default' }, seed);
+    assert.deepEqual(again.get(lin)!.get('weight'), run.get(lin)!.get('weight'));
+    assert.deepEqual(
+      nodeParams(analysis, stored.weights, lin, { seed })[0].values,
+      run.get(lin)!.get('weight'),
     );
   }
 });
