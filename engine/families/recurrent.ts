@@ -25,7 +25,11 @@ export interface RecurrentAttrs {
   num_layers: number;
   bias: boolean;
   batch_first: boolean;
+  bidirectional: boolean;
 }
+
+/** Parameter name suffixes of the directions: PyTorch's weight_ih_l0 and weight_ih_l0_reverse. */
+const directions = (a: RecurrentAttrs) => (a.bidirectional ? ['', '_reverse'] : ['']);
 
 export interface Cell {
   /** PyTorch's module and the ONNX operator. */
@@ -57,6 +61,10 @@ export function recurrentAttributes() {
       default: true,
       doc: 'Input and output are (N, L, features). Off: (L, N, features), time first, as PyTorch’s default; Netwright’s data is batch first.',
     }),
+    bidirectional: bool({
+      default: false,
+      doc: 'A second recurrence reads the sequence backwards; each step outputs both states (2 x hidden_size).',
+    }),
   };
 }
 
@@ -71,26 +79,28 @@ export function recurrentCheck(name: string, inputs: Shape[]) {
 
 export const recurrentOutput = (inputs: Shape[], a: RecurrentAttrs): Shape => [
   ...inputs[0].slice(0, 2),
-  a.hidden_size,
+  directions(a).length * a.hidden_size,
 ];
 
 const inputSize = (inputs: Shape[]) => inputs[0][2] as number;
 const layerInput = (inputs: Shape[], a: RecurrentAttrs, l: number) =>
-  l === 0 ? inputSize(inputs) : a.hidden_size;
+  l === 0 ? inputSize(inputs) : directions(a).length * a.hidden_size;
 
 /** PyTorch's parameters, all uniform in ±1/sqrt(hidden_size) at the start. */
 export function recurrentParameters(cell: Cell, inputs: Shape[], a: RecurrentAttrs): ParamSpec[] {
   const rows = cell.gates * a.hidden_size;
   const bound = 1 / Math.sqrt(a.hidden_size);
   const out: ParamSpec[] = [];
-  for (let l = 0; l < a.num_layers; l++) {
-    out.push({ name: `weight_ih_l${l}`, shape: [rows, layerInput(inputs, a, l)], role: 'weight', bound });
-    out.push({ name: `weight_hh_l${l}`, shape: [rows, a.hidden_size], role: 'weight', bound });
-    if (a.bias) {
-      out.push({ name: `bias_ih_l${l}`, shape: [rows], role: 'bias', bound });
-      out.push({ name: `bias_hh_l${l}`, shape: [rows], role: 'bias', bound });
+  for (let l = 0; l < a.num_layers; l++)
+    for (const d of directions(a)) {
+      const inF = layerInput(inputs, a, l);
+      out.push({ name: `weight_ih_l${l}${d}`, shape: [rows, inF], role: 'weight', bound });
+      out.push({ name: `weight_hh_l${l}${d}`, shape: [rows, a.hidden_size], role: 'weight', bound });
+      if (a.bias) {
+        out.push({ name: `bias_ih_l${l}${d}`, shape: [rows], role: 'bias', bound });
+        out.push({ name: `bias_hh_l${l}${d}`, shape: [rows], role: 'bias', bound });
+      }
     }
-  }
   return out;
 }
 
@@ -104,7 +114,7 @@ export function recurrentMacs(cell: Cell, inputs: Shape[], a: RecurrentAttrs): n
   let perStep = 0;
   for (let l = 0; l < a.num_layers; l++)
     perStep += cell.gates * a.hidden_size * (layerInput(inputs, a, l) + a.hidden_size);
-  return perStep * steps;
+  return perStep * steps * directions(a).length;
 }
 
 export function recurrentTorch(cell: Cell, inputs: Shape[], a: RecurrentAttrs): TorchSpelling {
@@ -116,6 +126,7 @@ export function recurrentTorch(cell: Cell, inputs: Shape[], a: RecurrentAttrs): 
         ['num_layers', a.num_layers, 1],
         ['bias', a.bias, true],
         ['batch_first', a.batch_first, false],
+        ['bidirectional', a.bidirectional, false],
       ],
     ),
     // PyTorch returns (output, state); the layer is the output sequence.
@@ -140,22 +151,49 @@ const timeMajor = (b: OnnxBuilder, t: string) => b.op('Transpose', [t], { perm: 
 export function recurrentToOnnx(cell: Cell, ctx: LowerContext<RecurrentAttrs>): string {
   const { b, inputs, params, attrs: a, node, output, saved } = ctx;
   const H = a.hidden_size;
+  const both = a.bidirectional;
   let seq = inputs[0];
   for (let l = 0; l < a.num_layers; l++) {
     const x = (saved[`x_l${l}`] = a.batch_first ? timeMajor(b, seq) : seq);
-    const w = unsqueeze0(b, onnxRows(b, cell, params[`weight_ih_l${l}`], H));
-    const r = unsqueeze0(b, onnxRows(b, cell, params[`weight_hh_l${l}`], H));
-    const rows = (p: string) => onnxRows(b, cell, params[`${p}_l${l}`], H);
-    const bias = a.bias
-      ? [unsqueeze0(b, b.op('Concat', [rows('bias_ih'), rows('bias_hh')], { axis: 0 }))]
-      : [];
-    const [y] = b.opN(cell.op, [x, w, r, ...bias], { hidden_size: H, ...cell.opAttrs }, 1, {
+    // [directions, G*H, ...]: the forward direction's tensor, then the reverse one's.
+    const stacked = (name: string) => {
+      const parts = directions(a).map((d) =>
+        unsqueeze0(b, onnxRows(b, cell, params[`${name}_l${l}${d}`], H)),
+      );
+      return parts.length === 1 ? parts[0] : b.op('Concat', parts, { axis: 0 });
+    };
+    const biases = (a.bias ? directions(a) : []).map((d) =>
+      unsqueeze0(
+        b,
+        b.op(
+          'Concat',
+          [
+            onnxRows(b, cell, params[`bias_ih_l${l}${d}`], H),
+            onnxRows(b, cell, params[`bias_hh_l${l}${d}`], H),
+          ],
+          { axis: 0 },
+        ),
+      ),
+    );
+    const bias = biases.length > 1 ? [b.op('Concat', biases, { axis: 0 })] : biases;
+    const attrs = { hidden_size: H, ...cell.opAttrs, ...(both ? { direction: 'bidirectional' } : {}) };
+    const [y] = b.opN(cell.op, [x, stacked('weight_ih'), stacked('weight_hh'), ...bias], attrs, 1, {
       name: `${node}/l${l}`,
     });
-    const named = l === a.num_layers - 1 ? { name: node, output } : {};
-    const squeezed = b.op('Squeeze', [y, b.int64s('axes', [1])], {}, a.batch_first ? {} : named);
-    saved[`y_l${l}`] = squeezed;
-    seq = a.batch_first ? b.op('Transpose', [squeezed], { perm: [1, 0, 2] }, named) : squeezed;
+    const named = l === a.num_layers - 1 && !a.batch_first ? { name: node, output } : {};
+    // (L, D, N, H) -> (L, N, D*H), the two directions' states side by side, as PyTorch writes it.
+    const states = both
+      ? b.op(
+          'Reshape',
+          [b.op('Transpose', [y], { perm: [0, 2, 1, 3] }), b.int64s('shape', [0, 0, -1])],
+          {},
+          named,
+        )
+      : b.op('Squeeze', [y, b.int64s('axes', [1])], {}, named);
+    saved[`y_l${l}`] = states;
+    seq = a.batch_first
+      ? b.op('Transpose', [states], { perm: [1, 0, 2] }, l === a.num_layers - 1 ? { name: node, output } : {})
+      : states;
   }
   return seq;
 }
@@ -193,42 +231,90 @@ export function recurrentGradient(
   step: CellBackward,
   ctx: GradContext<RecurrentAttrs>,
 ): Gradients {
-  const { b, dy, params, attrs: a, saved, inputShapes, outputShape } = ctx;
+  const { b, dy, attrs: a, saved, inputShapes, outputShape } = ctx;
   const H = a.hidden_size;
   const [steps, batch] = a.batch_first
     ? dims(outputShape.slice(0, 2)).reverse()
     : dims(outputShape.slice(0, 2));
   let d = a.batch_first ? timeMajor(b, dy) : dy;
   const grads: Record<string, string> = {};
+  const dirs = directions(a);
   for (let l = a.num_layers - 1; l >= 0; l--) {
-    const x = saved[`x_l${l}`];
-    const y = saved[`y_l${l}`];
-    const inF = l === 0 ? (inputShapes[0][2] as number) : H;
-    const hPrev =
-      steps === 1
-        ? zeros(b, [1, batch, H])
-        : b.op('Concat', [zeros(b, [1, batch, H]), sliceSteps(b, y, 0, steps - 1)], { axis: 0 });
-    const affine = (t: string, w: string, bias: string | undefined) => {
-      const product = b.op('MatMul', [t, b.op('Transpose', [w], { perm: [1, 0] })]);
-      return bias ? b.op('Add', [product, bias]) : product;
-    };
-    const gi = affine(x, params[`weight_ih_l${l}`], a.bias ? params[`bias_ih_l${l}`] : undefined);
-    const gh = affine(hPrev, params[`weight_hh_l${l}`], a.bias ? params[`bias_hh_l${l}`] : undefined);
-    const weightHh = params[`weight_hh_l${l}`];
-    const { dGi, dGh } = step(b, { x, hPrev, gi, gh, weightHh, steps, batch }, d, H);
-    const rows = cell.gates * H;
-    const flatGi = reshape(b, dGi, [steps * batch, rows]);
-    const flatGh = reshape(b, dGh, [steps * batch, rows]);
-    grads[`weight_ih_l${l}`] = b.op('Gemm', [flatGi, reshape(b, x, [steps * batch, inF])], { transA: 1 });
-    grads[`weight_hh_l${l}`] = b.op('Gemm', [flatGh, reshape(b, hPrev, [steps * batch, H])], { transA: 1 });
-    if (a.bias) {
-      grads[`bias_ih_l${l}`] = b.op('ReduceSum', [flatGi, b.int64s('axes', [0])], { keepdims: 0 });
-      grads[`bias_hh_l${l}`] = b.op('ReduceSum', [flatGh, b.int64s('axes', [0])], { keepdims: 0 });
-    }
-    if (l > 0 || ctx.needInput[0]) d = b.op('MatMul', [dGi, params[`weight_ih_l${l}`]]);
+    const inF = l === 0 ? (inputShapes[0][2] as number) : dirs.length * H;
+    const dxs = dirs.map((suffix, k) => {
+      // The reverse direction is the forward algorithm on the sequence read backwards.
+      const order = (t: string) => (suffix ? reverseSteps(b, t, steps) : t);
+      const own = (t: string) => (dirs.length === 1 ? t : lastAxis(b, t, k * H, (k + 1) * H));
+      const dx = directionGradient(cell, step, ctx, grads, {
+        name: `_l${l}${suffix}`,
+        x: order(saved[`x_l${l}`]),
+        y: order(own(saved[`y_l${l}`])),
+        dy: order(own(d)),
+        inF,
+        steps,
+        batch,
+        needInput: l > 0 || ctx.needInput[0],
+      });
+      return dx && order(dx);
+    });
+    if (dxs[0]) d = dxs.length === 1 ? dxs[0] : b.op('Add', dxs as string[]);
   }
   const dx = ctx.needInput[0] ? (a.batch_first ? timeMajor(b, d) : d) : null;
   return { inputs: [dx], params: grads };
+}
+
+/** One direction of one layer, all time first in its own reading order; returns dX (or null). */
+function directionGradient(
+  cell: Cell,
+  step: CellBackward,
+  ctx: GradContext<RecurrentAttrs>,
+  grads: Record<string, string>,
+  t: {
+    name: string;
+    x: string;
+    y: string;
+    dy: string;
+    inF: number;
+    steps: number;
+    batch: number;
+    needInput: boolean;
+  },
+): string | null {
+  const { b, params, attrs: a } = ctx;
+  const H = a.hidden_size;
+  const { steps, batch } = t;
+  const p = (name: string) => params[`${name}${t.name}`];
+  const first = zeros(b, [1, batch, H]);
+  const hPrev = steps === 1 ? first : b.op('Concat', [first, sliceSteps(b, t.y, 0, steps - 1)], { axis: 0 });
+  const affine = (v: string, w: string, bias: string | undefined) => {
+    const product = b.op('MatMul', [v, b.op('Transpose', [w], { perm: [1, 0] })]);
+    return bias ? b.op('Add', [product, bias]) : product;
+  };
+  const gi = affine(t.x, p('weight_ih'), a.bias ? p('bias_ih') : undefined);
+  const gh = affine(hPrev, p('weight_hh'), a.bias ? p('bias_hh') : undefined);
+  const { dGi, dGh } = step(b, { x: t.x, hPrev, gi, gh, weightHh: p('weight_hh'), steps, batch }, t.dy, H);
+  const rows = cell.gates * H;
+  const flatGi = reshape(b, dGi, [steps * batch, rows]);
+  const flatGh = reshape(b, dGh, [steps * batch, rows]);
+  const flat = (v: string, width: number) => reshape(b, v, [steps * batch, width]);
+  grads[`weight_ih${t.name}`] = b.op('Gemm', [flatGi, flat(t.x, t.inF)], { transA: 1 });
+  grads[`weight_hh${t.name}`] = b.op('Gemm', [flatGh, flat(hPrev, H)], { transA: 1 });
+  if (a.bias) {
+    grads[`bias_ih${t.name}`] = b.op('ReduceSum', [flatGi, b.int64s('axes', [0])], { keepdims: 0 });
+    grads[`bias_hh${t.name}`] = b.op('ReduceSum', [flatGh, b.int64s('axes', [0])], { keepdims: 0 });
+  }
+  return t.needInput ? b.op('MatMul', [dGi, p('weight_ih')]) : null;
+}
+
+/** The steps of a time-first tensor in reverse order. */
+function reverseSteps(b: OnnxBuilder, t: string, steps: number): string {
+  const ends = b.int64s('ends', [-steps - 1]);
+  return b.op('Slice', [t, b.int64s('starts', [-1]), ends, b.int64s('axes', [0]), b.int64s('steps', [-1])]);
+}
+
+/** Features [from, to) of the last axis. */
+function lastAxis(b: OnnxBuilder, t: string, from: number, to: number): string {
+  return b.op('Slice', [t, b.int64s('starts', [from]), b.int64s('ends', [to]), b.int64s('axes', [-1])]);
 }
 
 /** Steps [from, to) of a time-first tensor. */
@@ -296,25 +382,43 @@ function readCell(
   const [x, w, r, bias, seqLens, h0, c0] = n.inputs;
   const allowed = ['hidden_size', 'direction', ...Object.keys(cell.opAttrs)];
   if (!isData(x) || seqLens || !allZero(h0) || !allZero(c0) || !onlyAttrs(n, allowed)) return null;
-  if (n.attrs.string('direction', 'forward') !== 'forward') return null;
+  const direction = n.attrs.string('direction', 'forward');
+  if (direction !== 'forward' && direction !== 'bidirectional') return null;
   for (const [k, v] of Object.entries(cell.opAttrs)) if (n.attrs.int(k, 0) !== v) return null;
+  const D = direction === 'bidirectional' ? 2 : 1;
   const H = n.attrs.int('hidden_size', 0);
+  const rows = cell.gates * H;
   const wv = floatValues(w);
   const rv = floatValues(r);
+  const bv = bias ? floatValues(bias) : undefined;
   const inF = w?.value?.dims?.[2];
-  if (!wv || !rv || !inF || wv.length !== cell.gates * H * inF || rv.length !== cell.gates * H * H)
-    return null;
-  const params: Record<string, Float32Array> = {
-    weight_ih_l0: torchRows(wv, cell, H, inF),
-    weight_hh_l0: torchRows(rv, cell, H, H),
-  };
-  if (bias) {
-    const bv = floatValues(bias);
-    if (bv?.length !== 2 * cell.gates * H) return null;
-    params.bias_ih_l0 = torchRows(bv.subarray(0, cell.gates * H), cell, H, 1);
-    params.bias_hh_l0 = torchRows(bv.subarray(cell.gates * H), cell, H, 1);
+  if (!wv || !rv || !inF || wv.length !== D * rows * inF || rv.length !== D * rows * H) return null;
+  if (bias && bv?.length !== D * 2 * rows) return null;
+  const params: Record<string, Float32Array> = {};
+  for (const [k, suffix] of ['', '_reverse'].slice(0, D).entries()) {
+    const part = (v: Float32Array, size: number) => v.subarray(k * size, (k + 1) * size);
+    params[`weight_ih_l0${suffix}`] = torchRows(part(wv, rows * inF), cell, H, inF);
+    params[`weight_hh_l0${suffix}`] = torchRows(part(rv, rows * H), cell, H, H);
+    if (bv) {
+      const both = part(bv, 2 * rows);
+      params[`bias_ih_l0${suffix}`] = torchRows(both.subarray(0, rows), cell, H, 1);
+      params[`bias_hh_l0${suffix}`] = torchRows(both.subarray(rows), cell, H, 1);
+    }
   }
-  return { attributes: { hidden_size: H, num_layers: 1, bias: !!bias }, params };
+  const attributes = { hidden_size: H, num_layers: 1, bias: !!bias, bidirectional: D === 2 };
+  return { attributes, params };
+}
+
+/** What follows the operator: Squeeze(axis 1), or Transpose(0, 2, 1, 3) and a Reshape for two directions. */
+function statesAfter(rnn: NodeView, bidirectional: boolean): NodeView[] | null {
+  const next = only(rnn);
+  if (!bidirectional) {
+    const axes = next?.inputs[1] ? constantInts(next.inputs[1]) : next?.attrs.ints('axes');
+    return next?.opType === 'Squeeze' && JSON.stringify(axes) === '[1]' ? [next] : null;
+  }
+  if (next?.opType !== 'Transpose' || JSON.stringify(next.attrs.ints('perm')) !== '[0,2,1,3]') return null;
+  const reshape = only(next);
+  return reshape?.opType === 'Reshape' ? [next, reshape] : null;
 }
 
 export function recurrentImport(cell: Cell) {
@@ -328,15 +432,15 @@ export function recurrentImport(cell: Cell) {
         return null;
       if (rnn.consumers(1).length || rnn.consumers(2).length) return null;
       const read = readCell(cell, rnn);
-      const squeeze = only(rnn);
-      const axes = squeeze?.inputs[1] ? constantInts(squeeze.inputs[1]) : squeeze?.attrs.ints('axes');
-      if (!read || squeeze?.opType !== 'Squeeze' || JSON.stringify(axes) !== '[1]') return null;
-      const back = batchFirst ? only(squeeze) : undefined;
+      const states = read && statesAfter(rnn, !!read.attributes.bidirectional);
+      if (!read || !states) return null;
+      const back = batchFirst ? only(states[states.length - 1]) : undefined;
       if (batchFirst && !isPerm102(back)) return null;
+      // The Reshape's target is checked by the match: the layer's own shape must be the ONNX one.
       return {
         attributes: { ...read.attributes, batch_first: batchFirst },
         params: read.params,
-        absorbs: batchFirst ? [rnn, squeeze, back!] : [squeeze],
+        absorbs: batchFirst ? [rnn, ...states, back!] : states,
       };
     },
   };
@@ -347,11 +451,12 @@ function constantInts(v: NodeView['inputs'][number]): number[] | undefined {
   return data ? Array.from(data as ArrayLike<number | bigint>, Number) : undefined;
 }
 
-/** A spread for the gradient contract: one layer, two stacked without biases, time first. */
+/** A spread for the gradient contract: one layer, two stacked without biases, time first, bidirectional. */
 export const RECURRENT_GRADIENT_CASES: GradientCase[] = [
   { attributes: { hidden_size: 3 }, inputs: [[2, 4, 2]] },
   { attributes: { hidden_size: 2, num_layers: 2, bias: false }, inputs: [[3, 3, 2]] },
   { attributes: { hidden_size: 2, batch_first: false }, inputs: [[3, 2, 3]] },
+  { attributes: { hidden_size: 2, num_layers: 2, bidirectional: true }, inputs: [[2, 3, 2]] },
 ];
 
 /** The layer definition of a recurrent cell; its file supplies the cell, its BPTT and its cases. */

@@ -71,5 +71,12 @@ export default recurrentLayer(GRU_CELL, gruBackward, {
       output: [20, 3, 8],
       params: 3 * 8 * (4 + 8) + 3 * 8 * (8 + 8) + 4 * 3 * 8,
     },
+    {
+      why: 'two bidirectional layers: the second reads 2 x 4 features',
+      attributes: { hidden_size: 4, num_layers: 2, bidirectional: true },
+      inputs: [['N', 6, 3]],
+      output: ['N', 6, 8],
+      params: 2 * (3 * 4 * (3 + 4) + 2 * 3 * 4) + 2 * (3 * 4 * (8 + 4) + 2 * 3 * 4),
+    },
   ],
 });

@@ -86,5 +86,13 @@ export default recurrentLayer(LSTM_CELL, lstmBackward, {
       output: ['N', 10, 16],
       params: 4 * 16 * (8 + 16) + 4 * 16 * (16 + 16),
     },
+    {
+      why: 'bidirectional: both directions’ 5 states side by side',
+      attributes: { hidden_size: 5, bidirectional: true },
+      inputs: [['N', 7, 3]],
+      output: ['N', 7, 10],
+      params: 2 * (4 * 5 * (3 + 5) + 2 * 4 * 5),
+      macs: 2 * 4 * 5 * (3 + 5) * 7,
+    },
   ],
 });

@@ -60,7 +60,7 @@ export function layerZoo(): ProjectDocument {
 }
 
 /**
- * The sequence layers in one network: ids through an Embedding, a stacked GRU, an LSTM, then the
+ * The sequence layers in one network: ids through an Embedding, a stacked GRU, a bidirectional LSTM, then the
  * states as a one-channel image through both Upsample modes, and a classifier with 5 classes.
  */
 export function sequenceZoo(): ProjectDocument {
@@ -68,7 +68,7 @@ export function sequenceZoo(): ProjectDocument {
   b.chain(b.input([6]), [
     ['Embedding', { num_embeddings: 10, embedding_dim: 4, padding_idx: 0 }],
     ['GRU', { hidden_size: 5, num_layers: 2 }],
-    ['LSTM', { hidden_size: 4, bias: false }],
+    ['LSTM', { hidden_size: 2, bias: false, bidirectional: true }],
     ['Reshape', { shape: [1, 6, 4] }],
     ['Upsample', { scale_factor: 2, mode: 'bilinear' }],
     ['Upsample', { scale_factor: [1, 2] }],

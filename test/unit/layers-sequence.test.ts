@@ -101,6 +101,28 @@ const CASES: Case[] = [
   { name: 'gru', layer: 'GRU', module: 'nn.GRU(3, 5, batch_first=True)', input: [2, 6, 3], seed: 9 },
   { name: 'gru_no_bias', layer: 'GRU', module: 'nn.GRU(2, 3, bias=False)', input: [4, 3, 2], seed: 10 },
   {
+    name: 'gru_bidirectional',
+    layer: 'GRU',
+    module: 'nn.GRU(3, 4, batch_first=True, bidirectional=True)',
+    input: [2, 5, 3],
+    seed: 12,
+  },
+  {
+    name: 'lstm_bidirectional',
+    layer: 'LSTM',
+    module: 'nn.LSTM(2, 3, bidirectional=True)',
+    input: [4, 3, 2],
+    seed: 13,
+  },
+  {
+    name: 'lstm_bidirectional_stacked',
+    layer: 'LSTM',
+    module: 'nn.LSTM(3, 2, num_layers=2, batch_first=True, bidirectional=True)',
+    input: [2, 4, 3],
+    seed: 14,
+    build: { hidden_size: 2, num_layers: 2, bidirectional: true },
+  },
+  {
     name: 'gru_stacked',
     layer: 'GRU',
     module: 'nn.GRU(3, 4, num_layers=2, batch_first=True)',
@@ -137,6 +159,18 @@ const COUNTS: Count[] = [
     input: [7, 10],
   },
   { module: 'nn.GRU(10, 20)', layer: 'GRU', attributes: { hidden_size: 20 }, input: [7, 10] },
+  {
+    module: 'nn.LSTM(10, 20, num_layers=2, bidirectional=True)',
+    layer: 'LSTM',
+    attributes: { hidden_size: 20, num_layers: 2, bidirectional: true },
+    input: [7, 10],
+  },
+  {
+    module: 'nn.GRU(5, 6, num_layers=3, bias=False, bidirectional=True)',
+    layer: 'GRU',
+    attributes: { hidden_size: 6, num_layers: 3, bias: false, bidirectional: true },
+    input: [7, 5],
+  },
   {
     module: 'nn.GRU(6, 9, num_layers=2, bias=False)',
     layer: 'GRU',

@@ -89,7 +89,7 @@ function affine(w: Float64Array, b: Float64Array | null, v: number[], rows: numb
   });
 }
 
-/** nn.LSTM / nn.GRU (unidirectional, zero initial state): the first output, every step's h. */
+/** nn.LSTM / nn.GRU (zero initial state): the first output, every step's h (both directions'). */
 export function recurrent(
   kind: 'LSTM' | 'GRU',
   a: Attrs,
@@ -109,29 +109,32 @@ export function recurrent(
       Array.from(x.data.subarray(at(n, t) * x.shape[2], (at(n, t) + 1) * x.shape[2])),
     ),
   );
+  const suffixes = a.bidirectional === true ? ['', '_reverse'] : [''];
   for (let l = 0; l < layers; l++) {
     const inF = seq[0][0].length;
-    const wih = expectShape(`weight_ih_l${l}`, params[`weight_ih_l${l}`], [gates * H, inF]).data;
-    const whh = expectShape(`weight_hh_l${l}`, params[`weight_hh_l${l}`], [gates * H, H]).data;
-    const bias = a.bias !== false;
-    const bih = bias ? expectShape(`bias_ih_l${l}`, params[`bias_ih_l${l}`], [gates * H]).data : null;
-    const bhh = bias ? expectShape(`bias_hh_l${l}`, params[`bias_hh_l${l}`], [gates * H]).data : null;
-    seq = seq.map((steps) => {
-      let state = { h: new Array<number>(H).fill(0), c: new Array<number>(H).fill(0) };
-      return steps.map((v) => {
-        state = cellStep(
-          kind,
-          affine(wih, bih, v, gates * H),
-          affine(whh, bhh, state.h, gates * H),
-          state.h,
-          state.c,
-          H,
-        );
-        return state.h;
+    // Each direction reads the steps in its order; the reverse one's states are put back in time order.
+    const runs = suffixes.map((sfx) => {
+      const name = (p: string) => `${p}_l${l}${sfx}`;
+      const wih = expectShape(name('weight_ih'), params[name('weight_ih')], [gates * H, inF]).data;
+      const whh = expectShape(name('weight_hh'), params[name('weight_hh')], [gates * H, H]).data;
+      const bias = a.bias !== false;
+      const bih = bias ? expectShape(name('bias_ih'), params[name('bias_ih')], [gates * H]).data : null;
+      const bhh = bias ? expectShape(name('bias_hh'), params[name('bias_hh')], [gates * H]).data : null;
+      return seq.map((steps) => {
+        let state = { h: new Array<number>(H).fill(0), c: new Array<number>(H).fill(0) };
+        const ordered = sfx ? [...steps].reverse() : steps;
+        const out = ordered.map((v) => {
+          const gi = affine(wih, bih, v, gates * H);
+          state = cellStep(kind, gi, affine(whh, bhh, state.h, gates * H), state.h, state.c, H);
+          return state.h;
+        });
+        return sfx ? out.reverse() : out;
       });
     });
+    seq = seq.map((steps, n) => steps.map((_, t) => runs.flatMap((run) => run[n][t])));
   }
-  const y = refTensor(batchFirst ? [N, L, H] : [L, N, H]);
-  for (let n = 0; n < N; n++) for (let t = 0; t < L; t++) y.data.set(seq[n][t], at(n, t) * H);
+  const D = suffixes.length;
+  const y = refTensor(batchFirst ? [N, L, D * H] : [L, N, D * H]);
+  for (let n = 0; n < N; n++) for (let t = 0; t < L; t++) y.data.set(seq[n][t], at(n, t) * D * H);
   return y;
 }
