@@ -71,7 +71,7 @@ export interface TrainOptions {
   json?: boolean;
 }
 
-const SYNTHETIC = ['spiral', 'circles', 'xor', 'blobs', 'moons'] as const;
+const SYNTHETIC = ['spiral', 'circles', 'xor', 'blobs', 'moons', 'chars'] as const;
 
 /**
  * `--data`: mnist | synthetic:<kind>[:<n>] | idx:<images>,<labels>[,<test images>,<test labels>] |

@@ -98,7 +98,7 @@ export function initRecipe(
 
 /** Parameters an initializer never touches: buffers (running statistics) and norms' 1/0. */
 export function keptByInit(p: ParamSpec): boolean {
-  return p.role === 'buffer' || p.init !== undefined;
+  return p.role === 'buffer' || p.init === 'ones' || p.init === 'zeros';
 }
 
 /** The seed of applyInit's generator (apart from resolveWeights' one, so kinds don't share draws). */

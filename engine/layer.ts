@@ -127,8 +127,15 @@ export interface ParamSpec {
    * table keeps the full weight tensor but only its connected entries are learned.
    */
   count?: number;
-  /** Initial value when not fan-in uniform (PyTorch's default for weights and biases). */
-  init?: 'ones' | 'zeros';
+  /**
+   * Initial value when not fan-in uniform (PyTorch's default for weights and biases): 'normal' is
+   * N(0, 1) (nn.Embedding's weight).
+   */
+  init?: 'ones' | 'zeros' | 'normal';
+  /** Uniform in ±bound instead of ±1/sqrt(fan_in) (recurrent layers use 1/sqrt(hidden_size)). */
+  bound?: number;
+  /** A row (first axis) that starts at zero (nn.Embedding's padding_idx). */
+  zeroRow?: number;
 }
 
 /**
@@ -136,12 +143,15 @@ export interface ParamSpec {
  * - window: a kernel (already dilated), a stride and the padding before;
  * - identity: element-wise (activations, normalisation over channels, Add, Concat);
  * - global: every output element sees every input position (global pooling, Flatten, Linear);
- * - upsample: a transposed convolution, whose stride divides the effective stride.
+ * - upsample: a transposed convolution, whose stride divides the effective stride;
+ * - sequence: a recurrent layer: each output step sees every earlier input step (causal), or every
+ *   step (bidirectional); for the spatial field it is global.
  */
 export type RFTransfer =
   | { kind: 'window'; kernel: number[]; stride: number[]; pad: number[] }
   | { kind: 'identity' }
   | { kind: 'global' }
+  | { kind: 'sequence'; causal: boolean }
   | { kind: 'upsample'; kernel: number[]; stride: number[]; pad: number[] };
 
 /** What a layer's toOnnx() gets: tensor names in, the builder, and its resolved shapes. */
@@ -273,6 +283,12 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   parameters?(inputs: Shape[], a: AttrValues<S>): ParamSpec[];
   /** Multiply-accumulates per sample; 0 when absent (activations, pools, reshapes). */
   macs?(inputs: Shape[], output: Shape, a: AttrValues<S>): number;
+  /**
+   * Input ports that take integer ids rather than real values (Embedding's indices): per port, how
+   * many ids it accepts ([0, n)), null for a real-valued port. Tests draw valid ids from it; data
+   * arrives as float32 and the layer casts it.
+   */
+  indexInputs?(a: AttrValues<S>): (number | null)[];
   /** Receptive-field transfer; identity when absent. */
   receptiveField?(inputs: Shape[], a: AttrValues<S>): RFTransfer;
   /**

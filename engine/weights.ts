@@ -72,9 +72,26 @@ export function defaultInit(spec: ParamSpec, fanIn: number, rng: ReturnType<type
   const values = new Float32Array(elements);
   if (spec.init === 'ones') return values.fill(1);
   if (spec.init === 'zeros') return values;
-  const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-  for (let i = 0; i < values.length; i++) values[i] = rng.uniform(-bound, bound);
+  if (spec.init === 'normal') {
+    for (let i = 0; i < values.length; i++) values[i] = rng.normal();
+    // Normals come in pairs; take the spare so the next tensor starts where initDraws() says.
+    if (values.length % 2) rng.normal();
+  } else {
+    const bound = spec.bound ?? (fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0);
+    for (let i = 0; i < values.length; i++) values[i] = rng.uniform(-bound, bound);
+  }
+  if (spec.zeroRow !== undefined) {
+    const width = elements / spec.shape[0];
+    values.fill(0, spec.zeroRow * width, (spec.zeroRow + 1) * width);
+  }
   return values;
+}
+
+/** How many uniform draws defaultInit() takes for `spec` (stored tensors skip as many). */
+export function initDraws(spec: ParamSpec): number {
+  if (spec.init === 'ones' || spec.init === 'zeros') return 0;
+  const n = product(spec.shape);
+  return spec.init === 'normal' ? n + (n % 2) : n;
 }
 
 export function fanIn(params: ParamSpec[]): number {
@@ -105,7 +122,7 @@ export function resolveWeights(
     const fan = fanIn(params);
     for (const p of params) {
       const saved = stored?.[id]?.[p.name];
-      if (saved && p.init !== 'ones' && p.init !== 'zeros') skipped += product(p.shape);
+      if (saved) skipped += initDraws(p);
       const field = `weights.${id}.${p.name}`;
       const values = saved ? decodeFloat32(saved.data, field) : draw(p, fan);
       if (values.length !== product(p.shape))

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AttrValue, Graph, StoredTensor } from '../engine/index.ts';
 import { GraphBuilder, LENET5_C3_TABLE, newDocument, serializeDocument } from '../engine/index.ts';
+import { CHAR_VOCABULARY } from '../engine/data/index.ts';
 import type { Lesson } from '../protocol/lesson.ts';
 import { lessonSchema } from '../protocol/lesson.ts';
 import { LESSONS } from './lessons.ts';
@@ -188,6 +189,22 @@ function receptiveStack(): Graph {
   return b.graph;
 }
 
+/**
+ * Next-character prediction on the grammar text of `--data synthetic:chars`: 16 character ids,
+ * each a learned vector, read by an LSTM whose every step's state the classifier sees.
+ */
+function charLstm(): Graph {
+  const b = new GraphBuilder();
+  const vocabulary = CHAR_VOCABULARY.length;
+  b.chain(b.input([16]), [
+    ['Embedding', { num_embeddings: vocabulary, embedding_dim: 16 }],
+    ['LSTM', { hidden_size: 64 }],
+    ['Flatten'],
+    linear(vocabulary),
+  ]);
+  return b.graph;
+}
+
 export interface TemplateSpec {
   title: string;
   description: string;
@@ -275,6 +292,12 @@ export const templates: Record<string, TemplateSpec> = {
       'conv3x3, conv3x3, maxpool2, conv3x3, conv3x3, maxpool2: watch the field grow to 16 with stride 4.',
     build: receptiveStack,
     lesson: LESSONS.receptiveFields,
+  },
+  'char-lstm': {
+    title: 'Character-level LSTM',
+    description:
+      'Predicts the next character of generated sentences from the 16 before it: Embedding, LSTM (64), Linear. Train on synthetic:chars.',
+    build: charLstm,
   },
   ...TEACHING_TEMPLATES,
   ...FILTER_TEMPLATES,

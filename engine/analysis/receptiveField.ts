@@ -25,7 +25,7 @@ export function sourceField(spatialAxes: number): RFResult {
 /** Applies one layer's transfer to the field of its (merged) input. */
 export function applyTransfer(input: RFResult, t: RFTransfer): RFResult {
   if (input === null) return null;
-  if (isGlobal(input) || t.kind === 'global') return { global: true };
+  if (isGlobal(input) || t.kind === 'global' || t.kind === 'sequence') return { global: true };
   if (t.kind === 'identity') return input;
   const axes = input.size.length;
   if (t.kernel.length !== axes) return { global: true };

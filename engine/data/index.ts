@@ -12,6 +12,8 @@ export type { CsvOptions } from './csv.ts';
 export { parseCsv } from './csv.ts';
 export type { SyntheticKind, SyntheticOptions, MultiClassOptions } from './synthetic.ts';
 export { spiral, circles, xor, blobs, moons, SYNTHETIC } from './synthetic.ts';
+export type { CharTextOptions } from './sequences.ts';
+export { charText, grammarText, CHAR_VOCABULARY } from './sequences.ts';
 export type { RgbaImage } from './image.ts';
 export { rgbaToChw, resizeBilinear } from './image.ts';
 export type { Batch, ChannelStats, Normalization } from './ops.ts';

@@ -6,6 +6,7 @@
 // and any prefix of the set is balanced too, e.g. after subset() without a shuffle.
 import { makeDataset, type Dataset } from './dataset.ts';
 import { createRng, type Rng } from './random.ts';
+import { charText } from './sequences.ts';
 
 export interface SyntheticOptions {
   /** Number of samples. */
@@ -20,7 +21,8 @@ export interface MultiClassOptions extends SyntheticOptions {
   classes?: number;
 }
 
-export type SyntheticKind = 'spiral' | 'circles' | 'xor' | 'blobs' | 'moons';
+/** The 2-D sets, and 'chars': next-character windows of generated text (sequences.ts). */
+export type SyntheticKind = 'spiral' | 'circles' | 'xor' | 'blobs' | 'moons' | 'chars';
 
 /** Spiral arms in [-1, 1]^2, one per class; noise perturbs the angle (CS231n). Default noise 0.2. */
 export function spiral(opts: MultiClassOptions): Dataset {
@@ -77,6 +79,7 @@ export const SYNTHETIC: Record<SyntheticKind, (opts: MultiClassOptions) => Datas
   xor,
   blobs,
   moons,
+  chars: (opts) => charText({ n: opts.n, seed: opts.seed }),
 };
 
 type Point = (

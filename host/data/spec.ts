@@ -64,7 +64,7 @@ export const datasetSpecSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('synthetic'),
-    generator: z.enum(['spiral', 'circles', 'xor', 'blobs', 'moons']),
+    generator: z.enum(['spiral', 'circles', 'xor', 'blobs', 'moons', 'chars']),
     n: count,
     noise: z.number().min(0).optional(),
     classes: z.number().int().positive().optional(),

@@ -3,7 +3,7 @@
 import type { Dataset } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
 import type { Analysis, LossKind, ProjectDocument } from '../../engine/index.ts';
-import { formatShape } from '../../engine/index.ts';
+import { formatShape, getLayer } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 
 const cannot = (message: string) => new HostError('cannot-train', message);
@@ -45,6 +45,7 @@ export function checkFit(
     throw cannot(
       `${inputNode.name} takes ${formatShape(inShape)} (${perSample} values) but each ${data.name} sample is ${formatShape(data.inputShape)} (${given} values); set its shape to ${formatShape(data.inputShape)}.`,
     );
+  checkIds(doc, input, data);
   const outNode = doc.graph.nodes.find((n) => n.id === output)!;
   const outShape = analysis.nodes.get(output)!.outputShape!;
   const width = sampleSize(outShape.slice(1) as number[]);
@@ -56,4 +57,18 @@ export function checkFit(
     throw cannot(
       `The training set has ${data.length} samples, fewer than one batch of ${batchSize}; lower the batch size or use more data.`,
     );
+}
+
+/** Layers that read ids from the Input (an Embedding) get whole numbers within their vocabulary. */
+function checkIds(doc: ProjectDocument, input: string, data: Dataset): void {
+  for (const e of doc.graph.edges.filter((edge) => edge.source === input)) {
+    const reader = doc.graph.nodes.find((n) => n.id === e.target)!;
+    const count = getLayer(reader.type)?.indexInputs?.(reader.attributes as never)[e.targetPort];
+    if (!count) continue;
+    const bad = data.x.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v < count));
+    if (bad >= 0)
+      throw cannot(
+        `${reader.name} looks up ids 0 to ${count - 1}, but ${data.name} sample ${Math.floor(bad / sampleSize(data.inputShape))} holds ${data.x[bad]}; feed whole ids below ${count} or raise num_embeddings.`,
+      );
+  }
 }

@@ -9,6 +9,7 @@ import {
   defaultInit,
   encodeFloat32,
   fanIn,
+  initDraws,
   formatShape,
   product,
 } from '../../engine/index.ts';
@@ -45,8 +46,7 @@ function staleReason(stored: StoredTensor, spec: ParamSpec, count: number): stri
 
 /** Advances the generator past what defaultInit would draw for `spec`. */
 function skipDraws(rng: Rng, spec: ParamSpec): void {
-  if (spec.init === 'ones' || spec.init === 'zeros') return;
-  for (let i = product(spec.shape); i > 0; i--) rng.next();
+  for (let i = initDraws(spec); i > 0; i--) rng.next();
 }
 
 /** The random start the inspector shows: the Training panel's seed and init (absent: 0, default). */

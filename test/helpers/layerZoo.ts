@@ -1,7 +1,8 @@
 // One small network with every layer type the PyTorch exporter spells (asymmetric and 'same'
 // padding, dilation, groups, ceil_mode, a connection table, LayerNorm without bias, GELU's tanh
 // form ...), for checks that should cover every spelling at once.
-import { GraphBuilder, newDocument, type ProjectDocument } from '../../engine/index.ts';
+import { getLayer, GraphBuilder, newDocument, type ProjectDocument } from '../../engine/index.ts';
+import type { Rng } from '../../engine/data/index.ts';
 
 export function layerZoo(): ProjectDocument {
   const b = new GraphBuilder();
@@ -56,4 +57,34 @@ export function layerZoo(): ProjectDocument {
   const right = b.chain(joined, [['Linear', { out_features: 10, bias: false }], ['ReLU']]);
   b.add('Subtract', {}, [left, right]);
   return newDocument('Layer zoo', b.graph);
+}
+
+/**
+ * The sequence layers in one network: ids through an Embedding, a stacked GRU, a bidirectional LSTM, then the
+ * states as a one-channel image through both Upsample modes, and a classifier with 5 classes.
+ */
+export function sequenceZoo(): ProjectDocument {
+  const b = new GraphBuilder();
+  b.chain(b.input([6]), [
+    ['Embedding', { num_embeddings: 10, embedding_dim: 4, padding_idx: 0 }],
+    ['GRU', { hidden_size: 5, num_layers: 2 }],
+    ['LSTM', { hidden_size: 2, bias: false, bidirectional: true }],
+    ['Reshape', { shape: [1, 6, 4] }],
+    ['Upsample', { scale_factor: 2, mode: 'bilinear' }],
+    ['Upsample', { scale_factor: [1, 2] }],
+    ['Flatten'],
+    ['Linear', { out_features: 5 }],
+  ]);
+  return newDocument('Sequence zoo', b.graph);
+}
+
+/**
+ * Random data for an Input node: N(0, 1), or whole ids in range where the layer it feeds takes
+ * ids (an Embedding).
+ */
+export function inputValues(doc: ProjectDocument, inputId: string, count: number, rng: Rng): Float32Array {
+  const edge = doc.graph.edges.find((e) => e.source === inputId);
+  const reader = edge && doc.graph.nodes.find((n) => n.id === edge.target);
+  const ids = reader && getLayer(reader.type)?.indexInputs?.(reader.attributes as never)[edge.targetPort];
+  return Float32Array.from({ length: count }, () => (ids ? Math.floor(rng.next() * ids) : rng.normal(0, 1)));
 }

@@ -21,6 +21,7 @@ export {
   maxAbsDiff,
   mulberry32,
   numel,
+  randomIds,
   randomMask,
   randomTensor,
   refTensor,

@@ -23,7 +23,13 @@ import { decodeModel, encodeModel, importOnnx } from '../../engine/onnx/index.ts
 import { runModel } from '../helpers/ort.ts';
 import { refParams } from '../helpers/refParams.ts';
 import type { RefTensor } from '../helpers/reference.ts';
-import { mulberry32, randomTensor, referenceGraphForward } from '../helpers/reference.ts';
+import {
+  mulberry32,
+  randomIds,
+  randomTensor,
+  referenceGraphForward,
+  withDefaults,
+} from '../helpers/reference.ts';
 
 const BATCH = 2;
 
@@ -66,9 +72,12 @@ for (const def of layers)
       const weights = exampleWeights(graph, 100 + i);
       const rng = mulberry32(200 + i);
       const feeds: Record<string, RefTensor> = {};
-      for (const n of graph.nodes.filter((n) => n.type === 'Input'))
-        // Wide enough to reach the kinks of piecewise activations (Hardswish's ±3).
-        feeds[n.id] = randomTensor(analyze(graph).nodes.get(n.id)!.outputShape as number[], rng, 4);
+      const idPorts = def.indexInputs?.(withDefaults(def.type, ex.attributes) as never) ?? [];
+      for (const [port, n] of graph.nodes.filter((n) => n.type === 'Input').entries()) {
+        const shape = analyze(graph).nodes.get(n.id)!.outputShape as number[];
+        // Wide enough to reach the kinks of piecewise activations (Hardswish's ±3); ids in range.
+        feeds[n.id] = idPorts[port] ? randomIds(shape, rng, idPorts[port]) : randomTensor(shape, rng, 4);
+      }
       // The reference sees the float32 values onnxruntime is fed.
       for (const t of Object.values(feeds)) t.data.forEach((v, k) => (t.data[k] = Math.fround(v)));
       const inputs = Object.fromEntries(

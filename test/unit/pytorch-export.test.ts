@@ -23,7 +23,7 @@ import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { runModel } from '../helpers/ort.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { loadTemplate, templateNames } from '../helpers/templates.ts';
-import { layerZoo } from '../helpers/layerZoo.ts';
+import { inputValues, layerZoo, sequenceZoo } from '../helpers/layerZoo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,6 +66,7 @@ test('every template and lesson exports; model.py builds, has the project state_
   const models: [string, () => ProjectDocument][] = [
     ...templateNames().map((n): [string, () => ProjectDocument] => [n, () => loadTemplate(n)]),
     ['layer-zoo', layerZoo],
+    ['sequence-zoo', sequenceZoo],
   ];
   const nodeSeconds = new Map<string, number>();
   for (const [name, make] of models) {
@@ -83,7 +84,12 @@ test('every template and lesson exports; model.py builds, has the project state_
     const sample = input.attributes.shape as number[];
     const shape = [sample.reduce((a, b) => a * b, 1) > 100_000 ? 1 : 2, ...sample];
     const rng = createRng(11);
-    const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal(0, 1));
+    const x = inputValues(
+      doc,
+      input.id,
+      shape.reduce((a, b) => a * b, 1),
+      rng,
+    );
     // The weights go in as inputs: protobuf-encoding VGG-16's 528 MB would take longer than the rest.
     const onnx = exportInference(doc, { weightsAsInputs: true });
     const feeds: Parameters<typeof runModel>[1] = { [onnx.graph.inputs[0].name]: { dims: shape, data: x } };

@@ -12,7 +12,7 @@ import { createRng } from '../../engine/data/random.ts';
 import { exportPytorchProject } from '../../engine/export/pytorch/project.ts';
 import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
-import { layerZoo } from '../helpers/layerZoo.ts';
+import { inputValues, layerZoo, sequenceZoo } from '../helpers/layerZoo.ts';
 import { loadTemplate, repoRoot } from '../helpers/templates.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-grad-'));
@@ -37,6 +37,7 @@ print(json.dumps({"loss": loss.item(), "grads": {k: p.grad.numpy().ravel().tolis
 
 const models: [string, () => ProjectDocument][] = [
   ['layer zoo', layerZoo],
+  ['sequence zoo', sequenceZoo],
   ['lenet5-c3', () => loadTemplate('lenet5-c3')],
   ['overfit-batchnorm', () => loadTemplate('overfit-batchnorm')],
 ];
@@ -59,7 +60,14 @@ for (const [label, make] of models)
       inputs: {
         [input.name]: {
           shape,
-          data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal(0, 1)),
+          data: Array.from(
+            inputValues(
+              doc,
+              input.id,
+              shape.reduce((a, b) => a * b, 1),
+              rng,
+            ),
+          ),
         },
       },
       targets: { shape: [4], data: [3, 1, 4, 1] },

@@ -14,6 +14,7 @@ import {
   mulberry32,
   numericGradient,
   randomMask,
+  randomIds,
   randomTensor,
   referenceForward,
   referenceGraphForward,
@@ -655,10 +656,11 @@ test("every layer example: the reference's output shape is the engine's", () => 
           ex.inputs.map((s) => concrete(s, 2)),
           attrs as never,
         ) ?? [];
+      const idPorts = def.indexInputs?.(attrs as never) ?? [];
       const y = referenceForward(
         def.type,
         ex.attributes,
-        inputs.map((s) => randomTensor(s, rng)),
+        inputs.map((s, i) => (idPorts[i] ? randomIds(s, rng, idPorts[i]) : randomTensor(s, rng))),
         randomParams(specs, rng),
         'eval',
       );

@@ -20,6 +20,7 @@ import {
 import { add, concat, flatten, inputLayer, linear, reshape, subtract, zeroPad2d } from './layers.ts';
 import { batchNorm, batchNormRunningUpdate, layerNorm } from './norm.ts';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from './pool.ts';
+import { embedding, recurrent, upsample } from './sequence.ts';
 import type { RefTensor } from './tensor.ts';
 
 export type Mode = 'train' | 'eval';
@@ -88,4 +89,8 @@ export const REFERENCE: Record<string, RefLayer> = {
   Add: { arity: [2, Infinity], forward: (_a, inputs) => add(inputs) },
   Subtract: { arity: [2, 2], forward: (_a, [x, y]) => subtract(x, y) },
   Concat: { arity: [2, Infinity], forward: (a, inputs) => concat(a, inputs) },
+  Embedding: unary((a, x, params) => embedding(a, x, params)),
+  Upsample: unary((a, x) => upsample(a, x)),
+  LSTM: unary((a, x, params) => recurrent('LSTM', a, x, params)),
+  GRU: unary((a, x, params) => recurrent('GRU', a, x, params)),
 };

@@ -101,6 +101,13 @@ export function randomTensor(shape: readonly number[], rng: () => number, scale 
   return t;
 }
 
+/** Whole numbers in [0, count): ids for an Embedding. */
+export function randomIds(shape: readonly number[], rng: () => number, count: number): RefTensor {
+  const t = refTensor(shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = Math.floor(rng() * count);
+  return t;
+}
+
 /** A 0/1 keep-mask with P(keep) = 1 - p, for Dropout in training mode. */
 export function randomMask(shape: readonly number[], rng: () => number, p: number): RefTensor {
   const t = refTensor(shape);
