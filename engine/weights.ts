@@ -82,11 +82,16 @@ export function fanIn(params: ParamSpec[]): number {
   return weight ? product(weight.shape.slice(1)) : 0;
 }
 
-/** Weights for every parameter of the graph: stored ones where present, otherwise initialised. */
+/**
+ * Weights for every parameter of the graph: stored ones where present, otherwise initialised.
+ * `beside` (an ONNX file's initializers, a .netwright file's weights) wins over `stored` where its
+ * size fits the layer; it is used as it is, not copied.
+ */
 export function resolveWeights(
   analysis: Analysis,
   stored: Record<string, Record<string, StoredTensor>> | undefined,
   seed = 0,
+  beside?: WeightMap,
 ): WeightMap {
   const rng = createRng(seed);
   // A stored tensor still consumes the draws it would have taken, so storing one layer (a kernel
@@ -104,6 +109,12 @@ export function resolveWeights(
     const map = new Map<string, Float32Array>();
     const fan = fanIn(params);
     for (const p of params) {
+      const loaded = beside?.get(id)?.get(p.name);
+      if (loaded?.length === product(p.shape)) {
+        if (p.init !== 'ones' && p.init !== 'zeros') skipped += loaded.length;
+        map.set(p.name, loaded);
+        continue;
+      }
       const saved = stored?.[id]?.[p.name];
       if (saved && p.init !== 'ones' && p.init !== 'zeros') skipped += product(p.shape);
       const field = `weights.${id}.${p.name}`;
