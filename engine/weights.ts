@@ -118,7 +118,7 @@ export function resolveWeights(
       const saved = stored?.[id]?.[p.name];
       if (saved && p.init !== 'ones' && p.init !== 'zeros') skipped += product(p.shape);
       const field = `weights.${id}.${p.name}`;
-      const values = saved ? decodeFloat32(saved.data, field) : draw(p, fan);
+      const values = saved ? (saved.values ?? decodeFloat32(saved.data, field)) : draw(p, fan);
       if (values.length !== product(p.shape))
         throw new DocumentError(
           `holds ${values.length} values but the layer needs [${p.shape.join(', ')}] (${product(p.shape)}); re-initialise the layer.`,

@@ -93,7 +93,10 @@ function collectTensors(doc: ProjectDocument, extra: WeightMap | undefined): [st
   for (const [id, params] of Object.entries(doc.weights ?? {}))
     for (const [param, t] of Object.entries(params)) {
       if (extra?.get(id)?.has(param)) continue;
-      out.set(tensorName(id, param), f32Tensor(t.shape, decodeFloat32(t.data, `weights.${id}.${param}`)));
+      out.set(
+        tensorName(id, param),
+        f32Tensor(t.shape, t.values ?? decodeFloat32(t.data, `weights.${id}.${param}`)),
+      );
     }
   for (const [id, params] of extra ?? [])
     for (const [param, values] of params) {
@@ -116,6 +119,7 @@ export function encodeProjectArchive(doc: ProjectDocument, options: EncodeArchiv
   };
   const rest = { ...doc };
   delete rest.weights;
+  delete rest.weightsRef;
   const text = new TextEncoder();
   const files: Zippable = {
     [ARCHIVE_MEMBERS.metadata]: [text.encode(JSON.stringify(metadata, null, 2) + '\n'), { level: 6 }],
@@ -271,7 +275,9 @@ function checkWeightsFit(doc: ProjectDocument, weights: WeightMap): void {
  * The archive's document with its weights as base64 in doc.weights, as the editor keeps small
  * models. A tensor past a JSON string's reach stays out: use the WeightMap for those.
  */
-export function embedArchiveWeights(archive: ProjectArchive): ProjectDocument {
+export function embedArchiveWeights(
+  archive: Pick<ProjectArchive, 'doc' | 'weights' | 'shapes'>,
+): ProjectDocument {
   if (!archive.weights.size) return archive.doc;
   const weights: NonNullable<ProjectDocument['weights']> = {};
   for (const [id, params] of archive.weights) {
