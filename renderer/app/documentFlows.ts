@@ -5,7 +5,7 @@
 import { isProjectArchive, parseDocument, serializeDocument } from '../../engine/index.ts';
 import type { HostApi } from '../../protocol/hostApi.ts';
 import { TRANSFER_CHUNK_BYTES } from '../../protocol/projectFiles.ts';
-import { downloadBlob, fileToBase64 } from '../components/download.ts';
+import { base64ToBytes, downloadBlob, fileToBase64 } from '../components/download.ts';
 import { downloadText, fileSlug } from '../components/files.ts';
 import { appStore } from '../state/appStore.ts';
 import { importOnnxFile } from './onnxFlows.ts';
@@ -69,7 +69,7 @@ async function download(host: HostApi, transfer: string): Promise<Blob> {
   const parts: Uint8Array<ArrayBuffer>[] = [];
   for (let offset = 0, done = false; !done;) {
     const chunk = await host.readTransfer({ transfer, offset });
-    const bytes = Uint8Array.from(atob(chunk.base64), (c) => c.charCodeAt(0));
+    const bytes = base64ToBytes(chunk.base64) as Uint8Array<ArrayBuffer>;
     parts.push(bytes);
     offset += bytes.length;
     done = chunk.done;
