@@ -99,7 +99,8 @@ export function resolveWeights(
   // only burnt when a later tensor needs the generator, so fully stored models cost nothing.
   let skipped = 0;
   const draw = (p: ParamSpec, fan: number) => {
-    for (; skipped > 0; skipped--) rng.uniform(0, 1);
+    rng.skip(skipped);
+    skipped = 0;
     return defaultInit(p, fan, rng);
   };
   const out: WeightMap = new Map();
