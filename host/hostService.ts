@@ -1,9 +1,8 @@
 // The Node implementation of HostApi, shared by the Electron main process and the browser-mode
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
-import type { ProjectDocument } from '../engine/index.ts';
+import { fileSlug, type ProjectDocument } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
 import { HeldWeights, type HeldTensors } from './heldWeights.ts';
-import { fileSlug } from './projectFiles.ts';
 import { Transfers } from './transfers.ts';
 import { clearAutosave, loadAutosave, removeStaleAutosaveTemps, writeAutosave } from './autosave.ts';
 import { datasetPreview } from './data/preview.ts';

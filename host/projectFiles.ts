@@ -14,16 +14,6 @@ import { saveFileAtomic, type SaveFs } from './saveFileAtomic.ts';
 /** "Netwright 0.1.0": the writer recorded in every archive's metadata.json. */
 export const WRITER = `Netwright ${pkg.version}`;
 
-/** "LeNet-5 (MNIST)" -> "lenet-5-mnist": a file name from a project's name. */
-export function fileSlug(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'untitled'
-  );
-}
-
 /** Whether a path names the older JSON form (written only when asked for by its extension). */
 export const isJsonProjectPath = (path: string): boolean => /\.json$/i.test(path);
 

@@ -31,6 +31,16 @@ export const ARCHIVE_MEMBERS = {
   weights: 'weights.safetensors',
 } as const;
 
+/** "LeNet-5 (MNIST)" -> "lenet-5-mnist": a file name from a project's name. */
+export function fileSlug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'untitled'
+  );
+}
+
 /** What metadata.json holds. */
 export interface ArchiveMetadata {
   format: typeof ARCHIVE_FORMAT;

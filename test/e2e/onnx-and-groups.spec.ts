@@ -3,21 +3,10 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
+import { lightOnnx, menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
 
-const RESNET50 = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'fixtures',
-  'onnx',
-  'light',
-  'light_resnet50.onnx',
-);
+const RESNET50 = lightOnnx('light_resnet50.onnx');
 
 const block = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 

@@ -3,25 +3,14 @@
 // step bit for bit, and nothing says they were left out. Prints how long save and reopen take.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeProjectArchive } from '../../engine/index.ts';
 import { exportInference } from '../../engine/onnx/export.ts';
 import { importOnnx } from '../../engine/onnx/import.ts';
 import { decodeModel } from '../../engine/onnx/proto.ts';
 import { weightBytes } from '../helpers/onnxCases.ts';
-import { menu, openApp, watchErrors } from './helpers.ts';
+import { lightOnnx, menu, openApp, watchErrors } from './helpers.ts';
 
-const RESNET50 = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'fixtures',
-  'onnx',
-  'light',
-  'light_resnet50.onnx',
-);
+const RESNET50 = lightOnnx('light_resnet50.onnx');
 
 test('ResNet-50 keeps its weights through import, save, reopen and ONNX export', async ({ page }) => {
   test.setTimeout(300_000);
