@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { decodeProjectArchive } from '../../engine/index.ts';
 import { lightOnnx, menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
 
 const RESNET50 = lightOnnx('light_resnet50.onnx');
@@ -69,8 +70,8 @@ test.describe('When a user groups layers of LeNet-5 into a block', () => {
     await page.mouse.up();
     await expect.poll(async () => (await card.boundingBox())!.x).toBeGreaterThan(before.x + 150);
 
-    const saved = await download(page, () => menu(page, 'File', 'Save'), 'grouped.json');
-    const doc = JSON.parse(readFileSync(saved, 'utf8'));
+    const saved = await download(page, () => menu(page, 'File', 'Save'), 'grouped.netwright');
+    const { doc } = decodeProjectArchive(readFileSync(saved));
     expect(doc.groups).toEqual([
       {
         id: 'group_1',
