@@ -75,7 +75,7 @@ for (const c of lightCases.filter((x) => !LARGE.has(x.case)))
   );
 
 test(
-  'AlexNet, VGG-19 and ZFNet-512 (0.2-0.6 GB of weights each) round-trip bit-identically (about 30 s on 2 cores)',
+  'AlexNet, VGG-19 and ZFNet-512 (0.2-0.6 GB of weights each) round-trip bit-identically (about a minute on 2 cores; the time is printed)',
   { skip: noFixtures, timeout: 600_000 },
   (t) => {
     const started = performance.now();
