@@ -1,16 +1,16 @@
-// MODEL arguments: a project file (*.netwright.json) or an ONNX file (*.onnx), imported with its
-// float initializers as the weights (DESIGN.md).
+// MODEL arguments: a project file (*.netwright zip, or the older *.netwright.json) or an ONNX file
+// (*.onnx), imported with its float initializers as the weights (DESIGN.md).
 import { readFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { ProjectDocument, WeightMap } from '../engine/index.ts';
-import { parseDocument } from '../engine/index.ts';
+import { decodeProjectArchive, isProjectArchive, parseDocument } from '../engine/index.ts';
 import type { ImportOptions, ImportResult, OnnxModel } from '../engine/onnx/index.ts';
 import { decodeModel, importOnnx, resolveExternalData } from '../engine/onnx/index.ts';
 import { CliError, within } from './errors.ts';
 
 export interface LoadedModel {
   doc: ProjectDocument;
-  /** For an ONNX file: every weight, also those too large for doc.weights. */
+  /** For an ONNX file or a .netwright zip: every weight, also those too large for doc.weights. */
   weights?: WeightMap;
   /** For an ONNX file: what the import reports (folded constants, fixed sizes, ...). */
   notes: string[];
@@ -54,7 +54,12 @@ export function loadModelWithWeights(path: string): LoadedModel {
     const result = importFile(path, readOnnx(path));
     return { doc: result.doc, weights: result.weights, notes: result.report.notes, import: result };
   }
-  const text = readBytes(path).toString('utf8');
+  const bytes = readBytes(path);
+  if (isProjectArchive(bytes)) {
+    const archive = within(path, () => decodeProjectArchive(bytes));
+    return { doc: archive.doc, weights: archive.weights, notes: [] };
+  }
+  const text = bytes.toString('utf8');
   return { doc: within(path, () => parseDocument(text)), notes: [] };
 }
 

@@ -49,7 +49,10 @@ program
     "An ONNX file as an editable project: Netwright's layers where they match, ONNX ops kept as they are elsewhere.",
   )
   .argument('<in.onnx>', 'the ONNX model to import')
-  .option('-o, --output <out.netwright.json>', 'the project file to write')
+  .option(
+    '-o, --output <out.netwright>',
+    'the project file to write (a .netwright zip; *.json: the older JSON form)',
+  )
   .option('--no-layout', 'keep the simple row layout instead of elkjs')
   .option(
     '--fold-bn',

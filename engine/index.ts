@@ -12,6 +12,7 @@ export * from './layers/index.ts';
 export * from './graph/graph.ts';
 export * from './graph/edits.ts';
 export * from './graph/document.ts';
+export * from './graph/archive.ts';
 export * from './analysis/receptiveField.ts';
 export * from './analysis/analyze.ts';
 export * from './graph/builder.ts';

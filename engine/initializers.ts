@@ -126,9 +126,7 @@ export function initialWeights(
   /** Weights loaded beside the document (an ONNX file's initializers); they win over doc.weights. */
   stored?: WeightMap,
 ): WeightMap {
-  const base = resolveWeights(analysis, doc.weights, seed);
-  for (const [id, params] of stored ?? [])
-    for (const [p, v] of params) if (base.get(id)?.get(p)?.length === v.length) base.get(id)!.set(p, v);
+  const base = resolveWeights(analysis, doc.weights, seed, stored);
   return spec.kind === 'default' ? base : applyInit(analysis, base, spec, seed);
 }
 

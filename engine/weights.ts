@@ -99,11 +99,16 @@ export function fanIn(params: ParamSpec[]): number {
   return weight ? product(weight.shape.slice(1)) : 0;
 }
 
-/** Weights for every parameter of the graph: stored ones where present, otherwise initialised. */
+/**
+ * Weights for every parameter of the graph: stored ones where present, otherwise initialised.
+ * `beside` (an ONNX file's initializers, a .netwright file's weights) wins over `stored` where its
+ * size fits the layer; it is used as it is, not copied.
+ */
 export function resolveWeights(
   analysis: Analysis,
   stored: Record<string, Record<string, StoredTensor>> | undefined,
   seed = 0,
+  beside?: WeightMap,
 ): WeightMap {
   const rng = createRng(seed);
   // A stored tensor still consumes the draws it would have taken, so storing one layer (a kernel
@@ -111,7 +116,8 @@ export function resolveWeights(
   // only burnt when a later tensor needs the generator, so fully stored models cost nothing.
   let skipped = 0;
   const draw = (p: ParamSpec, fan: number) => {
-    for (; skipped > 0; skipped--) rng.uniform(0, 1);
+    rng.skip(skipped);
+    skipped = 0;
     return defaultInit(p, fan, rng);
   };
   const out: WeightMap = new Map();
@@ -121,10 +127,16 @@ export function resolveWeights(
     const map = new Map<string, Float32Array>();
     const fan = fanIn(params);
     for (const p of params) {
+      const loaded = beside?.get(id)?.get(p.name);
+      if (loaded?.length === product(p.shape)) {
+        if (p.init !== 'ones' && p.init !== 'zeros') skipped += loaded.length;
+        map.set(p.name, loaded);
+        continue;
+      }
       const saved = stored?.[id]?.[p.name];
       if (saved) skipped += initDraws(p);
       const field = `weights.${id}.${p.name}`;
-      const values = saved ? decodeFloat32(saved.data, field) : draw(p, fan);
+      const values = saved ? (saved.values ?? decodeFloat32(saved.data, field)) : draw(p, fan);
       if (values.length !== product(p.shape))
         throw new DocumentError(
           `holds ${values.length} values but the layer needs [${p.shape.join(', ')}] (${product(p.shape)}); re-initialise the layer.`,

@@ -1,6 +1,9 @@
 // The Node implementation of HostApi, shared by the Electron main process and the browser-mode
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
+import { fileSlug, type ProjectDocument } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
+import { HeldWeights, type HeldTensors } from './heldWeights.ts';
+import { Transfers } from './transfers.ts';
 import { clearAutosave, loadAutosave, removeStaleAutosaveTemps, writeAutosave } from './autosave.ts';
 import { datasetPreview } from './data/preview.ts';
 import { addDataset } from './data/uploads.ts';
@@ -53,6 +56,17 @@ export function createHostService(options: HostServiceOptions = {}): HostService
   /** Jobs the page named (job ids), so it can follow and cancel them. */
   const named = new Map<string, AbortController>();
   void removeStaleAutosaveTemps(dataDir);
+  // Weights too large to travel with the page's document, and files crossing in chunks.
+  const held = new HeldWeights();
+  const transfers = new Transfers();
+  const attach = <T extends { document: ProjectDocument }>(r: T): T => ({
+    ...r,
+    document: held.attach(r.document),
+  });
+  const forPage = <T extends { document: ProjectDocument; held?: HeldTensors }>(r: T) => {
+    const { held: tensors, ...rest } = r;
+    return { ...rest, document: tensors ? { ...r.document, weightsRef: held.hold(tensors) } : r.document };
+  };
   const api = {
     listTemplates: () => listTemplates(templatesDir),
     loadTemplate: (id) => loadTemplate(templatesDir, id),
@@ -64,9 +78,25 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     },
     loadAutosave: () => loadAutosave(dataDir),
     clearAutosave: () => clearAutosave(dataDir),
-    importOnnx: (base64, options) => {
+    beginUpload: async ({ bytes }) => ({ transfer: transfers.beginUpload(bytes) }),
+    uploadChunk: async ({ transfer, offset, base64 }) => {
+      transfers.receive(transfer, offset, base64);
+      return null;
+    },
+    openProject: async ({ transfer }) =>
+      forPage(await jobs.run('openProject', { bytes: transfers.take(transfer) })),
+    saveProject: async (document) => {
+      const bytes = await jobs.run('saveProject', { document: held.attach(document) });
+      return {
+        transfer: transfers.offer(bytes),
+        fileName: `${fileSlug(document.name)}.netwright`,
+        bytes: bytes.length,
+      };
+    },
+    readTransfer: async ({ transfer, offset }) => transfers.read(transfer, offset),
+    importOnnx: async (base64, options) => {
       const job = options?.job;
-      if (!job) return jobs.run('importOnnx', { base64, fileName: options?.fileName });
+      if (!job) return forPage(await jobs.run('importOnnx', { base64, fileName: options?.fileName }));
       // A named job reports its progress to the pages and can be cancelled by its name.
       const controller = new AbortController();
       named.get(job)?.abort();
@@ -80,6 +110,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
             onProgress: (p) => listeners.forEach((l) => l({ name: 'job', payload: { job, ...p } })),
           },
         )
+        .then(forPage)
         .finally(() => named.get(job) === controller && named.delete(job));
     },
     cancelJob: async (job) => {
@@ -88,16 +119,18 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       if (options.warmJobs) setImmediate(() => jobs.warm());
       return null;
     },
-    exportOnnx: (document, options) => jobs.run('exportOnnx', { document, ...options }),
+    exportOnnx: (document, options) =>
+      jobs.run('exportOnnx', { document: held.attach(document), ...options }),
     exportPytorch: (document, exportOptions) =>
       exportPytorchFor(
-        document,
+        held.attach(document),
         exportOptions,
         (input) => jobs.run('exportPytorch', input),
         options.pickFolder,
       ),
-    startTraining: ({ document, dataset, config }) => runs.start(document, dataset, config),
-    startRace: ({ document, dataset, config, entries }) => runs.startRace(document, dataset, config, entries),
+    startTraining: ({ document, dataset, config }) => runs.start(held.attach(document), dataset, config),
+    startRace: ({ document, dataset, config, entries }) =>
+      runs.startRace(held.attach(document), dataset, config, entries),
     stopTraining: async (runId) => runs.stop(runId),
     pauseTraining: async (runId) => runs.pause(runId),
     resumeTraining: async (runId) => runs.resume(runId),
@@ -109,15 +142,15 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     predict: (source, input) =>
       'runId' in source
         ? runs.predict(source, input.data)
-        : jobs.run('predictDocument', { source, values: input.data }),
+        : jobs.run('predictDocument', { source: attach(source), values: input.data }),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
     addDataset: (request) => addDataset(request),
     activations: (source, request) =>
       'runId' in source
         ? activationsFor(runs, source, request)
-        : jobs.run('documentActivations', { source, request }),
+        : jobs.run('documentActivations', { source: attach(source), request }),
     stepThroughBatch: (source, setup) =>
-      stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : source, setup),
+      stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : attach(source), setup),
     stepThroughTensors: async (r) => stepThrough.tensors(r.stepId, r.nodeId, r.sample),
     gradcheckLayer: (r) => stepThrough.checkLayer(r.stepId, r.nodeId),
     evaluateRun: (runId, options) => evaluateRun(runs, runId, options),

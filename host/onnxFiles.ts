@@ -2,35 +2,26 @@
 // list of reasons it can't be exported yet). protobufjs needs eval, which the renderer's CSP
 // forbids, so encoding and decoding happen here on the host, never in the renderer.
 import type { ProjectDocument } from '../engine/index.ts';
-import {
-  DEFAULT_OPSET,
-  ExportError,
-  exportInference,
-  exportProblems,
-  MAX_DOCUMENT_BYTES,
-} from '../engine/index.ts';
+import { DEFAULT_OPSET, ExportError, exportInference, exportProblems } from '../engine/index.ts';
 import { decodeModel, encodeModel, importOnnx } from '../engine/onnx/index.ts';
 import { HostError } from '../protocol/hostApi.ts';
 import type { JobProgress } from './jobs/tasks.ts';
+import type { HeldTensors } from './heldWeights.ts';
 import { layoutDocument } from './layout.ts';
+import { forThePage } from './projectFiles.ts';
 
 export interface ImportedOnnx {
   document: ProjectDocument;
-  /** What the user should know about the import (folded constants, dropped weights, ...). */
+  /** What the user should know about the import (folded constants, dropped nodes, ...). */
   notes: string[];
+  /** Weights for the host to hold (too large to travel with the document). */
+  held?: HeldTensors;
 }
 
 export type ExportedOnnx =
   { ok: true; fileName: string; base64: string; bytes: number } | { ok: false; problems: string[] };
 
 const stem = (fileName: string) => fileName.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '');
-
-function storedWeightChars(doc: ProjectDocument): number {
-  let n = 0;
-  for (const params of Object.values(doc.weights ?? {}))
-    for (const t of Object.values(params)) n += t.data.length + 64;
-  return n;
-}
 
 export async function importOnnxFile(
   base64: string,
@@ -49,26 +40,14 @@ export async function importOnnxFile(
   let result;
   progress({ phase: 'importing', fraction: 0.2 });
   try {
-    result = importOnnx(model, fileName ? { name: stem(fileName) } : {});
+    result = importOnnx(model, { embedWeights: false, ...(fileName ? { name: stem(fileName) } : {}) });
   } catch (e) {
     throw new HostError('invalid-onnx', `The model could not be imported: ${(e as Error).message}`);
   }
-  const notes = [...result.report.notes];
-  let document = result.doc;
-  // A project in the editor holds at most MAX_DOCUMENT_BYTES (autosave, open and save share that
-  // bound), so weights that would exceed it stay out, and the user is told.
-  const weightChars = storedWeightChars(document);
-  if (weightChars > MAX_DOCUMENT_BYTES * 0.9) {
-    const rest = { ...document };
-    delete rest.weights;
-    document = rest;
-    const mb = ((weightChars * 3) / 4 / 1e6).toFixed(0);
-    notes.push(
-      `The weights (${mb} MB) are more than a project in the editor can hold, so the graph was imported without them; ONNX export then writes freshly initialised weights. The command line (\`npx netwright import\`, \`export\`) keeps them.`,
-    );
-  }
+  // Large weights stay on the host (the page's document names them); small ones travel with it.
+  const { document, held } = forThePage(result.doc, result.weights);
   progress({ phase: 'laying out', fraction: 0.7 });
-  return { document: await layoutDocument(document), notes };
+  return { document: await layoutDocument(document), notes: result.report.notes, held };
 }
 
 export function exportOnnxFile(doc: ProjectDocument, opts: { opset?: number; fp16?: boolean }): ExportedOnnx {

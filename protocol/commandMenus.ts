@@ -59,7 +59,7 @@ export const commandMenus: MenuModel[] = [
       command('new', 'New', 'Ctrl+N', { title: 'New empty network' }),
       command('templates', 'Templates…', 'Ctrl+Shift+N', { title: 'New from a template or a lesson' }),
       command('open', 'Open…', 'Ctrl+O', { title: 'Open a .netwright.json file' }),
-      command('save', 'Save', 'Ctrl+S', { title: 'Save as .netwright.json' }),
+      command('save', 'Save', 'Ctrl+S', { title: 'Save as a .netwright file (the graph and its weights)' }),
       separator,
       command('importOnnx', 'Import ONNX…', undefined, {
         title: 'Open an .onnx file as an editable network',

@@ -44,6 +44,15 @@ import {
   onnxBase64Schema,
 } from './onnxFiles.ts';
 import { addDatasetRequestSchema, uploadedDatasetSchema } from './datasets.ts';
+import {
+  beginUploadSchema,
+  openProjectSchema,
+  readTransferSchema,
+  savedProjectSchema,
+  transferChunkSchema,
+  transferIdSchema,
+  uploadChunkSchema,
+} from './projectFiles.ts';
 
 const templateId = z
   .string()
@@ -129,6 +138,19 @@ export const hostMethods = {
   saveAutosave: { args: z.tuple([documentText]), result: z.object({ savedAt: z.string() }) },
   loadAutosave: { args: z.tuple([]), result: autosaveSchema.nullable() },
   clearAutosave: { args: z.tuple([]), result: z.null() },
+  /**
+   * A .netwright file from the page: beginUpload with its size, uploadChunk in order, then
+   * openProject reads it (a job thread) into a document; large weights stay on the host (weightsRef).
+   */
+  beginUpload: { args: z.tuple([beginUploadSchema]), result: z.object({ transfer: transferIdSchema }) },
+  uploadChunk: { args: z.tuple([uploadChunkSchema]), result: z.null() },
+  openProject: {
+    args: z.tuple([openProjectSchema]),
+    result: z.object({ document: projectDocumentSchema, notes: z.array(z.string()) }),
+  },
+  /** The document (and the weights the host holds for it) as a .netwright zip, read with readTransfer. */
+  saveProject: { args: z.tuple([projectDocumentSchema]), result: savedProjectSchema },
+  readTransfer: { args: z.tuple([readTransferSchema]), result: transferChunkSchema },
   /** An .onnx file (base64) as a laid-out project, with notes on what the import changed. */
   importOnnx: {
     args: z.tuple([onnxBase64Schema, importOnnxOptionsSchema]),

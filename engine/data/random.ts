@@ -14,7 +14,12 @@ export interface Rng {
   uniform(lo: number, hi: number): number;
   /** Standard normal N(0, 1) (Box-Muller), scaled by std and shifted by mean. */
   normal(mean?: number, std?: number): number;
+  /** Advances as `n` calls of next() would, in constant time (a layer's draws, not wanted). */
+  skip(n: number): void;
 }
+
+/** mulberry32's state moves by this much per draw, so n draws move it by n times this. */
+const STEP = 0x6d2b79f5;
 
 /** Seeds are any finite number; non-integers and negatives are folded into 32 bits. */
 export function createRng(seed = 0): Rng {
@@ -23,7 +28,7 @@ export function createRng(seed = 0): Rng {
   let spare: number | null = null;
 
   function next(): number {
-    state = (state + 0x6d2b79f5) | 0;
+    state = (state + STEP) | 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -48,6 +53,12 @@ export function createRng(seed = 0): Rng {
     int: (n) => Math.floor(next() * n),
     uniform: (lo, hi) => lo + (hi - lo) * next(),
     normal: (mean = 0, std = 1) => mean + std * standardNormal(),
+    skip: (n) => {
+      if (!(Number.isSafeInteger(n) && n >= 0)) throw new RangeError(`cannot skip ${n} draws`);
+      // (state + n * STEP) mod 2^32, with n split so each product stays exact in Math.imul.
+      const high = Math.floor(n / 2 ** 16);
+      state = (state + Math.imul(high, Math.imul(STEP, 2 ** 16)) + Math.imul(n % 2 ** 16, STEP)) | 0;
+    },
   };
 }
 

@@ -30,6 +30,11 @@ export interface StoredTensor {
   dtype: 'float32';
   /** Little-endian float32 bytes, base64. */
   data: string;
+  /**
+   * The values themselves, in memory only: the host attaches weights it holds (see weightsRef)
+   * this way, with `data` empty. Never written to a file or sent to the page.
+   */
+  values?: Float32Array;
 }
 
 export interface ProjectDocument {
@@ -46,7 +51,16 @@ export interface ProjectDocument {
   groups?: NodeGroup[];
   /** How the editor lays the graph out: top-to-bottom (the default) or left-to-right. */
   layout?: { direction: 'TB' | 'LR' };
+  /**
+   * Weights too large to travel with the document, held by the host under this id (an imported
+   * ResNet-50, an opened .netwright file); they win over `weights`. Valid while the host runs;
+   * never written to a file.
+   */
+  weightsRef?: string;
 }
+
+/** How a host names the weights it holds (host/heldWeights.ts). */
+export const WEIGHTS_REF = /^held-[0-9a-z-]{1,64}$/;
 
 export interface NodeGroup {
   id: string;
@@ -149,6 +163,7 @@ const documentSchema = z.object({
     )
     .optional(),
   layout: z.object({ direction: z.enum(['TB', 'LR']) }).optional(),
+  weightsRef: z.string().regex(WEIGHTS_REF, 'is not a weights id of the Netwright host').optional(),
 });
 
 export class DocumentError extends Error {

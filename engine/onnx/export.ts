@@ -95,7 +95,9 @@ export function exportInference(doc: ProjectDocument, opts: ExportOptions = {}):
       for (const spec of analysis.nodes.get(id)!.parameters)
         paramInputs.push(tensorInfo(b.name(paramName(id, spec.name)), spec.shape));
   } else {
-    const weights = opts.weights ?? resolveWeights(analysis, doc.weights, opts.seed ?? 0);
+    // Weights given beside the document (a .netwright file's, a run's) may cover only some
+    // layers; the rest come from doc.weights or a fresh start.
+    const weights = resolveWeights(analysis, doc.weights, opts.seed ?? 0, opts.weights);
     for (const [id, params] of weights)
       for (const [p, values] of params) {
         const spec = analysis.nodes.get(id)!.parameters.find((s) => s.name === p)!;

@@ -9,6 +9,7 @@ import type { Prediction } from '../../protocol/training.ts';
 import type { ExportedOnnx, ImportedOnnx } from '../onnxFiles.ts';
 import type { ExportPytorchOptions } from '../../protocol/onnxFiles.ts';
 import type { BuiltPytorchExport } from '../pytorchExport.ts';
+import type { OpenedProject } from '../projectFiles.ts';
 import type { DocumentSource } from '../training/activations.ts';
 
 export interface JobProgress {
@@ -85,6 +86,16 @@ export const tasks = {
     };
     await layoutPositions(graph, () => ({ width: 220, height: 80 }));
     return null;
+  },
+  /** A .netwright file's bytes as a document, its large weights set aside for the host to hold. */
+  openProject: async (input: { bytes: Uint8Array }): Promise<OpenedProject> => {
+    const { openProjectBytes } = await import('../projectFiles.ts');
+    return openProjectBytes(input.bytes);
+  },
+  /** A document (held weights attached) as .netwright bytes. */
+  saveProject: async (input: { document: ProjectDocument }): Promise<Uint8Array> => {
+    const { projectBytes } = await import('../projectFiles.ts');
+    return projectBytes(input.document);
   },
   /** A project file's text, parsed and validated (DocumentError names the field). */
   parseProject: async (input: { text: string }): Promise<ProjectDocument> => parseDocument(input.text),

@@ -78,7 +78,7 @@ export function App() {
         <NoticeToast />
         <HiddenFileInput
           role="open-project"
-          accept=".json,application/json,.onnx"
+          accept=".netwright,.json,application/json,.onnx"
           label="Open project file"
           onFile={(f) => void openProjectFile(f)}
         />

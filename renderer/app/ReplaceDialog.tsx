@@ -20,7 +20,7 @@ export function ReplaceDialog() {
         <button
           type="button"
           onClick={() => {
-            saveProject();
+            void saveProject();
             answerReplace('replace');
           }}
         >

@@ -43,6 +43,13 @@ export const AUTOSAVE_WEIGHT_CHARS = 8 * 2 ** 20;
 
 /** The document as the autosave keeps it, and whether its weights were left out. */
 export function autosaveText(doc: ProjectDocument): { text: string; withoutWeights: boolean } {
+  if (doc.weightsRef) {
+    // Weights the host holds live only as long as it runs: recovery gets the graph.
+    const rest = { ...doc };
+    delete rest.weightsRef;
+    delete rest.weights;
+    return { text: serializeDocument(rest), withoutWeights: true };
+  }
   let chars = 0;
   for (const params of Object.values(doc.weights ?? {}))
     for (const t of Object.values(params)) chars += t.data.length;

@@ -21,7 +21,7 @@ export function runCommand(command: AppCommand): void {
     case 'open':
       return confirmReplace('Opening a project file', chooseProjectFile);
     case 'save':
-      return saveProject();
+      return void saveProject();
     case 'undo':
       return actions.undo();
     case 'redo':

@@ -1,6 +1,11 @@
 // The multi-step document operations: open (upload -> host validation), save (download), new from
-// a template. Errors end up as a notice that names the file and the offending field.
-import { parseDocument, serializeDocument } from '../../engine/index.ts';
+// a template. Errors end up as a notice that names the file and the offending field. Projects are
+// .netwright zips read and written by the host (a job thread there), crossing in chunks; older
+// .netwright.json files still open, and save as .netwright.
+import { isProjectArchive, parseDocument, serializeDocument } from '../../engine/index.ts';
+import type { HostApi } from '../../protocol/hostApi.ts';
+import { TRANSFER_CHUNK_BYTES } from '../../protocol/projectFiles.ts';
+import { base64ToBytes, downloadBlob, fileToBase64 } from '../components/download.ts';
 import { downloadText, fileSlug } from '../components/files.ts';
 import { appStore } from '../state/appStore.ts';
 import { importOnnxFile } from './onnxFlows.ts';
@@ -22,22 +27,78 @@ export async function openProjectFile(file: File): Promise<void> {
       state().actions.notify('info', `${file.name} is an ONNX model: importing it.`);
       return void (await importOnnxFile(file));
     }
+    const host = state().host;
+    if (isProjectArchive(new Uint8Array(await file.slice(0, 4).arrayBuffer()))) {
+      if (!host || state().hostStatus.state !== 'connected')
+        throw new Error('a .netwright file is read by the Netwright host, which is not connected');
+      const { document } = await host.openProject({
+        transfer: await upload(host, file),
+        fileName: file.name,
+      });
+      state().actions.loadDocument(document);
+      openedOldFormat = false;
+      return void state().actions.notify('info', `Opened ${file.name}.`);
+    }
     const text = await file.text();
     // The host validates when there is one (the same code path ONNX import will take).
-    const host = state().host;
     const doc =
       host && state().hostStatus.state === 'connected' ? await host.parseProject(text) : parseDocument(text);
     state().actions.loadDocument(doc);
+    openedOldFormat = true;
     state().actions.notify('info', `Opened ${file.name}.`);
   } catch (e) {
     state().actions.notify('error', `Could not open ${file.name}: ${(e as Error).message}`);
   }
 }
 
-export function saveProject(): void {
-  const doc = state().doc;
-  downloadText(`${fileSlug(doc.name)}.netwright.json`, serializeDocument(doc));
-  state().actions.markSaved();
+/** Whether the open document came from an older .netwright.json (Save then says what changed). */
+let openedOldFormat = false;
+
+/** A file to the host in chunks, each well inside one message; returns the transfer's id. */
+async function upload(host: HostApi, file: File): Promise<string> {
+  const { transfer } = await host.beginUpload({ bytes: file.size });
+  for (let offset = 0; offset < file.size; offset += TRANSFER_CHUNK_BYTES) {
+    const base64 = await fileToBase64(file.slice(offset, offset + TRANSFER_CHUNK_BYTES));
+    await host.uploadChunk({ transfer, offset, base64 });
+  }
+  return transfer;
+}
+
+/** Bytes the host offers (a saved project), chunk by chunk, as one Blob. */
+async function download(host: HostApi, transfer: string): Promise<Blob> {
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  for (let offset = 0, done = false; !done;) {
+    const chunk = await host.readTransfer({ transfer, offset });
+    const bytes = base64ToBytes(chunk.base64) as Uint8Array<ArrayBuffer>;
+    parts.push(bytes);
+    offset += bytes.length;
+    done = chunk.done;
+  }
+  return new Blob(parts, { type: 'application/zip' });
+}
+
+/** Save: a .netwright file written by the host (with the weights it holds), downloaded. */
+export async function saveProject(): Promise<void> {
+  const { doc, host, hostStatus, actions } = state();
+  if (!host || hostStatus.state !== 'connected') {
+    // Without a host the page can still keep the work, in the older JSON form.
+    downloadText(`${fileSlug(doc.name)}.netwright.json`, serializeDocument(doc));
+    return void actions.markSaved();
+  }
+  try {
+    const saved = await host.saveProject(doc);
+    downloadBlob(saved.fileName, await download(host, saved.transfer));
+    actions.markSaved();
+    actions.notify(
+      'info',
+      openedOldFormat
+        ? `Saved ${saved.fileName} in the .netwright format (one zip with the weights); the older .netwright.json file is unchanged and still opens.`
+        : `Saved ${saved.fileName} (${(saved.bytes / 1e6).toFixed(1)} MB).`,
+    );
+    openedOldFormat = false;
+  } catch (e) {
+    actions.notify('error', `Could not save ${doc.name}: ${(e as Error).message}`);
+  }
 }
 
 /**

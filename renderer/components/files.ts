@@ -5,12 +5,5 @@ export function downloadText(fileName: string, text: string, type = 'application
   downloadBlob(fileName, new Blob([text], { type }));
 }
 
-/** "LeNet-5 (MNIST)" -> "lenet-5-mnist" */
-export function fileSlug(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'untitled'
-  );
-}
+/** "LeNet-5 (MNIST)" -> "lenet-5-mnist": the engine's, shared with the host's file names. */
+export { fileSlug } from '../../engine/index.ts';

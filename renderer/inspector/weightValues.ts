@@ -46,7 +46,8 @@ function staleReason(stored: StoredTensor, spec: ParamSpec, count: number): stri
 
 /** Advances the generator past what defaultInit would draw for `spec`. */
 function skipDraws(rng: Rng, spec: ParamSpec): void {
-  for (let i = initDraws(spec); i > 0; i--) rng.next();
+  // In constant time: a VGG-16 classifier's 120 M draws would hold the page for seconds.
+  rng.skip(initDraws(spec));
 }
 
 /** The random start the inspector shows: the Training panel's seed and init (absent: 0, default). */

@@ -3,6 +3,7 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { dropLayer, inspector, menu, node, openApp, selectNode, shot, watchErrors, wire } from './helpers.ts';
+import { decodeProjectArchive } from '../../engine/index.ts';
 
 const CHAIN = ['Input', 'Conv2d', 'ReLU', 'MaxPool2d', 'Flatten', 'Linear'];
 const IDS = ['input_1', 'conv2d_1', 'relu_1', 'maxpool2d_1', 'flatten_1', 'linear_1'];
@@ -85,10 +86,10 @@ test.describe('When a user builds a CNN from the palette', () => {
     // Save downloads a project file.
     await page.getByRole('textbox', { name: 'Project name' }).fill('My CNN');
     const [download] = await Promise.all([page.waitForEvent('download'), menu(page, 'File', 'Save')]);
-    expect(download.suggestedFilename()).toBe('my-cnn.netwright.json');
-    const file = test.info().outputPath('my-cnn.netwright.json');
+    expect(download.suggestedFilename()).toBe('my-cnn.netwright');
+    const file = test.info().outputPath('my-cnn.netwright');
     await download.saveAs(file);
-    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    const saved = decodeProjectArchive(readFileSync(file)).doc;
     expect(saved.graph.nodes.map((n: { type: string }) => n.type)).toEqual(CHAIN);
 
     // Reload: a fresh page; opening the file brings back the same graph.

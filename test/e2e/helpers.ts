@@ -2,8 +2,13 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const SHOTS = 'test-results/screenshots';
+
+/** An ONNX file of the shared fixtures' light/ models (ResNet-50 and friends, weights made by ConstantOfShape). */
+export const lightOnnx = (name: string): string =>
+  join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'onnx', 'light', name);
 mkdirSync(SHOTS, { recursive: true });
 
 /** Console errors and uncaught exceptions (a CSP violation shows up here too). */

@@ -95,7 +95,7 @@ test('item 4: Templates, New and Import ask before they replace an edited networ
   await page.getByRole('dialog', { name: 'Templates' }).getByRole('button', { name: 'ResNet-18' }).click();
   const saved = page.waitForEvent('download');
   await dialog.getByRole('button', { name: 'Save, then continue' }).click();
-  expect((await saved).suggestedFilename()).toBe('lenet-5.netwright.json');
+  expect((await saved).suggestedFilename()).toBe('lenet-5.netwright');
   await expect(page.getByTestId('status-params')).toHaveText('11,689,512 params');
   await menu(page, 'File', 'New');
   await expect(dialog).toBeHidden();

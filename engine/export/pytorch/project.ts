@@ -53,7 +53,8 @@ function csvRows(d: Dataset): string {
 
 export function exportPytorchProject(doc: ProjectDocument, opts: PytorchProjectOptions = {}): PytorchProject {
   const analysis = analyze(doc.graph);
-  const weights = opts.weights ?? (doc.weights ? resolveWeights(analysis, doc.weights) : undefined);
+  const weights =
+    opts.weights || doc.weights ? resolveWeights(analysis, doc.weights, 0, opts.weights) : undefined;
   const model = torchModel(doc, analysis, !!weights);
   const settings = trainSettings(doc, model.inputShape, {
     ...(opts.data ? { data: 'csv' as const } : {}),

@@ -1,0 +1,93 @@
+// Files too large for one message cross the HostApi in chunks: an upload is begun with its size,
+// sent chunk by chunk (base64) and then used by the call that needs it (openProject); a download
+// (saveProject's zip) is read chunk by chunk. Each transfer lives for a few minutes at most.
+import { randomUUID } from 'node:crypto';
+import { HostError } from '../protocol/hostApi.ts';
+import { MAX_TRANSFER_BYTES, TRANSFER_CHUNK_BYTES } from '../protocol/projectFiles.ts';
+
+interface Transfer {
+  bytes: Uint8Array;
+  /** Bytes received so far (uploads). */
+  received: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const LIFETIME_MS = 10 * 60_000;
+const MAX_OPEN = 8;
+
+export class Transfers {
+  private readonly open = new Map<string, Transfer>();
+
+  private add(bytes: Uint8Array, received: number): string {
+    if (this.open.size >= MAX_OPEN) this.drop(this.open.keys().next().value!);
+    const id = `transfer-${randomUUID()}`;
+    const timer = setTimeout(() => this.drop(id), LIFETIME_MS);
+    timer.unref?.();
+    this.open.set(id, { bytes, received, timer });
+    return id;
+  }
+
+  drop(id: string): void {
+    const t = this.open.get(id);
+    if (t) clearTimeout(t.timer);
+    this.open.delete(id);
+  }
+
+  private get(id: string): Transfer {
+    const t = this.open.get(id);
+    if (!t) throw new HostError('not-found', 'The file transfer has expired or is unknown; try again.');
+    return t;
+  }
+
+  /** An upload of `size` bytes; the size is checked before the buffer is allocated. */
+  beginUpload(size: number): string {
+    if (size > MAX_TRANSFER_BYTES)
+      throw new HostError(
+        'too-large',
+        `The file holds ${size} bytes; at most ${MAX_TRANSFER_BYTES} are read.`,
+      );
+    return this.add(new Uint8Array(size), 0);
+  }
+
+  /** One chunk of an upload, which must come in order. */
+  receive(id: string, offset: number, base64: string): void {
+    const t = this.get(id);
+    const chunk = Buffer.from(base64, 'base64');
+    if (offset !== t.received || offset + chunk.length > t.bytes.length)
+      throw new HostError(
+        'bad-request',
+        `The chunk at ${offset} does not continue the upload (at ${t.received}).`,
+      );
+    t.bytes.set(chunk, offset);
+    t.received += chunk.length;
+  }
+
+  /** A complete upload's bytes; the transfer ends. */
+  take(id: string): Uint8Array {
+    const t = this.get(id);
+    if (t.received !== t.bytes.length)
+      throw new HostError(
+        'bad-request',
+        `The upload is incomplete (${t.received} of ${t.bytes.length} bytes).`,
+      );
+    this.drop(id);
+    return t.bytes;
+  }
+
+  /** Bytes for the page to fetch with read(). */
+  offer(bytes: Uint8Array): string {
+    return this.add(bytes, bytes.length);
+  }
+
+  /** The chunk at `offset` (base64); the transfer ends with its last chunk. */
+  read(id: string, offset: number): { base64: string; done: boolean } {
+    const t = this.get(id);
+    if (offset > t.bytes.length) throw new HostError('bad-request', `Offset ${offset} is past the end.`);
+    const end = Math.min(offset + TRANSFER_CHUNK_BYTES, t.bytes.length);
+    const chunk = t.bytes.subarray(offset, end);
+    const base64 = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64');
+    const done = end === t.bytes.length;
+    if (done) this.drop(id);
+    return { base64, done };
+  }
+}
