@@ -12,7 +12,7 @@ import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { findGroup, summarizeGroup } from '../state/groups.ts';
 import type { BlockFlowNode } from './groupProjection.ts';
 import { inHandle, outHandle } from './ports.ts';
-import { useCompact } from './LayerNode.tsx';
+import { figureChars, useCompact } from './LayerNode.tsx';
 import type { HiddenQuantity } from '../../protocol/lesson.ts';
 import { useHidden } from '../lessons/GuessField.tsx';
 import { nodeShown } from '../lessons/predict.ts';
@@ -100,25 +100,34 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
 
   const inHandleAt = direction === 'LR' ? Position.Left : Position.Top;
   const outHandleAt = direction === 'LR' ? Position.Right : Position.Bottom;
-  if (compact)
+  if (compact) {
     // Zoomed out: the block's title and its parameter count, scaled like a compact layer's.
+    const title = shortTitle(group.title);
+    const params = `${shown('params') ? formatCompact(summary.params) : '?'} params`;
     return (
       <div
         className="block-card block-card--compact"
         data-selected={selected || undefined}
         role="group"
         aria-label={`Block ${group.title}`}
+        title="Double-click to expand"
+        onDoubleClick={(e) => {
+          e.stopPropagation();
+          setGroupCollapsed(id, false);
+        }}
       >
         <Handle type="target" id={inHandle(0)} position={inHandleAt} />
-        <div className="layer-node__compact-name" title={group.title}>
-          {toggle} {shortTitle(group.title)}
+        {/* The toggle counts as about two characters of the title. */}
+        <div className="layer-node__compact-name" title={group.title} style={figureChars(`  ${title}`)}>
+          {toggle} {title}
         </div>
-        <div className="layer-node__figure" data-testid="key-figure">
-          {shown('params') ? formatCompact(summary.params) : '?'} params
+        <div className="layer-node__figure" data-testid="key-figure" style={figureChars(params)}>
+          {params}
         </div>
         <Handle type="source" id={outHandle(0)} position={outHandleAt} />
       </div>
     );
+  }
 
   return (
     <div

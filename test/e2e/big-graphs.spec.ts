@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   inspector,
   menu,
+  menuChecked,
   node,
   openApp,
   openLesson,
@@ -53,6 +54,13 @@ async function legibleWhole(page: Page, px: number): Promise<void> {
 }
 
 const fitView = (page: Page) => page.getByRole('button', { name: 'Fit View' }).click();
+
+/** Lays the graph out in a direction and waits for the new layout (and its own zoom) to land. */
+async function layOut(page: Page, direction: 'Top to bottom' | 'Left to right'): Promise<void> {
+  await menu(page, 'View', direction);
+  await expect.poll(() => menuChecked(page, 'View', direction)).toBe(true);
+  await page.waitForTimeout(300);
+}
 const canvasNode = (page: Page, name: string): Locator =>
   page
     .locator('.react-flow__node')
@@ -70,8 +78,8 @@ test('item 10: ResNet-50 opens as named stages, fits beside the open drawer, and
 
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(training(page)).toBeVisible();
-  for (const direction of ['Top to bottom', 'Left to right']) {
-    await menu(page, 'View', direction);
+  for (const direction of ['Top to bottom', 'Left to right'] as const) {
+    await layOut(page, direction);
     await fitView(page);
     await page.waitForTimeout(500);
     // Before the fix: a thin sliver, its text a few pixels tall.
@@ -107,7 +115,7 @@ test('item 10: the vanishing-gradients badges are legible at fit-to-view with th
   await training(page).getByLabel('Epochs').fill('1');
   await startRun(page);
   await runEnded(page);
-  await menu(page, 'View', 'Left to right');
+  await layOut(page, 'Left to right');
   await fitView(page);
   await page.waitForTimeout(500);
   // Every one of the 19 layers in view; each trained layer's tile wears its gradient's colour.
