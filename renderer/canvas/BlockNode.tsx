@@ -12,7 +12,7 @@ import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { findGroup, summarizeGroup } from '../state/groups.ts';
 import type { BlockFlowNode } from './groupProjection.ts';
 import { inHandle, outHandle } from './ports.ts';
-import { figureChars, useCompact } from './LayerNode.tsx';
+import { figureChars, useCompact, useFar } from './LayerNode.tsx';
 import type { HiddenQuantity } from '../../protocol/lesson.ts';
 import { useHidden } from '../lessons/GuessField.tsx';
 import { nodeShown } from '../lessons/predict.ts';
@@ -49,6 +49,9 @@ function Title({ id, title }: { id: string; title: string }) {
 /** "res2 (3 blocks)" -> "res2 ×3": what a block's title can afford when zoomed out. */
 export const shortTitle = (title: string) => title.replace(/^(.*) \((\d+) blocks\)$/, '$1 ×$2');
 
+/** "res2 (3 blocks)" -> "res2": far out, the stage's name alone is large enough to read. */
+export const farTitle = (title: string) => title.replace(/ \(\d+ blocks\)$/, '');
+
 const shapes = (list: readonly (Shape | null)[]) =>
   list.length ? list.map((s) => formatShape(s)).join(', ') : '—';
 
@@ -56,6 +59,7 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
   const group = useApp((s) => findGroup(s.doc, id));
   const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
   const compact = useCompact();
+  const far = useFar();
   const summary = useApp((s) => {
     const g = findGroup(s.doc, id);
     return g?.collapsed ? summarizeGroup(g, s.doc.graph, selectAnalysis(s)) : null;
@@ -102,7 +106,7 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
   const outHandleAt = direction === 'LR' ? Position.Right : Position.Bottom;
   if (compact) {
     // Zoomed out: the block's title and its parameter count, scaled like a compact layer's.
-    const title = shortTitle(group.title);
+    const title = far ? farTitle(group.title) : shortTitle(group.title);
     const params = `${shown('params') ? formatCompact(summary.params) : '?'} params`;
     return (
       <div

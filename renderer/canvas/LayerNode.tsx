@@ -56,7 +56,7 @@ export const figureChars = (text: string) => ({ '--chars': [...text].length }) a
 
 /** Whether the canvas is zoomed out below COMPACT_ZOOM (a boolean, so nodes re-render only on the switch). */
 export const useCompact = () => useStore((s) => s.transform[2] < COMPACT_ZOOM);
-const useFar = () => useStore((s) => s.transform[2] < FAR_ZOOM);
+export const useFar = () => useStore((s) => s.transform[2] < FAR_ZOOM);
 
 /** A gradient norm in the few characters a far-out tile can show: its order of magnitude, "1e-4". */
 export const magnitude = (v: number) => (v > 0 ? `1e${Math.round(Math.log10(v))}` : formatSci(v));
