@@ -5,6 +5,7 @@ import { expect, test } from '@playwright/test';
 import type { Locator, Page } from '@playwright/test';
 import { join } from 'node:path';
 import {
+  expectNoOverlap,
   inspector,
   menu,
   menuChecked,
@@ -90,19 +91,7 @@ test('item 10: ResNet-50 opens as named stages, fits beside the open drawer, and
   await page.getByRole('button', { name: 'Expand res3 (4 blocks)' }).click();
   await expect(page.getByRole('group', { name: 'Block res3 (4 blocks)' })).toBeVisible();
   await expect(canvasNode(page, 'res3_0_branch2a')).toBeAttached();
-  const boxes = await page.locator('.react-flow__node-layer').evaluateAll((els) =>
-    els.map((el) => {
-      const r = el.getBoundingClientRect();
-      return { id: el.getAttribute('data-id'), x: r.x, y: r.y, w: r.width, h: r.height };
-    }),
-  );
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++) {
-      const [a, b] = [boxes[i], boxes[j]];
-      const overlap =
-        a.x < b.x + b.w - 1 && b.x < a.x + a.w - 1 && a.y < b.y + b.h - 1 && b.y < a.y + a.h - 1;
-      expect(overlap, `${a.id} overlaps ${b.id}`).toBe(false);
-    }
+  await expectNoOverlap(page, '.react-flow__node-layer', 1);
 });
 
 test('item 10: the vanishing-gradients badges are legible at fit-to-view with the drawer open', async ({

@@ -5,23 +5,7 @@ import { expect, test } from '@playwright/test';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
-
-/** No two of the boxes `selector` matches overlap on screen (in flow coordinates the same holds). */
-async function expectNoOverlap(page: Page, selector: string): Promise<void> {
-  const boxes = await page.locator(selector).evaluateAll((els) =>
-    els.map((el) => {
-      const r = el.getBoundingClientRect();
-      return { id: el.getAttribute('data-id'), x: r.x, y: r.y, w: r.width, h: r.height };
-    }),
-  );
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++) {
-      const [a, b] = [boxes[i], boxes[j]];
-      const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-      expect(overlap, `${a.id} overlaps ${b.id}`).toBe(false);
-    }
-}
+import { expectNoOverlap, menu, node, openApp, openTemplate, shot, SHOTS, watchErrors } from './helpers.ts';
 
 const RESNET50 = join(
   import.meta.dirname,
