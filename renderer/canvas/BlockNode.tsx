@@ -12,7 +12,7 @@ import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { findGroup, summarizeGroup } from '../state/groups.ts';
 import type { BlockFlowNode } from './groupProjection.ts';
 import { inHandle, outHandle } from './ports.ts';
-import { useCompact } from './LayerNode.tsx';
+import { figureChars, useCompact, useFar } from './LayerNode.tsx';
 import type { HiddenQuantity } from '../../protocol/lesson.ts';
 import { useHidden } from '../lessons/GuessField.tsx';
 import { nodeShown } from '../lessons/predict.ts';
@@ -49,6 +49,9 @@ function Title({ id, title }: { id: string; title: string }) {
 /** "res2 (3 blocks)" -> "res2 ×3": what a block's title can afford when zoomed out. */
 export const shortTitle = (title: string) => title.replace(/^(.*) \((\d+) blocks\)$/, '$1 ×$2');
 
+/** "res2 (3 blocks)" -> "res2": far out, the stage's name alone is large enough to read. */
+export const farTitle = (title: string) => title.replace(/ \(\d+ blocks\)$/, '');
+
 const shapes = (list: readonly (Shape | null)[]) =>
   list.length ? list.map((s) => formatShape(s)).join(', ') : '—';
 
@@ -56,6 +59,7 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
   const group = useApp((s) => findGroup(s.doc, id));
   const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
   const compact = useCompact();
+  const far = useFar();
   const summary = useApp((s) => {
     const g = findGroup(s.doc, id);
     return g?.collapsed ? summarizeGroup(g, s.doc.graph, selectAnalysis(s)) : null;
@@ -100,25 +104,34 @@ function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
 
   const inHandleAt = direction === 'LR' ? Position.Left : Position.Top;
   const outHandleAt = direction === 'LR' ? Position.Right : Position.Bottom;
-  if (compact)
+  if (compact) {
     // Zoomed out: the block's title and its parameter count, scaled like a compact layer's.
+    const title = far ? farTitle(group.title) : shortTitle(group.title);
+    const params = `${shown('params') ? formatCompact(summary.params) : '?'} params`;
     return (
       <div
         className="block-card block-card--compact"
         data-selected={selected || undefined}
         role="group"
         aria-label={`Block ${group.title}`}
+        title="Double-click to expand"
+        onDoubleClick={(e) => {
+          e.stopPropagation();
+          setGroupCollapsed(id, false);
+        }}
       >
         <Handle type="target" id={inHandle(0)} position={inHandleAt} />
-        <div className="layer-node__compact-name" title={group.title}>
-          {toggle} {shortTitle(group.title)}
+        {/* The toggle counts as about two characters of the title. */}
+        <div className="layer-node__compact-name" title={group.title} style={figureChars(`  ${title}`)}>
+          {toggle} {title}
         </div>
-        <div className="layer-node__figure" data-testid="key-figure">
-          {shown('params') ? formatCompact(summary.params) : '?'} params
+        <div className="layer-node__figure" data-testid="key-figure" style={figureChars(params)}>
+          {params}
         </div>
         <Handle type="source" id={outHandle(0)} position={outHandleAt} />
       </div>
     );
+  }
 
   return (
     <div

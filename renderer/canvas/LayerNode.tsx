@@ -39,12 +39,25 @@ export function shortShape(shape: Shape | null | undefined): string {
   return shape.slice(1).join('×') || formatShape(shape);
 }
 
-/** Below this zoom a compact node shows only its key figure, as large as its box allows. */
-export const FAR_ZOOM = 0.3;
+/** "64": far out, a shape's channel (or feature) count is all the tile has room for. */
+export function channelCount(shape: Shape | null | undefined): string {
+  if (!shape) return '?';
+  return shape.length > 1 ? String(shape[1]) : formatShape(shape);
+}
+
+/**
+ * Below this zoom a compact node shows only its key figure, as large as its box allows. At
+ * fit-to-view with the Training drawer open a 13-layer LeNet-5 sits at about 0.29: still above
+ * it, so each tile keeps its name.
+ */
+export const FAR_ZOOM = 0.25;
+
+/** The key figure's length, so CSS can shrink a long one to fit its tile rather than cut it. */
+export const figureChars = (text: string) => ({ '--chars': [...text].length }) as CSSProperties;
 
 /** Whether the canvas is zoomed out below COMPACT_ZOOM (a boolean, so nodes re-render only on the switch). */
 export const useCompact = () => useStore((s) => s.transform[2] < COMPACT_ZOOM);
-const useFar = () => useStore((s) => s.transform[2] < FAR_ZOOM);
+export const useFar = () => useStore((s) => s.transform[2] < FAR_ZOOM);
 
 /** A gradient norm in the few characters a far-out tile can show: its order of magnitude, "1e-4". */
 export const magnitude = (v: number) => (v > 0 ? `1e${Math.round(Math.log10(v))}` : formatSci(v));
@@ -85,7 +98,9 @@ function keyFigure(
 ): string {
   if (grad !== null) return far ? magnitude(grad) : `∇ ${formatSci(grad)}`;
   if (hasErrors) return '⚠ problem';
-  return shapeHidden ? '?' : shortShape(shape);
+  if (shapeHidden) return '?';
+  // Far out only the channel count fits a tile legibly.
+  return far ? channelCount(shape) : shortShape(shape);
 }
 
 /** The numbers under a node's name, each shown when its overlay is on ("?" while a lesson hides it). */
@@ -169,7 +184,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
         <div className="layer-node__compact-name" title={`${node.name} (${label})`}>
           {node.name}
         </div>
-        <div className="layer-node__figure" data-testid="key-figure">
+        <div className="layer-node__figure" data-testid="key-figure" style={figureChars(figure)}>
           {figure}
         </div>
         <Handle type="source" id={outHandle(0)} position={out} />

@@ -5,8 +5,10 @@ import { expect, test } from '@playwright/test';
 import type { Locator, Page } from '@playwright/test';
 import { join } from 'node:path';
 import {
+  expectNoOverlap,
   inspector,
   menu,
+  menuChecked,
   node,
   openApp,
   openLesson,
@@ -53,6 +55,13 @@ async function legibleWhole(page: Page, px: number): Promise<void> {
 }
 
 const fitView = (page: Page) => page.getByRole('button', { name: 'Fit View' }).click();
+
+/** Lays the graph out in a direction and waits for the new layout (and its own zoom) to land. */
+async function layOut(page: Page, direction: 'Top to bottom' | 'Left to right'): Promise<void> {
+  await menu(page, 'View', direction);
+  await expect.poll(() => menuChecked(page, 'View', direction)).toBe(true);
+  await page.waitForTimeout(300);
+}
 const canvasNode = (page: Page, name: string): Locator =>
   page
     .locator('.react-flow__node')
@@ -70,8 +79,8 @@ test('item 10: ResNet-50 opens as named stages, fits beside the open drawer, and
 
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(training(page)).toBeVisible();
-  for (const direction of ['Top to bottom', 'Left to right']) {
-    await menu(page, 'View', direction);
+  for (const direction of ['Top to bottom', 'Left to right'] as const) {
+    await layOut(page, direction);
     await fitView(page);
     await page.waitForTimeout(500);
     // Before the fix: a thin sliver, its text a few pixels tall.
@@ -82,19 +91,7 @@ test('item 10: ResNet-50 opens as named stages, fits beside the open drawer, and
   await page.getByRole('button', { name: 'Expand res3 (4 blocks)' }).click();
   await expect(page.getByRole('group', { name: 'Block res3 (4 blocks)' })).toBeVisible();
   await expect(canvasNode(page, 'res3_0_branch2a')).toBeAttached();
-  const boxes = await page.locator('.react-flow__node-layer').evaluateAll((els) =>
-    els.map((el) => {
-      const r = el.getBoundingClientRect();
-      return { id: el.getAttribute('data-id'), x: r.x, y: r.y, w: r.width, h: r.height };
-    }),
-  );
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++) {
-      const [a, b] = [boxes[i], boxes[j]];
-      const overlap =
-        a.x < b.x + b.w - 1 && b.x < a.x + a.w - 1 && a.y < b.y + b.h - 1 && b.y < a.y + a.h - 1;
-      expect(overlap, `${a.id} overlaps ${b.id}`).toBe(false);
-    }
+  await expectNoOverlap(page, '.react-flow__node-layer', 1);
 });
 
 test('item 10: the vanishing-gradients badges are legible at fit-to-view with the drawer open', async ({
@@ -107,7 +104,7 @@ test('item 10: the vanishing-gradients badges are legible at fit-to-view with th
   await training(page).getByLabel('Epochs').fill('1');
   await startRun(page);
   await runEnded(page);
-  await menu(page, 'View', 'Left to right');
+  await layOut(page, 'Left to right');
   await fitView(page);
   await page.waitForTimeout(500);
   // Every one of the 19 layers in view; each trained layer's tile wears its gradient's colour.

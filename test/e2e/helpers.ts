@@ -64,6 +64,29 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 
+/**
+ * No two of the boxes `selector` matches overlap on screen (in flow coordinates the same holds);
+ * `slack` pixels of contact are allowed for sub-pixel rounding.
+ */
+export async function expectNoOverlap(page: Page, selector: string, slack = 0): Promise<void> {
+  const boxes = await page.locator(selector).evaluateAll((els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { id: el.getAttribute('data-id'), x: r.x, y: r.y, w: r.width, h: r.height };
+    }),
+  );
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i], boxes[j]];
+      const overlap =
+        a.x < b.x + b.w - slack &&
+        b.x < a.x + a.w - slack &&
+        a.y < b.y + b.h - slack &&
+        b.y < a.y + a.h - slack;
+      expect(overlap, `${a.id} overlaps ${b.id}`).toBe(false);
+    }
+}
+
 export const training = (page: Page) => page.getByRole('region', { name: 'Training' });
 export const lesson = (page: Page) => page.getByRole('region', { name: 'Lesson' });
 

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeProjectArchive } from '../../engine/index.ts';
 import {
   download,
+  expectNoOverlap,
   lightOnnx,
   menu,
   node,
@@ -196,8 +197,14 @@ test.describe('When a user exports and imports ONNX', () => {
     const errors = watchErrors(page);
     await openApp(page);
     await page.locator('input[data-role="import-onnx"]').setInputFiles(RESNET50);
-    await expect(page.locator('.react-flow__node')).toHaveCount(178, { timeout: 60_000 });
-    await expect(page.getByRole('status', { name: 'Status' })).toContainText('178 layers');
+    await expect(page.getByRole('status', { name: 'Status' })).toContainText('178 layers', {
+      timeout: 60_000,
+    });
+    // The repeated stages open collapsed: 10 layers outside them and the 4 stage blocks.
+    const stages = ['res2 (3 blocks)', 'res3 (4 blocks)', 'res4 (6 blocks)', 'res5 (3 blocks)'];
+    for (const title of stages)
+      await expect(page.getByRole('group', { name: `Block ${title}` })).toBeVisible();
+    await expect(page.locator('.react-flow__node')).toHaveCount(14);
     // What the import did is listed until dismissed: the constants it folded. The weights are
     // kept (on the host), so nothing says they were left out.
     const notes = page.getByRole('region', { name: 'Import notes' });
@@ -206,25 +213,21 @@ test.describe('When a user exports and imports ONNX', () => {
     await notes.getByRole('button', { name: 'Dismiss import notes' }).click();
     await expect(page.locator('.toast')).toBeHidden();
     await shot(page, 'resnet50-imported');
-
-    // Every node's box on screen (in flow coordinates the same relation holds).
-    const boxes = await page.locator('.react-flow__node').evaluateAll((els) =>
-      els.map((el) => {
-        const r = el.getBoundingClientRect();
-        return { id: el.getAttribute('data-id'), x: r.x, y: r.y, w: r.width, h: r.height };
-      }),
-    );
-    for (let i = 0; i < boxes.length; i++)
-      for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i];
-        const b = boxes[j];
-        const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-        expect(overlap, `${a.id} overlaps ${b.id}`).toBe(false);
-      }
-    // Readable: the first layers are on screen at a zoom where their text is legible.
-    const first = page.locator('.react-flow__node').nth(1);
+    await expectNoOverlap(page, '.react-flow__node');
+    // Readable: the first layer is on screen, its key figure at least 9 px tall.
+    const first = page
+      .locator('.react-flow__node')
+      .filter({ has: page.getByRole('group', { name: /^conv1 \(/ }) });
     await expect(first).toBeInViewport();
-    expect((await first.boundingBox())!.width).toBeGreaterThan(150);
+    expect((await first.getByTestId('key-figure').boundingBox())!.height).toBeGreaterThanOrEqual(9);
+
+    // Expanded, every one of the 178 layers is drawn, none on top of another.
+    await menu(page, 'View', 'Expand all blocks');
+    await expect(page.locator('.react-flow__node-layer')).toHaveCount(178);
+    for (const title of stages)
+      await expect(page.getByRole('button', { name: `Collapse ${title}` })).toBeAttached();
+    await expectNoOverlap(page, '.react-flow__node-layer');
+    await shot(page, 'resnet50-expanded');
     expect(errors).toEqual([]);
   });
 });

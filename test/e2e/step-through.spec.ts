@@ -65,8 +65,10 @@ test('a student steps one LeNet-5 batch forward and backward and checks conv1’
     .toBeLessThan(20);
 
   // Clicking conv2d_1 on the canvas (after fitting the whole network in view) jumps to its backward stop.
+  // At fit the layers draw as compact tiles (name and shape): the student clicks conv2d_1's tile.
   await page.getByRole('button', { name: /fit view/i }).click();
-  await node(page, 'conv2d_1').locator('.layer-node__header').click();
+  await expect(node(page, 'conv2d_1')).toHaveClass(/layer-node--compact/);
+  await node(page, 'conv2d_1').click();
   await expect(label(page)).toHaveText('Backward 12 of 12: conv2d_1 (Conv2d)');
   await expect(node(page, 'conv2d_1')).toHaveAttribute('data-step', 'backward');
   await expect(training(page).getByTestId('backward-tensor').getByRole('img')).toHaveCount(6);
