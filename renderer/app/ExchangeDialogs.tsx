@@ -17,7 +17,7 @@ import {
 import './exchange.css';
 import { HiddenFileInput } from '../components/HiddenFileInput.tsx';
 import { Modal } from '../components/Modal.tsx';
-import { ExportProblems } from './ExportProblems.tsx';
+import { ExportFooter } from './ExportProblems.tsx';
 import { PytorchExportDialog } from './PytorchExportDialog.tsx';
 import { usePytorchExport } from './pytorchFlows.ts';
 
@@ -54,15 +54,13 @@ function OnnxExportDialog() {
           float16 weights
         </label>
       </div>
-      <ExportProblems problems={problems} />
-      <div className="button-row">
-        <button type="button" onClick={closeOnnxExport}>
-          Cancel
-        </button>
-        <button type="button" disabled={busy} onClick={() => void exportOnnx()} autoFocus>
-          {busy ? 'Exporting…' : 'Export'}
-        </button>
-      </div>
+      <ExportFooter
+        problems={problems}
+        busy={busy}
+        label="Export"
+        onCancel={closeOnnxExport}
+        onExport={exportOnnx}
+      />
     </Modal>
   );
 }

@@ -1,7 +1,7 @@
 // File → Export PyTorch project…: what the project holds, which weights go in, and where it goes.
 import { useApp } from '../state/appStore.ts';
 import { Modal } from '../components/Modal.tsx';
-import { ExportProblems } from './ExportProblems.tsx';
+import { ExportFooter } from './ExportProblems.tsx';
 import {
   closePytorchExport,
   exportPytorch,
@@ -30,15 +30,13 @@ export function PytorchExportDialog() {
           ? 'You choose the folder to write the files into.'
           : 'Your browser downloads the project as a zip.'}
       </p>
-      <ExportProblems problems={problems} />
-      <div className="button-row">
-        <button type="button" onClick={closePytorchExport}>
-          Cancel
-        </button>
-        <button type="button" disabled={busy} onClick={() => void exportPytorch()} autoFocus>
-          {busy ? 'Exporting…' : folder ? 'Choose folder…' : 'Download zip'}
-        </button>
-      </div>
+      <ExportFooter
+        problems={problems}
+        busy={busy}
+        label={folder ? 'Choose folder…' : 'Download zip'}
+        onCancel={closePytorchExport}
+        onExport={exportPytorch}
+      />
     </Modal>
   );
 }
