@@ -4,7 +4,9 @@
 // One step = forward + loss + backward + SGD-momentum update with the loss read back (train), or a
 // forward pass with the output read back (infer). samples_per_s = batch / median step time over 20
 // steps after 3 warm-ups. Each (model, mode) runs in its own child process so peak_rss_mb is that
-// run's own high-water mark, not the largest of everything measured before it.
+// run's own high-water mark, not the largest of everything measured before it. The roofline is
+// measured first, in onnxruntime on this machine (benchPeak.ts), and pct_peak is against its
+// MatMul figure; train FLOPs are the step's exact count (engine/autodiff/flops.ts).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -16,16 +18,16 @@ import {
   parseDocument,
   oneHotTargets,
   resolveWeights,
+  trainStepFlops,
   withBatch,
 } from '../engine/index.ts';
 import { createRng } from '../engine/data/index.ts';
 import { encodeModel } from '../engine/onnx/index.ts';
 import { StepSession } from '../host/training/session.ts';
 import { benchAnalysis } from './benchAnalysis.ts';
+import { measurePeak, type Peak } from './benchPeak.ts';
 import { CliError } from './errors.ts';
 
-/** This machine's float32 sgemm roofline on 2 cores (DESIGN.md), FLOP/s. */
-export const PEAK_FLOPS = 205e9;
 export const BENCH_MODES = ['train', 'infer'] as const;
 export type BenchMode = (typeof BENCH_MODES)[number];
 
@@ -37,8 +39,17 @@ export interface BenchResult {
   samples_per_s: number;
   step_ms_median: number;
   peak_rss_mb: number;
-  /** Achieved FLOP/s (train: 3 x forward, forward = 2 x MACs per sample) over PEAK_FLOPS, in percent. */
-  pct_peak: number;
+  /** Exact FLOPs of one sample: 2 x forward MACs (infer), or trainStepFlops() (train). */
+  flops_per_sample: number;
+  gflops: number;
+  /** gflops over the MatMul peak measured at the start of the same run, in percent. */
+  pct_peak?: number;
+}
+
+/** The first JSON line of a run: the roofline pct_peak is measured against. */
+export interface RooflineLine extends Peak {
+  peer: 'netwright';
+  kind: 'roofline';
 }
 
 interface Reference {
@@ -134,7 +145,7 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
   }
   const stepMs = median(times);
   const samplesPerS = ref.batch / (stepMs / 1000);
-  const flopsPerSample = (mode === 'train' ? 3 : 1) * 2 * macs;
+  const flopsPerSample = mode === 'train' ? trainStepFlops(graph).flopsPerSample : 2 * macs;
   return {
     peer: 'netwright',
     model,
@@ -143,15 +154,19 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
     samples_per_s: round(samplesPerS, 1),
     step_ms_median: round(stepMs, 3),
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
-    pct_peak: round((100 * flopsPerSample * samplesPerS) / PEAK_FLOPS, 2),
+    flops_per_sample: flopsPerSample,
+    gflops: round((flopsPerSample * samplesPerS) / 1e9, 2),
   };
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Every reference model in both modes, each in a fresh child process (for its own peak RSS). */
+/**
+ * Every reference model in both modes, each in a fresh child process (for its own peak RSS), with
+ * pct_peak against `peak` when given.
+ */
 export function benchAll(
-  opts: { models?: string[]; modes?: BenchMode[]; threads?: number } = {},
+  opts: { models?: string[]; modes?: BenchMode[]; threads?: number; peak?: Peak } = {},
 ): BenchResult[] {
   const models = opts.models ?? Object.keys(REFERENCE_MODELS);
   const modes = opts.modes ?? [...BENCH_MODES];
@@ -173,7 +188,9 @@ export function benchAll(
         { encoding: 'utf8' },
       );
       if (r.status !== 0) throw new Error(`bench ${model} ${mode} failed:\n${r.stderr}`);
-      out.push(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as BenchResult);
+      const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as BenchResult;
+      if (opts.peak) result.pct_peak = round((100 * result.gflops) / opts.peak.matmul_gflops, 2);
+      out.push(result);
     }
   return out;
 }
@@ -211,15 +228,22 @@ export async function benchCommand(o: BenchOptions): Promise<void> {
       throw new CliError(
         `--models: unknown model ${m}; choose from ${Object.keys(REFERENCE_MODELS).join(', ')}.`,
       );
-  if (!o.json)
-    console.log(`Throughput (${threads} threads, median of ${STEPS} steps after ${WARMUP} warm-ups):`);
+  const peak = await measurePeak(threads);
+  const roofline: RooflineLine = { peer: 'netwright', kind: 'roofline', ...peak };
+  if (o.json) console.log(JSON.stringify(roofline));
+  else
+    console.log(
+      `Roofline (${threads} threads, onnxruntime float32): MatMul 2048 ${peak.matmul_gflops} GFLOP/s, ` +
+        `3x3 Conv ${peak.conv_gflops} GFLOP/s\nThroughput (median of ${STEPS} steps after ${WARMUP} warm-ups):`,
+    );
   for (const model of models ?? Object.keys(REFERENCE_MODELS))
-    for (const r of benchAll({ models: [model], threads })) {
+    for (const r of benchAll({ models: [model], threads, peak })) {
       console.log(
         o.json
           ? JSON.stringify(r)
           : `${r.model.padEnd(5)} ${r.mode.padEnd(5)} batch ${String(r.batch).padStart(3)}: ${r.samples_per_s.toFixed(0).padStart(7)} samples/s, ` +
-              `${r.step_ms_median.toFixed(2).padStart(8)} ms/step, ${r.pct_peak.toFixed(1).padStart(5)}% of 205 GFLOP/s, peak RSS ${r.peak_rss_mb.toFixed(0)} MB`,
+              `${r.step_ms_median.toFixed(2).padStart(8)} ms/step, ${r.gflops.toFixed(1).padStart(6)} GFLOP/s = ` +
+              `${r.pct_peak!.toFixed(1).padStart(5)}% of MatMul peak, peak RSS ${r.peak_rss_mb.toFixed(0)} MB`,
       );
     }
   if (o.analysis === false) return;

@@ -49,7 +49,7 @@ export interface Backward {
 export const gradKey = (nodeId: string, param: string) => `${nodeId}/${param}`;
 
 /** target node id -> source node id per input port. */
-function incomingSources(graph: Graph): Map<string, string[]> {
+export function incomingSources(graph: Graph): Map<string, string[]> {
   const incoming = new Map<string, string[]>();
   for (const e of graph.edges) {
     let l = incoming.get(e.target);
@@ -59,20 +59,26 @@ function incomingSources(graph: Graph): Map<string, string[]> {
   return incoming;
 }
 
+/** What deciding which gradients to compute needs to know about the compilation. */
+export type GradientScope = Pick<BackwardInput, 'analysis' | 'nodeOf' | 'inputGradients' | 'everyNode'>;
+
 /**
  * Which nodes' output gradients are worth computing: dX of a first layer, e.g. 784x512 in an MLP,
  * is as costly as its dW and would be thrown away unless it leads to something trainable.
  */
-function gradientWanted(x: BackwardInput, incoming: Map<string, string[]>): (id: string) => boolean {
+export function gradientWanted(x: GradientScope, incoming: Map<string, string[]>): (id: string) => boolean {
   const isSource = (id: string) => minInputs(getLayer(x.nodeOf(id).type)!) === 0;
   const reachesTrainable = new Set<string>();
   for (const id of x.analysis.order) {
-    const own = isSource(id)
-      ? x.inputGradients
-      : !x.nodeOf(id).frozen && x.analysis.nodes.get(id)!.parameters.some((p) => !isBuffer(p));
+    const own = isSource(id) ? x.inputGradients : hasTrainableParameters(x, id);
     if (own || (incoming.get(id) ?? []).some((s) => reachesTrainable.has(s))) reachesTrainable.add(id);
   }
   return (id) => (isSource(id) ? x.inputGradients : x.everyNode || reachesTrainable.has(id));
+}
+
+/** Whether a node has a parameter the optimizer updates (not frozen, not a buffer). */
+export function hasTrainableParameters(x: Pick<GradientScope, 'analysis' | 'nodeOf'>, id: string): boolean {
+  return !x.nodeOf(id).frozen && x.analysis.nodes.get(id)!.parameters.some((p) => !isBuffer(p));
 }
 
 /** Emits the backward pass; gradients are summed over fan-out. */

@@ -363,12 +363,18 @@ test('gradcheck passes on LeNet-5 and prints one report in --json', () => {
   assert.match(text.stdout, /All 6 tensors pass\./);
 });
 
-test('bench --json: one DESIGN.md line per model and mode, with pct_peak, then the analysis lines', () => {
+test('bench --json: the measured roofline, one DESIGN.md line per model and mode with pct_peak against it, then the analysis lines', () => {
   const r = netwright('bench', '--json', '--models', 'mlp');
   assert.equal(r.status, 0, r.stderr);
   const lines = jsonLines(r.stdout);
+  const roofline = lines[0];
+  assert.equal(roofline.kind, 'roofline');
+  // Measured, not assumed: any real machine's float32 MatMul and Conv land between 1 and 10^5 GFLOP/s.
+  for (const k of ['matmul_gflops', 'conv_gflops'])
+    assert.ok((roofline[k] as number) > 1 && (roofline[k] as number) < 1e5, JSON.stringify(roofline));
+  const results = lines.slice(1, 3);
   assert.deepEqual(
-    lines.slice(0, 2).map((l) => Object.keys(l)),
+    results.map((l) => Object.keys(l)),
     [0, 1].map(() => [
       'peer',
       'model',
@@ -377,20 +383,28 @@ test('bench --json: one DESIGN.md line per model and mode, with pct_peak, then t
       'samples_per_s',
       'step_ms_median',
       'peak_rss_mb',
+      'flops_per_sample',
+      'gflops',
       'pct_peak',
     ]),
   );
   assert.deepEqual(
-    lines.slice(0, 2).map((l) => [l.model, l.batch, l.mode]),
+    results.map((l) => [l.model, l.batch, l.mode]),
     [
       ['mlp', 200, 'train'],
       ['mlp', 200, 'infer'],
     ],
   );
-  for (const l of lines.slice(0, 2)) {
+  // 784-512-512-10: forward MACs; a train step adds every dW and the dX of the last two layers.
+  const forwardMacs = 784 * 512 + 512 * 512 + 512 * 10;
+  const exactFlops = { train: 2 * (2 * forwardMacs + 512 * 512 + 512 * 10), infer: 2 * forwardMacs };
+  for (const l of results) {
     assert.ok((l.samples_per_s as number) > 0 && (l.peak_rss_mb as number) > 0, JSON.stringify(l));
-    const flops = (l.mode === 'train' ? 3 : 1) * 2 * 668_672 * (l.samples_per_s as number);
-    assert.ok(Math.abs((l.pct_peak as number) - (100 * flops) / 205e9) < 0.011, JSON.stringify(l));
+    assert.equal(l.flops_per_sample, exactFlops[l.mode as 'train' | 'infer']);
+    const gflops = ((l.flops_per_sample as number) * (l.samples_per_s as number)) / 1e9;
+    assert.ok(Math.abs((l.gflops as number) - gflops) < 0.006, JSON.stringify(l));
+    const pct = (100 * (l.gflops as number)) / (roofline.matmul_gflops as number);
+    assert.ok(Math.abs((l.pct_peak as number) - pct) < 0.006, JSON.stringify(l));
     assert.ok(
       Math.abs((l.samples_per_s as number) - 200 / ((l.step_ms_median as number) / 1000)) <
         1e-3 * (l.samples_per_s as number),
@@ -398,7 +412,7 @@ test('bench --json: one DESIGN.md line per model and mode, with pct_peak, then t
     );
   }
   assert.deepEqual(
-    lines.slice(2).map((l) => l.bench),
+    lines.slice(3).map((l) => l.bench),
     ['analysis-chain', 'analysis-residual'],
   );
 });
