@@ -1,5 +1,12 @@
 // Runs a compiled train step in onnxruntime-node and carries parameters, buffers and optimizer
 // state from one step to the next (outputs fed back as inputs).
+//
+// The carried tensors are written by onnxruntime straight into buffers this session owns (bound
+// as pre-allocated outputs) and rotate: a step reads one set and writes the next, so no step
+// allocates, copies out or garbage-collects a parameter-sized array (for the reference MLP that
+// was over a third of the step). Optimizer state has two buffers, the state read and the state
+// written; parameters and buffers have a third, the values before the previous step, which
+// divergence recovery falls back to (lastGoodWeights()).
 import * as ort from 'onnxruntime-node';
 import type { TrainStep, WeightMap } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
@@ -30,16 +37,47 @@ export interface SessionState {
   tensors: Record<string, Float32Array>;
 }
 
+/** A carried tensor's buffers, the current values first, then the older ones, oldest last. */
+type Ring = Float32Array[];
+
 export class StepSession {
-  private values = new Map<string, Float32Array>();
+  /** Every carried tensor by train-step input name; frozen parameters have a one-buffer ring. */
+  private rings = new Map<string, Ring>();
+  /** Output name -> the input whose ring it writes into (in place of an allocated output). */
+  private readonly carriedOutputs: { input: string; output: string; shape: number[] }[];
   private stepCount = 0;
+  /** How many steps back the last good parameters are (ring position); -1 once overwritten. */
+  private goodAge = 0;
   private constructor(
     readonly step: TrainStep,
     private session: ort.InferenceSession,
     private readonly seed: number,
     /** The execution provider the session runs on (and why not a GPU, if one was asked for). */
     readonly provider: ProviderUse,
-  ) {}
+  ) {
+    // Gradients-only steps carry nothing: their outputs are gradients, handed to the caller.
+    const updates = step.outputs.grads.length ? [] : step.params.filter((p) => p.output);
+    this.carriedOutputs = [
+      ...updates.map((p) => ({ input: p.input, output: p.output!, shape: p.shape })),
+      ...step.state.map((st) => ({ input: st.input, output: st.output, shape: st.shape })),
+    ];
+  }
+
+  private current(input: string): Float32Array {
+    return this.rings.get(input)![0];
+  }
+
+  /** Sets a carried tensor's current values (a copy), with the ring it will rotate through. */
+  private load(input: string, values: ArrayLike<number>): void {
+    const depth = this.step.state.some((st) => st.input === input)
+      ? 2
+      : this.carriedOutputs.some((c) => c.input === input)
+        ? 3
+        : 1;
+    const ring: Ring = [Float32Array.from(values)];
+    for (let i = 1; i < depth; i++) ring.push(new Float32Array(values.length));
+    this.rings.set(input, ring);
+  }
 
   static async create(
     step: TrainStep,
@@ -61,28 +99,42 @@ export class StepSession {
     for (const p of this.step.params) {
       const v = weights.get(p.nodeId)?.get(p.param);
       if (!v) throw new Error(`no value for ${p.input}`);
-      this.values.set(p.input, Float32Array.from(v));
+      this.load(p.input, v);
     }
-    for (const s of this.step.state)
-      this.values.set(
+    for (const s of this.step.state) {
+      const param = this.step.params.find((p) => p.nodeId === s.nodeId && p.param === s.param)!;
+      this.load(
         s.input,
         s.slot === 'previous'
-          ? Float32Array.from(
-              this.values.get(
-                `${this.step.params.find((p) => p.nodeId === s.nodeId && p.param === s.param)!.input}`,
-              )!,
-            )
+          ? this.current(param.input)
           : new Float32Array(s.shape.reduce((a, b) => a * b, 1)),
       );
+    }
     this.stepCount = 0;
+    this.goodAge = 0;
   }
 
+  /** A copy of the current parameters and buffers (the session's own buffers are reused). */
   weights(): WeightMap {
+    return this.paramsAt(0);
+  }
+
+  /**
+   * A copy of the parameters the last step with a finite loss started from: what a run that
+   * diverged falls back to. Before any step, or when the trainer kept stepping after two
+   * non-finite losses (the values are overwritten by then), the current ones.
+   */
+  lastGoodWeights(): WeightMap {
+    return this.paramsAt(Math.max(this.goodAge, 0));
+  }
+
+  private paramsAt(age: number): WeightMap {
     const out: WeightMap = new Map();
     for (const p of this.step.params) {
       let m = out.get(p.nodeId);
       if (!m) out.set(p.nodeId, (m = new Map()));
-      m.set(p.param, this.values.get(p.input)!);
+      const ring = this.rings.get(p.input)!;
+      m.set(p.param, Float32Array.from(ring[Math.min(age, ring.length - 1)]));
     }
     return out;
   }
@@ -99,8 +151,8 @@ export class StepSession {
     const feeds: Record<string, ort.Tensor> = {};
     for (const d of s.dataInputs) feeds[d.input] = tensor(data.get(d.nodeId)!, d.shape);
     feeds[s.target.input] = tensor(target, s.target.shape);
-    for (const p of s.params) feeds[p.input] = tensor(this.values.get(p.input)!, p.shape);
-    for (const st of s.state) feeds[st.input] = tensor(this.values.get(st.input)!, st.shape);
+    for (const p of s.params) feeds[p.input] = tensor(this.current(p.input), p.shape);
+    for (const st of s.state) feeds[st.input] = tensor(this.current(st.input), st.shape);
     // Masks come from a generator seeded by (seed, step), so a resumed run draws the same ones.
     const maskRng = s.masks.length ? createRng(this.seed * 1_000_003 + this.stepCount) : null;
     for (const m of s.masks)
@@ -117,10 +169,8 @@ export class StepSession {
         [],
       );
     }
-    const out = await this.session.run(feeds);
-    for (const p of s.params)
-      if (p.output && !s.outputs.grads.length) this.values.set(p.input, out[p.output].data as Float32Array);
-    for (const st of s.state) this.values.set(st.input, out[st.output].data as Float32Array);
+    const out = await this.session.run(feeds, this.fetches());
+    this.rotate(Number.isFinite((out.loss.data as Float32Array)[0]));
     const gradSquares = new Map(
       s.outputs.gradSquares.map((g) => [g.nodeId, (out[g.output].data as Float32Array)[0]]),
     );
@@ -154,6 +204,25 @@ export class StepSession {
     return result;
   }
 
+  /** Every output; the carried ones bound to the oldest buffer of their ring. */
+  private fetches(): Record<string, ort.Tensor | null> {
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const name of this.session.outputNames) fetches[name] = null;
+    for (const c of this.carriedOutputs)
+      fetches[c.output] = tensor(this.rings.get(c.input)!.at(-1)!, c.shape);
+    return fetches;
+  }
+
+  /** The written buffers become current; the last good parameters move one step further back. */
+  private rotate(finiteLoss: boolean): void {
+    for (const c of this.carriedOutputs) {
+      const ring = this.rings.get(c.input)!;
+      ring.unshift(ring.pop()!);
+    }
+    // A finite loss vouches for the parameters the step read, now one step back.
+    this.goodAge = finiteLoss ? 1 : this.goodAge < 0 || this.goodAge >= 2 ? -1 : this.goodAge + 1;
+  }
+
   /** Bernoulli(1-p) scaled by 1/(1-p), from the seeded generator. */
   private dropoutMask(rng: Rng, shape: number[], p: number): Float32Array {
     const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -170,7 +239,7 @@ export class StepSession {
   /** A copy of every value carried between steps (checkpoints). */
   exportState(): SessionState {
     const tensors: Record<string, Float32Array> = {};
-    for (const [name, v] of this.values) tensors[name] = Float32Array.from(v);
+    for (const [name, ring] of this.rings) tensors[name] = Float32Array.from(ring[0]);
     return { step: this.stepCount, tensors };
   }
 
@@ -191,8 +260,9 @@ export class StepSession {
       throw new Error(
         `The saved training state does not fit this model and optimizer: ${problems.join('; ')}.`,
       );
-    for (const slot of slots) this.values.set(slot.input, Float32Array.from(state.tensors[slot.input]));
+    for (const slot of slots) this.load(slot.input, state.tensors[slot.input]);
     this.stepCount = state.step;
+    this.goodAge = 0;
   }
 
   async release(): Promise<void> {

@@ -228,9 +228,6 @@ class TrainingLoop {
   /** Steps taken, over all epochs (also the resumed ones). */
   private k: number;
   private sketchedAt = -1;
-  // The weights the last finite loss was computed from: what a diverged run keeps (the weights
-  // the failing step started from may already be overflowed, even if finite).
-  private lastGood: WeightMap;
 
   private constructor(
     private readonly run: TrainRun,
@@ -246,7 +243,6 @@ class TrainingLoop {
     this.target = new Float32Array(run.config.batchSize * this.width);
     this.emit = run.onEvent ?? (() => undefined);
     this.k = firstEpoch * stepsPerEpoch;
-    this.lastGood = session.weights();
   }
 
   static async open(run: TrainRun, start: TrainingStart): Promise<TrainingLoop> {
@@ -319,15 +315,12 @@ class TrainingLoop {
       if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
       if (signal?.aborted) return this.cancelled(epoch);
       const lr = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
-      // The session replaces (never overwrites) its arrays, so these stay as they are.
-      const previous = this.session.weights();
       const r = await this.session.run(
         new Map([[this.inputId, batch.x]]),
         targetsFor(trainSet, batch.indices, this.width, this.target),
         { lr, beta1: cfg.optimizer.beta1, beta2: cfg.optimizer.beta2 },
       );
       if (!Number.isFinite(r.loss)) return this.diverged({ loss: r.loss, epoch, step: this.k, lr });
-      this.lastGood = previous;
       tally.loss += r.loss * batch.size;
       if (isClassification(trainSet)) {
         const p = predictions(r.prediction, batch.size);
@@ -406,10 +399,12 @@ class TrainingLoop {
   }
 
   private diverged(divergence: Divergence): TrainResult {
-    this.session.setWeights(this.lastGood);
+    // The parameters the last step with a finite loss started from (the session keeps them).
+    const lastGood = this.session.lastGoodWeights();
+    this.session.setWeights(lastGood);
     const message = divergenceMessage(divergence, 'the last good weights are kept');
     this.emit({ event: 'stopped', reason: 'diverged', message, epoch: divergence.epoch, step: this.k });
-    return { weights: this.lastGood, history: this.history, stopped: 'diverged', message, divergence };
+    return { weights: lastGood, history: this.history, stopped: 'diverged', message, divergence };
   }
 
   /** A trajectory point (epochs completed as its epoch), once per step count. */
