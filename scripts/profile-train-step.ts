@@ -1,0 +1,139 @@
+// Where a train step's time goes, op by op: onnxruntime's own profiler over a reference model's
+// train step (the same step, batch and session options `netwright bench` uses).
+//
+//   node --import tsx scripts/profile-train-step.ts [mlp|lenet|vgg] [--steps 20] [--top 12]
+//
+// Prints the median wall time of a step, onnxruntime's time in its run call and in kernels, then
+// the ops that took longest per step, by op type and by node. Run it under
+// `flock /tmp/nw-heavy.lock` on a shared machine: a loaded machine inflates every op.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import {
+  compileTrainStep,
+  oneHotTargets,
+  parseDocument,
+  resolveWeights,
+  analyze,
+  withBatch,
+} from '../engine/index.ts';
+import { createRng } from '../engine/data/index.ts';
+import { encodeModel } from '../engine/onnx/index.ts';
+import { REFERENCE_MODELS } from '../cli/bench.ts';
+
+const WARMUP = 3;
+
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args: { op_name?: string };
+}
+
+function feedsFor(step: ReturnType<typeof compileTrainStep>, model: string, batch: number) {
+  const graph = referenceGraph(model);
+  const weights = resolveWeights(analyze(withBatch(graph, batch)), undefined, 0);
+  const rng = createRng(0);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const d = step.dataInputs[0];
+  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+  const feeds: Record<string, ort.Tensor> = {
+    [d.input]: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: size(d.shape) }, () => rng.normal()),
+      d.shape,
+    ),
+    [step.target.input]: new ort.Tensor('float32', oneHotTargets(labels, 10), step.target.shape),
+    [step.scalars.lr]: new ort.Tensor('float32', [0.01], []),
+  };
+  for (const p of step.params)
+    feeds[p.input] = new ort.Tensor(
+      'float32',
+      Float32Array.from(weights.get(p.nodeId)!.get(p.param)!),
+      p.shape,
+    );
+  for (const s of step.state)
+    feeds[s.input] = new ort.Tensor('float32', new Float32Array(size(s.shape)), s.shape);
+  return feeds;
+}
+
+function referenceGraph(model: string) {
+  const file = new URL(
+    `../assets/templates/${REFERENCE_MODELS[model].template}.netwright.json`,
+    import.meta.url,
+  );
+  return parseDocument(readFileSync(file, 'utf8')).graph;
+}
+
+/** Milliseconds per step of each key, largest first. */
+function top(totals: Map<string, number>, steps: number, n: number): string {
+  return [...totals]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, us]) => `  ${(us / steps / 1000).toFixed(3).padStart(8)} ms  ${name}`)
+    .join('\n');
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { steps: { type: 'string', default: '20' }, top: { type: 'string', default: '12' } },
+  });
+  const model = positionals[0] ?? 'mlp';
+  const ref = REFERENCE_MODELS[model];
+  if (!ref) throw new Error(`unknown model ${model}; choose ${Object.keys(REFERENCE_MODELS).join(', ')}`);
+  const steps = Number(values.steps);
+  const step = compileTrainStep(referenceGraph(model), {
+    batchSize: ref.batch,
+    loss: 'cross-entropy',
+    optimizer: { kind: 'momentum', momentum: 0.9 },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'netwright-profile-'));
+  const session = await ort.InferenceSession.create(encodeModel(step.model), {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    enableProfiling: true,
+    profileFilePrefix: join(dir, model),
+  });
+  const feeds = feedsFor(step, model, ref.batch);
+  const wall: number[] = [];
+  for (let i = 0; i < WARMUP + steps; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    if (i >= WARMUP) wall.push(performance.now() - t0);
+  }
+  // endProfiling() writes the file (the Node binding returns no name): the one in our folder.
+  session.endProfiling();
+  await session.release();
+  const file = join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith('.json'))!,
+  );
+  const events = JSON.parse(readFileSync(file, 'utf8')) as ProfileEvent[];
+  rmSync(dir, { recursive: true, force: true });
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').slice(WARMUP);
+  const start = runs[0].ts;
+  const byType = new Map<string, number>();
+  const byNode = new Map<string, number>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < start) continue;
+    const op = e.args.op_name ?? '?';
+    byType.set(op, (byType.get(op) ?? 0) + e.dur);
+    const node = `${e.name.slice(0, -'_kernel_time'.length)} (${op})`;
+    byNode.set(node, (byNode.get(node) ?? 0) + e.dur);
+  }
+  const kernels = [...byType.values()].reduce((a, b) => a + b, 0);
+  wall.sort((a, b) => a - b);
+  console.log(
+    `${model} (batch ${ref.batch}, ${step.model.graph.nodes.length} nodes): median step ${wall[wall.length >> 1].toFixed(2)} ms, ` +
+      `onnxruntime run ${(runs.reduce((a, e) => a + e.dur, 0) / runs.length / 1000).toFixed(2)} ms, kernels ${(kernels / runs.length / 1000).toFixed(2)} ms`,
+  );
+  const n = Number(values.top);
+  console.log(`by op type:\n${top(byType, runs.length, n)}\nby node:\n${top(byNode, runs.length, n)}`);
+}
+
+await main();
