@@ -1,7 +1,10 @@
 // Where a train step's time goes, op by op: onnxruntime's own profiler over a reference model's
 // train step (the same step, batch and session options `netwright bench` uses).
 //
-//   node --import tsx scripts/profile-train-step.ts [mlp|lenet|vgg] [--steps 20] [--top 12]
+//   node --import tsx scripts/profile-train-step.ts [mlp|lenet|vgg] [--steps 20] [--top 12] [--spin]
+//
+// The session options are the trainer's (StepSession: intra-op threads do not spin); --spin turns
+// onnxruntime's default spinning back on, to compare.
 //
 // Prints the median wall time of a step, onnxruntime's time in its run call and in kernels, then
 // the ops that took longest per step, by op type and by node. Run it under
@@ -22,6 +25,7 @@ import {
 import { createRng } from '../engine/data/index.ts';
 import { encodeModel } from '../engine/onnx/index.ts';
 import { REFERENCE_MODELS } from '../cli/bench.ts';
+import { NO_SPINNING } from '../host/training/session.ts';
 
 const WARMUP = 3;
 
@@ -80,7 +84,11 @@ function top(totals: Map<string, number>, steps: number, n: number): string {
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { steps: { type: 'string', default: '20' }, top: { type: 'string', default: '12' } },
+    options: {
+      steps: { type: 'string', default: '20' },
+      top: { type: 'string', default: '12' },
+      spin: { type: 'boolean', default: false },
+    },
   });
   const model = positionals[0] ?? 'mlp';
   const ref = REFERENCE_MODELS[model];
@@ -98,6 +106,7 @@ async function main() {
     graphOptimizationLevel: 'all',
     enableProfiling: true,
     profileFilePrefix: join(dir, model),
+    ...(values.spin ? {} : { extra: NO_SPINNING }),
   });
   const feeds = feedsFor(step, model, ref.batch);
   const wall: number[] = [];
