@@ -4,6 +4,8 @@
 import type { Graph, GraphNode } from './graph.ts';
 import { edgeId, freshId, nodeById, topologicalOrder } from './graph.ts';
 import type { EditError } from './edits.ts';
+import { defaultAttributes } from '../layer.ts';
+import { getLayer } from '../layers/index.ts';
 
 /** The chosen node and every node whose output reaches it: what "up to here" covers. */
 export function upstreamOf(graph: Graph, id: string): Set<string> {
@@ -94,5 +96,61 @@ export function replaceClassifier(graph: Graph, classes: number, id?: string): G
       const sourcePort = e.source === old.id ? 0 : e.sourcePort;
       return { ...e, id: edgeId(source, sourcePort, target, e.targetPort), source, sourcePort, target };
     }),
+  };
+}
+
+/** A model cut at its frozen boundary: a fixed backbone and the head that trains on its output. */
+export interface FrozenSplit {
+  /** The frozen node whose output is all the trainable part sees. */
+  boundary: string;
+  /** The frozen nodes (the boundary and everything before it). */
+  backbone: Graph;
+  /** The trainable nodes, fed by an Input that stands where the boundary was (same id and name). */
+  head: Graph;
+}
+
+/**
+ * Where a model can be cut so its frozen part runs once per picture instead of once per epoch:
+ * every node before the boundary is frozen, the data enters only there, and only one frozen node
+ * (on its first output) feeds the trainable part. Null, with the reason, when it can't.
+ */
+export function splitAtFrozen(
+  graph: Graph,
+  shapeOf: (id: string) => readonly (number | string)[] | undefined,
+): FrozenSplit | { why: string } {
+  const frozen = new Set(graph.nodes.filter((n) => n.frozen).map((n) => n.id));
+  if (!frozen.size) return { why: 'nothing is frozen' };
+  const crossing = graph.edges.filter((e) => frozen.has(e.source) && !frozen.has(e.target));
+  const boundaries = new Set(crossing.map((e) => e.source));
+  if (boundaries.size !== 1 || crossing.some((e) => e.sourcePort !== 0))
+    return { why: `${boundaries.size} frozen nodes feed the trainable ones; the cut needs exactly one` };
+  if (graph.edges.some((e) => !frozen.has(e.source) && frozen.has(e.target)))
+    return { why: 'a trainable node feeds a frozen one' };
+  if (graph.nodes.some((n) => n.type === 'Input' && !frozen.has(n.id)))
+    return { why: 'an input feeds the trainable part directly' };
+  const [boundary] = boundaries;
+  if (upstreamOf(graph, boundary).size !== frozen.size)
+    return { why: 'some frozen nodes do not lead to the boundary' };
+  const shape = shapeOf(boundary);
+  if (!shape || shape.slice(1).some((d) => typeof d !== 'number'))
+    return { why: `the frozen output's shape [${shape?.join(', ')}] is not fixed` };
+  const cut = nodeById(graph, boundary)!;
+  const input: GraphNode = {
+    id: cut.id,
+    type: 'Input',
+    name: cut.name,
+    attributes: { ...defaultAttributes(getLayer('Input')!), shape: shape.slice(1) as number[] },
+    position: cut.position,
+  };
+  return {
+    boundary,
+    backbone: {
+      nodes: graph.nodes.filter((n) => frozen.has(n.id)),
+      edges: graph.edges.filter((e) => frozen.has(e.target)),
+    },
+    head: {
+      nodes: [input, ...graph.nodes.filter((n) => !frozen.has(n.id))],
+      edges: graph.edges.filter((e) => !frozen.has(e.target)),
+    },
   };
 }

@@ -6,6 +6,7 @@ import {
   permutation,
   randomLabels,
   split as splitDataset,
+  standardize,
   SYNTHETIC,
   subset,
   take,
@@ -26,7 +27,9 @@ import { parseDatasetSpec, type DatasetSpec } from './spec.ts';
 export async function loadDataset(input: DatasetSpec): Promise<Dataset> {
   const spec = parseDatasetSpec(input); // also checks specs that arrive as untyped JSON
   const which = 'split' in spec && spec.split === 'test' ? 'test' : 'train';
-  return finish(await loadRaw(spec, which, earlyLimit(spec)), spec);
+  const ds = finish(await loadRaw(spec, which, earlyLimit(spec)), spec);
+  const fixed = fixedStats(spec);
+  return fixed ? withStats(ds, fixed) : ds;
 }
 
 export interface TrainTest {
@@ -51,8 +54,32 @@ export async function loadTrainTest(input: DatasetSpec): Promise<TrainTest> {
     train = parts.train;
     test = subset(parts.test, spec.testLimit);
   }
+  const fixed = fixedStats(spec);
+  if (fixed)
+    return { train: withStats(finish(train, spec), fixed), test: withStats(test, fixed), stats: fixed };
   const n = normalize(finish(train, spec), test, spec.normalize ?? 'none');
   return { train: n.train, test: n.test ?? test, stats: n.stats };
+}
+
+function withStats(ds: Dataset, stats: ChannelStats): Dataset {
+  if (stats.mean.length !== ds.inputShape[0])
+    throw new Error(
+      `${ds.name}: mean and std have ${stats.mean.length} values but the pictures have ${ds.inputShape[0]} channel${ds.inputShape[0] === 1 ? '' : 's'}; give one value per channel`,
+    );
+  return standardize(ds, stats);
+}
+
+/** The mean and std an image folder is normalised with (a pretrained model's), when given. */
+function fixedStats(spec: DatasetSpec): ChannelStats | undefined {
+  if (spec.kind !== 'images' || (!spec.mean && !spec.std)) return undefined;
+  const { mean, std } = spec;
+  if (!mean || !std || mean.length !== std.length)
+    throw new Error(
+      `${spec.path}: mean and std go together, one value per channel (got ${mean?.length ?? 0} and ${std?.length ?? 0})`,
+    );
+  if (spec.normalize === 'standardize')
+    throw new Error(`${spec.path}: normalise with the given mean and std or standardize, not both`);
+  return { mean, std };
 }
 
 function hasOwnTestSet(spec: DatasetSpec): boolean {

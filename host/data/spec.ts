@@ -60,6 +60,12 @@ export const datasetSpecSchema = z.discriminatedUnion('kind', [
       ])
       .optional(),
     grayscale: z.boolean().optional(),
+    /**
+     * Per-channel (x - mean) / std after scaling pixels to [0, 1] (torchvision's Normalize), the
+     * statistics a pretrained model was trained with; both or neither.
+     */
+    mean: z.array(z.number()).min(1).max(4).optional(),
+    std: z.array(z.number().positive()).min(1).max(4).optional(),
     ...common,
   }),
   z.object({
