@@ -4,7 +4,7 @@
 // backbone frozen; an epoch costs the head's steps only.
 import type { Dataset } from '../../engine/data/index.ts';
 import { makeDataset, sampleSize } from '../../engine/data/index.ts';
-import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import type { GraphNode, ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, limitText, MAX_DATASET_ELEMENTS, splitAtFrozen } from '../../engine/index.ts';
 import { inferencePass } from './inferencePass.ts';
 import { prepareTraining } from './prepare.ts';
@@ -34,12 +34,21 @@ function split(doc: ProjectDocument, samples: number): Split | { why: string } {
       why: `the features of ${samples} samples at [${featureShape.join(', ')}] are more than ${limitText('MAX_DATASET_ELEMENTS')} numbers; freeze up to a later node`,
     };
   const name = doc.graph.nodes.find((n) => n.id === cut.boundary)!.name;
+  // The backbone runs over chunks of samples: an imported model's Input fixed at batch 1 is freed.
+  const backbone = { ...cut.backbone, nodes: cut.backbone.nodes.map(anyBatch) };
+  if (analyze(backbone).diagnostics.some((d) => d.severity === 'error'))
+    return { why: 'the frozen part does not take batches of more than one sample' };
   return {
-    backbone: { ...doc, graph: cut.backbone },
+    backbone: { ...doc, graph: backbone },
     head: { ...doc, graph: cut.head },
     boundary: name,
     featureShape,
   };
+}
+
+function anyBatch(n: GraphNode): GraphNode {
+  if (n.type !== 'Input' || n.attributes.batch_size == null) return n;
+  return { ...n, attributes: { ...n.attributes, batch_size: null } };
 }
 
 /** The backbone's output for every sample: a data set the head trains on. */
