@@ -4,14 +4,18 @@ import type { ProjectDocument } from '../../engine/index.ts';
 import { freezeUpTo, isEditError, replaceClassifier, unfreezeAll } from '../../engine/index.ts';
 import { appStore } from '../state/appStore.ts';
 
-function apply(edit: (doc: ProjectDocument) => ProjectDocument | { error: string }): boolean {
+function apply(
+  edit: (doc: ProjectDocument) => ProjectDocument | { error: string },
+  select?: (doc: ProjectDocument) => string | undefined,
+): boolean {
   const { doc, actions } = appStore.getState();
   const next = edit(doc);
   if (isEditError(next)) {
     actions.notify('error', next.error);
     return false;
   }
-  actions.editDocument(next);
+  const id = select?.(next);
+  actions.editDocument(next, id ? { select: { nodes: [id], edges: [] } } : undefined);
   return true;
 }
 
@@ -31,6 +35,9 @@ export function unfreezeEverything(): boolean {
  * weights kept in the page go with it, so the new one starts from PyTorch's default init.
  */
 export function replaceWithClassifier(classes: number, nodeId?: string): boolean {
+  const old = appStore.getState().doc.graph.nodes.find((n) => n.id === nodeId);
+  // The new layer keeps the old one's name and stays selected.
+  const fresh = (doc: ProjectDocument) => doc.graph.nodes.find((n) => n.name === old?.name)?.id;
   return apply((doc) => {
     const graph = replaceClassifier(doc.graph, classes, nodeId);
     if (isEditError(graph)) return graph;
@@ -39,5 +46,5 @@ export function replaceWithClassifier(classes: number, nodeId?: string): boolean
       ? Object.fromEntries(Object.entries(doc.weights).filter(([id]) => kept.has(id)))
       : undefined;
     return { ...doc, graph, ...(weights && { weights }) };
-  });
+  }, fresh);
 }
