@@ -102,6 +102,7 @@ program
   .option('--threads <n>', 'onnxruntime intra-op threads (default 2)')
   .option('--shuffle <order>', 'random (a seeded permutation per epoch, default) | none (the data set order)')
   .option('--provider <where>', 'cpu (default) | gpu | auto: the GPU provider when it loads, else the CPU')
+  .option('--keep-classes <list>', 'train and test on these classes only, relabelled 0, 1, … (e.g. 5-9)')
   .option(
     '--classes [n]',
     "replace the last Linear by a new one with n outputs (alone: the data's class count)",

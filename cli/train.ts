@@ -42,7 +42,7 @@ import { EXECUTION_PROVIDERS } from '../protocol/training.ts';
 import { loadModelMeasured } from './loadModel.ts';
 import { checkOutputFiles } from './outputs.ts';
 import { progressReporter } from './trainProgress.ts';
-import { applyTransferFlags, imagePreprocessing, type TransferOptions } from './transfer.ts';
+import { applyTransferFlags, imagePreprocessing, parseClassList, type TransferOptions } from './transfer.ts';
 
 export { EPOCH_KEYS } from './trainProgress.ts';
 
@@ -89,6 +89,7 @@ export function parseDataFlag(
     seed?: number;
     randomLabels?: boolean;
     normalize?: 'none' | 'standardize';
+    keepClasses?: number[];
   },
 ): DatasetSpec {
   const colon = text.indexOf(':');
@@ -279,6 +280,7 @@ function runSettings(o: TrainOptions, checkpoint: Checkpoint | undefined): RunSe
     seed: limit !== undefined || randomLabels ? cfg.seed : undefined,
     randomLabels,
     normalize,
+    keepClasses: o.keepClasses ? parseClassList(o.keepClasses) : undefined,
   });
   const init = within(
     (m) => `--${m}`,

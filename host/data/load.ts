@@ -6,6 +6,7 @@ import {
   permutation,
   randomLabels,
   split as splitDataset,
+  keepClasses,
   standardize,
   SYNTHETIC,
   subset,
@@ -27,7 +28,7 @@ import { parseDatasetSpec, type DatasetSpec } from './spec.ts';
 export async function loadDataset(input: DatasetSpec): Promise<Dataset> {
   const spec = parseDatasetSpec(input); // also checks specs that arrive as untyped JSON
   const which = 'split' in spec && spec.split === 'test' ? 'test' : 'train';
-  const ds = finish(await loadRaw(spec, which, earlyLimit(spec)), spec);
+  const ds = finish(await loadKept(spec, which, earlyLimit(spec)), spec);
   const fixed = fixedStats(spec);
   return fixed ? withStats(ds, fixed) : ds;
 }
@@ -46,10 +47,13 @@ export async function loadTrainTest(input: DatasetSpec): Promise<TrainTest> {
   let test: Dataset;
   if (hasOwnTestSet(spec)) {
     // Only the train set is shuffled and limited through the seed; the test set is just cut.
-    train = await loadRaw(spec, 'train', earlyLimit(spec));
-    test = subset(await loadRaw(spec, 'test', spec.testLimit), spec.testLimit);
+    train = await loadKept(spec, 'train', earlyLimit(spec));
+    test = subset(
+      await loadKept(spec, 'test', spec.keepClasses ? undefined : spec.testLimit),
+      spec.testLimit,
+    );
   } else {
-    const all = await loadRaw(spec, 'train', undefined);
+    const all = await loadKept(spec, 'train', undefined);
     const parts = splitDataset(all, { test: spec.testFraction ?? 0.2, seed: spec.seed });
     train = parts.train;
     test = subset(parts.test, spec.testLimit);
@@ -94,7 +98,13 @@ function hasOwnTestSet(spec: DatasetSpec): boolean {
  * digits do not need all 60,000 converted. With a seed the limit picks a random subset later.
  */
 function earlyLimit(spec: DatasetSpec): number | undefined {
-  return spec.seed === undefined ? spec.limit : undefined;
+  return spec.seed === undefined && !spec.keepClasses ? spec.limit : undefined;
+}
+
+/** loadRaw, then only the spec's classes (before any limit, so 100 samples are 100 of those). */
+async function loadKept(spec: DatasetSpec, which: 'train' | 'test', early: number | undefined) {
+  const ds = await loadRaw(spec, which, early);
+  return spec.keepClasses ? keepClasses(ds, spec.keepClasses) : ds;
 }
 
 async function loadRaw(

@@ -16,6 +16,8 @@ const common = {
   normalize: z.enum(['none', 'standardize']).optional(),
   /** The memorization demo: train labels replaced by uniform random classes. */
   randomLabels: z.boolean().optional(),
+  /** Only these classes (train and test), relabelled 0, 1, … in this order: digits 5–9 as 5 classes. */
+  keepClasses: z.array(z.number().int().min(0)).min(1).max(1000).optional(),
   /** For sources without their own test set: the held-out fraction (0..1) or count. Default 0.2. */
   testFraction: z.number().min(0).optional(),
 };
