@@ -22,6 +22,7 @@ import {
   unfreezeAll,
 } from '../../engine/index.ts';
 import { createRng } from '../../engine/data/random.ts';
+import { keepClasses, makeDataset } from '../../engine/data/index.ts';
 import { exportPytorchProject } from '../../engine/export/pytorch/project.ts';
 import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { computeGrads } from '../../cli/grad.ts';
@@ -238,3 +239,20 @@ for (const [label, boundary] of [
       `${Object.keys(theirs.grads).length} trainable tensors, worst relative difference ${worst.toExponential(2)}`,
     );
   });
+
+test('keepClasses keeps the samples of the classes given, relabelled in that order', () => {
+  const ds = makeDataset({
+    name: 'digits',
+    inputShape: [1],
+    numClasses: 4,
+    classNames: ['a', 'b', 'c', 'd'],
+    x: Float32Array.from([0, 1, 2, 3, 4, 5]),
+    y: Int32Array.from([0, 1, 2, 3, 2, 1]),
+  });
+  const kept = keepClasses(ds, [2, 1]);
+  assert.deepEqual([...kept.x], [1, 2, 4, 5]);
+  assert.deepEqual([...kept.y], [1, 0, 0, 1]);
+  assert.equal(kept.numClasses, 2);
+  assert.deepEqual(kept.classNames, ['c', 'b']);
+  assert.throws(() => keepClasses(ds, [4]), /no class 4; its classes are 0 to 3/);
+});
