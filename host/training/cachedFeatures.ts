@@ -4,9 +4,9 @@
 // backbone frozen; an epoch costs the head's steps only.
 import type { Dataset } from '../../engine/data/index.ts';
 import { makeDataset, sampleSize } from '../../engine/data/index.ts';
-import type { GraphNode, ProjectDocument, WeightMap } from '../../engine/index.ts';
+import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, limitText, MAX_DATASET_ELEMENTS, splitAtFrozen } from '../../engine/index.ts';
-import { inferencePass } from './inferencePass.ts';
+import { anyBatch, inferencePass } from './inferencePass.ts';
 import { prepareTraining } from './prepare.ts';
 import type { TrainEvent, TrainResult, TrainRun } from './trainer.ts';
 import { train } from './trainer.ts';
@@ -35,20 +35,15 @@ function split(doc: ProjectDocument, samples: number): Split | { why: string } {
     };
   const name = doc.graph.nodes.find((n) => n.id === cut.boundary)!.name;
   // The backbone runs over chunks of samples: an imported model's Input fixed at batch 1 is freed.
-  const backbone = { ...cut.backbone, nodes: cut.backbone.nodes.map(anyBatch) };
-  if (analyze(backbone).diagnostics.some((d) => d.severity === 'error'))
+  const backbone = anyBatch({ ...doc, graph: cut.backbone });
+  if (backbone.graph.nodes.some((n) => n.type === 'Input' && n.attributes.batch_size != null))
     return { why: 'the frozen part does not take batches of more than one sample' };
   return {
-    backbone: { ...doc, graph: backbone },
+    backbone,
     head: { ...doc, graph: cut.head },
     boundary: name,
     featureShape,
   };
-}
-
-function anyBatch(n: GraphNode): GraphNode {
-  if (n.type !== 'Input' || n.attributes.batch_size == null) return n;
-  return { ...n, attributes: { ...n.attributes, batch_size: null } };
 }
 
 /** The backbone's output for every sample: a data set the head trains on. */
