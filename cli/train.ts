@@ -357,12 +357,7 @@ async function runTraining(s: Session): Promise<TrainResult> {
       if (cached) return cached;
     }
     return await train({
-      doc,
-      data,
-      config: cfg,
-      start: s.start,
-      onEvent: progress.onEvent,
-      signal: controller.signal,
+      ...run,
       resume: checkpoint ? { state: checkpoint.state, epoch: checkpoint.epoch } : undefined,
       onEpochEnd: saveTo
         ? ({ epoch, state, history }) =>
