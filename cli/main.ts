@@ -102,6 +102,19 @@ program
   .option('--threads <n>', 'onnxruntime intra-op threads (default 2)')
   .option('--shuffle <order>', 'random (a seeded permutation per epoch, default) | none (the data set order)')
   .option('--provider <where>', 'cpu (default) | gpu | auto: the GPU provider when it loads, else the CPU')
+  .option('--keep-classes <list>', 'train and test on these classes only, relabelled 0, 1, … (e.g. 5-9)')
+  .option(
+    '--classes [n]',
+    "replace the last Linear by a new one with n outputs (alone: the data's class count)",
+  )
+  .option(
+    '--freeze-up-to <node>',
+    'freeze this node and everything before it (no gradients, run as at inference)',
+  )
+  .option('--no-cache-features', 'with a frozen backbone, run it every step instead of once per sample')
+  .option('--image-size <HxW>', "images:<dir>: resize to this (default: the model's input size)")
+  .option('--mean <m1,m2,m3>', "images:<dir>: per-channel mean to subtract (default for RGB: ImageNet's)")
+  .option('--std <s1,s2,s3>', "images:<dir>: per-channel std to divide by (default for RGB: ImageNet's)")
   .option('--out <file.onnx>', 'write the trained model as inference ONNX')
   .option('--save <file.netwright.json>', 'write the project with the trained weights')
   .option('--checkpoint <file>', 'save weights and optimizer state after every epoch')

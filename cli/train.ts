@@ -36,15 +36,17 @@ import type { TrainingStart } from '../host/training/prepare.ts';
 import { prepareTraining } from '../host/training/prepare.ts';
 import type { TrainConfig, TrainResult } from '../host/training/trainer.ts';
 import { divergenceMessage, train } from '../host/training/trainer.ts';
+import { trainOnCachedFeatures, type CacheDecision } from '../host/training/cachedFeatures.ts';
 import { CliError, within } from './errors.ts';
 import { EXECUTION_PROVIDERS } from '../protocol/training.ts';
 import { loadModelMeasured } from './loadModel.ts';
 import { checkOutputFiles } from './outputs.ts';
 import { progressReporter } from './trainProgress.ts';
+import { applyTransferFlags, imagePreprocessing, parseClassList, type TransferOptions } from './transfer.ts';
 
 export { EPOCH_KEYS } from './trainProgress.ts';
 
-export interface TrainOptions {
+export interface TrainOptions extends TransferOptions {
   data?: string;
   epochs?: string;
   batchSize?: string;
@@ -69,6 +71,8 @@ export interface TrainOptions {
   checkpoint?: string;
   resume?: string;
   json?: boolean;
+  /** --no-cache-features: train the whole graph every step even with a frozen backbone. */
+  cacheFeatures?: boolean;
 }
 
 const SYNTHETIC = ['spiral', 'circles', 'xor', 'blobs', 'moons', 'chars'] as const;
@@ -85,6 +89,7 @@ export function parseDataFlag(
     seed?: number;
     randomLabels?: boolean;
     normalize?: 'none' | 'standardize';
+    keepClasses?: number[];
   },
 ): DatasetSpec {
   const colon = text.indexOf(':');
@@ -275,6 +280,7 @@ function runSettings(o: TrainOptions, checkpoint: Checkpoint | undefined): RunSe
     seed: limit !== undefined || randomLabels ? cfg.seed : undefined,
     randomLabels,
     normalize,
+    keepClasses: o.keepClasses ? parseClassList(o.keepClasses) : undefined,
   });
   const init = within(
     (m) => `--${m}`,
@@ -337,14 +343,21 @@ async function runTraining(s: Session): Promise<TrainResult> {
   };
   process.on('SIGINT', onSigint);
   const saveTo = o.checkpoint;
+  const run = {
+    doc,
+    data,
+    config: cfg,
+    start: s.start,
+    onEvent: progress.onEvent,
+    signal: controller.signal,
+  };
   try {
+    if (o.cacheFeatures !== false && !checkpoint && !saveTo) {
+      const cached = await trainOnCachedFeatures(run, (d) => s.log(cacheLine(d)));
+      if (cached) return cached;
+    }
     return await train({
-      doc,
-      data,
-      config: cfg,
-      start: s.start,
-      onEvent: progress.onEvent,
-      signal: controller.signal,
+      ...run,
       resume: checkpoint ? { state: checkpoint.state, epoch: checkpoint.epoch } : undefined,
       onEpochEnd: saveTo
         ? ({ epoch, state, history }) =>
@@ -406,19 +419,27 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
   const loaded = await loadModelMeasured(modelPath);
   const checkpoint = o.resume ? await loadCheckpoint(o.resume) : undefined;
   const settings = runSettings(o, checkpoint);
+  settings.spec = imagePreprocessing(settings.spec, o, loaded.doc);
   const data = await within(`--data ${settings.flags.data}`, () => loadTrainTest(settings.spec), true);
   chooseLoss(settings.cfg, data, o.loss, !!checkpoint);
+  const doc = applyTransferFlags(loaded.doc, o, data.train.numClasses);
   const start = within(modelPath, () =>
-    prepareTraining(loaded.doc, data.train, settings.cfg, settings.init, loaded.weights),
+    prepareTraining(doc, data.train, settings.cfg, settings.init, loaded.weights),
   );
   if (checkpoint) checkResume(checkpoint, start, o.resume!, settings.cfg.epochs);
-  const session: Session = { o, doc: loaded.doc, data, settings, start, checkpoint, log };
+  const session: Session = { o, doc, data, settings, start, checkpoint, log };
   const result = await runTraining(session);
   if (result.stopped === 'diverged') throw divergedError(session, result);
   if (result.stopped === 'cancelled') log(result.message!);
   if (o.checkpoint && result.history.length) log(`Saved the checkpoint after each epoch to ${o.checkpoint}.`);
   await writeOutputs(session, result.weights);
   if (result.stopped === 'cancelled') process.exitCode = 130;
+}
+
+function cacheLine(d: CacheDecision): string {
+  return d.cached
+    ? `Frozen up to ${d.boundary}: its features [${d.featureShape.join(', ')}] computed once in ${d.seconds.toFixed(1)} s; the epochs train the rest.`
+    : `Training the whole graph every step (no cached features: ${d.why}).`;
 }
 
 const fmtList = (xs: number[]) => `[${xs.map((x) => x.toPrecision(4)).join(', ')}]`;

@@ -11,6 +11,7 @@ export * from './attributes.ts';
 export * from './layers/index.ts';
 export * from './graph/graph.ts';
 export * from './graph/edits.ts';
+export * from './graph/transfer.ts';
 export * from './graph/document.ts';
 export * from './graph/archive.ts';
 export * from './analysis/receptiveField.ts';

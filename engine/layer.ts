@@ -167,6 +167,11 @@ export interface LowerContext<A> {
   params: Record<string, string>;
   /** Training graphs need batch statistics and dropout masks; inference graphs don't. */
   training: boolean;
+  /**
+   * Training a frozen node: it runs as at inference (BatchNorm on its running statistics, no
+   * dropout), so a frozen backbone is one fixed function whose features can be cached.
+   */
+  frozen?: boolean;
   /** Name the last op's output with this, so ONNX tensor names follow node names. */
   output: string;
   /** Training: forward tensors this node's gradient rule needs (MaxPool indices, BatchNorm's x̂). */

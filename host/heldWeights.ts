@@ -70,7 +70,10 @@ export class HeldWeights {
     this.held.set(doc.weightsRef, tensors);
     // The document's own weights are edits made in the page since (a kernel typed in): they win.
     const weights: Record<string, Record<string, StoredTensor>> = {};
+    // A layer replaced in the page since (a new classifier) leaves its old tensors behind here.
+    const nodes = new Set(doc.graph.nodes.map((n) => n.id));
     for (const [id, params] of tensors) {
+      if (!nodes.has(id)) continue;
       weights[id] = {};
       for (const [param, t] of params)
         weights[id][param] = { shape: t.shape, dtype: 'float32', data: '', values: t.values };

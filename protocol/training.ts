@@ -26,6 +26,21 @@ const shared = {
   normalize: z.enum(['none', 'standardize']).optional(),
 };
 
+const side = z.number().int().min(4).max(1024);
+/**
+ * How an image folder's pictures become the model's input: resized to `size` ([height, width]),
+ * then (x - mean) / std per channel, pixels in [0, 1]. Left out: the model's Input size, and for
+ * RGB ImageNet's mean and std (torchvision's pretrained models).
+ */
+export const imagePreprocessingSchema = z
+  .object({
+    size: z.tuple([side, side]).optional(),
+    mean: z.array(z.number().min(-10).max(10)).min(1).max(4).optional(),
+    std: z.array(z.number().gt(0).max(100)).min(1).max(4).optional(),
+  })
+  .strict();
+export type ImagePreprocessing = z.infer<typeof imagePreprocessingSchema>;
+
 /**
  * The datasets a page may train on: the bundled MNIST and the generated 2-D sets. File-based
  * sources (CSV, image folders, IDX, CIFAR-10) name paths on disk and stay CLI-only, so a page
@@ -62,6 +77,8 @@ export const trainingDatasetSchema = z.discriminatedUnion('kind', [
       testLimit: z.number().int().min(1).max(1_000_000).optional(),
       /** Held out for testing when the files have no test set of their own; default 0.2. */
       testFraction: z.number().min(0.05).max(0.9).optional(),
+      /** An image folder's preprocessing; what it leaves out comes from the model (imagePreprocessingSchema). */
+      preprocess: imagePreprocessingSchema.optional(),
       ...shared,
     })
     .strict(),

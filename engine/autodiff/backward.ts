@@ -119,7 +119,8 @@ export function backward(x: BackwardInput): Backward {
       pending.set(s, list);
     });
     const squares: string[] = [];
-    for (const [p, grad] of Object.entries(g.params)) {
+    // A frozen node on the way to something trainable passes gradients on but keeps its own.
+    for (const [p, grad] of node.frozen ? [] : Object.entries(g.params)) {
       paramGrads.set(gradKey(id, p), grad);
       squares.push(b.op('ReduceSumSquare', [grad], { keepdims: 0 }));
     }

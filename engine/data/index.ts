@@ -19,6 +19,7 @@ export { rgbaToChw, resizeBilinear } from './image.ts';
 export type { Batch, ChannelStats, Normalization } from './ops.ts';
 export {
   take,
+  keepClasses,
   shuffle,
   subset,
   split,

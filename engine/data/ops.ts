@@ -239,3 +239,21 @@ export function* batches(
 export function batchCount(length: number, batchSize: number, dropLast = false): number {
   return dropLast ? Math.floor(length / batchSize) : Math.ceil(length / batchSize);
 }
+
+/**
+ * Only the samples of the given classes, relabelled 0, 1, … in the order given (digits 5–9 become
+ * classes 0–4), with their names kept: a data set for a network with that many outputs.
+ */
+export function keepClasses(ds: Dataset, classes: readonly number[]): Dataset {
+  if (!(ds.y instanceof Int32Array)) throw new Error(`${ds.name}: keeping classes needs class labels`);
+  const bad = classes.find((c) => !Number.isInteger(c) || c < 0 || c >= ds.numClasses);
+  if (bad !== undefined)
+    throw new Error(`${ds.name}: there is no class ${bad}; its classes are 0 to ${ds.numClasses - 1}`);
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const indices: number[] = [];
+  for (let i = 0; i < ds.length; i++) if (index.has(ds.y[i])) indices.push(i);
+  const kept = take(ds, indices);
+  const y = Int32Array.from(kept.y, (c) => index.get(c)!);
+  const classNames = ds.classNames && classes.map((c) => ds.classNames![c]);
+  return { ...kept, y, numClasses: classes.length, ...(classNames && { classNames }) };
+}

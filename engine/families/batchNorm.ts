@@ -100,7 +100,7 @@ export function batchNormToOnnx(ctx: LowerContext<BatchNormAttrs & { momentum: n
   const c = shape[1] as number;
   const scale = a.affine ? params.weight : b.floats(`${node}.ones`, [c], new Float32Array(c).fill(1));
   const shift = a.affine ? params.bias : b.floats(`${node}.zeros`, [c], new Float32Array(c));
-  if (a.track_running_stats && !ctx.training)
+  if (a.track_running_stats && (!ctx.training || ctx.frozen))
     return b.op(
       'BatchNormalization',
       [x, scale, shift, params.running_mean, params.running_var],
@@ -168,6 +168,7 @@ export function normalizationInputGrad(
 
 export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
   const { b, dy, saved } = ctx;
+  if (ctx.frozen && ctx.attrs.track_running_stats) return { inputs: [frozenInputGrad(ctx)], params: {} };
   const axes = ctx.inputShapes[0].map((_, i) => i).filter((i) => i !== 1);
   const params: Record<string, string> = {};
   if (ctx.attrs.affine) {
@@ -183,6 +184,17 @@ export function batchNormGradient(ctx: GradContext<BatchNormAttrs>): Gradients {
     axes,
   );
   return { inputs: [dx], params };
+}
+
+/** A frozen BatchNorm is the affine map x·γ/√(running_var+ε) + const, so dX = dY·γ/√(running_var+ε). */
+function frozenInputGrad(ctx: GradContext<BatchNormAttrs>): string {
+  const { b, params } = ctx;
+  const inv = b.op('Reciprocal', [
+    b.op('Sqrt', [b.op('Add', [params.running_var, b.scalar(ctx.attrs.eps)])]),
+  ]);
+  const gain = ctx.attrs.affine ? b.op('Mul', [params.weight, inv]) : inv;
+  const shape = b.int64s(`${ctx.node}.channel_shape`, channelShape(ctx.inputShapes[0]));
+  return b.op('Mul', [ctx.dy, b.op('Reshape', [gain, shape])]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ export default elementwiseLayer({
   // Inference graphs drop Dropout. Training multiplies by a mask the trainer draws from a seeded
   // generator (already scaled by 1/(1-p)): onnxruntime's own Dropout seed is not reproducible.
   toOnnx: (ctx) => {
-    if (!ctx.training || ctx.attrs.p === 0) return ctx.inputs[0];
+    if (!ctx.training || ctx.frozen || ctx.attrs.p === 0) return ctx.inputs[0];
     ctx.saved.mask = ctx.stepInput('dropout-mask', dims(ctx.outputShape), ctx.attrs.p);
     return ctx.b.op('Mul', [ctx.inputs[0], ctx.saved.mask], {}, { name: ctx.node, output: ctx.output });
   },

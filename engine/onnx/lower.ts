@@ -75,6 +75,7 @@ export function lowerGraph(
       attrs: node.attributes as never,
       params,
       training: opts.training,
+      frozen: opts.training && !!node.frozen,
       output,
       saved: {},
       bufferUpdates: {},

@@ -6,6 +6,8 @@ import {
   permutation,
   randomLabels,
   split as splitDataset,
+  keepClasses,
+  standardize,
   SYNTHETIC,
   subset,
   take,
@@ -26,7 +28,9 @@ import { parseDatasetSpec, type DatasetSpec } from './spec.ts';
 export async function loadDataset(input: DatasetSpec): Promise<Dataset> {
   const spec = parseDatasetSpec(input); // also checks specs that arrive as untyped JSON
   const which = 'split' in spec && spec.split === 'test' ? 'test' : 'train';
-  return finish(await loadRaw(spec, which, earlyLimit(spec)), spec);
+  const ds = finish(await loadKept(spec, which, earlyLimit(spec)), spec);
+  const fixed = fixedStats(spec);
+  return fixed ? withStats(ds, fixed) : ds;
 }
 
 export interface TrainTest {
@@ -43,16 +47,43 @@ export async function loadTrainTest(input: DatasetSpec): Promise<TrainTest> {
   let test: Dataset;
   if (hasOwnTestSet(spec)) {
     // Only the train set is shuffled and limited through the seed; the test set is just cut.
-    train = await loadRaw(spec, 'train', earlyLimit(spec));
-    test = subset(await loadRaw(spec, 'test', spec.testLimit), spec.testLimit);
+    train = await loadKept(spec, 'train', earlyLimit(spec));
+    test = subset(
+      await loadKept(spec, 'test', spec.keepClasses ? undefined : spec.testLimit),
+      spec.testLimit,
+    );
   } else {
-    const all = await loadRaw(spec, 'train', undefined);
+    const all = await loadKept(spec, 'train', undefined);
     const parts = splitDataset(all, { test: spec.testFraction ?? 0.2, seed: spec.seed });
     train = parts.train;
     test = subset(parts.test, spec.testLimit);
   }
+  const fixed = fixedStats(spec);
+  if (fixed)
+    return { train: withStats(finish(train, spec), fixed), test: withStats(test, fixed), stats: fixed };
   const n = normalize(finish(train, spec), test, spec.normalize ?? 'none');
   return { train: n.train, test: n.test ?? test, stats: n.stats };
+}
+
+function withStats(ds: Dataset, stats: ChannelStats): Dataset {
+  if (stats.mean.length !== ds.inputShape[0])
+    throw new Error(
+      `${ds.name}: mean and std have ${stats.mean.length} values but the pictures have ${ds.inputShape[0]} channel${ds.inputShape[0] === 1 ? '' : 's'}; give one value per channel`,
+    );
+  return standardize(ds, stats);
+}
+
+/** The mean and std an image folder is normalised with (a pretrained model's), when given. */
+function fixedStats(spec: DatasetSpec): ChannelStats | undefined {
+  if (spec.kind !== 'images' || (!spec.mean && !spec.std)) return undefined;
+  const { mean, std } = spec;
+  if (!mean || !std || mean.length !== std.length)
+    throw new Error(
+      `${spec.path}: mean and std go together, one value per channel (got ${mean?.length ?? 0} and ${std?.length ?? 0})`,
+    );
+  if (spec.normalize === 'standardize')
+    throw new Error(`${spec.path}: normalise with the given mean and std or standardize, not both`);
+  return { mean, std };
 }
 
 function hasOwnTestSet(spec: DatasetSpec): boolean {
@@ -67,7 +98,13 @@ function hasOwnTestSet(spec: DatasetSpec): boolean {
  * digits do not need all 60,000 converted. With a seed the limit picks a random subset later.
  */
 function earlyLimit(spec: DatasetSpec): number | undefined {
-  return spec.seed === undefined ? spec.limit : undefined;
+  return spec.seed === undefined && !spec.keepClasses ? spec.limit : undefined;
+}
+
+/** loadRaw, then only the spec's classes (before any limit, so 100 samples are 100 of those). */
+async function loadKept(spec: DatasetSpec, which: 'train' | 'test', early: number | undefined) {
+  const ds = await loadRaw(spec, which, early);
+  return spec.keepClasses ? keepClasses(ds, spec.keepClasses) : ds;
 }
 
 async function loadRaw(

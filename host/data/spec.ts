@@ -16,6 +16,8 @@ const common = {
   normalize: z.enum(['none', 'standardize']).optional(),
   /** The memorization demo: train labels replaced by uniform random classes. */
   randomLabels: z.boolean().optional(),
+  /** Only these classes (train and test), relabelled 0, 1, … in this order: digits 5–9 as 5 classes. */
+  keepClasses: z.array(z.number().int().min(0)).min(1).max(1000).optional(),
   /** For sources without their own test set: the held-out fraction (0..1) or count. Default 0.2. */
   testFraction: z.number().min(0).optional(),
 };
@@ -60,6 +62,12 @@ export const datasetSpecSchema = z.discriminatedUnion('kind', [
       ])
       .optional(),
     grayscale: z.boolean().optional(),
+    /**
+     * Per-channel (x - mean) / std after scaling pixels to [0, 1] (torchvision's Normalize), the
+     * statistics a pretrained model was trained with; both or neither.
+     */
+    mean: z.array(z.number()).min(1).max(4).optional(),
+    std: z.array(z.number().positive()).min(1).max(4).optional(),
     ...common,
   }),
   z.object({

@@ -17,6 +17,8 @@ import { gunzipCapped, isGzip } from './files.ts';
 import { loadDataset, loadTrainTest } from './load.ts';
 import { previewOf } from './previewOf.ts';
 import type { DatasetSpec } from './spec.ts';
+import type { ProjectDocument } from '../../engine/index.ts';
+import { withModelPreprocessing } from './preprocess.ts';
 
 interface Upload {
   info: UploadedDataset;
@@ -131,9 +133,24 @@ export function resolveDataset(d: TrainingDataset): DatasetSpec {
   } as DatasetSpec;
 }
 
-/** loadTrainTest for a page's dataset, with the uploaded files' names (not the host's) in errors. */
-export async function loadTrainTestFor(d: TrainingDataset) {
-  const spec = resolveDataset(d);
+/**
+ * An uploaded image folder as the model takes it: the page's preprocessing, else the model's
+ * input size and channels (over the size chosen at upload) and ImageNet's statistics for RGB.
+ */
+function forModel(spec: DatasetSpec, d: TrainingDataset, doc?: ProjectDocument): DatasetSpec {
+  if (spec.kind !== 'images' || d.kind !== 'file') return spec;
+  const p = d.preprocess ?? {};
+  const base = { ...spec, size: p.size, grayscale: undefined, mean: p.mean, std: p.std };
+  const out = (doc ? withModelPreprocessing(base, doc) : base) as typeof base;
+  return { ...out, size: out.size ?? spec.size, grayscale: out.grayscale ?? spec.grayscale };
+}
+
+/**
+ * loadTrainTest for a page's dataset, with the uploaded files' names (not the host's) in errors;
+ * an image folder is prepared for `doc` (forModel).
+ */
+export async function loadTrainTestFor(d: TrainingDataset, doc?: ProjectDocument) {
+  const spec = forModel(resolveDataset(d), d, doc);
   if (d.kind !== 'file') return loadTrainTest(spec);
   const { dir } = lookup(d.id);
   try {

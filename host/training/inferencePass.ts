@@ -23,6 +23,19 @@ export interface OutputChunk {
 }
 
 /**
+ * The model with its Inputs free to take any batch, so a whole data set runs in chunks: an
+ * imported model is often fixed at batch 1. Unchanged when the graph needs that batch.
+ */
+export function anyBatch(doc: ProjectDocument): ProjectDocument {
+  if (!doc.graph.nodes.some((n) => n.type === 'Input' && n.attributes.batch_size != null)) return doc;
+  const nodes = doc.graph.nodes.map((n) =>
+    n.type === 'Input' ? { ...n, attributes: { ...n.attributes, batch_size: null } } : n,
+  );
+  const free = { ...doc, graph: { ...doc.graph, nodes } };
+  return analyze(free.graph).diagnostics.some((d) => d.severity === 'error') ? doc : free;
+}
+
+/**
  * Runs `doc` with `weights` over every sample of `data` and hands each chunk's output to
  * `onChunk`.
  */
@@ -34,7 +47,7 @@ export async function inferencePass(
   threads = 1,
   provider: ExecutionProviderChoice = 'cpu',
 ): Promise<void> {
-  const model = exportInference(doc, { weightsAsInputs: true });
+  const model = exportInference(anyBatch(doc), { weightsAsInputs: true });
   const { session } = await createSession(
     encodeModel(model),
     { intraOpNumThreads: threads, interOpNumThreads: 1 },

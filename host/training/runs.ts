@@ -253,7 +253,7 @@ export class TrainingRuns {
     if ([...this.runs.values()].some((r) => r.running))
       throw new HostError('busy', 'A training run is already going; stop it before starting another.');
     const { config } = specs[0];
-    const data = await loadTrainTestFor(dataset);
+    const data = await loadTrainTestFor(dataset, doc);
     const first = prepareTraining(doc, data.train, config, config.init ?? { kind: 'default' });
     const gate = new PauseGate();
     const runs = specs.map((spec): Run => {

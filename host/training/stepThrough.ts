@@ -109,7 +109,7 @@ export class StepThrough {
     const { dataset, config } = setup;
     const doc = 'run' in source ? source.run.doc : source.document;
     const analysis = analyze(doc.graph);
-    const data = await this.load(dataset);
+    const data = await this.load(dataset, doc);
     const batchSize = Math.min(config.batchSize, MAX_STEP_BATCH);
     checkFit(doc, analysis, data.train, config.loss, batchSize);
     const seed = config.seed ?? 0;
@@ -332,10 +332,12 @@ export class StepThrough {
   }
 
   /** The last dataset stays loaded: stepping through again with the same data should be quick. */
-  private load(dataset: TrainingDataset): Promise<TrainTest> {
-    const key = JSON.stringify(dataset);
+  private load(dataset: TrainingDataset, doc: ProjectDocument): Promise<TrainTest> {
+    // An image folder is resized to the model's input, so the model's shape is part of the key.
+    const input = doc.graph.nodes.find((n) => n.type === 'Input')?.attributes.shape;
+    const key = JSON.stringify([dataset, input]);
     if (this.cached?.key !== key) {
-      const data = loadTrainTestFor(dataset);
+      const data = loadTrainTestFor(dataset, doc);
       this.cached = { key, data };
       data.catch(() => {
         if (this.cached?.data === data) this.cached = null;

@@ -163,17 +163,22 @@ async function runJob(
     const { parseInit } = await import('../../engine/index.ts');
     prepared = prepareTraining(start.doc, datasets.train, start.config, parseInit(start.init ?? 'default'));
   }
-  const result = await train({
+  const run = {
     doc: start.doc,
     data: datasets,
     config: start.config,
     start: prepared,
-    onEvent: (event) => post({ type: 'event', event }),
+    onEvent: (event: TrainEvent) => post({ type: 'event', event }),
     signal,
     resume: start.resume,
     gate,
-    onEpochEnd: start.checkpoints ? (c) => post({ type: 'checkpoint', ...c }) : undefined,
-  });
+    onEpochEnd: start.checkpoints
+      ? (c: Parameters<NonNullable<TrainRun['onEpochEnd']>>[0]) => post({ type: 'checkpoint', ...c })
+      : undefined,
+  };
+  // A frozen backbone runs once per sample, not once per epoch (host/training/cachedFeatures.ts).
+  const { trainOnCachedFeatures } = await import('./cachedFeatures.ts');
+  const result = (await trainOnCachedFeatures(run)) ?? (await train(run));
   post({ type: 'done', result, ...(stats ? { stats } : {}) });
 }
 

@@ -169,6 +169,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
     'data-status': status,
     'data-selected': selected || undefined,
     'data-step': stepPhase ?? undefined,
+    'data-frozen': node.frozen || undefined,
     role: 'group',
     'aria-label': `${node.name} (${label})`,
   };
@@ -205,6 +206,11 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
         <span className="layer-node__type" title={def?.torch ?? label}>
           {label}
         </span>
+        {node.frozen && (
+          <span className="layer-node__frozen" title="Frozen: its weights don't train">
+            frozen
+          </span>
+        )}
       </div>
       <NodeStats info={info} overlays={overlays} hidden={hidden} />
       <GradientBadges id={id} />

@@ -14,6 +14,7 @@ import { useRevealed } from '../lessons/reveals.ts';
 import { ReceptiveFieldViewer } from './ReceptiveFieldViewer.tsx';
 import { FeatureMaps } from './FeatureMaps.tsx';
 import { WeightEditor } from './WeightEditor.tsx';
+import { TransferSection } from '../transfer/TransferSection.tsx';
 
 const actions = () => appStore.getState().actions;
 
@@ -143,6 +144,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
             />
           ))}
       </form>
+      <TransferSection nodeId={nodeId} />
       <WeightEditor nodeId={nodeId} />
     </>
   );

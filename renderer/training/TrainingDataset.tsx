@@ -12,6 +12,7 @@ import { raceActive } from './race/race.ts';
 import { isActive } from './trainingState.ts';
 import { NumberField } from './TrainingFields.tsx';
 import { UserDataset } from '../data/UserDataset.tsx';
+import { ImagePreprocessing } from '../transfer/ImagePreprocessing.tsx';
 
 /**
  * What the host found in each upload of this page, by id: the store keeps only the id (all a run
@@ -319,6 +320,12 @@ export function TrainingDataset() {
                 ? ` (+${info.testSamples.toLocaleString('en-US')} test)`
                 : ''}. {info.notes.join(' ')}
             </p>
+          )}
+          {info?.format === 'images' && dataset.kind === 'file' && (
+            <ImagePreprocessing
+              value={dataset.preprocess}
+              onChange={(preprocess) => update({ ...dataset, preprocess })}
+            />
           )}
           <UserDataset onAdded={onAdded} />
           {dataset.kind !== 'file' && (

@@ -1,0 +1,75 @@
+// The inspector's transfer-learning section for the selected node: "Freeze up to here" (this node
+// and everything feeding it keep their weights and get no backward pass), and for a layer that
+// gives class scores, "Replace classifier" with a fresh Linear for the user's number of classes.
+import { useId, useState } from 'react';
+import { lastLinear } from '../../engine/index.ts';
+import { useApp } from '../state/appStore.ts';
+import { freezeUpToNode, replaceWithClassifier, unfreezeEverything } from './transferActions.ts';
+import './transfer.css';
+
+export function TransferSection({ nodeId }: { nodeId: string }) {
+  const id = useId();
+  const frozen = useApp((s) => s.doc.graph.nodes.find((n) => n.id === nodeId)?.frozen ?? false);
+  const anyFrozen = useApp((s) => s.doc.graph.nodes.some((n) => n.frozen));
+  const isClassifier = useApp((s) => lastLinear(s.doc.graph)?.id === nodeId);
+  // Where class scores come from: a Linear, or the last layer of a model that ends otherwise.
+  const replaceable = useApp(
+    (s) =>
+      s.doc.graph.nodes.find((n) => n.id === nodeId)?.type === 'Linear' ||
+      !s.doc.graph.edges.some((e) => e.source === nodeId),
+  );
+  const outputs = useApp((s) => s.doc.graph.nodes.find((n) => n.id === nodeId)?.attributes.out_features);
+  const [classes, setClasses] = useState(typeof outputs === 'number' ? String(outputs) : '10');
+  const count = Number(classes);
+  const valid = Number.isInteger(count) && count >= 1 && count <= 100_000;
+  return (
+    <section className="transfer" aria-label="Transfer learning">
+      <h3>Transfer learning</h3>
+      {frozen && (
+        <p className="muted">
+          Frozen: its weights stay as they are and it runs as at inference while training.
+        </p>
+      )}
+      <div className="button-row">
+        <button
+          type="button"
+          title="Freeze this layer and every layer before it: no gradients, no optimizer state, and their output computed once per picture"
+          onClick={() => freezeUpToNode(nodeId)}
+        >
+          Freeze up to here
+        </button>
+        {anyFrozen && (
+          <button type="button" onClick={() => unfreezeEverything()}>
+            Unfreeze all
+          </button>
+        )}
+      </div>
+      {replaceable && (
+        <div className="transfer__replace">
+          <label htmlFor={id}>classes</label>
+          <input
+            id={id}
+            type="number"
+            min={1}
+            step={1}
+            value={classes}
+            aria-invalid={valid ? undefined : true}
+            onChange={(e) => setClasses(e.target.value)}
+          />
+          <button
+            type="button"
+            disabled={!valid}
+            title={
+              isClassifier
+                ? 'A new Linear with this many outputs in place of this one, freshly initialised'
+                : 'Replace this layer by a new Linear with this many outputs, freshly initialised'
+            }
+            onClick={() => replaceWithClassifier(count, nodeId)}
+          >
+            Replace classifier
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,120 @@
+// Transfer learning in the app (browser mode), the workflow of issue 10: open ResNet-50 with its
+// weights, give it a new classifier for 10 classes, freeze the backbone, train one epoch on a
+// folder of pictures written here, export the trained model; the file runs in onnxruntime, with
+// the backbone's weights as they were and a 10-way head.
+import { expect, test } from '@playwright/test';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import * as ort from 'onnxruntime-node';
+import { decodeModel } from '../../engine/onnx/proto.ts';
+import {
+  download,
+  inspector,
+  lightOnnx,
+  openApp,
+  openTraining,
+  runEnded,
+  startRun,
+  training,
+  watchErrors,
+} from './helpers.ts';
+
+const RESNET50 = lightOnnx('light_resnet50.onnx');
+
+/** Ten class folders of three 40x40 pictures each, a colour and stripe per class. */
+function writePictures(root: string): void {
+  for (let c = 0; c < 10; c++) {
+    mkdirSync(join(root, `class${c}`), { recursive: true });
+    for (let i = 0; i < 3; i++) {
+      const png = new PNG({ width: 40, height: 40 });
+      for (let p = 0; p < 1600; p++) {
+        const stripe = Math.floor((p % 40) / (c + 2)) % 2;
+        png.data[4 * p] = (c * 25 + i * 9) % 256;
+        png.data[4 * p + 1] = stripe ? 220 : 30;
+        png.data[4 * p + 2] = (255 - c * 20) % 256;
+        png.data[4 * p + 3] = 255;
+      }
+      writeFileSync(join(root, `class${c}`, `${i}.png`), PNG.sync.write(png));
+    }
+  }
+}
+
+async function findLayer(page: import('@playwright/test').Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+f');
+  const find = page.getByRole('search', { name: 'Find layers' });
+  await find.getByLabel('Find layer').fill(name);
+  // A hit reads "<name> <type>".
+  const hit = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `);
+  await find.getByRole('list', { name: 'Matches' }).getByRole('button', { name: hit }).click();
+  await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText(name);
+  await page.keyboard.press('Escape');
+}
+
+test('ResNet-50: new 10-class head, frozen backbone, one epoch on a picture folder, exported ONNX runs', async ({
+  page,
+}) => {
+  test.setTimeout(480_000);
+  const errors = watchErrors(page);
+  const pictures = test.info().outputPath('pictures');
+  writePictures(pictures);
+  await openApp(page);
+  const status = page.getByRole('status', { name: 'Status' });
+  await page.locator('input[data-role="import-onnx"]').setInputFiles(RESNET50);
+  await expect(status).toContainText('178 layers', { timeout: 120_000 });
+  await expect(page.getByRole('region', { name: 'Import notes' })).not.toContainText('imported without');
+
+  // A new classifier for 10 classes, in place of the 1000-way "pred".
+  await findLayer(page, 'pred');
+  const transfer = inspector(page).getByRole('region', { name: 'Transfer learning' });
+  await transfer.getByLabel('classes').fill('10');
+  await transfer.getByRole('button', { name: 'Replace classifier' }).click();
+  await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText('pred');
+  await expect(inspector(page).getByLabel('out_features')).toHaveValue('10');
+
+  // Freeze everything up to the pooled features.
+  await findLayer(page, 'res5_2_branch2c_bn_flatten');
+  await transfer.getByRole('button', { name: 'Freeze up to here' }).click();
+  await expect(transfer).toContainText('Frozen');
+
+  // The pictures, resized to the model's 224x224 and normalised with ImageNet's statistics.
+  await openTraining(page);
+  await training(page).getByLabel('Dataset').selectOption('file');
+  await training(page).getByLabel('Format').selectOption('images');
+  await training(page).getByLabel('Data folder').setInputFiles(pictures);
+  await expect(training(page)).toContainText('30 samples of 3×28×28, 10 classes', { timeout: 60_000 });
+  const preprocessing = training(page).getByRole('group', { name: 'Preprocessing' });
+  await expect(preprocessing.getByLabel('Resize height')).toHaveAttribute('placeholder', '224');
+  await expect(preprocessing.getByLabel('Mean')).toHaveAttribute('placeholder', '0.485, 0.456, 0.406');
+  await training(page).getByLabel('Epochs').fill('1');
+  await training(page).getByLabel('Batch size').fill('8');
+  const t0 = Date.now();
+  await startRun(page);
+  await runEnded(page, 300_000);
+  const trainMs = Date.now() - t0;
+
+  const path = await download(
+    page,
+    () => training(page).getByRole('button', { name: 'Export trained ONNX' }).click(),
+    'fine-tuned.onnx',
+  );
+  const exported = decodeModel(new Uint8Array(readFileSync(path)));
+  const original = decodeModel(new Uint8Array(readFileSync(RESNET50)));
+  // The frozen backbone's first convolution is the file's, bit for bit.
+  const firstConvWeight = (m: typeof exported) => {
+    const name = m.graph.nodes.find((n) => n.opType === 'Conv')!.inputs[1];
+    const t = m.graph.initializers.find((i) => i.name === name)!;
+    const f = t.floatData ?? new Float32Array(new Uint8Array(t.rawData!).buffer);
+    return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  };
+  expect(firstConvWeight(exported).length).toBe(64 * 3 * 7 * 7 * 4);
+  expect(firstConvWeight(exported).equals(firstConvWeight(original))).toBe(true);
+  const session = await ort.InferenceSession.create(readFileSync(path));
+  const x = new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i));
+  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, 224, 224]) });
+  const y = out[session.outputNames[0]];
+  expect(y.dims).toEqual([1, 10]);
+  expect([...(y.data as Float32Array)].every(Number.isFinite)).toBe(true);
+  console.log(`ResNet-50 fine-tuning in the app: one epoch over 24 pictures (features cached) ${trainMs} ms`);
+  expect(errors).toEqual([]);
+});
