@@ -1,4 +1,4 @@
-// The sequence layers (Embedding, Upsample, LSTM, GRU) against real PyTorch 1.13: parameter counts
+// The sequence layers (Embedding, Upsample, LSTM, GRU, MultiheadAttention) against real PyTorch 1.13: parameter counts
 // for several settings, and for each case a module with random weights exported by PyTorch to ONNX
 // that imports as the layer (no opaque op), runs forward to PyTorch's output (<= 1e-5) in our
 // exported inference model and our train step, and gives PyTorch's gradients (<= 1e-4 relative).
@@ -34,6 +34,8 @@ interface Case {
    * (a stacked LSTM imports as one layer per PyTorch layer).
    */
   build?: Record<string, AttrValue>;
+  /** nn.MultiheadAttention called as self-attention, optionally with the causal mask. */
+  attention?: 'self' | 'causal';
 }
 
 interface Count {
@@ -130,6 +132,35 @@ const CASES: Case[] = [
     seed: 11,
     build: { hidden_size: 4, num_layers: 2 },
   },
+  // PyTorch 1.13 writes attention with shape arithmetic and a time-first layout inside: these are
+  // built with PyTorch's weights (our own export's import is checked by the ONNX contract test).
+  {
+    name: 'attention',
+    layer: 'MultiheadAttention',
+    module: 'nn.MultiheadAttention(8, 2, batch_first=True)',
+    input: [3, 5, 8],
+    seed: 15,
+    attention: 'self',
+    build: { embed_dim: 8, num_heads: 2 },
+  },
+  {
+    name: 'attention_causal',
+    layer: 'MultiheadAttention',
+    module: 'nn.MultiheadAttention(6, 3, bias=False, batch_first=True)',
+    input: [2, 4, 6],
+    seed: 16,
+    attention: 'causal',
+    build: { embed_dim: 6, num_heads: 3, bias: false, is_causal: true },
+  },
+  {
+    name: 'attention_time_first',
+    layer: 'MultiheadAttention',
+    module: 'nn.MultiheadAttention(4, 1)',
+    input: [6, 2, 4],
+    seed: 17,
+    attention: 'self',
+    build: { embed_dim: 4, batch_first: false },
+  },
 ];
 
 const COUNTS: Count[] = [
@@ -176,6 +207,18 @@ const COUNTS: Count[] = [
     layer: 'GRU',
     attributes: { hidden_size: 9, num_layers: 2, bias: false },
     input: [7, 6],
+  },
+  {
+    module: 'nn.MultiheadAttention(32, 4)',
+    layer: 'MultiheadAttention',
+    attributes: { embed_dim: 32, num_heads: 4 },
+    input: [10, 32],
+  },
+  {
+    module: 'nn.MultiheadAttention(12, 3, bias=False)',
+    layer: 'MultiheadAttention',
+    attributes: { embed_dim: 12, num_heads: 3, bias: false },
+    input: [5, 12],
   },
 ];
 

@@ -1,0 +1,136 @@
+// The import pattern of MultiheadAttention: self-attention as Netwright writes it (layers/
+// multiheadAttention.ts), read from its first node, each step checked for the exact op, layout and
+// constant, so that nothing but that computation imports as the layer:
+//   [Transpose 1,0,2] MatMul(x, W_inᵀ) [Add b_in] Split(E, E, E)
+//   q: Reshape(0,0,h,d) Transpose(0,2,1,3) Mul(1/sqrt d) ┐
+//   k: Reshape(0,0,h,d) Transpose(0,2,3,1) ─────────────  MatMul [Add causal mask] Softmax(-1) ┐
+//   v: Reshape(0,0,h,d) Transpose(0,2,1,3) ──────────────────────────────────────────────────  MatMul
+//   Transpose(0,2,1,3) Reshape(0,0,E) MatMul(W_outᵀ) [Add b_out] [Transpose 1,0,2]
+import {
+  floatValues,
+  isData,
+  near,
+  onlyAttrs,
+  onlyReader,
+  scalarOf,
+  transpose2d,
+  type NodeView,
+  type OnnxImport,
+  type OnnxMatch,
+} from '../onnx/import/view.ts';
+import { numbers } from '../onnx/import/values.ts';
+
+const same = (a: readonly number[] | undefined, b: readonly number[]) =>
+  !!a && a.length === b.length && a.every((v, i) => v === b[i]);
+const permOf = (n: NodeView | null | undefined) =>
+  n?.opType === 'Transpose' ? n.attrs.ints('perm') : undefined;
+const constInts = (n: NodeView, k: number) => {
+  const v = n.inputs[k]?.value;
+  return v ? numbers(v) : undefined;
+};
+
+/** MatMul by a constant [in, out] matrix, then an optional Add of a constant [out]: PyTorch's [out, in] weight. */
+function projection(n: NodeView | null, inF: number, outF: number) {
+  const w = n?.opType === 'MatMul' ? floatValues(n.inputs[1]) : undefined;
+  if (!n || !w || !same(n.inputs[1]?.value?.dims, [inF, outF])) return null;
+  const weight = transpose2d(w, inF, outF);
+  const add = onlyReader(n, 'Add');
+  const other = add?.inputs.find((v) => v?.name !== n.outputs[0].name);
+  const bias = add && add.inputs.length === 2 ? floatValues(other) : undefined;
+  return bias && same(other?.value?.dims, [outF])
+    ? { weight, bias, nodes: [n, add!], last: add! }
+    : { weight, nodes: [n], last: n };
+}
+
+/** The only reader of output k, of the given type. */
+function readerOf(n: NodeView, k: number, opType: string): NodeView | null {
+  const r = n.consumers(k);
+  return r.length === 1 && r[0].opType === opType && !n.isGraphOutput(k) ? r[0] : null;
+}
+
+/** Reshape(0, 0, h, d) then the given Transpose: one of q, k, v cut into heads. */
+function headsOf(split: NodeView, k: number, h: number, d: number, perm: number[]): NodeView[] | null {
+  const r = readerOf(split, k, 'Reshape');
+  const t = r && onlyReader(r, 'Transpose');
+  return r && t && same(constInts(r, 1), [0, 0, h, d]) && same(permOf(t), perm) ? [r, t] : null;
+}
+
+/** Everything from the Split to the merged heads' Reshape; null when any step differs. */
+function attentionCore(split: NodeView, e: number) {
+  if (split.outputs.length !== 3 || !same(constInts(split, 1), [e, e, e])) return null;
+  const axis = split.attrs.int('axis', 0);
+  const first = readerOf(split, 0, 'Reshape');
+  const h = first && constInts(first, 1)?.[2];
+  if ((axis !== -1 && axis !== 2) || !h || e % h) return null;
+  const d = e / h;
+  const q = headsOf(split, 0, h, d, [0, 2, 1, 3]);
+  const k = headsOf(split, 1, h, d, [0, 2, 3, 1]);
+  const v = headsOf(split, 2, h, d, [0, 2, 1, 3]);
+  const scaled = q && onlyReader(q[1], 'Mul');
+  const scale = scaled ? scalarOf(scaled.inputs[1]) : undefined;
+  const scores = scaled && onlyReader(scaled, 'MatMul');
+  if (!q || !k || !v || !scores || scale === undefined || !near(scale, 1 / Math.sqrt(d))) return null;
+  if (scores.inputs[1]?.name !== k[1].outputs[0].name || onlyReader(k[1], 'MatMul') !== scores) return null;
+  const masked = onlyReader(scores, 'Add');
+  const mask = masked ? floatValues(masked.inputs[1]) : undefined;
+  const softmax = onlyReader(masked ?? scores, 'Softmax');
+  const mix = softmax && onlyReader(softmax, 'MatMul');
+  if (
+    !softmax ||
+    softmax.attrs.int('axis', -1) !== -1 ||
+    !mix ||
+    mix.inputs[1]?.name !== v[1].outputs[0].name
+  )
+    return null;
+  const back = onlyReader(mix, 'Transpose');
+  const flat = back && onlyReader(back, 'Reshape');
+  if (!same(permOf(back), [0, 2, 1, 3]) || !flat || !same(constInts(flat, 1), [0, 0, e])) return null;
+  const L = Math.round(Math.sqrt(mask?.length ?? 0));
+  if (masked && (!mask || L * L !== mask.length || !isCausal(mask, L))) return null;
+  return {
+    heads: h,
+    causal: !!masked,
+    nodes: [...q, scaled, ...k, scores, ...(masked ? [masked] : []), softmax, ...v, mix, back, flat],
+    last: flat,
+  };
+}
+
+function isCausal(mask: Float32Array, L: number): boolean {
+  for (let i = 0; i < L; i++)
+    for (let j = 0; j < L; j++) if (mask[i * L + j] !== (j > i ? -Infinity : 0)) return false;
+  return true;
+}
+
+function read(node: NodeView): OnnxMatch | null {
+  const timeFirst = node.opType === 'Transpose';
+  if (timeFirst && (!same(permOf(node), [1, 0, 2]) || node.inputs.length !== 1)) return null;
+  const start = timeFirst ? onlyReader(node, 'MatMul') : node;
+  const x = node.inputs[0];
+  const e = x?.shape?.[2];
+  if (!start || !isData(x) || x.shape?.length !== 3 || typeof e !== 'number') return null;
+  const inProj = projection(start, e, 3 * e);
+  const split = inProj && onlyReader(inProj.last, 'Split');
+  const core = split && onlyAttrs(split, ['axis']) ? attentionCore(split, e) : null;
+  const outProj = core && projection(onlyReader(core.last, 'MatMul'), e, e);
+  if (!inProj || !core || !outProj || !!inProj.bias !== !!outProj.bias) return null;
+  const after = timeFirst ? onlyReader(outProj.last, 'Transpose') : null;
+  if (timeFirst && !same(permOf(after), [1, 0, 2])) return null;
+  const nodes = [...inProj.nodes, split!, ...core.nodes, ...outProj.nodes, ...(after ? [after] : [])];
+  return {
+    attributes: {
+      embed_dim: e,
+      num_heads: core.heads,
+      bias: !!inProj.bias,
+      batch_first: !timeFirst,
+      is_causal: core.causal,
+    },
+    params: {
+      in_proj_weight: inProj.weight,
+      out_proj_weight: outProj.weight,
+      ...(inProj.bias && outProj.bias ? { in_proj_bias: inProj.bias, out_proj_bias: outProj.bias } : {}),
+    },
+    absorbs: timeFirst ? nodes : nodes.slice(1),
+  };
+}
+
+export const attentionImport = (): OnnxImport => ({ opTypes: ['MatMul', 'Transpose'], read });
