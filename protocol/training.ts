@@ -12,6 +12,11 @@ export const SYNTHETIC_SETS = [
   'xor',
   'blobs',
   'moons',
+  'chars',
+  'adding',
+  'copy',
+  'parity',
+  'sine',
 ] as const satisfies readonly SyntheticKind[];
 
 const seed = z

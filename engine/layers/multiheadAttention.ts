@@ -226,8 +226,12 @@ export default defineLayer({
         ],
       ),
       // Self-attention: the sequence is query, key and value; the module returns (output, weights).
-      call: (self, [x]) =>
-        `${self}(${x}, ${x}, ${x}, need_weights=False${mask.replace(/\bx\./g, `${x}.`)})[0]`,
+      // Without biases, a key that is another tensor object keeps PyTorch 1.13 off its inference
+      // fast path, which fails there for a missing in_proj_bias.
+      call: (self, [x]) => {
+        const kv = a.bias ? x : `${x}[:]`;
+        return `${self}(${x}, ${kv}, ${kv}, need_weights=False${mask.replace(/\bx\./g, `${x}.`)})[0]`;
+      },
       stateNames: { out_proj_weight: 'out_proj.weight', out_proj_bias: 'out_proj.bias' },
     };
   },
