@@ -7,6 +7,7 @@ import { addingProblem, copyTask, COPY_VOCABULARY, noisySine, parityTask } from 
 import { loadDataset } from '../../host/data/load.ts';
 import { parseDatasetSpec } from '../../host/data/index.ts';
 import { SYNTHETIC_SETS, trainingDatasetSchema } from '../../protocol/training.ts';
+import { trainTemplateCli } from '../helpers/templates.ts';
 
 const steps = (x: Float32Array, i: number, per: number) => x.subarray(i * per, (i + 1) * per);
 
@@ -84,4 +85,20 @@ test('the app offers the sequence sets, and each loads through the spec the app 
     const d = await loadDataset(parseDatasetSpec(sent));
     assert.equal(d.length, 30, generator);
   }
+});
+
+test('gru-forecaster trains on synthetic:sine with netwright train --json to well under repeating the last value', () => {
+  const n = 3000;
+  const epochs = trainTemplateCli('gru-forecaster', `synthetic:sine:${n}`, 5, 0.005);
+  // Persistence, the forecast that needs no model: the next value is the last one seen.
+  const d = noisySine({ n, seed: 0 });
+  let persistence = 0;
+  for (let i = 0; i < n; i++) persistence += (d.x[i * 24 + 23] - d.y[i]) ** 2;
+  persistence /= n;
+  const best = Math.min(...epochs.map((e) => e.testLoss));
+  const last = epochs[epochs.length - 1].testLoss;
+  assert.ok(
+    last < 0.3 * persistence,
+    `test MSE ${last} (best ${best}) vs persistence ${persistence.toFixed(4)}`,
+  );
 });
