@@ -1,5 +1,5 @@
-// The import pattern of MultiheadAttention: self-attention as Netwright writes it (layers/
-// multiheadAttention.ts), read from its first node, each step checked for the exact op, layout and
+// The import patterns of MultiheadAttention: self-attention as Netwright writes it (layers/
+// multiheadAttention.ts) and as PyTorch 1.13 exports nn.MultiheadAttention, read from the first node, each step checked for the exact op, layout and
 // constant, so that nothing but that computation imports as the layer:
 //   [Transpose 1,0,2] MatMul(x, W_inᵀ) [Add b_in] Split(E, E, E)
 //   q: Reshape(0,0,h,d) Transpose(0,2,1,3) Mul(1/sqrt d) ┐
@@ -133,4 +133,130 @@ function read(node: NodeView): OnnxMatch | null {
   };
 }
 
-export const attentionImport = (): OnnxImport => ({ opTypes: ['MatMul', 'Transpose'], read });
+// ---------------------------------------------------------------------------------------------
+// PyTorch 1.13's export of nn.MultiheadAttention called as self-attention (need_weights=False),
+// time first inside: [Transpose 1,0,2] MatMul(W_inᵀ) [Add b_in] three Slices of the last axis
+//   q: Reshape(L, N·h, d) Transpose(1,0,2) Div(sqrt d) ┐
+//   k: Reshape(L, N·h, d) Transpose(1,2,0) ──────────  MatMul [Mul 1, Add mask] Softmax(-1) ┐
+//   v: Reshape(L, N·h, d) Transpose(1,0,2) ─────────────────────────────────────────────  MatMul
+//   Transpose(1,0,2) Reshape(L·N, E) Gemm(W_out, b_out, transB) Reshape(L, N, E) [Transpose 1,0,2]
+// The shape arithmetic before the Slices and Reshapes is constant (or symbolic in the batch).
+
+/** A Reshape target's elements, constant or symbolic. */
+function target(n: NodeView): readonly (number | string)[] | undefined {
+  const v = n.inputs[1];
+  return v?.value ? numbers(v.value) : v?.sym;
+}
+
+/** Slice k of three equal parts of the last axis, and its reader chain into heads. */
+function torchHeads(slice: NodeView, k: number, e: number, perm: number[]) {
+  const [starts, ends, axes] = [1, 2, 3].map((i) => constInts(slice, i));
+  const last = axes && (axes[0] === -1 || axes[0] === 2) && axes.length === 1;
+  if (
+    slice.opType !== 'Slice' ||
+    !last ||
+    starts?.[0] !== k * e ||
+    ends?.[0] !== (k + 1) * e ||
+    slice.inputs[4]
+  )
+    return null;
+  const r = onlyReader(slice, 'Reshape');
+  const t = r && onlyReader(r, 'Transpose');
+  const shape = r && target(r);
+  const d = shape?.[2];
+  return t && shape?.length === 3 && typeof d === 'number' && same(permOf(t), perm)
+    ? { nodes: [slice, r, t], t, d }
+    : null;
+}
+
+/** The scores MatMul, an optional mask (Mul by 1, Add of the causal mask), Softmax and the mix. */
+function torchMix(scores: NodeView) {
+  const one = onlyReader(scores, 'Mul');
+  const masked = one ? onlyReader(one, 'Add') : null;
+  if (one && (scalarOf(one.inputs[1]) !== 1 || !masked)) return null;
+  const mask = masked ? floatValues(masked.inputs.find((v) => v?.name !== one!.outputs[0].name)) : undefined;
+  const softmax = onlyReader(masked ?? scores, 'Softmax');
+  const L = Math.round(Math.sqrt(mask?.length ?? 0));
+  if (masked && (!mask || L * L !== mask.length || !isCausal(mask, L))) return null;
+  if (!softmax || softmax.attrs.int('axis', -1) !== -1) return null;
+  const mix = onlyReader(softmax, 'MatMul');
+  return mix ? { nodes: [...(one ? [one, masked!] : []), softmax, mix], mix, causal: !!masked } : null;
+}
+
+/** The output projection on (L·N, E) rows: Gemm(W_out, b_out, transB) with a bias, MatMul(W_outᵀ) without. */
+function outProjection(flat: NodeView, e: number) {
+  const gemm = onlyReader(flat, 'Gemm');
+  if (!gemm) return projection(onlyReader(flat, 'MatMul'), e, e);
+  const plain =
+    gemm.attrs.int('transB', 0) === 1 &&
+    gemm.attrs.int('transA', 0) === 0 &&
+    gemm.attrs.float('alpha', 1) === 1 &&
+    gemm.attrs.float('beta', 1) === 1;
+  const weight = floatValues(gemm.inputs[1]);
+  const bias = gemm.inputs[2] ? floatValues(gemm.inputs[2]) : undefined;
+  if (!plain || weight?.length !== e * e || !bias || bias.length !== e) return null;
+  return { weight, bias, nodes: [gemm], last: gemm };
+}
+
+function readTorch(node: NodeView): OnnxMatch | null {
+  const batchFirst = node.opType === 'Transpose';
+  if (batchFirst && (!same(permOf(node), [1, 0, 2]) || node.inputs.length !== 1)) return null;
+  const start = batchFirst ? onlyReader(node, 'MatMul') : node;
+  const x = node.inputs[0];
+  const e = x?.shape?.[2];
+  if (!start || !isData(x) || x.shape?.length !== 3 || typeof e !== 'number') return null;
+  const inProj = projection(start, e, 3 * e);
+  const slices = inProj?.last.consumers(0) ?? [];
+  if (!inProj || slices.length !== 3 || inProj.last.isGraphOutput(0)) return null;
+  const find = (k: number, perm: number[]) =>
+    slices.map((s) => torchHeads(s, k, e, perm)).find((h) => h !== null) ?? null;
+  const [q, k, v] = [find(0, [1, 0, 2]), find(1, [1, 2, 0]), find(2, [1, 0, 2])];
+  const div = q && onlyReader(q.t, 'Div');
+  const scores = div && onlyReader(div, 'MatMul');
+  if (!q || !k || !v || !div || !scores || e % q.d || scalarOf(div.inputs[1]) === undefined) return null;
+  if (!near(scalarOf(div.inputs[1])!, Math.sqrt(q.d)) || scores.inputs[1]?.name !== k.t.outputs[0].name)
+    return null;
+  const mixed = torchMix(scores);
+  if (!mixed || mixed.mix.inputs[1]?.name !== v.t.outputs[0].name) return null;
+  const back = onlyReader(mixed.mix, 'Transpose');
+  const flat = back && onlyReader(back, 'Reshape');
+  const out = flat && outProjection(flat, e);
+  const unflat = out && onlyReader(out.last, 'Reshape');
+  if (!same(permOf(back), [1, 0, 2]) || !out || !unflat || !!inProj.bias !== !!out.bias) return null;
+  const after = batchFirst ? onlyReader(unflat, 'Transpose') : null;
+  if (batchFirst && !same(permOf(after), [1, 0, 2])) return null;
+  const nodes = [
+    ...inProj.nodes,
+    ...q.nodes,
+    div,
+    ...k.nodes,
+    scores,
+    ...mixed.nodes,
+    ...v.nodes,
+    back!,
+    flat!,
+    ...out.nodes,
+    unflat,
+    ...(after ? [after] : []),
+  ];
+  return {
+    attributes: {
+      embed_dim: e,
+      num_heads: e / q.d,
+      bias: !!inProj.bias,
+      batch_first: batchFirst,
+      is_causal: mixed.causal,
+    },
+    params: {
+      in_proj_weight: inProj.weight,
+      out_proj_weight: out.weight,
+      ...(inProj.bias && out.bias ? { in_proj_bias: inProj.bias, out_proj_bias: out.bias } : {}),
+    },
+    absorbs: batchFirst ? nodes : nodes.slice(1),
+  };
+}
+
+export const attentionImport = (): OnnxImport => ({
+  opTypes: ['MatMul', 'Transpose'],
+  read: (node) => read(node) ?? readTorch(node),
+});
