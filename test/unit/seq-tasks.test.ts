@@ -7,7 +7,9 @@ import { addingProblem, copyTask, COPY_VOCABULARY, noisySine, parityTask } from 
 import { loadDataset } from '../../host/data/load.ts';
 import { parseDatasetSpec } from '../../host/data/index.ts';
 import { SYNTHETIC_SETS, trainingDatasetSchema } from '../../protocol/training.ts';
-import { trainTemplateCli } from '../helpers/templates.ts';
+import { analyze } from '../../engine/index.ts';
+import { checkFit } from '../../host/training/fit.ts';
+import { loadTemplate, trainTemplateCli } from '../helpers/templates.ts';
 
 const steps = (x: Float32Array, i: number, per: number) => x.subarray(i * per, (i + 1) * per);
 
@@ -101,4 +103,18 @@ test('gru-forecaster trains on synthetic:sine with netwright train --json to wel
     last < 0.3 * persistence,
     `test MSE ${last} (best ${best}) vs persistence ${persistence.toFixed(4)}`,
   );
+});
+
+test('a regression set with a classification loss stops before the run, saying which loss to choose', () => {
+  const doc = loadTemplate('gru-forecaster');
+  const analysis = analyze(doc.graph);
+  const data = noisySine({ n: 40, seed: 1 });
+  checkFit(doc, analysis, data, 'mse', 8);
+  for (const loss of ['cross-entropy', 'nll'] as const)
+    assert.throws(
+      () => checkFit(doc, analysis, data, loss, 8),
+      new RegExp(
+        `sine has numeric targets, not classes, so ${loss} cannot compare them; choose mean squared error`,
+      ),
+    );
 });
