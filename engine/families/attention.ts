@@ -101,36 +101,66 @@ function isCausal(mask: Float32Array, L: number): boolean {
   return true;
 }
 
-function read(node: NodeView): OnnxMatch | null {
-  const timeFirst = node.opType === 'Transpose';
-  if (timeFirst && (!same(permOf(node), [1, 0, 2]) || node.inputs.length !== 1)) return null;
-  const start = timeFirst ? onlyReader(node, 'MatMul') : node;
+type Projection = NonNullable<ReturnType<typeof projection>>;
+
+/** Where both patterns start: [Transpose 1,0,2] then the input projection of a (·, ·, E) input. */
+function entry(node: NodeView) {
+  const transposed = node.opType === 'Transpose';
+  if (transposed && (!same(permOf(node), [1, 0, 2]) || node.inputs.length !== 1)) return null;
+  const start = transposed ? onlyReader(node, 'MatMul') : node;
   const x = node.inputs[0];
   const e = x?.shape?.[2];
   if (!start || !isData(x) || x.shape?.length !== 3 || typeof e !== 'number') return null;
   const inProj = projection(start, e, 3 * e);
-  const split = inProj && onlyReader(inProj.last, 'Split');
-  const core = split && onlyAttrs(split, ['axis']) ? attentionCore(split, e) : null;
-  const outProj = core && projection(onlyReader(core.last, 'MatMul'), e, e);
-  if (!inProj || !core || !outProj || !!inProj.bias !== !!outProj.bias) return null;
-  const after = timeFirst ? onlyReader(outProj.last, 'Transpose') : null;
-  if (timeFirst && !same(permOf(after), [1, 0, 2])) return null;
-  const nodes = [...inProj.nodes, split!, ...core.nodes, ...outProj.nodes, ...(after ? [after] : [])];
+  return inProj && { transposed, e, inProj };
+}
+
+/**
+ * The match once the middle is read: the Transpose back when the pattern began with one, the
+ * attributes, PyTorch's parameters and every node after the first.
+ */
+function finish(
+  head: NonNullable<ReturnType<typeof entry>>,
+  found: {
+    heads: number;
+    causal: boolean;
+    batchFirst: boolean;
+    outProj: Pick<Projection, 'weight' | 'bias'>;
+  },
+  middle: NodeView[],
+): OnnxMatch | null {
+  const { inProj } = head;
+  const { outProj } = found;
+  if (!!inProj.bias !== !!outProj.bias) return null;
+  const last = middle[middle.length - 1];
+  const after = head.transposed ? onlyReader(last, 'Transpose') : null;
+  if (head.transposed && !same(permOf(after), [1, 0, 2])) return null;
+  const nodes = [...inProj.nodes, ...middle, ...(after ? [after] : [])];
   return {
     attributes: {
-      embed_dim: e,
-      num_heads: core.heads,
+      embed_dim: head.e,
+      num_heads: found.heads,
       bias: !!inProj.bias,
-      batch_first: !timeFirst,
-      is_causal: core.causal,
+      batch_first: found.batchFirst,
+      is_causal: found.causal,
     },
     params: {
       in_proj_weight: inProj.weight,
       out_proj_weight: outProj.weight,
       ...(inProj.bias && outProj.bias ? { in_proj_bias: inProj.bias, out_proj_bias: outProj.bias } : {}),
     },
-    absorbs: timeFirst ? nodes : nodes.slice(1),
+    absorbs: head.transposed ? nodes : nodes.slice(1),
   };
+}
+
+function read(node: NodeView): OnnxMatch | null {
+  const head = entry(node);
+  const split = head && onlyReader(head.inProj.last, 'Split');
+  const core = split && onlyAttrs(split, ['axis']) ? attentionCore(split, head!.e) : null;
+  const outProj = core && projection(onlyReader(core.last, 'MatMul'), head!.e, head!.e);
+  if (!head || !core || !outProj) return null;
+  const found = { heads: core.heads, causal: core.causal, batchFirst: !head.transposed, outProj };
+  return finish(head, found, [split!, ...core.nodes, ...outProj.nodes]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,34 +229,27 @@ function outProjection(flat: NodeView, e: number) {
 }
 
 function readTorch(node: NodeView): OnnxMatch | null {
-  const batchFirst = node.opType === 'Transpose';
-  if (batchFirst && (!same(permOf(node), [1, 0, 2]) || node.inputs.length !== 1)) return null;
-  const start = batchFirst ? onlyReader(node, 'MatMul') : node;
-  const x = node.inputs[0];
-  const e = x?.shape?.[2];
-  if (!start || !isData(x) || x.shape?.length !== 3 || typeof e !== 'number') return null;
-  const inProj = projection(start, e, 3 * e);
-  const slices = inProj?.last.consumers(0) ?? [];
-  if (!inProj || slices.length !== 3 || inProj.last.isGraphOutput(0)) return null;
+  const head = entry(node);
+  const slices = head?.inProj.last.consumers(0) ?? [];
+  if (!head || slices.length !== 3 || head.inProj.last.isGraphOutput(0)) return null;
+  const e = head.e;
   const find = (k: number, perm: number[]) =>
     slices.map((s) => torchHeads(s, k, e, perm)).find((h) => h !== null) ?? null;
   const [q, k, v] = [find(0, [1, 0, 2]), find(1, [1, 2, 0]), find(2, [1, 0, 2])];
   const div = q && onlyReader(q.t, 'Div');
   const scores = div && onlyReader(div, 'MatMul');
-  if (!q || !k || !v || !div || !scores || e % q.d || scalarOf(div.inputs[1]) === undefined) return null;
-  if (!near(scalarOf(div.inputs[1])!, Math.sqrt(q.d)) || scores.inputs[1]?.name !== k.t.outputs[0].name)
+  const divisor = div ? scalarOf(div.inputs[1]) : undefined;
+  if (!q || !k || !v || !div || !scores || e % q.d || divisor === undefined || !near(divisor, Math.sqrt(q.d)))
     return null;
-  const mixed = torchMix(scores);
+  const mixed = scores.inputs[1]?.name === k.t.outputs[0].name ? torchMix(scores) : null;
   if (!mixed || mixed.mix.inputs[1]?.name !== v.t.outputs[0].name) return null;
   const back = onlyReader(mixed.mix, 'Transpose');
   const flat = back && onlyReader(back, 'Reshape');
   const out = flat && outProjection(flat, e);
   const unflat = out && onlyReader(out.last, 'Reshape');
-  if (!same(permOf(back), [1, 0, 2]) || !out || !unflat || !!inProj.bias !== !!out.bias) return null;
-  const after = batchFirst ? onlyReader(unflat, 'Transpose') : null;
-  if (batchFirst && !same(permOf(after), [1, 0, 2])) return null;
-  const nodes = [
-    ...inProj.nodes,
+  if (!same(permOf(back), [1, 0, 2]) || !out || !unflat) return null;
+  const found = { heads: e / q.d, causal: mixed.causal, batchFirst: head.transposed, outProj: out };
+  const middle = [
     ...q.nodes,
     div,
     ...k.nodes,
@@ -236,24 +259,8 @@ function readTorch(node: NodeView): OnnxMatch | null {
     back!,
     flat!,
     ...out.nodes,
-    unflat,
-    ...(after ? [after] : []),
   ];
-  return {
-    attributes: {
-      embed_dim: e,
-      num_heads: e / q.d,
-      bias: !!inProj.bias,
-      batch_first: batchFirst,
-      is_causal: mixed.causal,
-    },
-    params: {
-      in_proj_weight: inProj.weight,
-      out_proj_weight: out.weight,
-      ...(inProj.bias && out.bias ? { in_proj_bias: inProj.bias, out_proj_bias: out.bias } : {}),
-    },
-    absorbs: batchFirst ? nodes : nodes.slice(1),
-  };
+  return finish(head, found, [...middle, unflat]);
 }
 
 export const attentionImport = (): OnnxImport => ({
