@@ -73,8 +73,8 @@ function lower(ctx: LowerContext<AttentionAttrs>): string {
   saved.p = b.op('Softmax', [scores], { axis: -1 }, { name: `${node}/weights` });
   let p = saved.p;
   if (ctx.training && a.dropout > 0) {
-    const [n, , L] = dims(a.batch_first ? inputShapes[0] : [inputShapes[0][1], inputShapes[0][0]]);
-    saved.mask = ctx.stepInput('dropout-mask', [n, h, L as number, L as number], a.dropout);
+    const [n, L] = dims(a.batch_first ? inputShapes[0].slice(0, 2) : [inputShapes[0][1], inputShapes[0][0]]);
+    saved.mask = ctx.stepInput('dropout-mask', [n, h, L, L], a.dropout);
     p = b.op('Mul', [p, saved.mask]);
   }
   saved.o = merged(b, b.op('MatMul', [p, saved.v]), e);

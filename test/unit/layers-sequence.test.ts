@@ -9,7 +9,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttrValue, Graph } from '../../engine/index.ts';
-import { analyze, compileTrainStep, exportInference, GraphBuilder, newDocument } from '../../engine/index.ts';
+import {
+  analyze,
+  compileTrainStep,
+  exportInference,
+  GraphBuilder,
+  newDocument,
+  resolveWeights,
+} from '../../engine/index.ts';
 import { decodeModel, encodeModel, importOnnx, type ImportResult } from '../../engine/onnx/index.ts';
 import { DataType } from '../../engine/onnx/types.ts';
 import { StepSession } from '../../host/training/session.ts';
@@ -352,3 +359,34 @@ for (const c of CASES)
       assert.ok(relative(ours, g) <= 1e-4, `${name} gradient differs by ${relative(ours, g)}`);
     }
   });
+
+test('MultiheadAttention dropout drops attention weights while training only', async () => {
+  const losses: number[] = [];
+  const outputs: Float32Array[] = [];
+  for (const dropout of [0, 0.5]) {
+    const b = new GraphBuilder();
+    b.chain(b.input([5, 8]), [
+      ['MultiheadAttention', { embed_dim: 8, num_heads: 2, dropout }],
+      ['Flatten'],
+      ['Linear', { out_features: 3 }],
+    ]);
+    const weights = resolveWeights(analyze(b.graph), undefined, 1);
+    const step = compileTrainStep(b.graph, { batchSize: 4, loss: 'cross-entropy' });
+    assert.equal(step.masks.length, dropout ? 1 : 0, 'one mask input, (N, heads, L, L), when dropping');
+    const session = await StepSession.create(step, weights);
+    const x = Float32Array.from({ length: 4 * 40 }, (_, i) => Math.sin(i));
+    const target = Float32Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const res = await session.run(new Map([[step.dataInputs[0].nodeId, x]]), target, { lr: 0 });
+    await session.release();
+    losses.push(res.loss);
+    const doc = newDocument('attention', b.graph);
+    const model = encodeModel(exportInference(doc, { weights }));
+    const input = decodeModel(model).graph.inputs[0].name;
+    outputs.push(Object.values(await runModel(model, { [input]: { dims: [4, 5, 8], data: x } }))[0].data);
+  }
+  assert.ok(
+    Number.isFinite(losses[1]) && Math.abs(losses[1] - losses[0]) > 1e-6,
+    `losses ${losses.join(', ')}`,
+  );
+  assert.deepEqual(outputs[1], outputs[0], 'inference ignores dropout');
+});
