@@ -390,3 +390,39 @@ test('MultiheadAttention dropout drops attention weights while training only', a
   );
   assert.deepEqual(outputs[1], outputs[0], 'inference ignores dropout');
 });
+
+test('MultiheadAttention with a fixed dropout mask: the input gradient equals central differences of the loss', async () => {
+  const b = new GraphBuilder();
+  b.chain(b.input([4, 6]), [
+    ['MultiheadAttention', { embed_dim: 6, num_heads: 2, dropout: 0.5, is_causal: true }],
+    ['Flatten'],
+    ['Linear', { out_features: 3 }],
+  ]);
+  const weights = resolveWeights(analyze(b.graph), undefined, 2);
+  const step = compileTrainStep(b.graph, { batchSize: 2, loss: 'cross-entropy', inputGradients: true });
+  const [mask] = step.masks;
+  // Each weight kept (x2) or dropped, alternating irregularly.
+  const fixed = new Map([
+    [mask.nodeId, Float32Array.from({ length: 2 * 2 * 4 * 4 }, (_, i) => ((i * 7) % 3 ? 2 : 0))],
+  ]);
+  const session = await StepSession.create(step, weights);
+  const id = step.dataInputs[0].nodeId;
+  const x = Float32Array.from({ length: 2 * 24 }, (_, i) => Math.cos(1.3 * i));
+  const target = Float32Array.from([1, 0, 0, 0, 0, 1]);
+  const loss = async (v: Float32Array) =>
+    (await session.run(new Map([[id, v]]), target, { lr: 0 }, fixed)).loss;
+  const dx = (await session.run(new Map([[id, x]]), target, { lr: 0 }, fixed)).inputGrads!.get(id)!;
+  const eps = 1e-2;
+  for (const i of [0, 5, 13, 30, 47]) {
+    const up = Float32Array.from(x);
+    const down = Float32Array.from(x);
+    up[i] += eps;
+    down[i] -= eps;
+    const numeric = ((await loss(up)) - (await loss(down))) / (2 * eps);
+    assert.ok(
+      Math.abs(numeric - dx[i]) <= 2e-3 + 2e-2 * Math.abs(numeric),
+      `x[${i}]: ${dx[i]} vs ${numeric}`,
+    );
+  }
+  await session.release();
+});
