@@ -21,8 +21,8 @@ test.describe.configure({ timeout: 120_000 });
 async function setUp(page: Page, set: string, points: number, epochs: number): Promise<void> {
   await openTraining(page);
   await training(page).getByLabel('Dataset').selectOption(set);
-  await training(page).getByLabel('Points').fill(String(points));
-  await training(page).getByLabel('Optimizer').selectOption('adam');
+  await training(page).getByRole('spinbutton', { name: 'Points' }).fill(String(points));
+  await training(page).getByLabel('Optimizer', { exact: true }).selectOption('adam');
   await training(page).getByLabel('Learning rate').fill('0.005');
   await training(page).getByLabel('Epochs').fill(String(epochs));
 }
@@ -50,7 +50,7 @@ test.describe('When a student trains sequence models', () => {
     await openApp(page);
     await openTemplate(page, 'GRU forecaster');
     await setUp(page, 'sine', 3000, 5);
-    await training(page).getByLabel('Loss').selectOption('mse');
+    await training(page).getByLabel('Loss', { exact: true }).selectOption('mse');
     await startRun(page);
     await runEnded(page);
     const [loss0, loss5] = await chartEnds(page, 'loss-chart', 'test');
