@@ -38,7 +38,7 @@ import type { TrainConfig, TrainResult } from '../host/training/trainer.ts';
 import { divergenceMessage, train } from '../host/training/trainer.ts';
 import { trainOnCachedFeatures, type CacheDecision } from '../host/training/cachedFeatures.ts';
 import { CliError, within } from './errors.ts';
-import { EXECUTION_PROVIDERS } from '../protocol/training.ts';
+import { EXECUTION_PROVIDERS, SYNTHETIC_SETS } from '../protocol/training.ts';
 import { loadModelMeasured } from './loadModel.ts';
 import { checkOutputFiles } from './outputs.ts';
 import { progressReporter } from './trainProgress.ts';
@@ -75,7 +75,7 @@ export interface TrainOptions extends TransferOptions {
   cacheFeatures?: boolean;
 }
 
-const SYNTHETIC = ['spiral', 'circles', 'xor', 'blobs', 'moons', 'chars'] as const;
+const SYNTHETIC = SYNTHETIC_SETS;
 
 /**
  * `--data`: mnist | synthetic:<kind>[:<n>] | idx:<images>,<labels>[,<test images>,<test labels>] |

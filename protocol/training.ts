@@ -2,17 +2,12 @@
 // configuration, the events a run pushes back, predictions and dataset previews. Each is a zod
 // schema (the runtime check on the receiving side) and the TypeScript type inferred from it.
 import { z } from 'zod';
-import type { SyntheticKind } from '../engine/data/index.ts';
+import { SYNTHETIC_KINDS } from '../engine/data/index.ts';
 import { LOSSES, OPTIMIZERS } from '../engine/index.ts';
 import { uploadIdSchema } from './datasets.ts';
 
-export const SYNTHETIC_SETS = [
-  'spiral',
-  'circles',
-  'xor',
-  'blobs',
-  'moons',
-] as const satisfies readonly SyntheticKind[];
+/** The generated sets the Training panel offers: all of the engine's. */
+export const SYNTHETIC_SETS = SYNTHETIC_KINDS;
 
 const seed = z
   .number()

@@ -205,6 +205,32 @@ function charLstm(): Graph {
   return b.graph;
 }
 
+/**
+ * A one-block transformer encoder over characters: causal self-attention and a position-wise
+ * feed-forward network, each added back to its input and normalised (post-norm, as
+ * nn.TransformerEncoderLayer), then a classifier over the flattened steps (which also tells the
+ * positions apart: there is no positional encoding).
+ */
+function tinyTransformer(): Graph {
+  const b = new GraphBuilder();
+  const vocabulary = CHAR_VOCABULARY.length;
+  const width = 32;
+  const emb = b.add('Embedding', { num_embeddings: vocabulary, embedding_dim: width }, b.input([16]));
+  const attention = b.add('MultiheadAttention', { embed_dim: width, num_heads: 4, is_causal: true }, emb);
+  const norm1 = b.add('LayerNorm', { normalized_shape: [width] }, b.add('Add', {}, [emb, attention]));
+  const ff = b.chain(norm1, [linear(2 * width), relu, linear(width)]);
+  const norm2 = b.add('LayerNorm', { normalized_shape: [width] }, b.add('Add', {}, [norm1, ff]));
+  b.chain(norm2, [['Flatten'], linear(vocabulary)]);
+  return b.graph;
+}
+
+/** A GRU reads a window of the noisy sine; a Linear over all its states forecasts the next value. */
+function gruForecaster(): Graph {
+  const b = new GraphBuilder();
+  b.chain(b.input([24, 1]), [['GRU', { hidden_size: 32 }], ['Flatten'], linear(1)]);
+  return b.graph;
+}
+
 export interface TemplateSpec {
   title: string;
   description: string;
@@ -298,6 +324,18 @@ export const templates: Record<string, TemplateSpec> = {
     description:
       'Predicts the next character of generated sentences from the 16 before it: Embedding, LSTM (64), Linear. Train on synthetic:chars.',
     build: charLstm,
+  },
+  'tiny-transformer': {
+    title: 'Tiny transformer',
+    description:
+      'Predicts the next character of generated sentences with one transformer encoder block: Embedding (32), causal MultiheadAttention (4 heads), Add & LayerNorm, feed-forward, Add & LayerNorm, Linear. Train on synthetic:chars with Adam.',
+    build: tinyTransformer,
+  },
+  'gru-forecaster': {
+    title: 'GRU forecaster',
+    description:
+      'Forecasts the next value of a noisy sine wave from the 24 before it: GRU (32), Linear (1), mean squared error. Train on synthetic:sine with Adam.',
+    build: gruForecaster,
   },
   ...TEACHING_TEMPLATES,
   ...FILTER_TEMPLATES,

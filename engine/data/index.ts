@@ -11,9 +11,19 @@ export { parseCifar10Batch, CIFAR10_CLASSES } from './cifar10.ts';
 export type { CsvOptions } from './csv.ts';
 export { parseCsv } from './csv.ts';
 export type { SyntheticKind, SyntheticOptions, MultiClassOptions } from './synthetic.ts';
-export { spiral, circles, xor, blobs, moons, SYNTHETIC } from './synthetic.ts';
+export { spiral, circles, xor, blobs, moons, SYNTHETIC, SYNTHETIC_KINDS } from './synthetic.ts';
 export type { CharTextOptions } from './sequences.ts';
-export { charText, grammarText, CHAR_VOCABULARY } from './sequences.ts';
+export type { SequenceTaskOptions } from './sequences.ts';
+export {
+  addingProblem,
+  charText,
+  copyTask,
+  grammarText,
+  noisySine,
+  parityTask,
+  CHAR_VOCABULARY,
+  COPY_VOCABULARY,
+} from './sequences.ts';
 export type { RgbaImage } from './image.ts';
 export { rgbaToChw, resizeBilinear } from './image.ts';
 export type { Batch, ChannelStats, Normalization } from './ops.ts';

@@ -6,7 +6,7 @@
 // and any prefix of the set is balanced too, e.g. after subset() without a shuffle.
 import { makeDataset, type Dataset } from './dataset.ts';
 import { createRng, type Rng } from './random.ts';
-import { charText } from './sequences.ts';
+import { addingProblem, charText, copyTask, noisySine, parityTask } from './sequences.ts';
 
 export interface SyntheticOptions {
   /** Number of samples. */
@@ -21,8 +21,20 @@ export interface MultiClassOptions extends SyntheticOptions {
   classes?: number;
 }
 
-/** The 2-D sets, and 'chars': next-character windows of generated text (sequences.ts). */
-export type SyntheticKind = 'spiral' | 'circles' | 'xor' | 'blobs' | 'moons' | 'chars';
+/** The 2-D sets, and the sequence sets of sequences.ts (generated text, adding, copy, parity, sine). */
+export const SYNTHETIC_KINDS = [
+  'spiral',
+  'circles',
+  'xor',
+  'blobs',
+  'moons',
+  'chars',
+  'adding',
+  'copy',
+  'parity',
+  'sine',
+] as const;
+export type SyntheticKind = (typeof SYNTHETIC_KINDS)[number];
 
 /** Spiral arms in [-1, 1]^2, one per class; noise perturbs the angle (CS231n). Default noise 0.2. */
 export function spiral(opts: MultiClassOptions): Dataset {
@@ -80,6 +92,10 @@ export const SYNTHETIC: Record<SyntheticKind, (opts: MultiClassOptions) => Datas
   blobs,
   moons,
   chars: (opts) => charText({ n: opts.n, seed: opts.seed }),
+  adding: addingProblem,
+  copy: copyTask,
+  parity: parityTask,
+  sine: noisySine,
 };
 
 type Point = (

@@ -44,8 +44,10 @@ export default defineLayer({
           `Linear needs a (N, features) input, got [${inputs[0].join(', ')}]; add an Input or Flatten before it.`,
         )
       : [...inputs[0].slice(0, -1), a.out_features],
+  // A feature map (N, C, H, W) is probably meant to be flattened; a (N, L, features) sequence is
+  // not: Linear per step is a transformer's feed-forward.
   advise: (inputs) =>
-    inputs[0].length > 2
+    inputs[0].length > 3
       ? `Linear acts on the last axis only (size ${inputs[0][inputs[0].length - 1]}) of this ${inputs[0].length}-d input, as in PyTorch; add a Flatten before it to use the whole feature map.`
       : null,
   parameters: (inputs, a) => {

@@ -23,6 +23,7 @@ import layer_linear from './linear.ts';
 import layer_logSoftmax from './logSoftmax.ts';
 import layer_lstm from './lstm.ts';
 import layer_maxPool2d from './maxPool2d.ts';
+import layer_multiheadAttention from './multiheadAttention.ts';
 import layer_onnxOp from './onnxOp.ts';
 import layer_relu from './relu.ts';
 import layer_reshape from './reshape.ts';
@@ -34,4 +35,4 @@ import layer_tanh from './tanh.ts';
 import layer_upsample from './upsample.ts';
 import layer_zeroPad2d from './zeroPad2d.ts';
 
-export const layerModules = [layer_add, layer_avgPool2d, layer_batchNorm1d, layer_batchNorm2d, layer_concat, layer_conv1d, layer_conv2d, layer_convTranspose2d, layer_dropout, layer_elu, layer_embedding, layer_flatten, layer_gelu, layer_globalAvgPool2d, layer_gru, layer_hardswish, layer_identity, layer_input, layer_layerNorm, layer_leakyRelu, layer_linear, layer_logSoftmax, layer_lstm, layer_maxPool2d, layer_onnxOp, layer_relu, layer_reshape, layer_selu, layer_sigmoid, layer_softmax, layer_subtract, layer_tanh, layer_upsample, layer_zeroPad2d];
+export const layerModules = [layer_add, layer_avgPool2d, layer_batchNorm1d, layer_batchNorm2d, layer_concat, layer_conv1d, layer_conv2d, layer_convTranspose2d, layer_dropout, layer_elu, layer_embedding, layer_flatten, layer_gelu, layer_globalAvgPool2d, layer_gru, layer_hardswish, layer_identity, layer_input, layer_layerNorm, layer_leakyRelu, layer_linear, layer_logSoftmax, layer_lstm, layer_maxPool2d, layer_multiheadAttention, layer_onnxOp, layer_relu, layer_reshape, layer_selu, layer_sigmoid, layer_softmax, layer_subtract, layer_tanh, layer_upsample, layer_zeroPad2d];

@@ -10,6 +10,8 @@ export function previewOf(ds: Dataset, trainSize: number, count: number): Datase
   const per = sampleSize(ds.inputShape);
   const n = Math.min(count, ds.length);
   const labels = ds.y instanceof Int32Array ? ds.y : null;
+  // A regression set with one target per sample shows the target as its label.
+  const target = !labels && ds.length > 0 && ds.y.length === ds.length ? ds.y : null;
   return {
     name: ds.name,
     inputShape: ds.inputShape,
@@ -18,7 +20,7 @@ export function previewOf(ds: Dataset, trainSize: number, count: number): Datase
     trainSize,
     samples: Array.from({ length: n }, (_, i) => ({
       values: Array.from(ds.x.subarray(i * per, (i + 1) * per), round),
-      label: labels ? labels[i] : 0,
+      label: labels ? labels[i] : target ? round(target[i]) : 0,
     })),
   };
 }

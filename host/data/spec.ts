@@ -1,6 +1,7 @@
 // What a training run asks for, as plain JSON (from the CLI's --data flag, a project file or a
 // HostApi message). One zod schema is both the runtime check and the TypeScript type.
 import { z } from 'zod';
+import { SYNTHETIC_KINDS } from '../../engine/data/index.ts';
 
 const count = z.number().int().min(0);
 
@@ -72,7 +73,7 @@ export const datasetSpecSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('synthetic'),
-    generator: z.enum(['spiral', 'circles', 'xor', 'blobs', 'moons', 'chars']),
+    generator: z.enum(SYNTHETIC_KINDS),
     n: count,
     noise: z.number().min(0).optional(),
     classes: z.number().int().positive().optional(),

@@ -53,6 +53,11 @@ export function checkFit(
     throw cannot(
       `${outNode.name} gives ${width} output${width === 1 ? '' : 's'} per sample but ${data.name} has ${data.numClasses} classes; make the last layer produce ${data.numClasses} (${loss} compares one score per class).`,
     );
+  // Cross-entropy over a single score is always 0: nothing would learn, without a word.
+  if (data.numClasses === 0 && (loss === 'cross-entropy' || loss === 'nll'))
+    throw cannot(
+      `${data.name} has numeric targets, not classes, so ${loss} cannot compare them; choose mean squared error as the loss.`,
+    );
   if (data.length < batchSize)
     throw cannot(
       `The training set has ${data.length} samples, fewer than one batch of ${batchSize}; lower the batch size or use more data.`,

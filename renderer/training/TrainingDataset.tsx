@@ -40,6 +40,11 @@ const SET_LABELS: Record<(typeof SYNTHETIC_SETS)[number], string> = {
   xor: 'XOR (2-D points)',
   blobs: 'Blobs (2-D points)',
   moons: 'Moons (2-D points)',
+  chars: 'Next character (16-character text windows)',
+  adding: 'Adding problem (20 steps, sum of 2 marked values)',
+  copy: 'Copy (remember the first of 16 symbols)',
+  parity: 'Parity (8 bits: odd or even)',
+  sine: 'Noisy sine (forecast the next of 24 values)',
 };
 
 function datasetFor(choice: string, current: TrainingDataset): TrainingDataset {
@@ -306,8 +311,9 @@ export function TrainingDataset() {
         </select>
         <small className="field-help">
           MNIST: 28×28 handwritten digits, for networks whose Input is 1×28×28. The 2-D sets are points to
-          separate, for small networks whose Input is [2]. Your files: a CSV table, IDX or CIFAR-10 files, or
-          a folder of pictures.
+          separate, for small networks whose Input is [2]. The sequence sets are for recurrent and attention
+          networks (the templates’ Input shapes: chars and copy [16] ids, adding [20, 2], parity [8, 1], sine
+          [24, 1]). Your files: a CSV table, IDX or CIFAR-10 files, or a folder of pictures.
         </small>
       </label>
       {choice === 'file' && (

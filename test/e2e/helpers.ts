@@ -156,3 +156,11 @@ export async function startRun(page: Page): Promise<void> {
 export async function runEnded(page: Page, timeout = 90_000): Promise<void> {
   await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout });
 }
+
+/** "Loss: train per step 2.301 → 0.412; ..." -> the [first, last] pair of one series of a chart. */
+export async function chartEnds(page: Page, testId: string, series: string): Promise<[number, number]> {
+  const label = (await training(page).getByTestId(testId).getAttribute('aria-label')) ?? '';
+  const m = new RegExp(`${series} ([\\d.]+)%? → ([\\d.]+)`).exec(label);
+  expect(m, `${series} in "${label}"`).not.toBeNull();
+  return [Number(m![1]), Number(m![2])];
+}

@@ -3,6 +3,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import {
+  chartEnds,
   lesson,
   menu,
   node,
@@ -29,14 +30,6 @@ async function trainWithLessonSettings(page: Page, images: number, epochs: numbe
 async function waitUntilTrained(page: Page): Promise<void> {
   await runEnded(page);
   await expect(training(page).getByTestId('training-progress')).toContainText('took');
-}
-
-/** "Loss: train per step 2.301 → 0.412; ..." -> the [first, last] pair of one series. */
-async function chartEnds(page: Page, testId: string, series: string): Promise<[number, number]> {
-  const label = (await training(page).getByTestId(testId).getAttribute('aria-label')) ?? '';
-  const m = new RegExp(`${series} ([\\d.]+)%? → ([\\d.]+)`).exec(label);
-  expect(m, `${series} in "${label}"`).not.toBeNull();
-  return [Number(m![1]), Number(m![2])];
 }
 
 /** The whole network with its badges, readable: the drawer closed and a window tall enough. */

@@ -60,7 +60,8 @@ export function layerZoo(): ProjectDocument {
 }
 
 /**
- * The sequence layers in one network: ids through an Embedding, a stacked GRU, a bidirectional LSTM, then the
+ * The sequence layers in one network: ids through an Embedding, a stacked GRU, causal attention, a
+ * bidirectional LSTM, two-head attention without biases, then the
  * states as a one-channel image through both Upsample modes, and a classifier with 5 classes.
  */
 export function sequenceZoo(): ProjectDocument {
@@ -68,7 +69,9 @@ export function sequenceZoo(): ProjectDocument {
   b.chain(b.input([6]), [
     ['Embedding', { num_embeddings: 10, embedding_dim: 4, padding_idx: 0 }],
     ['GRU', { hidden_size: 5, num_layers: 2 }],
+    ['MultiheadAttention', { embed_dim: 5, is_causal: true }],
     ['LSTM', { hidden_size: 2, bias: false, bidirectional: true }],
+    ['MultiheadAttention', { embed_dim: 4, num_heads: 2, bias: false }],
     ['Reshape', { shape: [1, 6, 4] }],
     ['Upsample', { scale_factor: 2, mode: 'bilinear' }],
     ['Upsample', { scale_factor: [1, 2] }],

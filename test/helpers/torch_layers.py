@@ -5,7 +5,8 @@
 #
 #   python3 torch_layers.py OUT_DIR CONFIG_JSON
 #
-# CONFIG_JSON: {"cases": [{"name", "module", "input": shape, "ids": count or null, "seed"}],
+# CONFIG_JSON: {"cases": [{"name", "module", "input": shape, "ids": count or null, "seed",
+#                           "attention": "self" | "causal" | absent}],
 #               "counts": [module text, ...]}
 # The last stdout line is JSON: per case its parameters (state_dict order), input, output, target,
 # loss and gradients (flat lists; the input's too for real-valued inputs), the ONNX path; per count, model.parameters()' element count.
@@ -19,13 +20,19 @@ import torch.nn.functional as F
 
 
 class FirstOutput(nn.Module):
-    """The module's first output only (nn.LSTM and nn.GRU return (output, state))."""
+    """The module's first output only (nn.LSTM and nn.GRU return (output, state)); attention as
+    self-attention (x is query, key and value), "causal" with the mask above the diagonal."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, attention=None):
         super().__init__()
         self.inner = inner
+        self.attention = attention
 
     def forward(self, x):
+        if self.attention:
+            steps = x.shape[1] if self.inner.batch_first else x.shape[0]
+            mask = torch.ones(steps, steps, dtype=torch.bool).triu(1) if self.attention == "causal" else None
+            return self.inner(x, x, x, need_weights=False, attn_mask=mask)[0]
         y = self.inner(x)
         return y[0] if isinstance(y, tuple) else y
 
@@ -47,7 +54,7 @@ def run_case(out_dir, case):
         x = torch.randint(0, case["ids"], shape, dtype=torch.int64)
     else:
         x = torch.randn(shape, requires_grad=True)
-    wrapped = FirstOutput(module)
+    wrapped = FirstOutput(module, case.get("attention"))
     y = wrapped(x)
     target = torch.randn(y.shape)
     loss = F.mse_loss(y, target)
@@ -55,13 +62,14 @@ def run_case(out_dir, case):
     path = os.path.join(out_dir, case["name"] + ".onnx")
     torch.onnx.export(wrapped, (x,), path, opset_version=17, input_names=["x"], output_names=["y"])
     return {
-        "params": {k: flat(v) for k, v in module.state_dict().items()},
+        # Netwright's parameter names have no dots (out_proj.weight is out_proj_weight).
+        "params": {k.replace(".", "_"): flat(v) for k, v in module.state_dict().items()},
         "x": flat(x.detach().float()),
         "y": flat(y),
         "yShape": list(y.shape),
         "target": flat(target),
         "loss": loss.item(),
-        "grads": {k: flat(p.grad) for k, p in module.named_parameters()},
+        "grads": {k.replace(".", "_"): flat(p.grad) for k, p in module.named_parameters()},
         "inputGrad": None if x.grad is None else flat(x.grad),
         "onnx": path,
     }

@@ -177,4 +177,7 @@ test('Linear straight after a conv is legal (PyTorch acts on the last axis) but 
   assert.equal(node.diagnostics.length, 1);
   assert.equal(node.diagnostics[0].severity, 'warning');
   assert.match(node.diagnostics[0].message, /last axis only \(size 6\) .* add a Flatten before it/);
+  // Per step of a (N, L, features) sequence it is what a transformer's feed-forward does: no warning.
+  const ff = b.chain(b.input([7, 4], 'sequence'), [['Linear', { out_features: 8 }]]);
+  assert.deepEqual(analyze(b.graph).nodes.get(ff)!.diagnostics, []);
 });

@@ -1,4 +1,4 @@
-// The sequence layers (Embedding, Upsample, LSTM, GRU) against real PyTorch 1.13: parameter counts
+// The sequence layers (Embedding, Upsample, LSTM, GRU, MultiheadAttention) against real PyTorch 1.13: parameter counts
 // for several settings, and for each case a module with random weights exported by PyTorch to ONNX
 // that imports as the layer (no opaque op), runs forward to PyTorch's output (<= 1e-5) in our
 // exported inference model and our train step, and gives PyTorch's gradients (<= 1e-4 relative).
@@ -9,7 +9,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttrValue, Graph } from '../../engine/index.ts';
-import { analyze, compileTrainStep, exportInference, GraphBuilder, newDocument } from '../../engine/index.ts';
+import {
+  analyze,
+  compileTrainStep,
+  exportInference,
+  GraphBuilder,
+  newDocument,
+  resolveWeights,
+} from '../../engine/index.ts';
 import { decodeModel, encodeModel, importOnnx, type ImportResult } from '../../engine/onnx/index.ts';
 import { DataType } from '../../engine/onnx/types.ts';
 import { StepSession } from '../../host/training/session.ts';
@@ -34,6 +41,13 @@ interface Case {
    * (a stacked LSTM imports as one layer per PyTorch layer).
    */
   build?: Record<string, AttrValue>;
+  /** nn.MultiheadAttention called as self-attention, optionally with the causal mask. */
+  attention?: 'self' | 'causal';
+  /**
+   * A bigger module: the export imports as these layer types (Input first), and the parameters and
+   * gradients compared are the case's layer's, under this state_dict prefix.
+   */
+  within?: { types: string[]; prefix: string };
 }
 
 interface Count {
@@ -130,6 +144,53 @@ const CASES: Case[] = [
     seed: 11,
     build: { hidden_size: 4, num_layers: 2 },
   },
+  // PyTorch 1.13 writes attention time first inside, with shape arithmetic (families/attention.ts).
+  {
+    name: 'attention',
+    layer: 'MultiheadAttention',
+    module: 'nn.MultiheadAttention(8, 2, batch_first=True)',
+    input: [3, 5, 8],
+    seed: 15,
+    attention: 'self',
+  },
+  {
+    name: 'attention_causal',
+    layer: 'MultiheadAttention',
+    module: 'nn.MultiheadAttention(6, 3, bias=False, batch_first=True)',
+    input: [2, 4, 6],
+    seed: 16,
+    attention: 'causal',
+  },
+  {
+    name: 'attention_time_first',
+    layer: 'MultiheadAttention',
+    module: 'nn.MultiheadAttention(4, 1)',
+    input: [6, 2, 4],
+    seed: 17,
+    attention: 'self',
+  },
+  // A whole encoder block: attention, residual Adds, LayerNorms and the feed-forward all import.
+  ...[true, false].map((batchFirst, i): Case => ({
+    name: `encoder_layer_${batchFirst ? 'batch' : 'time'}_first`,
+    layer: 'MultiheadAttention',
+    module: `nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=${batchFirst ? 'True' : 'False'})`,
+    input: [2, 5, 8],
+    seed: 18 + i,
+    within: {
+      types: [
+        'Input',
+        'MultiheadAttention',
+        'Add',
+        'LayerNorm',
+        'Linear',
+        'ReLU',
+        'Linear',
+        'Add',
+        'LayerNorm',
+      ],
+      prefix: 'self_attn_',
+    },
+  })),
 ];
 
 const COUNTS: Count[] = [
@@ -177,6 +238,18 @@ const COUNTS: Count[] = [
     attributes: { hidden_size: 9, num_layers: 2, bias: false },
     input: [7, 6],
   },
+  {
+    module: 'nn.MultiheadAttention(32, 4)',
+    layer: 'MultiheadAttention',
+    attributes: { embed_dim: 32, num_heads: 4 },
+    input: [10, 32],
+  },
+  {
+    module: 'nn.MultiheadAttention(12, 3, bias=False)',
+    layer: 'MultiheadAttention',
+    attributes: { embed_dim: 12, num_heads: 3, bias: false },
+    input: [5, 12],
+  },
 ];
 
 let torchResult: { cases: Record<string, TorchCase>; counts: number[] } | undefined;
@@ -215,7 +288,7 @@ function withSettings(result: Pick<ImportResult, 'doc'>, c: Case): Graph {
 function importedLayer(c: Case, r: TorchCase): Pick<ImportResult, 'doc' | 'weights'> {
   const imported = importOnnx(decodeModel(new Uint8Array(readFileSync(r.onnx))), { name: c.name });
   const types = imported.doc.graph.nodes.map((n) => n.type).filter((type) => type !== 'Identity');
-  assert.deepEqual(types, ['Input', c.layer], `imports as ${types.join(', ')}`);
+  assert.deepEqual(types, c.within?.types ?? ['Input', c.layer], `imports as ${types.join(', ')}`);
   return imported;
 }
 
@@ -243,7 +316,11 @@ for (const c of CASES)
     const r = torch.cases[c.name];
     const imported = c.build ? built(c, r) : importedLayer(c, r);
     const layerId = imported.doc.graph.nodes.find((n) => n.type === c.layer)!.id;
-    for (const [name, values] of Object.entries(r.params))
+    const own = (named: Record<string, number[]>) =>
+      Object.entries(named)
+        .filter(([name]) => !c.within || name.startsWith(c.within.prefix))
+        .map(([name, v]) => [name.slice(c.within?.prefix.length ?? 0), v] as const);
+    for (const [name, values] of own(r.params))
       assert.deepEqual([...imported.weights.get(layerId)!.get(name)!], values.map(Math.fround), name);
 
     // Forward: our inference export in onnxruntime, fed as the file declares its input.
@@ -277,8 +354,75 @@ for (const c of CASES)
       const dx = res.inputGrads!.get(step.dataInputs[0].nodeId)!;
       assert.ok(relative(dx, r.inputGrad) <= 1e-4, `input gradient differs by ${relative(dx, r.inputGrad)}`);
     }
-    for (const [name, g] of Object.entries(r.grads)) {
+    for (const [name, g] of own(r.grads)) {
       const ours = res.grads!.get(layerId)!.get(name)!;
       assert.ok(relative(ours, g) <= 1e-4, `${name} gradient differs by ${relative(ours, g)}`);
     }
   });
+
+test('MultiheadAttention dropout drops attention weights while training only', async () => {
+  const losses: number[] = [];
+  const outputs: Float32Array[] = [];
+  for (const dropout of [0, 0.5]) {
+    const b = new GraphBuilder();
+    b.chain(b.input([5, 8]), [
+      ['MultiheadAttention', { embed_dim: 8, num_heads: 2, dropout }],
+      ['Flatten'],
+      ['Linear', { out_features: 3 }],
+    ]);
+    const weights = resolveWeights(analyze(b.graph), undefined, 1);
+    const step = compileTrainStep(b.graph, { batchSize: 4, loss: 'cross-entropy' });
+    assert.equal(step.masks.length, dropout ? 1 : 0, 'one mask input, (N, heads, L, L), when dropping');
+    const session = await StepSession.create(step, weights);
+    const x = Float32Array.from({ length: 4 * 40 }, (_, i) => Math.sin(i));
+    const target = Float32Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const res = await session.run(new Map([[step.dataInputs[0].nodeId, x]]), target, { lr: 0 });
+    await session.release();
+    losses.push(res.loss);
+    const doc = newDocument('attention', b.graph);
+    const model = encodeModel(exportInference(doc, { weights }));
+    const input = decodeModel(model).graph.inputs[0].name;
+    outputs.push(Object.values(await runModel(model, { [input]: { dims: [4, 5, 8], data: x } }))[0].data);
+  }
+  assert.ok(
+    Number.isFinite(losses[1]) && Math.abs(losses[1] - losses[0]) > 1e-6,
+    `losses ${losses.join(', ')}`,
+  );
+  assert.deepEqual(outputs[1], outputs[0], 'inference ignores dropout');
+});
+
+test('MultiheadAttention with a fixed dropout mask: the input gradient equals central differences of the loss', async () => {
+  const b = new GraphBuilder();
+  b.chain(b.input([4, 6]), [
+    ['MultiheadAttention', { embed_dim: 6, num_heads: 2, dropout: 0.5, is_causal: true }],
+    ['Flatten'],
+    ['Linear', { out_features: 3 }],
+  ]);
+  const weights = resolveWeights(analyze(b.graph), undefined, 2);
+  const step = compileTrainStep(b.graph, { batchSize: 2, loss: 'cross-entropy', inputGradients: true });
+  const [mask] = step.masks;
+  // Each weight kept (x2) or dropped, alternating irregularly.
+  const fixed = new Map([
+    [mask.nodeId, Float32Array.from({ length: 2 * 2 * 4 * 4 }, (_, i) => ((i * 7) % 3 ? 2 : 0))],
+  ]);
+  const session = await StepSession.create(step, weights);
+  const id = step.dataInputs[0].nodeId;
+  const x = Float32Array.from({ length: 2 * 24 }, (_, i) => Math.cos(1.3 * i));
+  const target = Float32Array.from([1, 0, 0, 0, 0, 1]);
+  const loss = async (v: Float32Array) =>
+    (await session.run(new Map([[id, v]]), target, { lr: 0 }, fixed)).loss;
+  const dx = (await session.run(new Map([[id, x]]), target, { lr: 0 }, fixed)).inputGrads!.get(id)!;
+  const eps = 1e-2;
+  for (const i of [0, 5, 13, 30, 47]) {
+    const up = Float32Array.from(x);
+    const down = Float32Array.from(x);
+    up[i] += eps;
+    down[i] -= eps;
+    const numeric = ((await loss(up)) - (await loss(down))) / (2 * eps);
+    assert.ok(
+      Math.abs(numeric - dx[i]) <= 2e-3 + 2e-2 * Math.abs(numeric),
+      `x[${i}]: ${dx[i]} vs ${numeric}`,
+    );
+  }
+  await session.release();
+});

@@ -86,7 +86,10 @@ export function createMatcher(ctx: ImportContext): Matcher {
   };
 
   const absorbed = new Set<number>();
+  // Of the layers that fit, the one covering the most nodes: MultiheadAttention's first MatMul
+  // would also read as a Linear on its own.
   const match = (i: number): LayerMatch | null => {
+    let best: LayerMatch | null = null;
     for (const def of layersForOnnxOp(nodes[i].opType)) {
       let m: OnnxMatch | null;
       try {
@@ -97,9 +100,10 @@ export function createMatcher(ctx: ImportContext): Matcher {
       if (!m) continue;
       const group = groupOf(ctx, { consumers, absorbed, viewIndex }, i, m);
       const verified = group && verify(ctx, def, group, m);
-      if (verified) return { def, m, ...group, ...verified };
+      if (verified && (!best || group.chain.length > best.chain.length))
+        best = { def, m, ...group, ...verified };
     }
-    return null;
+    return best;
   };
   return { match, absorbed, consumers };
 }

@@ -20,7 +20,7 @@ import {
 import { add, concat, flatten, inputLayer, linear, reshape, subtract, zeroPad2d } from './layers.ts';
 import { batchNorm, batchNormRunningUpdate, layerNorm } from './norm.ts';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from './pool.ts';
-import { embedding, recurrent, upsample } from './sequence.ts';
+import { embedding, multiheadAttention, recurrent, upsample } from './sequence.ts';
 import type { RefTensor } from './tensor.ts';
 
 export type Mode = 'train' | 'eval';
@@ -93,4 +93,5 @@ export const REFERENCE: Record<string, RefLayer> = {
   Upsample: unary((a, x) => upsample(a, x)),
   LSTM: unary((a, x, params) => recurrent('LSTM', a, x, params)),
   GRU: unary((a, x, params) => recurrent('GRU', a, x, params)),
+  MultiheadAttention: unary((a, x, params) => multiheadAttention(a, x, params)),
 };

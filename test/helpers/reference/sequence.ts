@@ -138,3 +138,55 @@ export function recurrent(
   for (let n = 0; n < N; n++) for (let t = 0; t < L; t++) y.data.set(seq[n][t], at(n, t) * D * H);
   return y;
 }
+
+/**
+ * nn.MultiheadAttention(embed_dim, num_heads, bias, batch_first) as self-attention (query = key =
+ * value = x), need_weights=False, in eval mode; is_causal masks key j > query i. From the torch.nn
+ * docs: [q k v] = x W_inᵀ + b_in, head i's softmax(q_i k_iᵀ / sqrt(d)) v_i, concatenated, then W_out.
+ */
+export function multiheadAttention(a: Attrs, x: RefTensor, params: Record<string, RefTensor>): RefTensor {
+  const E = attrInt(a, 'embed_dim');
+  const h = attrInt(a, 'num_heads');
+  const d = E / h;
+  const batchFirst = a.batch_first !== false;
+  const [n, L] = batchFirst ? [x.shape[0], x.shape[1]] : [x.shape[1], x.shape[0]];
+  expectShape('input', x, batchFirst ? [n, L, E] : [L, n, E]);
+  const wIn = expectShape('in_proj_weight', params.in_proj_weight, [3 * E, E]).data;
+  const wOut = expectShape('out_proj_weight', params.out_proj_weight, [E, E]).data;
+  const bIn = a.bias !== false ? expectShape('in_proj_bias', params.in_proj_bias, [3 * E]).data : null;
+  const bOut = a.bias !== false ? expectShape('out_proj_bias', params.out_proj_bias, [E]).data : null;
+  const at = (s: number, t: number) => (batchFirst ? (s * L + t) * E : (t * n + s) * E);
+  const y = refTensor(x.shape);
+  for (let s = 0; s < n; s++) {
+    // Projections of every step: qkv[t][r] for r in [0, 3E).
+    const qkv = Array.from({ length: L }, (_, t) =>
+      Array.from({ length: 3 * E }, (_, r) => {
+        let acc = bIn ? bIn[r] : 0;
+        for (let c = 0; c < E; c++) acc += wIn[r * E + c] * x.data[at(s, t) + c];
+        return acc;
+      }),
+    );
+    const mixed = Array.from({ length: L }, () => new Array<number>(E).fill(0));
+    for (let head = 0; head < h; head++)
+      for (let i = 0; i < L; i++) {
+        const visible = a.is_causal === true ? i + 1 : L;
+        const scores = Array.from({ length: visible }, (_, j) => {
+          let dot = 0;
+          for (let c = 0; c < d; c++) dot += qkv[i][head * d + c] * qkv[j][E + head * d + c];
+          return dot / Math.sqrt(d);
+        });
+        const top = Math.max(...scores);
+        const w = scores.map((v) => Math.exp(v - top));
+        const total = w.reduce((p, v) => p + v, 0);
+        for (let j = 0; j < visible; j++)
+          for (let c = 0; c < d; c++) mixed[i][head * d + c] += (w[j] / total) * qkv[j][2 * E + head * d + c];
+      }
+    for (let t = 0; t < L; t++)
+      for (let r = 0; r < E; r++) {
+        let acc = bOut ? bOut[r] : 0;
+        for (let c = 0; c < E; c++) acc += wOut[r * E + c] * mixed[t][c];
+        y.data[at(s, t) + r] = acc;
+      }
+  }
+  return y;
+}

@@ -113,6 +113,26 @@ export const constantsRules: Record<string, Rule> = {
       );
     return [out];
   },
+  // Folded when constant: PyTorch writes a causal mask as Trilu(ones(L, L), 1).
+  Trilu: (c) => {
+    const x = input(c, 0);
+    const out: ValueInfo = { shape: shapeOf(c, 0), dtype: dtypeOf(c, 0) };
+    const k = c.inputs.length > 1 ? numericConst(input(c, 1))?.[0] : 0;
+    const v = x?.value;
+    const dims = v?.dims ?? [];
+    if (!c.fold || !v || Array.isArray(v.data) || k === undefined || dims.length < 2) return [out];
+    const [rows, cols] = dims.slice(-2);
+    const upper = c.a.int('upper', 1) === 1;
+    const data = allocate(v.dtype, v.data.length) as Float32Array;
+    const values = v.data as Float32Array;
+    for (let i = 0; i < values.length; i++) {
+      const col = i % cols;
+      const row = Math.floor(i / cols) % rows;
+      if (upper ? col - row >= k : col - row <= k) data[i] = values[i];
+    }
+    out.value = { dtype: v.dtype, dims, data };
+    return [out];
+  },
   EyeLike: (c) => [{ shape: shapeOf(c, 0), dtype: c.a.int('dtype') ?? dtypeOf(c, 0) }],
   RandomNormalLike: (c) => [{ shape: shapeOf(c, 0), dtype: c.a.int('dtype') ?? dtypeOf(c, 0) }],
   RandomUniformLike: (c) => [{ shape: shapeOf(c, 0), dtype: c.a.int('dtype') ?? dtypeOf(c, 0) }],
