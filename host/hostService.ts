@@ -79,8 +79,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     loadAutosave: () => loadAutosave(dataDir),
     clearAutosave: () => clearAutosave(dataDir),
     beginUpload: async ({ bytes }) => ({ transfer: transfers.beginUpload(bytes) }),
-    uploadChunk: async ({ transfer, offset, base64 }) => {
-      transfers.receive(transfer, offset, base64);
+    uploadChunk: async (chunk) => {
+      transfers.receive(chunk.transfer, chunk.offset, 'bytes' in chunk ? chunk.bytes : chunk.base64);
       return null;
     },
     openProject: async ({ transfer }) =>
@@ -93,7 +93,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
         bytes: bytes.length,
       };
     },
-    readTransfer: async ({ transfer, offset }) => transfers.read(transfer, offset),
+    readTransfer: async ({ transfer, offset, binary }) => transfers.read(transfer, offset, binary),
     heldTensor: (request) => held.read(request),
     editHeldWeights: async (edit) => ({ weightsRef: held.edit(edit) }),
     importOnnx: async (base64, options) => {
@@ -155,7 +155,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
         ? runs.predict(source, input.data)
         : jobs.run('predictDocument', { source: attach(source), values: input.data }),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
-    addDataset: (request) => addDataset(request),
+    addDataset: (request) => addDataset(request, (id) => transfers.take(id)),
     activations: (source, request) =>
       'runId' in source
         ? activationsFor(runs, source, request)
