@@ -8,7 +8,7 @@ import { importOnnx } from '../../engine/onnx/import.ts';
 import { decodeModel } from '../../engine/onnx/proto.ts';
 import { weightBytes } from '../helpers/onnxCases.ts';
 import { runPythonJson } from '../helpers/python.ts';
-import { inspector, lightOnnx, menu, openApp, watchErrors } from './helpers.ts';
+import { download, inspector, lightOnnx, menu, openApp, watchErrors } from './helpers.ts';
 
 // The light fixture's convolutions are constants (ConstantOfShape): conv1's weight becomes a
 // seeded random initializer, so the file's values can't be mistaken for anything else.
@@ -105,13 +105,10 @@ test('the inspector of a host-held ResNet-50 shows the file’s weights; edits s
   await cell.fill('0.5');
   await expect(cell).toHaveAttribute('title', 'weight [0] = 0.5');
   await menu(page, 'File', 'Export ONNX…');
-  const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 120_000 }),
-    dialog.getByRole('button', { name: 'Export' }).click(),
-  ]);
-  const onnxPath = test.info().outputPath('edited.onnx');
-  await download.saveAs(onnxPath);
+  const exportButton = page
+    .getByRole('dialog', { name: 'Export ONNX' })
+    .getByRole('button', { name: 'Export' });
+  const onnxPath = await download(page, () => exportButton.click(), 'edited.onnx', 120_000);
   // What the page sent since the edit names held weights, never a tensor's values.
   expect(sent.some((m) => m.includes('"editHeldWeights"'))).toBe(true);
   expect(sent.filter((m) => m.includes('"exportOnnx"')).length).toBe(1);
