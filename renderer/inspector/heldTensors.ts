@@ -85,6 +85,11 @@ export function useHeldParams(
   }, [host, weightsRef, nodeId, specs]);
   if (!weightsRef) return { loading: false };
   if (cached) return { held: cached, loading: false };
+  if (!host)
+    return {
+      loading: false,
+      error: 'the Netwright host is not connected; start it and select the layer again.',
+    };
   if (state?.k === k) return { held: state.held, loading: false, error: state.error };
   return { loading: true };
 }
