@@ -20,6 +20,7 @@ export * from './graph/builder.ts';
 export * from './graph/layout.ts';
 export { LENET5_C3_TABLE } from './families/lenet5.ts';
 export * from './weights.ts';
+export * from './weightStats.ts';
 export * from './initializers.ts';
 export * from './params.ts';
 export * from './autodiff/trainStep.ts';

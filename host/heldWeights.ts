@@ -4,8 +4,25 @@
 // export, training, prediction and saving see the whole model while the page holds only the graph.
 import { randomUUID } from 'node:crypto';
 import type { ProjectDocument, StoredTensor, WeightMap } from '../engine/index.ts';
-import { analyze } from '../engine/index.ts';
+import {
+  addMoments,
+  addToHistogram,
+  analyze,
+  decodeFloat32,
+  emptyHistogram,
+  emptyMoments,
+  encodeFloat32,
+  finishStats,
+  product,
+  type WeightStats,
+} from '../engine/index.ts';
 import { HostError } from '../protocol/hostApi.ts';
+import type { EditHeldWeights, HeldTensor } from '../protocol/heldWeights.ts';
+import {
+  editHeldWeightsSchema,
+  heldTensorRequestSchema,
+  type HeldTensorRequest,
+} from '../protocol/heldWeights.ts';
 
 /** node id -> parameter -> shape and values. */
 export type HeldTensors = Map<string, Map<string, { shape: number[]; values: Float32Array }>>;
@@ -15,6 +32,10 @@ export const HOLD_ABOVE_BYTES = 8 * 2 ** 20;
 
 /** How many models the host keeps for the pages at once; the oldest go first. */
 const MAX_HELD = 4;
+/** Versions kept per model (one per edit in the page, so undo finds the one before). */
+const MAX_VERSIONS = 1000;
+/** Values a statistics pass reads before the event loop gets a turn (a few milliseconds). */
+const STATS_SLICE = 2 ** 21;
 
 export function weightBytes(weights: WeightMap): number {
   let n = 0;
@@ -42,15 +63,80 @@ export function withShapes(
   return out;
 }
 
+interface Version {
+  tensors: HeldTensors;
+  /** The model this version was edited from (its first ref), which eviction goes by. */
+  root: string;
+}
+
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Statistics of a held tensor, in slices so a 100 M-value tensor does not hold the event loop. */
+async function statsInSlices(values: Float32Array, bins: number): Promise<WeightStats> {
+  const m = emptyMoments();
+  for (let i = 0; i < values.length; i += STATS_SLICE) {
+    addMoments(m, values, i, Math.min(values.length, i + STATS_SLICE));
+    if (i + STATS_SLICE < values.length) await pause();
+  }
+  const h = emptyHistogram(m, bins);
+  for (let i = 0; i < values.length; i += STATS_SLICE) {
+    addToHistogram(h, values, i, Math.min(values.length, i + STATS_SLICE));
+    if (i + STATS_SLICE < values.length) await pause();
+  }
+  return finishStats(m, h);
+}
+
 export class HeldWeights {
-  private readonly held = new Map<string, HeldTensors>();
+  private readonly versions = new Map<string, Version>();
+  /** Models by last use, oldest first. */
+  private readonly roots = new Map<string, Set<string>>();
+  /** Held tensors never change (an edit makes a new one), so their statistics are computed once. */
+  private readonly statsCache = new WeakMap<Float32Array, Map<number, Promise<WeightStats>>>();
 
   /** Keeps the tensors and returns their id (weightsRef). */
   hold(tensors: HeldTensors): string {
+    return this.add(tensors);
+  }
+
+  private add(tensors: HeldTensors, root?: string): string {
     const ref = `held-${randomUUID()}`;
-    this.held.set(ref, tensors);
-    while (this.held.size > MAX_HELD) this.held.delete(this.held.keys().next().value!);
+    const model = root ?? ref;
+    this.versions.set(ref, { tensors, root: model });
+    const refs = this.roots.get(model) ?? new Set<string>();
+    refs.add(ref);
+    this.roots.set(model, refs);
+    this.touch(model);
+    for (const old of refs) {
+      if (refs.size <= MAX_VERSIONS) break;
+      refs.delete(old);
+      this.versions.delete(old);
+    }
+    while (this.roots.size > MAX_HELD) this.dropModel(this.roots.keys().next().value!);
     return ref;
+  }
+
+  private dropModel(root: string): void {
+    for (const ref of this.roots.get(root) ?? []) this.versions.delete(ref);
+    this.roots.delete(root);
+  }
+
+  /** Most recently used last, so eviction takes the oldest model. */
+  private touch(root: string): void {
+    const refs = this.roots.get(root);
+    if (!refs) return;
+    this.roots.delete(root);
+    this.roots.set(root, refs);
+  }
+
+  private get(ref: string, name: string): Version {
+    const version = this.versions.get(ref);
+    if (!version)
+      throw new HostError(
+        'not-found',
+        `The weights of "${name}" were kept by the Netwright host, which no longer has them (it was restarted, or several large models were opened since). Open the .netwright or .onnx file again.`,
+      );
+    this.touch(version.root);
+    return version;
   }
 
   /**
@@ -59,16 +145,7 @@ export class HeldWeights {
    */
   attach(doc: ProjectDocument): ProjectDocument {
     if (!doc.weightsRef) return doc;
-    const tensors = this.held.get(doc.weightsRef);
-    if (!tensors)
-      throw new HostError(
-        'not-found',
-        `The weights of "${doc.name}" were kept by the Netwright host, which no longer has them (it was restarted, or several large models were opened since). Open the .netwright or .onnx file again.`,
-      );
-    // Most recently used last, so eviction takes the oldest model.
-    this.held.delete(doc.weightsRef);
-    this.held.set(doc.weightsRef, tensors);
-    // The document's own weights are edits made in the page since (a kernel typed in): they win.
+    const { tensors } = this.get(doc.weightsRef, doc.name);
     const weights: Record<string, Record<string, StoredTensor>> = {};
     // A layer replaced in the page since (a new classifier) leaves its old tensors behind here.
     const nodes = new Set(doc.graph.nodes.map((n) => n.id));
@@ -78,9 +155,51 @@ export class HeldWeights {
       for (const [param, t] of params)
         weights[id][param] = { shape: t.shape, dtype: 'float32', data: '', values: t.values };
     }
+    // Weights stored in the document itself (from before it named held ones) win.
     for (const [id, params] of Object.entries(doc.weights ?? {})) weights[id] = { ...weights[id], ...params };
     const out = { ...doc, weights };
     delete out.weightsRef;
     return out;
+  }
+
+  /** A slice of one held tensor and its statistics (HostApi heldTensor). */
+  async read(raw: HeldTensorRequest): Promise<HeldTensor> {
+    const req = heldTensorRequestSchema.parse(raw);
+    const tensor = this.get(req.weightsRef, 'this model').tensors.get(req.nodeId)?.get(req.param);
+    if (!tensor) return { found: false };
+    const { values, shape } = tensor;
+    if (req.offset > values.length)
+      throw new HostError(
+        'bad-request',
+        `heldTensor offset: ${req.offset} is past the end of ${req.nodeId}.${req.param} (${values.length} values).`,
+      );
+    let byBins = this.statsCache.get(values);
+    if (!byBins) this.statsCache.set(values, (byBins = new Map()));
+    let stats = byBins.get(req.bins);
+    if (!stats) byBins.set(req.bins, (stats = statsInSlices(values, req.bins)));
+    const slice = values.subarray(req.offset, Math.min(values.length, req.offset + req.count));
+    return { found: true, shape, offset: req.offset, values: encodeFloat32(slice), stats: await stats };
+  }
+
+  /** A new version of held weights with one node's tensors replaced or dropped; returns its ref. */
+  edit(raw: EditHeldWeights): string {
+    const edit = editHeldWeightsSchema.parse(raw);
+    const version = this.get(edit.weightsRef, 'this model');
+    const tensors: HeldTensors = new Map(version.tensors);
+    if (edit.clear) tensors.delete(edit.nodeId);
+    else {
+      const params = new Map(tensors.get(edit.nodeId));
+      for (const [param, t] of Object.entries(edit.set ?? {})) {
+        const values = decodeFloat32(t.values, `${edit.nodeId}.${param}`);
+        if (values.length !== product(t.shape))
+          throw new HostError(
+            'bad-request',
+            `editHeldWeights ${edit.nodeId}.${param}: ${values.length} values do not fill the shape [${t.shape.join(', ')}].`,
+          );
+        params.set(param, { shape: t.shape, values });
+      }
+      tensors.set(edit.nodeId, params);
+    }
+    return this.add(tensors, version.root);
   }
 }

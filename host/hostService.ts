@@ -2,7 +2,7 @@
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
 import { fileSlug, type ProjectDocument } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
-import { HeldWeights, type HeldTensors } from './heldWeights.ts';
+import { HeldWeights, HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldTensors } from './heldWeights.ts';
 import { Transfers } from './transfers.ts';
 import { clearAutosave, loadAutosave, removeStaleAutosaveTemps, writeAutosave } from './autosave.ts';
 import { datasetPreview } from './data/preview.ts';
@@ -79,8 +79,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     loadAutosave: () => loadAutosave(dataDir),
     clearAutosave: () => clearAutosave(dataDir),
     beginUpload: async ({ bytes }) => ({ transfer: transfers.beginUpload(bytes) }),
-    uploadChunk: async ({ transfer, offset, base64 }) => {
-      transfers.receive(transfer, offset, base64);
+    uploadChunk: async (chunk) => {
+      transfers.receive(chunk.transfer, chunk.offset, 'bytes' in chunk ? chunk.bytes : chunk.base64);
       return null;
     },
     openProject: async ({ transfer }) =>
@@ -93,7 +93,9 @@ export function createHostService(options: HostServiceOptions = {}): HostService
         bytes: bytes.length,
       };
     },
-    readTransfer: async ({ transfer, offset }) => transfers.read(transfer, offset),
+    readTransfer: async ({ transfer, offset, binary }) => transfers.read(transfer, offset, binary),
+    heldTensor: (request) => held.read(request),
+    editHeldWeights: async (edit) => ({ weightsRef: held.edit(edit) }),
     importOnnx: async (base64, options) => {
       const job = options?.job;
       if (!job) return forPage(await jobs.run('importOnnx', { base64, fileName: options?.fileName }));
@@ -137,6 +139,15 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
     exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
     trainedWeights: async (runId) => runs.trainedWeights(runId),
+    keepTrainedWeights: async (runId) => {
+      const { doc, weights } = runs.trainedModel(runId);
+      if (weightBytes(weights) <= HOLD_ABOVE_BYTES) return { weights: runs.trainedWeights(runId) };
+      // A copy: a paused run goes on training into its own arrays.
+      const copy = new Map(
+        [...weights].map(([id, p]) => [id, new Map([...p].map(([k, v]) => [k, v.slice()]))]),
+      );
+      return { weightsRef: held.hold(withShapes(doc, copy)) };
+    },
     // With a run's weights the run's cached model answers; a document's own weights are drawn
     // and compiled in a job thread (a large model would hold the event loop for seconds).
     predict: (source, input) =>
@@ -144,7 +155,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
         ? runs.predict(source, input.data)
         : jobs.run('predictDocument', { source: attach(source), values: input.data }),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
-    addDataset: (request) => addDataset(request),
+    addDataset: (request) => addDataset(request, (id) => transfers.take(id)),
     activations: (source, request) =>
       'runId' in source
         ? activationsFor(runs, source, request)

@@ -13,7 +13,8 @@ interface Transfer {
 }
 
 const LIFETIME_MS = 10 * 60_000;
-const MAX_OPEN = 8;
+// A dataset upload sends each large file as its own transfer (CIFAR-10: six).
+const MAX_OPEN = 16;
 
 export class Transfers {
   private readonly open = new Map<string, Transfer>();
@@ -49,10 +50,10 @@ export class Transfers {
     return this.add(new Uint8Array(size), 0);
   }
 
-  /** One chunk of an upload, which must come in order. */
-  receive(id: string, offset: number, base64: string): void {
+  /** One chunk of an upload (bytes, or base64), which must come in order. */
+  receive(id: string, offset: number, data: Uint8Array | string): void {
     const t = this.get(id);
-    const chunk = Buffer.from(base64, 'base64');
+    const chunk = typeof data === 'string' ? Buffer.from(data, 'base64') : data;
     if (offset !== t.received || offset + chunk.length > t.bytes.length)
       throw new HostError(
         'bad-request',
@@ -79,15 +80,21 @@ export class Transfers {
     return this.add(bytes, bytes.length);
   }
 
-  /** The chunk at `offset` (base64); the transfer ends with its last chunk. */
-  read(id: string, offset: number): { base64: string; done: boolean } {
+  /** The chunk at `offset` (raw bytes, or base64); the transfer ends with its last chunk. */
+  read(
+    id: string,
+    offset: number,
+    binary = false,
+  ): { base64: string; done: boolean } | { bytes: Uint8Array<ArrayBuffer>; done: boolean } {
     const t = this.get(id);
     if (offset > t.bytes.length) throw new HostError('bad-request', `Offset ${offset} is past the end.`);
     const end = Math.min(offset + TRANSFER_CHUNK_BYTES, t.bytes.length);
     const chunk = t.bytes.subarray(offset, end);
-    const base64 = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64');
     const done = end === t.bytes.length;
     if (done) this.drop(id);
-    return { base64, done };
+    // A plain Uint8Array (not a Buffer, whose toJSON would turn it into an array of numbers).
+    if (binary)
+      return { bytes: new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength), done };
+    return { base64: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'), done };
   }
 }

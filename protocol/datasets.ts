@@ -1,15 +1,24 @@
 // The user's own data files, sent by the page as bytes: the host keeps them in a folder of its own
 // and hands back an id, so a page still never names a path on disk (see trainingDatasetSchema).
 import { z } from 'zod';
+import { transferIdSchema } from './projectFiles.ts';
 
 export const UPLOAD_FORMATS = ['csv', 'idx', 'cifar10', 'images'] as const;
 export type UploadFormat = (typeof UPLOAD_FORMATS)[number];
 
 /**
- * The most bytes one upload may hold. Base64 makes them a third larger, and the browser-mode
- * WebSocket accepts messages up to about 100 MB, so 70 MB is what fits in one message.
+ * The most bytes one upload may hold: the full CIFAR-10 (six batches, 184 MB) with room to spare.
+ * Files over STREAM_FILE_BYTES cross as transfers (beginUpload/uploadChunk, in chunks); the rest
+ * travel inside the addDataset message as base64.
  */
-export const MAX_UPLOAD_BYTES = 70 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+/**
+ * The most bytes the files inside the message may hold. Base64 makes them a third larger, and the
+ * browser-mode WebSocket accepts messages up to about 100 MB, so 70 MB is what fits in one message.
+ */
+export const MAX_INLINE_UPLOAD_BYTES = 70 * 1024 * 1024;
+/** Files larger than this go as transfers of their own (the page's choice; the host takes both). */
+export const STREAM_FILE_BYTES = 4 * 1024 * 1024;
 export const MAX_UPLOAD_FILES = 5000;
 
 export const uploadIdSchema = z
@@ -42,17 +51,22 @@ export const uploadPathSchema = z
     'a file path may not hold empty, "." or ".." parts',
   );
 
-const uploadFileSchema = z
+const inlineFileSchema = z
   .object({
     path: uploadPathSchema,
     base64: z
       .string()
-      .max(Math.ceil(MAX_UPLOAD_BYTES / 3) * 4)
+      .max(Math.ceil(MAX_INLINE_UPLOAD_BYTES / 3) * 4)
       // A flat character class, not groups of four: a grouped pattern overflows the regex stack on
       // files of tens of megabytes.
       .refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s), 'file contents must be base64'),
   })
   .strict();
+
+/** A file the page sent ahead as a transfer (a CIFAR-10 batch is 30 MB). */
+const streamedFileSchema = z.object({ path: uploadPathSchema, transfer: transferIdSchema }).strict();
+
+const uploadFileSchema = z.union([inlineFileSchema, streamedFileSchema]);
 
 export const uploadOptionsSchema = z
   .object({
@@ -76,12 +90,12 @@ export const addDatasetRequestSchema = z
   })
   .strict()
   .superRefine((req, ctx) => {
-    const total = req.files.reduce((sum, f) => sum + base64Bytes(f.base64), 0);
-    if (total > MAX_UPLOAD_BYTES)
+    const total = req.files.reduce((sum, f) => sum + ('base64' in f ? base64Bytes(f.base64) : 0), 0);
+    if (total > MAX_INLINE_UPLOAD_BYTES)
       ctx.addIssue({
         code: 'custom',
         path: ['files'],
-        message: `the files hold ${(total / 2 ** 20).toFixed(1)} MB; one upload may hold at most ${MAX_UPLOAD_BYTES / 2 ** 20} MB (take fewer files or a subset)`,
+        message: `the files inside the message hold ${(total / 2 ** 20).toFixed(1)} MB; at most ${MAX_INLINE_UPLOAD_BYTES / 2 ** 20} MB fit (send the larger ones as transfers)`,
       });
     const seen = new Set<string>();
     req.files.forEach((f, i) => {

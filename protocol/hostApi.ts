@@ -53,6 +53,12 @@ import {
   transferIdSchema,
   uploadChunkSchema,
 } from './projectFiles.ts';
+import {
+  editHeldWeightsSchema,
+  heldTensorRequestSchema,
+  heldTensorSchema,
+  weightsRefResultSchema,
+} from './heldWeights.ts';
 
 const templateId = z
   .string()
@@ -151,6 +157,13 @@ export const hostMethods = {
   /** The document (and the weights the host holds for it) as a .netwright zip, read with readTransfer. */
   saveProject: { args: z.tuple([projectDocumentSchema]), result: savedProjectSchema },
   readTransfer: { args: z.tuple([readTransferSchema]), result: transferChunkSchema },
+  /**
+   * What the inspector shows of one tensor the host holds for a document (its weightsRef): a
+   * bounded slice and its statistics, so the page never holds a large model's weights.
+   */
+  heldTensor: { args: z.tuple([heldTensorRequestSchema]), result: heldTensorSchema },
+  /** Values typed in the page for a held model: a new version of its weights (undo keeps the old). */
+  editHeldWeights: { args: z.tuple([editHeldWeightsSchema]), result: weightsRefResultSchema },
   /** An .onnx file (base64) as a laid-out project, with notes on what the import changed. */
   importOnnx: {
     args: z.tuple([onnxBase64Schema, importOnnxOptionsSchema]),
@@ -212,6 +225,14 @@ export const hostMethods = {
   },
   /** A finished run's weights, to keep them in the project file. */
   trainedWeights: { args: z.tuple([runIdSchema]), result: storedWeightsSchema },
+  /**
+   * "Keep weights in project": a finished run's weights for the document, the host holding them
+   * (a weightsRef) when they are too large to travel with it, else as stored weights.
+   */
+  keepTrainedWeights: {
+    args: z.tuple([runIdSchema]),
+    result: z.union([weightsRefResultSchema.strict(), z.object({ weights: storedWeightsSchema }).strict()]),
+  },
   /** Class probabilities for one sample (the "try it" drawing pad). */
   predict: { args: z.tuple([predictSourceSchema, predictInputSchema]), result: predictionSchema },
   /** The first samples of a dataset (pixels or 2-D points, with labels) for the setup preview. */

@@ -1,5 +1,6 @@
-// Project files (.netwright zips) across the HostApi: too large for one message, so they travel
-// in chunks of base64 (host/transfers.ts), each well inside the message limit.
+// Files across the HostApi (.netwright zips, a dataset's large files): too large for one message,
+// so they travel in chunks (host/transfers.ts), each well inside the message limit: raw bytes
+// (a binary WebSocket frame, or cloned by Electron's IPC), or base64 for a client that can't.
 import { z } from 'zod';
 import { MAX_MODEL_ELEMENTS } from '../engine/index.ts';
 
@@ -20,19 +21,34 @@ export const beginUploadSchema = z
   })
   .strict();
 
-export const uploadChunkSchema = z
+const chunkBytes = z
+  .instanceof(Uint8Array)
+  .refine((b) => b.length <= TRANSFER_CHUNK_BYTES, `a chunk holds at most ${TRANSFER_CHUNK_BYTES} bytes`);
+
+export const uploadChunkSchema = z.union([
+  z
+    .object({
+      transfer: transferIdSchema,
+      offset: z.number().int().min(0),
+      base64: z.string().max(Math.ceil(TRANSFER_CHUNK_BYTES / 3) * 4),
+    })
+    .strict(),
+  z.object({ transfer: transferIdSchema, offset: z.number().int().min(0), bytes: chunkBytes }).strict(),
+]);
+
+export const readTransferSchema = z
   .object({
     transfer: transferIdSchema,
     offset: z.number().int().min(0),
-    base64: z.string().max(Math.ceil(TRANSFER_CHUNK_BYTES / 3) * 4),
+    /** Raw bytes instead of base64. */
+    binary: z.boolean().optional(),
   })
   .strict();
 
-export const readTransferSchema = z
-  .object({ transfer: transferIdSchema, offset: z.number().int().min(0) })
-  .strict();
-
-export const transferChunkSchema = z.object({ base64: z.string(), done: z.boolean() });
+export const transferChunkSchema = z.union([
+  z.object({ base64: z.string(), done: z.boolean() }),
+  z.object({ bytes: chunkBytes, done: z.boolean() }),
+]);
 
 /** A saved project waiting to be fetched: its name, size and transfer. */
 export const savedProjectSchema = z.object({

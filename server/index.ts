@@ -11,6 +11,7 @@ import type { HostService, HostServiceOptions } from '../host/hostService.ts';
 import { createHostService } from '../host/hostService.ts';
 import { repoRoot } from '../host/paths.ts';
 import { jsonTextDepth, MAX_MESSAGE_BYTES, MAX_MESSAGE_DEPTH } from '../engine/index.ts';
+import { encodeFrame, joinFrame, splitFrame } from '../protocol/binaryFrames.ts';
 import type { HostApi, HostEventSource } from '../protocol/hostApi.ts';
 import type { Port } from '../protocol/rpc.ts';
 import { serveRpc } from '../protocol/rpc.ts';
@@ -61,12 +62,20 @@ function refuse(ws: WebSocket, code: string, message: string): void {
 function socketPort(ws: WebSocket): Port {
   return {
     send: (message) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      if (ws.readyState === ws.OPEN) ws.send(encodeFrame(message));
     },
     onMessage: (listener) => {
       const handler = (data: Buffer, isBinary: boolean) => {
-        if (isBinary) return refuse(ws, 'bad-request', 'Messages must be JSON text.');
-        const text = data.toString('utf8');
+        // A binary frame is a JSON header and the bytes of a file chunk (protocol/binaryFrames.ts).
+        let split: ReturnType<typeof splitFrame> = null;
+        try {
+          split = isBinary ? splitFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) : null;
+        } catch {
+          // invalid UTF-8 in the header
+        }
+        if (isBinary && !split)
+          return refuse(ws, 'bad-request', 'A binary message must be a JSON header and bytes.');
+        const text = split ? split.header : data.toString('utf8');
         if (jsonTextDepth(text, MAX_MESSAGE_DEPTH) > MAX_MESSAGE_DEPTH)
           return refuse(
             ws,
@@ -76,8 +85,10 @@ function socketPort(ws: WebSocket): Port {
         let parsed: unknown;
         try {
           parsed = JSON.parse(text);
+          // The bytes are copied out of ws's receive buffer, which it may reuse.
+          if (split) parsed = joinFrame(parsed, split.bytes.slice());
         } catch {
-          return refuse(ws, 'bad-request', 'Messages must be JSON text.');
+          return refuse(ws, 'bad-request', 'Messages must be JSON text, or a JSON header and bytes.');
         }
         listener(parsed);
       };

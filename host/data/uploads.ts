@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Dataset } from '../../engine/data/index.ts';
 import { parseIdx } from '../../engine/data/index.ts';
 import type { AddDatasetRequest, UploadedDataset, UploadOptions } from '../../protocol/datasets.ts';
-import { addDatasetRequestSchema } from '../../protocol/datasets.ts';
+import { addDatasetRequestSchema, MAX_UPLOAD_BYTES } from '../../protocol/datasets.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { gunzipCapped, isGzip } from './files.ts';
@@ -46,7 +46,13 @@ export function uploadsRoot(): string {
 }
 
 /** Writes, checks and registers one upload; errors name the user's file and what is wrong. */
-export async function addDataset(raw: AddDatasetRequest): Promise<UploadedDataset> {
+export async function addDataset(
+  raw: AddDatasetRequest,
+  /** A streamed file's bytes by its transfer id (the transfer ends). */
+  takeTransfer: (id: string) => Uint8Array = () => {
+    throw new HostError('not-found', 'This host takes no streamed files.');
+  },
+): Promise<UploadedDataset> {
   const parsed = addDatasetRequestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -56,13 +62,21 @@ export async function addDataset(raw: AddDatasetRequest): Promise<UploadedDatase
   const id = `data-${randomBytes(6).toString('hex')}`;
   const dir = join(uploadsRoot(), id);
   try {
+    let total = 0;
     for (const file of req.files) {
       const target = resolve(dir, file.path);
       // The schema already refuses "..", absolute paths and backslashes; this is the last guard.
       if (!target.startsWith(dir + sep))
         throw new HostError('bad-request', `${file.path}: not inside the upload`);
+      const bytes = 'base64' in file ? Buffer.from(file.base64, 'base64') : takeTransfer(file.transfer);
+      total += bytes.length;
+      if (total > MAX_UPLOAD_BYTES)
+        throw new HostError(
+          'too-large',
+          `addDataset: the files hold more than ${MAX_UPLOAD_BYTES / 2 ** 20} MB (at ${file.path}); one upload may hold at most that (take fewer files or a subset).`,
+        );
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, Buffer.from(file.base64, 'base64'), { flag: 'wx' });
+      await writeFile(target, bytes, { flag: 'wx' });
     }
     const { spec, notes, testSamples } = await specFor(
       req.format,
@@ -197,8 +211,7 @@ async function specFor(format: string, dir: string, paths: string[], o: UploadOp
     case 'cifar10': {
       const bad = paths.find((p) => !/\.bin$/i.test(p));
       if (bad) throw new Error(`${bad}: not a CIFAR-10 batch (expected data_batch_*.bin or test_batch.bin)`);
-      // All five training batches and the test batch are 180 MB, more than one upload holds, so the
-      // batches given are pooled and a fraction is held out.
+      // The batches given (all six are 184 MB, streamed) are pooled and a fraction is held out.
       return {
         spec: { kind: 'cifar10', path: [...paths].sort().map(at) },
         notes:

@@ -3,6 +3,7 @@
 // token from the page URL. Both give the same HostApi.
 import type { NetwrightBridge } from '../../protocol/bridge.ts';
 import { MAX_MESSAGE_BYTES } from '../../engine/limits.ts';
+import { encodeFrame, joinFrame, splitFrame } from '../../protocol/binaryFrames.ts';
 import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
 import { HostError, hostMethodNames, parseHostEvent } from '../../protocol/hostApi.ts';
 import type { Port } from '../../protocol/rpc.ts';
@@ -57,12 +58,19 @@ function tooLargeAdvice(method: string): string {
  * close the whole connection (its maxPayload), and every other call with it.
  */
 export function webSocketPort(ws: WebSocket, maxBytes: number = MAX_MESSAGE_BYTES): Port {
-  const queue: string[] = [];
+  const queue: (string | Uint8Array<ArrayBuffer>)[] = [];
+  ws.binaryType = 'arraybuffer';
   ws.addEventListener('open', () => queue.splice(0).forEach((m) => ws.send(m)));
   return {
     send: (message) => {
-      const text = JSON.stringify(message);
-      const bytes = utf8BytesOver(text, maxBytes);
+      // A file chunk goes as a binary frame (protocol/binaryFrames.ts), everything else as JSON text.
+      const frame = encodeFrame(message);
+      const bytes =
+        typeof frame === 'string'
+          ? utf8BytesOver(frame, maxBytes)
+          : frame.length > maxBytes
+            ? frame.length
+            : 0;
       if (bytes) {
         const method = String((message as { method?: unknown }).method ?? 'message');
         throw new HostError(
@@ -70,13 +78,15 @@ export function webSocketPort(ws: WebSocket, maxBytes: number = MAX_MESSAGE_BYTE
           `This ${method} request is ${mb(bytes)}, more than the ${mb(maxBytes)} one message to the Netwright host may carry (MAX_MESSAGE_BYTES), so it was not sent. ${tooLargeAdvice(method)}`,
         );
       }
-      if (ws.readyState === ws.OPEN) ws.send(text);
-      else queue.push(text);
+      if (ws.readyState === ws.OPEN) ws.send(frame);
+      else queue.push(frame);
     },
     onMessage: (listener) => {
       const handler = (e: MessageEvent) => {
         try {
-          listener(JSON.parse(String(e.data)));
+          if (typeof e.data === 'string') return listener(JSON.parse(e.data));
+          const split = splitFrame(new Uint8Array(e.data as ArrayBuffer));
+          if (split) listener(joinFrame(JSON.parse(split.header), split.bytes));
         } catch {
           // not JSON: not a reply we could match to a call
         }

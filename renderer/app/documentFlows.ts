@@ -3,9 +3,8 @@
 // .netwright zips read and written by the host (a job thread there), crossing in chunks; older
 // .netwright.json files still open, and save as .netwright.
 import { isProjectArchive, parseDocument, serializeDocument } from '../../engine/index.ts';
-import type { HostApi } from '../../protocol/hostApi.ts';
-import { TRANSFER_CHUNK_BYTES } from '../../protocol/projectFiles.ts';
-import { base64ToBytes, downloadBlob, fileToBase64 } from '../components/download.ts';
+import { downloadBlob } from '../components/download.ts';
+import { download, upload } from '../components/hostFiles.ts';
 import { downloadText, fileSlug } from '../components/files.ts';
 import { appStore } from '../state/appStore.ts';
 import { importOnnxFile } from './onnxFlows.ts';
@@ -53,29 +52,6 @@ export async function openProjectFile(file: File): Promise<void> {
 
 /** Whether the open document came from an older .netwright.json (Save then says what changed). */
 let openedOldFormat = false;
-
-/** A file to the host in chunks, each well inside one message; returns the transfer's id. */
-async function upload(host: HostApi, file: File): Promise<string> {
-  const { transfer } = await host.beginUpload({ bytes: file.size });
-  for (let offset = 0; offset < file.size; offset += TRANSFER_CHUNK_BYTES) {
-    const base64 = await fileToBase64(file.slice(offset, offset + TRANSFER_CHUNK_BYTES));
-    await host.uploadChunk({ transfer, offset, base64 });
-  }
-  return transfer;
-}
-
-/** Bytes the host offers (a saved project), chunk by chunk, as one Blob. */
-async function download(host: HostApi, transfer: string): Promise<Blob> {
-  const parts: Uint8Array<ArrayBuffer>[] = [];
-  for (let offset = 0, done = false; !done;) {
-    const chunk = await host.readTransfer({ transfer, offset });
-    const bytes = base64ToBytes(chunk.base64) as Uint8Array<ArrayBuffer>;
-    parts.push(bytes);
-    offset += bytes.length;
-    done = chunk.done;
-  }
-  return new Blob(parts, { type: 'application/zip' });
-}
 
 /** Save: a .netwright file written by the host (with the weights it holds), downloaded. */
 export async function saveProject(): Promise<void> {

@@ -68,7 +68,11 @@ export function closePytorchExport(): void {
 async function documentWithWeights(choice: WeightsChoice): Promise<ProjectDocument> {
   const { host, doc } = appStore.getState();
   if (choice.source !== 'run' || !host) return doc;
-  return { ...doc, weights: await host.trainedWeights(choice.runId) };
+  const kept = await host.keepTrainedWeights(choice.runId);
+  const out = { ...doc };
+  delete out.weights;
+  delete out.weightsRef;
+  return { ...out, ...kept };
 }
 
 /** Exports with the Training panel's settings as train.py's defaults; says where it went. */

@@ -3,7 +3,10 @@
 // stay here, next to the files; the rest of the training setup is left as it was.
 import { useState } from 'react';
 import type { UploadedDataset, UploadFormat, UploadOptions } from '../../protocol/datasets.ts';
-import { MAX_UPLOAD_BYTES } from '../../protocol/datasets.ts';
+import { MAX_INLINE_UPLOAD_BYTES, MAX_UPLOAD_BYTES, STREAM_FILE_BYTES } from '../../protocol/datasets.ts';
+import type { HostApi } from '../../protocol/hostApi.ts';
+import { fileToBase64 } from '../components/download.ts';
+import { upload as uploadFile } from '../components/hostFiles.ts';
 import { useApp } from '../state/appStore.ts';
 import './userData.css';
 
@@ -32,16 +35,15 @@ const FORMATS: Record<UploadFormat, { label: string; help: string; accept: strin
 
 const MB = 2 ** 20;
 
-function readBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const url = String(reader.result);
-      resolve(url.slice(url.indexOf(',') + 1));
-    };
-    reader.onerror = () => reject(new Error(`${file.name}: cannot read the file`));
-    reader.readAsDataURL(file);
-  });
+/** A large file goes ahead in chunks (a transfer); a small one inside the addDataset message. */
+async function filePayload(host: HostApi, f: File) {
+  const path = pathOf(f);
+  try {
+    if (f.size > STREAM_FILE_BYTES) return { path, transfer: await uploadFile(host, f) };
+    return { path, base64: await fileToBase64(f) };
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
 }
 
 /** A folder picker's files keep their path inside the folder; single files only have a name. */
@@ -89,9 +91,12 @@ function useUpload(onAdded: (info: UploadedDataset) => void) {
     if (!host || files.length === 0) return;
     setProblem(null);
     const total = files.reduce((s, f) => s + f.size, 0);
-    if (total > MAX_UPLOAD_BYTES) {
+    const inline = files.reduce((s, f) => s + (f.size > STREAM_FILE_BYTES ? 0 : f.size), 0);
+    if (total > MAX_UPLOAD_BYTES || inline > MAX_INLINE_UPLOAD_BYTES) {
       setProblem(
-        `These files hold ${(total / MB).toFixed(1)} MB; one upload may hold at most ${MAX_UPLOAD_BYTES / MB} MB. Take fewer files or a subset.`,
+        total > MAX_UPLOAD_BYTES
+          ? `These files hold ${(total / MB).toFixed(1)} MB; one upload may hold at most ${MAX_UPLOAD_BYTES / MB} MB. Take fewer files or a subset.`
+          : `These ${files.length} files hold ${(inline / MB).toFixed(1)} MB in files of ${STREAM_FILE_BYTES / MB} MB or less; at most ${MAX_INLINE_UPLOAD_BYTES / MB} MB of small files go in one upload. Take fewer files or a subset.`,
       );
       return;
     }
@@ -100,7 +105,7 @@ function useUpload(onAdded: (info: UploadedDataset) => void) {
         `Reading ${files.length} file${files.length === 1 ? '' : 's'} (${(total / MB).toFixed(1)} MB)…`,
       );
       const payload = [];
-      for (const f of files) payload.push({ path: pathOf(f), base64: await readBase64(f) });
+      for (const f of files) payload.push(await filePayload(host, f));
       setStatus('Checking…');
       onAdded(await host.addDataset({ format, files: payload, options }));
     } catch (e) {

@@ -9,6 +9,9 @@ import { HeatMap } from '../components/HeatMap.tsx';
 import { formatCount } from '../components/format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { heatRange } from '../components/heatMap.ts';
+import { weightStats } from '../../engine/index.ts';
+import { useHeldParams } from './heldTensors.ts';
+import { WeightHistogram } from './WeightHistogram.tsx';
 import type { ParamValues, UntrainedStart } from './weightValues.ts';
 import {
   clearStoredWeights,
@@ -168,40 +171,47 @@ function KernelGrid({
   );
 }
 
-function stats(values: Float32Array) {
-  let [min, max, sum, sq] = [Infinity, -Infinity, 0, 0];
-  for (const v of values) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sum += v;
-    sq += v * v;
-  }
-  const mean = sum / values.length;
-  return { min, max, mean, std: Math.sqrt(Math.max(0, sq / values.length - mean * mean)) };
-}
+/** How many of a large tensor's first values are written out (its heat map shows the rest). */
+const FIRST_VALUES = 8;
 
 /** A tensor too big to type into: one heat map (first axis down, the rest across) and its statistics. */
 function ParamOverview({ p }: { p: ParamValues }) {
-  if (!p.values)
+  const values = p.values ?? p.held?.preview ?? null;
+  if (!values)
     return <p className="muted">{formatCount(product(p.spec.shape))} values: too many to draw here.</p>;
   const rows = p.spec.shape.length > 1 ? p.spec.shape[0] : 1;
-  const cols = p.values.length / rows;
-  const shown = Math.min(rows, Math.max(1, Math.floor(262_144 / cols)));
-  const s = stats(p.values);
-  const values = shown < rows ? p.values.subarray(0, shown * cols) : p.values;
+  const cols = product(p.spec.shape) / rows;
+  // What the page has: all values, or the host's first slice of a held tensor.
+  const shown = Math.min(rows, Math.floor(Math.min(262_144, values.length) / cols));
+  const s = p.held?.stats ?? weightStats(values);
+  const name = `${p.spec.name} ${formatShape(p.spec.shape)}`;
   return (
     <div className="weight-overview">
-      <HeatMap
-        values={values}
-        width={cols}
-        height={shown}
-        size={260}
-        range={heatRange(p.values)}
-        label={`${p.spec.name} ${formatShape(p.spec.shape)}`}
-      />
-      <p className="weight-overview__stats">
-        min {formatWeight(s.min)} · max {formatWeight(s.max)} · mean {formatWeight(s.mean)} · std{' '}
-        {formatWeight(s.std)}
+      {shown > 0 && (
+        <HeatMap
+          values={shown < rows ? values.subarray(0, shown * cols) : values}
+          width={cols}
+          height={shown}
+          size={260}
+          range={heatRange(values)}
+          label={name}
+        />
+      )}
+      <p className="weight-overview__stats" aria-label={`Statistics of ${p.spec.name}`}>
+        min {formatWeight(s.min ?? NaN)} · max {formatWeight(s.max ?? NaN)} · mean{' '}
+        {formatWeight(s.mean ?? NaN)} · std {formatWeight(s.std ?? NaN)}
+        {s.nonFinite > 0 ? ` · ${formatCount(s.nonFinite)} NaN or infinite` : ''}
+      </p>
+      <WeightHistogram stats={s} label={p.spec.name} />
+      <p className="weight-overview__first" aria-label={`First values of ${p.spec.name}`}>
+        first values:{' '}
+        {Array.from(values.subarray(0, FIRST_VALUES), (v, i) => (
+          <span key={i} title={String(v)}>
+            {formatWeight(v)}
+            {i < Math.min(FIRST_VALUES, values.length) - 1 ? ', ' : ''}
+          </span>
+        ))}
+        {values.length > FIRST_VALUES ? ', …' : ''}
       </p>
       <p className="muted">
         {rows > 1 ? `${p.spec.shape[0]} rows (first axis), ${cols} values across` : `${cols} values`}
@@ -216,6 +226,7 @@ function originNote(p: ParamValues, start: UntrainedStart): string {
   const where = `the random start of seed ${start.seed ?? 0} (init ${start.init?.kind ?? 'default'}), as training will use`;
   if (p.replaced)
     return `Shown: ${where}. Init ${p.replaced} replaces any stored values when training starts, so they can’t be typed here; choose init “default” in the Training panel to type your own.`;
+  if (p.held) return 'Stored in the project (the Netwright host holds these weights).';
   if (p.origin === 'stored') return 'Stored in the project.';
   return `Not stored${p.spec.init ? ` (${p.spec.init})` : ''}. Shown: ${where}.`;
 }
@@ -264,15 +275,19 @@ function ParamSection({ nodeId, p, start }: { nodeId: string; p: ParamValues; st
 export function WeightEditor({ nodeId }: { nodeId: string }) {
   const analysis = useApp(selectAnalysis);
   const stored = useApp((s) => s.doc.weights);
+  const weightsRef = useApp((s) => s.doc.weightsRef);
+  const host = useApp((s) => s.host);
   const seed = useApp((s) => s.trainingSetup.config.seed);
   const init = useApp((s) => s.trainingSetup.config.init);
   const start = useMemo(() => untrainedStart({ trainingSetup: { config: { seed, init } } }), [seed, init]);
+  const specs = useMemo(() => analysis.nodes.get(nodeId)?.parameters ?? [], [analysis, nodeId]);
+  const { held, loading, error } = useHeldParams(host, weightsRef, nodeId, specs);
   const params = useMemo(
-    () => nodeParams(analysis, stored, nodeId, start),
-    [analysis, stored, nodeId, start],
+    () => nodeParams(analysis, stored, nodeId, start, held),
+    [analysis, stored, nodeId, start, held],
   );
   if (!params.length) return null;
-  const hasStored = !!stored?.[nodeId];
+  const hasStored = !!stored?.[nodeId] || !!held?.size;
   const stale = params.filter((p) => p.stale);
   return (
     <section className="weights" role="region" aria-label="Weights">
@@ -282,6 +297,11 @@ export function WeightEditor({ nodeId }: { nodeId: string }) {
           Clear stored weights
         </button>
       </header>
+      {error && (
+        <div className="weights__stale" role="alert">
+          <p>Could not fetch this layer’s weights from the Netwright host: {error}</p>
+        </div>
+      )}
       {stale.length > 0 && (
         <div className="weights__stale" role="alert">
           {stale.map((p) => (
@@ -292,9 +312,13 @@ export function WeightEditor({ nodeId }: { nodeId: string }) {
           ))}
         </div>
       )}
-      {params.map((p) => (
-        <ParamSection key={p.spec.name} nodeId={nodeId} p={p} start={start} />
-      ))}
+      {loading ? (
+        <p className="muted" role="status">
+          Fetching this layer’s weights from the Netwright host…
+        </p>
+      ) : (
+        params.map((p) => <ParamSection key={p.spec.name} nodeId={nodeId} p={p} start={start} />)
+      )}
     </section>
   );
 }

@@ -3,7 +3,7 @@
 // the Training panel's seed and init would use (engine/initializers.ts initialWeights), which is
 // also what Try it, feature maps and step through use for an untrained network. Editing one value stores the whole layer, so nothing else about
 // it changes under the user's hands.
-import type { Analysis, ParamSpec, ProjectDocument, StoredTensor } from '../../engine/index.ts';
+import type { Analysis, ParamSpec, ProjectDocument, StoredTensor, WeightStats } from '../../engine/index.ts';
 import {
   decodeFloat32,
   defaultInit,
@@ -18,6 +18,7 @@ import { createRng } from '../../engine/data/random.ts';
 import { initRecipe, initSeed, keptByInit, type InitSpec } from '../../engine/initializers.ts';
 import { analysisOf } from '../state/analysis.ts';
 import type { AppStore } from '../state/store.ts';
+import { cachedHeld, editHeld, type HeldParam, type HeldParams } from './heldTensors.ts';
 
 export interface ParamValues {
   spec: ParamSpec;
@@ -28,6 +29,8 @@ export interface ParamValues {
   replaced?: InitSpec['kind'];
   /** Why the stored tensor no longer fits the layer (shown instead; the values are a fresh draw). */
   stale?: string;
+  /** Held by the host (doc.weightsRef): its statistics, and its first values when not all fit. */
+  held?: { stats: WeightStats; preview: Float32Array | null };
 }
 
 /** Editable as number fields: small tensors whose kernels fit a grid on the inspector. */
@@ -66,6 +69,7 @@ function storedOrDefault(
   stored: ProjectDocument['weights'],
   nodeId: string,
   seed: number,
+  held: HeldParams | undefined,
 ): ParamValues[] {
   const rng = createRng(seed);
   for (const id of analysis.order) {
@@ -75,6 +79,8 @@ function storedOrDefault(
     if (id === nodeId)
       return params.map((spec) => {
         const saved = stored?.[id]?.[spec.name];
+        const kept = saved ? undefined : held?.get(spec.name);
+        if (kept) return heldValues(spec, kept, fan, rng);
         if (product(spec.shape) > MAX_SHOWN_VALUES) {
           skipDraws(rng, spec);
           return { spec, values: null, origin: saved ? ('stored' as const) : ('initial' as const) };
@@ -94,6 +100,23 @@ function storedOrDefault(
     for (const spec of params) skipDraws(rng, spec);
   }
   return [];
+}
+
+/** A tensor the host holds, as the inspector shows it: all its values, or its first and statistics. */
+function heldValues(spec: ParamSpec, kept: HeldParam, fan: number, rng: Rng): ParamValues {
+  if (kept.shape.join('x') !== spec.shape.join('x')) {
+    const stale = `the stored ${spec.name} is ${formatShape(kept.shape)} but the layer now needs ${formatShape(spec.shape)}`;
+    const values = product(spec.shape) > MAX_SHOWN_VALUES ? null : defaultInit(spec, fan, rng);
+    return { spec, values, origin: 'initial', stale };
+  }
+  skipDraws(rng, spec);
+  const preview = kept.complete ? null : kept.values;
+  return {
+    spec,
+    values: kept.complete ? kept.values : null,
+    origin: 'stored',
+    held: { stats: kept.stats, preview },
+  };
 }
 
 /**
@@ -140,9 +163,10 @@ export function nodeParams(
   stored: ProjectDocument['weights'],
   nodeId: string,
   start: UntrainedStart = {},
+  held?: HeldParams,
 ): ParamValues[] {
   const seed = start.seed ?? 0;
-  const base = storedOrDefault(analysis, stored, nodeId, seed);
+  const base = storedOrDefault(analysis, stored, nodeId, seed, held);
   const init = start.init ?? { kind: 'default' as const };
   return init.kind === 'default' ? base : withInit(analysis, base, nodeId, init, seed);
 }
@@ -198,15 +222,40 @@ export function editParam(
   edit: (values: Float32Array) => void,
   mergeKey?: string,
 ): void {
+  const edited = (state: ReturnType<AppStore['getState']>) => {
+    const { doc } = state;
+    const held = cachedHeld(doc.weightsRef, nodeId);
+    const params = nodeParams(analysisOf(doc.graph), doc.weights, nodeId, untrainedStart(state), held);
+    const p = params.find((q) => q.spec.name === param);
+    // An init that replaces the values at training would throw the edit away: the editor says so.
+    if (!p?.values || p.replaced) return null;
+    const values = Float32Array.from(p.values);
+    edit(values);
+    return { params, values };
+  };
   const state = store.getState();
-  const { doc, actions } = state;
-  const params = nodeParams(analysisOf(doc.graph), doc.weights, nodeId, untrainedStart(state));
-  const p = params.find((q) => q.spec.name === param);
-  // An init that replaces the values at training would throw the edit away: the editor says so.
-  if (!p?.values || p.replaced) return;
-  const values = Float32Array.from(p.values);
-  edit(values);
-  actions.editDocument(withParamValues(doc, params, nodeId, { [param]: values }), { mergeKey });
+  // A model whose weights the host holds keeps its edits there too, not as base64 in the document.
+  if (state.doc.weightsRef)
+    return void editHeld(
+      store,
+      nodeId,
+      (now) => {
+        const e = edited(now);
+        if (!e) return null;
+        const set: Record<string, { shape: number[]; values: Float32Array }> = {};
+        for (const p of e.params) {
+          const values = p.spec.name === param ? e.values : p.values;
+          if (values) set[p.spec.name] = { shape: [...p.spec.shape], values };
+        }
+        return { set };
+      },
+      mergeKey,
+    );
+  const e = edited(state);
+  if (e)
+    state.actions.editDocument(withParamValues(state.doc, e.params, nodeId, { [param]: e.values }), {
+      mergeKey,
+    });
 }
 
 /** One typed value: keystrokes in the same cell are one undo step. */
@@ -222,6 +271,8 @@ export function setWeight(
 
 export function clearStoredWeights(store: AppStore, nodeId: string): void {
   const { doc, actions } = store.getState();
+  if (doc.weightsRef && cachedHeld(doc.weightsRef, nodeId)?.size)
+    return void editHeld(store, nodeId, () => ({ clear: true }));
   actions.editDocument(withoutStoredWeights(doc, nodeId));
 }
 

@@ -104,8 +104,12 @@ export async function keepTrainedWeights(): Promise<void> {
   const { host, training, actions } = state();
   if (!host || !training.runId || !hasWeights(training)) return;
   try {
-    const weights = await host.trainedWeights(training.runId);
-    actions.editDocument({ ...state().doc, weights });
+    // A large model's weights stay on the host, and the document names them (no base64 in it).
+    const kept = await host.keepTrainedWeights(training.runId);
+    const doc = { ...state().doc };
+    delete doc.weights;
+    delete doc.weightsRef;
+    actions.editDocument({ ...doc, ...kept });
     actions.notify('info', 'The trained weights are now part of the project; Save keeps them.');
   } catch (e) {
     fail('Could not keep the weights', e, training.runId);

@@ -53,8 +53,13 @@ export async function selectNode(page: Page, id: string): Promise<void> {
 }
 
 /** Runs `click`, waits for the download it starts, and saves it in the test's output folder. */
-export async function download(page: Page, click: () => Promise<void>, name: string): Promise<string> {
-  const [file] = await Promise.all([page.waitForEvent('download'), click()]);
+export async function download(
+  page: Page,
+  click: () => Promise<void>,
+  name: string,
+  timeout?: number,
+): Promise<string> {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout }), click()]);
   const path = test.info().outputPath(name);
   await file.saveAs(path);
   return path;

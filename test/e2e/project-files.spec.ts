@@ -1,6 +1,7 @@
 // A real model through the .netwright file in the app (browser mode): import ResNet-50, save it
 // (a download the host writes), open the saved file again, export ONNX; the weights survive each
-// step bit for bit, and nothing says they were left out. Prints how long save and reopen take.
+// step bit for bit, and nothing says they were left out. Prints how long save and reopen take,
+// and the page's heap with the model open (less than its weights: the host holds those).
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { decodeProjectArchive } from '../../engine/index.ts';
@@ -22,6 +23,12 @@ test('ResNet-50 keeps its weights through import, save, reopen and ONNX export',
   await expect(status).toContainText('178 layers', { timeout: 120_000 });
   const importMs = Date.now() - t0;
   await expect(page.getByRole('region', { name: 'Import notes' })).not.toContainText('imported without');
+  // The host holds the 102 MB of weights; the page's heap (after a collection) holds the graph.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  console.log(`Renderer JS heap with ResNet-50 open: ${(usedSize / 2 ** 20).toFixed(1)} MiB`);
+  expect(usedSize).toBeLessThan(102e6);
 
   t0 = Date.now();
   const [saved] = await Promise.all([

@@ -29,8 +29,10 @@ async function fetchAll(api: Api, transfer: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   let offset = 0;
   for (let done = false; !done;) {
-    const chunk = await api.readTransfer({ transfer, offset });
-    const b = Buffer.from(chunk.base64, 'base64');
+    const chunk = await api.readTransfer({ transfer, offset, binary: offset > 0 });
+    // The first chunk as base64 (a client without binary frames), the rest as raw bytes.
+    const b = 'bytes' in chunk ? Buffer.from(chunk.bytes) : Buffer.from(chunk.base64, 'base64');
+    assert.equal('bytes' in chunk, offset > 0);
     assert.ok(b.length <= TRANSFER_CHUNK_BYTES);
     parts.push(b);
     offset += b.length;
@@ -42,11 +44,15 @@ async function fetchAll(api: Api, transfer: string): Promise<Buffer> {
 async function uploadAll(api: Api, bytes: Buffer): Promise<string> {
   const { transfer } = await api.beginUpload({ bytes: bytes.length });
   for (let offset = 0; offset < bytes.length; offset += TRANSFER_CHUNK_BYTES)
-    await api.uploadChunk({
-      transfer,
-      offset,
-      base64: bytes.subarray(offset, offset + TRANSFER_CHUNK_BYTES).toString('base64'),
-    });
+    await api.uploadChunk(
+      offset === 0
+        ? {
+            transfer,
+            offset,
+            base64: bytes.subarray(offset, offset + TRANSFER_CHUNK_BYTES).toString('base64'),
+          }
+        : { transfer, offset, bytes: new Uint8Array(bytes.subarray(offset, offset + TRANSFER_CHUNK_BYTES)) },
+    );
   return transfer;
 }
 

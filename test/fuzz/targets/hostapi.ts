@@ -148,6 +148,9 @@ async function makeExamples(): Promise<void> {
     resumeTraining: [runId],
     exportTrainedOnnx: [runId, { fp16: false }],
     trainedWeights: [runId],
+    keepTrainedWeights: [runId],
+    heldTensor: [{ weightsRef: 'held-0', nodeId: 'linear_1', param: 'weight', count: 4 }],
+    editHeldWeights: [{ weightsRef: 'held-0', nodeId: 'linear_1', clear: true }],
     predict: [{ runId }, { data: [0.5, -0.5] }],
     activations: [
       { document: spiral, seed: 1 },
