@@ -2,6 +2,7 @@
 // attach to sit where React Flow expects them (they are placed by margins, not transforms, which
 // made each frame of a drag expensive to layerize).
 import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +23,18 @@ function chains(): string {
   return serializeDocument(newDocument('Chains', b.graph));
 }
 
+/** Opens the chains as a project file, as a user does, and waits for them to be drawn compact. */
+async function openChains(page: Page): Promise<void> {
+  const file = join(mkdtempSync(join(tmpdir(), 'netwright-e2e-')), 'chains.netwright.json');
+  writeFileSync(file, chains());
+  await page.locator('input[data-role="open-project"]').setInputFiles(file);
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('501 layers');
+  await expect(page.locator('.canvas')).toHaveAttribute('data-lod', /compact|far/);
+}
+
 test('a 501-layer project opens with every layer drawn once, compact, never first in full', async ({
   page,
 }) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'netwright-e2e-')), 'chains.netwright.json');
-  writeFileSync(file, chains());
   await openApp(page);
   // Counts the layer nodes React Flow mounts while the project opens, and how many in full detail.
   await page.evaluate(`(() => {
@@ -41,9 +49,7 @@ test('a 501-layer project opens with every layer drawn once, compact, never firs
         }
     }).observe(document.querySelector('.react-flow'), { childList: true, subtree: true });
   })()`);
-  await page.locator('input[data-role="open-project"]').setInputFiles(file);
-  await expect(page.getByRole('status', { name: 'Status' })).toContainText('501 layers');
-  await expect(page.locator('.canvas')).toHaveAttribute('data-lod', /compact|far/);
+  await openChains(page);
   await expect(page.locator('.react-flow__node-layer').first()).toBeVisible();
   const mounted = (await page.evaluate('window.__mounted')) as { full: number; compact: number };
   // The network fits only compact: a layer mounted in full was drawn at the zoom before the fit.
@@ -53,8 +59,9 @@ test('a 501-layer project opens with every layer drawn once, compact, never firs
   expect(mounted.compact, 'layers drawn over again').toBeLessThan(1.2 * 501);
 });
 
-test('ports sit centred on the node edges, in full and compact detail', async ({ page }) => {
+test('ports sit centred on the node edges, in compact and full detail', async ({ page }) => {
   await openApp(page);
+  await openChains(page);
   const measure = () =>
     page.locator('.react-flow__node-layer').evaluateAll((els) =>
       els.slice(0, 6).flatMap((el) => {
@@ -80,9 +87,11 @@ test('ports sit centred on the node edges, in full and compact detail', async ({
         });
       }),
     );
-  for (const round of ['full', 'compact']) {
-    if (round === 'compact')
-      for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Zoom Out' }).click();
+  for (const round of ['compact', 'full']) {
+    if (round === 'full') {
+      for (let i = 0; i < 10; i++) await page.getByRole('button', { name: 'Zoom In' }).click();
+      await expect(page.locator('.canvas')).toHaveAttribute('data-lod', 'full');
+    }
     const ports = await measure();
     expect(ports.length, `${round}: ports measured`).toBeGreaterThan(6);
     for (const p of ports)
