@@ -11,7 +11,7 @@ import {
   useStore,
 } from '@xyflow/react';
 import type { Connection, Edge, EdgeChange, NodeChange } from '@xyflow/react';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RefObject } from 'react';
 import { connectionProblem, getLayer, nodeById } from '../../engine/index.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
@@ -20,10 +20,10 @@ import { useRenderAll } from '../app/imageExport.ts';
 import { BlockNode } from './BlockNode.tsx';
 import { resolveGroupChanges, useGroupDragOrigins } from './groupChanges.ts';
 import type { CanvasNode } from './groupProjection.ts';
-import { withGroups } from './groupProjection.ts';
+import { DEFAULT_SIZE, withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
 import { COMPACT_ZOOM, FAR_ZOOM, LayerNode } from './LayerNode.tsx';
-import { registerCanvas, zoomToFit } from './viewport.ts';
+import { openingFit, registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
 import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
 import { toEngineConnection } from './ports.ts';
@@ -37,6 +37,8 @@ import { useRevealed } from '../lessons/reveals.ts';
 const nodeTypes = { layer: LayerNode, block: BlockNode };
 
 const actions = () => appStore.getState().actions;
+const noNodes: CanvasNode[] = [];
+const noEdges: Edge[] = [];
 
 function onNodesChange(flowChanges: NodeChange<CanvasNode>[]) {
   const { doc, measured } = appStore.getState();
@@ -144,6 +146,18 @@ export function Canvas() {
     };
   }, [groups, graph, measured, selection, layerNodes, layerEdges, direction, found]);
 
+  // A newly opened network is handed to React Flow only once the view is at its opening fit,
+  // so its nodes render once, at the level of detail they are seen at (viewport.ts openingFit).
+  const generation = useApp((s) => s.docGeneration);
+  const [drawnGeneration, setDrawnGeneration] = useState(generation);
+  const opening = generation !== drawnGeneration;
+  useLayoutEffect(() => {
+    if (!opening) return;
+    const view = container.current && openingFit(nodes, measured, container.current, DEFAULT_SIZE);
+    if (view) void flow.setViewport(view);
+    setDrawnGeneration(generation);
+  }, [opening, nodes, measured, flow, generation]);
+
   useEffect(() => {
     registerCanvas(flow, container.current);
     return () => registerCanvas(null, null);
@@ -156,8 +170,8 @@ export function Canvas() {
   return (
     <section className="canvas" role="region" aria-label="Canvas" ref={container}>
       <ReactFlow
-        nodes={nodes}
-        edges={edges}
+        nodes={opening ? noNodes : nodes}
+        edges={opening ? noEdges : edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}

@@ -20,7 +20,8 @@ export type CanvasNode = LayerFlowNode | BlockFlowNode;
  */
 export const GROUP_PAD = GROUP_FRAME.top;
 export const GROUP_TITLE_WIDTH = GROUP_FRAME.left - GROUP_FRAME.top;
-const DEFAULT_SIZE: Size = { width: 220, height: 90 };
+/** A layer node's usual size, for places computed before React Flow has measured it. */
+export const DEFAULT_SIZE: Size = { width: 220, height: 90 };
 
 export interface Rect {
   x: number;

@@ -3,7 +3,7 @@
 // whole, its nodes drawn compact (LayerNode's level of detail), a small one at a zoom where every
 // number on a node can be read. Going to a node (Find, Problems, Step through) centres it at a
 // readable zoom.
-import type { ReactFlowInstance, Rect } from '@xyflow/react';
+import type { ReactFlowInstance, Rect, Viewport, XYPosition } from '@xyflow/react';
 import { appStore } from '../state/appStore.ts';
 
 type Flow = Pick<
@@ -68,7 +68,11 @@ const readableZoom = () => (appStore.getState().presentation ? PRESENTATION_READ
 export async function zoomToFit(flow: Flow, canvas: HTMLElement | null, opening = false): Promise<void> {
   const nodes = flow.getNodes().filter((n) => !n.hidden);
   if (!nodes.length || !canvas) return;
-  const bounds = flow.getNodesBounds(nodes);
+  await flow.setViewport(fitViewport(flow.getNodesBounds(nodes), canvas, opening));
+}
+
+/** The viewport zoomToFit chooses for nodes within `bounds` (flow coordinates). */
+export function fitViewport(bounds: Rect, canvas: HTMLElement, opening: boolean): Viewport {
   const area = visibleArea(canvas.getBoundingClientRect(), overlaysOver());
   const fit = Math.min((area.width - 2 * PAD) / bounds.width, (area.height - 2 * PAD) / bounds.height, 1.1);
   const small = appStore.getState().doc.graph.nodes.length <= SMALL_NETWORK;
@@ -87,7 +91,33 @@ export async function zoomToFit(flow: Flow, canvas: HTMLElement | null, opening 
     tall && direction === 'TB'
       ? area.y + PAD - bounds.y * zoom
       : centre(bounds.height * zoom, area.y, area.height) - bounds.y * zoom;
-  await flow.setViewport({ x, y, zoom });
+  return { x, y, zoom };
+}
+
+/**
+ * The opening fit of a network not yet drawn, from its nodes' places and their measured (else
+ * usual) sizes. A big network set at this zoom before its nodes first render draws them once, at
+ * their level of detail there: drawn first at the old zoom, a 1,000-layer network rendered every
+ * node in full and then again compact (scripts/bench-canvas.ts open-project). zoomToFit corrects
+ * it once the nodes are measured.
+ */
+export function openingFit(
+  nodes: readonly { id: string; position: XYPosition; parentId?: string; width?: number; height?: number }[],
+  measured: Record<string, { width: number; height: number }>,
+  canvas: HTMLElement,
+  usual: { width: number; height: number },
+): Viewport | null {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const n of nodes) {
+    if (n.parentId) continue; // inside a frame, which is a node too
+    const size = measured[n.id] ?? { width: n.width ?? usual.width, height: n.height ?? usual.height };
+    x0 = Math.min(x0, n.position.x);
+    y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + size.width);
+    y1 = Math.max(y1, n.position.y + size.height);
+  }
+  if (!Number.isFinite(x0)) return null;
+  return fitViewport({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, canvas, true);
 }
 
 let registered: { flow: Flow; canvas: HTMLElement | null } | null = null;
