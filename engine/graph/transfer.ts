@@ -63,6 +63,9 @@ export function lastLinear(graph: Graph): GraphNode | undefined {
  * Replaces the classifier (the chosen node, else the last Linear) by a new Linear with `classes`
  * outputs under the same name. The new node has a new id, so no stored or host-held weight
  * matches it and it starts from PyTorch's default initialisation; everything else is kept.
+ * A Softmax that only turns the old classifier's scores into the model's output goes too: the
+ * training losses apply their own (log-)softmax to raw scores, as PyTorch's CrossEntropyLoss
+ * does, and a second one flattens the gradient so much that the new head barely learns.
  */
 export function replaceClassifier(graph: Graph, classes: number, id?: string): Graph | EditError {
   if (!Number.isInteger(classes) || classes < 1)
@@ -87,16 +90,30 @@ export function replaceClassifier(graph: Graph, classes: number, id?: string): G
     position: old.position,
   };
   const rewire = (s: string) => (s === old.id ? fresh.id : s);
+  const softmax = trailingSoftmax(graph, old.id);
   return {
-    nodes: graph.nodes.map((n) => (n.id === old.id ? fresh : n)),
-    edges: graph.edges.map((e) => {
-      if (e.source !== old.id && e.target !== old.id) return e;
-      const source = rewire(e.source);
-      const target = rewire(e.target);
-      const sourcePort = e.source === old.id ? 0 : e.sourcePort;
-      return { ...e, id: edgeId(source, sourcePort, target, e.targetPort), source, sourcePort, target };
-    }),
+    nodes: graph.nodes.filter((n) => n.id !== softmax).map((n) => (n.id === old.id ? fresh : n)),
+    edges: graph.edges
+      .filter((e) => e.source !== softmax && e.target !== softmax)
+      .map((e) => {
+        if (e.source !== old.id && e.target !== old.id) return e;
+        const source = rewire(e.source);
+        const target = rewire(e.target);
+        const sourcePort = e.source === old.id ? 0 : e.sourcePort;
+        return { ...e, id: edgeId(source, sourcePort, target, e.targetPort), source, sourcePort, target };
+      }),
   };
+}
+
+/** The id of a Softmax fed only by the classifier and feeding nothing: the model's probability output. */
+function trailingSoftmax(graph: Graph, classifier: string): string | undefined {
+  const after = graph.edges.filter((e) => e.source === classifier);
+  if (after.length !== 1) return undefined;
+  const next = nodeById(graph, after[0].target);
+  if (next?.type !== 'Softmax') return undefined;
+  const terminal = !graph.edges.some((e) => e.source === next.id);
+  const onlyInput = graph.edges.filter((e) => e.target === next.id).length === 1;
+  return terminal && onlyInput ? next.id : undefined;
 }
 
 /** A model cut at its frozen boundary: a fixed backbone and the head that trains on its output. */

@@ -53,7 +53,7 @@ function model() {
   const features = b.chain(sum, [['ReLU'], ['Dropout', { p: 0.3 }], ['GlobalAvgPool2d'], ['Flatten']]);
   const hidden = b.chain(features, [['Linear', { out_features: 8 }], ['ReLU']]);
   const fc = b.add('Linear', { out_features: 4 }, hidden, 'fc');
-  return { graph: b.graph, features, fc };
+  return { graph: b.graph, features, fc, builder: b };
 }
 
 test('freeze up to a node freezes it and everything feeding it, and moves rather than adds', () => {
@@ -81,6 +81,19 @@ test('freeze up to a node freezes it and everything feeding it, and moves rather
   assert.equal(ok(freezeUpTo(frozen, fc)).nodes.filter((n) => !n.frozen).length, 0);
   assert.deepEqual(unfreezeAll(frozen), graph);
   assert.match((freezeUpTo(graph, 'nope') as { error: string }).error, /no node 'nope'/);
+});
+
+test('replace the classifier drops the Softmax that only turned its scores into probabilities', () => {
+  const { builder: b, fc } = model();
+  const softmax = b.add('Softmax', {}, fc, 'prob');
+  const replaced = ok(replaceClassifier(b.graph, 10));
+  assert.equal(replaced.nodes.filter((n) => n.type === 'Softmax').length, 0);
+  const fresh = replaced.nodes.find((n) => n.name === 'fc')!;
+  assert.equal(replaced.edges.filter((e) => e.source === fresh.id).length, 0, 'the new head is the output');
+  assert.equal(analyze(replaced).diagnostics.filter((d) => d.severity === 'error').length, 0);
+  // A Softmax whose output is also used elsewhere is part of the model, so it stays.
+  b.add('ReLU', {}, softmax);
+  assert.equal(ok(replaceClassifier(b.graph, 10)).nodes.filter((n) => n.type === 'Softmax').length, 1);
 });
 
 test('replace the classifier: a fresh Linear with N outputs under the same name, nothing else changed', () => {
