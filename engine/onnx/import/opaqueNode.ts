@@ -11,7 +11,7 @@ import { ImportError, label, STD, type ImportContext } from './context.ts';
 import { decodeOpaque, encodeOpaque, opaqueShapes, type OuterRef, type Slot } from './opaque.ts';
 import { Attrs } from './attrs.ts';
 import { inferNode, UNKNOWN } from './infer/index.ts';
-import { constToJson, int64Const, type ConstTensor } from './values.ts';
+import { constSize, constToJson, int64Const, type ConstTensor } from './values.ts';
 import { MAX_DOCUMENT_BYTES } from '../../limits.ts';
 
 /** The largest constant input written into a project as text (base64 grows it by a third). */
@@ -103,7 +103,7 @@ export function addOpaqueNode(ctx: ImportContext, pb: ProjectBuilder, i: number)
     }
     const config = !outer && (CONFIG_INPUTS[stored.opType] ?? []).includes(slotIndex);
     const fromInitializer = v ? !!v.initializer : pb.initializerData.has(c.data);
-    const weight = c.dtype === DataType.FLOAT && !config && (fromInitializer || c.data.length > 1);
+    const weight = c.dtype === DataType.FLOAT && !config && (fromInitializer || constSize(c) > 1);
     if (!weight) {
       // Written into the project as base64 text: one the document can't hold (a mutated model
       // feeding a 400 MB weight into ConstantOfShape's shape) would overflow a string instead.
@@ -120,7 +120,13 @@ export function addOpaqueNode(ctx: ImportContext, pb: ProjectBuilder, i: number)
     if (!param) param = `input${slotIndex}`;
     while (usedParams.has(param)) param = `${param}_`;
     usedParams.add(param);
-    pb.storeParam(id, param, c.data as Float32Array, [...c.dims], source);
+    pb.storeParam(
+      id,
+      param,
+      (pb.leavesUnfilled(c) ? new Float32Array(0) : c.data) as Float32Array,
+      [...c.dims],
+      source,
+    );
     return { param, shape: [...c.dims] };
   };
   const slots: Slot[] = stored.inputs.map((x, k) => (x ? slotFor(x, k, false) : null));
