@@ -131,16 +131,31 @@ export function resolveDataset(d: TrainingDataset): DatasetSpec {
   } as DatasetSpec;
 }
 
-/** loadTrainTest for a page's dataset, with the uploaded files' names (not the host's) in errors. */
-export async function loadTrainTestFor(d: TrainingDataset) {
+/** A page's dataset as files and settings: what another thread needs to load it (uploads are known here only). */
+export interface ResolvedDataset {
+  spec: DatasetSpec;
+  /** An upload's folder, named in errors by the user's own file names. */
+  dir?: string;
+}
+
+export function resolveForLoad(d: TrainingDataset): ResolvedDataset {
   const spec = resolveDataset(d);
-  if (d.kind !== 'file') return loadTrainTest(spec);
-  const { dir } = lookup(d.id);
+  return d.kind === 'file' ? { spec, dir: lookup(d.id).dir } : { spec };
+}
+
+/** loadTrainTest of a resolved dataset, with the uploaded files' names (not the host's) in errors. */
+export async function loadResolved({ spec, dir }: ResolvedDataset) {
   try {
     return await loadTrainTest(spec);
   } catch (e) {
+    if (dir === undefined) throw e;
     throw new Error(userPaths((e as Error).message, dir));
   }
+}
+
+/** loadTrainTest for a page's dataset, with the uploaded files' names (not the host's) in errors. */
+export async function loadTrainTestFor(d: TrainingDataset) {
+  return loadResolved(resolveForLoad(d));
 }
 
 /** The first samples of an upload, as the Training panel previews them. */
