@@ -1,12 +1,14 @@
 // Step-through batches and predictions with a run's weights are compiled and run in the host's
 // model thread (host/jobs/modelThread.ts), not on the event loop that answers every connection:
 // while a deep network is stepped through or compiled for prediction, the host's timers and
-// another call keep being served within a fraction of a second. On the event loop, the same work
-// held it for 0.6-3 s on this machine.
+// another call keep being served within a fraction of a second (gaps of 50-250 ms on a busy
+// 2-core machine; bounds of 1 s for a full test run). On the event loop, the same work held it
+// for 3.5 s (step-through) and 7.3 s (prediction).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder, newDocument, type ProjectDocument } from '../../engine/index.ts';
 import type { StepThroughSetup } from '../../protocol/stepThrough.ts';
+import { watchEventLoop } from '../helpers/eventLoop.ts';
 import { connectedHost } from '../helpers/host.ts';
 
 /** `depth` Linear+ReLU pairs of `width` on 2 features, 3 classes. */
@@ -29,13 +31,7 @@ const setup: StepThroughSetup = {
  * result, the longest gap between ticks, and each ping's time.
  */
 async function whileResponsive<T>(work: Promise<T>, ping: () => Promise<unknown>) {
-  let last = performance.now();
-  let maxGap = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    maxGap = Math.max(maxGap, now - last);
-    last = now;
-  }, 10);
+  const loop = watchEventLoop();
   let done = false;
   const pings: number[] = [];
   const pinging = (async () => {
@@ -50,10 +46,10 @@ async function whileResponsive<T>(work: Promise<T>, ping: () => Promise<unknown>
     const result = await work;
     // One more tick, so a loop held until the very end is measured too.
     await new Promise((r) => setTimeout(r, 30));
-    return { result, maxGap, pings };
+    return { result, maxGap: loop.longestGap(), pings };
   } finally {
     done = true;
-    clearInterval(timer);
+    loop.stop();
     await pinging;
   }
 }
@@ -71,8 +67,8 @@ test('a deep step-through batch leaves the event loop free', async (t) => {
   assert.equal(result.nodes.length, doc.graph.nodes.length);
   assert.equal(result.batchSize, 64);
   assert.ok(pings.length >= 5, `the step-through ran long enough to measure (${pings.length} pings)`);
-  assert.ok(maxGap < 400, `the event loop was held ${maxGap.toFixed(0)} ms`);
-  assert.ok(Math.max(...pings) < 400, `a ping waited ${Math.max(...pings).toFixed(0)} ms`);
+  assert.ok(maxGap < 1000, `the event loop was held ${maxGap.toFixed(0)} ms`);
+  assert.ok(Math.max(...pings) < 1000, `a ping waited ${Math.max(...pings).toFixed(0)} ms`);
   // The held batch is in the model thread: its tensors and layer check are answered from there.
   const linear = result.nodes.find((n) => n.type === 'Linear')!;
   const tensors = await client.stepThroughTensors({ stepId: result.stepId, nodeId: linear.id, sample: 3 });
@@ -116,7 +112,7 @@ test("compiling a run's weights for prediction leaves the event loop free, and p
   );
   assert.equal(result.predicted, 2);
   assert.ok(pings.length >= 3, `compiling ran long enough to measure (${pings.length} pings)`);
-  assert.ok(maxGap < 400, `the event loop was held ${maxGap.toFixed(0)} ms`);
+  assert.ok(maxGap < 1000, `the event loop was held ${maxGap.toFixed(0)} ms`);
   // The compiled predictor stays in the model thread: the next prediction is quick.
   const t0 = performance.now();
   const again = await client.predict({ runId }, { data: [-3, 2] });
