@@ -117,7 +117,7 @@ test("compiling a run's weights for prediction leaves the event loop free, and p
   const t0 = performance.now();
   const again = await client.predict({ runId }, { data: [-3, 2] });
   assert.equal(again.predicted, 2);
-  assert.ok(performance.now() - t0 < 1000, `${(performance.now() - t0).toFixed(0)} ms`);
+  assert.ok(performance.now() - t0 < 2000, `${(performance.now() - t0).toFixed(0)} ms`);
   await assert.rejects(
     client.predict({ runId }, { data: [1, 2, 3] }),
     /takes \[2\] \(2 values per sample\); got 3/,
