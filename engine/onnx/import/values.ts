@@ -124,6 +124,12 @@ export function withDims(c: ConstTensor, dims: number[]): ConstTensor {
   };
 }
 
+/** Bytes of a numeric constant (0 for strings); a lazy fill stays unfilled. */
+export function constBytes(c: ConstTensor): number {
+  if (c.fill !== undefined) return constSize(c) * (allocate(c.dtype, 0) as Float32Array).BYTES_PER_ELEMENT;
+  return Array.isArray(c.data) ? 0 : (c.data as ArrayBufferView).byteLength;
+}
+
 /** A constant from JS numbers (ints are truncated toward zero, bools become 0/1). */
 export function makeConst(dtype: number, dims: number[], values: ArrayLike<number>): ConstTensor {
   const data = allocate(dtype, values.length);
