@@ -87,6 +87,32 @@ describe('Fixed ONNX fuzz findings', () => {
       assert.ok(ms < 2500, `${ms.toFixed(0)} ms`);
     });
 
+  // The second long run (with the small dims and the ops of the former onnx-fuzz.test.ts): a
+  // Concat over inputs of different ranks threw a TypeError in shape inference.
+  const ranks: [number, string[]][] = [
+    [1644, ['#0 (Concat): Concat joins tensors of different ranks (2, 2, 1, 1)']],
+    [3098, ['#0 (Concat): Concat joins tensors of different ranks (3, 1, 1, 1, 1)']],
+    [
+      10572,
+      [
+        '#8 (Concat): Concat joins tensors of different ranks (4, 7)',
+        '#34 (Concat): Concat joins tensors of different ranks (5, 4)',
+      ],
+    ],
+    [10997, ['#23 (Concat): Concat joins tensors of different ranks (4, 0)']],
+    [20006, ['#0 (Concat): Concat joins tensors of different ranks (4, 1, 1)']],
+    [21660, ['#0 (Concat): Concat joins tensors of different ranks (3, 1)']],
+    [21756, ['#0 (Concat): Concat joins tensors of different ranks (2, 1)']],
+  ];
+  for (const [index, notes] of ranks)
+    it(`case ${index}: a Concat over tensors of different ranks is a note naming the node, not a TypeError`, () => {
+      const r = importOnnx(kept(index), { embedWeights: false, fillWeights: false });
+      assert.deepEqual(
+        r.report.notes.filter((n) => n.includes('different ranks')),
+        notes.map((n) => `${n}; ONNX needs one rank; its shape comes from the file or stays unknown.`),
+      );
+    });
+
   it('case 2831: a 392 MB weight wired into a shape input is an ImportError naming the node and the limit', () => {
     const t0 = performance.now();
     assert.throws(
