@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { analyze } from '../../engine/index.ts';
 import { exportProblems } from '../../engine/onnx/export.ts';
 import { ImportError, importOnnx } from '../../engine/onnx/import.ts';
 import { decodeModel } from '../../engine/onnx/proto.ts';
@@ -111,6 +112,28 @@ describe('Fixed ONNX fuzz findings', () => {
         r.report.notes.filter((n) => n.includes('different ranks')),
         notes.map((n) => `${n}; ONNX needs one rank; its shape comes from the file or stays unknown.`),
       );
+    });
+
+  // The 100k run after that: a shape with holes (a bad index in an OnnxOp's inference) reached
+  // the size limits' check in analysis (TypeError), and a damaged Split num_outputs of 10^9 sized
+  // an array (V8's "invalid table size" abort, seen by the hardening session at ~78k too).
+  for (const index of [31063, 37413, 51667, 67525, 77685, 97475])
+    it(`case ${index}: an inferred shape with holes is refused, not a TypeError in analysis`, () => {
+      const { doc } = importOnnx(kept(index), { embedWeights: false, fillWeights: false });
+      const internal = analyze(doc.graph).diagnostics.filter((d) => d.code === 'internal');
+      assert.deepEqual(internal, []);
+    });
+  for (const [index, count, outputs] of [
+    [41224, 1000000000, 4],
+    [47242, 2147483647, 3],
+  ])
+    it(`case ${index}: Split with num_outputs ${count} but ${outputs} outputs is a problem on the node`, () => {
+      const t0 = performance.now();
+      const { doc } = importOnnx(kept(index), { embedWeights: false, fillWeights: false });
+      assert.deepEqual(exportProblems(doc, 17), [
+        `output_1: Split (written for opset 18) has num_outputs = ${count} but ${outputs} output(s); they must agree.`,
+      ]);
+      assert.ok(performance.now() - t0 < 2500);
     });
 
   it('case 2831: a 392 MB weight wired into a shape input is an ImportError naming the node and the limit', () => {
