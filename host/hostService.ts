@@ -1,21 +1,21 @@
 // The Node implementation of HostApi, shared by the Electron main process and the browser-mode
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
-import { fileSlug, type ProjectDocument } from '../engine/index.ts';
+import { fileSlug, type ProjectDocument, type WeightMap } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
 import { HeldWeights, HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldTensors } from './heldWeights.ts';
 import { Transfers } from './transfers.ts';
 import { clearAutosave, loadAutosave, removeStaleAutosaveTemps, writeAutosave } from './autosave.ts';
 import { datasetPreview } from './data/preview.ts';
-import { addDataset } from './data/uploads.ts';
+import { addDataset, resolveForLoad } from './data/uploads.ts';
 import type { JobRunnerOptions } from './jobs/runner.ts';
 import { JobRunner } from './jobs/runner.ts';
+import { ModelThread, shareWeights } from './jobs/modelThread.ts';
 import { exportPytorchFor, type PickFolder } from './pytorchExport.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
 import { TrainingRuns } from './training/runs.ts';
 import { activationsFor } from './training/activations.ts';
-import { StepThrough } from './training/stepThrough.ts';
 import { evaluateRun } from './training/evaluation.ts';
 
 export interface HostServiceOptions {
@@ -40,15 +40,22 @@ export type HostService = HostApi &
     close(): void;
   };
 
+/** A finished run's model for the model thread, its weights in shared memory (see shareWeights). */
+async function sharedRun(run: { doc: ProjectDocument; weights: WeightMap; label: string }) {
+  return { run: { doc: run.doc, weights: await shareWeights(run.weights), label: run.label } };
+}
+
 export function createHostService(options: HostServiceOptions = {}): HostService {
   const templatesDir = options.templatesDir ?? defaultTemplatesDir;
   const dataDir = options.dataDir ?? defaultDataDir();
   const listeners = new Set<(e: HostEvent) => void>();
+  // A run's predictor and the step-through batch are compiled and run in this thread.
+  const model = new ModelThread(options.jobs);
   const runs = new TrainingRuns({
     train: options.train,
+    createPredictor: model.createPredictor,
     emit: (payload) => listeners.forEach((l) => l({ name: 'training', payload })),
   });
-  const stepThrough = new StepThrough();
   // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
   const jobs = new JobRunner(options.jobs);
   // The first import should not wait for a thread to load the engine.
@@ -160,10 +167,15 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       'runId' in source
         ? activationsFor(runs, source, request)
         : jobs.run('documentActivations', { source: attach(source), request }),
-    stepThroughBatch: (source, setup) =>
-      stepThrough.run('runId' in source ? { run: runs.trainedModel(source.runId) } : attach(source), setup),
-    stepThroughTensors: async (r) => stepThrough.tensors(r.stepId, r.nodeId, r.sample),
-    gradcheckLayer: (r) => stepThrough.checkLayer(r.stepId, r.nodeId),
+    stepThroughBatch: async (source, setup) =>
+      model.call('stepThroughBatch', {
+        source: 'runId' in source ? await sharedRun(runs.trainedModel(source.runId)) : attach(source),
+        setup,
+        // Uploads are known to this thread only: the model thread gets their files.
+        resolved: resolveForLoad(setup.dataset),
+      }),
+    stepThroughTensors: (r) => model.call('stepThroughTensors', r),
+    gradcheckLayer: (r) => model.call('gradcheckLayer', r),
     evaluateRun: (runId, options) => evaluateRun(runs, runId, options),
   } satisfies HostApi;
   return {
@@ -176,6 +188,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     close: () => {
       runs.stopAll();
       void jobs.close();
+      void model.close();
     },
   };
 }

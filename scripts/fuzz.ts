@@ -1,4 +1,5 @@
-// The long fuzz tier: `npm run fuzz -- --cases 100000 [--target onnx] [--seed 1] [--keep] [--json]`.
+// The long fuzz tier: `npm run fuzz -- --cases 100000 [--target onnx] [--seed 1] [--keep] [--json]`;
+// `--from N` runs cases N..N+cases-1, so a long run can be split into parts (their tables add up).
 // Runs each target's cases in a watched worker thread (test/fuzz/harness.ts) and prints the table
 // the hardening note asks for: target, cases, successes, each error class, max time, peak memory.
 // --keep writes every failure's input to test/fixtures/fuzz/<target>/ (replayed by the CI tier).
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     cases: { type: 'string', default: '2000' },
     target: { type: 'string', multiple: true },
     seed: { type: 'string', default: '1' },
+    from: { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'memory-mb': { type: 'string', default: '2048' },
@@ -31,6 +33,7 @@ for (const name of targets) {
   const report = await fuzzTarget(name, {
     cases,
     seed,
+    from: Number(values.from),
     memoryBudgetMb: Number(values['memory-mb']),
     onProgress: (done) => {
       if (!values.json && (done === cases || Date.now() - last > 30_000)) {
@@ -49,7 +52,8 @@ for (const name of targets) {
 }
 
 if (!values.json) {
-  console.log(`\nFuzzing, seed ${seed}, ${cases} cases per target\n`);
+  const range = Number(values.from) ? ` (cases ${values.from} to ${Number(values.from) + cases - 1})` : '';
+  console.log(`\nFuzzing, seed ${seed}, ${cases} cases per target${range}\n`);
   console.log('| target | cases | successes | error classes (count) | failures | max ms | peak RSS MB | s |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of reports) {

@@ -159,19 +159,41 @@ function forModel(spec: DatasetSpec, d: TrainingDataset, doc?: ProjectDocument):
   return { ...out, size: out.size ?? spec.size, grayscale: out.grayscale ?? spec.grayscale };
 }
 
-/**
- * loadTrainTest for a page's dataset, with the uploaded files' names (not the host's) in errors;
- * an image folder is prepared for `doc` (forModel).
- */
-export async function loadTrainTestFor(d: TrainingDataset, doc?: ProjectDocument) {
+/** A page's dataset as files and settings: what another thread needs to load it (uploads are known here only). */
+export interface ResolvedDataset {
+  spec: DatasetSpec;
+  /** An upload's folder, named in errors by the user's own file names. */
+  dir?: string;
+}
+
+/** The page's dataset resolved on the host thread; an image folder is prepared for `doc` (forModel). */
+export function resolveForLoad(d: TrainingDataset, doc?: ProjectDocument): ResolvedDataset {
   const spec = forModel(resolveDataset(d), d, doc);
-  if (d.kind !== 'file') return loadTrainTest(spec);
-  const { dir } = lookup(d.id);
+  return d.kind === 'file' ? { spec, dir: lookup(d.id).dir } : { spec };
+}
+
+/** A dataset resolved without its model (on the host thread), prepared for `doc` where the model is known. */
+export function preparedFor(
+  resolved: ResolvedDataset,
+  d: TrainingDataset,
+  doc: ProjectDocument,
+): ResolvedDataset {
+  return { ...resolved, spec: forModel(resolved.spec, d, doc) };
+}
+
+/** loadTrainTest of a resolved dataset, with the uploaded files' names (not the host's) in errors. */
+export async function loadResolved({ spec, dir }: ResolvedDataset) {
   try {
     return await loadTrainTest(spec);
   } catch (e) {
+    if (dir === undefined) throw e;
     throw new Error(userPaths((e as Error).message, dir));
   }
+}
+
+/** loadTrainTest for a page's dataset, prepared for `doc`, with the uploaded files' names in errors. */
+export async function loadTrainTestFor(d: TrainingDataset, doc?: ProjectDocument) {
+  return loadResolved(resolveForLoad(d, doc));
 }
 
 /** The first samples of an upload, as the Training panel previews them. */

@@ -51,6 +51,8 @@ export interface TrainingRunsOptions {
   /** Finished runs no page shows that are kept anyway, for export and prediction (newest). */
   keep?: number;
   threads?: number;
+  /** Builds a run's predictor (the host's builds it in its model thread, off the event loop). */
+  createPredictor?: typeof createPredictor;
 }
 
 interface Run {
@@ -385,7 +387,7 @@ export class TrainingRuns {
       const paused = run.running ? run.paused : undefined;
       // A paused run predicts with its weights so far; the provider is the one it trained with.
       const [holder, weights] = paused ? [paused, paused.weights] : [run, run.weights];
-      const predictor = (holder.predictor ??= createPredictor(
+      const predictor = (holder.predictor ??= (this.options.createPredictor ?? createPredictor)(
         run.doc,
         weights,
         run.stats,

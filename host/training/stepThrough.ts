@@ -26,7 +26,7 @@ import type {
 import { LAYER_CHECK_TOLERANCE, MAX_STEP_BATCH, MAX_TENSOR_VALUES } from '../../protocol/stepThrough.ts';
 import type { TrainingDataset } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
-import { loadTrainTestFor } from '../data/uploads.ts';
+import { loadResolved, preparedFor, resolveForLoad, type ResolvedDataset } from '../data/uploads.ts';
 import { checkFit } from './fit.ts';
 import { checkParameter, LossProbe } from './gradcheck.ts';
 import type { StepResult } from './session.ts';
@@ -103,13 +103,21 @@ export class StepThrough {
   private count = 0;
   private cached: { key: string; data: Promise<TrainTest> } | null = null;
 
-  /** Runs one batch and keeps it, replacing the previous one. */
-  async run(source: WeightSource, setup: StepThroughSetup): Promise<StepThroughSummary> {
+  /**
+   * Runs one batch and keeps it, replacing the previous one. `resolved` is the dataset as files,
+   * resolved by the thread that knows the uploads (the host's; this may run in a job thread).
+   */
+  async run(
+    source: WeightSource,
+    setup: StepThroughSetup,
+    resolved: ResolvedDataset = resolveForLoad(setup.dataset),
+  ): Promise<StepThroughSummary> {
     const t0 = performance.now();
     const { dataset, config } = setup;
     const doc = 'run' in source ? source.run.doc : source.document;
     const analysis = analyze(doc.graph);
-    const data = await this.load(dataset, doc);
+    // An image folder is resized to the model's input, so the prepared spec (the cache key) knows the model.
+    const data = await this.load(preparedFor(resolved, dataset, doc));
     const batchSize = Math.min(config.batchSize, MAX_STEP_BATCH);
     checkFit(doc, analysis, data.train, config.loss, batchSize);
     const seed = config.seed ?? 0;
@@ -332,12 +340,10 @@ export class StepThrough {
   }
 
   /** The last dataset stays loaded: stepping through again with the same data should be quick. */
-  private load(dataset: TrainingDataset, doc: ProjectDocument): Promise<TrainTest> {
-    // An image folder is resized to the model's input, so the model's shape is part of the key.
-    const input = doc.graph.nodes.find((n) => n.type === 'Input')?.attributes.shape;
-    const key = JSON.stringify([dataset, input]);
+  private load(resolved: ResolvedDataset): Promise<TrainTest> {
+    const key = JSON.stringify(resolved);
     if (this.cached?.key !== key) {
-      const data = loadTrainTestFor(dataset, doc);
+      const data = loadResolved(resolved);
       this.cached = { key, data };
       data.catch(() => {
         if (this.cached?.data === data) this.cached = null;

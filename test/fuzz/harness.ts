@@ -15,6 +15,8 @@ export const FIXTURE_DIR = join(import.meta.dirname, '..', 'fixtures', 'fuzz');
 export interface FuzzOptions {
   cases: number;
   seed: number;
+  /** The first case's index (default 0): a long run split in parts runs cases from..from+cases-1. */
+  from?: number;
   /** A case slower than this is a hang. */
   caseTimeoutMs?: number;
   /** Process RSS above this (MB) fails the case running at the time. */
@@ -135,10 +137,12 @@ export async function fuzzTarget(name: string, options: FuzzOptions): Promise<Fu
   const o = { caseTimeoutMs: 5000, memoryBudgetMb: 2048, ...options };
   const report = emptyReport(name, o.seed);
   const t0 = performance.now();
-  let from = 0;
-  while (from < o.cases) {
+  const first = o.from ?? 0;
+  const end = first + o.cases;
+  let from = first;
+  while (from < end) {
     const r = await supervise(
-      { type: 'run', target: name, seed: o.seed, from, to: o.cases },
+      { type: 'run', target: name, seed: o.seed, from, to: end },
       o,
       (m) => {
         report.cases++;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { encodeModel } from '../../engine/onnx/proto.ts';
+import { importOnnx } from '../../engine/onnx/import.ts';
 import {
   canonicalModel,
   compareOutputs,
@@ -96,4 +97,49 @@ test('summary of the fixture cases', { skip: noFixtures }, (t) => {
     `onnx fixtures: ${stats.passed} passed, ${skipped} skipped (stated in onnx-cases.json); largest relative difference ${stats.maxRel.toExponential(2)} (${stats.worst}); at the default tolerance ${stats.maxRelDefault.toExponential(2)} (${stats.worstDefault})`,
   );
   assert.equal(stats.passed, cases.length - skipped);
+});
+
+test('import errors say what is wrong', () => {
+  const base = (nodes: object[], extra: object = {}) =>
+    ({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        nodes,
+        initializers: [],
+        inputs: [{ name: 'x', type: { kind: 'tensor', elemType: 1, shape: [{ value: 1 }, { value: 3 }] } }],
+        outputs: [{ name: 'y' }],
+        valueInfo: [],
+        ...extra,
+      },
+    }) as never;
+  const relu = (input: string, output: string) => ({
+    opType: 'Relu',
+    domain: '',
+    name: '',
+    inputs: [input],
+    outputs: [output],
+    attributes: [],
+  });
+  assert.throws(
+    () => importOnnx(base([relu('nothing', 'y')])),
+    /reads 'nothing', which no node, input or initializer defines/,
+  );
+  assert.throws(() => importOnnx(base([relu('x', 'y'), relu('x', 'y')])), /defined twice/);
+  assert.throws(
+    () => importOnnx(base([relu('b', 'a'), relu('a', 'b')], { outputs: [{ name: 'a' }] })),
+    /cycle/,
+  );
+  assert.throws(() => importOnnx(base([relu('x', 'z')])), /Graph output 'y' is not computed/);
+  assert.throws(
+    () =>
+      importOnnx(
+        base([], {
+          inputs: [{ name: 'x', type: { kind: 'tensor', elemType: 1, shape: [] } }],
+          outputs: [{ name: 'x' }],
+        }),
+      ),
+    /scalar/,
+  );
 });

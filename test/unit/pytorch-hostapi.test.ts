@@ -8,6 +8,7 @@ import { unzipSync } from 'fflate';
 import { analyze, GraphBuilder, newDocument, resolveWeights, storeWeights } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import { connectedHost } from '../helpers/host.ts';
+import { watchEventLoop } from '../helpers/eventLoop.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-host-'));
@@ -101,17 +102,11 @@ test('a big export runs in a job thread: the event loop keeps answering while Re
   // every method and is not what this measures.
   const { service } = connectedHost();
   // The longest the event loop went without running a 10 ms timer during the export.
-  let last = performance.now();
-  let longestGap = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longestGap = Math.max(longestGap, now - last);
-    last = now;
-  }, 10);
+  const loop = watchEventLoop();
   const t0 = performance.now();
   const result = await service.exportPytorch(doc, { destination: 'zip' });
   const took = performance.now() - t0;
-  clearInterval(ticker);
+  const longestGap = loop.stop();
   assert.equal(result.kind, 'zip');
   if (result.kind !== 'zip') return;
   const files = unzipSync(Buffer.from(result.base64, 'base64'));

@@ -11,6 +11,7 @@ import { ImportError, isConstNode, STD, type ImportContext } from './context.ts'
 import { INPUT_TYPES } from './decode.ts';
 import type { LayerMatch, Matcher } from './match.ts';
 import { addOpaqueNode } from './opaqueNode.ts';
+import { constSize, type ConstTensor } from './values.ts';
 
 /** The project taking shape: nodes, edges, parameters, and where each ONNX value now lives. */
 export class ProjectBuilder {
@@ -26,6 +27,8 @@ export class ProjectBuilder {
   readonly outputs: Record<string, string> = {};
   /** Initializer data arrays -> their names (a constant reshaped on upgrade keeps its array). */
   readonly initializerData = new Map<unknown, string>();
+  /** Parameters left unfilled (ImportOptions.fillWeights false). */
+  unfilled = 0;
   private readonly usedNames = new Set<string>();
   private readonly reserved: Set<string>;
   private readonly outputCount = new Map<string, number>();
@@ -77,10 +80,19 @@ export class ProjectBuilder {
   }
 
   storeParam(id: string, param: string, data: Float32Array, shape: number[], source: string): void {
+    (this.parameterSources[id] ??= {})[param] = source;
+    if (this.leavesUnfilled(this.ctx.values.get(source)?.info.value)) {
+      this.unfilled++;
+      return;
+    }
     if (!this.weights.has(id)) this.weights.set(id, new Map());
     this.weights.get(id)!.set(param, data);
     this.paramShapes.set(`${id}.${param}`, shape);
-    (this.parameterSources[id] ??= {})[param] = source;
+  }
+
+  /** A lazy fill whose parameter the import leaves out (ImportOptions.fillWeights false). */
+  leavesUnfilled(c: ConstTensor | undefined): boolean {
+    return this.ctx.opts.fillWeights === false && c?.fill !== undefined;
   }
 
   /** A graph output's name is free again once an Identity takes it. */
@@ -144,11 +156,14 @@ function addLayer(ctx: ImportContext, pb: ProjectBuilder, match: LayerMatch): vo
   ports.forEach((k, port) => pb.connect(id, port, n.inputs[k]));
   // Which ONNX constant each parameter came from (the same values object, else the same size).
   const candidates = chain.flatMap((c) => nodes[c].inputs).filter((x) => x && values.get(x)!.info.value);
+  const constant = (x: string) => values.get(x)!.info.value!;
+  // Reading a lazy fill's data would fill it: one is matched by its size alone.
+  const same = (x: string, data: Float32Array) => constant(x).fill === undefined && constant(x).data === data;
   for (const [param, data] of Object.entries(m.params ?? {})) {
     const spec = match.params.find((p) => p.name === param)!;
     const source =
-      candidates.find((x) => values.get(x)!.info.value!.data === data) ??
-      candidates.find((x) => values.get(x)!.info.value!.data.length === data.length) ??
+      candidates.find((x) => same(x, data)) ??
+      candidates.find((x) => constSize(constant(x)) === data.length) ??
       `${name}.${param}`;
     pb.storeParam(id, param, data, spec.shape, source);
   }

@@ -28,6 +28,12 @@ export interface ImportOptions {
    * bias, as PyTorch's exporter does by default; off by default, so a BatchNorm stays trainable.
    */
   foldBatchNorm?: boolean;
+  /**
+   * Fill parameters that a large ConstantOfShape makes (default true). False imports the structure
+   * only, as `summary` and the fuzz tests need: such parameters (a "light" model's placeholders)
+   * are left out of the weights, as in a freshly built layer, and never written into memory.
+   */
+  fillWeights?: boolean;
 }
 
 export interface ImportReport {

@@ -18,6 +18,10 @@ export function finish(ctx: ImportContext, pb: ProjectBuilder): ImportResult {
     ctx.note(
       `${folded} node(s) computing constants (weights from Constant/ConstantOfShape, shape arithmetic) were folded into values.`,
     );
+  if (pb.unfilled)
+    ctx.note(
+      `${pb.unfilled} parameter(s) made by ConstantOfShape were left unfilled (an import of the structure only); they start as a new layer's do.`,
+    );
   const weights = ctx.opts.embedWeights !== false ? embedWeights(ctx, pb) : {};
 
   const graph: Graph = { nodes: placeByDepth(keptNodes, keptEdges), edges: keptEdges };

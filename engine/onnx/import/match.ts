@@ -12,6 +12,7 @@ import { product } from '../../tensor/shape.ts';
 import { Attrs } from './attrs.ts';
 import { isConstNode, STD, type ImportContext } from './context.ts';
 import { UNKNOWN } from './infer/index.ts';
+import { unfilledStandIn, type ConstTensor } from './values.ts';
 import type { NodeView, OnnxMatch, ValueView } from './view.ts';
 
 export interface LayerMatch {
@@ -49,13 +50,20 @@ export function createMatcher(ctx: ImportContext): Matcher {
   const options = { foldBatchNorm: !!ctx.opts.foldBatchNorm };
   const views = new Map<number, NodeView>();
   const viewIndex = new Map<NodeView, number>();
+  const standIns = new Map<string, ConstTensor>();
+  // Without weights, a lazy fill is shown unfilled; build.ts then leaves its parameter out.
+  const visibleValue = (name: string, c: ConstTensor | undefined): ConstTensor | undefined => {
+    if (c?.fill === undefined || ctx.opts.fillWeights !== false) return c;
+    if (!standIns.has(name)) standIns.set(name, unfilledStandIn(c));
+    return standIns.get(name);
+  };
   const valueView = (name: string): ValueView => {
     const v = values.get(name)!;
     const view: ValueView = {
       name,
       shape: v.info.shape,
       dtype: v.info.dtype,
-      value: v.info.value,
+      value: visibleValue(name, v.info.value),
       sym: v.info.sym,
     };
     if (v.producer) {

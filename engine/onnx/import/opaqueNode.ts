@@ -11,7 +11,7 @@ import { ImportError, label, STD, type ImportContext } from './context.ts';
 import { decodeOpaque, encodeOpaque, opaqueShapes, type OuterRef, type Slot } from './opaque.ts';
 import { Attrs } from './attrs.ts';
 import { inferNode, UNKNOWN } from './infer/index.ts';
-import { constToJson, int64Const, type ConstTensor } from './values.ts';
+import { constBytes, constSize, constToJson, int64Const, type ConstTensor } from './values.ts';
 import { MAX_DOCUMENT_BYTES } from '../../limits.ts';
 
 /** The largest constant input written into a project as text (base64 grows it by a third). */
@@ -102,25 +102,32 @@ export function addOpaqueNode(ctx: ImportContext, pb: ProjectBuilder, i: number)
       return { port: port++ };
     }
     const config = !outer && (CONFIG_INPUTS[stored.opType] ?? []).includes(slotIndex);
-    const fromInitializer = v ? !!v.initializer : pb.initializerData.has(c.data);
-    const weight = c.dtype === DataType.FLOAT && !config && (fromInitializer || c.data.length > 1);
+    // A lazy fill is no initializer, and reading its data would write it out.
+    const initializer = c.fill === undefined ? pb.initializerData.get(c.data) : undefined;
+    const fromInitializer = v ? !!v.initializer : initializer !== undefined;
+    const weight = c.dtype === DataType.FLOAT && !config && (fromInitializer || constSize(c) > 1);
     if (!weight) {
       // Written into the project as base64 text: one the document can't hold (a mutated model
       // feeding a 400 MB weight into ConstantOfShape's shape) would overflow a string instead.
-      const bytes = Array.isArray(c.data) ? 0 : (c.data as ArrayBufferView).byteLength;
+      const bytes = constBytes(c);
       if (bytes > MAX_INLINE_CONST_BYTES)
         throw new ImportError(
           `Node ${label(n, i)} (${n.opType}) takes a ${(bytes / 2 ** 20).toFixed(0)} MB constant at input ${slotIndex}, where a small setting (a shape, axes, indices) goes; a project holds at most ${MAX_INLINE_CONST_BYTES / 2 ** 20} MB there (MAX_DOCUMENT_BYTES). The model is probably damaged.`,
         );
       return { const: constToJson(c) };
     }
-    const source =
-      typeof input === 'string' ? input : (pb.initializerData.get(c.data) ?? `${name}.input${slotIndex}`);
+    const source = typeof input === 'string' ? input : (initializer ?? `${name}.input${slotIndex}`);
     let param = ((outer ? source : names[slotIndex]) || `input${slotIndex}`).replace(/[^A-Za-z0-9_]+/g, '_');
     if (!param) param = `input${slotIndex}`;
     while (usedParams.has(param)) param = `${param}_`;
     usedParams.add(param);
-    pb.storeParam(id, param, c.data as Float32Array, [...c.dims], source);
+    pb.storeParam(
+      id,
+      param,
+      (pb.leavesUnfilled(c) ? new Float32Array(0) : c.data) as Float32Array,
+      [...c.dims],
+      source,
+    );
     return { param, shape: [...c.dims] };
   };
   const slots: Slot[] = stored.inputs.map((x, k) => (x ? slotFor(x, k, false) : null));

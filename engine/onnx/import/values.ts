@@ -14,6 +14,11 @@ export interface ConstTensor {
   dims: number[];
   /** Float32Array for FLOAT, BigInt64Array for INT64, Uint8Array for BOOL, ... (see tensorValues). */
   data: TensorValues;
+  /**
+   * Set on a uniform fill (ConstantOfShape) too large to fill up front: every element is this
+   * value, and `data` is only allocated and filled when first read (see lazyFill).
+   */
+  fill?: number | bigint;
 }
 
 export const FLOAT_TYPES: ReadonlySet<number> = new Set([
@@ -76,6 +81,55 @@ export function allocate(dtype: number, n: number): TensorValues {
   }
 }
 
+/** Fills at least this large wait until their values are read: writing VGG-19's 143 M weights costs seconds. */
+export const LAZY_FILL_ELEMENTS = 1 << 20;
+
+/**
+ * `dims` filled with `value`, allocated and written only when `data` is first read. An import
+ * that keeps only the structure (ImportOptions.fillWeights false) never reads it.
+ */
+export function lazyFill(dtype: number, dims: number[], value: number | bigint): ConstTensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  let data: TensorValues | undefined;
+  return {
+    dtype,
+    dims,
+    fill: value,
+    get data() {
+      data ??= (allocate(dtype, n) as Float32Array).fill(value as number);
+      return data;
+    },
+  };
+}
+
+/**
+ * What a layer's importer sees of a lazy fill when the import keeps no weights: the right dims
+ * over zeros that are allocated but never written (so they cost no memory until read).
+ */
+export function unfilledStandIn(c: ConstTensor): ConstTensor {
+  return { dtype: c.dtype, dims: c.dims, fill: c.fill, data: allocate(c.dtype, constSize(c)) };
+}
+
+/** The same elements under new dims, still unfilled when `c` is a lazy fill. */
+export function withDims(c: ConstTensor, dims: number[]): ConstTensor {
+  if (c.fill === undefined) return { dtype: c.dtype, dims, data: c.data };
+  const source = c;
+  return {
+    dtype: c.dtype,
+    dims,
+    fill: c.fill,
+    get data() {
+      return source.data;
+    },
+  };
+}
+
+/** Bytes of a numeric constant (0 for strings); a lazy fill stays unfilled. */
+export function constBytes(c: ConstTensor): number {
+  if (c.fill !== undefined) return constSize(c) * (allocate(c.dtype, 0) as Float32Array).BYTES_PER_ELEMENT;
+  return Array.isArray(c.data) ? 0 : (c.data as ArrayBufferView).byteLength;
+}
+
 /** A constant from JS numbers (ints are truncated toward zero, bools become 0/1). */
 export function makeConst(dtype: number, dims: number[], values: ArrayLike<number>): ConstTensor {
   const data = allocate(dtype, values.length);
@@ -101,8 +155,9 @@ export function numbers(c: ConstTensor): number[] {
   return Array.from(c.data as ArrayLike<number | bigint>, Number);
 }
 
+/** Element count (a lazy fill stays unfilled). */
 export function constSize(c: ConstTensor): number {
-  return c.data.length;
+  return c.fill === undefined ? c.data.length : c.dims.reduce((a, b) => a * b, 1);
 }
 
 /** An OnnxTensor with `name` holding the constant (raw_data; strings in string_data). */

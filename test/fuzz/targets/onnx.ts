@@ -1,8 +1,9 @@
-// The ONNX decoder and importer, from every fixture in the shared ONNX fixtures (and a few
-// exported templates): bit flips, truncation, varint-sized bytes, insertions and deletions, and
-// structural mutations of decoded models (absurd dims and attributes, rewiring into cycles,
-// opsets, op types). Documented outcomes: the decoder's "Not a valid ONNX model" Error, an
-// ImportError, or an imported model that analyses and then exports or says why it can't.
+// The ONNX decoder and importer, from every fixture in the shared ONNX fixtures, a few exported
+// templates and a model with an If subgraph: bit flips, replaced bytes, truncation, varint-sized
+// bytes, insertions and deletions, and structural mutations of decoded models (absurd or small
+// dims and attributes, rewiring into cycles, opsets, op types). Documented outcomes: the decoder's
+// "Not a valid ONNX model" Error, an ImportError, or an imported model that analyses and then
+// exports or says why it can't. (This took over test/unit/onnx-fuzz.test.ts's mutations.)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../../engine/index.ts';
@@ -10,7 +11,7 @@ import { ExportError, exportInference, exportProblems } from '../../../engine/on
 import { ImportError, importOnnx } from '../../../engine/onnx/import.ts';
 import { decodeModel, encodeModel } from '../../../engine/onnx/proto.ts';
 import type { OnnxModel } from '../../../engine/onnx/types.ts';
-import { FIXTURES } from '../../helpers/onnxCases.ts';
+import { FIXTURES, ifModel } from '../../helpers/onnxCases.ts';
 import { loadTemplate } from '../../helpers/templates.ts';
 import { int, pick, type FuzzTarget, type Rand } from '../target.ts';
 
@@ -37,22 +38,28 @@ const EXPORT_PARAMS = 2_000_000;
 const OPS = [
   'Conv',
   'MaxPool',
+  'AveragePool',
   'Reshape',
   'Gemm',
   'MatMul',
   'Add',
   'Concat',
   'Flatten',
+  'Softmax',
   'Relu',
   'Pad',
   'Transpose',
   'Split',
   'Slice',
+  'Unsqueeze',
+  'Squeeze',
   'Gather',
   'Resize',
   'BatchNormalization',
   'ConvTranspose',
   'Sum',
+  'LRN',
+  'Dropout',
   'Loop',
   'If',
   'Expand',
@@ -61,6 +68,8 @@ const OPS = [
   'Range',
 ];
 const ABSURD = [0, -1, -(2 ** 31), 2 ** 31 - 1, 2 ** 40, 1e9, 65_536, 3, 1];
+/** A whole number for a dim or an attribute: absurd, or small and plausible (-3..8), half each. */
+const wholeNumber = (rand: Rand) => (rand() < 0.5 ? pick(rand, ABSURD) : int(rand, -3, 8));
 
 /** A structural change the protobuf layer can't catch. */
 function mutateModel(m: OnnxModel, rand: Rand): void {
@@ -77,10 +86,11 @@ function mutateModel(m: OnnxModel, rand: Rand): void {
       break;
     case 1: {
       const a = n && n.attributes.length ? pick(rand, n.attributes) : undefined;
-      if (a?.type === 'INT') a.value = pick(rand, ABSURD);
+      if (a?.type === 'INT') a.value = wholeNumber(rand);
       if (a?.type === 'INTS')
-        a.value = a.value.map(() => pick(rand, ABSURD)).slice(0, int(rand, 0, a.value.length + 3));
-      if (a?.type === 'FLOAT') a.value = pick(rand, [NaN, Infinity, -1e38, 0, 1e-45]);
+        a.value = a.value.map(() => wholeNumber(rand)).slice(0, int(rand, 0, a.value.length + 3));
+      if (a?.type === 'FLOAT')
+        a.value = rand() < 0.5 ? pick(rand, [NaN, Infinity, -1e38, 0, 1e-45]) : rand() * 4 - 2;
       break;
     }
     case 2:
@@ -96,7 +106,7 @@ function mutateModel(m: OnnxModel, rand: Rand): void {
     case 5: {
       const v = pick(rand, g.inputs);
       if (v?.type?.kind === 'tensor' && v.type.shape?.length)
-        pick(rand, v.type.shape).value = pick(rand, ABSURD);
+        pick(rand, v.type.shape).value = wholeNumber(rand);
       break;
     }
     case 6:
@@ -107,7 +117,7 @@ function mutateModel(m: OnnxModel, rand: Rand): void {
       break;
     default: {
       const t = g.initializers.length ? pick(rand, g.initializers) : undefined;
-      if (t && t.dims.length) t.dims[int(rand, 0, t.dims.length - 1)] = pick(rand, ABSURD);
+      if (t && t.dims.length) t.dims[int(rand, 0, t.dims.length - 1)] = wholeNumber(rand);
     }
   }
 }
@@ -117,7 +127,12 @@ function mutateBytes(src: Uint8Array, rand: Rand): Uint8Array {
   if (kind === 0) return src.slice(0, Math.floor(rand() * src.length));
   const out = Uint8Array.from(src);
   if (kind === 1) {
-    for (let i = int(rand, 1, 8); i > 0; i--) out[int(rand, 0, out.length - 1)] ^= 1 << int(rand, 0, 7);
+    // Flipped bits, or whole bytes replaced.
+    const flip = rand() < 0.5;
+    for (let i = int(rand, 1, 8); i > 0; i--) {
+      const at = int(rand, 0, out.length - 1);
+      out[at] = flip ? out[at] ^ (1 << int(rand, 0, 7)) : int(rand, 0, 255);
+    }
     return out;
   }
   if (kind === 2) {
@@ -142,7 +157,8 @@ async function attempt(bytes: Uint8Array): Promise<string> {
   }
   let result;
   try {
-    result = importOnnx(model, { embedWeights: false });
+    // Structure only: a light model's ConstantOfShape weights (143 M for VGG-19) stay unwritten.
+    result = importOnnx(model, { embedWeights: false, fillWeights: false });
   } catch (e) {
     if (e instanceof ImportError) return 'import-error';
     throw e;
@@ -172,6 +188,7 @@ export const target: FuzzTarget<Input> = {
       name: f.slice(FIXTURES.length + 1),
       bytes: new Uint8Array(readFileSync(f)),
     }));
+    sources.push({ name: 'if-model', bytes: encodeModel(ifModel()) });
     for (const t of ['lenet5', 'inception-naive', 'resnet18', 'lenet5-c3'])
       sources.push({
         name: `template:${t}`,

@@ -21,6 +21,9 @@ const split: Step = (s) => {
   const count = s.a().int('num_outputs');
   s.without('num_outputs');
   if (count === undefined || s.inputs[1]) return;
+  // ONNX gives Split exactly num_outputs outputs; a damaged count must not size an array.
+  if (count !== s.outputs.length)
+    s.fail(`has num_outputs = ${count} but ${s.outputs.length} output(s); they must agree`);
   const axis = s.a().int('axis', 0);
   const x = shapeOfInput(s.inputs[0]);
   const d = x?.[axis < 0 ? axis + x.length : axis];

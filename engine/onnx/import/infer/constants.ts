@@ -1,7 +1,17 @@
 // Shape rules of the operators that make values: constants, shapes and sizes as tensors, casts,
 // ranges and random fills. Their outputs fold wherever the inputs are known.
 import { DataType } from '../../types.ts';
-import { allocate, fromOnnxTensor, isIntType, makeConst, numbers, type ConstTensor } from '../values.ts';
+import {
+  allocate,
+  constSize,
+  fromOnnxTensor,
+  isIntType,
+  lazyFill,
+  LAZY_FILL_ELEMENTS,
+  makeConst,
+  numbers,
+  type ConstTensor,
+} from '../values.ts';
 import {
   dimProduct,
   dtypeOf,
@@ -58,9 +68,14 @@ export const constantsRules: Record<string, Rule> = {
       !Array.isArray(fill.data)
     ) {
       const n = total(dims as number[]);
-      const data = allocate(fill.dtype, n) as Float32Array;
-      data.fill((fill.data as Float32Array)[0] ?? 0);
-      out.value = { dtype: fill.dtype, dims: dims as number[], data };
+      const value = (fill.data as Float32Array)[0] ?? 0;
+      if (n >= LAZY_FILL_ELEMENTS) out.value = lazyFill(fill.dtype, dims as number[], value);
+      else
+        out.value = {
+          dtype: fill.dtype,
+          dims: dims as number[],
+          data: allocate(fill.dtype, n).fill(value as never),
+        };
     }
     return [out];
   },
@@ -86,7 +101,14 @@ export const constantsRules: Record<string, Rule> = {
     const dtype = to?.type === 'STRING' ? (names[to.value.toUpperCase()] ?? null) : (c.a.int('to') ?? null);
     const out: ValueInfo = { shape: shapeOf(c, 0), dtype };
     const x = input(c, 0);
-    if (x?.value && dtype !== null && c.fold && !Array.isArray(x.value.data) && dtype !== DataType.STRING) {
+    if (
+      x?.value &&
+      dtype !== null &&
+      c.fold &&
+      constSize(x.value) <= MAX_FOLD_ELEMENTS &&
+      !Array.isArray(x.value.data) &&
+      dtype !== DataType.STRING
+    ) {
       const vals = numbers(x.value);
       try {
         out.value = makeConst(dtype, x.value.dims, dtype === DataType.FLOAT ? vals.map(Math.fround) : vals);

@@ -82,7 +82,8 @@ export function valueOf(v: ValueInfo | null | undefined): ConstTensor | undefine
 export function intsOf(v: ValueInfo | null | undefined): Dim[] | undefined {
   if (!v) return undefined;
   if (v.value) {
-    if (Array.isArray(v.value.data) || !isIntType(v.value.dtype)) return undefined;
+    // The type first: reading a float fill's data would write it out (values.ts lazyFill).
+    if (!isIntType(v.value.dtype) || Array.isArray(v.value.data)) return undefined;
     const n = numbers(v.value);
     return n.every(Number.isSafeInteger) ? n : undefined;
   }

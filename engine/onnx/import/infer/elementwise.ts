@@ -2,7 +2,7 @@
 // constants and for shape scalars), Where, and the unary functions.
 import type { Dim, Shape } from '../../../tensor/shape.ts';
 import { divDims, mulDims } from '../../../tensor/symbolic.ts';
-import { isIntType, makeConst, numbers, type ConstTensor } from '../values.ts';
+import { isIntType, makeConst, numbers, withDims, type ConstTensor } from '../values.ts';
 import {
   BOOL,
   broadcastShapes,
@@ -54,7 +54,7 @@ function binary(
     const dtype = outType ?? present[0]?.dtype ?? null;
     const out: ValueInfo = { shape, dtype };
     if (c.fold && f && shape && present.every((v) => v.value) && dtype !== null) {
-      const consts = present.map((v, i) => ({ ...v.value!, dims: (shapes[i] as number[]).slice() }));
+      const consts = present.map((v, i) => withDims(v.value!, (shapes[i] as number[]).slice()));
       if (shape.every(known)) out.value = foldElementwise(consts, shape as number[], dtype, f);
     }
     // Arithmetic on shape scalars: exact for plain numbers; Mul and Div also on symbols (4*N).

@@ -2,7 +2,7 @@
 import type { TensorValues } from '../../tensor.ts';
 import type { Dim } from '../../../tensor/shape.ts';
 import { DataType } from '../../types.ts';
-import { allocate, makeConst, numbers, type ConstTensor } from '../values.ts';
+import { allocate, makeConst, numbers, withDims, type ConstTensor } from '../values.ts';
 import { InferError, input, known, MAX_FOLD_ELEMENTS, valueOf, type Ctx, type ValueInfo } from './core.ts';
 
 export function strides(dims: readonly number[]): number[] {
@@ -91,7 +91,7 @@ export function relabel(c: Ctx, shape: Dim[] | null, dtype: number | null): Valu
   const out: ValueInfo = { shape, dtype };
   const x = input(c, 0);
   if (shape && shape.every(known)) {
-    if (x?.value && c.fold) out.value = { ...x.value, dims: shape as number[] };
+    if (x?.value && c.fold) out.value = withDims(x.value, shape as number[]);
     else if (x?.sym && shape.length <= 1) out.sym = x.sym;
   }
   return out;

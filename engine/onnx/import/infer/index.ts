@@ -41,6 +41,15 @@ export function hasShapeRule(spec: Pick<OpSpec, 'opType' | 'domain'>): boolean {
   return (spec.domain === '' || spec.domain === 'ai.onnx') && spec.opType in RULES;
 }
 
+/** Every dim a size or a symbol; a loop, not `some`, which skips the holes a bad index leaves. */
+function isShape(shape: readonly unknown[]): boolean {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d === 'number' ? !(Number.isSafeInteger(d) && d >= 0) : typeof d !== 'string') return false;
+  }
+  return true;
+}
+
 /**
  * Shapes, element types and (where all inputs are constant and `fold` is set) values of a node's
  * outputs. Unknown operators give unknown outputs; malformed nodes throw InferError.
@@ -51,7 +60,7 @@ export function inferNode(spec: OpSpec, inputs: (ValueInfo | null)[], fold = tru
   const out = rule({ spec, a: new Attrs(spec.attributes), inputs, fold });
   while (out.length < spec.outputs) out.push({ shape: null, dtype: null });
   for (const v of out)
-    if (v.shape?.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0)))
+    if (v.shape && !isShape(v.shape))
       throw new InferError(`${spec.opType} would give the non-size shape [${v.shape.join(', ')}]`);
   return out.slice(0, spec.outputs);
 }

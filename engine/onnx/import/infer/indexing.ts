@@ -39,6 +39,10 @@ export const indexingRules: Record<string, Rule> = {
       );
     if (!shapes.every((s): s is Shape => !!s) || !shapes.length) return [{ shape: null, dtype }];
     const rank = shapes[0].length;
+    if (shapes.some((s) => s.length !== rank))
+      throw new InferError(
+        `Concat joins tensors of different ranks (${shapes.map((s) => s.length).join(', ')}); ONNX needs one rank`,
+      );
     const axis = normAxis(c.a.int('axis', 1), rank);
     const shape = shapes[0].map((d, i) => {
       if (i === axis) return sumDims(shapes.map((s) => s[axis]));
