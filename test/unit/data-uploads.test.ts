@@ -191,7 +191,7 @@ describe('Uploading the user’s own data files', () => {
     assert.equal(r.ok, false);
     assert.match(
       !r.ok ? r.error.message : '',
-      /files: the files hold 80\.0 MB; one upload may hold at most 70 MB/,
+      /files: the files inside the message hold 80\.0 MB; at most 70 MB fit \(send the larger ones as transfers\)/,
     );
   });
 
