@@ -46,6 +46,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
   const listeners = new Set<(e: HostEvent) => void>();
   const runs = new TrainingRuns({
     train: options.train,
+    // The app's first run should not wait for a training thread to load.
+    warmWorker: options.warmJobs,
     emit: (payload) => listeners.forEach((l) => l({ name: 'training', payload })),
   });
   const stepThrough = new StepThrough();

@@ -149,7 +149,8 @@ const trajectoryPointSchema = z
   }, 'a trajectory point holds whole float32 values');
 
 /**
- * What a run pushes to the page, in order: baseline?, start, step*, epoch*, then finished or failed;
+ * What a run pushes to the page, in order: start, step*, epoch*, then finished or failed; baseline
+ * (the untrained network) comes once, before or among the first steps;
  * 2-D classification runs also send a boundary after each epoch (it may trail later steps); race
  * runs also send trajectory points.
  */

@@ -136,6 +136,7 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
       return {
         ...run,
         status: run.status === 'starting' ? 'running' : run.status,
+        // The host measures the untrained network while the first steps run, so epochs may be here already.
         epochs: [
           {
             epoch: 0,
@@ -147,6 +148,7 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
             weightNorms: {},
             updateRatios: {},
           },
+          ...run.epochs.filter((p) => p.epoch !== 0),
         ],
       };
     case 'start':
