@@ -137,6 +137,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     pauseTraining: async (runId) => runs.pause(runId),
     resumeTraining: async (runId) => runs.resume(runId),
     retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
+    attachRun: async (runId) => runs.attach(runId),
     exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     // With a run's weights the run's cached model answers; a document's own weights are drawn

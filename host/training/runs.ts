@@ -21,6 +21,7 @@ import type {
   TrainingEvent,
   TrainingEventMessage,
 } from '../../protocol/training.ts';
+import { MAX_REPLAYED_EVENTS } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
 import { TrainingDataCache } from './dataCache.ts';
 import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
@@ -72,6 +73,11 @@ interface Run {
   trajectory: boolean;
   /** Why the run was ended by the host (its baseline measurement failed): it reports 'failed'. */
   failure?: string;
+  /** What start() answered, and every event sent so far: a reloaded page replays them (attach). */
+  info: StartTrainingResult;
+  log: TrainingEvent[];
+  /** performance.now() of the 'start' event. */
+  startedAt?: number;
 }
 
 /** Baseline accuracy and loss are measured on at most this many training samples. */
@@ -161,6 +167,13 @@ export class TrainingRuns {
     const data = await this.data.get(dataset);
     const first = prepareTraining(doc, data.train, config, config.init ?? { kind: 'default' });
     const gate = new PauseGate();
+    const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
+    const info = {
+      trainSamples: data.train.length,
+      testSamples: data.test.length,
+      stepsPerEpoch,
+      ...(data.train.classNames ? { classNames: data.train.classNames } : {}),
+    };
     const runs = specs.map((spec): Run => {
       const run: Run = {
         id: `run-${randomBytes(6).toString('hex')}`,
@@ -175,7 +188,10 @@ export class TrainingRuns {
         epochsDone: 0,
         trajectory,
         gate,
+        info: { runId: '', ...info },
+        log: [],
       };
+      run.info.runId = run.id;
       this.runs.set(run.id, run);
       return run;
     });
@@ -185,18 +201,9 @@ export class TrainingRuns {
       i === 0 ? first : { ...first, step: compileTraining(doc, spec.config) },
     );
     this.prune();
-    const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
     // Let the reply (with the run ids) go out before the first event.
     setImmediate(() => void this.executeAll(runs, starts, data, stepsPerEpoch, threads));
-    return {
-      runs,
-      info: {
-        trainSamples: data.train.length,
-        testSamples: data.test.length,
-        stepsPerEpoch,
-        ...(data.train.classNames ? { classNames: data.train.classNames } : {}),
-      },
-    };
+    return { runs, info };
   }
 
   /**
@@ -355,7 +362,32 @@ export class TrainingRuns {
   }
 
   private emit(run: Run, event: TrainingEvent): void {
+    this.record(run, event);
     this.options.emit({ runId: run.id, event });
+  }
+
+  /** Keeps what a reloaded page needs to draw the run again (not a race's trajectory points). */
+  private record(run: Run, event: TrainingEvent): void {
+    if (event.event === 'trajectory') return;
+    if (event.event === 'start') run.startedAt = performance.now();
+    // Only the newest decision boundary is drawn.
+    if (event.event === 'boundary') run.log = run.log.filter((e) => e.event !== 'boundary');
+    if (run.log.length < MAX_REPLAYED_EVENTS) run.log.push(event);
+  }
+
+  /** A run followed by a page before it was reloaded: what it needs to follow the run again. */
+  attach(id: string) {
+    const run = this.runs.get(id);
+    if (!run) throw gone(id);
+    const { weights: _, weightsRef: _ref, ...document } = run.doc;
+    const finished = run.log.find((e) => e.event === 'finished');
+    const seconds =
+      finished?.event === 'finished'
+        ? finished.seconds
+        : run.startedAt === undefined
+          ? 0
+          : (performance.now() - run.startedAt) / 1000;
+    return { info: run.info, config: run.config, secondsTraining: seconds, events: [...run.log], document };
   }
 
   private async execute(

@@ -2,6 +2,7 @@
 // followed run's life cycle (requested -> started -> events -> finished). store.ts spreads these
 // into its one actions object.
 import type {
+  AttachedRun,
   RaceEntry,
   StartRaceResult,
   StartTrainingResult,
@@ -11,7 +12,14 @@ import type {
 import { raceRejected, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
 import type { GetState, SetState } from '../state/storeApi.ts';
 import type { TrainingMode, TrainingSetup, TrainingState } from './trainingState.ts';
-import { defaultSetup, idleRun, receiveTrainingMessage, runRequested, runStarted } from './trainingState.ts';
+import {
+  defaultSetup,
+  idleRun,
+  receiveTrainingMessage,
+  runReplayed,
+  runRequested,
+  runStarted,
+} from './trainingState.ts';
 
 export interface TrainingActions {
   setTrainingOpen(open: boolean): void;
@@ -28,6 +36,8 @@ export interface TrainingActions {
   receiveTraining(message: TrainingEventMessage): void;
   /** The host no longer holds this run (its reply said 'not-found'). */
   runGone(runId: string): void;
+  /** Follows a run again after a reload (trainingSession.ts). */
+  trainingAttached(attached: AttachedRun): void;
   setLessonOpen(open: boolean): void;
 }
 
@@ -84,6 +94,7 @@ export function trainingActions(set: SetState, get: GetState): TrainingActions {
           ),
         },
       })),
+    trainingAttached: (attached) => set({ training: runReplayed(attached, Date.now()), race: null }),
     setLessonOpen: (lessonOpen) => set({ lessonOpen }),
   };
 }

@@ -5,6 +5,7 @@ import type { ProjectDocument } from '../../engine/index.ts';
 import { lessonOf } from '../../protocol/lesson.ts';
 import type { RaceState } from './race/race.ts';
 import type {
+  AttachedRun,
   StartTrainingResult,
   TrainingConfig,
   TrainingDataset,
@@ -215,6 +216,15 @@ export function runStarted(run: TrainingRun, info: StartTrainingResult, now: num
   let next: TrainingRun = { ...run, runId: info.runId, info, early: [] };
   for (const m of run.early) next = receiveTrainingMessage(next, m, now);
   return next;
+}
+
+/** A run met again after a reload: replayed from the host's record of it. */
+export function runReplayed(attached: AttachedRun, now: number): TrainingRun {
+  let run = runStarted(runRequested(attached.config), attached.info, now);
+  for (const e of attached.events) run = applyTrainingEvent(run, e, now);
+  // Time spent before the reload counts, so the pace and the time left stay right.
+  const startedAt = now - attached.secondsTraining * 1000;
+  return run.startedAt === null ? run : { ...run, startedAt, finishedAt: run.finishedAt && now };
 }
 
 export function runRequested(config: TrainingConfig): TrainingRun {
