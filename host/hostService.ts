@@ -121,8 +121,14 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       if (options.warmJobs) setImmediate(() => jobs.warm());
       return null;
     },
-    exportOnnx: (document, options) =>
-      jobs.run('exportOnnx', { document: held.attach(document), ...options }),
+    exportOnnx: async (document, { runId, ...options }) => {
+      // A run's weights replace the document's: the run's own, straight from the host.
+      const { weightsRef: _, ...graphOnly } = document;
+      const withWeights = runId
+        ? { ...graphOnly, weights: runs.trainedWeights(runId) }
+        : held.attach(document);
+      return jobs.run('exportOnnx', { document: withWeights, ...options });
+    },
     exportPytorch: (document, exportOptions) =>
       exportPytorchFor(
         held.attach(document),

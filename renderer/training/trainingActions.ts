@@ -11,7 +11,7 @@ import type {
 } from '../../protocol/training.ts';
 import { raceRejected, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
 import type { GetState, SetState } from '../state/storeApi.ts';
-import type { TrainingMode, TrainingSetup, TrainingState } from './trainingState.ts';
+import type { TrainingMode, TrainingSetup, TrainingState, WeightsChoice } from './trainingState.ts';
 import {
   defaultSetup,
   idleRun,
@@ -39,10 +39,12 @@ export interface TrainingActions {
   /** Follows a run again after a reload (trainingSession.ts). */
   trainingAttached(attached: AttachedRun): void;
   setLessonOpen(open: boolean): void;
+  setWeightsChoice(choice: WeightsChoice): void;
 }
 
 export const initialTraining: TrainingState = {
   trainingOpen: false,
+  weightsChoice: 'trained',
   trainingMode: 'single',
   race: null,
   trainingSetup: defaultSetup,
@@ -64,7 +66,8 @@ export function trainingActions(set: SetState, get: GetState): TrainingActions {
       if (race) set({ race: raceRejected(race, message, Date.now()) });
     },
     setTrainingSetup: (trainingSetup) => set({ trainingSetup }),
-    trainingRequested: (config) => set({ training: runRequested(config) }),
+    // A new run's weights are what the user trains for: they become the current ones when it ends.
+    trainingRequested: (config) => set({ training: runRequested(config), weightsChoice: 'trained' }),
     trainingStarted: (info) => set({ training: runStarted(get().training, info, Date.now()) }),
     trainingRejected: (message) =>
       set((s) => ({ training: { ...s.training, status: 'failed', message, finishedAt: Date.now() } })),
@@ -96,5 +99,6 @@ export function trainingActions(set: SetState, get: GetState): TrainingActions {
       })),
     trainingAttached: (attached) => set({ training: runReplayed(attached, Date.now()), race: null }),
     setLessonOpen: (lessonOpen) => set({ lessonOpen }),
+    setWeightsChoice: (weightsChoice) => set({ weightsChoice }),
   };
 }

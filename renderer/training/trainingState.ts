@@ -86,8 +86,13 @@ export interface TrainingRun {
 
 export type TrainingMode = 'single' | 'race' | 'step';
 
+/** Which weights the app's views and exports use once a run has some: the run's, or the initial ones. */
+export type WeightsChoice = 'trained' | 'initial';
+
 export interface TrainingState {
   trainingOpen: boolean;
+  /** See currentWeights.ts: one choice for Export ONNX, Try it, feature maps and the PyTorch export. */
+  weightsChoice: WeightsChoice;
   trainingMode: TrainingMode;
   trainingSetup: TrainingSetup;
   training: TrainingRun;
@@ -272,6 +277,7 @@ export function trainingForDocument(doc: ProjectDocument, s: TrainingState): Par
   const lesson = lessonOf(doc.lesson);
   return {
     training: idleRun,
+    weightsChoice: 'trained',
     race: null,
     trainingSetup: setupForDocument(doc, s.trainingSetup),
     lessonOpen: lesson !== null,
