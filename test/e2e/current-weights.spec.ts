@@ -52,7 +52,7 @@ test('File → Export ONNX after training writes the trained weights unless the 
 
   // The initial weights, when chosen, say so and go into the file instead.
   await menu(page, 'File', 'Export ONNX…');
-  await dialog.getByLabel('Weights').selectOption('initial');
+  await dialog.getByRole('combobox', { name: /^Weights/ }).selectOption('initial');
   await expect(dialog.getByTestId('export-weights')).toContainText('with the initial weights');
   const initialFile = await download(
     page,
@@ -67,7 +67,7 @@ test('File → Export ONNX after training writes the trained weights unless the 
   // Try it follows the same choice, and says which weights answer.
   const tryIt = training(page).getByRole('group', { name: 'Try it' });
   await expect(tryIt.getByTestId('try-it-weights')).toContainText('With the initial weights');
-  await tryIt.getByLabel('Weights').selectOption('trained');
+  await tryIt.getByRole('combobox', { name: /^Weights/ }).selectOption('trained');
   await expect(tryIt.getByTestId('try-it-weights')).toContainText(/With the trained weights of run run-/);
   await menu(page, 'File', 'Export ONNX…');
   await expect(dialog.getByTestId('export-weights')).toContainText(/with the trained weights of run run-/);
