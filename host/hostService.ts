@@ -54,6 +54,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
   const runs = new TrainingRuns({
     train: options.train,
     createPredictor: model.createPredictor,
+    // The app's first run should not wait for a training thread to load.
+    warmWorker: options.warmJobs,
     emit: (payload) => listeners.forEach((l) => l({ name: 'training', payload })),
   });
   // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
@@ -128,8 +130,14 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       if (options.warmJobs) setImmediate(() => jobs.warm());
       return null;
     },
-    exportOnnx: (document, options) =>
-      jobs.run('exportOnnx', { document: held.attach(document), ...options }),
+    exportOnnx: async (document, { runId, ...options }) => {
+      // A run's weights replace the document's: the run's own, straight from the host.
+      const { weightsRef: _, ...graphOnly } = document;
+      const withWeights = runId
+        ? { ...graphOnly, weights: runs.trainedWeights(runId) }
+        : held.attach(document);
+      return jobs.run('exportOnnx', { document: withWeights, ...options });
+    },
     exportPytorch: (document, exportOptions) =>
       exportPytorchFor(
         held.attach(document),
@@ -144,6 +152,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     pauseTraining: async (runId) => runs.pause(runId),
     resumeTraining: async (runId) => runs.resume(runId),
     retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
+    attachRun: async (runId) => runs.attach(runId),
     exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     keepTrainedWeights: async (runId) => {

@@ -16,6 +16,7 @@ import {
   predictInputSchema,
   predictionSchema,
   raceEntrySchema,
+  attachedRunSchema,
   runIdSchema,
   startRaceResultSchema,
   startTrainingResultSchema,
@@ -217,6 +218,15 @@ export const hostMethods = {
         .strict(),
     ]),
     result: z.null(),
+  },
+  /**
+   * A run this page followed before it was reloaded, to follow again: its settings, the events so
+   * far (later ones arrive as 'training' events) and the network it trains (without weights).
+   * A run the host no longer holds: 'not-found'.
+   */
+  attachRun: {
+    args: z.tuple([runIdSchema]),
+    result: attachedRunSchema.extend({ document: projectDocumentSchema }),
   },
   /** The trained network as an inference ONNX file (IR 8, opset 17), base64. */
   exportTrainedOnnx: {

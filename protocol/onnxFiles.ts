@@ -1,6 +1,6 @@
 // The ONNX members of HostApi: an .onnx file crosses the boundary as base64 (JSON text frames).
 import { z } from 'zod';
-import { trainingConfigSchema, trainingDatasetSchema } from './training.ts';
+import { runIdSchema, trainingConfigSchema, trainingDatasetSchema } from './training.ts';
 
 /** About 60 MB of ONNX; the browser-mode WebSocket accepts messages up to twice the document bound. */
 export const MAX_ONNX_BASE64_CHARS = 80_000_000;
@@ -31,7 +31,12 @@ export const jobProgressSchema = z.object({
 export type JobProgressEvent = z.infer<typeof jobProgressSchema>;
 
 export const exportOnnxOptionsSchema = z
-  .object({ opset: z.number().int().optional(), fp16: z.boolean().optional() })
+  .object({
+    opset: z.number().int().optional(),
+    fp16: z.boolean().optional(),
+    /** With this training run's weights (the host holds them) instead of the document's. */
+    runId: runIdSchema.optional(),
+  })
   .strict();
 
 export const exportOnnxResultSchema = z.discriminatedUnion('ok', [

@@ -161,7 +161,8 @@ const trajectoryPointSchema = z
   }, 'a trajectory point holds whole float32 values');
 
 /**
- * What a run pushes to the page, in order: baseline?, start, step*, epoch*, then finished or failed;
+ * What a run pushes to the page, in order: start, step*, epoch*, then finished or failed; baseline
+ * (the untrained network) comes once, before or among the first steps;
  * 2-D classification runs also send a boundary after each epoch (it may trail later steps); race
  * runs also send trajectory points.
  */
@@ -269,6 +270,23 @@ export const startRaceResultSchema = startTrainingResultSchema.omit({ runId: tru
   runs: z.array(z.object({ runId: runIdSchema, label: z.string() })),
 });
 export type StartRaceResult = z.infer<typeof startRaceResultSchema>;
+
+/** A reloaded page follows its run again from these: at most this many events are replayed. */
+export const MAX_REPLAYED_EVENTS = 5000;
+
+/**
+ * A run as a page that was reloaded meets it again: how it was started, how long it has trained,
+ * and what it reported so far (the newest boundary only; no race trajectories).
+ */
+export const attachedRunSchema = z
+  .object({
+    info: startTrainingResultSchema,
+    config: trainingConfigSchema,
+    secondsTraining: z.number().min(0),
+    events: z.array(trainingEventSchema).max(MAX_REPLAYED_EVENTS),
+  })
+  .strict();
+export type AttachedRun = z.infer<typeof attachedRunSchema>;
 
 export const trainingEventMessageSchema = z.object({ runId: runIdSchema, event: trainingEventSchema });
 export type TrainingEventMessage = z.infer<typeof trainingEventMessageSchema>;

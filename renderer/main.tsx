@@ -15,6 +15,7 @@ import { connectHost } from './app/connectHost.ts';
 import { appStore } from './state/appStore.ts';
 import { checkRecovery, startAutosave } from './app/autosave.ts';
 import { followTrainingRuns } from './training/flows.ts';
+import { followTrainingSession } from './training/trainingSession.ts';
 import { layoutOffThePage } from './canvas/elkWorker.ts';
 import { receiveJobProgress } from './app/onnxFlows.ts';
 
@@ -27,7 +28,7 @@ const host = connectHost(
     event.name === 'training' ? actions.receiveTraining(event.payload) : receiveJobProgress(event.payload),
 );
 actions.setHost(host, appStore.getState().hostStatus);
-void checkRecovery(appStore);
+followTrainingSession(appStore, checkRecovery(appStore));
 startAutosave(appStore);
 followTrainingRuns(appStore);
 window.netwright?.onMenuCommand((command) => isAppCommand(command) && runCommand(command));

@@ -28,6 +28,11 @@ export interface ServerOptions extends HostServiceOptions {
   root?: string;
   /** The largest message accepted; MAX_MESSAGE_BYTES unless a test wants a small one. */
   maxMessageBytes?: number;
+  /**
+   * How long training goes on after the last page closed, for a reload to follow it again (the
+   * page re-attaches); 15 s unless a test wants another.
+   */
+  orphanRunsMs?: number;
   /** Replaces the Node host (tests); its events, if it has any, are pushed to every page. */
   api?: HostApi & Partial<Omit<HostService, keyof HostApi>>;
 }
@@ -120,6 +125,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     noServer: true,
     maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
   });
+  let orphaned: ReturnType<typeof setTimeout> | undefined;
   server.on('upgrade', (req, socket, head) => {
     // A client that resets the connection must not take the server down with it.
     socket.on('error', () => socket.destroy());
@@ -129,12 +135,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // A protocol error (a frame over maxPayload, invalid UTF-8, an unmasked frame) closes this
       // connection with the matching close code; without a listener Node would exit instead.
       ws.on('error', () => ws.terminate());
-      // A run reports only to the pages that are open; when the last one goes (closed, reloaded),
-      // nothing can follow, stop or keep its run any more, so it is stopped instead of holding
-      // the one training slot ("busy") and the CPU until it ends on its own.
+      // A run reports only to the pages that are open; when the last one goes (closed) nothing
+      // can follow, stop or keep its run any more, so it is stopped instead of holding the one
+      // training slot ("busy") and the CPU until it ends on its own. A reload is a page that
+      // comes back at once: the run goes on for a while, for it to follow again.
       pages++;
+      clearTimeout(orphaned);
       ws.on('close', () => {
-        if (--pages === 0) api.stopRuns?.();
+        if (--pages > 0) return;
+        orphaned = setTimeout(() => api.stopRuns?.(), options.orphanRunsMs ?? 15_000);
+        orphaned.unref();
       });
       serveRpc(api, socketPort(ws), events);
     });

@@ -70,7 +70,9 @@ export async function inferencePass(
     const sample = sampleSize(data.inputShape);
     for (let start = 0; start < data.length; start += INFERENCE_CHUNK) {
       const n = Math.min(INFERENCE_CHUNK, data.length - start);
-      const x = data.x.subarray(start * sample, (start + n) * sample);
+      const view = data.x.subarray(start * sample, (start + n) * sample);
+      // onnxruntime-node refuses shared memory (the host's cached data sets live there): a copy.
+      const x = view.buffer instanceof SharedArrayBuffer ? view.slice() : view;
       const out = await session.run({
         ...feeds,
         [inputName]: new ort.Tensor('float32', x, [n, ...data.inputShape]),

@@ -16,19 +16,36 @@ export interface TrainingStart {
 
 type StepConfig = Pick<TrainConfig, 'batchSize' | 'loss' | 'optimizer' | 'clipNorm'>;
 
+/** Train steps compiled lately, by graph and step settings: training the same network again skips the compile. */
+const compiled = new Map<string, TrainStep>();
+const COMPILED_KEPT = 4;
+
 /** The train step for a configuration; a graph that can't be trained is a cannot-train error. */
 export function compileTraining(doc: ProjectDocument, config: StepConfig): TrainStep {
+  const settings = {
+    batchSize: config.batchSize,
+    loss: config.loss,
+    optimizer: config.optimizer,
+    clipNorm: config.clipNorm,
+  };
+  const key = JSON.stringify([doc.graph, settings]);
+  const known = compiled.get(key);
+  if (known) {
+    // Newest last, so the oldest is the first to go.
+    compiled.delete(key);
+    compiled.set(key, known);
+    return known;
+  }
+  let step: TrainStep;
   try {
-    return compileTrainStep(doc.graph, {
-      batchSize: config.batchSize,
-      loss: config.loss,
-      optimizer: config.optimizer,
-      clipNorm: config.clipNorm,
-    });
+    step = compileTrainStep(doc.graph, settings);
   } catch (e) {
     if (e instanceof CompileError) throw new HostError('cannot-train', e.message);
     throw e;
   }
+  compiled.set(key, step);
+  if (compiled.size > COMPILED_KEPT) compiled.delete(compiled.keys().next().value!);
+  return step;
 }
 
 /**

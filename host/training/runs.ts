@@ -8,14 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { subset } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
-import {
-  analyze,
-  bufferTest,
-  encodeFloat32,
-  exportInference,
-  paramInputName,
-  storeWeights,
-} from '../../engine/index.ts';
+import { analyze, exportInference, storeWeights } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
@@ -28,19 +21,21 @@ import type {
   TrainingEvent,
   TrainingEventMessage,
 } from '../../protocol/training.ts';
+import { MAX_REPLAYED_EVENTS } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
-import { loadTrainTestFor } from '../data/uploads.ts';
+import { TrainingDataCache } from './dataCache.ts';
 import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
 import type { DocumentSource } from './activations.ts';
 import type { TrainingStart } from './prepare.ts';
 import { compileTraining, prepareTraining } from './prepare.ts';
 import type { Predictor } from './predictor.ts';
 import { createPredictor, prediction, predictFromDocument } from './predictor.ts';
-import type { train, TrainConfig, TrainEvent } from './trainer.ts';
+import type { train, TrainConfig } from './trainer.ts';
 import { evaluate } from './trainer.ts';
-import { trainInWorker } from './worker.ts';
+import { trainInWorker, warmTrainingWorker } from './worker.ts';
 import { PauseGate } from './pauseGate.ts';
 import { trajectoryEvery } from './trajectory.ts';
+import { byInputName, epochUpdateRatios, finite, paramNames, toProtocolEvent } from './runEvents.ts';
 
 export type TrainFunction = typeof train;
 
@@ -53,6 +48,8 @@ export interface TrainingRunsOptions {
   threads?: number;
   /** Builds a run's predictor (the host's builds it in its model thread, off the event loop). */
   createPredictor?: typeof createPredictor;
+  /** Keep a training thread loaded for the next run (the app; not tests). */
+  warmWorker?: boolean;
 }
 
 interface Run {
@@ -76,112 +73,19 @@ interface Run {
   epochState?: { epoch: number; tensors: Record<string, Float32Array> };
   /** A race contestant: it also sends the snapshots of its parameter trajectory. */
   trajectory: boolean;
+  /** Why the run was ended by the host (its baseline measurement failed): it reports 'failed'. */
+  failure?: string;
+  /** What start() answered, and every event sent so far: a reloaded page replays them (attach). */
+  info: StartTrainingResult;
+  log: TrainingEvent[];
+  /** performance.now() of the 'start' event. */
+  startedAt?: number;
 }
 
 /** Baseline accuracy and loss are measured on at most this many training samples. */
 const BASELINE_SAMPLES = 1000;
 /** About this many step events per run, whatever its length. */
 const STEP_EVENTS = 150;
-
-const finite = (v: number | null | undefined): number | null =>
-  typeof v === 'number' && Number.isFinite(v) ? v : null;
-const finiteRecord = (r: Record<string, number>) =>
-  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, finite(v)]));
-
-/** Trainable parameter tensors by train-step input name ("conv2d_1.weight"), grouped by node id. */
-function paramNames(doc: ProjectDocument, weights: WeightMap): Map<string, string[]> {
-  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
-  const buffer = bufferTest(analyze(doc.graph));
-  const out = new Map<string, string[]>();
-  for (const [id, params] of weights)
-    out.set(
-      id,
-      [...params.keys()].filter((p) => !buffer(id, p)).map((p) => paramInputName(byId.get(id)!, p)),
-    );
-  return out;
-}
-
-/** The same weights by train-step input name. */
-function byInputName(doc: ProjectDocument, weights: WeightMap): Record<string, Float32Array> {
-  const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
-  return Object.fromEntries(
-    [...weights].flatMap(([id, params]) =>
-      [...params].map(([p, v]) => [paramInputName(byId.get(id)!, p), v]),
-    ),
-  );
-}
-
-/**
- * |W_after - W_before| / |W_after| per node over one epoch, from the trainer's end-of-epoch state
- * (tensors by train-step input name). Nodes whose tensors are missing get null.
- */
-export function epochUpdateRatios(
-  groups: Map<string, string[]>,
-  before: Record<string, Float32Array>,
-  after: Record<string, Float32Array>,
-): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const [id, names] of groups) {
-    let diff = 0;
-    let size = 0;
-    let complete = names.length > 0;
-    for (const name of names) {
-      const a = after[name];
-      const b = before[name];
-      if (!a || !b || a.length !== b.length) complete = false;
-      else
-        for (let i = 0; i < a.length; i++) {
-          diff += (a[i] - b[i]) ** 2;
-          size += a[i] * a[i];
-        }
-    }
-    out[id] = complete ? finite(Math.sqrt(diff) / Math.sqrt(size)) : null;
-  }
-  return out;
-}
-
-export function toProtocolEvent(e: TrainEvent): TrainingEvent | null {
-  switch (e.event) {
-    case 'start':
-      return e;
-    case 'step':
-      return {
-        ...e,
-        loss: finite(e.loss),
-        samplesPerSecond: finite(e.samplesPerSecond),
-        ...(e.accuracy !== undefined ? { accuracy: finite(e.accuracy) } : {}),
-      };
-    case 'epoch':
-      return {
-        event: 'epoch',
-        epoch: e.epoch,
-        trainLoss: finite(e.trainLoss),
-        trainAccuracy: finite(e.trainAccuracy),
-        testLoss: finite(e.testLoss),
-        testAccuracy: finite(e.testAccuracy),
-        samplesPerSecond: finite(e.samplesPerSecond),
-        gradNorms: finiteRecord(e.gradNorms),
-        weightNorms: finiteRecord(e.weightNorms),
-        // Filled in from the end-of-epoch state (the trainer's onEpochEnd hook), which follows.
-        updateRatios: Object.fromEntries(Object.keys(e.weightNorms).map((id) => [id, null])),
-        lr: e.lr,
-      };
-    case 'trajectory':
-      return {
-        event: 'trajectory',
-        epoch: e.epoch,
-        step: e.step,
-        point: encodeFloat32(e.point),
-        sketched: e.sketched,
-      };
-    case 'paused':
-      return { event: 'paused', epoch: e.epoch, step: e.step };
-    case 'resumed':
-      return e;
-    case 'stopped':
-      return null; // reported by 'finished', which also carries the time
-  }
-}
 
 /** A run the host does not hold (any more), said so that the page can tell the user plainly. */
 const gone = (id: string) =>
@@ -205,10 +109,17 @@ export class TrainingRuns {
   private readonly shown = new Map<string, ReadonlySet<string>>();
   private readonly trainFn: TrainFunction;
   private readonly threads: number;
+  private readonly data = new TrainingDataCache();
 
   constructor(private readonly options: TrainingRunsOptions) {
     this.trainFn = options.train ?? trainInWorker;
     this.threads = options.threads ?? Math.min(2, availableParallelism());
+    this.warm();
+  }
+
+  /** A loaded training thread for the next run, when none is training (it would slow the steps). */
+  private warm(): void {
+    if (this.options.warmWorker && ![...this.runs.values()].some((r) => r.running)) warmTrainingWorker();
   }
 
   async start(
@@ -255,9 +166,16 @@ export class TrainingRuns {
     if ([...this.runs.values()].some((r) => r.running))
       throw new HostError('busy', 'A training run is already going; stop it before starting another.');
     const { config } = specs[0];
-    const data = await loadTrainTestFor(dataset, doc);
+    const data = await this.data.get(dataset, doc);
     const first = prepareTraining(doc, data.train, config, config.init ?? { kind: 'default' });
     const gate = new PauseGate();
+    const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
+    const info = {
+      trainSamples: data.train.length,
+      testSamples: data.test.length,
+      stepsPerEpoch,
+      ...(data.train.classNames ? { classNames: data.train.classNames } : {}),
+    };
     const runs = specs.map((spec): Run => {
       const run: Run = {
         id: `run-${randomBytes(6).toString('hex')}`,
@@ -272,7 +190,10 @@ export class TrainingRuns {
         epochsDone: 0,
         trajectory,
         gate,
+        info: { runId: '', ...info },
+        log: [],
       };
+      run.info.runId = run.id;
       this.runs.set(run.id, run);
       return run;
     });
@@ -282,21 +203,15 @@ export class TrainingRuns {
       i === 0 ? first : { ...first, step: compileTraining(doc, spec.config) },
     );
     this.prune();
-    const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
     // Let the reply (with the run ids) go out before the first event.
     setImmediate(() => void this.executeAll(runs, starts, data, stepsPerEpoch, threads));
-    return {
-      runs,
-      info: {
-        trainSamples: data.train.length,
-        testSamples: data.test.length,
-        stepsPerEpoch,
-        ...(data.train.classNames ? { classNames: data.train.classNames } : {}),
-      },
-    };
+    return { runs, info };
   }
 
-  /** Measures the untrained network once (every run starts from the same weights), then trains. */
+  /**
+   * Trains, and meanwhile measures the untrained network once (every run starts from the same
+   * weights): the first step doesn't wait for the measurement, so 'baseline' may follow 'start'.
+   */
   private async executeAll(
     runs: Run[],
     starts: TrainingStart[],
@@ -304,17 +219,19 @@ export class TrainingRuns {
     stepsPerEpoch: number,
     threads: number,
   ) {
-    try {
-      const baseline = await this.baseline(runs[0], starts[0].weights, data);
-      for (const r of runs) this.emit(r, baseline);
-    } catch (e) {
-      for (const r of runs) {
-        this.emit(r, { event: 'failed', message: (e as Error).message });
-        r.running = false;
-      }
-      return;
-    }
-    await Promise.all(runs.map((r, i) => this.execute(r, starts[i], data, stepsPerEpoch, threads)));
+    const baseline = this.baseline(runs[0], starts[0].weights, data).then(
+      (event) => runs.forEach((r) => this.emit(r, event)),
+      (e: Error) =>
+        runs.forEach((r) => {
+          r.failure = e.message;
+          r.controller.abort();
+        }),
+    );
+    await Promise.all([
+      baseline,
+      ...runs.map((r, i) => this.execute(r, starts[i], data, stepsPerEpoch, threads)),
+    ]);
+    this.warm();
   }
 
   stop(id: string): null {
@@ -447,7 +364,32 @@ export class TrainingRuns {
   }
 
   private emit(run: Run, event: TrainingEvent): void {
+    this.record(run, event);
     this.options.emit({ runId: run.id, event });
+  }
+
+  /** Keeps what a reloaded page needs to draw the run again (not a race's trajectory points). */
+  private record(run: Run, event: TrainingEvent): void {
+    if (event.event === 'trajectory') return;
+    if (event.event === 'start') run.startedAt = performance.now();
+    // Only the newest decision boundary is drawn.
+    if (event.event === 'boundary') run.log = run.log.filter((e) => e.event !== 'boundary');
+    if (run.log.length < MAX_REPLAYED_EVENTS) run.log.push(event);
+  }
+
+  /** A run followed by a page before it was reloaded: what it needs to follow the run again. */
+  attach(id: string) {
+    const run = this.runs.get(id);
+    if (!run) throw gone(id);
+    const { weights: _, weightsRef: _ref, ...document } = run.doc;
+    const finished = run.log.find((e) => e.event === 'finished');
+    const seconds =
+      finished?.event === 'finished'
+        ? finished.seconds
+        : run.startedAt === undefined
+          ? 0
+          : (performance.now() - run.startedAt) / 1000;
+    return { info: run.info, config: run.config, secondsTraining: seconds, events: [...run.log], document };
   }
 
   private async execute(
@@ -528,6 +470,7 @@ export class TrainingRuns {
       });
       flush();
       await boundaries?.done();
+      if (run.failure) throw new Error(run.failure);
       run.weights = result.weights;
       if (pausedSince !== null) pausedMs += performance.now() - pausedSince;
       const seconds = (performance.now() - t0 - pausedMs) / 1000;
@@ -582,8 +525,9 @@ export class TrainingRuns {
   /** The untrained network's loss and accuracy: where the curves start. */
   private async baseline(run: Run, weights: WeightMap, data: TrainTest): Promise<TrainingEvent> {
     const { loss } = run.config;
-    const train = await evaluate(run.doc, weights, subset(data.train, BASELINE_SAMPLES), loss, this.threads);
-    const test = data.test.length ? await evaluate(run.doc, weights, data.test, loss, this.threads) : null;
+    // One thread: the steps run beside it.
+    const train = await evaluate(run.doc, weights, subset(data.train, BASELINE_SAMPLES), loss, 1);
+    const test = data.test.length ? await evaluate(run.doc, weights, data.test, loss, 1) : null;
     const classify = data.train.numClasses > 0;
     return {
       event: 'baseline',

@@ -56,23 +56,53 @@ export interface TrainingWorker {
   worker: Worker;
 }
 
-/** Starts a worker thread running one training job. */
+// The worker's first code: register tsx's loader, then load this file, which sees the marker.
+const BOOTSTRAP = `
+  const { workerData, parentPort } = require('node:worker_threads');
+  import(workerData.tsx)
+    .then((m) => { m.register(); return import(workerData.entry); })
+    .catch((e) => parentPort.postMessage({ type: 'error', message: String((e && e.stack) || e) }));
+`;
+
+const spawn = () =>
+  new Worker(BOOTSTRAP, {
+    eval: true,
+    workerData: { marker: MARKER, tsx: import.meta.resolve('tsx/esm/api'), entry: import.meta.url },
+  });
+
+/** A thread that has loaded the trainer and waits for a job (starting one costs seconds). */
+let spare: Worker | null = null;
+
+/**
+ * Starts a thread now, for the next run to take: it loads tsx, the trainer and onnxruntime while
+ * nobody waits. It doesn't keep the process alive.
+ */
+export function warmTrainingWorker(): void {
+  if (spare) return;
+  const worker = spawn();
+  worker.unref();
+  const forget = () => {
+    if (spare === worker) spare = null;
+  };
+  worker.once('exit', forget);
+  worker.once('error', forget);
+  spare = worker;
+}
+
+function takeWorker(): Worker {
+  const worker = spare ?? spawn();
+  spare = null;
+  worker.ref();
+  return worker;
+}
+
+/** Starts a worker thread running one training job (a warm one when there is one). */
 export function startTrainingWorker(
   start: Omit<StartMessage, 'type'>,
   onEvent: (e: TrainEvent) => void = () => undefined,
   onCheckpoint?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>,
 ): TrainingWorker {
-  // The worker's first code: register tsx's loader, then load this file, which sees the marker.
-  const bootstrap = `
-    const { workerData, parentPort } = require('node:worker_threads');
-    import(workerData.tsx)
-      .then((m) => { m.register(); return import(workerData.entry); })
-      .catch((e) => parentPort.postMessage({ type: 'error', message: String((e && e.stack) || e) }));
-  `;
-  const worker = new Worker(bootstrap, {
-    eval: true,
-    workerData: { marker: MARKER, tsx: import.meta.resolve('tsx/esm/api'), entry: import.meta.url },
-  });
+  const worker = takeWorker();
   let finished = false;
   let pendingCheckpoint: Promise<void> = Promise.resolve();
   const result = new Promise<{ result: TrainResult; stats?: ChannelStats }>((resolve, reject) => {
@@ -184,6 +214,9 @@ async function runJob(
 
 if (!isMainThread && (workerData as { marker?: string } | null)?.marker === MARKER && parentPort) {
   const port = parentPort;
+  // Load what a job needs now, so a warm thread starts its job at once.
+  void import('./trainer.ts').catch(() => undefined);
+  void import('./prepare.ts').catch(() => undefined);
   const controller = new AbortController();
   const gate = new PauseGate();
   const post = (m: FromWorker) => {

@@ -20,17 +20,20 @@ import { Modal } from '../components/Modal.tsx';
 import { ExportFooter } from './ExportProblems.tsx';
 import { PytorchExportDialog } from './PytorchExportDialog.tsx';
 import { usePytorchExport } from './pytorchFlows.ts';
+import { useCurrentWeightsLabel, WeightsChoiceField } from '../training/WeightsChoiceField.tsx';
 
 function OnnxExportDialog() {
   const { opset, fp16, busy, problems } = useOnnxExport((s) => s);
+  const weights = useCurrentWeightsLabel();
   return (
     <Modal label="Export ONNX" onClose={closeOnnxExport}>
       <h2>Export ONNX</h2>
-      <p className="muted">
-        An inference model with the current weights: BatchNorm with running statistics, Dropout removed, a
-        symbolic batch dimension.
+      <p className="muted" data-testid="export-weights">
+        An inference model with {weights}: BatchNorm with running statistics, Dropout removed, a symbolic
+        batch dimension.
       </p>
       <div className="onnx-export__options">
+        <WeightsChoiceField />
         <label>
           Opset{' '}
           <select

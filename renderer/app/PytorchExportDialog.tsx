@@ -2,6 +2,7 @@
 import { useApp } from '../state/appStore.ts';
 import { Modal } from '../components/Modal.tsx';
 import { ExportFooter } from './ExportProblems.tsx';
+import { WeightsChoiceField } from '../training/WeightsChoiceField.tsx';
 import {
   closePytorchExport,
   exportPytorch,
@@ -12,7 +13,7 @@ import {
 
 export function PytorchExportDialog() {
   const { busy, problems } = usePytorchExport((s) => s);
-  const weights = useApp((s) => pytorchWeightsChoice(s.training, s.doc).text);
+  const weights = useApp((s) => pytorchWeightsChoice(s.training, s.doc, s.weightsChoice).text);
   const folder = pytorchDestination() === 'folder';
   return (
     <Modal label="Export PyTorch project" onClose={closePytorchExport}>
@@ -23,7 +24,7 @@ export function PytorchExportDialog() {
         defaults (one GPU, or several with <code>torchrun</code>), a README and <code>requirements.txt</code>.
       </p>
       <p data-testid="pytorch-weights">
-        <strong>Weights:</strong> {weights}
+        <strong>Weights:</strong> {weights} <WeightsChoiceField />
       </p>
       <p className="muted">
         {folder

@@ -6,6 +6,8 @@ import { useStore } from 'zustand';
 import { appStore } from '../state/appStore.ts';
 import type { JobProgressEvent } from '../../protocol/onnxFiles.ts';
 import { base64ToBytes, downloadBytes, fileToBase64 } from '../components/download.ts';
+import { currentWeights } from '../training/currentWeights.ts';
+import { isGone } from '../training/flows.ts';
 
 export interface OnnxExportState {
   open: boolean;
@@ -114,14 +116,20 @@ export async function exportOnnx(): Promise<void> {
   const host = connectedHost();
   if (!host) return;
   const { opset, fp16 } = onnxExportStore.getState();
+  const weights = currentWeights(app());
   onnxExportStore.setState({ busy: true, problems: [] });
   try {
-    const result = await host.exportOnnx(app().doc, { opset, fp16 });
+    const runId = weights.source === 'run' ? { runId: weights.runId } : {};
+    const result = await host.exportOnnx(app().doc, { opset, fp16, ...runId });
     if (!result.ok) return void onnxExportStore.setState({ busy: false, problems: result.problems });
     downloadBytes(result.fileName, base64ToBytes(result.base64));
     closeOnnxExport();
-    app().actions.notify('info', `Exported ${result.fileName} (${(result.bytes / 1024).toFixed(0)} KiB).`);
+    app().actions.notify(
+      'info',
+      `Exported ${result.fileName} (${(result.bytes / 1024).toFixed(0)} KiB) with ${weights.label}.`,
+    );
   } catch (e) {
+    if (weights.source === 'run' && isGone(e)) app().actions.runGone(weights.runId);
     onnxExportStore.setState({ busy: false, problems: [(e as Error).message] });
   }
 }

@@ -31,8 +31,13 @@ export const usePytorchExport = <T>(selector: (s: PytorchExportState) => T): T =
 export type WeightsChoice =
   { source: 'run'; runId: string; text: string } | { source: 'project' | 'none'; text: string };
 
-export function pytorchWeightsChoice(run: TrainingRun, doc: ProjectDocument): WeightsChoice {
-  if (run.runId && hasWeights(run)) {
+export function pytorchWeightsChoice(
+  run: TrainingRun,
+  doc: ProjectDocument,
+  /** The app's choice between a run's weights and the initial ones (currentWeights.ts). */
+  choice: 'trained' | 'initial' = 'trained',
+): WeightsChoice {
+  if (run.runId && hasWeights(run) && choice === 'trained') {
     const epoch = lastEpoch(run);
     const accuracy = epoch?.testAccuracy;
     const how =
@@ -77,12 +82,12 @@ async function documentWithWeights(choice: WeightsChoice): Promise<ProjectDocume
 
 /** Exports with the Training panel's settings as train.py's defaults; says where it went. */
 export async function exportPytorch(): Promise<void> {
-  const { host, hostStatus, training, trainingSetup, doc, actions } = appStore.getState();
+  const { host, hostStatus, training, trainingSetup, doc, actions, weightsChoice } = appStore.getState();
   if (!host || hostStatus.state !== 'connected')
     return void pytorchExportStore.setState({
       problems: ['The Netwright host writes the project and is not connected; start it and try again.'],
     });
-  const choice = pytorchWeightsChoice(training, doc);
+  const choice = pytorchWeightsChoice(training, doc, weightsChoice);
   pytorchExportStore.setState({ busy: true, problems: [] });
   try {
     const document = await documentWithWeights(choice);

@@ -10,13 +10,14 @@ import { formatShape, product } from '../../engine/index.ts';
 import type { Activations } from '../../protocol/activations.ts';
 import { HeatMap } from '../components/HeatMap.tsx';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
-import { hasWeights } from '../training/trainingState.ts';
 import type { HeatRange } from '../components/heatMap.ts';
 import { diverging, heatRange } from '../components/heatMap.ts';
 import { testImage } from './testImage.ts';
 import { drawnDigit } from '../training/tryIt/drawnDigit.ts';
 import { viridis } from '../components/gradientColor.ts';
 import { documentSource, formatWeight } from './weightValues.ts';
+import { currentWeights } from '../training/currentWeights.ts';
+import { WeightsChoiceField } from '../training/WeightsChoiceField.tsx';
 
 type SampleKind = 'digit' | 'drawing' | 'test-image';
 const DIGITS = 24;
@@ -263,14 +264,16 @@ function DigitStrip({
 
 export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () => void }) {
   const name = useApp((s) => s.doc.graph.nodes.find((n) => n.id === nodeId)?.name ?? nodeId);
-  const runId = useApp((s) => (hasWeights(s.training) ? s.training.runId : null));
+  const runId = useApp((s) => {
+    const current = currentWeights(s);
+    return current.source === 'run' ? current.runId : null;
+  });
   const inShape = useInputShape();
   const takesDigits = !!inShape && product(inShape) === 784 && inShape[inShape.length - 1] === 28;
   const drawing = useStore(drawnDigit, (s) => s.pixels);
   const digits = useDigits(takesDigits);
   const [kind, setKind] = useState<SampleKind>(takesDigits ? 'digit' : 'test-image');
   const [digit, setDigit] = useState(0);
-  const [useRun, setUseRun] = useState(true);
 
   const effectiveKind: SampleKind = !takesDigits
     ? 'test-image'
@@ -284,7 +287,7 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
     if (inShape.length !== 3) return null;
     return testImage(inShape[0], inShape[1], inShape[2]);
   }, [inShape, effectiveKind, drawing, digits, digit]);
-  const fromRun = runId !== null && useRun;
+  const fromRun = runId !== null;
   const { result, problem } = useActivations(nodeId, sample, runId, fromRun);
 
   let body;
@@ -313,18 +316,7 @@ export function FeatureMaps({ nodeId, onClose }: { nodeId: string; onClose: () =
             </label>
           )}
           {!takesDigits && <span>Sample: the built-in test image (colour bars, a grey ramp, a disc)</span>}
-          {runId !== null && (
-            <label>
-              Weights{' '}
-              <select
-                value={useRun ? 'run' : 'project'}
-                onChange={(e) => setUseRun(e.target.value === 'run')}
-              >
-                <option value="run">the finished training run</option>
-                <option value="project">this project’s (as in the inspector)</option>
-              </select>
-            </label>
-          )}
+          <WeightsChoiceField />
         </div>
         {effectiveKind === 'digit' && digits && (
           <DigitStrip digits={digits} digit={digit} setDigit={setDigit} />

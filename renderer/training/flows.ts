@@ -7,6 +7,7 @@ import { appStore } from '../state/appStore.ts';
 import type { AppStore } from '../state/store.ts';
 import { hasWeights, isActive } from './trainingState.ts';
 import { documentSource } from '../inspector/weightValues.ts';
+import { currentWeights } from './currentWeights.ts';
 
 const state = () => appStore.getState();
 const fail = (what: string, e: unknown, runId?: string | null) => {
@@ -116,11 +117,12 @@ export async function keepTrainedWeights(): Promise<void> {
   }
 }
 
-/** Class probabilities for one sample, from the finished run or else the document's own weights. */
+/** Class probabilities for one sample, with the current weights (currentWeights.ts). */
 export async function predict(values: number[]): Promise<Prediction | null> {
-  const { host, training } = state();
+  const { host } = state();
   if (!host) return null;
-  const source = training.runId && hasWeights(training) ? { runId: training.runId } : documentSource(state());
+  const weights = currentWeights(state());
+  const source = weights.source === 'run' ? { runId: weights.runId } : documentSource(state());
   try {
     return await host.predict(source, { data: values });
   } catch (e) {

@@ -2,6 +2,7 @@
 // followed run's life cycle (requested -> started -> events -> finished). store.ts spreads these
 // into its one actions object.
 import type {
+  AttachedRun,
   RaceEntry,
   StartRaceResult,
   StartTrainingResult,
@@ -10,8 +11,15 @@ import type {
 } from '../../protocol/training.ts';
 import { raceRejected, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
 import type { GetState, SetState } from '../state/storeApi.ts';
-import type { TrainingMode, TrainingSetup, TrainingState } from './trainingState.ts';
-import { defaultSetup, idleRun, receiveTrainingMessage, runRequested, runStarted } from './trainingState.ts';
+import type { TrainingMode, TrainingSetup, TrainingState, WeightsChoice } from './trainingState.ts';
+import {
+  defaultSetup,
+  idleRun,
+  receiveTrainingMessage,
+  runReplayed,
+  runRequested,
+  runStarted,
+} from './trainingState.ts';
 
 export interface TrainingActions {
   setTrainingOpen(open: boolean): void;
@@ -28,11 +36,15 @@ export interface TrainingActions {
   receiveTraining(message: TrainingEventMessage): void;
   /** The host no longer holds this run (its reply said 'not-found'). */
   runGone(runId: string): void;
+  /** Follows a run again after a reload (trainingSession.ts). */
+  trainingAttached(attached: AttachedRun): void;
   setLessonOpen(open: boolean): void;
+  setWeightsChoice(choice: WeightsChoice): void;
 }
 
 export const initialTraining: TrainingState = {
   trainingOpen: false,
+  weightsChoice: 'trained',
   trainingMode: 'single',
   race: null,
   trainingSetup: defaultSetup,
@@ -54,7 +66,8 @@ export function trainingActions(set: SetState, get: GetState): TrainingActions {
       if (race) set({ race: raceRejected(race, message, Date.now()) });
     },
     setTrainingSetup: (trainingSetup) => set({ trainingSetup }),
-    trainingRequested: (config) => set({ training: runRequested(config) }),
+    // A new run's weights are what the user trains for: they become the current ones when it ends.
+    trainingRequested: (config) => set({ training: runRequested(config), weightsChoice: 'trained' }),
     trainingStarted: (info) => set({ training: runStarted(get().training, info, Date.now()) }),
     trainingRejected: (message) =>
       set((s) => ({ training: { ...s.training, status: 'failed', message, finishedAt: Date.now() } })),
@@ -84,6 +97,8 @@ export function trainingActions(set: SetState, get: GetState): TrainingActions {
           ),
         },
       })),
+    trainingAttached: (attached) => set({ training: runReplayed(attached, Date.now()), race: null }),
     setLessonOpen: (lessonOpen) => set({ lessonOpen }),
+    setWeightsChoice: (weightsChoice) => set({ weightsChoice }),
   };
 }

@@ -5,6 +5,7 @@ import type { ProjectDocument } from '../../engine/index.ts';
 import { lessonOf } from '../../protocol/lesson.ts';
 import type { RaceState } from './race/race.ts';
 import type {
+  AttachedRun,
   StartTrainingResult,
   TrainingConfig,
   TrainingDataset,
@@ -85,8 +86,13 @@ export interface TrainingRun {
 
 export type TrainingMode = 'single' | 'race' | 'step';
 
+/** Which weights the app's views and exports use once a run has some: the run's, or the initial ones. */
+export type WeightsChoice = 'trained' | 'initial';
+
 export interface TrainingState {
   trainingOpen: boolean;
+  /** See currentWeights.ts: one choice for Export ONNX, Try it, feature maps and the PyTorch export. */
+  weightsChoice: WeightsChoice;
   trainingMode: TrainingMode;
   trainingSetup: TrainingSetup;
   training: TrainingRun;
@@ -136,6 +142,7 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
       return {
         ...run,
         status: run.status === 'starting' ? 'running' : run.status,
+        // The host measures the untrained network while the first steps run, so epochs may be here already.
         epochs: [
           {
             epoch: 0,
@@ -147,6 +154,7 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
             weightNorms: {},
             updateRatios: {},
           },
+          ...run.epochs.filter((p) => p.epoch !== 0),
         ],
       };
     case 'start':
@@ -215,6 +223,15 @@ export function runStarted(run: TrainingRun, info: StartTrainingResult, now: num
   return next;
 }
 
+/** A run met again after a reload: replayed from the host's record of it. */
+export function runReplayed(attached: AttachedRun, now: number): TrainingRun {
+  let run = runStarted(runRequested(attached.config), attached.info, now);
+  for (const e of attached.events) run = applyTrainingEvent(run, e, now);
+  // Time spent before the reload counts, so the pace and the time left stay right.
+  const startedAt = now - attached.secondsTraining * 1000;
+  return run.startedAt === null ? run : { ...run, startedAt, finishedAt: run.finishedAt && now };
+}
+
 export function runRequested(config: TrainingConfig): TrainingRun {
   return { ...idleRun, status: 'starting', config };
 }
@@ -260,6 +277,7 @@ export function trainingForDocument(doc: ProjectDocument, s: TrainingState): Par
   const lesson = lessonOf(doc.lesson);
   return {
     training: idleRun,
+    weightsChoice: 'trained',
     race: null,
     trainingSetup: setupForDocument(doc, s.trainingSetup),
     lessonOpen: lesson !== null,

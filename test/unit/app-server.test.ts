@@ -114,18 +114,19 @@ describe('When the browser-mode server runs', () => {
 });
 
 describe('When the pages of a browser-mode server go away', () => {
-  it('stops the training runs once the last page has closed, not before', async () => {
+  const serve = async (orphanRunsMs: number) => {
     const dir = mkdtempSync(join(tmpdir(), 'netwright-server-'));
     const real = createHostService({ dataDir: join(dir, 'data'), templatesDir: join(dir, 'none') });
-    let stops = 0;
+    const counter = { stops: 0 };
     const own = await startServer({
       port: 0,
       token: 't',
       root,
+      orphanRunsMs,
       api: {
         ...real,
         stopRuns: () => {
-          stops++;
+          counter.stops++;
           real.stopRuns();
         },
       },
@@ -142,11 +143,28 @@ describe('When the pages of a browser-mode server go away', () => {
         ws.on('close', () => setTimeout(resolve, 50)); // the server sees it a moment later
         ws.close();
       });
+    return { own, open, closed, counter };
+  };
+
+  it('stops the training runs once the last page has closed, not before', async () => {
+    const { own, open, closed, counter } = await serve(0);
     const [a, b] = [await open(), await open()];
     await closed(a);
-    assert.equal(stops, 0, 'another page is still open');
+    assert.equal(counter.stops, 0, 'another page is still open');
     await closed(b);
-    assert.equal(stops, 1, 'the last page closed');
+    assert.equal(counter.stops, 1, 'the last page closed');
+    await own.close();
+  });
+
+  it('lets the runs go on when a page comes back within the grace time (a reload)', async () => {
+    const { own, open, closed, counter } = await serve(400);
+    await closed(await open());
+    const again = await open();
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(counter.stops, 0, 'the reloaded page follows the runs again');
+    await closed(again);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(counter.stops, 1, 'nobody came back');
     await own.close();
   });
 });

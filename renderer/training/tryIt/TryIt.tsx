@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Prediction } from '../../../protocol/training.ts';
 import { selectAnalysis, useApp } from '../../state/appStore.ts';
-import { hasWeights } from '../trainingState.ts';
+import { useCurrentWeightsLabel, WeightsChoiceField } from '../WeightsChoiceField.tsx';
 import { MNIST_SIZE, toMnistInput } from './digitInput.ts';
 import { drawnDigit } from './drawnDigit.ts';
 import { predict } from '../flows.ts';
@@ -225,7 +225,8 @@ export function TryIt() {
     picture?.kind === 'image'
       ? [picture.channels, picture.height, picture.width]
       : [1, MNIST_SIZE, MNIST_SIZE];
-  const trained = useApp((s) => hasWeights(s.training));
+  const weights = useCurrentWeightsLabel();
+  const trained = weights.startsWith('the trained');
   const hasHost = useApp((s) => s.host !== null);
   const [input, setInput] = useState<Float32Array | null>(null);
   const [prediction, setPrediction] = useState<Prediction | null>(null);
@@ -253,10 +254,10 @@ export function TryIt() {
       setProblem((e as Error).message);
     }
   };
-  // A finished run changes the weights: ask again for the same drawing.
+  // Other current weights (a run finished, the user chose the initial ones): ask again.
   useEffect(() => {
     if (input) void ask(input);
-  }, [trained]); // only when a run finishes or a new one starts
+  }, [weights]); // only when the weights change
 
   const top = prediction
     ? (prediction.classNames?.[prediction.predicted] ?? String(prediction.predicted))
@@ -282,6 +283,9 @@ export function TryIt() {
         <>
           <p className="field-help">
             {trained ? `${what}; the trained network answers.` : `${what}. Untrained, the answer is a guess.`}
+          </p>
+          <p className="field-help try-it__weights" data-testid="try-it-weights">
+            With {weights}. <WeightsChoiceField />
           </p>
           <PictureDrop onPicture={tryPicture} onProblem={setProblem}>
             <div className="try-it__row">
