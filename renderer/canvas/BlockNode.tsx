@@ -18,6 +18,7 @@ import { useHidden } from '../lessons/GuessField.tsx';
 import { nodeShown } from '../lessons/predict.ts';
 import { useRevealed } from '../lessons/reveals.ts';
 import './blockNode.css';
+import { farTitle, shortTitle } from './blockTitles.ts';
 
 function Title({ id, title }: { id: string; title: string }) {
   const [editing, setEditing] = useState(false);
@@ -45,12 +46,6 @@ function Title({ id, title }: { id: string; title: string }) {
     </span>
   );
 }
-
-/** "res2 (3 blocks)" -> "res2 ×3": what a block's title can afford when zoomed out. */
-export const shortTitle = (title: string) => title.replace(/^(.*) \((\d+) blocks\)$/, '$1 ×$2');
-
-/** "res2 (3 blocks)" -> "res2": far out, the stage's name alone is large enough to read. */
-export const farTitle = (title: string) => title.replace(/ \(\d+ blocks\)$/, '');
 
 const shapes = (list: readonly (Shape | null)[]) =>
   list.length ? list.map((s) => formatShape(s)).join(', ') : '—';

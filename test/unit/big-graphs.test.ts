@@ -19,6 +19,7 @@ import { FIXTURES, noFixtures } from '../helpers/onnxCases.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 import { findLayers } from '../../renderer/canvas/find.ts';
 import { visibleArea } from '../../renderer/canvas/viewport.ts';
+import { farTitle, shortTitle } from '../../renderer/canvas/blockTitles.ts';
 import { tableOrFull, toggled } from '../../renderer/inspector/TableField.tsx';
 
 const light = (name: string) =>
@@ -73,6 +74,15 @@ describe('Repeated stages of an imported model', { skip: noFixtures }, () => {
         [2, 'Stage 4 at 7×7 (2 blocks)'],
       ],
     );
+  });
+
+  it('a tile zoomed out shows what it can afford: the stage name, then its block count', () => {
+    assert.equal(shortTitle('Stage 1 at 56×56 (6 blocks)'), 'Stage 1 ×6');
+    assert.equal(farTitle('Stage 1 at 56×56 (6 blocks)'), 'Stage 1');
+    assert.equal(shortTitle('res2 (3 blocks)'), 'res2 ×3');
+    assert.equal(farTitle('res2 (3 blocks)'), 'res2');
+    // A user's own title is theirs, even one that reads like a generated one.
+    assert.equal(farTitle('Stage 1 at 56×56 or so'), 'Stage 1 at 56×56 or so');
   });
 });
 
