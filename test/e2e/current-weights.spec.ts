@@ -1,6 +1,7 @@
 // Issue 16 item 2: after training, "the current weights" are the run's everywhere. File → Export
 // ONNX writes the trained weights (the same network the drawer's Export trained ONNX writes), and
-// says so; choosing the initial weights writes those instead; Try it says which weights answer.
+// says so; choosing the initial weights writes those instead; Try it and Step through say which
+// weights answer, and follow the choice.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { expect, test } from '@playwright/test';
@@ -72,4 +73,15 @@ test('File → Export ONNX after training writes the trained weights unless the 
   await menu(page, 'File', 'Export ONNX…');
   await expect(dialog.getByTestId('export-weights')).toContainText(/with the trained weights of run run-/);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // Step through follows the same choice: the host says whose weights ran the batch.
+  await training(page).getByRole('button', { name: 'Step through' }).click();
+  const stepThrough = training(page).getByRole('region', { name: 'Step through' });
+  await expect(stepThrough).toContainText(/with the trained weights of run run-/);
+  await stepThrough.getByRole('button', { name: 'Run one batch' }).click();
+  await expect(stepThrough).toContainText(/the weights of run-/, { timeout: 60_000 });
+  await stepThrough.getByRole('combobox', { name: /^Weights/ }).selectOption('initial');
+  await expect(stepThrough).toContainText('with the initial weights');
+  await stepThrough.getByRole('button', { name: /Run one batch/ }).click();
+  await expect(stepThrough).toContainText('the initial weights a run would start from', { timeout: 60_000 });
 });

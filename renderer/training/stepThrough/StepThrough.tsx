@@ -27,7 +27,7 @@ import {
   useStepStale,
   useStepThrough,
 } from './stepThrough.ts';
-import { hasWeights } from '../trainingState.ts';
+import { useCurrentWeightsLabel, WeightsChoiceField } from '../WeightsChoiceField.tsx';
 
 /** Channels (or kernels) drawn per tensor; the rest are counted, not drawn. */
 const MAX_MAPS = 32;
@@ -371,11 +371,10 @@ export function StepThrough() {
   const summary = useStepThrough((s) => s.summary);
   const stop = useStepThrough(currentStop);
   const hasHost = useApp((s) => s.host !== null);
-  const run = useApp((s) => s.training);
   const batchSize = useApp((s) => s.trainingSetup.config.batchSize);
   const stale = useStepStale();
   useCanvasJumps();
-  const source = hasWeights(run) ? `the weights of the last run (${run.runId})` : 'the project’s own weights';
+  const source = useCurrentWeightsLabel();
   return (
     <div className="step-through" role="region" aria-label="Step through">
       <div className="step-through__controls">
@@ -392,7 +391,8 @@ export function StepThrough() {
           {batchSize > MAX_STEP_BATCH
             ? ` (the batch size ${batchSize} is capped at ${MAX_STEP_BATCH})`
             : ''}{' '}
-          of the data set on the left, with {source}, forward and backward; nothing is updated.
+          of the data set on the left, with {source}, forward and backward; nothing is updated.{' '}
+          <WeightsChoiceField />
         </span>
       </div>
       {status === 'failed' && (

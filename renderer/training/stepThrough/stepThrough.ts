@@ -9,7 +9,7 @@ import type { LayerCheck, NodeTensors, StepNode, StepThroughSummary } from '../.
 import { analysisOf } from '../../state/analysis.ts';
 import { appStore, selectAnalysis, useApp } from '../../state/appStore.ts';
 import { isGone } from '../flows.ts';
-import { hasWeights } from '../trainingState.ts';
+import { currentWeights } from '../currentWeights.ts';
 
 export type Phase = 'forward' | 'loss' | 'backward';
 
@@ -144,15 +144,17 @@ const connectedHost = () => {
   return host && hostStatus.state === 'connected' ? host : null;
 };
 
-/** One batch forward and backward: the last finished run's weights if there is one, else the document's. */
+/** One batch forward and backward with "the current weights": the run's unless the user chose the initial ones. */
 export async function runOneBatch(): Promise<void> {
   const host = connectedHost();
   if (!host) {
     set({ status: 'failed', message: 'Step-through runs in the Netwright host, which is not connected.' });
     return;
   }
-  const { doc, training, trainingSetup } = appStore.getState();
-  const runId = hasWeights(training) ? training.runId : null;
+  const state = appStore.getState();
+  const { doc, trainingSetup } = state;
+  const weights = currentWeights(state);
+  const runId = weights.source === 'run' ? weights.runId : null;
   const source = runId ? { runId } : { document: doc };
   set({ ...initial, status: 'running' });
   const generation = appStore.getState().docGeneration;
