@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OptimizerKind, ProjectDocument } from '../../engine/index.ts';
-import { analyze, resolveWeights, storeWeights } from '../../engine/index.ts';
+import { analyze, freezeUpTo, isEditError, resolveWeights, storeWeights } from '../../engine/index.ts';
 import { exportPytorchProject } from '../../engine/export/pytorch/project.ts';
 import { loadTrainTest } from '../../host/data/index.ts';
 import { mnistFiles } from '../../host/data/idx.ts';
@@ -200,4 +200,75 @@ test('the exported project runs with edited flags, resumes from its checkpoint a
     .trim()
     .split('\n');
   assert.equal(csv[0], 'x1,x2,label');
+});
+
+const RUN_FROZEN = `
+import contextlib, io, json, sys
+sys.path.insert(0, sys.argv[1])
+import torch
+torch.set_num_threads(1)
+import model, train
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    trained = train.main(["--data", "mnist", "--data-dir", sys.argv[2], "--limit", "${STEPS * BATCH}", "--test-limit", "64",
+                          "--epochs", "1", "--batch-size", "${BATCH}", "--loss", "cross-entropy", "--init", "default",
+                          "--normalize", "none", "--shuffle", "none", "--json", "--log-every", "1",
+                          "--optimizer", "adamw", "--lr", "0.002", "--weight-decay", "0.05",
+                          "--checkpoint", sys.argv[3], "--out", ""])
+start = model.load_model()
+unchanged = {k: bool(torch.equal(v, start.state_dict()[k])) for k, v in trained.state_dict().items()}
+losses = [json.loads(l)["loss"] for l in out.getvalue().splitlines() if l.startswith('{"event": "step"')]
+print(json.dumps({"losses": losses, "unchanged": unchanged, "frozen": list(type(start).FROZEN)}))
+`;
+
+test('a network frozen up to a layer trains the same in train.py: frozen layers keep their weights, even under weight decay', async (t) => {
+  if (!needTorch(t)) return;
+  const base = lenetWithWeights();
+  const graph = freezeUpTo(base.graph, 'maxpool2d_2');
+  assert.ok(!isEditError(graph));
+  const doc = { ...base, graph };
+  const project = join(dir, 'lenet5-frozen');
+  await writePytorchProject(project, exportPytorchProject(doc));
+  const data = join(dir, 'mnist-frozen');
+  mnistSubset(data);
+  const sets = await loadTrainTest({
+    kind: 'idx',
+    images: join(data, 'train-images-idx3-ubyte'),
+    labels: join(data, 'train-labels-idx1-ubyte'),
+    testImages: join(data, 't10k-images-idx3-ubyte'),
+    testLabels: join(data, 't10k-labels-idx1-ubyte'),
+  });
+  const ours: number[] = [];
+  await train({
+    doc,
+    data: sets,
+    config: {
+      epochs: 1,
+      batchSize: BATCH,
+      loss: 'cross-entropy',
+      optimizer: { kind: 'adamw', weightDecay: 0.05 },
+      lr: 0.002,
+      schedule: parseSchedule('constant'),
+      seed: 0,
+      shuffle: false,
+      stepEvery: 1,
+      threads: 1,
+    },
+    onEvent: (e) => e.event === 'step' && ours.push(e.loss),
+  });
+  const theirs = runPythonJson<{ losses: number[]; unchanged: Record<string, boolean>; frozen: string[] }>(
+    RUN_FROZEN,
+    [project, data, join(dir, 'checkpoint-frozen.pt')],
+  );
+  assert.deepEqual(
+    theirs.frozen.filter((name) => /conv|linear/.test(name)),
+    ['conv2d_1', 'conv2d_2'],
+    'the two convolutions, and no Linear, are frozen in model.py',
+  );
+  assert.equal(theirs.losses.length, STEPS);
+  const rel = ours.map((l, k) => Math.abs(l - theirs.losses[k]) / Math.abs(theirs.losses[k]));
+  assert.ok(Math.max(...rel) <= 1e-4, `relative loss difference ${Math.max(...rel).toExponential(2)}`);
+  assert.ok(ours[STEPS - 1] < ours[0], 'the head learns');
+  for (const [key, same] of Object.entries(theirs.unchanged))
+    assert.equal(same, theirs.frozen.includes(key.split('.')[0]), `${key} ${same ? 'kept' : 'changed'}`);
 });

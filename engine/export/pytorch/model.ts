@@ -222,6 +222,22 @@ def read_safetensors(path):
         tensors[name] = torch.from_numpy(array.reshape(info["shape"]).copy())
     return tensors`;
 
+const FROZEN_DOC = `    # Frozen in Netwright ("Freeze up to here"): no gradient, no optimizer state, and they run as at
+    # inference (BatchNorm on its running statistics, no dropout) even while the rest trains.
+`;
+
+const FREEZE_IN_INIT = `        for name in self.FROZEN:
+            getattr(self, name).requires_grad_(False)
+`;
+
+const FROZEN_TRAIN = `    def train(self, mode=True):
+        super().train(mode)
+        for name in self.FROZEN:
+            getattr(self, name).train(False)
+        return self
+
+`;
+
 /** model.py for a project; throws PytorchExportError listing every node that can't be written. */
 export function torchModel(doc: ProjectDocument, analysis: Analysis, hasWeights: boolean): TorchModel {
   const layers = spellAll(doc, analysis);
@@ -251,6 +267,11 @@ export function torchModel(doc: ProjectDocument, analysis: Analysis, hasWeights:
     for (const e of l.spelling.extraState ?? [])
       state.push({ key: `${l.attr}.${e.name}`, shape: e.shape, dtype: e.dtype });
   }
+  // "Freeze up to here" travels with the network: these layers get no gradient and run as at inference.
+  const frozen = [...layers]
+    .filter(([id, l]) => 'module' in l.spelling && doc.graph.nodes.find((n) => n.id === id)?.frozen)
+    .map(([, l]) => l.attr)
+    .filter((attr): attr is string => attr !== undefined);
   const body = forwardBody(doc, analysis, layers, args);
   const inputShape = inputNodes.length === 1 ? (inputNodes[0].attributes.shape as number[]) : undefined;
   const code = [...init, ...body].join('\n');
@@ -269,11 +290,11 @@ ${inputShape ? `# One sample's shape (the batch dimension comes first in forward
 ${[...helpers.values()].map((h) => `\n\n${h.code}`).join('')}
 
 class ${cls}(nn.Module):
-    def __init__(self):
+${frozen.length ? FROZEN_DOC + `    FROZEN = ${py(frozen)}\n\n` : ''}    def __init__(self):
         super().__init__()
 ${indent(init, 8)}
-
-    def forward(self, ${[...args.values()].join(', ')}):
+${frozen.length ? FREEZE_IN_INIT : ''}
+${frozen.length ? FROZEN_TRAIN : ''}    def forward(self, ${[...args.values()].join(', ')}):
 ${indent(body, 8)}
 
 

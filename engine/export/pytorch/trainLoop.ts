@@ -176,7 +176,8 @@ def main(argv=None):
     ddp = model
     if world > 1:
         ddp = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    optimizer = make_optimizer(args, model.parameters())
+    # Frozen layers (model.FROZEN) have requires_grad off: the optimizer neither steps nor decays them.
+    optimizer = make_optimizer(args, [p for p in model.parameters() if p.requires_grad])
     # Every process takes its share of each epoch's order: a fresh permutation per epoch (seeded),
     # or the data set's own order with --shuffle none.
     sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=args.shuffle == "random",
