@@ -123,3 +123,50 @@ test("compiling a run's weights for prediction leaves the event loop free, and p
     /takes \[2\] \(2 values per sample\); got 3/,
   );
 });
+
+test("a run's feature maps and its test-set evaluation leave the event loop free", async (t) => {
+  // "Trained" weights: zero but for the last bias, so every sample is class 2 at every layer.
+  const { client, finished } = connectedHost({
+    train: async ({ start }) => ({
+      weights: new Map(
+        [...start!.weights].map(([id, params]) => [
+          id,
+          new Map(
+            [...params].map(([p, v]) => [
+              p,
+              id === 'linear_31' && p === 'bias' ? Float32Array.from([0, 0, 5]) : new Float32Array(v.length),
+            ]),
+          ),
+        ]),
+      ),
+      history: [],
+    }),
+  });
+  const doc = deepMlp(30, 1024);
+  const { runId } = await client.startTraining({ document: doc, ...setup });
+  await finished(runId);
+  const maps = await whileResponsive(
+    client.activations({ runId }, { nodeId: 'linear_31', data: [0.5, -0.5] }),
+    () => client.cancelJob('job-ping'),
+  );
+  const evaluation = await whileResponsive(client.evaluateRun(runId), () => client.cancelJob('job-ping'));
+  for (const [what, r] of Object.entries({ maps, evaluation }))
+    t.diagnostic(`${what}: longest gap ${r.maxGap.toFixed(0)} ms over ${r.pings.length} pings`);
+  assert.deepEqual(maps.result.shape, [3]);
+  assert.deepEqual(maps.result.values, [0, 0, 5]);
+  // Every test sample is predicted as class 2: the matrix's third column holds them all.
+  const { matrix, testSamples } = evaluation.result;
+  assert.ok(testSamples > 0);
+  assert.deepEqual(
+    matrix.map((row) => row.slice(0, 2)),
+    matrix.map(() => [0, 0]),
+  );
+  assert.equal(
+    matrix.reduce((s, row) => s + row[2], 0),
+    testSamples,
+  );
+  for (const r of [maps, evaluation]) {
+    assert.ok(r.maxGap < 1000, `the event loop was held ${r.maxGap.toFixed(0)} ms`);
+    assert.ok(Math.max(...r.pings) < 1000, `a ping waited ${Math.max(...r.pings).toFixed(0)} ms`);
+  }
+});
