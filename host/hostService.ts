@@ -61,6 +61,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     createPredictor: model.createPredictor,
     // The app's first run should not wait for a training thread to load.
     warmWorker: options.warmJobs,
+    // Decoding full MNIST takes seconds: in a job thread. Uploads are resolved here, where they are known.
+    loadData: (dataset, doc) => jobs.run('loadTrainingData', { resolved: resolveForLoad(dataset, doc) }),
     emit: (payload) => listeners.forEach((l) => l({ name: 'training', payload })),
   });
   // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
