@@ -29,6 +29,25 @@ const setup: StepThroughSetup = {
 };
 
 /**
+ * A "training" that returns the start weights zeroed but for deepMlp(30, ·)'s last bias, which
+ * favours class 2: every sample is class 2 with probability e^5 / (2 + e^5).
+ */
+const favourClass2: NonNullable<Parameters<typeof connectedHost>[0]>['train'] = async ({ start }) => ({
+  weights: new Map(
+    [...start!.weights].map(([id, params]) => [
+      id,
+      new Map(
+        [...params].map(([p, v]) => [
+          p,
+          id === 'linear_31' && p === 'bias' ? Float32Array.from([0, 0, 5]) : new Float32Array(v.length),
+        ]),
+      ),
+    ]),
+  ),
+  history: [],
+});
+
+/**
  * Runs `work` while timers tick every 10 ms and `ping` is called in a loop; returns the work's
  * result, the longest gap between ticks, and each ping's time.
  */
@@ -80,23 +99,7 @@ test('a deep step-through batch leaves the event loop free', async (t) => {
 });
 
 test("compiling a run's weights for prediction leaves the event loop free, and predicts with them", async (t) => {
-  // The "trained" weights: the start ones, zero but for the last bias, which favours class 2.
-  const { client, finished } = connectedHost({
-    train: async ({ start }) => ({
-      weights: new Map(
-        [...start!.weights].map(([id, params]) => [
-          id,
-          new Map(
-            [...params].map(([p, v]) => [
-              p,
-              id === 'linear_31' && p === 'bias' ? Float32Array.from([0, 0, 5]) : new Float32Array(v.length),
-            ]),
-          ),
-        ]),
-      ),
-      history: [],
-    }),
-  });
+  const { client, finished } = connectedHost({ train: favourClass2 });
   const doc = deepMlp(30, 1024);
   const { runId } = await client.startTraining({ document: doc, ...setup });
   await finished(runId);
@@ -127,23 +130,7 @@ test("compiling a run's weights for prediction leaves the event loop free, and p
 });
 
 test("a run's feature maps and its test-set evaluation leave the event loop free", async (t) => {
-  // "Trained" weights: zero but for the last bias, so every sample is class 2 at every layer.
-  const { client, finished } = connectedHost({
-    train: async ({ start }) => ({
-      weights: new Map(
-        [...start!.weights].map(([id, params]) => [
-          id,
-          new Map(
-            [...params].map(([p, v]) => [
-              p,
-              id === 'linear_31' && p === 'bias' ? Float32Array.from([0, 0, 5]) : new Float32Array(v.length),
-            ]),
-          ),
-        ]),
-      ),
-      history: [],
-    }),
-  });
+  const { client, finished } = connectedHost({ train: favourClass2 });
   const doc = deepMlp(30, 1024);
   const { runId } = await client.startTraining({ document: doc, ...setup });
   await finished(runId);
