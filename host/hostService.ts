@@ -1,6 +1,7 @@
 // The Node implementation of HostApi, shared by the Electron main process and the browser-mode
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
 import { fileSlug, type ProjectDocument, type WeightMap } from '../engine/index.ts';
+import type { ChannelStats } from '../engine/data/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
 import { HeldWeights, HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldTensors } from './heldWeights.ts';
 import { Transfers } from './transfers.ts';
@@ -9,14 +10,13 @@ import { datasetPreview } from './data/preview.ts';
 import { addDataset, resolveForLoad } from './data/uploads.ts';
 import type { JobRunnerOptions } from './jobs/runner.ts';
 import { JobRunner } from './jobs/runner.ts';
-import { ModelThread, shareWeights } from './jobs/modelThread.ts';
+import { ModelThread, shareEvaluation, shareWeights } from './jobs/modelThread.ts';
 import { exportPytorchFor, type PickFolder } from './pytorchExport.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
 import { TrainingRuns } from './training/runs.ts';
-import { activationsFor } from './training/activations.ts';
-import { evaluateRun } from './training/evaluation.ts';
+import { evaluationInput } from './training/evaluation.ts';
 
 export interface HostServiceOptions {
   templatesDir?: string;
@@ -41,8 +41,13 @@ export type HostService = HostApi &
   };
 
 /** A finished run's model for the model thread, its weights in shared memory (see shareWeights). */
-async function sharedRun(run: { doc: ProjectDocument; weights: WeightMap; label: string }) {
-  return { run: { doc: run.doc, weights: await shareWeights(run.weights), label: run.label } };
+async function sharedRun(run: {
+  doc: ProjectDocument;
+  weights: WeightMap;
+  label: string;
+  stats?: ChannelStats;
+}) {
+  return { run: { ...run, weights: await shareWeights(run.weights) } };
 }
 
 export function createHostService(options: HostServiceOptions = {}): HostService {
@@ -56,6 +61,8 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     createPredictor: model.createPredictor,
     // The app's first run should not wait for a training thread to load.
     warmWorker: options.warmJobs,
+    // Decoding full MNIST takes seconds: in a job thread. Uploads are resolved here, where they are known.
+    loadData: (dataset, doc) => jobs.run('loadTrainingData', { resolved: resolveForLoad(dataset, doc) }),
     emit: (payload) => listeners.forEach((l) => l({ name: 'training', payload })),
   });
   // Import, export and parsing of user documents run off the event loop, with time and memory budgets.
@@ -172,9 +179,10 @@ export function createHostService(options: HostServiceOptions = {}): HostService
         : jobs.run('predictDocument', { source: attach(source), values: input.data }),
     datasetPreview: (spec, count) => datasetPreview(spec, count),
     addDataset: (request) => addDataset(request, (id) => transfers.take(id)),
-    activations: (source, request) =>
+    // Compiling the cut-down model takes seconds for a large one: never on the event loop.
+    activations: async (source, request) =>
       'runId' in source
-        ? activationsFor(runs, source, request)
+        ? model.call('runActivations', { ...(await sharedRun(runs.trainedModel(source.runId))), request })
         : jobs.run('documentActivations', { source: attach(source), request }),
     stepThroughBatch: async (source, setup) =>
       model.call('stepThroughBatch', {
@@ -185,7 +193,9 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       }),
     stepThroughTensors: (r) => model.call('stepThroughTensors', r),
     gradcheckLayer: (r) => model.call('gradcheckLayer', r),
-    evaluateRun: (runId, options) => evaluateRun(runs, runId, options),
+    // The test set through the model: seconds for a large one, so in the model thread.
+    evaluateRun: async (runId, options) =>
+      model.call('evaluateRun', { input: await shareEvaluation(evaluationInput(runs, runId)), options }),
   } satisfies HostApi;
   return {
     ...api,

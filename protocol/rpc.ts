@@ -43,8 +43,25 @@ const eventSchema = z.object({ type: z.literal('event'), name: z.string(), paylo
 
 const fail = (code: string, message: string): Outcome => ({ ok: false, error: { code, message } });
 
+/** A union branch's issue that says the value has another shape (a key missing or extra). */
+const isShapeMismatch = (issue: z.core.$ZodIssue) =>
+  issue.code === 'unrecognized_keys' || (issue.code === 'invalid_type' && issue.input === undefined);
+
+/**
+ * The issue to report. A union (a run's id or a document) reports only "Invalid input", so when
+ * exactly one branch has the value's shape, that branch's own issue — which names the field — is
+ * the one the sender needs.
+ */
+function innermostIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const meant = issue.errors.filter((branch) => branch.length && !branch.some(isShapeMismatch));
+  if (meant.length !== 1) return issue;
+  const inner = innermostIssue(meant[0][0]);
+  return { ...inner, path: [...issue.path, ...inner.path] };
+}
+
 function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
+  const issue = innermostIssue(error.issues[0]);
   const at = issue.path.length ? `argument ${issue.path.map(String).join('.')}` : 'arguments';
   return `${at}: ${issue.message}`;
 }

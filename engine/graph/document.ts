@@ -283,6 +283,8 @@ export function validateDocument(raw: unknown): ProjectDocument {
     const at = `graph.nodes[${i}]`;
     if (ids.has(n.id))
       throw new DocumentError(`the id '${n.id}' is used twice; ids must be unique.`, `${at}.id`);
+    checkWellFormed(n.id, `${at}.id`, `node ${i + 1}'s id`, 'give it another id');
+    checkWellFormed(n.name, `${at}.name`, `the name of node '${n.id}'`, 'rename the node');
     ids.add(n.id);
     const def = getLayer(n.type);
     if (!def)
@@ -316,6 +318,21 @@ export function validateDocument(raw: unknown): ProjectDocument {
   });
   if (d.groups) checkGroups(d.groups, ids);
   return { ...d, format: FORMAT, graph: { nodes, edges } } as ProjectDocument;
+}
+
+/** A lone UTF-16 surrogate, i.e. half of a character such as an emoji (paired halves are one code point under /u). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Node ids and names become the exported ONNX model's tensor names, which are stored as UTF-8: a
+ * lone surrogate can't be, so it would come back from onnxruntime as U+FFFD under another name.
+ */
+function checkWellFormed(text: string, field: string, what: string, fix: string): void {
+  if (LONE_SURROGATE.test(text))
+    throw new DocumentError(
+      `${what} holds half of a character (a lone UTF-16 surrogate), which an ONNX model can't store; ${fix}.`,
+      field,
+    );
 }
 
 /** Group ids share the canvas with node ids; members must exist and sit in one group only. */

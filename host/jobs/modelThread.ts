@@ -5,6 +5,7 @@
 import type { ChannelStats } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
+import type { EvaluationInput } from '../training/evaluation.ts';
 import type { Predictor } from '../training/predictor.ts';
 import type { ExecutionProviderChoice } from '../training/providers.ts';
 import type { ModelTasks } from './modelTasks.ts';
@@ -13,26 +14,44 @@ import { JobRunner, type JobRunnerOptions } from './runner.ts';
 /** Elements copied between turns of the event loop (1 MB: a few ms, tens on a busy machine). */
 const SHARE_CHUNK = 1 << 18;
 
+/** A copy in shared memory, made a slice at a time with the event loop served in between. */
+export async function shareArray<T extends Float32Array | Int32Array>(values: T): Promise<T> {
+  const copy = new (values.constructor as new (b: SharedArrayBuffer) => T)(
+    new SharedArrayBuffer(values.byteLength),
+  );
+  for (let i = 0; i < values.length; i += SHARE_CHUNK) {
+    copy.set(values.subarray(i, i + SHARE_CHUNK), i);
+    await new Promise((r) => setImmediate(r));
+  }
+  return copy;
+}
+
 /**
- * The weights in shared memory, copied a slice at a time with the event loop served in between.
- * Posting them to the thread then copies nothing: cloning 126 MB of typed arrays into a
- * message held the event loop for 2.8 s, copying them for transfer 1.3 s in one go.
+ * The weights in shared memory (shareArray). Posting them to the thread then copies nothing:
+ * cloning 126 MB of typed arrays into a message held the event loop for 2.8 s, copying them for
+ * transfer 1.3 s in one go.
  */
 export async function shareWeights(weights: WeightMap): Promise<WeightMap> {
   const shared: WeightMap = new Map();
   for (const [id, params] of weights) {
     const copies = new Map<string, Float32Array>();
-    for (const [param, values] of params) {
-      const copy = new Float32Array(new SharedArrayBuffer(values.byteLength));
-      for (let i = 0; i < values.length; i += SHARE_CHUNK) {
-        copy.set(values.subarray(i, i + SHARE_CHUNK), i);
-        await new Promise((r) => setImmediate(r));
-      }
-      copies.set(param, copy);
-    }
+    for (const [param, values] of params) copies.set(param, await shareArray(values));
     shared.set(id, copies);
   }
   return shared;
+}
+
+/** A run's evaluation input with its weights, test set and epoch tensors in shared memory. */
+export async function shareEvaluation(input: EvaluationInput): Promise<EvaluationInput> {
+  const { test, weights, state } = input;
+  const tensors: Record<string, Float32Array> = {};
+  for (const [name, values] of Object.entries(state?.tensors ?? {})) tensors[name] = await shareArray(values);
+  return {
+    ...input,
+    test: { ...test, x: await shareArray(test.x), y: await shareArray(test.y) },
+    weights: weights && (await shareWeights(weights)),
+    state: state && { ...state, tensors },
+  };
 }
 
 type Input<K extends keyof ModelTasks> = Parameters<ModelTasks[K]>[0];

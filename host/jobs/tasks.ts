@@ -11,6 +11,8 @@ import type { ExportPytorchOptions } from '../../protocol/onnxFiles.ts';
 import type { BuiltPytorchExport } from '../pytorchExport.ts';
 import type { OpenedProject } from '../projectFiles.ts';
 import type { DocumentSource } from '../training/activations.ts';
+import type { TrainTest } from '../data/index.ts';
+import type { ResolvedDataset } from '../data/uploads.ts';
 
 export interface JobProgress {
   /** What the job is doing now, for people ("decoding", "laying out"). */
@@ -86,6 +88,16 @@ export const tasks = {
     };
     await layoutPositions(graph, () => ({ width: 220, height: 80 }));
     return null;
+  },
+  /**
+   * A training run's data set read and decoded (full MNIST: seconds), straight into shared memory,
+   * so posting it to the host copies nothing and the event loop only receives it.
+   */
+  loadTrainingData: async (input: { resolved: ResolvedDataset }): Promise<TrainTest> => {
+    const { loadResolved } = await import('../data/uploads.ts');
+    const { inSharedMemory } = await import('../training/dataCache.ts');
+    const data = await loadResolved(input.resolved);
+    return { ...data, train: inSharedMemory(data.train), test: inSharedMemory(data.test) };
   },
   /** A .netwright file's bytes as a document, its large weights set aside for the host to hold. */
   openProject: async (input: { bytes: Uint8Array }): Promise<OpenedProject> => {

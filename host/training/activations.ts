@@ -185,29 +185,6 @@ export async function computeActivations(
   }
 }
 
-/**
- * The same choice of weights as `predict`: a finished run's (on the network it trained, with its
- * standardisation), else the document's own, stored or freshly initialised.
- */
-export async function activationsFor(
-  runs: {
-    trainedModel(id: string): {
-      doc: ProjectDocument;
-      weights: WeightMap;
-      stats?: ChannelStats;
-      label: string;
-    };
-  },
-  source: { runId: string } | DocumentSource,
-  request: ActivationsRequest,
-): Promise<Activations> {
-  if ('runId' in source) {
-    const run = runs.trainedModel(source.runId);
-    return computeActivations(run.doc, run.weights, request.nodeId, request.data, run.label, run.stats);
-  }
-  return documentActivations(source, request);
-}
-
 /** One node's output with a document's own weights (stored or a fresh start); runs in a host job thread. */
 export function documentActivations(
   source: DocumentSource,

@@ -7,7 +7,7 @@ import type { TrainingDataset } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
 import { loadTrainTestFor } from '../data/uploads.ts';
 
-function shared<T extends Float32Array | Int32Array>(a: T): T {
+export function shared<T extends Float32Array | Int32Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const Kind = a.constructor as { new (b: SharedArrayBuffer): T };
   const out = new Kind(new SharedArrayBuffer(a.byteLength));
@@ -15,7 +15,7 @@ function shared<T extends Float32Array | Int32Array>(a: T): T {
   return out;
 }
 
-const inSharedMemory = (d: Dataset): Dataset => ({ ...d, x: shared(d.x), y: shared(d.y) });
+export const inSharedMemory = (d: Dataset): Dataset => ({ ...d, x: shared(d.x), y: shared(d.y) });
 
 export class TrainingDataCache {
   private cached: { key: string; data: Promise<TrainTest> } | null = null;

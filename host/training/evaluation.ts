@@ -5,7 +5,7 @@
 // event reported.
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { sampleSize } from '../../engine/data/index.ts';
-import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
+import type { InitSpec, ProjectDocument, WeightMap } from '../../engine/index.ts';
 import { analyze, initialWeights, predictions } from '../../engine/index.ts';
 import type { EvaluateOptions, Evaluation, Misclassified } from '../../protocol/evaluation.ts';
 import { DEFAULT_EVALUATION_EXAMPLES } from '../../protocol/evaluation.ts';
@@ -155,36 +155,68 @@ function checkClassification(test: Dataset | undefined, runId: string): Dataset 
   return test;
 }
 
-/** Evaluates a whole run, for the HostApi: its final weights, or those of its last finished epoch. */
+/**
+ * What evaluating a run needs, gathered on the host's event loop (cheap: no model is run). The
+ * host posts it to its model thread (evaluateModel), with the arrays in shared memory.
+ */
+export interface EvaluationInput {
+  runId: string;
+  doc: ProjectDocument;
+  test: Dataset;
+  stats?: ChannelStats;
+  classNames?: string[];
+  epoch: number;
+  label: string;
+  /** A finished run's weights; else the train-step tensors of a running one's last epoch. */
+  weights?: WeightMap;
+  state?: { tensors: Record<string, Float32Array>; init: InitSpec; seed: number };
+}
+
+/** A run's final weights, or those of its last finished epoch, and its test set. */
+export function evaluationInput(runs: TrainingRuns, runId: string): EvaluationInput {
+  const run = runs.evaluationInput(runId);
+  const test = checkClassification(run.test, runId);
+  const common = { runId, doc: run.doc, test, stats: run.stats, classNames: run.classNames };
+  if (run.weights) {
+    const epoch = run.epochsDone;
+    const label = run.stoppedEarly
+      ? `stopped after ${epoch} finished epoch${epoch === 1 ? '' : 's'} (weights as it stopped)`
+      : `trained ${epoch} epoch${epoch === 1 ? '' : 's'}`;
+    return { ...common, epoch, label, weights: run.weights };
+  }
+  if (run.epochState) {
+    const { epoch, tensors } = run.epochState;
+    const state = { tensors, init: run.init, seed: run.seed };
+    return { ...common, epoch, label: `after epoch ${epoch}; still training`, state };
+  }
+  throw new HostError(
+    'busy',
+    run.running
+      ? 'The run has not finished an epoch yet; the confusion matrix comes after the first one.'
+      : 'The run failed; there are no weights to evaluate.',
+  );
+}
+
+/** Runs the model over the test set and summarizes it (the host does this in its model thread). */
+export async function evaluateModel(
+  input: EvaluationInput,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const { doc, state } = input;
+  // Still training: the train-step tensors after its last finished epoch, over the start weights.
+  const weights =
+    input.weights ??
+    weightsFromState(doc, initialWeights(analyze(doc.graph), doc, state!.init, state!.seed), state!.tensors);
+  const out = await testOutputs(doc, weights, input.test);
+  const summary = summarize(input.test, out, input.stats, input.classNames, options);
+  return { runId: input.runId, epoch: input.epoch, weights: input.label, ...summary };
+}
+
+/** Evaluates a whole run in this thread (tests; the host uses evaluationInput + its model thread). */
 export async function evaluateRun(
   runs: TrainingRuns,
   runId: string,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  const run = runs.evaluationInput(runId);
-  const test = checkClassification(run.test, runId);
-  let weights: WeightMap;
-  let epoch: number;
-  let label: string;
-  if (run.weights) {
-    weights = run.weights;
-    epoch = run.epochsDone;
-    label = run.stoppedEarly
-      ? `stopped after ${epoch} finished epoch${epoch === 1 ? '' : 's'} (weights as it stopped)`
-      : `trained ${epoch} epoch${epoch === 1 ? '' : 's'}`;
-  } else if (run.epochState) {
-    // Still training: the train-step tensors after its last finished epoch, over the start weights.
-    const base = initialWeights(analyze(run.doc.graph), run.doc, run.init, run.seed);
-    weights = weightsFromState(run.doc, base, run.epochState.tensors);
-    epoch = run.epochState.epoch;
-    label = `after epoch ${epoch}; still training`;
-  } else
-    throw new HostError(
-      'busy',
-      run.running
-        ? 'The run has not finished an epoch yet; the confusion matrix comes after the first one.'
-        : 'The run failed; there are no weights to evaluate.',
-    );
-  const out = await testOutputs(run.doc, weights, test);
-  return { runId, epoch, weights: label, ...summarize(test, out, run.stats, run.classNames, options) };
+  return evaluateModel(evaluationInput(runs, runId), options);
 }

@@ -50,6 +50,8 @@ export interface TrainingRunsOptions {
   createPredictor?: typeof createPredictor;
   /** Keep a training thread loaded for the next run (the app; not tests). */
   warmWorker?: boolean;
+  /** Reads and decodes a run's data set (the host's does it in a job thread, off the event loop). */
+  loadData?: ConstructorParameters<typeof TrainingDataCache>[0];
 }
 
 interface Run {
@@ -109,9 +111,10 @@ export class TrainingRuns {
   private readonly shown = new Map<string, ReadonlySet<string>>();
   private readonly trainFn: TrainFunction;
   private readonly threads: number;
-  private readonly data = new TrainingDataCache();
+  private readonly data: TrainingDataCache;
 
   constructor(private readonly options: TrainingRunsOptions) {
+    this.data = new TrainingDataCache(options.loadData);
     this.trainFn = options.train ?? trainInWorker;
     this.threads = options.threads ?? Math.min(2, availableParallelism());
     this.warm();

@@ -1,14 +1,17 @@
-// Issue 13's ONNX fuzz findings, fixed: each kept input (test/fixtures/fuzz/onnx, which the
+// Issue 13's fuzz findings, fixed: each kept input (test/fixtures/fuzz/onnx, which the
 // fast fuzz tier replays for "a documented outcome") also ends in the sentence a user should read,
 // naming the node, within the fuzz budget of 5 s.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { analyze } from '../../engine/index.ts';
+import type { ProjectDocument } from '../../engine/index.ts';
+import { analyze, validateDocument } from '../../engine/index.ts';
 import { exportProblems } from '../../engine/onnx/export.ts';
 import { ImportError, importOnnx } from '../../engine/onnx/import.ts';
 import { decodeModel } from '../../engine/onnx/proto.ts';
+import type { HostApi } from '../../protocol/hostApi.ts';
+import { dispatch } from '../../protocol/rpc.ts';
 
 const kept = (index: number) => {
   const path = join(import.meta.dirname, '..', 'fixtures', 'fuzz', 'onnx', `seed1-case${index}.json`);
@@ -145,5 +148,42 @@ describe('Fixed ONNX fuzz findings', () => {
         /\(ConstantOfShape\) takes a 392 MB constant at input 0.*MAX_DOCUMENT_BYTES/.test(e.message),
     );
     assert.ok(performance.now() - t0 < 5000);
+  });
+});
+
+describe('Fixed host API fuzz findings', () => {
+  const request = (index: number) => {
+    const path = join(import.meta.dirname, '..', 'fixtures', 'fuzz', 'hostapi', `seed1-case${index}.json`);
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { input: { text: string } };
+    return JSON.parse(saved.input.text) as { method: string; args: unknown[] };
+  };
+  /** A host whose every method fails the test: a refused request must not reach it. */
+  const unreachable = new Proxy({} as HostApi, {
+    get: (_, method) => () => assert.fail(`the host's ${String(method)} was called`),
+  });
+
+  it('case 69079: a node named with a lone surrogate is refused naming the node, before any work', async () => {
+    const { method, args } = request(69079);
+    const outcome = await dispatch(unreachable, method, args);
+    assert.deepEqual(outcome, {
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message:
+          "activations: argument 0.document: graph.nodes[1].name: the name of node 'linear_1' holds half of a character (a lone UTF-16 surrogate), which an ONNX model can't store; rename the node.",
+      },
+    });
+  });
+
+  it('names with whole characters outside the BMP (an emoji: a surrogate pair) still open', () => {
+    const { args } = request(69079);
+    const doc = structuredClone((args[0] as { document: ProjectDocument }).document);
+    doc.graph.nodes[1].name = 'layer \u{1F600}';
+    assert.equal(validateDocument(doc).graph.nodes[1].name, 'layer 😀');
+    doc.graph.nodes[1].id = 'x\udfff';
+    assert.throws(
+      () => validateDocument(doc),
+      /^DocumentError: graph\.nodes\[1\]\.id: node 2's id holds half of a character/,
+    );
   });
 });
