@@ -32,6 +32,7 @@ const host = {
   pauseTraining: (runId) => invoke('pauseTraining', runId),
   resumeTraining: (runId) => invoke('resumeTraining', runId),
   retainRuns: (request) => invoke('retainRuns', request),
+  attachRun: (runId) => invoke('attachRun', runId),
   exportTrainedOnnx: (runId, options) => invoke('exportTrainedOnnx', runId, options),
   trainedWeights: (runId) => invoke('trainedWeights', runId),
   keepTrainedWeights: (runId) => invoke('keepTrainedWeights', runId),
