@@ -22,7 +22,7 @@ import {
   startTrainingResultSchema,
   trainingConfigSchema,
   trainingDatasetSchema,
-  trainingEventMessageSchema,
+  trainingEventsMessageSchema,
 } from './training.ts';
 import { activationsRequestSchema, activationsSchema, untrainedStartShape } from './activations.ts';
 import { evaluateRequestSchema, evaluationSchema } from './evaluation.ts';
@@ -295,7 +295,8 @@ export const hostMethodNames = Object.keys(hostMethods) as HostMethod[];
  * each one with this table, like a result; unknown or malformed events are dropped.
  */
 export const hostEvents = {
-  training: trainingEventMessageSchema,
+  /** A run's events since its previous message (a few messages a second). */
+  training: trainingEventsMessageSchema,
   /** Progress of a job the page named (an ONNX import). */
   job: jobProgressSchema,
 };

@@ -291,6 +291,32 @@ export type AttachedRun = z.infer<typeof attachedRunSchema>;
 export const trainingEventMessageSchema = z.object({ runId: runIdSchema, event: trainingEventSchema });
 export type TrainingEventMessage = z.infer<typeof trainingEventMessageSchema>;
 
+/**
+ * Progress that is gathered and sent a few times a second; the other events (start, pause, the
+ * end) are what a user waits for, and go out at once.
+ */
+export const PROGRESS_EVENTS: ReadonlySet<TrainingEvent['event']> = new Set([
+  'baseline',
+  'step',
+  'epoch',
+  'boundary',
+  'trajectory',
+]);
+
+/** A batch holds at most this many events (the host sends a full batch at once). */
+export const MAX_BATCHED_EVENTS = 1000;
+
+/**
+ * What the host pushes: one run's events since its previous message, in order. The host sends a
+ * run's progress a few times a second (host/training/eventBatches.ts) so drawing it never slows
+ * the steps; every step point is in some batch, so the charts keep their resolution.
+ */
+export const trainingEventsMessageSchema = z.object({
+  runId: runIdSchema,
+  events: z.array(trainingEventSchema).min(1).max(MAX_BATCHED_EVENTS),
+});
+export type TrainingEventsMessage = z.infer<typeof trainingEventsMessageSchema>;
+
 /** A sample for prediction: at most a 3x224x224 image's worth of numbers. */
 export const MAX_INPUT_VALUES = 3 * 224 * 224;
 export const predictInputSchema = z.object({

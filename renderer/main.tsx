@@ -18,14 +18,15 @@ import { followTrainingRuns } from './training/flows.ts';
 import { followTrainingSession } from './training/trainingSession.ts';
 import { layoutOffThePage } from './canvas/elkWorker.ts';
 import { receiveJobProgress } from './app/onnxFlows.ts';
+import { throttledTrainingMessages } from './training/eventQueue.ts';
 
 layoutOffThePage();
 const { actions } = appStore.getState();
+const receiveTraining = throttledTrainingMessages((batches) => actions.receiveTrainingBatches(batches));
 const host = connectHost(
   window,
   (status) => actions.setHostStatus(status),
-  (event) =>
-    event.name === 'training' ? actions.receiveTraining(event.payload) : receiveJobProgress(event.payload),
+  (event) => (event.name === 'training' ? receiveTraining(event.payload) : receiveJobProgress(event.payload)),
 );
 actions.setHost(host, appStore.getState().hostStatus);
 followTrainingSession(appStore, checkRecovery(appStore));

@@ -19,7 +19,7 @@ import type {
   TrainingConfig,
   TrainingDataset,
   TrainingEvent,
-  TrainingEventMessage,
+  TrainingEventsMessage,
 } from '../../protocol/training.ts';
 import { MAX_REPLAYED_EVENTS } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
@@ -34,13 +34,17 @@ import type { train, TrainConfig } from './trainer.ts';
 import { evaluate } from './trainer.ts';
 import { trainInWorker, warmTrainingWorker } from './worker.ts';
 import { PauseGate } from './pauseGate.ts';
+import { EventBatches } from './eventBatches.ts';
 import { trajectoryEvery } from './trajectory.ts';
 import { byInputName, epochUpdateRatios, finite, paramNames, toProtocolEvent } from './runEvents.ts';
 
 export type TrainFunction = typeof train;
 
 export interface TrainingRunsOptions {
-  emit(message: TrainingEventMessage): void;
+  /** A run's events since its previous message, a few times a second (eventBatches.ts). */
+  emit(message: TrainingEventsMessage): void;
+  /** The shortest time between two progress messages of a run (default BATCH_INTERVAL_MS). */
+  batchIntervalMs?: number;
   /** Replaces the worker-thread trainer (tests; train() itself runs in this thread). */
   train?: TrainFunction;
   /** Finished runs no page shows that are kept anyway, for export and prediction (newest). */
@@ -80,6 +84,8 @@ interface Run {
   /** What start() answered, and every event sent so far: a reloaded page replays them (attach). */
   info: StartTrainingResult;
   log: TrainingEvent[];
+  /** Its events on their way to the page. */
+  batches: EventBatches;
   /** performance.now() of the 'start' event. */
   startedAt?: number;
 }
@@ -195,6 +201,9 @@ export class TrainingRuns {
         gate,
         info: { runId: '', ...info },
         log: [],
+        batches: new EventBatches((events) => this.options.emit({ runId: run.id, events }), {
+          intervalMs: this.options.batchIntervalMs,
+        }),
       };
       run.info.runId = run.id;
       this.runs.set(run.id, run);
@@ -368,7 +377,7 @@ export class TrainingRuns {
 
   private emit(run: Run, event: TrainingEvent): void {
     this.record(run, event);
-    this.options.emit({ runId: run.id, event });
+    run.batches.push(event);
   }
 
   /** Keeps what a reloaded page needs to draw the run again (not a race's trajectory points). */

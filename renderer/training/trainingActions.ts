@@ -8,6 +8,7 @@ import type {
   StartTrainingResult,
   TrainingConfig,
   TrainingEventMessage,
+  TrainingEventsMessage,
 } from '../../protocol/training.ts';
 import { raceRejected, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
 import type { GetState, SetState } from '../state/storeApi.ts';
@@ -34,6 +35,8 @@ export interface TrainingActions {
   trainingRejected(message: string): void;
   trainingStopping(): void;
   receiveTraining(message: TrainingEventMessage): void;
+  /** Several runs' events in arrival order, applied as one change (one redraw). */
+  receiveTrainingBatches(batches: readonly TrainingEventsMessage[]): void;
   /** The host no longer holds this run (its reply said 'not-found'). */
   runGone(runId: string): void;
   /** Follows a run again after a reload (trainingSession.ts). */
@@ -53,6 +56,18 @@ export const initialTraining: TrainingState = {
 };
 
 export function trainingActions(set: SetState, get: GetState): TrainingActions {
+  const receiveBatches = (batches: readonly TrainingEventsMessage[]) => {
+    const now = Date.now();
+    let { race, training } = get();
+    for (const { runId, events } of batches)
+      for (const event of events) {
+        const message = { runId, event };
+        const raced = race && receiveRaceMessage(race, message, now);
+        if (raced && raced !== race) race = raced;
+        else training = receiveTrainingMessage(training, message, now);
+      }
+    if (race !== get().race || training !== get().training) set({ race, training });
+  };
   return {
     setTrainingOpen: (trainingOpen) => set({ trainingOpen }),
     setTrainingMode: (trainingMode) => set({ trainingMode }),
@@ -77,16 +92,8 @@ export function trainingActions(set: SetState, get: GetState): TrainingActions {
           ? { training: { ...s.training, status: 'stopping' } }
           : {},
       ),
-    receiveTraining: (message) => {
-      const race = get().race;
-      if (race) {
-        const next = receiveRaceMessage(race, message, Date.now());
-        if (next !== race) return set({ race: next });
-      }
-      const training = get().training;
-      const next = receiveTrainingMessage(training, message, Date.now());
-      if (next !== training) set({ training: next });
-    },
+    receiveTraining: (message) => receiveBatches([{ runId: message.runId, events: [message.event] }]),
+    receiveTrainingBatches: (batches) => receiveBatches(batches),
     runGone: (runId) =>
       set((s) => ({
         training: s.training.runId === runId ? { ...s.training, gone: true } : s.training,

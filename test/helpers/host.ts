@@ -3,11 +3,15 @@
 import { after } from 'node:test';
 import type { HostService, HostServiceOptions } from '../../host/hostService.ts';
 import { createHostService } from '../../host/hostService.ts';
-import type { HostApi, HostEvent } from '../../protocol/hostApi.ts';
+import type { HostApi } from '../../protocol/hostApi.ts';
 import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
-import type { TrainingEvent } from '../../protocol/training.ts';
+import type { TrainingEvent, TrainingEventMessage } from '../../protocol/training.ts';
 
-type TrainingHostEvent = Extract<HostEvent, { name: 'training' }>;
+/** One training event the host pushed (it sends them in batches; here each stands alone). */
+interface TrainingHostEvent {
+  name: 'training';
+  payload: TrainingEventMessage;
+}
 
 export interface ConnectedHost {
   service: HostService;
@@ -45,7 +49,10 @@ export function connectedHost(options: HostServiceOptions = {}): ConnectedHost {
   const client = connectRpc(clientSide, {
     onEvent: (e) => {
       if (e.name !== 'training') return;
-      events.push(e);
+      const { runId } = e.payload;
+      events.push(
+        ...e.payload.events.map((event) => ({ name: 'training' as const, payload: { runId, event } })),
+      );
       waiters.splice(0).forEach((w) => w());
     },
   }).api;

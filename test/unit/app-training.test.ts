@@ -125,21 +125,25 @@ describe('When the host pushes events', () => {
     const [hostSide, clientSide] = memoryPortPair();
     const got: HostEvent[] = [];
     connectRpc(clientSide, { onEvent: (e) => got.push(e) });
-    const ok = { runId: 'run-1a', event: { event: 'failed', message: 'x' } };
+    const failed = { event: 'failed', message: 'x' };
+    const ok = { runId: 'run-1a', events: [failed] };
     hostSide.send({ type: 'event', name: 'training', payload: ok });
     hostSide.send({ type: 'event', name: 'shutdown', payload: {} });
+    // The old one-event form, an unknown event in a batch, a bad run id, an empty batch, NaN as text.
+    hostSide.send({ type: 'event', name: 'training', payload: { runId: 'run-1a', event: failed } });
     hostSide.send({
       type: 'event',
       name: 'training',
-      payload: { runId: 'run-1a', event: { event: 'boom' } },
+      payload: { runId: 'run-1a', events: [failed, { event: 'boom' }] },
     });
-    hostSide.send({ type: 'event', name: 'training', payload: { runId: '../x', event: ok.event } });
+    hostSide.send({ type: 'event', name: 'training', payload: { runId: '../x', events: [failed] } });
+    hostSide.send({ type: 'event', name: 'training', payload: { runId: 'run-1a', events: [] } });
     hostSide.send({
       type: 'event',
       name: 'training',
       payload: {
         runId: 'run-1a',
-        event: { event: 'step', epoch: 0, step: 1, loss: 'NaN', samplesPerSecond: 1 },
+        events: [{ event: 'step', epoch: 0, step: 1, loss: 'NaN', samplesPerSecond: 1 }],
       },
     });
     await new Promise((r) => setTimeout(r, 10));

@@ -274,7 +274,7 @@ describe('feature maps of a trained network', () => {
     const finished = new Promise<void>((resolve) =>
       service.subscribe((e) => {
         if (e.name !== 'training') return;
-        if (e.payload.event.event === 'finished' || e.payload.event.event === 'failed') resolve();
+        if (e.payload.events.some((x) => x.event === 'finished' || x.event === 'failed')) resolve();
       }),
     );
     const { runId } = await service.startTraining({

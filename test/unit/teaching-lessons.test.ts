@@ -118,10 +118,11 @@ async function handedToTrainer(config: TrainingConfig, race = false) {
   const total = race ? 2 : 1;
   const done = new Promise<void>((resolve) => {
     const runs = new TrainingRuns({
-      emit: (m) => {
-        messages.push(m);
-        if (m.event.event === 'finished' || m.event.event === 'failed') if (++finished === total) resolve();
-      },
+      emit: ({ runId, events }) =>
+        events.forEach((event) => {
+          messages.push({ runId, event });
+          if (event.event === 'finished' || event.event === 'failed') if (++finished === total) resolve();
+        }),
       train: async (run) => {
         const result = await train({ ...run, config: { ...run.config, threads: 1 } });
         seen.push({ cfg: run.config, initial: run.start!.weights, weights: result.weights });
