@@ -81,7 +81,7 @@ test('transfer lesson: a pretrained, frozen LeNet-5 beats training from scratch 
   }
   const report = JSON.stringify(measured, (_, v: unknown) => (typeof v === 'number' ? +v.toFixed(1) : v));
   for (const arm of ['fineTuned', 'scratch'] as const)
-    for (const [epoch, stated] of Object.entries(TRANSFER_MEASURED[arm]))
+    for (const [epoch, stated] of Object.entries(TRANSFER_MEASURED[arm]) as [string, readonly number[]][])
       stated.forEach((value, i) => {
         const got = measured[arm][i][Number(epoch)];
         assert.ok(
