@@ -10,24 +10,15 @@ import {
   lesson,
   openApp,
   openLesson,
-  runEnded,
   selectNode,
   shot,
-  startRun,
   training,
+  trainToEnd,
   useLessonSettings,
   watchErrors,
 } from './helpers.ts';
 
 test.describe.configure({ timeout: 240_000 });
-
-/** Trains with the panel's settings and returns the test accuracy after the last epoch (%). */
-async function trainToEnd(page: Page): Promise<number> {
-  await startRun(page);
-  await runEnded(page, 180_000);
-  const text = (await training(page).getByTestId('accuracy-after').textContent()) ?? '';
-  return Number(text.replace('%', ''));
-}
 
 async function checkLessonSettings(page: Page): Promise<void> {
   await useLessonSettings(page);
@@ -58,7 +49,7 @@ test('transfer lesson: the pretrained LeNet-5 with frozen convolutions beats tra
 
   await checkLessonSettings(page);
   await shot(page, 'transfer-lesson-settings');
-  const fineTuned = await trainToEnd(page);
+  const fineTuned = await trainToEnd(page, 180_000);
   await shot(page, 'transfer-lesson-fine-tuned');
   // Seed 1 in the app is seed 1 of the CLI measurements the lesson quotes.
   expect(Math.abs(fineTuned - TRANSFER_MEASURED.fineTuned[5][0])).toBeLessThanOrEqual(1.5);
@@ -68,7 +59,7 @@ test('transfer lesson: the pretrained LeNet-5 with frozen convolutions beats tra
     lesson(page).getByRole('heading', { name: 'Transfer learning: the same 100 digits from scratch' }),
   ).toBeVisible();
   await checkLessonSettings(page);
-  const scratch = await trainToEnd(page);
+  const scratch = await trainToEnd(page, 180_000);
   await shot(page, 'transfer-lesson-scratch');
   expect(Math.abs(scratch - TRANSFER_MEASURED.scratch[5][0])).toBeLessThanOrEqual(1.5);
   expect(fineTuned - scratch).toBeGreaterThan(5);
