@@ -6,17 +6,16 @@ import { withModelPreprocessing } from '../host/data/preprocess.ts';
 import type { GraphNode, ProjectDocument } from '../engine/index.ts';
 import { freezeUpTo, isEditError, lastLinear, replaceClassifier } from '../engine/index.ts';
 import { CliError } from './errors.ts';
+import { MAX_LISTED_CLASSES, parseClassList as parseClassesText } from '../engine/data/index.ts';
 
 /** `--keep-classes 5-9` or `5,7,9`: class indices, in order. */
 export function parseClassList(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
-    if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1])))
-      throw new CliError(`--keep-classes ${text}: give class numbers or ranges, e.g. 5-9 or 0,2,4.`);
-    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
-  }
-  return out;
+  const classes = parseClassesText(text);
+  if (!classes)
+    throw new CliError(
+      `--keep-classes ${text}: give class numbers or ranges, e.g. 5-9 or 0,2,4 (at most ${MAX_LISTED_CLASSES}).`,
+    );
+  return classes;
 }
 
 export interface TransferOptions {

@@ -19,6 +19,8 @@ const shared = {
   /** The memorization demo: training labels replaced by random classes. */
   randomLabels: z.boolean().optional(),
   normalize: z.enum(['none', 'standardize']).optional(),
+  /** Only these classes, train and test, relabelled 0, 1, … in this order (digits 5–9 as 5 classes). */
+  keepClasses: z.array(z.number().int().min(0).max(9999)).min(1).max(1000).optional(),
 };
 
 const side = z.number().int().min(4).max(1024);

@@ -32,7 +32,7 @@ function spiralMlp(): Graph {
   return b.graph;
 }
 
-function lenet(table: boolean): Graph {
+function lenet(table: boolean, classes = 10): Graph {
   const b = new GraphBuilder();
   b.chain(b.input([1, 28, 28]), [
     conv(6, 5, { padding: 2 }),
@@ -46,7 +46,7 @@ function lenet(table: boolean): Graph {
     relu,
     linear(84),
     relu,
-    linear(10),
+    linear(classes),
   ]);
   return b.graph;
 }
@@ -231,6 +231,9 @@ function gruForecaster(): Graph {
   return b.graph;
 }
 
+/** The template whose weights scripts/pretrain-digits.ts trains and writes; this script leaves it alone. */
+export const PRETRAINED = 'transfer-digits';
+
 export interface TemplateSpec {
   title: string;
   description: string;
@@ -337,6 +340,20 @@ export const templates: Record<string, TemplateSpec> = {
       'Forecasts the next value of a noisy sine wave from the 24 before it: GRU (32), Linear (1), mean squared error. Train on synthetic:sine with Adam.',
     build: gruForecaster,
   },
+  [PRETRAINED]: {
+    title: 'Transfer learning: LeNet-5 pretrained on digits 0–4',
+    description:
+      'LeNet-5 with 5 outputs, trained on the MNIST digits 0–4 (weights included): reuse its convolutions for the digits 5–9 with only 100 examples.',
+    build: () => lenet(false, 5),
+    lesson: LESSONS.transferPretrained,
+  },
+  'transfer-digits-scratch': {
+    title: 'Transfer learning: LeNet-5 from scratch',
+    description:
+      'The same LeNet-5 with 5 outputs and no pretrained weights, to train on the same 100 digits 5–9 for comparison.',
+    build: () => lenet(false, 5),
+    lesson: LESSONS.transferScratch,
+  },
   ...TEACHING_TEMPLATES,
   ...FILTER_TEMPLATES,
 };
@@ -372,10 +389,12 @@ export const TEACHING_ORDER = [
   'overfit-dropout',
   'overfit-weight-decay',
   'overfit-batchnorm',
+  'transfer-digits',
+  'transfer-digits-scratch',
 ];
 
 /** The lesson as written into its template: with its place in the course. */
-function lessonFor(id: string, lesson: Lesson): Lesson {
+export function lessonFor(id: string, lesson: Lesson): Lesson {
   const at = TEACHING_ORDER.indexOf(id);
   if (at < 0) throw new Error(`The lesson template '${id}' has no place in TEACHING_ORDER; add it there.`);
   return lessonSchema.parse({ ...lesson, order: at + 1 });
@@ -385,6 +404,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'templates');
   mkdirSync(dir, { recursive: true });
   for (const [file, t] of Object.entries(templates)) {
+    if (file === PRETRAINED) continue; // written with its trained weights by pretrain-digits.ts
     const graph = t.build();
     const doc = {
       ...newDocument(t.title, graph),
@@ -394,5 +414,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     };
     writeFileSync(join(dir, `${file}.netwright.json`), serializeDocument(doc));
   }
-  console.log(`wrote ${Object.keys(templates).length} templates to ${dir}`);
+  console.log(
+    `wrote ${Object.keys(templates).length - 1} templates to ${dir} (${PRETRAINED}: scripts/pretrain-digits.ts)`,
+  );
 }

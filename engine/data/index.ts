@@ -25,6 +25,7 @@ export {
   COPY_VOCABULARY,
 } from './sequences.ts';
 export type { RgbaImage } from './image.ts';
+export { formatClassList, MAX_LISTED_CLASSES, parseClassList } from './classList.ts';
 export { rgbaToChw, resizeBilinear } from './image.ts';
 export type { Batch, ChannelStats, Normalization } from './ops.ts';
 export {

@@ -9,7 +9,12 @@ import { uploadedPreview } from './uploads.ts';
 function previewSpec(spec: Exclude<TrainingDataset, { kind: 'file' }>, count: number): DatasetSpec {
   if (spec.kind === 'mnist')
     // No seed: the first images load without converting all 60,000.
-    return { kind: 'mnist', limit: Math.min(count, spec.limit), randomLabels: spec.randomLabels };
+    return {
+      kind: 'mnist',
+      limit: Math.min(count, spec.limit),
+      randomLabels: spec.randomLabels,
+      keepClasses: spec.keepClasses,
+    };
   // Fewer points along the same arms, circles and blobs.
   return { ...spec, n: Math.min(spec.n, count), testFraction: undefined };
 }

@@ -144,6 +144,7 @@ export function resolveDataset(d: TrainingDataset): DatasetSpec {
     seed: d.seed,
     randomLabels: d.randomLabels,
     normalize: d.normalize,
+    keepClasses: d.keepClasses,
   } as DatasetSpec;
 }
 
@@ -208,6 +209,7 @@ export async function uploadedPreview(
     limit: count,
     seed: undefined,
     randomLabels: d.randomLabels,
+    keepClasses: d.keepClasses,
   } as DatasetSpec);
   const pool =
     info.testSamples !== undefined ? info.samples : Math.round(info.samples * (1 - (d.testFraction ?? 0.2)));

@@ -11,6 +11,7 @@ import { QUALITATIVE } from '../components/palette.ts';
 import { raceActive } from './race/race.ts';
 import { isActive } from './trainingState.ts';
 import { NumberField } from './TrainingFields.tsx';
+import { ClassesField } from './ClassesField.tsx';
 import { UserDataset } from '../data/UserDataset.tsx';
 import { ImagePreprocessing } from '../transfer/ImagePreprocessing.tsx';
 
@@ -340,6 +341,12 @@ export function TrainingDataset() {
         </>
       )}
       <SizeFields dataset={dataset} info={info} update={update} />
+      {dataset.kind !== 'synthetic' && (
+        <ClassesField
+          value={dataset.keepClasses}
+          onChange={(keepClasses) => update({ ...dataset, keepClasses })}
+        />
+      )}
       <label className="training-check">
         <input
           type="checkbox"

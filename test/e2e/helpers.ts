@@ -162,6 +162,14 @@ export async function runEnded(page: Page, timeout = 90_000): Promise<void> {
   await expect(training(page).getByRole('button', { name: 'Train again' })).toBeVisible({ timeout });
 }
 
+/** Trains with the panel's settings and returns the test accuracy after the last epoch (%). */
+export async function trainToEnd(page: Page, timeout?: number): Promise<number> {
+  await startRun(page);
+  await runEnded(page, timeout);
+  const text = (await training(page).getByTestId('accuracy-after').textContent()) ?? '';
+  return Number(text.replace('%', ''));
+}
+
 /** "Loss: train per step 2.301 → 0.412; ..." -> the [first, last] pair of one series of a chart. */
 export async function chartEnds(page: Page, testId: string, series: string): Promise<[number, number]> {
   const label = (await training(page).getByTestId(testId).getAttribute('aria-label')) ?? '';

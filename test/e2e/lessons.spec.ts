@@ -1,31 +1,21 @@
 // The initialisation, momentum, pooling and predict-then-reveal lessons as a student meets them:
 // opened from the gallery, "Train with these settings" fills in the Training panel (init,
 // schedule, weight decay, the race's contestants), and the runs show what the lessons claim.
-import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import {
   lesson,
   openApp,
   openLesson,
-  runEnded,
   selectNode,
   shot,
-  startRun,
   summary,
   training,
+  trainToEnd,
   useLessonSettings,
   watchErrors,
 } from './helpers.ts';
 
 test.describe.configure({ timeout: 180_000 });
-
-/** Trains with the panel's settings and returns the test accuracy after the last epoch (%). */
-async function trainToEnd(page: Page): Promise<number> {
-  await startRun(page);
-  await runEnded(page);
-  const text = (await training(page).getByTestId('accuracy-after').textContent()) ?? '';
-  return Number(text.replace('%', ''));
-}
 
 test('zero initialisation stays at chance while Kaiming trains, with the init filled in from the lesson', async ({
   page,
