@@ -22,8 +22,9 @@ test('the Training drawer is resized by dragging, the keyboard and double-click,
   await page.mouse.up();
   expect(Math.abs((await height()) - (before + 100))).toBeLessThan(3);
 
+  // The tab remembers that the drawer was open, and how tall.
   await page.reload();
-  await openTraining(page);
+  await expect(drawer).toBeVisible();
   expect(Math.abs((await height()) - (before + 100))).toBeLessThan(3);
 
   // Double-click: the largest drawer (the window less 240 px for toolbar, canvas strip and status
