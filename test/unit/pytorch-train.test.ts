@@ -31,8 +31,8 @@ function idxPrefix(path: string, count: number, headerBytes: number, itemBytes: 
   return out;
 }
 
-/** 320 training and 64 test digits under MNIST's standard names. */
-function mnistSubset(folder: string): void {
+/** 320 training and 64 test digits under MNIST's standard names, written for train.py and loaded for Netwright. */
+async function mnistSubset(folder: string) {
   mkdirSync(folder, { recursive: true });
   for (const [split, prefix, count] of [
     ['train', 'train', STEPS * BATCH],
@@ -42,6 +42,13 @@ function mnistSubset(folder: string): void {
     writeFileSync(join(folder, `${prefix}-images-idx3-ubyte`), idxPrefix(files.images, count, 16, 784));
     writeFileSync(join(folder, `${prefix}-labels-idx1-ubyte`), idxPrefix(files.labels, count, 8, 1));
   }
+  return loadTrainTest({
+    kind: 'idx',
+    images: join(folder, 'train-images-idx3-ubyte'),
+    labels: join(folder, 'train-labels-idx1-ubyte'),
+    testImages: join(folder, 't10k-images-idx3-ubyte'),
+    testLabels: join(folder, 't10k-labels-idx1-ubyte'),
+  });
 }
 
 /** LeNet-5 with its initial weights stored in the project, so both sides start from them. */
@@ -107,14 +114,7 @@ test('train.py and netwright train give the same per-step losses for every optim
   const project = join(dir, 'lenet5');
   await writePytorchProject(project, exportPytorchProject(doc));
   const data = join(dir, 'mnist');
-  mnistSubset(data);
-  const sets = await loadTrainTest({
-    kind: 'idx',
-    images: join(data, 'train-images-idx3-ubyte'),
-    labels: join(data, 'train-labels-idx1-ubyte'),
-    testImages: join(data, 't10k-images-idx3-ubyte'),
-    testLabels: join(data, 't10k-labels-idx1-ubyte'),
-  });
+  const sets = await mnistSubset(data);
   const started = performance.now();
   const ours: number[][] = [];
   for (const c of CASES) {
@@ -230,14 +230,7 @@ test('a network frozen up to a layer trains the same in train.py: frozen layers 
   const project = join(dir, 'lenet5-frozen');
   await writePytorchProject(project, exportPytorchProject(doc));
   const data = join(dir, 'mnist-frozen');
-  mnistSubset(data);
-  const sets = await loadTrainTest({
-    kind: 'idx',
-    images: join(data, 'train-images-idx3-ubyte'),
-    labels: join(data, 'train-labels-idx1-ubyte'),
-    testImages: join(data, 't10k-images-idx3-ubyte'),
-    testLabels: join(data, 't10k-labels-idx1-ubyte'),
-  });
+  const sets = await mnistSubset(data);
   const ours: number[] = [];
   await train({
     doc,
