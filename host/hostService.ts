@@ -1,6 +1,6 @@
 // The Node implementation of HostApi, shared by the Electron main process and the browser-mode
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
-import { fileSlug, type ProjectDocument, type WeightMap } from '../engine/index.ts';
+import { ARCHIVE_EXTENSION, fileSlug, type ProjectDocument, type WeightMap } from '../engine/index.ts';
 import type { ChannelStats } from '../engine/data/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
 import { HeldWeights, HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldTensors } from './heldWeights.ts';
@@ -105,7 +105,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       const bytes = await jobs.run('saveProject', { document: held.attach(document) });
       return {
         transfer: transfers.offer(bytes),
-        fileName: `${fileSlug(document.name)}.netwright`,
+        fileName: `${fileSlug(document.name)}${ARCHIVE_EXTENSION}`,
         bytes: bytes.length,
       };
     },

@@ -10,7 +10,7 @@ import { getLayer } from '../layers/index.ts';
 import type { Graph, GraphNode } from '../graph/graph.ts';
 import { topologicalOrder } from '../graph/graph.ts';
 import type { Shape } from '../tensor/shape.ts';
-import { formatShape, perSampleElements, product } from '../tensor/shape.ts';
+import { perSampleElements, product } from '../tensor/shape.ts';
 import type { RFResult, ReceptiveField } from './receptiveField.ts';
 import { applyTransfer, mergeFields, sourceField } from './receptiveField.ts';
 import { oversizedEdge, sizeProblems, modelSizeProblem } from './limits.ts';
@@ -449,8 +449,4 @@ export function estimateMemory(a: Analysis, batch: number, optimizerSlots = 1): 
     activationBytes,
     trainingBytes: parameterBytes + trainable * (1 + optimizerSlots) + 2 * activationBytes,
   };
-}
-
-export function describeShape(shape: Shape | null): string {
-  return formatShape(shape);
 }

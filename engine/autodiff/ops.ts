@@ -25,8 +25,3 @@ export function dims(s: Shape): number[] {
     return d;
   });
 }
-
-/** Every axis except `keep` (the channel axis for BatchNorm, the feature axes for LayerNorm). */
-export function axesExcept(rank: number, keep: number[]): number[] {
-  return Array.from({ length: rank }, (_, i) => i).filter((i) => !keep.includes(i));
-}

@@ -51,18 +51,6 @@ export function nodeById(graph: Graph, id: string): GraphNode | undefined {
   return graph.nodes.find((n) => n.id === id);
 }
 
-/** Incoming edges of every node, indexed by target port (one source per input port). */
-export function incomingByPort(graph: Graph): Map<string, Edge[]> {
-  const map = new Map<string, Edge[]>();
-  for (const e of graph.edges) {
-    let list = map.get(e.target);
-    if (!list) map.set(e.target, (list = []));
-    list.push(e);
-  }
-  for (const list of map.values()) list.sort((a, b) => a.targetPort - b.targetPort);
-  return map;
-}
-
 /**
  * Kahn's algorithm. Nodes on or downstream of a cycle are returned in `cyclic` rather than
  * throwing, so the rest of the graph can still be analysed.

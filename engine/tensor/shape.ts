@@ -46,11 +46,6 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** The spatial dimensions of an N,C,*spatial tensor. */
-export function spatialDims(shape: Shape): Dim[] {
-  return shape.slice(2);
-}
-
 /** Expands PyTorch's `int or tuple` convention to one value per spatial axis. */
 export function perAxis(value: number | readonly number[], axes: number): number[] {
   if (typeof value === 'number') return Array.from({ length: axes }, () => value);

@@ -14,7 +14,7 @@ import {
   resolveWeights,
   serializeDocument,
 } from '../../engine/index.ts';
-import { createHostService } from '../../host/hostService.ts';
+import { connectedHost } from '../helpers/host.ts';
 import { MAX_ACTIVATION_VALUES } from '../../protocol/activations.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import {
@@ -267,17 +267,11 @@ describe('weights typed into the inspector', () => {
 
 describe('feature maps of a trained network', () => {
   it('use the finished run’s weights, as predict does: the hidden Linear equals x·Wᵀ + b from trainedWeights', async () => {
-    const service = createHostService({ dataDir: '/nonexistent-netwright-test' });
+    const { client, finished } = connectedHost();
     const b = new GraphBuilder();
     b.chain(b.input([2]), [['Linear', { out_features: 8 }], ['ReLU'], ['Linear', { out_features: 3 }]]);
     const doc = newDocument('blobs', b.graph);
-    const finished = new Promise<void>((resolve) =>
-      service.subscribe((e) => {
-        if (e.name !== 'training') return;
-        if (e.payload.events.some((x) => x.event === 'finished' || x.event === 'failed')) resolve();
-      }),
-    );
-    const { runId } = await service.startTraining({
+    const { runId } = await client.startTraining({
       document: doc,
       dataset: { kind: 'synthetic', generator: 'blobs', n: 200, classes: 3, seed: 1 },
       config: {
@@ -289,22 +283,18 @@ describe('feature maps of a trained network', () => {
         seed: 1,
       },
     });
-    await finished;
-    try {
-      const trained = await service.trainedWeights(runId);
-      const W = decodeFloat32(trained.linear_1.weight.data);
-      const bias = decodeFloat32(trained.linear_1.bias.data);
-      const x = [0.7, -1.3];
-      const r = await service.activations({ runId }, { nodeId: 'linear_1', data: x });
-      assert.match(r.weights, /trained 2 epochs/);
-      assert.deepEqual(r.shape, [8]);
-      const want = Array.from({ length: 8 }, (_, o) => bias[o] + W[o * 2] * x[0] + W[o * 2 + 1] * x[1]);
-      assert.ok(maxDiff(valuesOf(r.values), want) < 1e-5);
-      // The untrained document gives other numbers: the run's weights really were used.
-      const fresh = await service.activations({ document: doc }, { nodeId: 'linear_1', data: x });
-      assert.ok(maxDiff(valuesOf(fresh.values), want) > 1e-3);
-    } finally {
-      service.close();
-    }
+    assert.equal((await finished(runId)).at(-1)?.event, 'finished');
+    const trained = await client.trainedWeights(runId);
+    const W = decodeFloat32(trained.linear_1.weight.data);
+    const bias = decodeFloat32(trained.linear_1.bias.data);
+    const x = [0.7, -1.3];
+    const r = await client.activations({ runId }, { nodeId: 'linear_1', data: x });
+    assert.match(r.weights, /trained 2 epochs/);
+    assert.deepEqual(r.shape, [8]);
+    const want = Array.from({ length: 8 }, (_, o) => bias[o] + W[o * 2] * x[0] + W[o * 2 + 1] * x[1]);
+    assert.ok(maxDiff(valuesOf(r.values), want) < 1e-5);
+    // The untrained document gives other numbers: the run's weights really were used.
+    const fresh = await client.activations({ document: doc }, { nodeId: 'linear_1', data: x });
+    assert.ok(maxDiff(valuesOf(fresh.values), want) > 1e-3);
   });
 });

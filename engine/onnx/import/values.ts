@@ -21,13 +21,6 @@ export interface ConstTensor {
   fill?: number | bigint;
 }
 
-export const FLOAT_TYPES: ReadonlySet<number> = new Set([
-  DataType.FLOAT,
-  DataType.FLOAT16,
-  DataType.DOUBLE,
-  DataType.BFLOAT16,
-]);
-
 const INT_TYPES: ReadonlySet<number> = new Set([
   DataType.INT8,
   DataType.UINT8,
