@@ -15,13 +15,13 @@
 // script from going stale with it: test/unit/bench-canvas.test.ts).
 import { chromium } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GraphBuilder, newDocument, serializeDocument } from '../engine/index.ts';
 import { repoRoot } from '../host/paths.ts';
 import { startServer } from '../server/index.ts';
+import { tempDir } from '../test/helpers/tempDir.ts';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, quick: { type: 'boolean', default: false } },
@@ -198,7 +198,7 @@ async function editAnalysis(page: Page, type: 'Conv2d' | 'Linear', attribute: st
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-bench-'));
+  const dir = tempDir('netwright-bench-');
   const projectFile = join(dir, 'thousand.netwright.json');
   writeFileSync(projectFile, thousandLayers());
   const server = await startServer({ dataDir: join(dir, 'data'), warmJobs: true });

@@ -8,8 +8,7 @@
 // A benchmark, not a test (not in `npm test`); run it alone on the machine:
 //   npx vite build && flock /tmp/nw-heavy.lock node --import tsx scripts/bench-train-app.ts [--epochs 1]
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
@@ -17,6 +16,7 @@ import { chromium } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { repoRoot } from '../host/paths.ts';
 import { startServer } from '../server/index.ts';
+import { tempDir } from '../test/helpers/tempDir.ts';
 
 const { values: args } = parseArgs({ options: { epochs: { type: 'string', default: '1' } } });
 const epochs = Number(args.epochs);
@@ -97,7 +97,7 @@ async function cliSamplesPerSecond(): Promise<number> {
   return epochsOut.reduce((a, e) => a + (e.samplesPerSecond ?? 0), 0) / epochsOut.length;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-bench-train-'));
+const dir = tempDir('netwright-bench-train-');
 const server = await startServer({ dataDir: join(dir, 'data'), warmJobs: true });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -4,12 +4,12 @@
 // half a minute); run this script again after changing the lesson's text or the pretraining.
 //   node --import tsx scripts/pretrain-digits.ts
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newDocument, parseDocument, serializeDocument } from '../engine/index.ts';
 import { lessonFor, PRETRAINED, templates } from './make-templates.ts';
+import { tempDir } from '../test/helpers/tempDir.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,7 +36,7 @@ export const PRETRAINING = [
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const id = PRETRAINED;
   const spec = templates[id];
-  const dir = mkdtempSync(join(tmpdir(), 'nw-pretrain-'));
+  const dir = tempDir('nw-pretrain-');
   try {
     const graph = spec.build();
     const blank = join(dir, 'blank.netwright.json');

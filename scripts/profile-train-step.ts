@@ -9,8 +9,7 @@
 // Prints the median wall time of a step, onnxruntime's time in its run call and in kernels, then
 // the ops that took longest per step, by op type and by node. Run it under
 // `flock /tmp/nw-heavy.lock` on a shared machine: a loaded machine inflates every op.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -26,6 +25,7 @@ import { createRng } from '../engine/data/index.ts';
 import { encodeModel } from '../engine/onnx/index.ts';
 import { REFERENCE_MODELS } from '../cli/bench.ts';
 import { NO_SPINNING } from '../host/training/session.ts';
+import { tempDir } from '../test/helpers/tempDir.ts';
 
 const WARMUP = 3;
 
@@ -99,7 +99,7 @@ async function main() {
     loss: 'cross-entropy',
     optimizer: { kind: 'momentum', momentum: 0.9 },
   });
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-profile-'));
+  const dir = tempDir('netwright-profile-');
   const session = await ort.InferenceSession.create(encodeModel(step.model), {
     intraOpNumThreads: 2,
     interOpNumThreads: 1,

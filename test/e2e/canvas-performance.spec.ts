@@ -3,11 +3,11 @@
 // made each frame of a drag expensive to layerize).
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder, newDocument, serializeDocument } from '../../engine/index.ts';
 import { openApp } from './helpers.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -25,7 +25,7 @@ function chains(): string {
 
 /** Opens the chains as a project file, as a user does, and waits for them to be drawn compact. */
 async function openChains(page: Page): Promise<void> {
-  const file = join(mkdtempSync(join(tmpdir(), 'netwright-e2e-')), 'chains.netwright.json');
+  const file = join(tempDir('netwright-e2e-'), 'chains.netwright.json');
   writeFileSync(file, chains());
   await page.locator('input[data-role="open-project"]').setInputFiles(file);
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('501 layers');

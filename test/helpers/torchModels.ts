@@ -1,11 +1,11 @@
 // Models that real PyTorch exports (torch_exports.py, run through python.ts), once per test file:
 // their ONNX files, a seeded input, PyTorch's own output, and its counts (parameters, conv/linear
 // MACs) and, for models exported in training mode, one step's loss and gradients.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPythonJson } from './python.ts';
 import { repoRoot } from './templates.ts';
+import { tempDir } from './tempDir.ts';
 
 export interface TorchModel {
   name: string;
@@ -34,7 +34,7 @@ function floats(path: string): Float32Array {
 
 /** Exports the named models into a fresh temporary folder. */
 export function exportTorchModels(names: string[], timeoutMs = 600_000): Map<string, TorchModel> {
-  const dir = mkdtempSync(join(tmpdir(), 'nw-torch-'));
+  const dir = tempDir('nw-torch-');
   const script = readFileSync(join(repoRoot, 'test', 'helpers', 'torch_exports.py'), 'utf8');
   const info = runPythonJson<Record<string, Omit<TorchModel, 'name' | 'path' | 'x' | 'y'>>>(
     script,

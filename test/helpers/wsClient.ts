@@ -1,21 +1,21 @@
 // Talking to a running browser-mode server as a page would (a HostApi over a real WebSocket), and
 // as a hostile client would (hand-made frames on a raw TCP socket).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { HostApi } from '../../protocol/hostApi.ts';
 import type { Port, RpcClient } from '../../protocol/rpc.ts';
 import { connectRpc } from '../../protocol/rpc.ts';
 import { startServer, type RunningServer } from '../../server/index.ts';
+import { tempDir } from './tempDir.ts';
 
 export const TEMPLATES_DIR = join(import.meta.dirname, '..', '..', 'assets', 'templates');
 
 /** A browser-mode server on a free port (token 't') with its data in a fresh temporary folder. */
 export function startTestServer(options: { maxMessageBytes?: number } = {}): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-server-'));
+  const dir = tempDir('netwright-server-');
   return startServer({
     port: 0,
     token: 't',

@@ -3,11 +3,11 @@
 // the last samples may not exceed the early ones by more than a margin. Prints start, middle and
 // end RSS and writes every sample to test-results/soak.jsonl.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { lesson, openLesson, runEnded, startRun, training, useLessonSettings } from '../e2e/helpers.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const PORT = Number(process.env.NETWRIGHT_E2E_PORT ?? 4173) + 1;
@@ -16,7 +16,7 @@ const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 test('training and reloading for the soak period keeps host memory flat', async ({ page }) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nw-soak-'));
+  const dataDir = tempDir('nw-soak-');
   const host = spawn(
     process.execPath,
     ['--import', 'tsx', 'server/main.ts', '--port', String(PORT), '--token', 'test', '--data-dir', dataDir],

@@ -2,8 +2,7 @@
 // exported LeNet-5 runs in onnxruntime, problems come back as sentences, an imported classic
 // network arrives laid out with no two layers on top of each other.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -12,11 +11,12 @@ import { HostError } from '../../protocol/hostApi.ts';
 import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 import { FIXTURES } from '../helpers/onnxCases.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const light = join(FIXTURES, 'light');
 
 function client() {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-onnx-'));
+  const dir = tempDir('netwright-onnx-');
   const [hostSide, clientSide] = memoryPortPair();
   serveRpc(createHostService({ dataDir: join(dir, 'data') }), hostSide);
   return connectRpc(clientSide).api;

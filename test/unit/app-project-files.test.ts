@@ -3,8 +3,7 @@
 // in chunks as a .netwright zip; uploading that zip in chunks and opening it gives a document
 // whose ONNX export has bit-identical initializers; a dangling or unknown weights id is a clear error.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeProjectArchive, exportInference } from '../../engine/index.ts';
@@ -16,9 +15,10 @@ import { TRANSFER_CHUNK_BYTES } from '../../protocol/projectFiles.ts';
 import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { FIXTURES, noFixtures, weightBytes } from '../helpers/onnxCases.ts';
 import { loadTemplate } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 function client() {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-files-'));
+  const dir = tempDir('netwright-files-');
   const [hostSide, clientSide] = memoryPortPair();
   serveRpc(createHostService({ dataDir: join(dir, 'data') }), hostSide);
   return connectRpc(clientSide).api;

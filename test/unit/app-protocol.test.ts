@@ -1,8 +1,7 @@
 // HostApi over the transport-agnostic RPC: the host validates every request, the client every
 // reply, and errors cross as { code, message }. Runs the real host service on temp folders.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { GraphBuilder, newDocument, serializeDocument } from '../../engine/index.ts';
@@ -12,9 +11,10 @@ import type { HostApi } from '../../protocol/hostApi.ts';
 import type { Port } from '../../protocol/rpc.ts';
 import { connectRpc, dispatch, memoryPortPair, serveRpc, unwrapOutcome } from '../../protocol/rpc.ts';
 import { MAX_DOCUMENT_BYTES } from '../../engine/limits.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 function fixture() {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-host-'));
+  const dir = tempDir('netwright-host-');
   const templatesDir = join(dir, 'templates');
   mkdirSync(templatesDir);
   const b = new GraphBuilder();

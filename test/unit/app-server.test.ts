@@ -1,9 +1,8 @@
 // Browser mode: loopback only, the page is served with its CSP, and the WebSocket refuses a
 // wrong token, a foreign Origin or a foreign Host before any message is read.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -11,12 +10,13 @@ import type { RunningServer } from '../../server/index.ts';
 import { startServer } from '../../server/index.ts';
 import { createHostService } from '../../host/hostService.ts';
 import { resolveInRoot } from '../../server/staticFiles.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 let server: RunningServer;
 let root: string;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-server-'));
+  const dir = tempDir('netwright-server-');
   root = join(dir, 'renderer');
   mkdirSync(root);
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
@@ -115,7 +115,7 @@ describe('When the browser-mode server runs', () => {
 
 describe('When the pages of a browser-mode server go away', () => {
   const serve = async (orphanRunsMs: number) => {
-    const dir = mkdtempSync(join(tmpdir(), 'netwright-server-'));
+    const dir = tempDir('netwright-server-');
     const real = createHostService({ dataDir: join(dir, 'data'), templatesDir: join(dir, 'none') });
     const counter = { stops: 0 };
     const own = await startServer({

@@ -28,7 +28,6 @@ import {
 } from '../../renderer/inspector/weightValues.ts';
 import { createAppStore } from '../../renderer/state/store.ts';
 import { testImage, testPixel } from '../../renderer/inspector/testImage.ts';
-import { connectedHost } from '../helpers/host.ts';
 import { mulberry32, referenceGraphForward, refTensor } from '../helpers/reference.ts';
 import { refParams } from '../helpers/refParams.ts';
 import { loadTemplate } from '../helpers/templates.ts';

@@ -4,14 +4,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, templatesDir } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], { encoding: 'utf8' });
-const dir = mkdtempSync(join(tmpdir(), 'netwright-cli-messages-'));
+const dir = tempDir('netwright-cli-messages-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 const mlp = join(templatesDir, 'mlp.netwright.json');
 

@@ -2,8 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ProjectDocument } from '../../engine/index.ts';
@@ -21,10 +20,11 @@ import { loadTrainTest } from '../../host/data/index.ts';
 import { EPOCH_KEYS, parseDataFlag, parseSchedule, trainConfig } from '../../cli/train.ts';
 import { CliError } from '../../cli/errors.ts';
 import { repoRoot, templatesDir } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], { encoding: 'utf8' });
-const dir = mkdtempSync(join(tmpdir(), 'netwright-cli-train-'));
+const dir = tempDir('netwright-cli-train-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 const mlp = join(templatesDir, 'mlp.netwright.json');
 const jsonLines = (out: string) =>

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, templatesDir } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], { encoding: 'utf8' });
@@ -58,7 +58,7 @@ test('summary prints a torchinfo-style table and honours --input-shape', () => {
 });
 
 test('a node whose shape can’t be inferred gets outputShape null and a diagnostic; bad files fail clearly', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+  const dir = tempDir('nw-cli-');
   const doc = JSON.parse(
     execFileSync('cat', [join(templatesDir, 'lenet5.netwright.json')], { encoding: 'utf8' }),
   );

@@ -1,12 +1,12 @@
 // The project file: validation that names the field, migrations, round trips, atomic saving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, DocumentError, parseDocument, serializeDocument } from '../../engine/index.ts';
 import { saveFileAtomic, SaveError } from '../../host/saveFileAtomic.ts';
 import { loadTemplate } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const lenetText = () => serializeDocument(loadTemplate('lenet5'));
 
@@ -81,7 +81,7 @@ test('version 1 files (nodes at the top level, attrs, from/to edges) migrate to 
 });
 
 test('saving is atomic: the file is replaced whole and no temporary file is left', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nw-save-'));
+  const dir = tempDir('nw-save-');
   const path = join(dir, 'model.netwright.json');
   writeFileSync(path, 'old');
   await saveFileAtomic(path, lenetText());
@@ -90,7 +90,7 @@ test('saving is atomic: the file is replaced whole and no temporary file is left
 });
 
 test('a full disk while saving keeps the previous file and says what to do', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nw-full-'));
+  const dir = tempDir('nw-full-');
   const path = join(dir, 'model.netwright.json');
   writeFileSync(path, 'previous work');
   const fullDisk = {

@@ -3,8 +3,7 @@
 // the host, never a TypeError or a stack trace.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -25,8 +24,9 @@ import { float32Tensor, int64Tensor } from '../../engine/onnx/tensor.ts';
 import type { OnnxModel } from '../../engine/onnx/types.ts';
 import { connectedHost } from '../helpers/host.ts';
 import { loadTemplate, repoRoot } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'nw-damaged-'));
+const dir = tempDir('nw-damaged-');
 const host = connectedHost();
 after(() => host.service.close());
 

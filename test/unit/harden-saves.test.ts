@@ -3,14 +3,14 @@
 // or at start. NETWRIGHT_SAVE_KILLS sets how many kills (the long run reported used 200).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { removeStaleTemps, saveFileAtomic } from '../../host/saveFileAtomic.ts';
 import { prng } from '../helpers/onnxCases.ts';
 import { repoRoot } from '../helpers/templates.ts';
 import { versionText, whichVersion } from '../helpers/saveVersions.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const KILLS = Number(process.env.NETWRIGHT_SAVE_KILLS ?? 8);
 const SIZE = 4 * 2 ** 20;
@@ -33,7 +33,7 @@ function startSaver(path: string, first: number) {
 const temps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
 test(`${KILLS} SIGKILLs at random moments during saves leave the old or the new file, and no temp files`, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'nw-kill-'));
+  const dir = tempDir('nw-kill-');
   const path = join(dir, 'model.netwright.json');
   writeFileSync(path, versionText(0, SIZE));
   const rand = prng(13);
@@ -67,7 +67,7 @@ test(`${KILLS} SIGKILLs at random moments during saves leave the old or the new 
 });
 
 test('the next save removes a killed save’s temp file; a live writer’s is kept', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nw-stale-'));
+  const dir = tempDir('nw-stale-');
   const path = join(dir, 'a.json');
   const dead = join(dir, '.a.json.999999999.abc-0.tmp');
   const live = join(dir, `.a.json.${process.ppid}.abc-0.tmp`);

@@ -3,8 +3,7 @@
 // (a 5 M-value tensor, so the statistics pass pauses between slices); the slice is bounded;
 // an edit is a new version while the old one stays for undo; old models are evicted whole.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeFloat32, encodeFloat32 } from '../../engine/index.ts';
@@ -15,6 +14,7 @@ import { HostError } from '../../protocol/hostApi.ts';
 import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { FIXTURES, noFixtures } from '../helpers/onnxCases.ts';
 import { runPythonJson } from '../helpers/python.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const NUMPY_STATS = `
 import json, sys
@@ -44,7 +44,7 @@ print(json.dumps(numpy_helper.to_array(t).astype(float).ravel().tolist()))
 `;
 
 function client() {
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-held-'));
+  const dir = tempDir('netwright-held-');
   const [hostSide, clientSide] = memoryPortPair();
   serveRpc(createHostService({ dataDir: join(dir, 'data') }), hostSide);
   return connectRpc(clientSide).api;
@@ -76,7 +76,7 @@ describe('The host’s held weights', () => {
     });
     assert.ok(t.found);
     assert.deepEqual(Array.from(decodeFloat32(t.values)), Array.from(values.subarray(4_999_990)));
-    const file = join(mkdtempSync(join(tmpdir(), 'netwright-held-')), 'w.f32');
+    const file = join(tempDir('netwright-held-'), 'w.f32');
     writeFileSync(file, values);
     const want = runPythonJson<{ min: number; max: number; mean: number; std: number; counts: number[] }>(
       NUMPY_STATS,
@@ -178,7 +178,7 @@ describe('The host’s held weights', () => {
       });
       const exported = await api.exportOnnx({ ...document, weightsRef }, {});
       assert.ok('base64' in exported);
-      const written = join(mkdtempSync(join(tmpdir(), 'netwright-held-')), 'e.onnx');
+      const written = join(tempDir('netwright-held-'), 'e.onnx');
       writeFileSync(written, Buffer.from(exported.base64, 'base64'));
       assert.deepEqual(runPythonJson<number[]>(FIRST_BN_SCALE, [written]), Array.from(gamma));
     },

@@ -5,8 +5,7 @@
 // PyTorch runs once for the whole file (test/helpers/torch_layers.py).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttrValue, Graph } from '../../engine/index.ts';
 import {
@@ -23,6 +22,7 @@ import { StepSession } from '../../host/training/session.ts';
 import { runModel } from '../helpers/ort.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { repoRoot } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 interface Case {
   name: string;
@@ -256,7 +256,7 @@ let torchResult: { cases: Record<string, TorchCase>; counts: number[] } | undefi
 function fromTorch(t: TestContext) {
   if (!needTorch(t)) return null;
   torchResult ??= runPythonJson(readFileSync(join(repoRoot, 'test', 'helpers', 'torch_layers.py'), 'utf8'), [
-    mkdtempSync(join(tmpdir(), 'nw-seq-')),
+    tempDir('nw-seq-'),
     JSON.stringify({ cases: CASES, counts: COUNTS.map((c) => c.module) }),
   ]);
   return torchResult;

@@ -1,16 +1,16 @@
 // scripts/longest-functions.ts measures functions from their first to their last line, names
 // arrow functions after what they are bound to, and lists nested functions on their own.
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { functionLengths, longestFunctions } from '../../scripts/longest-functions.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const body = (n: number) => Array.from({ length: n }, (_, i) => `  const v${i} = ${i};`).join('\n');
 
 describe('longest-functions script', () => {
-  const root = mkdtempSync(join(tmpdir(), 'nw-longest-'));
+  const root = tempDir('nw-longest-');
   after(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(join(root, 'src'));
   // outer: lines 1..14; the inner arrow: lines 2..5; Box.method: lines 16..21.

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, parseDocument, type ProjectDocument } from '../../engine/index.ts';
 import { decodeModel, encodeModel, type OnnxModel } from '../../engine/onnx/proto.ts';
@@ -14,13 +13,14 @@ import { cardPlace, GROUP_CARD } from '../../engine/graph/layout.ts';
 import { FIXTURES, noFixtures, prng } from '../helpers/onnxCases.ts';
 import { runModel } from '../helpers/ort.ts';
 import { repoRoot, templatesDir } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
-const dir = mkdtempSync(join(tmpdir(), 'nw-onnx-cli-'));
+const dir = tempDir('nw-onnx-cli-');
 const resnet = join(FIXTURES, 'light', 'light_resnet50.onnx');
 const squeezenet = join(FIXTURES, 'light', 'light_squeezenet.onnx');
 

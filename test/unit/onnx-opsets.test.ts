@@ -8,8 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
 import { f, OnnxBuilder, tensorInfo } from '../../engine/onnx/builder.ts';
@@ -28,6 +27,7 @@ import {
 } from '../helpers/onnxCases.ts';
 import { maxDifference, runModel } from '../helpers/ort.ts';
 import { repoRoot, templatesDir } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 type Make = (b: OnnxBuilder, x: string) => string[];
 
@@ -311,7 +311,7 @@ const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], { encoding: 'utf8' });
 
 test('netwright export --opset 21 writes IR 10 / opset 21; 22 is refused with the range', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nw-opset-'));
+  const dir = tempDir('nw-opset-');
   const out = join(dir, 'lenet.onnx');
   const lenet = join(templatesDir, 'lenet5.netwright.json');
   const r = netwright('export', lenet, '-o', out, '--opset', String(MAX_OPSET), '--json');

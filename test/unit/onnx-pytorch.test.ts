@@ -6,8 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../engine/index.ts';
 import { decodeModel, encodeModel } from '../../engine/onnx/proto.ts';
@@ -17,6 +16,7 @@ import { maxDifference, runModel } from '../helpers/ort.ts';
 import { needTorch } from '../helpers/python.ts';
 import { repoRoot } from '../helpers/templates.ts';
 import { exportTorchModels, type TorchModel } from '../helpers/torchModels.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 // VGG's classifier holds 120 M parameters (a 500 MB file that takes PyTorch most of a minute to
 // write): NETWRIGHT_TORCH_LARGE=1 adds VGG-11 and VGG-19.
@@ -130,7 +130,7 @@ test('--fold-bn folds each BatchNorm into its convolution, as PyTorch does, and 
   assert.equal(folded.result.report.layers.BatchNorm2d, undefined);
   assert.equal(folded.params, m.params - m.bnChannels, 'minus 2C BatchNorm parameters, plus C biases');
   assert.ok(folded.vsTorch <= 1e-4, `folded vs PyTorch: ${folded.vsTorch}`);
-  const dir = mkdtempSync(join(tmpdir(), 'nw-fold-'));
+  const dir = tempDir('nw-fold-');
   const r = netwright(
     'import',
     m.path,
@@ -154,7 +154,7 @@ test('a model PyTorch exported in training mode imports as layers and trains: it
     'no ONNX op left (BatchNormalization training_mode=1 is a BatchNorm2d)',
   );
   assert.equal(result.report.layers.BatchNorm2d, 1);
-  const dir = mkdtempSync(join(tmpdir(), 'nw-train-mode-'));
+  const dir = tempDir('nw-train-mode-');
   const batch = join(dir, 'batch.json');
   writeFileSync(
     batch,

@@ -4,20 +4,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProjectArchive, isProjectArchive, parseDocument } from '../../engine/index.ts';
 import { FIXTURES, noFixtures, prng } from '../helpers/onnxCases.ts';
 import { runModel } from '../helpers/ort.ts';
 import { repoRoot } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
-const dir = mkdtempSync(join(tmpdir(), 'nw-archive-cli-'));
+const dir = tempDir('nw-archive-cli-');
 const squeezenet = join(FIXTURES, 'light', 'light_squeezenet.onnx');
 
 test('import -o X.netwright writes the zip; summary and export read it', { skip: noFixtures }, async () => {

@@ -5,9 +5,8 @@
 // DocumentError naming what is wrong; old JSON files still open; saves leave no debris.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import {
@@ -35,8 +34,9 @@ import {
 } from '../helpers/onnxCases.ts';
 import { runPythonJson, torchMissing } from '../helpers/python.ts';
 import { templatesDir } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'nw-archive-'));
+const dir = tempDir('nw-archive-');
 const lightCases = loadCases().cases.filter((c) => c.case.startsWith('light/'));
 /** Classifiers of hundreds of MB: one test for the three, which states its time. */
 const LARGE = new Set(['light/light_bvlc_alexnet', 'light/light_vgg19', 'light/light_zfnet512']);

@@ -2,8 +2,7 @@
 // and the mistakes a user can make on the command line.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, exportInference, resolveWeights } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/proto.ts';
@@ -12,8 +11,9 @@ import { exportCommand } from '../../cli/export.ts';
 import { trainConfig } from '../../cli/train.ts';
 import { CliError } from '../../cli/errors.ts';
 import { loadTemplate, templatesDir } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-cli-'));
+const dir = tempDir('netwright-pytorch-cli-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 const lenet = join(templatesDir, 'lenet5.netwright.json');
 

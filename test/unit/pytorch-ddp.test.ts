@@ -4,14 +4,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPytorchProject, writePytorchProject } from '../../host/pytorchProject.ts';
 import { needTorch, PYTHON, runPythonJson } from '../helpers/python.ts';
 import { loadTemplate } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-ddp-'));
+const dir = tempDir('netwright-pytorch-ddp-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 // train.py's main() returns the model; every process saves what it ended with.

@@ -3,8 +3,7 @@
 // shapes, and its forward equals the exported ONNX model in onnxruntime on random input.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProjectDocument } from '../../engine/index.ts';
 import {
@@ -24,8 +23,9 @@ import { runModel } from '../helpers/ort.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { loadTemplate, templateNames } from '../helpers/templates.ts';
 import { inputValues, layerZoo, sequenceZoo } from '../helpers/layerZoo.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-export-'));
+const dir = tempDir('netwright-pytorch-export-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const CHECK_FORWARD = `

@@ -3,8 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { analyze, resolveWeights, serializeDocument, storeWeights } from '../../engine/index.ts';
@@ -14,8 +13,9 @@ import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { inputValues, layerZoo, sequenceZoo } from '../helpers/layerZoo.ts';
 import { loadTemplate, repoRoot } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-grad-'));
+const dir = tempDir('netwright-pytorch-grad-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const BACKWARD = `

@@ -1,8 +1,7 @@
 // exportPytorch through HostApi, as the page (zip) and the Electron shell (folder) call it.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { analyze, GraphBuilder, newDocument, resolveWeights, storeWeights } from '../../engine/index.ts';
@@ -10,8 +9,9 @@ import { HostError } from '../../protocol/hostApi.ts';
 import { connectedHost } from '../helpers/host.ts';
 import { watchEventLoop } from '../helpers/eventLoop.ts';
 import { loadTemplate } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-host-'));
+const dir = tempDir('netwright-pytorch-host-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('the page gets a zip of the project, with the Training panel settings as train.py defaults', async () => {

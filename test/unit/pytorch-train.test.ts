@@ -3,8 +3,7 @@
 // weight decay and under a schedule; and a user's edited flags still run, resume and finish.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OptimizerKind, ProjectDocument } from '../../engine/index.ts';
 import { analyze, freezeUpTo, isEditError, resolveWeights, storeWeights } from '../../engine/index.ts';
@@ -16,8 +15,9 @@ import { train, type TrainConfig } from '../../host/training/trainer.ts';
 import { EPOCH_KEYS, parseSchedule } from '../../cli/train.ts';
 import { needTorch, runPython, runPythonJson } from '../helpers/python.ts';
 import { loadTemplate } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-pytorch-train-'));
+const dir = tempDir('netwright-pytorch-train-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const STEPS = 20;

@@ -3,8 +3,7 @@
 // independent Python implementation of the layout (struct + json + numpy).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   decodeSafetensors,
@@ -16,6 +15,7 @@ import {
   type SafeTensor,
 } from '../../engine/tensor/safetensors.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const i64 = (values: number[]): SafeTensor => ({
   dtype: 'I64',
@@ -96,7 +96,7 @@ test('damaged files are refused with a reason, before allocating anything large'
 
 test('an independent Python reader and writer of the layout agree with ours', (t) => {
   if (!needTorch(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-safetensors-'));
+  const dir = tempDir('netwright-safetensors-');
   try {
     const ours = join(dir, 'ours.safetensors');
     const w = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i) * 1e3);

@@ -4,18 +4,18 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, newDocument, serializeDocument } from '../../engine/index.ts';
 import { decodeModel } from '../../engine/onnx/proto.ts';
 import { repoRoot } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const netwright = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot, 'bin', 'netwright.js'), ...args], { encoding: 'utf8' });
-const dir = mkdtempSync(join(tmpdir(), 'netwright-transfer-cli-'));
+const dir = tempDir('netwright-transfer-cli-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Three classes of 20x20 pictures: reddish, greenish, bluish, with seeded noise. */

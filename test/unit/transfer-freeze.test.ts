@@ -3,8 +3,7 @@
 // the head's gradients equal PyTorch's with the backbone in eval mode and requires_grad=False.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph, ProjectDocument, TrainStep } from '../../engine/index.ts';
 import {
@@ -27,13 +26,14 @@ import { exportPytorchProject } from '../../engine/export/pytorch/project.ts';
 import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { computeGrads } from '../../cli/grad.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const ok = <T>(x: T | { error: string }): T => {
   if (isEditError(x)) throw new Error(x.error);
   return x as T;
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'netwright-transfer-'));
+const dir = tempDir('netwright-transfer-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A small residual CNN backbone (BatchNorm, Dropout, a skip connection) and a two-layer head. */

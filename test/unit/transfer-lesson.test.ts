@@ -6,17 +6,17 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from '../../engine/index.ts';
 import { formatClassList } from '../../engine/data/index.ts';
 import { lessonOf } from '../../protocol/lesson.ts';
 import { TRANSFER_MEASURED } from '../../scripts/lessons.ts';
 import { repoRoot } from '../helpers/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const templates = join(repoRoot, 'assets', 'templates');
-const dir = mkdtempSync(join(tmpdir(), 'netwright-transfer-lesson-'));
+const dir = tempDir('netwright-transfer-lesson-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const lesson = lessonOf(

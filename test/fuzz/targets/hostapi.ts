@@ -4,8 +4,7 @@
 // socket (invalid UTF-8, unmasked, binary, oversize, reserved opcodes). Documented outcomes: a
 // result that passes the client's own validation, an error reply with a documented code, or (for
 // protocol violations) that one connection closing while the server goes on serving.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type WebSocket from 'ws';
 import { exportInference } from '../../../engine/index.ts';
@@ -17,6 +16,7 @@ import { startServer } from '../../../server/index.ts';
 import { loadTemplate, templatesDir } from '../../helpers/templates.ts';
 import { closed, frame, openSocket, rawSocket } from '../../helpers/wsClient.ts';
 import { containers, int, pick, type FuzzTarget, type Rand } from '../target.ts';
+import { tempDir } from '../../helpers/tempDir.ts';
 
 interface Input {
   kind: 'call' | 'envelope' | 'raw';
@@ -236,7 +236,7 @@ export const target: FuzzTarget<Input> = {
   outcomes: ['ok', ...DOCUMENTED.map((c) => `error:${c}`), 'closed', 'raw-closed', 'raw-answered'],
   async setup() {
     if (server) return;
-    const dir = mkdtempSync(join(tmpdir(), 'nw-fuzz-host-'));
+    const dir = tempDir('nw-fuzz-host-');
     server = await startServer({
       port: 0,
       token: 'fuzz',
