@@ -3,7 +3,7 @@
 // and keeps the resulting DatasetSpec under a random id. A page only ever names that id, so it
 // still cannot make the host read a file of its choosing. Uploads last until the host exits.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -33,11 +33,36 @@ const KEEP = 12;
 const uploads = new Map<string, Upload>();
 let root: string | null = null;
 
-/** The host's private folder for uploads, made on first use and removed when the process exits. */
+/** Whether a process with this id is running (kill with signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the upload folders of hosts that are gone. A host removes its own at exit, but a host
+ * that was killed (SIGKILL, or a signal Node doesn't turn into 'exit') can't; the next one does.
+ */
+export function removeOrphanedUploads(base: string): void {
+  for (const name of readdirSync(base)) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !alive(pid)) rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The host's private folder for uploads, made on first use and removed when the process exits;
+ * the folders of hosts that died without removing theirs go at the same time.
+ */
 export function uploadsRoot(): string {
   if (root === null) {
     const base = join(tmpdir(), 'netwright-datasets');
     mkdirSync(base, { recursive: true });
+    removeOrphanedUploads(base);
     const made = mkdtempSync(join(base, `${process.pid}-`));
     root = made;
     process.once('exit', () => rmSync(made, { recursive: true, force: true }));

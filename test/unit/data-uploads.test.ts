@@ -1,15 +1,17 @@
 // The user's own data files over the HostApi: a CSV made here uploads, previews as written and
 // trains a small MLP; an IDX pair written byte by byte (per the IDX format) loads with its shapes
 // and labels; bad paths, oversize uploads, malformed files and unknown ids are refused with errors
-// that name the file or field; and nothing is written outside the host's private folder.
+// that name the file or field; nothing is written outside the host's private folder; and the
+// folders of a killed host are removed by the next one.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
-import { uploadsRoot } from '../../host/data/uploads.ts';
+import { removeOrphanedUploads, uploadsRoot } from '../../host/data/uploads.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import { dispatch } from '../../protocol/rpc.ts';
 import { connectedHost } from '../helpers/host.ts';
@@ -252,5 +254,23 @@ describe('Uploading the user’s own data files', () => {
     const r = await dispatch(service, 'datasetPreview', [{ kind: 'file', id: '../../etc' }, 10]);
     assert.equal(r.ok, false);
     assert.match(!r.ok ? r.error.message : '', /id/);
+  });
+});
+
+describe('Upload folders of a host that was killed', () => {
+  it('are removed by the next host; a live host’s folder is kept', () => {
+    const base = join(tmpdir(), 'netwright-datasets');
+    // A pid that surely ended: a child that has exited and been reaped.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const orphan = join(base, `${dead}-killed`);
+    const live = join(base, `${process.pid}-mine`);
+    for (const dir of [orphan, live]) mkdirSync(join(dir, 'data-000000000000'), { recursive: true });
+    try {
+      removeOrphanedUploads(base);
+      assert.equal(existsSync(orphan), false, 'the dead host’s uploads are removed');
+      assert.equal(existsSync(live), true, 'the running host’s uploads stay');
+    } finally {
+      rmSync(live, { recursive: true, force: true });
+    }
   });
 });
