@@ -79,7 +79,7 @@ const SYNTHETIC = SYNTHETIC_SETS;
 
 /**
  * `--data`: mnist | synthetic:<kind>[:<n>] | idx:<images>,<labels>[,<test images>,<test labels>] |
- * cifar10:<dir or batch file> | csv:<file> | images:<dir>.
+ * cifar10:<dir or batch file> | csv:<file>[,regression][,sequence] | images:<dir> | text:<file>[,<window>].
  */
 export function parseDataFlag(
   text: string,
@@ -106,6 +106,7 @@ export function parseDataFlag(
     cifar10: 'cifar-10-batches-bin',
     csv: 'data.csv',
     images: 'photos/',
+    text: 'story.txt,32',
   };
   let spec: Record<string, unknown>;
   switch (kind) {
@@ -135,13 +136,31 @@ export function parseDataFlag(
       break;
     }
     case 'cifar10':
-    case 'csv':
     case 'images':
       spec = { kind, path: need('a path') };
       break;
+    case 'csv': {
+      // Trailing words say how to read the rows: numeric targets, and rows as sequences.
+      const parts = need('a path').split(',');
+      const flags = new Set<string>();
+      while (parts.length > 1 && ['regression', 'sequence'].includes(parts.at(-1)!)) flags.add(parts.pop()!);
+      spec = {
+        kind,
+        path: parts.join(','),
+        regression: flags.has('regression'),
+        sequence: flags.has('sequence'),
+      };
+      break;
+    }
+    case 'text': {
+      const parts = need('a path').split(',');
+      const window = parts.length > 1 && /^\d+$/.test(parts.at(-1)!) ? Number(parts.pop()) : undefined;
+      spec = { kind, path: parts.join(','), length: window };
+      break;
+    }
     default:
       throw new CliError(
-        `--data ${text}: unknown source; use mnist, synthetic:<kind>, idx:<images>,<labels>, cifar10:<dir>, csv:<file> or images:<dir>.`,
+        `--data ${text}: unknown source; use mnist, synthetic:<kind>, idx:<images>,<labels>, cifar10:<dir>, csv:<file>, images:<dir> or text:<file>.`,
       );
   }
   for (const [k, v] of Object.entries(common)) if (v !== undefined) spec[k] = v;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { transferIdSchema } from './projectFiles.ts';
 
-export const UPLOAD_FORMATS = ['csv', 'idx', 'cifar10', 'images'] as const;
+export const UPLOAD_FORMATS = ['csv', 'idx', 'cifar10', 'images', 'text'] as const;
 export type UploadFormat = (typeof UPLOAD_FORMATS)[number];
 
 /**
@@ -78,6 +78,12 @@ export const uploadOptionsSchema = z
     size: z.number().int().min(4).max(224).optional(),
     /** Image folder: one channel (luma) instead of RGB. */
     grayscale: z.boolean().optional(),
+    /** CSV: the label column holds numbers to predict (mean squared error), not classes. */
+    regression: z.boolean().optional(),
+    /** CSV: each row is one sequence, a value per step; samples are [steps, 1]. */
+    sequence: z.boolean().optional(),
+    /** Text: characters per window; the label is the character after it. */
+    window: z.number().int().min(1).max(4096).optional(),
   })
   .strict();
 export type UploadOptions = z.infer<typeof uploadOptionsSchema>;

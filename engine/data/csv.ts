@@ -16,6 +16,11 @@ export interface CsvOptions {
   regression?: boolean;
   /** Fix the label-to-index mapping (e.g. to match a training set); unknown labels are errors. */
   classNames?: string[];
+  /**
+   * Each row is one sequence, a value per step (a time series): samples are [steps, 1], as LSTM,
+   * GRU and Conv1d read them, instead of [features].
+   */
+  sequence?: boolean;
 }
 
 interface Row {
@@ -54,7 +59,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Dataset {
     labels.push(row.cells[labelIndex].trim());
   });
 
-  const base = { name, inputShape: [features], x };
+  const base = { name, inputShape: opts.sequence ? [features, 1] : [features], x };
   if (opts.regression) {
     const y = Float32Array.from(rows, (row, r) =>
       parseNumber(labels[r], row.line, labelIndex, columns, name),

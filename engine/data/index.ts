@@ -24,6 +24,8 @@ export {
   CHAR_VOCABULARY,
   COPY_VOCABULARY,
 } from './sequences.ts';
+export type { TextWindows, TextWindowsOptions } from './textWindows.ts';
+export { characterName, DEFAULT_TEXT_WINDOW, MAX_TEXT_VOCABULARY, textWindows } from './textWindows.ts';
 export type { RgbaImage } from './image.ts';
 export { formatClassList, MAX_LISTED_CLASSES, parseClassList } from './classList.ts';
 export { rgbaToChw, resizeBilinear } from './image.ts';

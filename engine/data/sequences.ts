@@ -4,6 +4,7 @@
 // never copied, and two runs with one seed give the same text.
 import { makeDataset, type Dataset } from './dataset.ts';
 import { createRng, type Rng } from './random.ts';
+import { characterName, windowsOf } from './textWindows.ts';
 
 const WORDS = {
   det: ['the', 'a', 'every', 'one'],
@@ -57,19 +58,12 @@ export function charText(opts: CharTextOptions): Dataset {
     throw new Error(`chars: length must be a positive integer, got ${length}`);
   const text = grammarText(n + length, opts.seed ?? 0);
   const ids = Int32Array.from(text, (ch) => CHAR_VOCABULARY.indexOf(ch));
-  const x = new Float32Array(n * length);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    x.set(ids.subarray(i, i + length), i * length);
-    y[i] = ids[i + length];
-  }
   return makeDataset({
     name: 'chars',
     inputShape: [length],
     numClasses: CHAR_VOCABULARY.length,
-    classNames: CHAR_VOCABULARY.map((c) => (c === ' ' ? 'space' : c)),
-    x,
-    y,
+    classNames: CHAR_VOCABULARY.map(characterName),
+    ...windowsOf(ids, length, n),
   });
 }
 

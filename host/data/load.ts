@@ -18,6 +18,7 @@ import { loadCifar10 } from './cifar10.ts';
 import { loadCsv } from './csv.ts';
 import { loadIdxFiles, loadMnist } from './idx.ts';
 import { loadImageFolder } from './images.ts';
+import { loadText } from './text.ts';
 import { parseDatasetSpec, type DatasetSpec } from './spec.ts';
 
 /**
@@ -135,7 +136,10 @@ async function loadRaw(
         header: spec.header,
         delimiter: spec.delimiter,
         regression: spec.regression,
+        sequence: spec.sequence,
       });
+    case 'text':
+      return loadText(spec.path, { length: spec.length });
     case 'images':
       return loadImageFolder(spec.path, { size: spec.size, grayscale: spec.grayscale });
     case 'synthetic':

@@ -51,6 +51,14 @@ export const datasetSpecSchema = z.discriminatedUnion('kind', [
     header: z.boolean().optional(),
     delimiter: z.string().min(1).optional(),
     regression: z.boolean().optional(),
+    sequence: z.boolean().optional(),
+    ...common,
+  }),
+  z.object({
+    kind: z.literal('text'),
+    path: z.string(),
+    /** Characters per window (default DEFAULT_TEXT_WINDOW). */
+    length: z.number().int().min(1).max(4096).optional(),
     ...common,
   }),
   z.object({

@@ -253,9 +253,20 @@ async function specFor(format: string, dir: string, paths: string[], o: UploadOp
     case 'csv': {
       if (paths.length !== 1) throw new Error(`a CSV upload is one file; got ${paths.length}`);
       return {
-        spec: { kind: 'csv', path: at(paths[0]), labelColumn: o.labelColumn, header: o.header },
+        spec: {
+          kind: 'csv',
+          path: at(paths[0]),
+          labelColumn: o.labelColumn,
+          header: o.header,
+          regression: o.regression,
+          sequence: o.sequence,
+        },
         notes: [],
       };
+    }
+    case 'text': {
+      if (paths.length !== 1) throw new Error(`a text upload is one file; got ${paths.length}`);
+      return { spec: { kind: 'text', path: at(paths[0]), length: o.window }, notes: [] };
     }
     case 'cifar10': {
       const bad = paths.find((p) => !/\.bin$/i.test(p));

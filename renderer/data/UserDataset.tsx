@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { UploadedDataset, UploadFormat, UploadOptions } from '../../protocol/datasets.ts';
 import { MAX_INLINE_UPLOAD_BYTES, MAX_UPLOAD_BYTES, STREAM_FILE_BYTES } from '../../protocol/datasets.ts';
+import { DEFAULT_TEXT_WINDOW } from '../../engine/data/index.ts';
 import type { HostApi } from '../../protocol/hostApi.ts';
 import { fileToBase64 } from '../components/download.ts';
 import { upload as uploadFile } from '../components/hostFiles.ts';
@@ -25,6 +26,11 @@ const FORMATS: Record<UploadFormat, { label: string; help: string; accept: strin
     label: 'CIFAR-10 binary batches',
     help: 'data_batch_1.bin … or test_batch.bin from the “binary version” download (30 MB each, two at most per upload). Samples are 3×32×32; 20% is held out for testing.',
     accept: '.bin',
+  },
+  text: {
+    label: 'Text file (next character)',
+    help: 'One plain-text (UTF-8) file. Each sample is a window of characters and its label the character that follows; the text’s different characters (at most 256) are the classes. A model for it starts with Input [window] and an Embedding.',
+    accept: '.txt,.md,.text,text/plain',
   },
   images: {
     label: 'Image folder (one subfolder per class)',
@@ -55,20 +61,34 @@ interface UploadFields {
   header: 'auto' | 'yes' | 'no';
   size: number;
   grayscale: boolean;
+  regression: boolean;
+  sequence: boolean;
+  window: number;
 }
-const DEFAULT_FIELDS: UploadFields = { labelColumn: '', header: 'auto', size: 28, grayscale: false };
+const DEFAULT_FIELDS: UploadFields = {
+  labelColumn: '',
+  header: 'auto',
+  size: 28,
+  grayscale: false,
+  regression: false,
+  sequence: false,
+  window: DEFAULT_TEXT_WINDOW,
+};
 
 function uploadOptions(
   format: UploadFormat,
-  { labelColumn, header, size, grayscale }: UploadFields,
+  { labelColumn, header, size, grayscale, regression, sequence, window }: UploadFields,
 ): UploadOptions {
   if (format === 'csv') {
     const col = labelColumn.trim();
     return {
       ...(col === '' ? {} : { labelColumn: /^\d+$/.test(col) ? Number(col) : col }),
       ...(header === 'auto' ? {} : { header: header === 'yes' }),
+      ...(regression ? { regression } : {}),
+      ...(sequence ? { sequence } : {}),
     };
   }
+  if (format === 'text') return { window };
   return format === 'images' ? { size, grayscale } : {};
 }
 
@@ -149,7 +169,41 @@ function CsvFields({ fields, patch }: FieldsProps) {
           Whether the first row names the columns; “Guess” looks for words in it.
         </small>
       </label>
+      <label className="training-check">
+        <input
+          type="checkbox"
+          checked={fields.regression}
+          onChange={(e) => patch({ regression: e.target.checked })}
+        />
+        <span>The label is a number to predict (regression, mean squared error)</span>
+      </label>
+      <label className="training-check">
+        <input
+          type="checkbox"
+          checked={fields.sequence}
+          onChange={(e) => patch({ sequence: e.target.checked })}
+        />
+        <span>Each row is a sequence (a value per step, for LSTM, GRU or Conv1d)</span>
+      </label>
     </>
+  );
+}
+
+function TextFields({ fields, patch }: FieldsProps) {
+  return (
+    <label className="training-field">
+      <span>Window</span>
+      <input
+        type="number"
+        min={1}
+        max={4096}
+        value={fields.window}
+        onChange={(e) =>
+          patch({ window: Math.min(4096, Math.max(1, Math.round(Number(e.target.value)) || 1)) })
+        }
+      />
+      <small className="field-help">Characters the model reads to predict the next one.</small>
+    </label>
   );
 }
 
@@ -186,6 +240,7 @@ export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void 
   const { status, problem, setProblem, upload } = useUpload(onAdded);
   const { help, accept } = FORMATS[format];
   const folder = format === 'images';
+  const single = format === 'csv' || format === 'text';
   return (
     <div className="user-dataset" role="group" aria-label="Your files">
       <label className="training-field">
@@ -203,14 +258,21 @@ export function UserDataset({ onAdded }: { onAdded(info: UploadedDataset): void 
         <small className="field-help">{help}</small>
       </label>
       {format === 'csv' && <CsvFields fields={fields} patch={patch} />}
+      {format === 'text' && <TextFields fields={fields} patch={patch} />}
       {folder && <ImageFields fields={fields} patch={patch} />}
       <label className="user-dataset__pick">
-        <span>{folder ? 'Choose a folder…' : format === 'csv' ? 'Choose a CSV file…' : 'Choose files…'}</span>
+        <span>
+          {folder
+            ? 'Choose a folder…'
+            : single
+              ? `Choose a ${format === 'csv' ? 'CSV' : 'text'} file…`
+              : 'Choose files…'}
+        </span>
         <input
           type="file"
           aria-label={folder ? 'Data folder' : 'Data files'}
           accept={accept || undefined}
-          multiple={format !== 'csv'}
+          multiple={!single}
           {...(folder ? { webkitdirectory: '' } : {})}
           disabled={status !== null}
           onChange={(e) => {

@@ -14,6 +14,7 @@ import { NumberField } from './TrainingFields.tsx';
 import { ClassesField } from './ClassesField.tsx';
 import { UserDataset } from '../data/UserDataset.tsx';
 import { ImagePreprocessing } from '../transfer/ImagePreprocessing.tsx';
+import { isCharacterSet, TextWindowsPreview } from '../data/TextWindowsPreview.tsx';
 
 /**
  * What the host found in each upload of this page, by id: the store keeps only the id (all a run
@@ -188,6 +189,8 @@ function Preview({ dataset }: { dataset: TrainingDataset }) {
         </div>
       ) : points ? (
         <Scatter preview={preview} />
+      ) : isCharacterSet(preview) ? (
+        <TextWindowsPreview preview={preview} />
       ) : (
         <SampleTable preview={preview} className={className} />
       )}
