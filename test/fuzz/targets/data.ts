@@ -1,4 +1,4 @@
-// The data loaders: CSV, IDX (plain and gzip), CIFAR-10 batches and images (PNG, JPEG), each from
+// The data loaders: CSV, IDX (plain and gzip), CIFAR-10 batches, images (PNG, JPEG) and text, each from
 // a small valid file made here and then mutated (bytes, truncation, header fields, odd text and
 // numbers), and now and then the whole upload path (HostApi addDataset). Documented outcomes: a
 // loaded data set, or an Error whose message starts with the file it is about (the loaders'
@@ -17,16 +17,19 @@ import {
 } from '../../../engine/data/index.ts';
 import { gunzipCapped, isGzip } from '../../../host/data/files.ts';
 import { decodeImage } from '../../../host/data/images.ts';
+import { parseText } from '../../../host/data/text.ts';
 import { addDataset } from '../../../host/data/uploads.ts';
 import { HostError } from '../../../protocol/hostApi.ts';
 import { int, pick, prng, type FuzzTarget, type Rand } from '../target.ts';
 
-type Format = 'csv' | 'idx' | 'cifar10' | 'images';
+type Format = 'csv' | 'idx' | 'cifar10' | 'images' | 'text';
 interface Input {
   format: Format;
   files: { path: string; bytes: Uint8Array }[];
   /** Through HostApi addDataset (files on disk, the upload schema), not the parsers alone. */
   upload: boolean;
+  /** Text: characters per window. */
+  window?: number;
 }
 
 function csvText(rand: Rand): string {
@@ -44,6 +47,23 @@ function csvText(rand: Rand): string {
     [...Array.from({ length: cols }, cell), label()].join(pick(rand, [',', ',', ',', ';', '\t'])),
   );
   return header + body.join(pick(rand, ['\n', '\r\n', '\n\n']));
+}
+
+/** Words, whitespace and now and then characters from far planes or the control range. */
+function someText(rand: Rand): string {
+  const parts = Array.from({ length: int(rand, 0, 40) }, () =>
+    rand() < 0.85
+      ? pick(rand, ['the', 'fox', 'ému', ' ', ' ', '.', '\n', '\t'])
+      : pick(rand, [
+          '🐍',
+          '\u0000',
+          '\u007f',
+          '\ud800',
+          'Ω',
+          String.fromCodePoint(0x4e00 + int(rand, 0, 400)),
+        ]),
+  );
+  return parts.join('');
 }
 
 function idxFiles(rand: Rand): { path: string; bytes: Uint8Array }[] {
@@ -125,6 +145,7 @@ function parse(input: Input): void {
     const text = new TextDecoder().decode(files[0].bytes);
     parseCsv(text, { name: tag(files[0].path) });
   } else if (format === 'cifar10') parseCifar10Batch(files[0].bytes, tag(files[0].path));
+  else if (format === 'text') parseText(files[0].bytes, tag(files[0].path), input.window);
   else if (format === 'images') {
     const img = decodeImage(files[0].bytes, tag(files[0].path));
     resizeBilinear(rgbaToChw(img, false), 3, img.height, img.width, 8, 8);
@@ -141,6 +162,7 @@ async function attempt(input: Input): Promise<string> {
     try {
       await addDataset({
         format: input.format,
+        ...(input.window !== undefined ? { options: { window: input.window } } : {}),
         files: input.files.map((f, i) => ({
           path: input.format === 'images' ? `cls${i % 2}/${f.path}` : f.path,
           base64: Buffer.from(f.bytes).toString('base64'),
@@ -171,6 +193,7 @@ export const target: FuzzTarget<Input> = {
     'idx-error',
     'cifar10-error',
     'images-error',
+    'text-error',
     'uploaded',
     'upload-refused',
   ],
@@ -183,9 +206,14 @@ export const target: FuzzTarget<Input> = {
     }));
   },
   generate(rand) {
-    const format = pick(rand, ['csv', 'idx', 'cifar10', 'images'] as const);
+    const format = pick(rand, ['csv', 'idx', 'cifar10', 'images', 'text'] as const);
     let files: Input['files'];
-    if (format === 'csv') files = [{ path: 'data.csv', bytes: new TextEncoder().encode(csvText(rand)) }];
+    let window: number | undefined;
+    if (format === 'text') {
+      files = [{ path: 'story.txt', bytes: new TextEncoder().encode(someText(rand)) }];
+      window = int(rand, 1, 24);
+    } else if (format === 'csv')
+      files = [{ path: 'data.csv', bytes: new TextEncoder().encode(csvText(rand)) }];
     else if (format === 'idx') files = idxFiles(rand);
     else if (format === 'cifar10') files = [{ path: 'data_batch_1.bin', bytes: cifarBatch(rand) }];
     else
@@ -195,7 +223,7 @@ export const target: FuzzTarget<Input> = {
       });
     const k = int(rand, 0, files.length - 1);
     files[k] = { ...files[k], bytes: mutate(files[k].bytes, rand) };
-    return { format, files, upload: rand() < 0.03 };
+    return { format, files, upload: rand() < 0.03, ...(window !== undefined ? { window } : {}) };
   },
   run: attempt,
   save: (input) => ({
