@@ -2,7 +2,7 @@
 // configuration, the events a run pushes back, predictions and dataset previews. Each is a zod
 // schema (the runtime check on the receiving side) and the TypeScript type inferred from it.
 import { z } from 'zod';
-import { SYNTHETIC_KINDS } from '../engine/data/index.ts';
+import { IMAGE_TASKS, SYNTHETIC_KINDS } from '../engine/data/index.ts';
 import { LOSSES, OPTIMIZERS } from '../engine/index.ts';
 import { uploadIdSchema } from './datasets.ts';
 
@@ -50,6 +50,10 @@ export const trainingDatasetSchema = z.discriminatedUnion('kind', [
       /** Training images, drawn at random (seeded) from the 60,000. */
       limit: z.number().int().min(1).max(60_000),
       testLimit: z.number().int().min(1).max(10_000).optional(),
+      /** 'denoise': noisy digits in, the clean digits as targets (train with mean squared error). */
+      task: z.enum(IMAGE_TASKS).optional(),
+      /** The denoising noise: standard deviation of the Gaussian added to each pixel. */
+      noise: z.number().min(0).max(2).optional(),
       ...shared,
     })
     .strict(),

@@ -24,6 +24,8 @@ export {
   CHAR_VOCABULARY,
   COPY_VOCABULARY,
 } from './sequences.ts';
+export type { DenoiseOptions, ImageTask } from './denoise.ts';
+export { DEFAULT_DENOISE_NOISE, IMAGE_TASKS, noisyPictures } from './denoise.ts';
 export type { RgbaImage } from './image.ts';
 export { formatClassList, MAX_LISTED_CLASSES, parseClassList } from './classList.ts';
 export { rgbaToChw, resizeBilinear } from './image.ts';
