@@ -333,11 +333,19 @@ export const predictInputSchema = z.object({
 });
 
 export const predictionSchema = z.object({
+  /** Empty when the network's output is a picture (see `picture`). */
   probabilities: z.array(z.number()),
   predicted: z.number().int().min(0),
   classNames: z.array(z.string()).optional(),
   /** Where the weights came from, in words ("run-…, trained 2 epochs", "untrained"). */
   weights: z.string(),
+  /** A network whose output is C×H×W (a denoiser) answers with that picture, not classes. */
+  picture: z
+    .object({
+      shape: z.tuple([z.number().int().min(1).max(4), z.number().int().min(1), z.number().int().min(1)]),
+      values: z.array(z.number()).max(MAX_INPUT_VALUES),
+    })
+    .optional(),
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 

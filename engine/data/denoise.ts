@@ -23,12 +23,8 @@ export interface DenoiseOptions {
  */
 export function noisyPictures(ds: Dataset, opts: DenoiseOptions = {}): Dataset {
   const noise = opts.noise ?? DEFAULT_DENOISE_NOISE;
-  if (!(noise >= 0 && noise <= 10))
-    throw new Error(`denoise: noise is the standard deviation of the added noise, 0 to 10; got ${noise}`);
   const per = sampleSize(ds.inputShape);
-  const x = new Float32Array(ds.x.length);
-  const rng = createRng(opts.seed ?? 0);
-  for (let k = 0; k < x.length; k++) x[k] = Math.min(1, Math.max(0, ds.x[k] + rng.normal(0, noise)));
+  const x = withNoise(ds.x, noise, opts.seed ?? 0);
   return makeDataset({
     name: `${ds.name} denoising (noise ${noise})`,
     inputShape: ds.inputShape,
@@ -36,4 +32,12 @@ export function noisyPictures(ds: Dataset, opts: DenoiseOptions = {}): Dataset {
     x,
     y: ds.x.slice(0, ds.length * per),
   });
+}
+
+/** Pixels plus seeded N(0, noise²), clipped to [0, 1]: what a denoiser is given (Try it uses it too). */
+export function withNoise(pixels: ArrayLike<number>, noise: number, seed: number): Float32Array {
+  if (!(noise >= 0 && noise <= 10))
+    throw new Error(`denoise: noise is the standard deviation of the added noise, 0 to 10; got ${noise}`);
+  const rng = createRng(seed);
+  return Float32Array.from(pixels, (v) => Math.min(1, Math.max(0, v + rng.normal(0, noise))));
 }

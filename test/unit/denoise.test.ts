@@ -9,6 +9,7 @@ import { trainingDatasetSchema } from '../../protocol/training.ts';
 import { parseDataFlag } from '../../cli/train.ts';
 import { analyze } from '../../engine/index.ts';
 import { checkFit } from '../../host/training/fit.ts';
+import { predictFromDocument } from '../../host/training/predictor.ts';
 import { loadTemplate, trainTemplateCli } from '../helpers/templates.ts';
 
 const mse = (a: Float32Array, b: Float32Array) => {
@@ -102,4 +103,16 @@ test('the U-Net denoiser trained with netwright train beats the noisy input and 
   console.log(
     `U-Net denoiser test MSE ${last.toFixed(4)}; noisy input ${noisy.toFixed(4)}; mean digit ${meanDigit.toFixed(4)}`,
   );
+});
+
+test('Try it: a network with a picture output answers with the picture, a classifier with probabilities', async () => {
+  const digit = new Array<number>(784).fill(0).map((_, k) => (k % 28 > 10 && k % 28 < 16 ? 1 : 0));
+  const unet = await predictFromDocument({ document: loadTemplate('unet-denoiser'), seed: 1 }, digit);
+  assert.deepEqual(unet.probabilities, []);
+  assert.deepEqual(unet.picture?.shape, [1, 28, 28]);
+  assert.equal(unet.picture?.values.length, 784);
+  assert.ok(unet.picture!.values.every(Number.isFinite));
+  const lenet = await predictFromDocument({ document: loadTemplate('lenet5'), seed: 1 }, digit);
+  assert.equal(lenet.picture, undefined);
+  assert.ok(Math.abs(lenet.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
 });
