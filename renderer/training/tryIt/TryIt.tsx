@@ -324,14 +324,6 @@ export function TryIt() {
               )}
               <div className="try-it__side">
                 <Seen input={input} shape={shape} caption={noisy ? 'clean (yours)' : undefined} />
-                {noisy && <Seen input={noisy} shape={shape} caption="noisy: the input" />}
-                {prediction?.picture && (
-                  <Seen
-                    input={Float32Array.from(prediction.picture.values)}
-                    shape={prediction.picture.shape}
-                    caption={noisy ? 'denoised: the output' : 'the output'}
-                  />
-                )}
                 {prediction && !prediction.picture && top !== null && (
                   <p className="prediction__top" data-testid="prediction">
                     <strong className="prediction__class" data-testid="predicted-class">
@@ -345,6 +337,18 @@ export function TryIt() {
                 </button>
               </div>
             </div>
+            {(noisy || prediction?.picture) && (
+              <div className="try-it__pictures" role="group" aria-label="What the network made of it">
+                {noisy && <Seen input={noisy} shape={shape} caption="noisy: the input" />}
+                {prediction?.picture && (
+                  <Seen
+                    input={Float32Array.from(prediction.picture.values)}
+                    shape={prediction.picture.shape}
+                    caption={noisy ? 'denoised: the output' : 'the output'}
+                  />
+                )}
+              </div>
+            )}
           </PictureDrop>
           {source && (
             <p className="field-help" data-testid="try-it-source">
