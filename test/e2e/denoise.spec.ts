@@ -21,7 +21,10 @@ test.describe.configure({ timeout: 150_000 });
 const NOTES_SHOTS = '/work/notes/s5/shots';
 
 const loss = (page: Page) => training(page).getByLabel('Loss', { exact: true });
-const pick = (page: Page, set: string) => training(page).getByLabel('Dataset').selectOption(set);
+const pick = (page: Page, set: string) =>
+  training(page)
+    .getByRole('combobox', { name: /^Dataset/ })
+    .selectOption(set);
 
 test.describe('When a student picks a data set', () => {
   test('the loss follows it: MSE for numbers, cross-entropy for classes, unless the student chose one', async ({
@@ -87,6 +90,7 @@ test.describe('When a student trains the U-Net denoiser', () => {
         training(page).getByRole('img', { name }).or(training(page).getByLabel(name)),
       ).toBeVisible();
     await expect(training(page).getByRole('list', { name: 'Class probabilities' })).toHaveCount(0);
+    await training(page).getByRole('group', { name: 'What the network made of it' }).scrollIntoViewIfNeeded();
     mkdirSync(NOTES_SHOTS, { recursive: true });
     await page.screenshot({ path: `${NOTES_SHOTS}/unet-denoiser-try-it.png` });
     await training(page).getByTestId('loss-chart').scrollIntoViewIfNeeded();

@@ -6,6 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getLayer, type LayerInternals } from '../../engine/index.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
+import { StepThrough } from '../../host/training/stepThrough.ts';
+import { nodeTensorsSchema, type StepThroughSetup } from '../../protocol/stepThrough.ts';
+import { defaultSetup } from '../../renderer/training/trainingState.ts';
+import { loadTemplate } from '../helpers/templates.ts';
 
 const SCRIPT = String.raw`
 import json, sys, torch
@@ -151,4 +155,54 @@ test('a layer that is not batch_first says why there is no view instead of showi
     attrs: { hidden_size: 2, num_layers: 1, bias: true, batch_first: false, bidirectional: false } as never,
   });
   assert.match(String(r), /batch_first/);
+});
+
+test('Step through sends a sample’s attention map and LSTM gates, computed from the layer’s real input', async () => {
+  const st = new StepThrough();
+  const setup = (batchSize: number): StepThroughSetup => ({
+    dataset: { kind: 'synthetic', generator: 'chars', n: 200, seed: 1 },
+    config: { ...defaultSetup.config, batchSize },
+  });
+  const doc = loadTemplate('tiny-transformer');
+  const summary = await st.run({ document: doc }, setup(8));
+  const attention = summary.nodes.find((n) => n.type === 'MultiheadAttention')!;
+  const sent = nodeTensorsSchema.parse(st.tensors(summary.stepId, attention.id, 3));
+  const view = sent.internals!;
+  assert.ok(view.kind === 'attention');
+  assert.deepEqual([view.heads, view.steps, view.totalSteps], [4, 16, 16]);
+  // The same numbers as the layer's own computation on the Embedding's output for sample 3.
+  const embedding = summary.nodes.find((n) => n.type === 'Embedding')!;
+  const input = st.tensors(summary.stepId, embedding.id, 3).forward;
+  const attrs = doc.graph.nodes.find((n) => n.id === attention.id)!.attributes;
+  const weights = new Map(sent.params.map((p) => [p.param, Float32Array.from(p.value.data as number[])]));
+  const own = getLayer('MultiheadAttention')!.internals!({
+    input: Float32Array.from(input.data as number[]),
+    inputShape: input.shape,
+    params: weights,
+    attrs: { dropout: 0, bias: true, batch_first: true, ...attrs } as never,
+  }) as Extract<LayerInternals, { kind: 'attention' }>;
+  close(view.weights, Array.from(own.weights), 1e-6, 'sent vs own');
+  // Causal: every row sums to 1 and gives nothing to later steps.
+  for (let r = 0; r < 4 * 16; r++) {
+    const row = view.weights.slice(r * 16, (r + 1) * 16);
+    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assert.ok(row.slice((r % 16) + 1).every((v) => v === 0));
+  }
+
+  const lstmSummary = await st.run({ document: loadTemplate('char-lstm') }, setup(4));
+  const lstm = lstmSummary.nodes.find((n) => n.type === 'LSTM')!;
+  const gates = nodeTensorsSchema.parse(st.tensors(lstmSummary.stepId, lstm.id, 1));
+  assert.ok(gates.internals?.kind === 'gates');
+  assert.deepEqual(gates.internals.gates, ['i', 'f', 'g', 'o']);
+  assert.equal(gates.internals.values.length, 16 * 4 * 64);
+  // The last step's o · tanh(c) is the hidden state the LSTM output holds: rebuild c from the gates.
+  const { values } = gates.internals;
+  const c = new Float64Array(64);
+  for (let t = 0; t < 16; t++)
+    for (let u = 0; u < 64; u++) {
+      const at = (g: number) => values[(t * 4 + g) * 64 + u];
+      c[u] = at(1) * c[u] + at(0) * at(2);
+      const h = at(3) * Math.tanh(c[u]);
+      assert.ok(Math.abs(h - (gates.forward.data[t * 64 + u] as number)) < 1e-5, `h[${t}, ${u}]`);
+    }
 });
