@@ -38,7 +38,7 @@ test('the tiny transformer’s attention weights show as a heat map for the chos
   const map = view.getByRole('img', { name: 'Attention weights of head 0: query step × key step' });
   await expect(map).toHaveAttribute('width', '16');
   await expect(map).toHaveAttribute('height', '16');
-  await view.getByLabel('Head').selectOption('2');
+  await view.getByRole('combobox', { name: 'Head' }).selectOption('2');
   await expect(view.getByRole('img', { name: /of head 2:/ })).toBeVisible();
   await view.scrollIntoViewIfNeeded();
   mkdirSync(NOTES_SHOTS, { recursive: true });
@@ -55,7 +55,7 @@ test('the char LSTM shows its hidden state over time and its gates at a chosen s
   await expect(hidden).toHaveAttribute('width', '64');
   const gates = training(page).getByTestId('gates-map');
   await expect(gates).toContainText('Gates at step 15');
-  await gates.getByLabel('Step').selectOption('3');
+  await gates.getByRole('combobox', { name: 'Step' }).selectOption('3');
   await expect(gates.getByRole('img', { name: 'Gates i, f, g, o at step 3: gate × unit' })).toHaveAttribute(
     'height',
     '4',
