@@ -103,6 +103,23 @@ function Headline({ run }: { run: Run }) {
   const atStop = stoppedBetweenEpochs(run);
   const last = atStop ? undefined : lastEpoch(run);
   if (!start) return null;
+  // Regression targets have no accuracy: the loss is the measure.
+  if (start.trainAccuracy === null && start.testAccuracy === null)
+    return (
+      <p className="training-headline" data-testid="training-headline">
+        Test loss <strong data-testid="loss-before">{num(start.testLoss)}</strong>{' '}
+        <span className="muted">untrained</span>
+        {last && (
+          <>
+            {' '}
+            → <strong data-testid="loss-after">{num(last.testLoss)}</strong>{' '}
+            <span className="muted">
+              after epoch {last.epoch} · train loss {num(last.trainLoss)} · numeric targets, so no accuracy
+            </span>
+          </>
+        )}
+      </p>
+    );
   const final = measured && 'e' in measured ? measured.e : null;
   return (
     <p className="training-headline" data-testid="training-headline">

@@ -71,6 +71,9 @@ test.describe('When a student trains the U-Net denoiser', () => {
     await training(page).getByLabel('Epochs').fill('2');
     await startRun(page);
     await runEnded(page, 120_000);
+    await expect(training(page).getByTestId('training-headline')).toContainText(
+      'numeric targets, so no accuracy',
+    );
     const [loss0, loss2] = await chartEnds(page, 'loss-chart', 'test');
     // Untrained outputs sit near 0 where the digit is; the noisy input itself scores about 0.12.
     expect(loss2).toBeLessThan(0.05);
