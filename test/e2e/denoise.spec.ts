@@ -3,22 +3,19 @@
 // shows a drawn digit, the noise the network is given and what it makes of it.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
 import {
   chartEnds,
   openApp,
   openTemplate,
   openTraining,
   runEnded,
+  shot,
   startRun,
   training,
   watchErrors,
 } from './helpers.ts';
 
 test.describe.configure({ timeout: 150_000 });
-
-/** The lead's shots for the issue notes. */
-const NOTES_SHOTS = '/work/notes/s5/shots';
 
 const loss = (page: Page) => training(page).getByLabel('Loss', { exact: true });
 const pick = (page: Page, set: string) =>
@@ -94,10 +91,9 @@ test.describe('When a student trains the U-Net denoiser', () => {
       ).toBeVisible();
     await expect(training(page).getByRole('list', { name: 'Class probabilities' })).toHaveCount(0);
     await training(page).getByRole('group', { name: 'What the network made of it' }).scrollIntoViewIfNeeded();
-    mkdirSync(NOTES_SHOTS, { recursive: true });
-    await page.screenshot({ path: `${NOTES_SHOTS}/unet-denoiser-try-it.png` });
+    await shot(page, 'unet-denoiser-try-it');
     await training(page).getByTestId('loss-chart').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `${NOTES_SHOTS}/unet-denoiser-curves.png` });
+    await shot(page, 'unet-denoiser-curves');
     expect(errors).toEqual([]);
   });
 });

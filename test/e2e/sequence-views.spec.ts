@@ -2,12 +2,10 @@
 // weights for a chosen head, and the char LSTM's hidden state over time and gates at a chosen step.
 import type { Page } from '@playwright/test';
 import { expect, test } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { openApp, openTemplate, openTraining, training, watchErrors } from './helpers.ts';
+import { openApp, openTemplate, openTraining, shot, training, watchErrors } from './helpers.ts';
 
 test.describe.configure({ timeout: 90_000 });
 
-const NOTES_SHOTS = '/work/notes/s5/shots';
 const stepper = (page: Page) => training(page).getByRole('group', { name: 'Step through the batch' });
 const label = (page: Page) => training(page).getByTestId('step-label');
 
@@ -41,8 +39,7 @@ test('the tiny transformer’s attention weights show as a heat map for the chos
   await view.getByRole('combobox', { name: 'Head' }).selectOption('2');
   await expect(view.getByRole('img', { name: /of head 2:/ })).toBeVisible();
   await view.scrollIntoViewIfNeeded();
-  mkdirSync(NOTES_SHOTS, { recursive: true });
-  await page.screenshot({ path: `${NOTES_SHOTS}/seqviews-attention.png` });
+  await shot(page, 'seqviews-attention');
   expect(errors).toEqual([]);
 });
 
@@ -61,6 +58,6 @@ test('the char LSTM shows its hidden state over time and its gates at a chosen s
     '4',
   );
   await gates.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${NOTES_SHOTS}/seqviews-lstm-gates.png` });
+  await shot(page, 'seqviews-lstm-gates');
   expect(errors).toEqual([]);
 });
