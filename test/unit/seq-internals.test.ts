@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { getLayer, type LayerInternals } from '../../engine/index.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { StepThrough } from '../../host/training/stepThrough.ts';
-import { nodeTensorsSchema, type StepThroughSetup } from '../../protocol/stepThrough.ts';
+import {
+  MAX_TENSOR_VALUES,
+  MAX_VIEW_STEPS,
+  nodeTensorsSchema,
+  type StepThroughSetup,
+} from '../../protocol/stepThrough.ts';
+import { internalsView } from '../../host/training/internalsView.ts';
+import { createRng } from '../../engine/data/index.ts';
 import { defaultSetup } from '../../renderer/training/trainingState.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 
@@ -205,4 +212,63 @@ test('Step through sends a sample’s attention map and LSTM gates, computed fro
       const h = at(3) * Math.tanh(c[u]);
       assert.ok(Math.abs(h - (gates.forward.data[t * 64 + u] as number)) < 1e-5, `h[${t}, ${u}]`);
     }
+});
+
+test('what crosses to the page is bounded: 128 attention steps, MAX_TENSOR_VALUES gate values', () => {
+  const rng = createRng(5);
+  const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal(0, 0.3));
+  const attentionNode = {
+    id: 'a',
+    type: 'MultiheadAttention',
+    name: 'a',
+    attributes: { embed_dim: 8, num_heads: 4 },
+    position: { x: 0, y: 0 },
+  };
+  const L = 200;
+  const view = internalsView(
+    getLayer('MultiheadAttention')!,
+    attentionNode,
+    random(L * 8),
+    [L, 8],
+    new Map([
+      [
+        'a',
+        new Map([
+          ['in_proj_weight', random(24 * 8)],
+          ['in_proj_bias', random(24)],
+        ]),
+      ],
+    ]),
+  )!;
+  assert.ok(view.kind === 'attention');
+  assert.deepEqual(
+    [view.steps, view.totalSteps, view.weights.length],
+    [MAX_VIEW_STEPS, L, 4 * MAX_VIEW_STEPS ** 2],
+  );
+  const lstmNode = {
+    ...attentionNode,
+    id: 'l',
+    type: 'LSTM',
+    attributes: { hidden_size: 32, bidirectional: true },
+  };
+  const params = new Map(
+    ['', '_reverse'].flatMap((d) => [
+      [`weight_ih_l0${d}`, random(128 * 2)],
+      [`weight_hh_l0${d}`, random(128 * 32)],
+      [`bias_ih_l0${d}`, random(128)],
+      [`bias_hh_l0${d}`, random(128)],
+    ]) as [string, Float32Array][],
+  );
+  const gates = internalsView(
+    getLayer('LSTM')!,
+    lstmNode,
+    random(2000 * 2),
+    [2000, 2],
+    new Map([['l', params]]),
+  )!;
+  assert.ok(gates.kind === 'gates');
+  assert.equal(gates.totalSteps, 2000);
+  assert.equal(gates.steps, Math.floor(MAX_TENSOR_VALUES / (2 * 4 * 32)));
+  assert.ok(gates.values.length <= MAX_TENSOR_VALUES);
+  nodeTensorsSchema.shape.internals.parse(gates);
 });
