@@ -79,7 +79,7 @@ program
   .argument('<MODEL>', 'a project file (*.netwright.json) or an .onnx file')
   .option(
     '--data <source>',
-    'mnist | synthetic:<spiral|circles|xor|blobs|moons|chars|adding|copy|parity|sine>[:<n>] | idx:<images>,<labels>[,<test images>,<test labels>] | cifar10:<dir> | csv:<file>[,regression][,sequence] | images:<dir> | text:<file>[,<window>]',
+    'mnist[:denoise[:<noise>]] | synthetic:<spiral|circles|xor|blobs|moons|chars|adding|copy|parity|sine>[:<n>] | idx:<images>,<labels>[,<test images>,<test labels>] | cifar10:<dir> | csv:<file>[,regression][,sequence] | images:<dir> | text:<file>[,<window>]',
   )
   .option('--epochs <n>', 'epochs (default 1; with --resume, the total)')
   .option('--batch-size <n>', 'batch size (default 32)')

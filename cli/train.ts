@@ -77,8 +77,25 @@ export interface TrainOptions extends TransferOptions {
 
 const SYNTHETIC = SYNTHETIC_SETS;
 
+/** `mnist:denoise[:<noise>]`: noisy digits in, clean digits out (the bundled MNIST either way). */
+function mnistTask(text: string, rest: string): { task?: 'denoise'; noise?: number } {
+  if (!rest) return {};
+  const [task, noise, extra] = rest.split(':');
+  if (task !== 'denoise' || extra !== undefined)
+    throw new CliError(
+      `--data ${text}: mnist takes no path (the bundled MNIST is used); for denoising use mnist:denoise or mnist:denoise:0.5 (the noise's standard deviation).`,
+    );
+  if (noise === undefined) return { task };
+  const std = Number(noise);
+  if (noise === '' || !(std >= 0 && std <= 10))
+    throw new CliError(
+      `--data ${text}: the noise is a standard deviation from 0 to 10, e.g. mnist:denoise:0.5.`,
+    );
+  return { task, noise: std };
+}
+
 /**
- * `--data`: mnist | synthetic:<kind>[:<n>] | idx:<images>,<labels>[,<test images>,<test labels>] |
+ * `--data`: mnist[:denoise[:<noise>]] | synthetic:<kind>[:<n>] | idx:<images>,<labels>[,<test images>,<test labels>] |
  * cifar10:<dir or batch file> | csv:<file>[,regression][,sequence] | images:<dir> | text:<file>[,<window>].
  */
 export function parseDataFlag(
@@ -111,8 +128,7 @@ export function parseDataFlag(
   let spec: Record<string, unknown>;
   switch (kind) {
     case 'mnist':
-      if (rest) throw new CliError(`--data ${text}: mnist takes no path (the bundled MNIST is used).`);
-      spec = { kind };
+      spec = { kind, ...mnistTask(text, rest) };
       break;
     case 'synthetic': {
       const [generator, n] = need('a generator').split(':');

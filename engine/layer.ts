@@ -318,6 +318,12 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
   fromOnnx?: OnnxImport;
   /** The op to show in tables when it depends on attributes (an imported ONNX op shows its operator). */
   opLabel?(a: AttrValues<S>): string;
+  /**
+   * What happens inside the layer for one sample, for Step through: attention weights per head, a
+   * recurrent layer's gates per step. Computed from the sample's input and the parameters; a
+   * string says why there is nothing to show (an unsupported setting).
+   */
+  internals?(ctx: InternalsContext<AttrValues<S>>): LayerInternals | string;
   /** Worked cases: the contract test checks every one of them. */
   examples: LayerExample[];
   /**
@@ -327,6 +333,31 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
    */
   gradientCases?: GradientCase[];
 }
+
+/** One sample's input (shape without the batch axis) and the layer's parameters, for internals(). */
+export interface InternalsContext<A> {
+  input: Float32Array;
+  inputShape: number[];
+  params: ReadonlyMap<string, Float32Array>;
+  attrs: A;
+}
+
+/**
+ * Inside a layer for one sample. attention: `weights` is heads × queries × keys, row-major (each
+ * row a softmax over the keys). gates: `values` is layers × directions × steps × gates × units,
+ * each gate's activation (after its sigmoid or tanh), in PyTorch's gate order.
+ */
+export type LayerInternals =
+  | { kind: 'attention'; heads: number; steps: number; weights: Float32Array }
+  | {
+      kind: 'gates';
+      gates: string[];
+      layers: number;
+      directions: number;
+      steps: number;
+      units: number;
+      values: Float32Array;
+    };
 
 /** Erased form the registry holds. */
 export type AnyLayerDef = LayerDef<AttrSpecs>;

@@ -103,6 +103,39 @@ export const tensorValuesSchema = z.object({
 });
 export type TensorValues = z.infer<typeof tensorValuesSchema>;
 
+/** Attention maps show at most this many query and key steps (heads × steps² numbers). */
+export const MAX_VIEW_STEPS = 128;
+
+const count = z.number().int().min(0);
+const values = z.array(z.number()).max(MAX_TENSOR_VALUES);
+/**
+ * Inside a sequence layer for the sample (engine LayerInternals), cut to the first `steps` of
+ * `totalSteps` when larger; `none` says why a layer that has a view shows none.
+ */
+export const layerInternalsSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('attention'),
+    heads: count,
+    steps: count,
+    totalSteps: count,
+    /** heads × steps × steps: row i is query step i's softmax over the key steps. */
+    weights: values,
+  }),
+  z.object({
+    kind: z.literal('gates'),
+    gates: z.array(z.string()).max(8),
+    layers: count,
+    directions: count,
+    steps: count,
+    totalSteps: count,
+    units: count,
+    /** layers × directions × steps × gates × units, each gate's activation. */
+    values,
+  }),
+  z.object({ kind: z.literal('none'), reason: z.string() }),
+]);
+export type LayerInternalsView = z.infer<typeof layerInternalsSchema>;
+
 export const nodeTensorsSchema = z.object({
   stepId: stepIdSchema,
   nodeId,
@@ -115,6 +148,8 @@ export const nodeTensorsSchema = z.object({
   params: z.array(
     z.object({ param: z.string(), value: tensorValuesSchema, grad: tensorValuesSchema.nullable() }),
   ),
+  /** Attention weights or gates, for layers that have such a view. */
+  internals: layerInternalsSchema.optional(),
 });
 export type NodeTensors = z.infer<typeof nodeTensorsSchema>;
 

@@ -2,7 +2,7 @@
 // configuration, the events a run pushes back, predictions and dataset previews. Each is a zod
 // schema (the runtime check on the receiving side) and the TypeScript type inferred from it.
 import { z } from 'zod';
-import { SYNTHETIC_KINDS } from '../engine/data/index.ts';
+import { IMAGE_TASKS, SYNTHETIC_KINDS } from '../engine/data/index.ts';
 import { LOSSES, OPTIMIZERS } from '../engine/index.ts';
 import { uploadIdSchema } from './datasets.ts';
 
@@ -50,6 +50,10 @@ export const trainingDatasetSchema = z.discriminatedUnion('kind', [
       /** Training images, drawn at random (seeded) from the 60,000. */
       limit: z.number().int().min(1).max(60_000),
       testLimit: z.number().int().min(1).max(10_000).optional(),
+      /** 'denoise': noisy digits in, the clean digits as targets (train with mean squared error). */
+      task: z.enum(IMAGE_TASKS).optional(),
+      /** The denoising noise: standard deviation of the Gaussian added to each pixel. */
+      noise: z.number().min(0).max(2).optional(),
       ...shared,
     })
     .strict(),
@@ -329,11 +333,19 @@ export const predictInputSchema = z.object({
 });
 
 export const predictionSchema = z.object({
+  /** Empty when the network's output is a picture (see `picture`). */
   probabilities: z.array(z.number()),
   predicted: z.number().int().min(0),
   classNames: z.array(z.string()).optional(),
   /** Where the weights came from, in words ("run-…, trained 2 epochs", "untrained"). */
   weights: z.string(),
+  /** A network whose output is C×H×W (a denoiser) answers with that picture, not classes. */
+  picture: z
+    .object({
+      shape: z.tuple([z.number().int().min(1).max(4), z.number().int().min(1), z.number().int().min(1)]),
+      values: z.array(z.number()).max(MAX_INPUT_VALUES),
+    })
+    .optional(),
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 

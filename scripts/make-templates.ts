@@ -231,6 +231,21 @@ function gruForecaster(): Graph {
   return b.graph;
 }
 
+/**
+ * A small U-Net: a 28×28 encoder level, one pooled level, Upsample back to 28×28, the encoder's
+ * features joined on as a skip connection, and a 1×1 convolution to one
+ * channel of pixels. No Sigmoid at the end: with one, Adam drove every output to 0 in the first epoch.
+ */
+function unetDenoiser(): Graph {
+  const b = new GraphBuilder();
+  const encoder = b.chain(b.input([1, 28, 28]), [conv(8, 3, { padding: 1 }), relu]);
+  const middle = b.chain(encoder, [['MaxPool2d', { kernel_size: 2 }], conv(16, 3, { padding: 1 }), relu]);
+  const up = b.add('Upsample', { scale_factor: 2 }, middle);
+  const skip = b.add('Concat', { dim: 1 }, [encoder, up]);
+  b.chain(skip, [conv(8, 3, { padding: 1 }), relu, conv(1, 1)]);
+  return b.graph;
+}
+
 /** The template whose weights scripts/pretrain-digits.ts trains and writes; this script leaves it alone. */
 export const PRETRAINED = 'transfer-digits';
 
@@ -339,6 +354,12 @@ export const templates: Record<string, TemplateSpec> = {
     description:
       'Forecasts the next value of a noisy sine wave from the 24 before it: GRU (32), Linear (1), mean squared error. Train on synthetic:sine with Adam.',
     build: gruForecaster,
+  },
+  'unet-denoiser': {
+    title: 'U-Net denoiser',
+    description:
+      'Removes noise from MNIST digits: Conv (8) → MaxPool → Conv (16) → Upsample → Concat with the first Conv (the skip) → Conv (8) → Conv 1×1, a 1×28×28 picture. Train on MNIST denoising (mnist:denoise) with mean squared error and Adam.',
+    build: unetDenoiser,
   },
   [PRETRAINED]: {
     title: 'Transfer learning: LeNet-5 pretrained on digits 0–4',

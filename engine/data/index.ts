@@ -11,7 +11,16 @@ export { parseCifar10Batch, CIFAR10_CLASSES } from './cifar10.ts';
 export type { CsvOptions } from './csv.ts';
 export { parseCsv } from './csv.ts';
 export type { SyntheticKind, SyntheticOptions, MultiClassOptions } from './synthetic.ts';
-export { spiral, circles, xor, blobs, moons, SYNTHETIC, SYNTHETIC_KINDS } from './synthetic.ts';
+export {
+  spiral,
+  circles,
+  xor,
+  blobs,
+  moons,
+  REGRESSION_KINDS,
+  SYNTHETIC,
+  SYNTHETIC_KINDS,
+} from './synthetic.ts';
 export type { CharTextOptions } from './sequences.ts';
 export type { SequenceTaskOptions } from './sequences.ts';
 export {
@@ -26,6 +35,8 @@ export {
 } from './sequences.ts';
 export type { TextWindows, TextWindowsOptions } from './textWindows.ts';
 export { characterName, DEFAULT_TEXT_WINDOW, MAX_TEXT_VOCABULARY, textWindows } from './textWindows.ts';
+export type { DenoiseOptions, ImageTask } from './denoise.ts';
+export { DEFAULT_DENOISE_NOISE, IMAGE_TASKS, noisyPictures, withNoise } from './denoise.ts';
 export type { RgbaImage } from './image.ts';
 export { formatClassList, MAX_LISTED_CLASSES, parseClassList } from './classList.ts';
 export { rgbaToChw, resizeBilinear } from './image.ts';

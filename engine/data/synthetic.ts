@@ -36,6 +36,9 @@ export const SYNTHETIC_KINDS = [
 ] as const;
 export type SyntheticKind = (typeof SYNTHETIC_KINDS)[number];
 
+/** The sets whose targets are numbers (numClasses 0), to be learnt with mean squared error. */
+export const REGRESSION_KINDS: readonly SyntheticKind[] = ['adding', 'sine'];
+
 /** Spiral arms in [-1, 1]^2, one per class; noise perturbs the angle (CS231n). Default noise 0.2. */
 export function spiral(opts: MultiClassOptions): Dataset {
   const k = classCount(opts, 3);

@@ -7,6 +7,8 @@ import {
   recurrentLayer,
   RECURRENT_GRADIENT_CASES,
 } from '../families/recurrent.ts';
+import { recurrentGates, sigmoid, type GateStep } from '../families/recurrentInternals.ts';
+import type { InternalsContext } from '../layer.ts';
 
 // PyTorch's gates r, z, n; ONNX's z, r, h. linear_before_reset = 1 is PyTorch's n = tanh(W_in x +
 // b_in + r (W_hn h + b_hn)).
@@ -51,7 +53,19 @@ const gruBackward: CellBackward = (b, t, dy, H) => {
   return { dGi: k.concat(dGi, 0), dGh: k.concat(dGh, 0) };
 };
 
-export default recurrentLayer(GRU_CELL, gruBackward, {
+/** n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h_t = (1 - z) n + z h_{t-1}. */
+const GRU_GATES: GateStep = {
+  gates: ['r', 'z', 'n'],
+  step: (gi, gh, u, H, h, _c, out) => {
+    const r = sigmoid(gi[u] + gh[u]);
+    const z = sigmoid(gi[H + u] + gh[H + u]);
+    const n = Math.tanh(gi[2 * H + u] + r * gh[2 * H + u]);
+    [out[u], out[H + u], out[2 * H + u]] = [r, z, n];
+    return [(1 - z) * n + z * h, 0];
+  },
+};
+
+const layer = recurrentLayer(GRU_CELL, gruBackward, {
   summary:
     'Gated recurrent unit: reads a sequence step by step, an update gate blending old and new state; outputs every step’s hidden state.',
   gradientCases: RECURRENT_GRADIENT_CASES,
@@ -80,3 +94,5 @@ export default recurrentLayer(GRU_CELL, gruBackward, {
     },
   ],
 });
+
+export default { ...layer, internals: (ctx: InternalsContext<never>) => recurrentGates(GRU_GATES, ctx) };

@@ -8,6 +8,8 @@ import {
   recurrentLayer,
   RECURRENT_GRADIENT_CASES,
 } from '../families/recurrent.ts';
+import { recurrentGates, sigmoid, type GateStep } from '../families/recurrentInternals.ts';
+import type { InternalsContext } from '../layer.ts';
 import { zeros } from '../autodiff/ops.ts';
 
 // PyTorch's gates i, f, g, o; ONNX's i, o, f, c.
@@ -66,7 +68,19 @@ const lstmBackward: CellBackward = (b, t, dy, H) => {
   return { dGi: dG, dGh: dG };
 };
 
-export default recurrentLayer(LSTM_CELL, lstmBackward, {
+/** c_t = f c_{t-1} + i g, h_t = o tanh(c_t), gates i, f, o by sigmoid and g by tanh. */
+const LSTM_GATES: GateStep = {
+  gates: ['i', 'f', 'g', 'o'],
+  step: (gi, gh, u, H, _h, c, out) => {
+    const pre = (k: number) => gi[k * H + u] + gh[k * H + u];
+    const [i, f, g, o] = [sigmoid(pre(0)), sigmoid(pre(1)), Math.tanh(pre(2)), sigmoid(pre(3))];
+    [out[u], out[H + u], out[2 * H + u], out[3 * H + u]] = [i, f, g, o];
+    const cell = f * c + i * g;
+    return [o * Math.tanh(cell), cell];
+  },
+};
+
+const layer = recurrentLayer(LSTM_CELL, lstmBackward, {
   summary:
     'Long short-term memory: reads a sequence step by step, gating what its cell state keeps; outputs every step’s hidden state.',
   gradientCases: RECURRENT_GRADIENT_CASES,
@@ -96,3 +110,5 @@ export default recurrentLayer(LSTM_CELL, lstmBackward, {
     },
   ],
 });
+
+export default { ...layer, internals: (ctx: InternalsContext<never>) => recurrentGates(LSTM_GATES, ctx) };

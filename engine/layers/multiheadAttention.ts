@@ -39,6 +39,47 @@ const heads = (b: OnnxBuilder, t: string, h: number, d: number, perm = [0, 2, 1,
 const merged = (b: OnnxBuilder, t: string, e: number) =>
   reshape(b, b.op('Transpose', [t], { perm: [0, 2, 1, 3] }), [0, 0, e]);
 
+/**
+ * One sample's attention probabilities, heads × L × L, in float64 from x (L × E) and the in
+ * projection: what PyTorch returns with need_weights=True, average_attn_weights=False (before
+ * dropout).
+ */
+function attentionWeights(
+  x: Float32Array,
+  L: number,
+  params: ReadonlyMap<string, Float32Array>,
+  a: AttentionAttrs,
+): Float32Array {
+  const e = a.embed_dim;
+  const d = e / a.num_heads;
+  const w = params.get('in_proj_weight')!;
+  const bias = params.get('in_proj_bias');
+  // q and k rows of x W_inᵀ + b_in (v is not needed for the weights).
+  const qk = new Float64Array(L * 2 * e);
+  for (let t = 0; t < L; t++)
+    for (let r = 0; r < 2 * e; r++) {
+      let s = bias ? bias[r] : 0;
+      for (let c = 0; c < e; c++) s += x[t * e + c] * w[r * e + c];
+      qk[t * 2 * e + r] = s;
+    }
+  const out = new Float32Array(a.num_heads * L * L);
+  const row = new Float64Array(L);
+  for (let h = 0; h < a.num_heads; h++)
+    for (let i = 0; i < L; i++) {
+      let max = -Infinity;
+      for (let j = 0; j < L; j++) {
+        let s = 0;
+        for (let c = h * d; c < (h + 1) * d; c++) s += qk[i * 2 * e + c] * qk[j * 2 * e + e + c];
+        row[j] = a.is_causal && j > i ? -Infinity : s / Math.sqrt(d);
+        max = Math.max(max, row[j]);
+      }
+      let sum = 0;
+      for (let j = 0; j < L; j++) sum += row[j] = Math.exp(row[j] - max);
+      for (let j = 0; j < L; j++) out[(h * L + i) * L + j] = row[j] / sum;
+    }
+  return out;
+}
+
 function project(b: OnnxBuilder, x: string, weight: string, bias: string | undefined, name: string) {
   const y = b.op('MatMul', [x, b.op('Transpose', [weight], { perm: [1, 0] })], {}, { name });
   return bias ? b.op('Add', [y, bias]) : y;
@@ -210,6 +251,15 @@ export default defineLayer({
     return 4 * n * a.embed_dim * a.embed_dim + 2 * n * n * a.embed_dim;
   },
   receptiveField: (_inputs, a) => ({ kind: 'sequence', causal: a.is_causal }),
+  internals: ({ input, inputShape, params, attrs: a }) =>
+    a.batch_first
+      ? {
+          kind: 'attention',
+          heads: a.num_heads,
+          steps: inputShape[0],
+          weights: attentionWeights(input, inputShape[0], params, a),
+        }
+      : 'The attention map is shown for batch_first layers only; switch batch_first on.',
   toTorch: ({ attrs: a }) => {
     const len = a.batch_first ? 'x.shape[1]' : 'x.shape[0]';
     const mask = a.is_causal

@@ -7,6 +7,7 @@ import {
   randomLabels,
   split as splitDataset,
   keepClasses,
+  noisyPictures,
   standardize,
   SYNTHETIC,
   subset,
@@ -29,7 +30,7 @@ import { parseDatasetSpec, type DatasetSpec } from './spec.ts';
 export async function loadDataset(input: DatasetSpec): Promise<Dataset> {
   const spec = parseDatasetSpec(input); // also checks specs that arrive as untyped JSON
   const which = 'split' in spec && spec.split === 'test' ? 'test' : 'train';
-  const ds = finish(await loadKept(spec, which, earlyLimit(spec)), spec);
+  const ds = asTask(finish(await loadKept(spec, which, earlyLimit(spec)), spec), spec, which);
   const fixed = fixedStats(spec);
   return fixed ? withStats(ds, fixed) : ds;
 }
@@ -59,11 +60,23 @@ export async function loadTrainTest(input: DatasetSpec): Promise<TrainTest> {
     train = parts.train;
     test = subset(parts.test, spec.testLimit);
   }
+  train = asTask(finish(train, spec), spec, 'train');
+  test = asTask(test, spec, 'test');
   const fixed = fixedStats(spec);
-  if (fixed)
-    return { train: withStats(finish(train, spec), fixed), test: withStats(test, fixed), stats: fixed };
-  const n = normalize(finish(train, spec), test, spec.normalize ?? 'none');
+  if (fixed) return { train: withStats(train, fixed), test: withStats(test, fixed), stats: fixed };
+  const n = normalize(train, test, spec.normalize ?? 'none');
   return { train: n.train, test: n.test ?? test, stats: n.stats };
+}
+
+/**
+ * MNIST as a denoising task: noisy digits in, clean digits as targets (after the limit, so only
+ * the kept digits get noise). Train and test draw different noise from the same seed.
+ */
+function asTask(ds: Dataset, spec: DatasetSpec, which: 'train' | 'test'): Dataset {
+  if (spec.kind !== 'mnist' || spec.task !== 'denoise') return ds;
+  if (spec.randomLabels)
+    throw new Error('MNIST denoising has pictures as targets, not labels; turn random labels off.');
+  return noisyPictures(ds, { noise: spec.noise, seed: (spec.seed ?? 0) * 2 + (which === 'test' ? 1 : 0) });
 }
 
 function withStats(ds: Dataset, stats: ChannelStats): Dataset {

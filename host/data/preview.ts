@@ -14,6 +14,8 @@ function previewSpec(spec: Exclude<TrainingDataset, { kind: 'file' }>, count: nu
       limit: Math.min(count, spec.limit),
       randomLabels: spec.randomLabels,
       keepClasses: spec.keepClasses,
+      task: spec.task,
+      noise: spec.noise,
     };
   // Fewer points along the same arms, circles and blobs.
   return { ...spec, n: Math.min(spec.n, count), testFraction: undefined };

@@ -1,7 +1,7 @@
 // What a training run asks for, as plain JSON (from the CLI's --data flag, a project file or a
 // HostApi message). One zod schema is both the runtime check and the TypeScript type.
 import { z } from 'zod';
-import { SYNTHETIC_KINDS } from '../../engine/data/index.ts';
+import { IMAGE_TASKS, SYNTHETIC_KINDS } from '../../engine/data/index.ts';
 
 const count = z.number().int().min(0);
 
@@ -26,7 +26,14 @@ const common = {
 const split = z.enum(['train', 'test']);
 
 export const datasetSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('mnist'), split: split.optional(), ...common }),
+  z.object({
+    kind: z.literal('mnist'),
+    split: split.optional(),
+    /** 'denoise': inputs are the digits with Gaussian noise (std `noise`), targets the clean digits. */
+    task: z.enum(IMAGE_TASKS).optional(),
+    noise: z.number().min(0).max(10).optional(),
+    ...common,
+  }),
   z.object({
     kind: z.literal('idx'),
     images: z.string(),

@@ -1,7 +1,7 @@
 // Does this network fit this data? Checked before a run starts, so the user reads one sentence
 // naming the layer to change instead of an onnxruntime shape error halfway through compiling.
 import type { Dataset } from '../../engine/data/index.ts';
-import { sampleSize } from '../../engine/data/index.ts';
+import { sampleSize, targetSize } from '../../engine/data/index.ts';
 import type { Analysis, LossKind, ProjectDocument } from '../../engine/index.ts';
 import { formatShape, getLayer } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
@@ -57,6 +57,11 @@ export function checkFit(
   if (data.numClasses === 0 && (loss === 'cross-entropy' || loss === 'nll'))
     throw cannot(
       `${data.name} has numeric targets, not classes, so ${loss} cannot compare them; choose mean squared error as the loss.`,
+    );
+  const targets = data.y instanceof Float32Array && data.length > 0 ? targetSize(data) : width;
+  if (targets !== width)
+    throw cannot(
+      `${outNode.name} gives ${formatShape(outShape.slice(1) as number[])} (${width} values) per sample but each ${data.name} target has ${targets} value${targets === 1 ? '' : 's'}; make the last layer produce ${targets}.`,
     );
   if (data.length < batchSize)
     throw cannot(

@@ -12,7 +12,10 @@ import { anyBatch, documentWeights, type DocumentSource } from './activations.ts
 import { createSession, type ExecutionProviderChoice } from './providers.ts';
 
 export interface Predictor {
-  /** Probabilities per class (softmax of the output unless the network already ends in one). */
+  /**
+   * Probabilities per class (softmax of the output unless the network already ends in one), or
+   * the output as it is when it is a picture (outputPicture).
+   */
   predict(values: readonly number[]): Promise<number[]>;
   release(): Promise<void>;
 }
@@ -23,6 +26,31 @@ export function softmax(logits: ArrayLike<number>): number[] {
   const e = Array.from(logits, (v) => Math.exp(v - max));
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / sum);
+}
+
+/**
+ * The output's C×H×W when the network answers with a picture (1 to 4 channels, a denoiser's or an
+ * autoencoder's), else null: classes.
+ */
+export function outputPicture(doc: ProjectDocument): [number, number, number] | null {
+  // A run asks once per drawing with the same document: analyse it once.
+  const known = pictures.get(doc);
+  if (known !== undefined) return known;
+  const found = findOutputPicture(doc);
+  pictures.set(doc, found);
+  return found;
+}
+
+const pictures = new WeakMap<ProjectDocument, [number, number, number] | null>();
+
+function findOutputPicture(doc: ProjectDocument): [number, number, number] | null {
+  const analysis = analyze(doc.graph);
+  const sources = new Set(doc.graph.edges.map((e) => e.source));
+  const ends = doc.graph.nodes.filter((n) => !sources.has(n.id));
+  const shape = ends.length === 1 ? analysis.nodes.get(ends[0].id)?.outputShape?.slice(1) : undefined;
+  if (!shape || shape.length !== 3 || !shape.every((d) => typeof d === 'number')) return null;
+  const [c, h, w] = shape as number[];
+  return c <= 4 && h * w > 1 ? [c, h, w] : null;
 }
 
 function toProbabilities(lastType: string, y: Float32Array): number[] {
@@ -58,6 +86,7 @@ export async function createPredictor(
   const inShape = analysis.nodes.get(inputNode.id)!.outputShape!.slice(1) as number[];
   const output = model.graph.outputs[0].name;
   const lastType = doc.graph.nodes.find((n) => n.name === output)?.type ?? '';
+  const picture = outputPicture(doc) !== null;
   return {
     async predict(values) {
       const need = sampleSize(inShape);
@@ -69,18 +98,25 @@ export async function createPredictor(
       const x = Float32Array.from(values);
       if (stats) standardize(x, inShape[0], stats);
       const out = await session.run({ [input.name]: new ort.Tensor('float32', x, [1, ...inShape]) });
-      return toProbabilities(lastType, out[output].data as Float32Array);
+      const y = out[output].data as Float32Array;
+      return picture ? Array.from(y) : toProbabilities(lastType, y);
     },
     release: () => session.release(),
   };
 }
 
-/** The reply to a prediction: probabilities, the most likely class, and whose weights gave them. */
+/**
+ * The reply to a prediction: probabilities, the most likely class, and whose weights gave them;
+ * or, for a network answering with a picture of `picture`'s shape, that picture.
+ */
 export function prediction(
   probabilities: number[],
   classNames: string[] | undefined,
   weights: string,
+  picture: [number, number, number] | null = null,
 ): Prediction {
+  if (picture)
+    return { probabilities: [], predicted: 0, weights, picture: { shape: picture, values: probabilities } };
   const predicted = probabilities.indexOf(Math.max(...probabilities));
   return { probabilities, predicted, weights, ...(classNames ? { classNames } : {}) };
 }
@@ -98,7 +134,8 @@ export async function predictFromDocument(
   const stored = doc.weights && (source.init?.kind ?? 'default') === 'default';
   try {
     const probabilities = await predictor.predict(values);
-    return prediction(probabilities, undefined, stored ? 'the project’s stored weights' : 'untrained');
+    const weights = stored ? 'the project’s stored weights' : 'untrained';
+    return prediction(probabilities, undefined, weights, outputPicture(doc));
   } finally {
     await predictor.release();
   }

@@ -29,7 +29,7 @@ import type { DocumentSource } from './activations.ts';
 import type { TrainingStart } from './prepare.ts';
 import { compileTraining, prepareTraining } from './prepare.ts';
 import type { Predictor } from './predictor.ts';
-import { createPredictor, prediction, predictFromDocument } from './predictor.ts';
+import { createPredictor, outputPicture, prediction, predictFromDocument } from './predictor.ts';
 import type { train, TrainConfig } from './trainer.ts';
 import { evaluate } from './trainer.ts';
 import { trainInWorker, warmTrainingWorker } from './worker.ts';
@@ -329,7 +329,7 @@ export class TrainingRuns {
         : n
           ? `trained ${n} epoch${n === 1 ? '' : 's'}`
           : 'stopped during the first epoch';
-      return prediction(probabilities, run.classNames, trained);
+      return prediction(probabilities, run.classNames, trained, outputPicture(run.doc));
     }
     return predictFromDocument(source, values);
   }

@@ -9,6 +9,7 @@ import {
   analyze,
   CompileError,
   compileTrainStep,
+  getLayer,
   initialWeights,
   oneHotTargets,
   predictions,
@@ -28,6 +29,7 @@ import type { TrainingDataset } from '../../protocol/training.ts';
 import type { TrainTest } from '../data/index.ts';
 import { loadResolved, preparedFor, resolveForLoad, type ResolvedDataset } from '../data/uploads.ts';
 import { checkFit } from './fit.ts';
+import { internalsView } from './internalsView.ts';
 import { checkParameter, LossProbe } from './gradcheck.ts';
 import type { StepResult } from './session.ts';
 import { StepSession } from './session.ts';
@@ -207,10 +209,12 @@ export class StepThrough {
     const per = size(probe.shape.slice(1));
     const slice = (v: Float32Array) =>
       tensorValues(v.subarray(sample * per, (sample + 1) * per), probe.shape.slice(1));
+    const internals = this.internals(h, nodeId, sample);
     return {
       stepId,
       nodeId,
       sample,
+      ...(internals ? { internals } : {}),
       forward: slice(values.forward),
       backward: values.backward ? slice(values.backward) : null,
       params: h.step.params
@@ -224,6 +228,18 @@ export class StepThrough {
           };
         }),
     };
+  }
+
+  /** A sequence layer's attention weights or gates for the sample, from its input's probe. */
+  private internals(h: Held, nodeId: string, sample: number) {
+    const node = h.doc.graph.nodes.find((n) => n.id === nodeId);
+    const def = node && getLayer(node.type);
+    const edge = h.doc.graph.edges.find((e) => e.target === nodeId && e.targetPort === 0);
+    const source = edge && h.step.outputs.probes.find((p) => p.nodeId === edge.source);
+    if (!node || !def?.internals || !source) return undefined;
+    const per = size(source.shape.slice(1));
+    const input = h.result.probes.get(source.nodeId)!.forward.subarray(sample * per, (sample + 1) * per);
+    return internalsView(def, node, input, source.shape.slice(1), h.weights);
   }
 
   /** Finite differences of the loss on the held batch against the analytic gradients of one layer. */

@@ -60,7 +60,8 @@ export interface EpochEvent {
   event: 'epoch';
   epoch: number;
   trainLoss: number;
-  trainAccuracy: number;
+  /** Null for regression targets, which have no accuracy. */
+  trainAccuracy: number | null;
   testLoss: number | null;
   testAccuracy: number | null;
   samplesPerSecond: number;
@@ -365,9 +366,9 @@ class TrainingLoop {
       event: 'epoch',
       epoch: epoch + 1,
       trainLoss: tally.loss / tally.seen,
-      trainAccuracy: tally.correct / tally.seen,
+      trainAccuracy: isClassification(data.train) ? tally.correct / tally.seen : null,
       testLoss: evaluation?.loss ?? null,
-      testAccuracy: evaluation?.accuracy ?? null,
+      testAccuracy: evaluation && isClassification(data.train) ? evaluation.accuracy : null,
       samplesPerSecond: tally.seen / seconds,
       gradNorms: Object.fromEntries([...tally.gradSums].map(([id, s]) => [id, s / this.stepsPerEpoch])),
       weightNorms: norms(current, this.isBuffer),

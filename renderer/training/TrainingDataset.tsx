@@ -6,6 +6,8 @@ import { markerOf, traceMarker } from './markers.ts';
 import type { UploadedDataset } from '../../protocol/datasets.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { SYNTHETIC_SETS } from '../../protocol/training.ts';
+import { DEFAULT_DENOISE_NOISE } from '../../engine/data/index.ts';
+import { isRegression, withDataset } from './lossForData.ts';
 import { appStore, useApp } from '../state/appStore.ts';
 import { QUALITATIVE } from '../components/palette.ts';
 import { raceActive } from './race/race.ts';
@@ -36,6 +38,9 @@ function previewCount(d: TrainingDataset): number {
   return info && info.inputShape.length === 1 ? 400 : 12;
 }
 
+/** The picker's value for MNIST as a denoising task (noisy digit in, clean digit out). */
+const MNIST_DENOISE = 'mnist-denoise';
+
 const SET_LABELS: Record<(typeof SYNTHETIC_SETS)[number], string> = {
   spiral: 'Spiral (2-D points)',
   circles: 'Circles (2-D points)',
@@ -50,8 +55,11 @@ const SET_LABELS: Record<(typeof SYNTHETIC_SETS)[number], string> = {
 };
 
 function datasetFor(choice: string, current: TrainingDataset): TrainingDataset {
-  if (choice === 'mnist')
-    return current.kind === 'mnist' ? current : { kind: 'mnist', limit: 5000, testLimit: 1000, seed: 1 };
+  const mnist =
+    current.kind === 'mnist' ? current : { kind: 'mnist' as const, limit: 5000, testLimit: 1000, seed: 1 };
+  if (choice === 'mnist') return { ...mnist, task: undefined, noise: undefined };
+  if (choice === MNIST_DENOISE)
+    return { ...mnist, task: 'denoise', noise: mnist.noise ?? DEFAULT_DENOISE_NOISE };
   const generator = choice as (typeof SYNTHETIC_SETS)[number];
   const classes = generator === 'spiral' || generator === 'blobs' ? 3 : undefined;
   return { kind: 'synthetic', generator, n: 1000, seed: 1, ...(classes ? { classes } : {}) };
@@ -181,7 +189,7 @@ function Preview({ dataset }: { dataset: TrainingDataset }) {
             <Digit
               key={i}
               values={s.values}
-              label={className(s.label)}
+              label={preview.numClasses ? className(s.label) : ''}
               shape={preview.inputShape}
               ink={dataset.kind === 'mnist'}
             />
@@ -253,6 +261,17 @@ function SizeFields({
         help="Measured after every epoch, never trained on."
         onChange={(testLimit) => update({ ...dataset, testLimit })}
       />
+      {dataset.task === 'denoise' && (
+        <NumberField
+          label="Noise"
+          value={dataset.noise ?? DEFAULT_DENOISE_NOISE}
+          min={0}
+          max={2}
+          step={0.05}
+          help="Standard deviation of the Gaussian noise added to each pixel (pixels are 0 to 1, clipped after)."
+          onChange={(noise) => update({ ...dataset, noise })}
+        />
+      )}
     </>
   ) : (
     <>
@@ -281,11 +300,19 @@ export function TrainingDataset() {
   const setup = useApp((s) => s.trainingSetup);
   const busy = useApp((s) => isActive(s.training.status) || raceActive(s.race));
   const { dataset } = setup;
-  const update = (d: TrainingDataset) =>
-    appStore.getState().actions.setTrainingSetup({ ...setup, dataset: d });
+  const update = (d: TrainingDataset) => {
+    const regression = isRegression(d, d.kind === 'file' ? uploaded.get(d.id)?.numClasses : undefined);
+    appStore.getState().actions.setTrainingSetup(withDataset(setup, d, regression));
+  };
   const [wantFiles, setWantFiles] = useState(false);
   const choice =
-    dataset.kind === 'file' || wantFiles ? 'file' : dataset.kind === 'mnist' ? 'mnist' : dataset.generator;
+    dataset.kind === 'file' || wantFiles
+      ? 'file'
+      : dataset.kind === 'mnist'
+        ? dataset.task === 'denoise'
+          ? MNIST_DENOISE
+          : 'mnist'
+        : dataset.generator;
   const info = dataset.kind === 'file' ? uploaded.get(dataset.id) : undefined;
   const onAdded = (added: UploadedDataset) => {
     uploaded.set(added.id, added);
@@ -306,6 +333,7 @@ export function TrainingDataset() {
           }}
         >
           <option value="mnist">MNIST digits (bundled)</option>
+          <option value={MNIST_DENOISE}>MNIST denoising (noisy digit in, clean digit out)</option>
           {SYNTHETIC_SETS.map((g) => (
             <option key={g} value={g}>
               {SET_LABELS[g]}
@@ -314,10 +342,11 @@ export function TrainingDataset() {
           <option value="file">Your files…</option>
         </select>
         <small className="field-help">
-          MNIST: 28×28 handwritten digits, for networks whose Input is 1×28×28. The 2-D sets are points to
-          separate, for small networks whose Input is [2]. The sequence sets are for recurrent and attention
-          networks (the templates’ Input shapes: chars and copy [16] ids, adding [20, 2], parity [8, 1], sine
-          [24, 1]). Your files: a CSV table, IDX or CIFAR-10 files, or a folder of pictures.
+          MNIST: 28×28 handwritten digits, for networks whose Input is 1×28×28; denoising adds Gaussian noise
+          to each pixel and asks for the clean digit (a 1×28×28 output, mean squared error). The 2-D sets are
+          points to separate, for small networks whose Input is [2]. The sequence sets are for recurrent and
+          attention networks (the templates’ Input shapes: chars and copy [16] ids, adding [20, 2], parity [8,
+          1], sine [24, 1]). Your files: a CSV table, IDX or CIFAR-10 files, or a folder of pictures.
         </small>
       </label>
       {choice === 'file' && (

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { downloadText, fileSlug } from '../components/files.ts';
 import { downloadUrl } from '../components/download.ts';
 import { useApp } from '../state/appStore.ts';
-import type { TrainingRun as Run } from './trainingState.ts';
+import type { EpochPoint, TrainingRun as Run } from './trainingState.ts';
 import { activeSeconds, hasWeights, isActive, progressOf } from './trainingState.ts';
 import type { ChartPicture } from './chartImage.ts';
 import { composeCharts } from './chartImage.ts';
@@ -103,32 +103,43 @@ function Headline({ run }: { run: Run }) {
   const atStop = stoppedBetweenEpochs(run);
   const last = atStop ? undefined : lastEpoch(run);
   if (!start) return null;
+  // Regression targets have no accuracy: the test loss is the measure.
+  const regression = start.trainAccuracy === null && start.testAccuracy === null;
+  const measure = (e: EpochPoint) => (regression ? num(e.testLoss) : pct(e.testAccuracy));
+  const id = regression ? 'loss' : 'accuracy';
   const final = measured && 'e' in measured ? measured.e : null;
   return (
     <p className="training-headline" data-testid="training-headline">
-      Test accuracy <strong data-testid="accuracy-before">{pct(start.testAccuracy)}</strong>{' '}
+      Test {regression ? 'loss' : 'accuracy'} <strong data-testid={`${id}-before`}>{measure(start)}</strong>{' '}
       <span className="muted">untrained</span>
       {last && (
         <>
           {' '}
-          → <strong data-testid="accuracy-after">{pct(last.testAccuracy)}</strong>{' '}
+          → <strong data-testid={`${id}-after`}>{measure(last)}</strong>{' '}
           <span className="muted">after epoch {last.epoch}</span>
         </>
       )}
       {atStop && (
         <>
           {' '}
-          → <strong data-testid="accuracy-after">
-            {final ? pct(final.accuracy) : measured ? '–' : '…'}
+          →{' '}
+          <strong data-testid={`${id}-after`}>
+            {final && !regression ? pct(final.accuracy) : measured || regression ? '–' : '…'}
           </strong>{' '}
           <span className="muted">at the stop, step {run.step}</span>
         </>
       )}
       <span className="muted">
-        {' '}
-        · test loss {num(start.testLoss)}
-        {last && <> → {num(last.testLoss)}</>}
-        {last && <> · train accuracy {pct(last.trainAccuracy)}</>}
+        {regression ? (
+          <>{last && <> · train loss {num(last.trainLoss)}</>} · numeric targets, so no accuracy</>
+        ) : (
+          <>
+            {' '}
+            · test loss {num(start.testLoss)}
+            {last && <> → {num(last.testLoss)}</>}
+            {last && <> · train accuracy {pct(last.trainAccuracy)}</>}
+          </>
+        )}
       </span>
     </p>
   );

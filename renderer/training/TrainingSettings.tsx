@@ -9,6 +9,7 @@ import { raceActive } from './race/race.ts';
 import { isActive } from './trainingState.ts';
 import { InitFields, RegularisationFields, ScheduleFields } from './TrainingAdvanced.tsx';
 import { NumberField, SelectField } from './TrainingFields.tsx';
+import { lossNote } from './lossForData.ts';
 
 const LOSS_OPTIONS: { value: LossKind; label: string; help: string }[] = [
   {
@@ -16,7 +17,11 @@ const LOSS_OPTIONS: { value: LossKind; label: string; help: string }[] = [
     label: 'Cross-entropy',
     help: 'Softmax of the raw scores, then −log of the right class’s probability (PyTorch CrossEntropyLoss). The usual loss for classes.',
   },
-  { value: 'mse', label: 'Mean squared error', help: 'Squared distance to the one-hot target, averaged.' },
+  {
+    value: 'mse',
+    label: 'Mean squared error',
+    help: 'Squared distance to the target (the one-hot row for classes, the numbers of a regression set), averaged.',
+  },
   {
     value: 'bce-with-logits',
     label: 'Binary cross-entropy',
@@ -84,6 +89,7 @@ export function TrainingSettings() {
   const { config } = setup;
   const update = (c: Partial<TrainingConfig>) =>
     appStore.getState().actions.setTrainingSetup({ ...setup, config: { ...config, ...c } });
+  const note = lossNote(setup);
   const memory = estimateMemory(analysis, config.batchSize, stateSlots(config.optimizer.kind).length);
 
   return (
@@ -93,8 +99,17 @@ export function TrainingSettings() {
         label="Loss"
         value={config.loss}
         options={LOSS_OPTIONS}
-        onChange={(loss) => update({ loss })}
+        onChange={(loss) =>
+          appStore
+            .getState()
+            .actions.setTrainingSetup({ ...setup, config: { ...config, loss }, lossSource: 'user' })
+        }
       />
+      {note && (
+        <p className="field-help" data-testid="loss-note">
+          {note}
+        </p>
+      )}
       {racing && <p className="field-help">In the race each optimizer brings its own learning rate.</p>}
       {!racing && (
         <>

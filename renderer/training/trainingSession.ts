@@ -6,12 +6,16 @@ import { z } from 'zod';
 import { runIdSchema, trainingConfigSchema, trainingDatasetSchema } from '../../protocol/training.ts';
 import { acceptRecovery } from '../app/autosave.ts';
 import type { AppStore } from '../state/store.ts';
-import type { TrainingSetup } from './trainingState.ts';
+import { LOSS_SOURCES, type TrainingSetup } from './trainingState.ts';
 
 const KEY = 'netwright.training';
 
 const sessionSchema = z.object({
-  setup: z.object({ dataset: trainingDatasetSchema, config: trainingConfigSchema }),
+  setup: z.object({
+    dataset: trainingDatasetSchema,
+    config: trainingConfigSchema,
+    lossSource: z.enum(LOSS_SOURCES).optional(),
+  }),
   open: z.boolean(),
   runId: runIdSchema.nullable(),
 });

@@ -13,9 +13,17 @@ import type {
   TrainingEventMessage,
 } from '../../protocol/training.ts';
 
+/**
+ * Who picked the loss: the user (kept whatever the data), or the drawer when a regression set
+ * came (mean squared error) or a classification set came back (cross-entropy).
+ */
+export const LOSS_SOURCES = ['user', 'auto-mse', 'auto-cross-entropy'] as const;
+export type LossSource = (typeof LOSS_SOURCES)[number];
+
 export interface TrainingSetup {
   dataset: TrainingDataset;
   config: TrainingConfig;
+  lossSource?: LossSource;
 }
 
 export const defaultSetup: TrainingSetup = {

@@ -25,10 +25,16 @@ export interface EpochLine {
 }
 
 /**
- * `netwright train <template> --data <data> --optimizer adam --threads 1 --json` as a user runs it;
- * its epoch lines (the command must succeed).
+ * `netwright train <template> --data <data> --optimizer adam --threads 1 --json [extra flags]` as a
+ * user runs it; its epoch lines (the command must succeed).
  */
-export function trainTemplateCli(name: string, data: string, epochs: number, lr: number): EpochLine[] {
+export function trainTemplateCli(
+  name: string,
+  data: string,
+  epochs: number,
+  lr: number,
+  extra: string[] = [],
+): EpochLine[] {
   const r = spawnSync(
     process.execPath,
     [
@@ -46,6 +52,7 @@ export function trainTemplateCli(name: string, data: string, epochs: number, lr:
       '--threads',
       '1',
       '--json',
+      ...extra,
     ],
     { encoding: 'utf8' },
   );

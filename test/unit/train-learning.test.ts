@@ -34,7 +34,7 @@ test('LeNet-5 reaches >= 98% test accuracy on MNIST after one epoch', async () =
   const r = await train({ doc, data: await mnist(), config: recipe() });
   const e = r.history[0];
   console.log(
-    `LeNet-5, 1 epoch: test ${(100 * e.testAccuracy!).toFixed(2)}%, train ${(100 * e.trainAccuracy).toFixed(2)}%, ` +
+    `LeNet-5, 1 epoch: test ${(100 * e.testAccuracy!).toFixed(2)}%, train ${(100 * e.trainAccuracy!).toFixed(2)}%, ` +
       `${Math.round(e.samplesPerSecond)} samples/s, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   assert.equal(r.stopped, undefined);
@@ -47,7 +47,7 @@ test('the MLP reaches >= 97% test accuracy on MNIST after one epoch', async () =
   const r = await train({ doc, data: await mnist(), config: recipe() });
   const e = r.history[0];
   console.log(
-    `MLP, 1 epoch: test ${(100 * e.testAccuracy!).toFixed(2)}%, train ${(100 * e.trainAccuracy).toFixed(2)}%, ` +
+    `MLP, 1 epoch: test ${(100 * e.testAccuracy!).toFixed(2)}%, train ${(100 * e.trainAccuracy!).toFixed(2)}%, ` +
       `${Math.round(e.samplesPerSecond)} samples/s, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   assert.ok(e.testAccuracy! >= 0.97, `test accuracy ${e.testAccuracy}`);

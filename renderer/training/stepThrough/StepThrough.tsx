@@ -28,6 +28,7 @@ import {
   useStepThrough,
 } from './stepThrough.ts';
 import { useCurrentWeightsLabel, WeightsChoiceField } from '../WeightsChoiceField.tsx';
+import { InternalsView } from './SequenceViews.tsx';
 
 /** Channels (or kernels) drawn per tensor; the rest are counted, not drawn. */
 const MAX_MAPS = 32;
@@ -228,6 +229,7 @@ function NodeTensorsView({ stop }: { stop: Stop }) {
     return (
       <div className="step-tensors">
         <TensorView title="output (activation)" t={t.forward} testId="forward-tensor" />
+        {t.internals && <InternalsView view={t.internals} output={t.forward} />}
         {t.params.map((p) => (
           <TensorView key={p.param} title={p.param} t={p.value} testId={`param-${p.param}`} />
         ))}

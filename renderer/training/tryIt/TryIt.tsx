@@ -8,6 +8,7 @@ import { useCurrentWeightsLabel, WeightsChoiceField } from '../WeightsChoiceFiel
 import { MNIST_SIZE, toMnistInput } from './digitInput.ts';
 import { drawnDigit } from './drawnDigit.ts';
 import { predict } from '../flows.ts';
+import { DEFAULT_DENOISE_NOISE, withNoise } from '../../../engine/data/index.ts';
 import type { PictureInput, RgbaImage } from './imageInput.ts';
 import { notAPicture, pictureInput, pictureToInput } from './imageInput.ts';
 import './tryIt.css';
@@ -16,6 +17,8 @@ const PAD = 196;
 const BRUSH = 15;
 /** Pictures are decoded at most this large; the input is far smaller anyway. */
 const MAX_DECODE = 1024;
+/** Try it adds a denoiser's noise with a fixed seed, so the same drawing gets the same noise. */
+const NOISE_SEED = 1;
 
 /** What kind of picture the network takes (MNIST digit, C x H x W image), if any. */
 function usePictureInput(): PictureInput {
@@ -104,7 +107,16 @@ function DrawPad({ onDrawn, clearSignal }: { onDrawn(pixels: Float32Array): void
   );
 }
 
-function Seen({ input, shape }: { input: Float32Array | null; shape: [number, number, number] }) {
+function Seen({
+  input,
+  shape,
+  caption,
+}: {
+  input: Float32Array | null;
+  shape: [number, number, number];
+  /** What the picture is, when it is not the network's input. */
+  caption?: string;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [channels, height, width] = shape;
   useEffect(() => {
@@ -126,11 +138,11 @@ function Seen({ input, shape }: { input: Float32Array | null; shape: [number, nu
         ref={ref}
         width={width}
         height={height}
-        aria-label={`What the network sees (${height}×${width})`}
+        aria-label={
+          caption ? `${caption} (${height}×${width})` : `What the network sees (${height}×${width})`
+        }
       />
-      <figcaption>
-        {height}×{width} input
-      </figcaption>
+      <figcaption>{caption ?? `${height}×${width} input`}</figcaption>
     </figure>
   );
 }
@@ -233,6 +245,11 @@ export function TryIt() {
   const [problem, setProblem] = useState<string | null>(null);
   const [clearSignal, setClearSignal] = useState(0);
   const [source, setSource] = useState<string | null>(null);
+  const denoiseNoise = useApp((s) => {
+    const d = s.trainingSetup.dataset;
+    return d.kind === 'mnist' && d.task === 'denoise' ? (d.noise ?? DEFAULT_DENOISE_NOISE) : null;
+  });
+  const [noisy, setNoisy] = useState<Float32Array | null>(null);
 
   const tryPicture = (img: RgbaImage, name: string) => {
     if (!picture) return;
@@ -246,7 +263,10 @@ export function TryIt() {
     if (hasHost) void ask(x);
   };
 
-  const ask = async (values: Float32Array) => {
+  const ask = async (clean: Float32Array) => {
+    // A denoiser is shown what it was trained on: the picture with the data set's noise.
+    const values = denoiseNoise === null ? clean : withNoise(clean, denoiseNoise, NOISE_SEED);
+    setNoisy(denoiseNoise === null ? null : values);
     try {
       setPrediction(await predict(Array.from(values, (v) => Math.round(v * 1000) / 1000)));
       setProblem(null);
@@ -268,6 +288,7 @@ export function TryIt() {
     setSource(null);
     drawnDigit.setState({ pixels: null });
     setPrediction(null);
+    setNoisy(null);
     setProblem(null);
   };
   const what = takesDigits ? 'Draw a digit or drop a picture of one' : 'Drop a picture';
@@ -302,8 +323,8 @@ export function TryIt() {
                 />
               )}
               <div className="try-it__side">
-                <Seen input={input} shape={shape} />
-                {prediction && top !== null && (
+                <Seen input={input} shape={shape} caption={noisy ? 'clean (yours)' : undefined} />
+                {prediction && !prediction.picture && top !== null && (
                   <p className="prediction__top" data-testid="prediction">
                     <strong className="prediction__class" data-testid="predicted-class">
                       {top}
@@ -316,6 +337,18 @@ export function TryIt() {
                 </button>
               </div>
             </div>
+            {(noisy || prediction?.picture) && (
+              <div className="try-it__pictures" role="group" aria-label="What the network made of it">
+                {noisy && <Seen input={noisy} shape={shape} caption="noisy: the input" />}
+                {prediction?.picture && (
+                  <Seen
+                    input={Float32Array.from(prediction.picture.values)}
+                    shape={prediction.picture.shape}
+                    caption={noisy ? 'denoised: the output' : 'the output'}
+                  />
+                )}
+              </div>
+            )}
           </PictureDrop>
           {source && (
             <p className="field-help" data-testid="try-it-source">
@@ -329,7 +362,7 @@ export function TryIt() {
           )}
           {prediction && (
             <>
-              <Bars prediction={prediction} />
+              {!prediction.picture && <Bars prediction={prediction} />}
               <p className="field-help" data-testid="prediction-weights">
                 Weights: {prediction.weights}
               </p>
