@@ -4,6 +4,7 @@
 // pass: the gates recomputed for all steps at once from the saved hidden states, then
 // backpropagation through time step by step, then the weight gradients as single GEMMs.
 import { dims, reshape, zeros } from '../autodiff/ops.ts';
+import { CompileError } from '../autodiff/backward.ts';
 import { problem } from '../diagnostics.ts';
 import { call } from '../export/pytorch/python.ts';
 import type {
@@ -152,6 +153,12 @@ export function recurrentToOnnx(cell: Cell, ctx: LowerContext<RecurrentAttrs>): 
   const { b, inputs, params, attrs: a, node, output, saved } = ctx;
   const H = a.hidden_size;
   const both = a.bidirectional;
+  const carry = ctx.training ? ctx.carry : undefined;
+  if (carry && both)
+    throw new CompileError(
+      `${node} is bidirectional: its reverse direction reads the next window, so its state can't be carried from the previous one. Turn bidirectional off, or train without truncated BPTT.`,
+    );
+  const batch = (a.batch_first ? ctx.inputShapes[0][0] : ctx.inputShapes[0][1]) as number;
   let seq = inputs[0];
   for (let l = 0; l < a.num_layers; l++) {
     const x = (saved[`x_l${l}`] = a.batch_first ? timeMajor(b, seq) : seq);
@@ -177,12 +184,21 @@ export function recurrentToOnnx(cell: Cell, ctx: LowerContext<RecurrentAttrs>): 
     );
     const bias = biases.length > 1 ? [b.op('Concat', biases, { axis: 0 })] : biases;
     const attrs = { hidden_size: H, ...cell.opAttrs, ...(both ? { direction: 'bidirectional' } : {}) };
-    const [y] = b.opN(cell.op, [x, stacked('weight_ih'), stacked('weight_hh'), ...bias], attrs, 1, {
-      name: `${node}/l${l}`,
-    });
+    // Carried state: (1, N, H) initial h (and c) in, the final ones out for the next window.
+    const states = carry ? stateNames(cell, l).map((name) => carry.in(name, [1, batch, H])) : [];
+    states.forEach((t, k) => (saved[stateNames(cell, l)[k]] = t));
+    const opInputs = [x, stacked('weight_ih'), stacked('weight_hh'), bias[0] ?? ''];
+    const [y, ...finals] = b.opN(
+      cell.op,
+      carry ? [...opInputs, '', ...states] : [...opInputs.slice(0, 3), ...bias],
+      attrs,
+      1 + states.length,
+      { name: `${node}/l${l}` },
+    );
+    finals.forEach((t, k) => carry!.out(stateNames(cell, l)[k], t));
     const named = l === a.num_layers - 1 && !a.batch_first ? { name: node, output } : {};
     // (L, D, N, H) -> (L, N, D*H), the two directions' states side by side, as PyTorch writes it.
-    const states = both
+    const hs = both
       ? b.op(
           'Reshape',
           [b.op('Transpose', [y], { perm: [0, 2, 1, 3] }), b.int64s('shape', [0, 0, -1])],
@@ -190,19 +206,24 @@ export function recurrentToOnnx(cell: Cell, ctx: LowerContext<RecurrentAttrs>): 
           named,
         )
       : b.op('Squeeze', [y, b.int64s('axes', [1])], {}, named);
-    saved[`y_l${l}`] = states;
+    saved[`y_l${l}`] = hs;
     seq = a.batch_first
-      ? b.op('Transpose', [states], { perm: [1, 0, 2] }, l === a.num_layers - 1 ? { name: node, output } : {})
-      : states;
+      ? b.op('Transpose', [hs], { perm: [1, 0, 2] }, l === a.num_layers - 1 ? { name: node, output } : {})
+      : hs;
   }
   return seq;
 }
 
+/** The carried state of layer l: h (and c for LSTM), as PyTorch's h_0 and c_0 name them. */
+const stateNames = (cell: Cell, l: number) => (cell.op === 'LSTM' ? [`h0_l${l}`, `c0_l${l}`] : [`h0_l${l}`]);
+
 /** What a cell's backward step needs of one layer, all time first: (L, N, features). */
 export interface LayerTensors {
   x: string;
-  /** h_{t-1} for every step: zeros, then the outputs but the last. */
+  /** h_{t-1} for every step: the initial state (zeros or carried), then the outputs but the last. */
   hPrev: string;
+  /** LSTM: the initial cell state, (1, N, H) (zeros or carried from the previous window). */
+  c0: string;
   /** x W_ihᵀ + b_ih and h_{t-1} W_hhᵀ + b_hh for all steps at once, (L, N, gates * H). */
   gi: string;
   gh: string;
@@ -284,7 +305,9 @@ function directionGradient(
   const H = a.hidden_size;
   const { steps, batch } = t;
   const p = (name: string) => params[`${name}${t.name}`];
-  const first = zeros(b, [1, batch, H]);
+  // A carried initial state is a constant here: truncated BPTT sends no gradient into it.
+  const first = ctx.saved[`h0${t.name}`] ?? zeros(b, [1, batch, H]);
+  const c0 = ctx.saved[`c0${t.name}`] ?? zeros(b, [1, batch, H]);
   const hPrev = steps === 1 ? first : b.op('Concat', [first, sliceSteps(b, t.y, 0, steps - 1)], { axis: 0 });
   const affine = (v: string, w: string, bias: string | undefined) => {
     const product = b.op('MatMul', [v, b.op('Transpose', [w], { perm: [1, 0] })]);
@@ -292,7 +315,8 @@ function directionGradient(
   };
   const gi = affine(t.x, p('weight_ih'), a.bias ? p('bias_ih') : undefined);
   const gh = affine(hPrev, p('weight_hh'), a.bias ? p('bias_hh') : undefined);
-  const { dGi, dGh } = step(b, { x: t.x, hPrev, gi, gh, weightHh: p('weight_hh'), steps, batch }, t.dy, H);
+  const tensors = { x: t.x, hPrev, c0, gi, gh, weightHh: p('weight_hh'), steps, batch };
+  const { dGi, dGh } = step(b, tensors, t.dy, H);
   const rows = cell.gates * H;
   const flatGi = reshape(b, dGi, [steps * batch, rows]);
   const flatGh = reshape(b, dGh, [steps * batch, rows]);
