@@ -316,6 +316,11 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
    * Absent only for layers with no inputs (Input).
    */
   gradient?(ctx: GradContext<AttrValues<S>>): Gradients;
+  /**
+   * A recurrent state that truncated BPTT can carry from one window to the next (LowerContext.carry):
+   * the Training panel offers truncation only for networks with such a layer.
+   */
+  carriesState?: boolean;
   /** The lowest ONNX opset that can express this layer; 13 (our floor) when absent. */
   minOpset?: number;
   /** Every output's shape for layers with several outputs (an imported ONNX op); null where unknown. */

@@ -11,11 +11,21 @@ export { parseCifar10Batch, CIFAR10_CLASSES } from './cifar10.ts';
 export type { CsvOptions } from './csv.ts';
 export { parseCsv } from './csv.ts';
 export type { SyntheticKind, SyntheticOptions, MultiClassOptions } from './synthetic.ts';
-export { spiral, circles, xor, blobs, moons, SYNTHETIC, SYNTHETIC_KINDS } from './synthetic.ts';
+export {
+  spiral,
+  circles,
+  xor,
+  blobs,
+  moons,
+  SEQUENCE_KINDS,
+  SYNTHETIC,
+  SYNTHETIC_KINDS,
+} from './synthetic.ts';
 export type { CharTextOptions } from './sequences.ts';
 export type { SequenceTaskOptions } from './sequences.ts';
 export {
   addingProblem,
+  charStreams,
   charText,
   copyTask,
   grammarText,

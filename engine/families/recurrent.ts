@@ -503,6 +503,7 @@ export function recurrentLayer(
     macs: (inputs, _out, a) => recurrentMacs(cell, inputs, a),
     receptiveField: () => ({ kind: 'sequence', causal: true }),
     toOnnx: (ctx) => recurrentToOnnx(cell, ctx),
+    carriesState: true,
     gradient: (ctx) => recurrentGradient(cell, backward, ctx),
     fromOnnx: recurrentImport(cell),
     gradientCases: def.gradientCases,
