@@ -11,6 +11,8 @@ import { prepareTraining } from '../../host/training/prepare.ts';
 import type { TrainConfig, TrainEvent } from '../../host/training/trainer.ts';
 import { train } from '../../host/training/trainer.ts';
 import { trainingConfigSchema } from '../../protocol/training.ts';
+import { TBPTT_MEASURED } from '../../scripts/lessons.ts';
+import { loadTemplate } from '../helpers/templates.ts';
 
 test('chars as streams: batch k holds window k of every stream, each continuing its stream’s window k - 1', () => {
   const [B, L, n] = [4, 6, 30];
@@ -109,4 +111,21 @@ test('a truncated-BPTT run reads the streams in order, carries the state and rep
   for (const y of data.test.y) counts.set(y, (counts.get(y) ?? 0) + 1);
   const baseline = Math.max(...counts.values()) / data.test.length;
   assert.ok(epochs[1].testAccuracy! > baseline + 0.1, `${epochs[1].testAccuracy} vs ${baseline}`);
+});
+
+test('the TBPTT lesson’s figures: FLOPs per update of each template, and τ = 10’s accuracy for seed 1', async () => {
+  const templates = { 10: 'tbptt-lstm-10', 50: 'tbptt-lstm-50', 200: 'tbptt-lstm-full' } as const;
+  for (const [steps, name] of Object.entries(templates)) {
+    const measured = TBPTT_MEASURED[Number(steps) as keyof typeof TBPTT_MEASURED];
+    const flops = trainStepFlops(loadTemplate(name).graph).flopsPerSample * 32;
+    assert.equal((flops / 1e6).toFixed(1), measured.mflops.toFixed(1), name);
+  }
+  // `netwright train tbptt-lstm-10 --data synthetic:chars:4000 --tbptt 10 --epochs 3 --batch-size 32
+  // --optimizer adam --lr 0.005 --threads 1 --seed 1`, in process.
+  const cfg = config({ tbptt: 10, epochs: 3, batchSize: 32, lr: 0.005, threads: 1 });
+  const doc = loadTemplate('tbptt-lstm-10');
+  const spec = forSequenceModel({ kind: 'synthetic', generator: 'chars', n: 4000 } as const, doc, cfg);
+  const result = await train({ doc, data: await loadTrainTest(spec), config: cfg });
+  const accuracy = 100 * result.history[2].testAccuracy!;
+  assert.ok(Math.abs(accuracy - TBPTT_MEASURED[10].accuracy[0]) <= 0.5, `${accuracy}%`);
 });
