@@ -91,7 +91,7 @@ export const TBPTT_MEASURED = {
   200: { mflops: 847.9, ms: 24.0, accuracy: [54.1, 53.3, 52.5], loss: [2.356, 2.368, 2.3] },
 } as const;
 const tbpttRow = (label: string, m: (typeof TBPTT_MEASURED)[keyof typeof TBPTT_MEASURED]) =>
-  `- ${label}: **${m.mflops} MFLOPs** and about **${m.ms} ms per update**; test accuracy ${span(m.accuracy)}, test loss ${span(m.loss, '')}.`;
+  `- ${label}: ${m.mflops} MFLOPs and about ${m.ms} ms per update; test accuracy ${span(m.accuracy)}, test loss ${span(m.loss, '')}.`;
 const TBPTT_TABLE = [
   tbpttRow('τ = 10', TBPTT_MEASURED[10]),
   tbpttRow('τ = 50', TBPTT_MEASURED[50]),
@@ -423,7 +423,7 @@ Measured (seeds 1, 2 and 3, \`netwright train\` with the same settings): after 5
     title: 'Truncated BPTT: what an update costs',
     text: `An LSTM learning from a long text must backpropagate through time. **Full BPTT** runs the backward pass through every step a prediction depends on: one update over sequences of T steps costs O(T) time and keeps all T steps in memory. **Truncated BPTT** cuts each long stream into windows of τ steps. Each update runs forward and backward over the next window of every stream; the LSTM’s state (h and c) comes in from the stream’s previous window as plain numbers, detached, so no gradient flows back past the window’s start. An update then costs O(τ), however long the stream.
 
-This LSTM reads windows of 10 characters (τ = 10): Embedding, LSTM (64), and a Linear over the flattened steps that predicts the next character. **Train with these settings** (generated sentences cut into 32 streams, one per batch row, 4,000 windows, 3 epochs of Adam at 0.005, seed 1): **Truncate BPTT at 10 steps** is ticked in the Training panel, which shows the cost per update. Press **Train**.
+This LSTM reads windows of 10 characters (τ = 10): Embedding, LSTM (64), and a Linear over the flattened steps that predicts the next character. **Train with these settings** (generated sentences cut into 32 streams, one per batch row, 4,000 windows, 3 epochs of Adam at 0.005, seed 1): **Truncate BPTT** is ticked in the Training panel (at 10 steps, the Input's length), which shows the cost per update. Press **Train**.
 
 Measured with \`netwright train\` (the same settings; seeds 1, 2, 3):
 

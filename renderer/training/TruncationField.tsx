@@ -43,7 +43,9 @@ export function TruncationField({ config, update }: Props) {
             checked={config.tbptt !== undefined}
             onChange={(e) => update({ tbptt: e.target.checked ? window : undefined })}
           />
-          <span>Truncate BPTT at {window} steps</span>
+          <span>
+            <span>Truncate BPTT</span> at {window} steps
+          </span>
           <small className="field-help">
             Truncated backpropagation through time: the text is cut into {config.batchSize} long streams, one
             per batch row, and each update trains on the next window of {window} steps of every stream. The
