@@ -102,6 +102,14 @@ program
   .option('--threads <n>', 'onnxruntime intra-op threads (default 2)')
   .option('--shuffle <order>', 'random (a seeded permutation per epoch, default) | none (the data set order)')
   .option('--provider <where>', 'cpu (default) | gpu | auto: the GPU provider when it loads, else the CPU')
+  .option(
+    '--tbptt <steps>',
+    "truncated BPTT (LSTM/GRU): windows of <steps> (the Input's length) from --batch-size streams of synthetic:chars, the state carried",
+  )
+  .option(
+    '--streams',
+    'synthetic:chars as --batch-size streams read in non-overlapping windows, without carrying state (full BPTT on what --tbptt reads)',
+  )
   .option('--keep-classes <list>', 'train and test on these classes only, relabelled 0, 1, … (e.g. 5-9)')
   .option(
     '--classes [n]',

@@ -42,6 +42,7 @@ import { EXECUTION_PROVIDERS, SYNTHETIC_SETS } from '../protocol/training.ts';
 import { loadModelMeasured } from './loadModel.ts';
 import { checkOutputFiles } from './outputs.ts';
 import { progressReporter } from './trainProgress.ts';
+import { forSequenceModel } from '../host/data/sequenceData.ts';
 import { applyTransferFlags, imagePreprocessing, parseClassList, type TransferOptions } from './transfer.ts';
 
 export { EPOCH_KEYS } from './trainProgress.ts';
@@ -66,6 +67,9 @@ export interface TrainOptions extends TransferOptions {
   threads?: string;
   shuffle?: string;
   provider?: string;
+  tbptt?: string;
+  /** synthetic:chars as --batch-size streams read in non-overlapping windows (what --tbptt reads). */
+  streams?: boolean;
   out?: string;
   save?: string;
   checkpoint?: string;
@@ -253,6 +257,7 @@ export function trainConfig(o: TrainOptions, saved?: TrainConfig): TrainConfig {
         ? saved?.shuffle
         : choose('--shuffle', o.shuffle, ['random', 'none']) !== 'none',
     provider: choose('--provider', o.provider, EXECUTION_PROVIDERS) ?? saved?.provider ?? 'cpu',
+    tbptt: num('--tbptt', o.tbptt, positiveInt, 'a whole number of steps >= 1') ?? saved?.tbptt,
   };
 }
 
@@ -454,7 +459,10 @@ export async function trainCommand(modelPath: string, o: TrainOptions): Promise<
   const loaded = await loadModelMeasured(modelPath);
   const checkpoint = o.resume ? await loadCheckpoint(o.resume) : undefined;
   const settings = runSettings(o, checkpoint);
-  settings.spec = imagePreprocessing(settings.spec, o, loaded.doc);
+  settings.spec = forSequenceModel(imagePreprocessing(settings.spec, o, loaded.doc), loaded.doc, {
+    ...settings.cfg,
+    streams: o.streams,
+  });
   const data = await within(`--data ${settings.flags.data}`, () => loadTrainTest(settings.spec), true);
   chooseLoss(settings.cfg, data, o.loss, !!checkpoint);
   const doc = applyTransferFlags(loaded.doc, o, data.train.numClasses);

@@ -13,6 +13,8 @@ export const EPOCH_KEYS = [
   'testLoss',
   'testAccuracy',
   'samplesPerSecond',
+  /** The cost of one update: its mean wall time over the epoch (its FLOPs are in the start line). */
+  'msPerUpdate',
   /** The onnxruntime execution provider the run trained on. */
   'provider',
 ] as const;
@@ -23,7 +25,8 @@ const fixed = (x: number | null, d = 4) => (x === null ? '-' : x.toFixed(d));
 function epochLine(e: EpochEvent, epochs: number): string {
   return (
     `epoch ${e.epoch}/${epochs}: train loss ${fixed(e.trainLoss)}, accuracy ${pct(e.trainAccuracy)}; ` +
-    `test loss ${fixed(e.testLoss)}, accuracy ${pct(e.testAccuracy)}; ${Math.round(e.samplesPerSecond)} samples/s`
+    `test loss ${fixed(e.testLoss)}, accuracy ${pct(e.testAccuracy)}; ${Math.round(e.samplesPerSecond)} samples/s, ` +
+    `${e.msPerUpdate.toFixed(2)} ms per update`
   );
 }
 
@@ -79,6 +82,9 @@ export function progressReporter(p: ProgressSetup): { onEvent(e: TrainEvent): vo
         p.log(
           `${p.headline}, ${e.parameters.toLocaleString('en-US')} parameters, ${cfg.optimizer.kind} lr ${cfg.lr}, batch ${cfg.batchSize}` +
             `${firstEpoch ? `, resuming after epoch ${firstEpoch}` : ''}. Estimated training memory: ${bytes(e.memoryBytes)}.`,
+        );
+        p.log(
+          `Cost per update: ${(e.flopsPerUpdate / 1e6).toFixed(2)} MFLOPs (forward and backward of one batch${cfg.tbptt ? `: one window of ${cfg.tbptt} steps per stream, the state carried, truncated BPTT` : ''}).`,
         );
         if (p.tty) {
           bar = new cliProgress.SingleBar(

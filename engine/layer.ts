@@ -183,6 +183,16 @@ export interface LowerContext<A> {
    * drawn from a seeded generator so a run can be reproduced.
    */
   stepInput(kind: 'dropout-mask', shape: number[], p: number): string;
+  /**
+   * Training with truncated BPTT: a recurrent layer's state carried from the previous window. in()
+   * declares the initial state as an input the trainer feeds; out() hands back the final state,
+   * which the trainer feeds to the next window (detached: no gradient flows into the previous
+   * window). Absent: every sequence starts from zeros.
+   */
+  carry?: {
+    in(name: string, shape: number[]): string;
+    out(name: string, tensor: string): void;
+  };
   /** The opset being written (imported ONNX ops adapt to it); absent means 17. */
   opset?: number;
   /**
@@ -306,6 +316,11 @@ export interface LayerDef<S extends AttrSpecs = AttrSpecs> {
    * Absent only for layers with no inputs (Input).
    */
   gradient?(ctx: GradContext<AttrValues<S>>): Gradients;
+  /**
+   * A recurrent state that truncated BPTT can carry from one window to the next (LowerContext.carry):
+   * the Training panel offers truncation only for networks with such a layer.
+   */
+  carriesState?: boolean;
   /** The lowest ONNX opset that can express this layer; 13 (our floor) when absent. */
   minOpset?: number;
   /** Every output's shape for layers with several outputs (an imported ONNX op); null where unknown. */

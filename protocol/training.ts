@@ -65,6 +65,10 @@ export const trainingDatasetSchema = z.discriminatedUnion('kind', [
       noise: z.number().min(0).max(2).optional(),
       classes: z.number().int().min(2).max(10).optional(),
       testFraction: z.number().min(0.05).max(0.9).optional(),
+      /** Sequence sets: steps per sample; the host sets it to the model's Input length. */
+      length: z.number().int().min(1).max(10_000).optional(),
+      /** chars as this many long streams read window by window (truncated BPTT; set by the host). */
+      streams: z.number().int().min(1).max(4096).optional(),
       ...shared,
     })
     .strict(),
@@ -135,6 +139,11 @@ export const trainingConfigSchema = z
     shuffle: z.enum(['random', 'none']).optional(),
     /** Where the steps run (default cpu); a GPU that can't load falls back to the CPU, saying why. */
     provider: z.enum(EXECUTION_PROVIDERS).optional(),
+    /**
+     * Truncated BPTT at this many steps (recurrent models): the Input's window; each update is one
+     * window of every stream, the recurrent state carried from the previous window, detached.
+     */
+    tbptt: z.number().int().min(1).max(10_000).optional(),
   })
   .strict();
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
@@ -186,6 +195,8 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     steps: z.number().int().min(0),
     memoryBytes: z.number().min(0),
     parameters: z.number().int().min(0),
+    /** Floating-point operations of one update (forward, backward; the train step's FLOPs x batch). */
+    flopsPerUpdate: z.number().min(0).optional(),
     /** The onnxruntime execution provider the steps actually run on ('cpu', 'cuda', 'dml', 'coreml'). */
     provider: z.string().max(20).optional(),
     /** Why that is the CPU although a GPU was asked for (one line), when it is. */
@@ -208,6 +219,8 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     testLoss: finiteOrNull,
     testAccuracy: finiteOrNull,
     samplesPerSecond: z.number().nullable(),
+    /** Mean wall time of one update over the epoch, in milliseconds. */
+    msPerUpdate: z.number().nullable().optional(),
     /** Mean L2 norm of each node's parameter gradients over the epoch. */
     gradNorms: perNode,
     /** L2 norm of each node's parameters after the epoch. */

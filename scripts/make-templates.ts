@@ -193,10 +193,11 @@ function receptiveStack(): Graph {
  * Next-character prediction on the grammar text of `--data synthetic:chars`: 16 character ids,
  * each a learned vector, read by an LSTM whose every step's state the classifier sees.
  */
-function charLstm(): Graph {
+/** Embedding, LSTM (64), Linear over the flattened steps: the next character after `length` of them. */
+function charLstm(length = 16): Graph {
   const b = new GraphBuilder();
   const vocabulary = CHAR_VOCABULARY.length;
-  b.chain(b.input([16]), [
+  b.chain(b.input([length]), [
     ['Embedding', { num_embeddings: vocabulary, embedding_dim: 16 }],
     ['LSTM', { hidden_size: 64 }],
     ['Flatten'],
@@ -361,6 +362,26 @@ export const templates: Record<string, TemplateSpec> = {
       'Removes noise from MNIST digits: Conv (8) → MaxPool → Conv (16) → Upsample → Concat with the first Conv (the skip) → Conv (8) → Conv 1×1, a 1×28×28 picture. Train on MNIST denoising (mnist:denoise) with mean squared error and Adam.',
     build: unetDenoiser,
   },
+  'tbptt-lstm-10': {
+    title: 'Truncated BPTT: LSTM, τ = 10',
+    description:
+      'The character LSTM (Embedding, LSTM (64), Linear) on windows of 10 characters, trained with truncated backpropagation through time: the state carries from window to window.',
+    build: () => charLstm(10),
+    lesson: LESSONS.tbptt10,
+  },
+  'tbptt-lstm-50': {
+    title: 'Truncated BPTT: LSTM, τ = 50',
+    description: 'The same LSTM on windows of 50 characters, truncated BPTT with the state carried.',
+    build: () => charLstm(50),
+    lesson: LESSONS.tbptt50,
+  },
+  'tbptt-lstm-full': {
+    title: 'Truncated BPTT: LSTM, full BPTT on 200 steps',
+    description:
+      'The same LSTM on whole sequences of 200 characters, backpropagating through all of them (no truncation).',
+    build: () => charLstm(200),
+    lesson: LESSONS.tbpttFull,
+  },
   [PRETRAINED]: {
     title: 'Transfer learning: LeNet-5 pretrained on digits 0–4',
     description:
@@ -412,6 +433,9 @@ export const TEACHING_ORDER = [
   'overfit-batchnorm',
   'transfer-digits',
   'transfer-digits-scratch',
+  'tbptt-lstm-10',
+  'tbptt-lstm-50',
+  'tbptt-lstm-full',
 ];
 
 /** The lesson as written into its template: with its place in the course. */

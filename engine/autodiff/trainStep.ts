@@ -40,6 +40,11 @@ export interface TrainStepOptions {
    * stepping through one batch node by node.
    */
   probes?: boolean;
+  /**
+   * Truncated BPTT: every recurrent layer's initial state is an input and its final state an
+   * output (TrainStep.carried), so the trainer carries the state from one window to the next.
+   */
+  carryState?: boolean;
 }
 
 export interface ParamSlot {
@@ -69,6 +74,16 @@ export interface MaskSlot {
   p: number;
 }
 
+/** A recurrent state carried between windows: fed as `input`, the window's final value at `output`. */
+export interface CarrySlot {
+  nodeId: string;
+  /** The layer's name for it: h0_l0, c0_l0, … */
+  name: string;
+  shape: number[];
+  input: string;
+  output: string;
+}
+
 export interface TrainStep {
   model: OnnxModel;
   /** Input node id -> graph input name. */
@@ -78,6 +93,8 @@ export interface TrainStep {
   params: ParamSlot[];
   state: StateSlot[];
   masks: MaskSlot[];
+  /** With carryState: the recurrent states the trainer carries (empty without a recurrent layer). */
+  carried: CarrySlot[];
   outputs: {
     loss: string;
     prediction: string;
@@ -130,7 +147,7 @@ interface Compilation {
 export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainStep {
   const c = startCompilation(graph, opts);
   const params = declareParameters(c);
-  const { lowered, masks } = lowerForward(c, params);
+  const { lowered, masks, carried } = lowerForward(c, params);
   const dataInputs = declareDataInputs(c, lowered);
   const head = addLoss(c, lowered);
   const back = backward({
@@ -161,6 +178,7 @@ export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainSte
     params,
     state: update.state,
     masks,
+    carried,
     outputs: {
       loss: head.loss,
       prediction: 'prediction',
@@ -219,11 +237,25 @@ function declareParameters(c: Compilation): ParamSlot[] {
   return params;
 }
 
-/** The training-mode forward pass; dropout masks become per-step inputs. */
-function lowerForward(c: Compilation, params: ParamSlot[]): { lowered: Lowered; masks: MaskSlot[] } {
+/** The training-mode forward pass; dropout masks (and carried states) become per-step inputs. */
+function lowerForward(c: Compilation, params: ParamSlot[]) {
   const paramInput = new Map(params.map((p) => [gradKey(p.nodeId, p.param), p.input]));
   const masks: MaskSlot[] = [];
+  const carried: CarrySlot[] = [];
+  const carry = (nodeId: string) => ({
+    in: (name: string, shape: number[]) => {
+      const input = c.declare(`${c.nodeOf(nodeId).name}.${name}`, shape);
+      carried.push({ nodeId, name, shape, input, output: '' });
+      return input;
+    },
+    out: (name: string, tensor: string) => {
+      const slot = carried.find((s) => s.nodeId === nodeId && s.name === name)!;
+      slot.output = c.b.op('Identity', [tensor], {}, { output: `${slot.input}.new` });
+      c.outputs.push(tensorInfo(slot.output, slot.shape));
+    },
+  });
   const lowered = lowerGraph(c.b, c.graph, c.analysis, {
+    ...(c.opts.carryState ? { carry } : {}),
     training: true,
     paramTensor: (id, p) => paramInput.get(gradKey(id, p))!,
     stepInput: (id, _kind, shape, p) => {
@@ -232,7 +264,7 @@ function lowerForward(c: Compilation, params: ParamSlot[]): { lowered: Lowered; 
       return input;
     },
   });
-  return { lowered, masks };
+  return { lowered, masks, carried };
 }
 
 function declareDataInputs(c: Compilation, lowered: Lowered): TrainStep['dataInputs'] {

@@ -15,6 +15,11 @@ export interface Dataset {
   x: Float32Array;
   y: Int32Array | Float32Array;
   length: number;
+  /**
+   * Streams for truncated BPTT: sample k * streams + b is window k of long sequence b, which
+   * continues window k - 1 of the same sequence. Absent: the samples are independent.
+   */
+  streams?: number;
 }
 
 /** Values per sample: the product of inputShape. */

@@ -18,6 +18,7 @@ export {
   blobs,
   moons,
   REGRESSION_KINDS,
+  SEQUENCE_KINDS,
   SYNTHETIC,
   SYNTHETIC_KINDS,
 } from './synthetic.ts';
@@ -25,6 +26,7 @@ export type { CharTextOptions } from './sequences.ts';
 export type { SequenceTaskOptions } from './sequences.ts';
 export {
   addingProblem,
+  charStreams,
   charText,
   copyTask,
   grammarText,

@@ -49,22 +49,59 @@ export interface CharTextOptions {
   seed?: number;
 }
 
-/** Next-character prediction: window i is characters i .. i + length - 1, its label character i + length. */
-export function charText(opts: CharTextOptions): Dataset {
+function charSizes(opts: CharTextOptions) {
   const length = opts.length ?? 16;
   const { n } = opts;
   if (!Number.isInteger(n) || n < 0) throw new Error(`chars: n must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(length) || length < 1)
     throw new Error(`chars: length must be a positive integer, got ${length}`);
-  const text = grammarText(n + length, opts.seed ?? 0);
-  const ids = Int32Array.from(text, (ch) => CHAR_VOCABULARY.indexOf(ch));
-  return makeDataset({
+  return { n, length };
+}
+
+const charIds = (text: string) => Int32Array.from(text, (ch) => CHAR_VOCABULARY.indexOf(ch));
+
+function charDataset(x: Float32Array, y: Int32Array, length: number, streams?: number): Dataset {
+  const ds = makeDataset({
     name: 'chars',
     inputShape: [length],
     numClasses: CHAR_VOCABULARY.length,
     classNames: CHAR_VOCABULARY.map(characterName),
-    ...windowsOf(ids, length, n),
+    x,
+    y,
   });
+  return streams ? { ...ds, streams } : ds;
+}
+
+/** Next-character prediction: window i is characters i .. i + length - 1, its label character i + length. */
+export function charText(opts: CharTextOptions): Dataset {
+  const { n, length } = charSizes(opts);
+  const { x, y } = windowsOf(charIds(grammarText(n + length, opts.seed ?? 0)), length, n);
+  return charDataset(x, y, length);
+}
+
+/**
+ * The same text as `streams` long sequences for truncated BPTT: the text is cut into `streams`
+ * consecutive pieces, each read in non-overlapping windows of `length` characters; sample
+ * k * streams + b is window k of piece b, labelled with the character after it. A batch of
+ * `streams` samples in order is window k of every piece, so a carried state continues its own piece.
+ */
+export function charStreams(opts: CharTextOptions & { streams: number }): Dataset {
+  const { n, length } = charSizes(opts);
+  const B = opts.streams;
+  if (!Number.isInteger(B) || B < 1 || B > n)
+    throw new Error(`chars: streams must be an integer from 1 to the ${n} windows, got ${B}`);
+  const windows = Math.floor(n / B);
+  const piece = windows * length;
+  const ids = charIds(grammarText(B * piece + 1, opts.seed ?? 0));
+  const x = new Float32Array(windows * B * length);
+  const y = new Int32Array(windows * B);
+  for (let k = 0; k < windows; k++)
+    for (let b = 0; b < B; b++) {
+      const from = b * piece + k * length;
+      x.set(ids.subarray(from, from + length), (k * B + b) * length);
+      y[k * B + b] = ids[from + length];
+    }
+  return charDataset(x, y, length, B);
 }
 
 // ---------------------------------------------------------------------------------------------

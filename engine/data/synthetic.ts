@@ -6,7 +6,7 @@
 // and any prefix of the set is balanced too, e.g. after subset() without a shuffle.
 import { makeDataset, type Dataset } from './dataset.ts';
 import { createRng, type Rng } from './random.ts';
-import { addingProblem, charText, copyTask, noisySine, parityTask } from './sequences.ts';
+import { addingProblem, charStreams, charText, copyTask, noisySine, parityTask } from './sequences.ts';
 
 export interface SyntheticOptions {
   /** Number of samples. */
@@ -14,6 +14,10 @@ export interface SyntheticOptions {
   /** Standard deviation of the Gaussian noise added to each coordinate (default per generator). */
   noise?: number;
   seed?: number;
+  /** Sequence sets: steps per sample (each set has its default). */
+  length?: number;
+  /** chars: the stream form for truncated BPTT, this many long sequences (charStreams). */
+  streams?: number;
 }
 
 export interface MultiClassOptions extends SyntheticOptions {
@@ -38,6 +42,9 @@ export type SyntheticKind = (typeof SYNTHETIC_KINDS)[number];
 
 /** The sets whose targets are numbers (numClasses 0), to be learnt with mean squared error. */
 export const REGRESSION_KINDS: readonly SyntheticKind[] = ['adding', 'sine'];
+
+/** The sets whose samples are sequences: their length can follow the model's Input. */
+export const SEQUENCE_KINDS: readonly SyntheticKind[] = ['chars', 'adding', 'copy', 'parity', 'sine'];
 
 /** Spiral arms in [-1, 1]^2, one per class; noise perturbs the angle (CS231n). Default noise 0.2. */
 export function spiral(opts: MultiClassOptions): Dataset {
@@ -94,7 +101,10 @@ export const SYNTHETIC: Record<SyntheticKind, (opts: MultiClassOptions) => Datas
   xor,
   blobs,
   moons,
-  chars: (opts) => charText({ n: opts.n, seed: opts.seed }),
+  chars: (opts) =>
+    opts.streams
+      ? charStreams({ n: opts.n, length: opts.length, seed: opts.seed, streams: opts.streams })
+      : charText({ n: opts.n, length: opts.length, seed: opts.seed }),
   adding: addingProblem,
   copy: copyTask,
   parity: parityTask,

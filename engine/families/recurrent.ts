@@ -4,6 +4,7 @@
 // pass: the gates recomputed for all steps at once from the saved hidden states, then
 // backpropagation through time step by step, then the weight gradients as single GEMMs.
 import { dims, reshape, zeros } from '../autodiff/ops.ts';
+import { CompileError } from '../autodiff/backward.ts';
 import { problem } from '../diagnostics.ts';
 import { call } from '../export/pytorch/python.ts';
 import type {
@@ -17,8 +18,8 @@ import type {
 } from '../layer.ts';
 import { bool, defineLayer, int } from '../layer.ts';
 import type { OnnxBuilder } from '../onnx/builder.ts';
-import { floatValues, isData, onlyAttrs, type NodeView, type OnnxMatch } from '../onnx/import/view.ts';
 import type { Shape } from '../tensor/shape.ts';
+import { recurrentImport } from './recurrentImport.ts';
 
 export interface RecurrentAttrs {
   hidden_size: number;
@@ -152,6 +153,12 @@ export function recurrentToOnnx(cell: Cell, ctx: LowerContext<RecurrentAttrs>): 
   const { b, inputs, params, attrs: a, node, output, saved } = ctx;
   const H = a.hidden_size;
   const both = a.bidirectional;
+  const carry = ctx.training ? ctx.carry : undefined;
+  if (carry && both)
+    throw new CompileError(
+      `${node} is bidirectional: its reverse direction reads the next window, so its state can't be carried from the previous one. Turn bidirectional off, or train without truncated BPTT.`,
+    );
+  const batch = (a.batch_first ? ctx.inputShapes[0][0] : ctx.inputShapes[0][1]) as number;
   let seq = inputs[0];
   for (let l = 0; l < a.num_layers; l++) {
     const x = (saved[`x_l${l}`] = a.batch_first ? timeMajor(b, seq) : seq);
@@ -177,12 +184,21 @@ export function recurrentToOnnx(cell: Cell, ctx: LowerContext<RecurrentAttrs>): 
     );
     const bias = biases.length > 1 ? [b.op('Concat', biases, { axis: 0 })] : biases;
     const attrs = { hidden_size: H, ...cell.opAttrs, ...(both ? { direction: 'bidirectional' } : {}) };
-    const [y] = b.opN(cell.op, [x, stacked('weight_ih'), stacked('weight_hh'), ...bias], attrs, 1, {
-      name: `${node}/l${l}`,
-    });
+    // Carried state: (1, N, H) initial h (and c) in, the final ones out for the next window.
+    const states = carry ? stateNames(cell, l).map((name) => carry.in(name, [1, batch, H])) : [];
+    states.forEach((t, k) => (saved[stateNames(cell, l)[k]] = t));
+    const opInputs = [x, stacked('weight_ih'), stacked('weight_hh'), bias[0] ?? ''];
+    const [y, ...finals] = b.opN(
+      cell.op,
+      carry ? [...opInputs, '', ...states] : [...opInputs.slice(0, 3), ...bias],
+      attrs,
+      1 + states.length,
+      { name: `${node}/l${l}` },
+    );
+    finals.forEach((t, k) => carry!.out(stateNames(cell, l)[k], t));
     const named = l === a.num_layers - 1 && !a.batch_first ? { name: node, output } : {};
     // (L, D, N, H) -> (L, N, D*H), the two directions' states side by side, as PyTorch writes it.
-    const states = both
+    const hs = both
       ? b.op(
           'Reshape',
           [b.op('Transpose', [y], { perm: [0, 2, 1, 3] }), b.int64s('shape', [0, 0, -1])],
@@ -190,19 +206,24 @@ export function recurrentToOnnx(cell: Cell, ctx: LowerContext<RecurrentAttrs>): 
           named,
         )
       : b.op('Squeeze', [y, b.int64s('axes', [1])], {}, named);
-    saved[`y_l${l}`] = states;
+    saved[`y_l${l}`] = hs;
     seq = a.batch_first
-      ? b.op('Transpose', [states], { perm: [1, 0, 2] }, l === a.num_layers - 1 ? { name: node, output } : {})
-      : states;
+      ? b.op('Transpose', [hs], { perm: [1, 0, 2] }, l === a.num_layers - 1 ? { name: node, output } : {})
+      : hs;
   }
   return seq;
 }
 
+/** The carried state of layer l: h (and c for LSTM), as PyTorch's h_0 and c_0 name them. */
+const stateNames = (cell: Cell, l: number) => (cell.op === 'LSTM' ? [`h0_l${l}`, `c0_l${l}`] : [`h0_l${l}`]);
+
 /** What a cell's backward step needs of one layer, all time first: (L, N, features). */
 export interface LayerTensors {
   x: string;
-  /** h_{t-1} for every step: zeros, then the outputs but the last. */
+  /** h_{t-1} for every step: the initial state (zeros or carried), then the outputs but the last. */
   hPrev: string;
+  /** LSTM: the initial cell state, (1, N, H) (zeros or carried from the previous window). */
+  c0: string;
   /** x W_ihᵀ + b_ih and h_{t-1} W_hhᵀ + b_hh for all steps at once, (L, N, gates * H). */
   gi: string;
   gh: string;
@@ -284,7 +305,9 @@ function directionGradient(
   const H = a.hidden_size;
   const { steps, batch } = t;
   const p = (name: string) => params[`${name}${t.name}`];
-  const first = zeros(b, [1, batch, H]);
+  // A carried initial state is a constant here: truncated BPTT sends no gradient into it.
+  const first = ctx.saved[`h0${t.name}`] ?? zeros(b, [1, batch, H]);
+  const c0 = ctx.saved[`c0${t.name}`] ?? zeros(b, [1, batch, H]);
   const hPrev = steps === 1 ? first : b.op('Concat', [first, sliceSteps(b, t.y, 0, steps - 1)], { axis: 0 });
   const affine = (v: string, w: string, bias: string | undefined) => {
     const product = b.op('MatMul', [v, b.op('Transpose', [w], { perm: [1, 0] })]);
@@ -292,7 +315,8 @@ function directionGradient(
   };
   const gi = affine(t.x, p('weight_ih'), a.bias ? p('bias_ih') : undefined);
   const gh = affine(hPrev, p('weight_hh'), a.bias ? p('bias_hh') : undefined);
-  const { dGi, dGh } = step(b, { x: t.x, hPrev, gi, gh, weightHh: p('weight_hh'), steps, batch }, t.dy, H);
+  const tensors = { x: t.x, hPrev, c0, gi, gh, weightHh: p('weight_hh'), steps, batch };
+  const { dGi, dGh } = step(b, tensors, t.dy, H);
   const rows = cell.gates * H;
   const flatGi = reshape(b, dGi, [steps * batch, rows]);
   const flatGh = reshape(b, dGh, [steps * batch, rows]);
@@ -349,108 +373,6 @@ export function cellOps(b: OnnxBuilder) {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Import: [Transpose(1, 0, 2)] -> LSTM/GRU -> Squeeze(axis 1) -> [Transpose(1, 0, 2)], as PyTorch
-// writes one layer of a batch_first (or time-first) module; initial states absent or zero.
-
-const isPerm102 = (n: NodeView | undefined) =>
-  n?.opType === 'Transpose' && JSON.stringify(n.attrs.ints('perm') ?? []) === '[1,0,2]';
-
-function only(n: NodeView): NodeView | undefined {
-  const readers = n.consumers(0);
-  return readers.length === 1 && !n.isGraphOutput(0) ? readers[0] : undefined;
-}
-
-function allZero(v: NodeView['inputs'][number]): boolean {
-  if (!v) return true;
-  const values = floatValues(v);
-  return !!values && values.every((x) => x === 0);
-}
-
-/** PyTorch's row order from ONNX's: block perm[k] of the result is ONNX block k. */
-function torchRows(values: Float32Array, cell: Cell, hidden: number, width: number): Float32Array {
-  const out = new Float32Array(values.length);
-  const block = hidden * width;
-  cell.perm.forEach((g, k) => out.set(values.subarray(k * block, (k + 1) * block), g * block));
-  return out;
-}
-
-function readCell(
-  cell: Cell,
-  n: NodeView,
-): { attributes: Record<string, number | boolean>; params: Record<string, Float32Array> } | null {
-  const [x, w, r, bias, seqLens, h0, c0] = n.inputs;
-  const allowed = ['hidden_size', 'direction', ...Object.keys(cell.opAttrs)];
-  if (!isData(x) || seqLens || !allZero(h0) || !allZero(c0) || !onlyAttrs(n, allowed)) return null;
-  const direction = n.attrs.string('direction', 'forward');
-  if (direction !== 'forward' && direction !== 'bidirectional') return null;
-  for (const [k, v] of Object.entries(cell.opAttrs)) if (n.attrs.int(k, 0) !== v) return null;
-  const D = direction === 'bidirectional' ? 2 : 1;
-  const H = n.attrs.int('hidden_size', 0);
-  const rows = cell.gates * H;
-  const wv = floatValues(w);
-  const rv = floatValues(r);
-  const bv = bias ? floatValues(bias) : undefined;
-  const inF = w?.value?.dims?.[2];
-  if (!wv || !rv || !inF || wv.length !== D * rows * inF || rv.length !== D * rows * H) return null;
-  if (bias && bv?.length !== D * 2 * rows) return null;
-  const params: Record<string, Float32Array> = {};
-  for (const [k, suffix] of ['', '_reverse'].slice(0, D).entries()) {
-    const part = (v: Float32Array, size: number) => v.subarray(k * size, (k + 1) * size);
-    params[`weight_ih_l0${suffix}`] = torchRows(part(wv, rows * inF), cell, H, inF);
-    params[`weight_hh_l0${suffix}`] = torchRows(part(rv, rows * H), cell, H, H);
-    if (bv) {
-      const both = part(bv, 2 * rows);
-      params[`bias_ih_l0${suffix}`] = torchRows(both.subarray(0, rows), cell, H, 1);
-      params[`bias_hh_l0${suffix}`] = torchRows(both.subarray(rows), cell, H, 1);
-    }
-  }
-  const attributes = { hidden_size: H, num_layers: 1, bias: !!bias, bidirectional: D === 2 };
-  return { attributes, params };
-}
-
-/** What follows the operator: Squeeze(axis 1), or Transpose(0, 2, 1, 3) and a Reshape for two directions. */
-function statesAfter(rnn: NodeView, bidirectional: boolean): NodeView[] | null {
-  const next = only(rnn);
-  if (!bidirectional) {
-    const axes = next?.inputs[1] ? constantInts(next.inputs[1]) : next?.attrs.ints('axes');
-    return next?.opType === 'Squeeze' && JSON.stringify(axes) === '[1]' ? [next] : null;
-  }
-  if (next?.opType !== 'Transpose' || JSON.stringify(next.attrs.ints('perm')) !== '[0,2,1,3]') return null;
-  const reshape = only(next);
-  return reshape?.opType === 'Reshape' ? [next, reshape] : null;
-}
-
-export function recurrentImport(cell: Cell) {
-  return {
-    opTypes: [cell.op, 'Transpose'],
-    read: (node: NodeView): OnnxMatch | null => {
-      const batchFirst = node.opType === 'Transpose';
-      if (batchFirst && (!isPerm102(node) || node.inputs.length !== 1)) return null;
-      const rnn = batchFirst ? only(node) : node;
-      if (rnn?.opType !== cell.op || (batchFirst && rnn.inputs[0]?.name !== node.outputs[0].name))
-        return null;
-      if (rnn.consumers(1).length || rnn.consumers(2).length) return null;
-      const read = readCell(cell, rnn);
-      const states = read && statesAfter(rnn, !!read.attributes.bidirectional);
-      if (!read || !states) return null;
-      const back = batchFirst ? only(states[states.length - 1]) : undefined;
-      if (batchFirst && !isPerm102(back)) return null;
-      // The Reshape's target is checked by the match: the layer's own shape must be the ONNX one.
-      return {
-        attributes: { ...read.attributes, batch_first: batchFirst },
-        params: read.params,
-        absorbs: batchFirst ? [rnn, ...states, back!] : states,
-      };
-    },
-  };
-}
-
-function constantInts(v: NodeView['inputs'][number]): number[] | undefined {
-  const data = v?.value?.data;
-  return data ? Array.from(data as ArrayLike<number | bigint>, Number) : undefined;
-}
-
 /** A spread for the gradient contract: one layer, two stacked without biases, time first, bidirectional. */
 export const RECURRENT_GRADIENT_CASES: GradientCase[] = [
   { attributes: { hidden_size: 3 }, inputs: [[2, 4, 2]] },
@@ -479,6 +401,7 @@ export function recurrentLayer(
     macs: (inputs, _out, a) => recurrentMacs(cell, inputs, a),
     receptiveField: () => ({ kind: 'sequence', causal: true }),
     toOnnx: (ctx) => recurrentToOnnx(cell, ctx),
+    carriesState: true,
     gradient: (ctx) => recurrentGradient(cell, backward, ctx),
     fromOnnx: recurrentImport(cell),
     gradientCases: def.gradientCases,

@@ -10,7 +10,6 @@ import {
 } from '../families/recurrent.ts';
 import { recurrentGates, sigmoid, type GateStep } from '../families/recurrentInternals.ts';
 import type { InternalsContext } from '../layer.ts';
-import { zeros } from '../autodiff/ops.ts';
 
 // PyTorch's gates i, f, g, o; ONNX's i, o, f, c.
 const LSTM_CELL: Cell = { torch: 'nn.LSTM', op: 'LSTM', gates: 4, perm: [0, 3, 1, 2], opAttrs: {} };
@@ -28,13 +27,10 @@ const lstmBackward: CellBackward = (b, t, dy, H) => {
   // The cell states, by the forward recurrence over the (cheap) element-wise part.
   const inflow = timeSteps(b, k.mul(i, g), t.steps);
   const forget = timeSteps(b, f, t.steps);
-  const cells: string[] = [inflow[0]];
-  for (let s = 1; s < t.steps; s++) cells.push(k.add(k.mul(forget[s], cells[s - 1]), inflow[s]));
+  const cells: string[] = [];
+  for (let s = 0; s < t.steps; s++) cells.push(k.add(k.mul(forget[s], s ? cells[s - 1] : t.c0), inflow[s]));
   const c = k.concat(cells, 0);
-  const cPrev =
-    t.steps === 1
-      ? zeros(b, [1, t.batch, H])
-      : k.concat([zeros(b, [1, t.batch, H]), sliceSteps(b, c, 0, t.steps - 1)], 0);
+  const cPrev = t.steps === 1 ? t.c0 : k.concat([t.c0, sliceSteps(b, c, 0, t.steps - 1)], 0);
   const tc = k.tanh(c);
   const carry = timeSteps(b, k.mul(o, k.tanhSlope(tc)), t.steps);
   const slopes = timeSteps(

@@ -31,6 +31,8 @@ export function lowerGraph(
     training: boolean;
     paramTensor: (nodeId: string, param: string) => string;
     stepInput?: (nodeId: string, kind: 'dropout-mask', shape: number[], p: number) => string;
+    /** Truncated BPTT: recurrent state carried between windows (LowerContext.carry), per node. */
+    carry?: (nodeId: string) => LowerContext<never>['carry'];
     /** The opset being written (imported ONNX ops adapt to it); 17 when absent. */
     opset?: number;
   },
@@ -84,6 +86,7 @@ export function lowerGraph(
         return opts.stepInput(id, kind, shape, p);
       },
       opset: opts.opset,
+      ...(opts.carry ? { carry: opts.carry(id) } : {}),
       outputs: [],
       outputTypes: [],
     };

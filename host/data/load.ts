@@ -101,7 +101,7 @@ function fixedStats(spec: DatasetSpec): ChannelStats | undefined {
 }
 
 function hasOwnTestSet(spec: DatasetSpec): boolean {
-  if (spec.kind === 'mnist') return true;
+  if (spec.kind === 'mnist' || (spec.kind === 'synthetic' && spec.streams)) return true;
   if (spec.kind === 'cifar10') return typeof spec.path === 'string';
   if (spec.kind === 'idx') return spec.testImages !== undefined && spec.testLabels !== undefined;
   return false;
@@ -156,16 +156,23 @@ async function loadRaw(
     case 'images':
       return loadImageFolder(spec.path, { size: spec.size, grayscale: spec.grayscale });
     case 'synthetic':
+      if (spec.streams && spec.generator !== 'chars')
+        throw new Error(`synthetic ${spec.generator}: only chars has a stream form (streams)`);
+      // Streams: the test text is another piece of the grammar (its own seed), as long as the split would be.
       return SYNTHETIC[spec.generator]({
-        n: spec.n,
+        n: spec.streams && which === 'test' ? Math.max(spec.streams, Math.round(spec.n * 0.2)) : spec.n,
         noise: spec.noise,
         classes: spec.classes,
-        seed: spec.seed,
+        seed: spec.streams && which === 'test' ? (spec.seed ?? 0) + 1 : spec.seed,
+        length: spec.length,
+        streams: spec.streams,
       });
   }
 }
 
 function finish(ds: Dataset, spec: DatasetSpec): Dataset {
+  // Streams keep their order: window k of every stream, then window k + 1.
+  if (ds.streams) return ds;
   let out = ds;
   if (spec.seed !== undefined) {
     // A random subset without copying the whole set first: permute indices, keep the first `limit`.

@@ -92,6 +92,10 @@ export const datasetSpecSchema = z.discriminatedUnion('kind', [
     n: count,
     noise: z.number().min(0).optional(),
     classes: z.number().int().positive().optional(),
+    /** Sequence sets: steps per sample (the model's Input length). */
+    length: z.number().int().min(1).max(100_000).optional(),
+    /** chars for truncated BPTT: this many long sequences, read window by window (charStreams). */
+    streams: z.number().int().min(1).max(4096).optional(),
     ...common,
   }),
 ]);

@@ -13,6 +13,7 @@ import type { AddDatasetRequest, UploadedDataset, UploadOptions } from '../../pr
 import { addDatasetRequestSchema, MAX_UPLOAD_BYTES } from '../../protocol/datasets.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
+import { forSequenceModel } from './sequenceData.ts';
 import { gunzipCapped, isGzip } from './files.ts';
 import { loadDataset, loadTrainTest } from './load.ts';
 import { previewOf } from './previewOf.ts';
@@ -178,6 +179,7 @@ export function resolveDataset(d: TrainingDataset): DatasetSpec {
  * input size and channels (over the size chosen at upload) and ImageNet's statistics for RGB.
  */
 function forModel(spec: DatasetSpec, d: TrainingDataset, doc?: ProjectDocument): DatasetSpec {
+  if (spec.kind === 'synthetic' && doc) return forSequenceModel(spec, doc);
   if (spec.kind !== 'images' || d.kind !== 'file') return spec;
   const p = d.preprocess ?? {};
   const base = { ...spec, size: p.size, grayscale: undefined, mean: p.mean, std: p.std };

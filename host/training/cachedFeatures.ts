@@ -88,7 +88,9 @@ export async function trainOnCachedFeatures(
   const s =
     run.resume || run.onEpochEnd
       ? { why: "checkpoints keep the whole model's training state" }
-      : split(run.doc, samples);
+      : run.config.tbptt
+        ? { why: 'truncated BPTT reads the streams window by window through the whole model' }
+        : split(run.doc, samples);
   if ('why' in s) {
     onDecision?.({ cached: false, why: s.why });
     return null;

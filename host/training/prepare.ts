@@ -14,7 +14,7 @@ export interface TrainingStart {
   weights: WeightMap;
 }
 
-type StepConfig = Pick<TrainConfig, 'batchSize' | 'loss' | 'optimizer' | 'clipNorm'>;
+type StepConfig = Pick<TrainConfig, 'batchSize' | 'loss' | 'optimizer' | 'clipNorm' | 'tbptt'>;
 
 /** Train steps compiled lately, by graph and step settings: training the same network again skips the compile. */
 const compiled = new Map<string, TrainStep>();
@@ -27,6 +27,7 @@ export function compileTraining(doc: ProjectDocument, config: StepConfig): Train
     loss: config.loss,
     optimizer: config.optimizer,
     clipNorm: config.clipNorm,
+    carryState: !!config.tbptt,
   };
   const key = JSON.stringify([doc.graph, settings]);
   const known = compiled.get(key);
@@ -63,5 +64,28 @@ export function prepareTraining(
   const analysis = analyze(doc.graph);
   checkFit(doc, analysis, train, config.loss, config.batchSize);
   const step = compileTraining(doc, config);
+  if (config.tbptt) checkTruncation(step, train, config.tbptt, config.batchSize);
   return { step, weights: initialWeights(analysis, doc, init, config.seed ?? 0, stored) };
+}
+
+/**
+ * Truncated BPTT trains on windows of the Input's length, the state of every recurrent layer
+ * carried from the same stream's previous window: the model needs a recurrent layer, τ must be
+ * the window, and the data must come as one stream per batch row.
+ */
+function checkTruncation(step: TrainStep, train: Dataset, tbptt: number, batchSize: number): void {
+  const cannot = (m: string) => new HostError('cannot-train', m);
+  if (!step.carried.length)
+    throw cannot(
+      'Truncated BPTT (tbptt) carries the state of a recurrent layer from one window to the next, but this network has no LSTM or GRU; train it without truncation.',
+    );
+  const window = step.dataInputs[0].shape[1];
+  if (window !== tbptt)
+    throw cannot(
+      `tbptt is ${tbptt} steps, but the Input reads windows of ${window}: each update is one window of the Input's length, so set tbptt to ${window}, or the Input's shape to ${tbptt} steps.`,
+    );
+  if (train.streams !== batchSize)
+    throw cannot(
+      `Truncated BPTT needs the training data as ${batchSize} long streams (one per batch row) read window by window, but ${train.name} ${train.streams ? `has ${train.streams} streams` : 'holds independent samples'}; use the chars set, which the trainer cuts into streams.`,
+    );
 }

@@ -82,6 +82,7 @@ export function toProtocolEvent(e: TrainEvent): TrainingEvent | null {
         testLoss: finite(e.testLoss),
         testAccuracy: finite(e.testAccuracy),
         samplesPerSecond: finite(e.samplesPerSecond),
+        msPerUpdate: finite(e.msPerUpdate),
         gradNorms: finiteRecord(e.gradNorms),
         weightNorms: finiteRecord(e.weightNorms),
         // Filled in from the end-of-epoch state (the trainer's onEpochEnd hook), which follows.

@@ -28,6 +28,7 @@ import { decisionBoundary, hasBoundary, weightsFromState } from './boundary.ts';
 import type { DocumentSource } from './activations.ts';
 import type { TrainingStart } from './prepare.ts';
 import { compileTraining, prepareTraining } from './prepare.ts';
+import { forSequenceModel } from '../data/sequenceData.ts';
 import type { Predictor } from './predictor.ts';
 import { createPredictor, outputPicture, prediction, predictFromDocument } from './predictor.ts';
 import type { train, TrainConfig } from './trainer.ts';
@@ -175,7 +176,7 @@ export class TrainingRuns {
     if ([...this.runs.values()].some((r) => r.running))
       throw new HostError('busy', 'A training run is already going; stop it before starting another.');
     const { config } = specs[0];
-    const data = await this.data.get(dataset, doc);
+    const data = await this.data.get(forSequenceModel(dataset, doc, config), doc);
     const first = prepareTraining(doc, data.train, config, config.init ?? { kind: 'default' });
     const gate = new PauseGate();
     const stepsPerEpoch = Math.floor(data.train.length / config.batchSize);
@@ -424,6 +425,7 @@ export class TrainingRuns {
       seed: config.seed ?? 0,
       shuffle: config.shuffle !== 'none',
       provider: config.provider,
+      tbptt: config.tbptt,
       threads,
       stepEvery: Math.max(1, Math.ceil((stepsPerEpoch * config.epochs) / STEP_EVENTS)),
       // The race's seed fixes the sketch, so every contestant's points share one space.

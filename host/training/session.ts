@@ -55,6 +55,8 @@ export class StepSession {
   /** Output name -> the input whose ring it writes into (in place of an allocated output). */
   private readonly carriedOutputs: { input: string; output: string; shape: number[] }[];
   private stepCount = 0;
+  /** Truncated BPTT: each recurrent state as the last window left it (zeros at a stream's start). */
+  private carriedState = new Map<string, Float32Array>();
   /** How many steps back the last good parameters are (ring position); -1 once overwritten. */
   private goodAge = 0;
   private constructor(
@@ -105,7 +107,21 @@ export class StepSession {
     );
     const s = new StepSession(step, session, opts.seed ?? 0, use);
     s.setWeights(weights);
+    s.resetCarriedState();
     return s;
+  }
+
+  /** Truncated BPTT: the next window starts a new stream, from a zero state. */
+  resetCarriedState(): void {
+    for (const c of this.step.carried)
+      this.carriedState.set(c.input, new Float32Array(c.shape.reduce((a, b) => a * b, 1)));
+  }
+
+  /** Truncated BPTT: a copy of the state the last window ended with, by slot name ("lstm_1.h0_l0"). */
+  carried(): Map<string, Float32Array> {
+    return new Map(
+      this.step.carried.map((c) => [c.input, Float32Array.from(this.carriedState.get(c.input)!)]),
+    );
   }
 
   /** Loads parameter and buffer values; optimizer state starts fresh (heavy-ball: at the parameters). */
@@ -167,6 +183,7 @@ export class StepSession {
     feeds[s.target.input] = tensor(target, s.target.shape);
     for (const p of s.params) feeds[p.input] = tensor(this.current(p.input), p.shape);
     for (const st of s.state) feeds[st.input] = tensor(this.current(st.input), st.shape);
+    for (const c of s.carried) feeds[c.input] = tensor(this.carriedState.get(c.input)!, c.shape);
     // Masks come from a generator seeded by (seed, step), so a resumed run draws the same ones.
     const maskRng = s.masks.length ? createRng(this.seed * 1_000_003 + this.stepCount) : null;
     for (const m of s.masks)
@@ -185,6 +202,8 @@ export class StepSession {
     }
     const out = await this.session.run(feeds, this.fetches());
     this.rotate(Number.isFinite((out.loss.data as Float32Array)[0]));
+    // The final state goes on as a value: the next window's graph has no path back into this one.
+    for (const c of s.carried) this.carriedState.set(c.input, out[c.output].data as Float32Array);
     const gradSquares = new Map(
       s.outputs.gradSquares.map((g) => [g.nodeId, (out[g.output].data as Float32Array)[0]]),
     );

@@ -21,6 +21,7 @@ import {
   oneHotTargets,
   predictions,
   stateSlots,
+  trainStepFlops,
   withBatch,
 } from '../../engine/index.ts';
 import { inferencePass } from './inferencePass.ts';
@@ -47,6 +48,11 @@ export interface TrainConfig {
   shuffle?: boolean;
   /** Where the steps run (host/training/providers.ts); the CPU when absent. */
   provider?: ExecutionProviderChoice;
+  /**
+   * Truncated BPTT: windows of this many steps (the Input's length) from streams, in order, each
+   * recurrent layer's state carried from the previous window, detached; reset at every epoch.
+   */
+  tbptt?: number;
   /** Emit a 'step' event every this many steps (0: none). */
   stepEvery?: number;
   /**
@@ -65,6 +71,8 @@ export interface EpochEvent {
   testLoss: number | null;
   testAccuracy: number | null;
   samplesPerSecond: number;
+  /** Mean wall time of one update (one train step run) over the epoch, in milliseconds. */
+  msPerUpdate: number;
   /** node id -> mean L2 norm of its parameter gradients over the epoch's steps. */
   gradNorms: Record<string, number>;
   /** node id -> L2 norm of its parameters after the epoch. */
@@ -78,6 +86,8 @@ export type TrainEvent =
       steps: number;
       memoryBytes: number;
       parameters: number;
+      /** Floating-point operations of one update: the train step's FLOPs per sample x the batch. */
+      flopsPerUpdate: number;
       /** The execution provider the steps run on, and why not the GPU asked for (one line). */
       provider: string;
       providerFallback?: string;
@@ -278,6 +288,7 @@ class TrainingLoop {
       memoryBytes: estimateMemory(analysis, cfg.batchSize, stateSlots(cfg.optimizer.kind).length)
         .trainingBytes,
       parameters: analysis.totals.trainableParams,
+      flopsPerUpdate: trainStepFlops(run.doc.graph).flopsPerSample * cfg.batchSize,
       provider: session.provider.provider,
       ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
     });
@@ -309,18 +320,23 @@ class TrainingLoop {
       correct: 0,
       seen: 0,
       t0: performance.now(),
+      stepMs: 0,
       gradSums: new Map<string, number>(),
     };
-    const order = cfg.shuffle === false ? undefined : seed + epoch;
+    // Streams are read in order, each from a zero state at the start of the epoch.
+    const order = cfg.shuffle === false || cfg.tbptt ? undefined : seed + epoch;
+    if (cfg.tbptt) this.session.resetCarriedState();
     for (const batch of batches(trainSet, cfg.batchSize, { seed: order, dropLast: true })) {
       if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
       if (signal?.aborted) return this.cancelled(epoch);
       const lr = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
+      const stepStart = performance.now();
       const r = await this.session.run(
         new Map([[this.inputId, batch.x]]),
         targetsFor(trainSet, batch.indices, this.width, this.target),
         { lr, beta1: cfg.optimizer.beta1, beta2: cfg.optimizer.beta2 },
       );
+      tally.stepMs += performance.now() - stepStart;
       if (!Number.isFinite(r.loss)) return this.diverged({ loss: r.loss, epoch, step: this.k, lr });
       tally.loss += r.loss * batch.size;
       if (isClassification(trainSet)) {
@@ -351,7 +367,14 @@ class TrainingLoop {
   private async endEpoch(
     epoch: number,
     lr: number,
-    tally: { loss: number; correct: number; seen: number; t0: number; gradSums: Map<string, number> },
+    tally: {
+      loss: number;
+      correct: number;
+      seen: number;
+      t0: number;
+      stepMs: number;
+      gradSums: Map<string, number>;
+    },
   ): Promise<void> {
     const { config: cfg, data, doc } = this.run;
     const seconds = (performance.now() - tally.t0) / 1000;
@@ -370,6 +393,7 @@ class TrainingLoop {
       testLoss: evaluation?.loss ?? null,
       testAccuracy: evaluation && isClassification(data.train) ? evaluation.accuracy : null,
       samplesPerSecond: tally.seen / seconds,
+      msPerUpdate: tally.stepMs / this.stepsPerEpoch,
       gradNorms: Object.fromEntries([...tally.gradSums].map(([id, s]) => [id, s / this.stepsPerEpoch])),
       weightNorms: norms(current, this.isBuffer),
       lr,

@@ -10,6 +10,7 @@ import { isActive } from './trainingState.ts';
 import { InitFields, RegularisationFields, ScheduleFields } from './TrainingAdvanced.tsx';
 import { NumberField, SelectField } from './TrainingFields.tsx';
 import { lossNote } from './lossForData.ts';
+import { TruncationField } from './TruncationField.tsx';
 
 const LOSS_OPTIONS: { value: LossKind; label: string; help: string }[] = [
   {
@@ -174,6 +175,7 @@ export function TrainingSettings() {
         options={PROVIDER_OPTIONS}
         onChange={(provider) => update({ provider })}
       />
+      <TruncationField config={config} update={update} />
       <ScheduleFields config={config} update={update} />
       <RegularisationFields config={config} update={update} />
       <InitFields config={config} update={update} />

@@ -83,6 +83,8 @@ export interface TrainingRun {
   provider: string | null;
   providerFallback: string | null;
   samplesPerSecond: number | null;
+  /** Mean time of one update over the last epoch (host-measured), in milliseconds. */
+  msPerUpdate: number | null;
   steps: StepPoint[];
   epochs: EpochPoint[];
   boundary: Boundary | null;
@@ -125,6 +127,7 @@ export const idleRun: TrainingRun = {
   provider: null,
   providerFallback: null,
   samplesPerSecond: null,
+  msPerUpdate: null,
   steps: [],
   epochs: [],
   boundary: null,
@@ -183,12 +186,13 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
         steps: [...run.steps, { step: e.step, loss: e.loss, accuracy: e.accuracy ?? null }],
       };
     case 'epoch': {
-      const { event: _, samplesPerSecond, lr: _lr, epoch, ...point } = e;
+      const { event: _, samplesPerSecond, msPerUpdate, lr: _lr, epoch, ...point } = e;
       const stepsPerEpoch = run.info?.stepsPerEpoch ?? 0;
       return {
         ...run,
         step: Math.max(run.step, epoch * stepsPerEpoch),
         samplesPerSecond: samplesPerSecond ?? run.samplesPerSecond,
+        msPerUpdate: msPerUpdate ?? run.msPerUpdate,
         epochs: [...run.epochs.filter((p) => p.epoch !== epoch), { epoch, ...point }],
       };
     }

@@ -243,9 +243,10 @@ test('train on a synthetic set with a small model, Xavier init and a schedule', 
   assert.equal(lines.length, 5);
   assert.match(
     lines[4],
-    /^epoch 5\/5: train loss [\d.]+, accuracy [\d.]+%; test loss [\d.]+, accuracy [\d.]+%; \d+ samples\/s$/,
+    /^epoch 5\/5: train loss [\d.]+, accuracy [\d.]+%; test loss [\d.]+, accuracy [\d.]+%; \d+ samples\/s, [\d.]+ ms per update$/,
   );
   assert.match(r.stdout, /Estimated training memory/);
+  assert.match(r.stdout, /Cost per update: [\d.]+ MFLOPs \(forward and backward of one batch\)/);
 });
 
 test('grad writes DESIGN.md’s grads.json, matching float64 finite differences (cross-entropy and MSE)', () => {

@@ -39,6 +39,7 @@ const CONTROLS: Record<string, string[]> = {
   'Replace classifier': ['Replace classifier'],
   Schedule: ['Schedule'],
   'Weight decay': ['Weight decay'],
+  'Truncate BPTT': ['Truncate BPTT'],
   'Initial weights: All zeros': ['Initial weights', 'All zeros'],
   'Initial weights: Kaiming (He)': ['Initial weights', 'Kaiming (He)'],
   'One constant': ['One constant'],
@@ -72,6 +73,8 @@ const TERMS = new Set([
   'Batch normalization',
   'dilation',
   'stride',
+  'Full BPTT',
+  'Truncated BPTT',
 ]);
 
 interface Shipped {

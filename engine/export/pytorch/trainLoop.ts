@@ -241,7 +241,7 @@ def main(argv=None):
             loss_sum, correct, seen = totals.tolist()
             line = {"event": "epoch", "epoch": epoch + 1, "trainLoss": loss_sum / seen, "trainAccuracy": correct / seen,
                     "testLoss": test_loss, "testAccuracy": test_accuracy, "samplesPerSecond": seen / seconds,
-                    "provider": device.type}
+                    "msPerUpdate": 1000 * seconds / max(1, len(loader)), "provider": device.type}
             if args.json:
                 print(json.dumps(line), flush=True)
             else:

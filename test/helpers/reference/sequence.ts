@@ -89,12 +89,16 @@ function affine(w: Float64Array, b: Float64Array | null, v: number[], rows: numb
   });
 }
 
-/** nn.LSTM / nn.GRU (zero initial state): the first output, every step's h (both directions'). */
+/**
+ * nn.LSTM / nn.GRU: the first output, every step's h (both directions'). The initial state is zero
+ * unless `initial` holds PyTorch's (h_0, c_0) per layer as h0_l{k} / c0_l{k}, each (1, N, H).
+ */
 export function recurrent(
   kind: 'LSTM' | 'GRU',
   a: Attrs,
   x: RefTensor,
   params: Record<string, RefTensor>,
+  initial: Record<string, RefTensor> = {},
 ): RefTensor {
   const H = attrInt(a, 'hidden_size');
   const layers = attrInt(a, 'num_layers');
@@ -120,8 +124,12 @@ export function recurrent(
       const bias = a.bias !== false;
       const bih = bias ? expectShape(name('bias_ih'), params[name('bias_ih')], [gates * H]).data : null;
       const bhh = bias ? expectShape(name('bias_hh'), params[name('bias_hh')], [gates * H]).data : null;
-      return seq.map((steps) => {
-        let state = { h: new Array<number>(H).fill(0), c: new Array<number>(H).fill(0) };
+      const start = (name: string, n: number) =>
+        initial[name]
+          ? Array.from(expectShape(name, initial[name], [1, N, H]).data.subarray(n * H, (n + 1) * H))
+          : new Array<number>(H).fill(0);
+      return seq.map((steps, n) => {
+        let state = { h: start(`h0_l${l}`, n), c: start(`c0_l${l}`, n) };
         const ordered = sfx ? [...steps].reverse() : steps;
         const out = ordered.map((v) => {
           const gi = affine(wih, bih, v, gates * H);
