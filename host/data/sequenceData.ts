@@ -12,7 +12,7 @@ interface SyntheticLike {
 }
 
 /** The steps the model's one Input reads per sample (its first dimension), if fixed. */
-function inputLength(doc: ProjectDocument): number | undefined {
+export function inputLength(doc: ProjectDocument): number | undefined {
   const inputs = doc.graph.nodes.filter((n) => n.type === 'Input');
   const shape = inputs.length === 1 ? inputs[0].attributes.shape : undefined;
   return Array.isArray(shape) && typeof shape[0] === 'number' ? shape[0] : undefined;

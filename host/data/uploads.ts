@@ -13,7 +13,7 @@ import type { AddDatasetRequest, UploadedDataset, UploadOptions } from '../../pr
 import { addDatasetRequestSchema, MAX_UPLOAD_BYTES } from '../../protocol/datasets.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
-import { forSequenceModel } from './sequenceData.ts';
+import { forSequenceModel, inputLength } from './sequenceData.ts';
 import { gunzipCapped, isGzip } from './files.ts';
 import { loadDataset, loadTrainTest } from './load.ts';
 import { previewOf } from './previewOf.ts';
@@ -180,6 +180,8 @@ export function resolveDataset(d: TrainingDataset): DatasetSpec {
  */
 function forModel(spec: DatasetSpec, d: TrainingDataset, doc?: ProjectDocument): DatasetSpec {
   if (spec.kind === 'synthetic' && doc) return forSequenceModel(spec, doc);
+  // A text's windows are as long as the model reads, whatever window the upload was previewed with.
+  if (spec.kind === 'text' && doc) return { ...spec, length: inputLength(doc) ?? spec.length };
   if (spec.kind !== 'images' || d.kind !== 'file') return spec;
   const p = d.preprocess ?? {};
   const base = { ...spec, size: p.size, grayscale: undefined, mean: p.mean, std: p.std };

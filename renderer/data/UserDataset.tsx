@@ -202,7 +202,10 @@ function TextFields({ fields, patch }: FieldsProps) {
           patch({ window: Math.min(4096, Math.max(1, Math.round(Number(e.target.value)) || 1)) })
         }
       />
-      <small className="field-help">Characters the model reads to predict the next one.</small>
+      <small className="field-help">
+        Characters the model reads to predict the next one, for the preview; training uses the length of the
+        network’s Input.
+      </small>
     </label>
   );
 }

@@ -83,6 +83,30 @@ describe('CSV rows as sequences', () => {
 });
 
 describe('A text file uploaded in the app', () => {
+  it('trains in windows as long as the network’s Input, whatever window the upload was previewed with', async () => {
+    const text = grammarText(600, 4);
+    const { client, finished } = connectedHost();
+    const info = await client.addDataset({
+      format: 'text',
+      files: [{ path: 'story.txt', base64: b64(text) }],
+      options: { window: 8 },
+    });
+    const chars = new Set(text).size;
+    const b = new GraphBuilder();
+    b.chain(b.input([6]), [
+      ['Embedding', { num_embeddings: chars, embedding_dim: 4 }],
+      ['Flatten'],
+      ['Linear', { out_features: chars }],
+    ]);
+    const run = await client.startTraining({
+      document: newDocument('six', b.graph),
+      dataset: { kind: 'file', id: info.id },
+      config: { epochs: 1, batchSize: 16, loss: 'cross-entropy', optimizer: { kind: 'sgd' }, lr: 0.1 },
+    });
+    assert.equal(run.trainSamples + run.testSamples, text.length - 6);
+    assert.equal((await finished(run.runId)).at(-1)?.event, 'finished');
+  });
+
   it('previews as windows and trains a character LSTM below the entropy of its character frequencies', async () => {
     const text = grammarText(4000, 3);
     const { client, finished } = connectedHost();
@@ -111,7 +135,7 @@ describe('A text file uploaded in the app', () => {
       ['Flatten'],
       ['Linear', { out_features: chars }],
     ]);
-    const { runId } = await client.startTraining({
+    const { runId, trainSamples, testSamples } = await client.startTraining({
       document: newDocument('story', b.graph),
       dataset: { kind: 'file', id: info.id, seed: 1 },
       config: {
@@ -124,6 +148,9 @@ describe('A text file uploaded in the app', () => {
       },
     });
     const events = await finished(runId);
+    // Previewed with windows of 8; trained with the 8 the Input reads.
+    assert.equal(trainSamples + testSamples, text.length - 8);
+
     const epochs = events.filter((e) => e.event === 'epoch');
     const last = epochs.at(-1);
     assert.ok(last?.event === 'epoch' && last.testLoss !== null);
