@@ -6,7 +6,7 @@ import { markerOf, traceMarker } from './markers.ts';
 import type { UploadedDataset } from '../../protocol/datasets.ts';
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { SYNTHETIC_SETS } from '../../protocol/training.ts';
-import { DEFAULT_DENOISE_NOISE } from '../../engine/data/index.ts';
+import { DEFAULT_DENOISE_NOISE, SEQUENCE_KINDS } from '../../engine/data/index.ts';
 import { isRegression, withDataset } from './lossForData.ts';
 import { appStore, useApp } from '../state/appStore.ts';
 import { QUALITATIVE } from '../components/palette.ts';
@@ -274,24 +274,45 @@ function SizeFields({
       )}
     </>
   ) : (
+    <SyntheticSizeFields dataset={dataset} update={update} />
+  );
+}
+
+/** A generated set's size, and its noise where the generator has any (2-D points, the noisy sine). */
+function SyntheticSizeFields({
+  dataset,
+  update,
+}: {
+  dataset: Extract<TrainingDataset, { kind: 'synthetic' }>;
+  update(d: TrainingDataset): void;
+}) {
+  const sequence = SEQUENCE_KINDS.includes(dataset.generator);
+  const noisy = !sequence || dataset.generator === 'sine';
+  return (
     <>
       <NumberField
-        label="Points"
+        label={sequence ? (dataset.generator === 'chars' ? 'Windows' : 'Sequences') : 'Points'}
         value={dataset.n}
         min={20}
         max={20000}
         help="20% are held out for testing."
         onChange={(n) => update({ ...dataset, n })}
       />
-      <NumberField
-        label="Noise"
-        value={dataset.noise ?? 0.1}
-        min={0}
-        max={2}
-        step={0.05}
-        help="How far points stray from their class's shape."
-        onChange={(noise) => update({ ...dataset, noise })}
-      />
+      {noisy && (
+        <NumberField
+          label="Noise"
+          value={dataset.noise ?? 0.1}
+          min={0}
+          max={2}
+          step={0.05}
+          help={
+            sequence
+              ? 'Standard deviation of the noise on the sine’s samples.'
+              : 'How far points stray from their class’s shape.'
+          }
+          onChange={(noise) => update({ ...dataset, noise })}
+        />
+      )}
     </>
   );
 }

@@ -18,7 +18,7 @@ async function stepTo(page: Page, template: string, steps: number): Promise<void
   await training(page)
     .getByRole('combobox', { name: /^Dataset/ })
     .selectOption('chars');
-  await training(page).getByRole('spinbutton', { name: 'Points' }).fill('200');
+  await training(page).getByRole('spinbutton', { name: 'Windows' }).fill('200');
   await training(page).getByRole('button', { name: 'Step through' }).click();
   await training(page).getByRole('button', { name: 'Run one batch' }).click();
   await expect(label(page)).toHaveText(/^Forward 1 of \d+: input \(Input\)$/);

@@ -21,7 +21,9 @@ test.describe.configure({ timeout: 120_000 });
 async function setUp(page: Page, set: string, points: number, epochs: number): Promise<void> {
   await openTraining(page);
   await training(page).getByLabel('Dataset').selectOption(set);
-  await training(page).getByRole('spinbutton', { name: 'Points' }).fill(String(points));
+  await training(page)
+    .getByRole('spinbutton', { name: set === 'chars' ? 'Windows' : 'Sequences' })
+    .fill(String(points));
   await training(page).getByLabel('Optimizer', { exact: true }).selectOption('adam');
   await training(page).getByLabel('Learning rate').fill('0.005');
   await training(page).getByLabel('Epochs').fill(String(epochs));
