@@ -98,6 +98,12 @@ export interface TrainStep {
   outputs: {
     loss: string;
     prediction: string;
+    /**
+     * With an optimizer: the sum of |value| over every parameter and buffer the step writes. It is
+     * finite exactly when they all are (or the sum overflows, past ~3e38), so a caller can tell
+     * whether the step's result is safe to take as the next step's input without scanning it.
+     */
+    writtenAbsSum?: string;
     /** Squared L2 norm of each node's parameter gradients (the vanishing-gradient view). */
     gradSquares: { nodeId: string; output: string }[];
     /** Gradients-only models: parameter gradient outputs, in `params` order. */
@@ -166,6 +172,7 @@ export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainSte
     ? optimizerUpdate(c, opts.optimizer, trainable, back)
     : { grads: gradientOutputs(c, trainable, back), state: [], scalars: NO_SCALARS };
   bufferUpdateOutputs(c, params, lowered);
+  const writtenAbsSum = opts.optimizer ? writtenAbsSumOutput(c, params) : undefined;
   c.outputs.unshift(
     tensorInfo(head.loss, []),
     tensorInfo(c.b.op('Identity', [head.prediction], {}, { output: 'prediction' }), head.outShape),
@@ -182,6 +189,7 @@ export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainSte
     outputs: {
       loss: head.loss,
       prediction: 'prediction',
+      ...(writtenAbsSum ? { writtenAbsSum } : {}),
       gradSquares: back.gradSquares,
       grads: update.grads,
       inputGrads,
@@ -421,6 +429,20 @@ function bufferUpdateOutputs(c: Compilation, params: ParamSlot[], lowered: Lower
     p.output = c.b.op('Identity', [update], {}, { output: `${p.input}.new` });
     c.outputs.push(tensorInfo(p.output, p.shape));
   }
+}
+
+/** Σ|value| over every written parameter and buffer (TrainStep.outputs.writtenAbsSum). */
+function writtenAbsSumOutput(c: Compilation, params: ParamSlot[]): string | undefined {
+  const sums = params.filter((p) => p.output).map((p) => c.b.op('ReduceL1', [p.output!], { keepdims: 0 }));
+  if (!sums.length) return undefined;
+  const output = c.b.op(
+    sums.length === 1 ? 'Identity' : 'Sum',
+    sums,
+    {},
+    { output: c.b.name('written_abs_sum') },
+  );
+  c.outputs.push(tensorInfo(output, []));
+  return output;
 }
 
 function trainStepModel(c: Compilation): OnnxModel {

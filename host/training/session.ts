@@ -2,12 +2,18 @@
 // state from one step to the next (outputs fed back as inputs).
 //
 // The carried tensors are written by onnxruntime straight into buffers this session owns (bound
-// as pre-allocated outputs) and rotate: a step reads one set and writes the next, so no step
+// as pre-allocated outputs) and rotate: a step reads one set and writes the other, so no step
 // allocates, copies out or garbage-collects a parameter-sized array (reference MLP, interleaved
 // rounds on a shared 2-core machine: best step 9.4 -> 5.2 ms in one run, level in another; the
-// allocating step is bimodal there). Optimizer state has two buffers, the state read and the state
-// written; parameters and buffers have a third, the values before the previous step, which
-// divergence recovery falls back to (lastGoodWeights()).
+// allocating step is bimodal there).
+//
+// Every parameter, buffer and optimizer state tensor has exactly two buffers (issue 12: at most
+// two copies). The older one doubles as divergence recovery's fallback (lastGoodWeights()): each
+// step also outputs Σ|written value| (TrainStep.outputs.writtenAbsSum). When that is not finite or
+// more than doubled in one step (weights blowing up: never a normal step), the next step's outputs
+// are allocated by onnxruntime instead, so the values before it are not overwritten. A diverging
+// run therefore still falls back to the parameters the last step with a finite loss started from,
+// and only such flagged steps hold a third copy, for the one step.
 import * as ort from 'onnxruntime-node';
 import type { TrainStep, WeightMap } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
@@ -57,8 +63,12 @@ export class StepSession {
   private stepCount = 0;
   /** Truncated BPTT: each recurrent state as the last window left it (zeros at a stream's start). */
   private carriedState = new Map<string, Float32Array>();
-  /** How many steps back the last good parameters are (ring position); -1 once overwritten. */
-  private goodAge = 0;
+  /** Whether the current values look sound (see above), so the next step may overwrite the older ones. */
+  private currentSound = true;
+  /** Σ|value| of the current parameters and buffers, which the next step's result is held to. */
+  private currentAbsSum = 0;
+  /** Whether a step ran since the values were set (the older buffers hold something). */
+  private stepped = false;
   private constructor(
     readonly step: TrainStep,
     private session: ort.InferenceSession,
@@ -78,16 +88,18 @@ export class StepSession {
     return this.rings.get(input)![0];
   }
 
-  /** Sets a carried tensor's current values (a copy), with the ring it will rotate through. */
+  /** Sets a carried tensor's current values (a copy), with the second buffer a step writes into. */
   private load(input: string, values: ArrayLike<number>): void {
-    const depth = this.step.state.some((st) => st.input === input)
-      ? 2
-      : this.carriedOutputs.some((c) => c.input === input)
-        ? 3
-        : 1;
     const ring: Ring = [Float32Array.from(values)];
-    for (let i = 1; i < depth; i++) ring.push(new Float32Array(values.length));
+    if (this.carriedOutputs.some((c) => c.input === input)) ring.push(new Float32Array(values.length));
     this.rings.set(input, ring);
+  }
+
+  /** Bytes held for parameters, buffers and optimizer state: two buffers each, one if frozen. */
+  heldBytes(): number {
+    let bytes = 0;
+    for (const ring of this.rings.values()) for (const b of ring) bytes += b.byteLength;
+    return bytes;
   }
 
   static async create(
@@ -141,7 +153,17 @@ export class StepSession {
       );
     }
     this.stepCount = 0;
-    this.goodAge = 0;
+    this.valuesSet();
+  }
+
+  /** New values were loaded: they are trusted, and what the next step writes is held to them. */
+  private valuesSet(): void {
+    this.stepped = false;
+    this.currentSound = true;
+    this.currentAbsSum = 0;
+    for (const c of this.carriedOutputs)
+      if (this.step.params.some((p) => p.input === c.input))
+        for (const v of this.current(c.input)) this.currentAbsSum += Math.abs(v);
   }
 
   /** A copy of the current parameters and buffers (the session's own buffers are reused). */
@@ -150,12 +172,14 @@ export class StepSession {
   }
 
   /**
-   * A copy of the parameters the last step with a finite loss started from: what a run that
-   * diverged falls back to. Before any step, or when the trainer kept stepping after two
-   * non-finite losses (the values are overwritten by then), the current ones.
+   * What a run whose last step gave a non-finite loss falls back to: a copy of the older
+   * parameters. After a step that read sound values, those values; after a step that read flagged
+   * ones (non-finite or blown up), the ones before them, which that step did not overwrite. In a
+   * diverging run the weights blow up before the loss fails, so this is the parameters the last
+   * step with a finite loss started from. Before any step, the current ones.
    */
   lastGoodWeights(): WeightMap {
-    return this.paramsAt(Math.max(this.goodAge, 0));
+    return this.paramsAt(this.stepped ? 1 : 0);
   }
 
   private paramsAt(age: number): WeightMap {
@@ -200,8 +224,9 @@ export class StepSession {
         [],
       );
     }
-    const out = await this.session.run(feeds, this.fetches());
-    this.rotate(Number.isFinite((out.loss.data as Float32Array)[0]));
+    const bound = this.currentSound;
+    const out = await this.session.run(feeds, this.fetches(bound));
+    this.rotate(bound, out);
     // The final state goes on as a value: the next window's graph has no path back into this one.
     for (const c of s.carried) this.carriedState.set(c.input, out[c.output].data as Float32Array);
     const gradSquares = new Map(
@@ -237,23 +262,37 @@ export class StepSession {
     return result;
   }
 
-  /** Every output; the carried ones bound to the oldest buffer of their ring. */
-  private fetches(): Record<string, ort.Tensor | null> {
+  /** Every output; when `bound`, the carried ones written into the older buffer of their ring. */
+  private fetches(bound: boolean): Record<string, ort.Tensor | null> {
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of this.session.outputNames) fetches[name] = null;
-    for (const c of this.carriedOutputs)
-      fetches[c.output] = tensor(this.rings.get(c.input)!.at(-1)!, c.shape);
+    if (bound)
+      for (const c of this.carriedOutputs)
+        fetches[c.output] = tensor(this.rings.get(c.input)!.at(-1)!, c.shape);
     return fetches;
   }
 
-  /** The written buffers become current; the last good parameters move one step further back. */
-  private rotate(finiteLoss: boolean): void {
+  /**
+   * The written values become current. A bound step wrote into the older buffer, and the values
+   * it read become the older ones. An unbound step read flagged values: they become the older
+   * ones only if its loss was finite (they are then the last finite-loss step's start); else the
+   * older ones stay, and what onnxruntime allocated replaces them.
+   */
+  private rotate(bound: boolean, out: ort.InferenceSession.ReturnType): void {
+    const keepRead = bound || Number.isFinite((out.loss.data as Float32Array)[0]);
     for (const c of this.carriedOutputs) {
       const ring = this.rings.get(c.input)!;
-      ring.unshift(ring.pop()!);
+      const written = bound ? ring[1] : Float32Array.from(out[c.output].data as Float32Array);
+      ring[1] = keepRead ? ring[0] : ring[1];
+      ring[0] = written;
     }
-    // A finite loss vouches for the parameters the step read, now one step back.
-    this.goodAge = finiteLoss ? 1 : this.goodAge < 0 || this.goodAge >= 2 ? -1 : this.goodAge + 1;
+    const name = this.step.outputs.writtenAbsSum;
+    if (name) {
+      const written = (out[name].data as Float32Array)[0];
+      this.currentSound = Number.isFinite(written) && written <= 2 * this.currentAbsSum;
+      this.currentAbsSum = written;
+    }
+    this.stepped = true;
   }
 
   /** Bernoulli(1-p) scaled by 1/(1-p), from the seeded generator. */
@@ -295,7 +334,7 @@ export class StepSession {
       );
     for (const slot of slots) this.load(slot.input, state.tensors[slot.input]);
     this.stepCount = state.step;
-    this.goodAge = 0;
+    this.valuesSet();
   }
 
   async release(): Promise<void> {

@@ -1,7 +1,7 @@
-// Conv2d weight gradients along the im2col + GEMM path that ungrouped 2-D convolutions with 32 or
-// more output channels take (Slice form; the gradient contract's 2-6 channels cover the Gather
-// form): analytic values from onnxruntime against central finite differences of the float64
-// reference.
+// Conv2d weight gradients along the paths that ungrouped 2-D convolutions with 32 or more output
+// channels take: the im2col + GEMM Slice form, and from 32 input channels one GEMM per kernel tap
+// (the gradient contract's 2-6 channels cover the Gather form). Analytic values from onnxruntime
+// against central finite differences of the float64 reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AttrValue, Graph } from '../../engine/index.ts';
@@ -42,10 +42,15 @@ const CASES: { attrs: Record<string, AttrValue>; input: number[] }[] = [
   },
   { attrs: { out_channels: 32, kernel_size: 2, stride: 3, bias: false }, input: [3, 2, 7, 8] },
   { attrs: { out_channels: 32, kernel_size: 2, connection_table: table }, input: [2, 2, 4, 4] },
+  { attrs: { out_channels: 32, kernel_size: 3, padding: 1 }, input: [2, 32, 4, 5] },
+  {
+    attrs: { out_channels: 40, kernel_size: [3, 2], stride: [2, 1], dilation: [1, 2], padding: [1, 0, 0, 1] },
+    input: [2, 33, 7, 6],
+  },
 ];
 
 for (const [k, c] of CASES.entries())
-  test(`Conv2d weight gradient by im2col ${JSON.stringify({ ...c.attrs, connection_table: c.attrs.connection_table ? '32x2' : undefined })} on ${c.input.join('x')}`, async () => {
+  test(`Conv2d weight gradient by ${c.input[1] < 32 ? 'im2col' : 'kernel taps'} ${JSON.stringify({ ...c.attrs, connection_table: c.attrs.connection_table ? '32x2' : undefined })} on ${c.input.join('x')}`, async () => {
     const graph = convGraph(c.attrs, c.input);
     const analysis = analyze(graph);
     const rng = mulberry32(500 + k);
@@ -55,9 +60,10 @@ for (const [k, c] of CASES.entries())
       params[p.name] = rounded(randomTensor(p.shape, rng));
     const target = rounded(randomTensor(analysis.nodes.get('layer')!.outputShape as number[], rng));
     const step = compileTrainStep(graph, { batchSize: c.input[0], loss: 'mse' });
+    const path = c.input[1] < 32 ? 'layer/im2col' : 'layer/grad_weight_tap0_0';
     assert.ok(
-      step.model.graph.nodes.some((n) => n.name === 'layer/im2col'),
-      'the weight gradient should take the im2col path',
+      step.model.graph.nodes.some((n) => n.name === path),
+      `the weight gradient should take the path with ${path}`,
     );
     const session = await StepSession.create(
       step,

@@ -124,3 +124,19 @@ test('lastGoodWeights: the parameters the last step with a finite loss started f
   assert.deepEqual(flat(session.lastGoodWeights()), flat(seen.at(-2)!));
   await session.release();
 });
+
+test('two copies of the parameters, buffers and optimizer state, through normal and diverging steps', async () => {
+  const { step, weights, data, target } = setup('adam');
+  const session = await StepSession.create(step, weights);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1) * 4;
+  const carried = [...step.params.filter((p) => p.output), ...step.state];
+  assert.ok(step.state.length >= 2 * step.params.filter((p) => p.trainable).length, 'Adam: m and v');
+  const twoCopies = 2 * carried.reduce((n, x) => n + size(x.shape), 0);
+  const oneCopy = step.params.filter((p) => !p.output).reduce((n, p) => n + size(p.shape), 0);
+  assert.equal(session.heldBytes(), twoCopies + oneCopy, 'after loading');
+  for (const lr of [0.01, 0.01, 1e18, 1e18, 1e18, 1e18]) {
+    await session.run(data, target, { lr });
+    assert.equal(session.heldBytes(), twoCopies + oneCopy, `after a step at lr ${lr}`);
+  }
+  await session.release();
+});
