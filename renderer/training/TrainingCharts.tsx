@@ -126,6 +126,10 @@ export function TrainingCharts() {
   const accuracy = useMemo(() => accuracyCurves(run), [run]);
   const epochs = run.config?.epochs ?? 1;
   const xRange = useMemo<[number, number]>(() => [0, epochs], [epochs]);
+  // The untrained baseline has no accuracy when the targets are numbers (regression).
+  const regression = run.epochs.some(
+    (e) => e.epoch === 0 && e.trainAccuracy === null && e.testAccuracy === null,
+  );
 
   return (
     <div className="training-charts">
@@ -143,21 +147,30 @@ export function TrainingCharts() {
           description={describe('Loss', loss, ['train per step', 'train per epoch', 'test'])}
         />
       </figure>
-      <figure className="chart-figure" data-chart="accuracy">
-        <figcaption>Accuracy</figcaption>
-        <UPlotChart
-          curves={accuracy}
-          series={ACCURACY_SERIES}
-          xLabel="epoch"
-          yLabel="%"
-          yRange={[0, 100]}
-          xRange={xRange}
-          theme={theme}
-          testId="accuracy-chart"
-          empty="Train and test accuracy; epoch 0 is the untrained network."
-          description={describe('Accuracy', accuracy, ['train running', 'train per epoch', 'test'], '%')}
-        />
-      </figure>
+      {regression ? (
+        <figure className="chart-figure" data-chart="accuracy">
+          <figcaption>Accuracy</figcaption>
+          <p className="muted chart-note">
+            This data set’s targets are numbers, so there is no accuracy: the test loss is the measure.
+          </p>
+        </figure>
+      ) : (
+        <figure className="chart-figure" data-chart="accuracy">
+          <figcaption>Accuracy</figcaption>
+          <UPlotChart
+            curves={accuracy}
+            series={ACCURACY_SERIES}
+            xLabel="epoch"
+            yLabel="%"
+            yRange={[0, 100]}
+            xRange={xRange}
+            theme={theme}
+            testId="accuracy-chart"
+            empty="Train and test accuracy; epoch 0 is the untrained network."
+            description={describe('Accuracy', accuracy, ['train running', 'train per epoch', 'test'], '%')}
+          />
+        </figure>
+      )}
       <GradientChart theme={theme} />
     </div>
   );

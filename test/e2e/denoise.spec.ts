@@ -71,6 +71,9 @@ test.describe('When a student trains the U-Net denoiser', () => {
     await expect(training(page).getByTestId('training-headline')).toContainText(
       'numeric targets, so no accuracy',
     );
+    // No empty accuracy axes: the chart's place says why there is none.
+    await expect(training(page).locator('[data-chart="accuracy"]')).toContainText('there is no accuracy');
+    await expect(training(page).getByTestId('accuracy-chart')).toHaveCount(0);
     const [loss0, loss2] = await chartEnds(page, 'loss-chart', 'test');
     // Untrained outputs sit near 0 where the digit is; the noisy input itself scores about 0.12.
     expect(loss2).toBeLessThan(0.05);
