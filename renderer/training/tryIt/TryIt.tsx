@@ -230,6 +230,61 @@ function Bars({ prediction }: { prediction: Prediction }) {
   );
 }
 
+/**
+ * Asks the host about a picture and keeps its answer. A denoiser is shown what it was trained on:
+ * the picture with the data set's noise (a fixed seed), which is kept to be shown too.
+ */
+function usePrediction() {
+  const [prediction, setPrediction] = useState<Prediction | null>(null);
+  const [noisy, setNoisy] = useState<Float32Array | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const denoiseNoise = useApp((s) => {
+    const d = s.trainingSetup.dataset;
+    return d.kind === 'mnist' && d.task === 'denoise' ? (d.noise ?? DEFAULT_DENOISE_NOISE) : null;
+  });
+  const ask = async (clean: Float32Array) => {
+    const values = denoiseNoise === null ? clean : withNoise(clean, denoiseNoise, NOISE_SEED);
+    setNoisy(denoiseNoise === null ? null : values);
+    try {
+      setPrediction(await predict(Array.from(values, (v) => Math.round(v * 1000) / 1000)));
+      setProblem(null);
+    } catch (e) {
+      setProblem((e as Error).message);
+    }
+  };
+  const reset = () => {
+    setPrediction(null);
+    setNoisy(null);
+    setProblem(null);
+  };
+  return { prediction, noisy, problem, setProblem, ask, reset };
+}
+
+/** A network whose output is a picture: the noisy input it was shown (a denoiser) and what it made. */
+function OutputPictures({
+  noisy,
+  prediction,
+  shape,
+}: {
+  noisy: Float32Array | null;
+  prediction: Prediction | null;
+  shape: [number, number, number];
+}) {
+  if (!noisy && !prediction?.picture) return null;
+  return (
+    <div className="try-it__pictures" role="group" aria-label="What the network made of it">
+      {noisy && <Seen input={noisy} shape={shape} caption="noisy: the input" />}
+      {prediction?.picture && (
+        <Seen
+          input={Float32Array.from(prediction.picture.values)}
+          shape={prediction.picture.shape}
+          caption={noisy ? 'denoised: the output' : 'the output'}
+        />
+      )}
+    </div>
+  );
+}
+
 export function TryIt() {
   const picture = usePictureInput();
   const takesDigits = picture?.kind === 'digit';
@@ -241,15 +296,9 @@ export function TryIt() {
   const trained = weights.startsWith('the trained');
   const hasHost = useApp((s) => s.host !== null);
   const [input, setInput] = useState<Float32Array | null>(null);
-  const [prediction, setPrediction] = useState<Prediction | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
   const [clearSignal, setClearSignal] = useState(0);
   const [source, setSource] = useState<string | null>(null);
-  const denoiseNoise = useApp((s) => {
-    const d = s.trainingSetup.dataset;
-    return d.kind === 'mnist' && d.task === 'denoise' ? (d.noise ?? DEFAULT_DENOISE_NOISE) : null;
-  });
-  const [noisy, setNoisy] = useState<Float32Array | null>(null);
+  const { prediction, noisy, problem, setProblem, ask, reset } = usePrediction();
 
   const tryPicture = (img: RgbaImage, name: string) => {
     if (!picture) return;
@@ -263,17 +312,6 @@ export function TryIt() {
     if (hasHost) void ask(x);
   };
 
-  const ask = async (clean: Float32Array) => {
-    // A denoiser is shown what it was trained on: the picture with the data set's noise.
-    const values = denoiseNoise === null ? clean : withNoise(clean, denoiseNoise, NOISE_SEED);
-    setNoisy(denoiseNoise === null ? null : values);
-    try {
-      setPrediction(await predict(Array.from(values, (v) => Math.round(v * 1000) / 1000)));
-      setProblem(null);
-    } catch (e) {
-      setProblem((e as Error).message);
-    }
-  };
   // Other current weights (a run finished, the user chose the initial ones): ask again.
   useEffect(() => {
     if (input) void ask(input);
@@ -287,9 +325,7 @@ export function TryIt() {
     setInput(null);
     setSource(null);
     drawnDigit.setState({ pixels: null });
-    setPrediction(null);
-    setNoisy(null);
-    setProblem(null);
+    reset();
   };
   const what = takesDigits ? 'Draw a digit or drop a picture of one' : 'Drop a picture';
   return (
@@ -337,18 +373,7 @@ export function TryIt() {
                 </button>
               </div>
             </div>
-            {(noisy || prediction?.picture) && (
-              <div className="try-it__pictures" role="group" aria-label="What the network made of it">
-                {noisy && <Seen input={noisy} shape={shape} caption="noisy: the input" />}
-                {prediction?.picture && (
-                  <Seen
-                    input={Float32Array.from(prediction.picture.values)}
-                    shape={prediction.picture.shape}
-                    caption={noisy ? 'denoised: the output' : 'the output'}
-                  />
-                )}
-              </div>
-            )}
+            <OutputPictures noisy={noisy} prediction={prediction} shape={shape} />
           </PictureDrop>
           {source && (
             <p className="field-help" data-testid="try-it-source">
