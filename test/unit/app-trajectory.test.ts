@@ -297,7 +297,9 @@ const repeatable = (run: TrainingEvent[]) =>
   run
     .filter((e) => e.event !== 'boundary')
     .map((e) => {
-      if (e.event === 'step' || e.event === 'epoch') return { ...e, samplesPerSecond: null };
+      if (e.event === 'step') return { ...e, samplesPerSecond: null };
+      // Timings differ from run to run; everything else must not.
+      if (e.event === 'epoch') return { ...e, samplesPerSecond: null, msPerUpdate: null };
       if (e.event === 'finished') return { event: e.event, reason: e.reason };
       return e;
     });

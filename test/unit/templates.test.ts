@@ -7,6 +7,10 @@ import assert from 'node:assert/strict';
 import type { Analysis, ReceptiveField } from '../../engine/index.ts';
 import { analyze } from '../../engine/index.ts';
 import { loadTemplate, templateNames } from '../helpers/templates.ts';
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listTemplates } from '../../host/templates.ts';
+import { tempDir } from '../helpers/tempDir.ts';
 
 const analysed = (name: string) => {
   const doc = loadTemplate(name);
@@ -160,4 +164,25 @@ test('the gallery lists every lesson once, in the course order, and every templa
   );
   assert.equal(new Set(lessons.map((t) => t.lesson)).size, lessons.length, 'two lessons share a title');
   assert.ok(templates.every((t) => t.lesson === undefined));
+});
+
+test('the gallery reads a template file again only when it changed', async () => {
+  const dir = tempDir('nw-templates-');
+  const file = join(dir, 'mine.netwright.json');
+  const write = (name: string) =>
+    writeFileSync(file, JSON.stringify({ version: 1, name, graph: { nodes: [], edges: [] } }));
+  write('First');
+  assert.deepEqual(
+    (await listTemplates(dir)).map((t) => t.name),
+    ['First'],
+  );
+  // Same size and a new time: a changed file is read again.
+  write('Other');
+  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  assert.deepEqual(
+    (await listTemplates(dir)).map((t) => t.name),
+    ['Other'],
+  );
+  rmSync(file);
+  assert.deepEqual(await listTemplates(dir), []);
 });
