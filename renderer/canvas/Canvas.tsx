@@ -23,7 +23,7 @@ import type { CanvasNode } from './groupProjection.ts';
 import { DEFAULT_SIZE, withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
 import { LayerNode } from './LayerNode.tsx';
-import { levelOfDetail } from './useLayerView.ts';
+import { levelOfDetail, useLevelOfDetail } from './useLayerView.ts';
 import { openingFit, registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
 import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
@@ -128,10 +128,13 @@ export function Canvas() {
   const layerNodes = useMemo(() => toFlowNodes(graph, selection, measured), [graph, selection, measured]);
   const hidden = useHidden();
   const revealed = useRevealed();
+  // Zoomed out, edge labels are too small to read and canvas.css hides them: they are left out
+  // altogether, since each label is measured (getBBox) whenever its edge re-renders.
+  const lod = useLevelOfDetail();
+  const labelled = showShapes && lod === 'full';
   const layerEdges = useMemo(
-    () =>
-      toFlowEdges(graph, selection, analysis, showShapes, (id) => nodeShown('shape', hidden, revealed, id)),
-    [graph, selection, analysis, showShapes, hidden, revealed],
+    () => toFlowEdges(graph, selection, analysis, labelled, (id) => nodeShown('shape', hidden, revealed, id)),
+    [graph, selection, analysis, labelled, hidden, revealed],
   );
   const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
   const found = useApp((s) => s.found);

@@ -3,11 +3,11 @@
 // drag is several times a frame: one cheap selector per store instead of fifteen, and nothing in
 // them that scans the graph. A node re-renders only when something it shows changed.
 import { useStore } from '@xyflow/react';
-import { useShallow } from 'zustand/react/shallow';
+import { useRef } from 'react';
 import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { incomingCount, nodeOf } from '../state/graphIndex.ts';
 import { lastEpoch } from '../training/curves.ts';
-import type { EpochPoint } from '../training/trainingState.ts';
+import type { EpochPoint, TrainingRun } from '../training/trainingState.ts';
 import { stepPhaseAt, useStepThrough } from '../training/stepThrough/stepThrough.ts';
 import { badgesOf, stepNodeOf } from './GradientBadges.tsx';
 
@@ -32,18 +32,33 @@ export const useLevelOfDetail = () => useStore((s) => levelOfDetail(s.transform[
 const lastPoints = new WeakMap<readonly EpochPoint[], { point: EpochPoint | undefined }>();
 
 /** The last finished epoch, looked up once per list of epochs rather than once per node. */
-function lastPointOf(run: { epochs: readonly EpochPoint[] }): EpochPoint | undefined {
+function lastPointOf(run: TrainingRun): EpochPoint | undefined {
   let hit = lastPoints.get(run.epochs);
-  if (!hit) lastPoints.set(run.epochs, (hit = { point: lastEpoch(run as Parameters<typeof lastEpoch>[0]) }));
+  if (!hit) lastPoints.set(run.epochs, (hit = { point: lastEpoch(run) }));
   return hit.point;
+}
+
+/**
+ * A selector returning the previous object while each of its fields is the same. (zustand's
+ * useShallow does this too, but builds two Maps per comparison: measurable with hundreds of nodes
+ * compared several times a frame.) The selector always returns the same fields.
+ */
+function useFields<S, T extends Record<string, unknown>>(select: (state: S) => T): (state: S) => T {
+  const previous = useRef<T | undefined>(undefined);
+  return (state) => {
+    const next = select(state);
+    const before = previous.current;
+    if (before && Object.keys(next).every((key) => Object.is(next[key], before[key]))) return before;
+    return (previous.current = next);
+  };
 }
 
 export function useLayerView(id: string) {
   const step = useStepThrough(
-    useShallow((s) => ({ analysis: s.analysis, summary: s.summary, phase: stepPhaseAt(s, id) })),
+    useFields((s) => ({ analysis: s.analysis, summary: s.summary, phase: stepPhaseAt(s, id) })),
   );
   const view = useApp(
-    useShallow((s) => {
+    useFields((s) => {
       const analysis = selectAnalysis(s);
       const point = lastPointOf(s.training);
       // A stepped batch describes the network it ran on: after an edit it is stale, and not shown.
