@@ -92,15 +92,13 @@ async function trace<T>(cdp: CDPSession, work: () => Promise<T>) {
 }
 
 /** Self time per event name on the renderer's main thread (complete events only). */
-function selfTimes(
-  events: { name: string; ph: string; dur?: number; tid: number; pid: number; ts: number }[],
-) {
-  const main = events.find((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+function selfTimes(events: TraceEvent[]) {
+  // The renderer's main thread: the one whose tasks took longest.
   const busiest = new Map<string, number>();
   for (const e of events)
     if (e.ph === 'X' && e.name === 'RunTask')
       busiest.set(`${e.pid}:${e.tid}`, (busiest.get(`${e.pid}:${e.tid}`) ?? 0) + (e.dur ?? 0));
-  const thread = [...busiest.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? `${main?.pid}:${main?.tid}`;
+  const thread = [...busiest.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
   const mine = events
     .filter((e) => e.ph === 'X' && `${e.pid}:${e.tid}` === thread && e.dur !== undefined)
     .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
