@@ -17,19 +17,18 @@
 // before and after within the same minutes on a shared machine.
 // --quick measures each case once on the 1,000-layer graph and ResNet-50 only (CI keeps the
 // script from going stale with it: test/unit/bench-canvas.test.ts).
-import { chromium } from '@playwright/test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../host/paths.ts';
-import { startServer } from '../server/index.ts';
 import {
   drag,
   editAnalysis,
+  expandAndZoomIn,
   fresh,
+  launch,
   line,
-  menu,
   rendered,
   round,
   thousandLayers,
@@ -61,19 +60,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'netwright-bench-'));
   const projectFile = join(dir, 'thousand.netwright.json');
   writeFileSync(projectFile, thousandLayers());
-  const server = await startServer({
-    dataDir: join(dir, 'data'),
-    warmJobs: true,
-    ...(values.root ? { root: values.root } : {}),
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  });
+  const { server, browser, page } = await launch(dir, { root: values.root, warmJobs: true });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-
     for (let run = 0; run < RUNS; run++) {
       for (const m of MODELS) {
         await fresh(page, server.url);
@@ -91,12 +79,7 @@ async function main(): Promise<void> {
           ok: ms < m.targetMs,
         });
         if (m.model !== 'resnet50') continue;
-        await page.getByRole('button', { name: 'Dismiss import notes' }).click();
-        await menu(page, 'View', 'Expand all blocks');
-        await page.waitForFunction(() => document.querySelectorAll('.react-flow__node-layer').length > 100);
-        await page.getByRole('button', { name: 'Fit View' }).click();
-        // Close enough to drag one layer, as a user would before moving it.
-        for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Zoom In' }).click();
+        await expandAndZoomIn(page);
         await page.waitForTimeout(300);
         const dragged = await drag(page);
         line({

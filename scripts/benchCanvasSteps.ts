@@ -1,7 +1,33 @@
 // The steps scripts/bench-canvas.ts and scripts/profile-canvas.ts take in Chromium, as a user
 // would: open the app, open a graph, drag a node while counting frames, edit an attribute.
-import type { Page } from '@playwright/test';
+import { chromium } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { join } from 'node:path';
 import { GraphBuilder, newDocument, serializeDocument } from '../engine/index.ts';
+import type { RunningServer } from '../server/index.ts';
+import { startServer } from '../server/index.ts';
+
+/**
+ * The browser-mode server (serving `root`, else dist/renderer) and Chromium with one 1440x900
+ * page that reports its errors. Close both when done.
+ */
+export async function launch(
+  dataDir: string,
+  options: { root?: string; warmJobs?: boolean },
+): Promise<{ server: RunningServer; browser: Browser; page: Page }> {
+  const server = await startServer({
+    dataDir: join(dataDir, 'data'),
+    ...(options.warmJobs ? { warmJobs: true } : {}),
+    ...(options.root ? { root: options.root } : {}),
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  return { server, browser, page };
+}
 
 /** 10 branches of 100 or 99 Linear/ReLU layers from one input, summed: 1,000 layers, all valid. */
 export function thousandLayers(): string {
@@ -54,6 +80,18 @@ export async function rendered(page: Page, count: number): Promise<void> {
   await page.evaluate(
     () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
   );
+}
+
+/**
+ * After an import: every block expanded, the network fitted, then zoomed in close enough to drag
+ * one layer, as a user would before moving it.
+ */
+export async function expandAndZoomIn(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Dismiss import notes' }).click();
+  await menu(page, 'View', 'Expand all blocks');
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__node-layer').length > 100);
+  await page.getByRole('button', { name: 'Fit View' }).click();
+  for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Zoom In' }).click();
 }
 
 /** Chooses an item of a toolbar menu, as a user does. */

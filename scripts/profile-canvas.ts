@@ -7,15 +7,21 @@
 //     [--trace] [--css '.react-flow__edge-interaction { display: none }']
 // Prints the components rendered per drag commit, the main thread's time by trace event (self
 // time) and the drag's frame rate.
-import { chromium } from '@playwright/test';
 import type { CDPSession, Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../host/paths.ts';
-import { startServer } from '../server/index.ts';
-import { drag, fresh, menu, rendered, thousandLayers, visibleNode } from './benchCanvasSteps.ts';
+import {
+  drag,
+  expandAndZoomIn,
+  fresh,
+  launch,
+  rendered,
+  thousandLayers,
+  visibleNode,
+} from './benchCanvasSteps.ts';
 
 const { values } = parseArgs({
   options: {
@@ -167,11 +173,7 @@ async function openGraph(page: Page, url: string, model: string): Promise<void> 
       .locator('input[data-role="import-onnx"]')
       .setInputFiles(join(FIXTURES, 'light', `light_${model}.onnx`));
     await rendered(page, 178);
-    await page.getByRole('button', { name: 'Dismiss import notes' }).click();
-    await menu(page, 'View', 'Expand all blocks');
-    await page.waitForFunction(() => document.querySelectorAll('.react-flow__node-layer').length > 100);
-    await page.getByRole('button', { name: 'Fit View' }).click();
-    for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Zoom In' }).click();
+    await expandAndZoomIn(page);
   }
   await page.waitForTimeout(500);
 }
@@ -235,17 +237,8 @@ async function compareVariants(page: Page, cdp: CDPSession, variants: Variant[],
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'netwright-profile-'));
-  const server = await startServer({
-    dataDir: join(dir, 'data'),
-    ...(values.root ? { root: values.root } : {}),
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  });
+  const { server, browser, page } = await launch(dir, { root: values.root });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.addInitScript(RENDER_COUNTER);
     await openGraph(page, server.url, values.model);
     const onScreen = await page.locator('.react-flow__node').count();
