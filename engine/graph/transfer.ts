@@ -53,8 +53,10 @@ function withFrozen(n: GraphNode, frozen: boolean): GraphNode {
 
 /** The last Linear in data-flow order: the classifier a pretrained model ends with. */
 export function lastLinear(graph: Graph): GraphNode | undefined {
+  // A lookup table rather than nodeById per node: that made this quadratic in the graph's size.
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const linears = topologicalOrder(graph)
-    .order.map((i) => nodeById(graph, i)!)
+    .order.map((i) => byId.get(i)!)
     .filter((n) => n.type === 'Linear');
   return linears[linears.length - 1];
 }

@@ -12,7 +12,8 @@ import { selectAnalysis, useApp } from '../state/appStore.ts';
 import { findGroup, summarizeGroup } from '../state/groups.ts';
 import type { BlockFlowNode } from './groupProjection.ts';
 import { inHandle, outHandle } from './ports.ts';
-import { figureChars, useCompact, useFar } from './LayerNode.tsx';
+import { figureChars } from './LayerNode.tsx';
+import { useLevelOfDetail } from './useLayerView.ts';
 import type { HiddenQuantity } from '../../protocol/lesson.ts';
 import { useHidden } from '../lessons/GuessField.tsx';
 import { nodeShown } from '../lessons/predict.ts';
@@ -53,8 +54,9 @@ const shapes = (list: readonly (Shape | null)[]) =>
 function BlockNodeView({ id, selected, data }: NodeProps<BlockFlowNode>) {
   const group = useApp((s) => findGroup(s.doc, id));
   const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
-  const compact = useCompact();
-  const far = useFar();
+  const lod = useLevelOfDetail();
+  const compact = lod !== 'full';
+  const far = lod === 'far';
   const summary = useApp((s) => {
     const g = findGroup(s.doc, id);
     return g?.collapsed ? summarizeGroup(g, s.doc.graph, selectAnalysis(s)) : null;

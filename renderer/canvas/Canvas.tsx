@@ -22,7 +22,8 @@ import { resolveGroupChanges, useGroupDragOrigins } from './groupChanges.ts';
 import type { CanvasNode } from './groupProjection.ts';
 import { DEFAULT_SIZE, withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
-import { COMPACT_ZOOM, FAR_ZOOM, LayerNode } from './LayerNode.tsx';
+import { LayerNode } from './LayerNode.tsx';
+import { levelOfDetail, useLevelOfDetail } from './useLayerView.ts';
 import { openingFit, registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
 import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
@@ -99,7 +100,7 @@ function ZoomVars({ canvas }: { canvas: RefObject<HTMLElement | null> }) {
     el.style.setProperty('--lod-name', boost(0.55, 1.5));
     // At most what keeps four characters ("1e-4", "1000") inside a node's width.
     el.style.setProperty('--lod-figure', boost(0.4, 2.8));
-    el.dataset.lod = zoom < FAR_ZOOM ? 'far' : zoom < COMPACT_ZOOM ? 'compact' : 'full';
+    el.dataset.lod = levelOfDetail(zoom);
   }, [zoom, canvas]);
   return null;
 }
@@ -127,10 +128,13 @@ export function Canvas() {
   const layerNodes = useMemo(() => toFlowNodes(graph, selection, measured), [graph, selection, measured]);
   const hidden = useHidden();
   const revealed = useRevealed();
+  // Zoomed out, edge labels are too small to read and canvas.css hides them: they are left out
+  // altogether, since each label is measured (getBBox) whenever its edge re-renders.
+  const lod = useLevelOfDetail();
+  const labelled = showShapes && lod === 'full';
   const layerEdges = useMemo(
-    () =>
-      toFlowEdges(graph, selection, analysis, showShapes, (id) => nodeShown('shape', hidden, revealed, id)),
-    [graph, selection, analysis, showShapes, hidden, revealed],
+    () => toFlowEdges(graph, selection, analysis, labelled, (id) => nodeShown('shape', hidden, revealed, id)),
+    [graph, selection, analysis, labelled, hidden, revealed],
   );
   const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
   const found = useApp((s) => s.found);

@@ -3,11 +3,8 @@
 // vanishing (dark) and exploding (yellow) layers stand out down the network. In Step through mode
 // the badges show the stepped batch instead: its gradient norm and the move one plain SGD step at
 // the panel's learning rate would make (lr·|∇|/|W|).
-import type { StepNode } from '../../protocol/stepThrough.ts';
+import type { StepNode, StepThroughSummary } from '../../protocol/stepThrough.ts';
 import { formatSci, GRAD_SCALE, RATIO_SCALE, scaleColor } from '../components/gradientColor.ts';
-import { lastEpoch } from '../training/curves.ts';
-import { useApp } from '../state/appStore.ts';
-import { useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
 
 export interface Badges {
   grad: number | null;
@@ -34,28 +31,41 @@ export function stepBadges(node: StepNode, lr: number): Badges | null {
   };
 }
 
-/** The badges of one node now: the stepped batch's in Step through, else the last epoch's. */
-export function useBadges(id: string): Badges | null {
-  const point = useApp((s) => lastEpoch(s.training));
-  const stale = useStepStale();
-  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
-  const lr = useApp((s) => s.trainingSetup.config.lr);
-  const stepNode = useStepThrough((s) => (stepping ? s.summary?.nodes.find((n) => n.id === id) : undefined));
-  let badges: Badges | null = null;
-  if (stepNode) badges = stepBadges(stepNode, lr);
-  else if (point && point.gradNorms[id] !== undefined)
-    badges = {
-      grad: point.gradNorms[id],
-      ratio: point.updateRatios[id] ?? null,
-      label: `Epoch ${point.epoch}`,
-      gradTitle: `Mean L2 norm of this layer's parameter gradients in epoch ${point.epoch}`,
-      ratioTitle: `How far epoch ${point.epoch} moved the weights: |W after − W before| / |W after|`,
-    };
-  return badges;
+/** What the badges of one node are drawn from, as a node's store selectors pick it out. */
+export interface BadgeSource {
+  /** The stepped batch's record of the node, in Step through mode. */
+  stepNode: StepNode | undefined;
+  lr: number;
+  /** The last finished epoch's number and the node's figures in it (primitives: cheap to compare). */
+  epoch: number | undefined;
+  epochGrad: number | null | undefined;
+  epochRatio: number | null | undefined;
 }
 
-export function GradientBadges({ id }: { id: string }) {
-  const badges = useBadges(id);
+/** The badges of one node now: the stepped batch's in Step through, else the last epoch's. */
+export function badgesOf(b: BadgeSource): Badges | null {
+  if (b.stepNode) return stepBadges(b.stepNode, b.lr);
+  if (b.epoch === undefined || b.epochGrad === undefined) return null;
+  return {
+    grad: b.epochGrad,
+    ratio: b.epochRatio ?? null,
+    label: `Epoch ${b.epoch}`,
+    gradTitle: `Mean L2 norm of this layer's parameter gradients in epoch ${b.epoch}`,
+    ratioTitle: `How far epoch ${b.epoch} moved the weights: |W after − W before| / |W after|`,
+  };
+}
+
+const stepIndexes = new WeakMap<StepThroughSummary, Map<string, StepNode>>();
+
+/** A node's record in a stepped batch, by a lookup table built once per batch. */
+export function stepNodeOf(summary: StepThroughSummary | null, id: string): StepNode | undefined {
+  if (!summary) return undefined;
+  let index = stepIndexes.get(summary);
+  if (!index) stepIndexes.set(summary, (index = new Map(summary.nodes.map((n) => [n.id, n]))));
+  return index.get(id);
+}
+
+export function GradientBadges({ badges }: { badges: Badges | null }) {
   if (!badges) return null;
   const { grad, ratio } = badges;
   return (

@@ -2,7 +2,7 @@
 // numbers from the analysis, its ports from the layer's input spec. Zoomed out (a big network at
 // fit-to-view), it draws as a compact block: its category colour, its name and one key figure in
 // type large enough to read at that zoom — the gradient norm while training, else the shape.
-import { Handle, Position, useStore } from '@xyflow/react';
+import { Handle, Position } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import type { CSSProperties } from 'react';
 import { memo } from 'react';
@@ -13,17 +13,12 @@ import { formatSci, GRAD_SCALE, scaleColor } from '../components/gradientColor.t
 import { useHidden } from '../lessons/GuessField.tsx';
 import { revealKey } from '../lessons/predict.ts';
 import { useRevealed } from '../lessons/reveals.ts';
-import { selectAnalysis, useApp } from '../state/appStore.ts';
 import type { Overlay } from '../state/store.ts';
-import { incomingCount, nodeOf } from '../state/graphIndex.ts';
-import { stepPhaseAt, useStepStale, useStepThrough } from '../training/stepThrough/stepThrough.ts';
-import { GradientBadges, useBadges } from './GradientBadges.tsx';
+import { GradientBadges } from './GradientBadges.tsx';
 import { categoryColor } from './layerStyle.ts';
 import { inHandle, outHandle } from './ports.ts';
 import type { LayerFlowNode } from './projection.ts';
-
-/** Below this zoom the node's own text is under 7 px on screen: it draws as a compact block. */
-export const COMPACT_ZOOM = 0.55;
+import { useLayerView, useLevelOfDetail } from './useLayerView.ts';
 
 function inputPortCount(type: string, connected: number): number {
   const def = getLayer(type);
@@ -45,19 +40,8 @@ export function channelCount(shape: Shape | null | undefined): string {
   return shape.length > 1 ? String(shape[1]) : formatShape(shape);
 }
 
-/**
- * Below this zoom a compact node shows only its key figure, as large as its box allows. At
- * fit-to-view with the Training drawer open a 13-layer LeNet-5 sits at about 0.29: still above
- * it, so each tile keeps its name.
- */
-export const FAR_ZOOM = 0.25;
-
 /** The key figure's length, so CSS can shrink a long one to fit its tile rather than cut it. */
 export const figureChars = (text: string) => ({ '--chars': [...text].length }) as CSSProperties;
-
-/** Whether the canvas is zoomed out below COMPACT_ZOOM (a boolean, so nodes re-render only on the switch). */
-export const useCompact = () => useStore((s) => s.transform[2] < COMPACT_ZOOM);
-export const useFar = () => useStore((s) => s.transform[2] < FAR_ZOOM);
 
 /** A gradient norm in the few characters a far-out tile can show: its order of magnitude, "1e-4". */
 export const magnitude = (v: number) => (v > 0 ? `1e${Math.round(Math.log10(v))}` : formatSci(v));
@@ -141,20 +125,13 @@ function NodeStats({
 }
 
 function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
-  const node = useApp((s) => nodeOf(s.doc.graph, id));
-  const info = useApp((s) => selectAnalysis(s).nodes.get(id));
-  const overlays = useApp((s) => s.overlays);
-  const connected = useApp((s) => incomingCount(s.doc.graph, id));
-  const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
+  const { node, info, overlays, connected, direction, stepPhase, badges } = useLayerView(id);
   // A lesson's hidden quantities stay "?" on a node until the student has revealed them there.
   const revealed = useRevealed();
   const hidden = useHidden().filter((q) => !revealed.has(revealKey(id, q)));
-  const stale = useStepStale();
-  const stepping = useApp((s) => s.trainingOpen && s.trainingMode === 'step') && !stale;
-  const stepPhase = useStepThrough((s) => (stepping ? stepPhaseAt(s, id) : null));
-  const compact = useCompact();
-  const far = useFar();
-  const badges = useBadges(id);
+  const lod = useLevelOfDetail();
+  const compact = lod !== 'full';
+  const far = lod === 'far';
   if (!node) return null;
   const def = getLayer(node.type);
   const errors = info?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -213,7 +190,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
         )}
       </div>
       <NodeStats info={info} overlays={overlays} hidden={hidden} />
-      <GradientBadges id={id} />
+      <GradientBadges badges={badges} />
       {errors.length + warnings.length > 0 && (
         // A callout beside the node, so a long message never covers the next layer down.
         <div className="layer-node__diagnostics">

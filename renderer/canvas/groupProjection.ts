@@ -89,6 +89,26 @@ export function frameOf(
   };
 }
 
+/** Edges re-routed to a collapsed block, by the edge they stand for, and the last edge list. */
+const reroutes = new WeakMap<FlowEdge, FlowEdge>();
+let lastEdges: FlowEdge[] = [];
+const blockNodes = new WeakMap<NodeGroup, { key: string; node: BlockFlowNode }>();
+const framed = new WeakMap<LayerFlowNode, { frame: Rect; node: LayerFlowNode }>();
+
+/**
+ * A member node placed relative to its frame: the same object while neither it nor the frame
+ * moved, so React Flow leaves it alone (a new object re-processes and re-renders the node, which
+ * during a drag meant every member of every frame on every frame).
+ */
+function inFrame(n: LayerFlowNode, parentId: string, frame: Rect): LayerFlowNode {
+  const hit = framed.get(n);
+  if (hit && hit.frame.x === frame.x && hit.frame.y === frame.y && hit.node.parentId === parentId)
+    return hit.node;
+  const node = { ...n, parentId, position: { x: n.position.x - frame.x, y: n.position.y - frame.y } };
+  framed.set(n, { frame, node });
+  return node;
+}
+
 /** Adds group frames and summary blocks to the projected nodes and edges (unchanged when there are none). */
 export function withGroups(
   groups: readonly NodeGroup[] | undefined,
@@ -116,25 +136,29 @@ export function withGroups(
     }
     placed.set(g.id, frame);
     const size = measured[g.id];
-    return {
+    const isSelected = g.members.every((m) => selected.has(m));
+    // The same object while nothing about the block changed (see inFrame).
+    const key = [frame.x, frame.y, frame.width, frame.height, isSelected, size?.width, size?.height].join();
+    const hit = blockNodes.get(g);
+    if (hit?.key === key) return hit.node;
+    const node: BlockFlowNode = {
       id: g.id,
       type: 'block',
       position: { x: frame.x, y: frame.y },
       data: { collapsed: g.collapsed },
-      selected: g.members.every((m) => selected.has(m)),
+      selected: isSelected,
       className: g.collapsed ? 'block-node block-node--collapsed' : 'block-node',
       ...(g.collapsed ? (size ? { measured: size } : {}) : { width: frame.width, height: frame.height }),
     };
+    blockNodes.set(g, { key, node });
+    return node;
   });
 
   const members: LayerFlowNode[] = [];
   for (const n of nodes) {
     const g = owner.get(n.id);
     if (!g) members.push(n);
-    else if (!g.collapsed) {
-      const at = placed.get(g.id)!;
-      members.push({ ...n, parentId: g.id, position: { x: n.position.x - at.x, y: n.position.y - at.y } });
-    }
+    else if (!g.collapsed) members.push(inFrame(n, g.id, placed.get(g.id)!));
   }
 
   const hiddenIn = (id: string) => {
@@ -157,7 +181,12 @@ export function withGroups(
     const targetHandle = gt ? inHandle(0) : e.targetHandle;
     const id = `block:${source}:${sourceHandle}->${target}:${targetHandle}`;
     if (rerouted.has(id)) continue;
-    rerouted.set(id, {
+    const hit = reroutes.get(e);
+    if (hit?.id === id) {
+      rerouted.set(id, hit);
+      continue;
+    }
+    const edge = {
       ...e,
       id,
       source,
@@ -167,7 +196,11 @@ export function withGroups(
       selected: false,
       selectable: false,
       deletable: false,
-    });
+    };
+    reroutes.set(e, edge);
+    rerouted.set(id, edge);
   }
-  return { nodes: [...blocks, ...members], edges: [...kept, ...rerouted.values()] };
+  const all = [...kept, ...rerouted.values()];
+  if (all.length !== lastEdges.length || all.some((e, i) => e !== lastEdges[i])) lastEdges = all;
+  return { nodes: [...blocks, ...members], edges: lastEdges };
 }

@@ -2,9 +2,10 @@
 // what analysis says about it. Several selected nodes get bulk actions instead.
 import { useEffect, useId, useState } from 'react';
 import type { Diagnostic } from '../../engine/index.ts';
-import { formatShape, getLayer, nodeById } from '../../engine/index.ts';
+import { formatShape, getLayer } from '../../engine/index.ts';
 import { formatCompact, formatCount, formatReceptiveField } from '../components/format.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
+import { useNodeSettings } from '../state/useNodeSettings.ts';
 import { AttributeField } from './AttributeField.tsx';
 import { typeLabel } from '../canvas/LayerNode.tsx';
 import type { HiddenQuantity } from '../../protocol/lesson.ts';
@@ -51,7 +52,7 @@ function NameField({ nodeId, name }: { nodeId: string; name: string }) {
 }
 
 function NodeInspector({ nodeId }: { nodeId: string }) {
-  const node = useApp((s) => nodeById(s.doc.graph, nodeId));
+  const node = useNodeSettings(nodeId);
   const info = useApp((s) => selectAnalysis(s).nodes.get(nodeId));
   const [viewer, setViewer] = useState(false);
   const [maps, setMaps] = useState(false);

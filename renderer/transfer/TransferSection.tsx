@@ -2,23 +2,30 @@
 // and everything feeding it keep their weights and get no backward pass), and for a layer that
 // gives class scores, "Replace classifier" with a fresh Linear for the user's number of classes.
 import { useId, useState } from 'react';
+import type { Graph } from '../../engine/index.ts';
 import { lastLinear } from '../../engine/index.ts';
+import { perAnalysis } from '../state/analysis.ts';
 import { useApp } from '../state/appStore.ts';
+import { useNodeSettings } from '../state/useNodeSettings.ts';
 import { freezeUpToNode, replaceWithClassifier, unfreezeEverything } from './transferActions.ts';
 import './transfer.css';
 
+// Whole-graph facts, derived once per structure rather than on every store update (each frame of
+// a drag: lastLinear sorts the whole graph).
+const classifierOf = perAnalysis((graph: Graph) => lastLinear(graph)?.id);
+const anyFrozenIn = perAnalysis((graph: Graph) => graph.nodes.some((n) => n.frozen));
+const feedingIn = perAnalysis((graph: Graph) => new Set(graph.edges.map((e) => e.source)));
+
 export function TransferSection({ nodeId }: { nodeId: string }) {
   const id = useId();
-  const frozen = useApp((s) => s.doc.graph.nodes.find((n) => n.id === nodeId)?.frozen ?? false);
-  const anyFrozen = useApp((s) => s.doc.graph.nodes.some((n) => n.frozen));
-  const isClassifier = useApp((s) => lastLinear(s.doc.graph)?.id === nodeId);
+  const node = useNodeSettings(nodeId);
+  const frozen = node?.frozen ?? false;
+  const anyFrozen = useApp((s) => anyFrozenIn(s.doc.graph));
+  const isClassifier = useApp((s) => classifierOf(s.doc.graph) === nodeId);
   // Where class scores come from: a Linear, or the last layer of a model that ends otherwise.
-  const replaceable = useApp(
-    (s) =>
-      s.doc.graph.nodes.find((n) => n.id === nodeId)?.type === 'Linear' ||
-      !s.doc.graph.edges.some((e) => e.source === nodeId),
-  );
-  const outputs = useApp((s) => s.doc.graph.nodes.find((n) => n.id === nodeId)?.attributes.out_features);
+  const feedsOthers = useApp((s) => feedingIn(s.doc.graph).has(nodeId));
+  const replaceable = node?.type === 'Linear' || !feedsOthers;
+  const outputs = node?.attributes.out_features;
   const [classes, setClasses] = useState(typeof outputs === 'number' ? String(outputs) : '10');
   const count = Number(classes);
   const valid = Number.isInteger(count) && count >= 1 && count <= 100_000;
