@@ -1,7 +1,10 @@
 // A panel that floats over the canvas with a title and a Close link (the receptive-field viewer,
 // feature maps): one look and one structure, each panel adding only its place and contents.
+// It is drawn into the page's body: the inspector that opens it contains its own paint
+// (`contain: layout paint`, for fast canvas drags), which would clip a fixed panel inside it.
 import './floatingPanel.css';
 import type { ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 
 interface Props {
   /** The panel's own class, for its place and size. */
@@ -14,7 +17,7 @@ interface Props {
 }
 
 export function FloatingPanel({ className, label, title, onClose, children }: Props) {
-  return (
+  return createPortal(
     <section
       className={`floating-panel ${className}`}
       role="region"
@@ -28,6 +31,7 @@ export function FloatingPanel({ className, label, title, onClose, children }: Pr
         </button>
       </header>
       {children}
-    </section>
+    </section>,
+    document.body,
   );
 }
