@@ -10,7 +10,7 @@ export default defineConfig({
   timeout: 45_000,
   expect: { timeout: 15_000 },
   workers: 1,
-  reporter: [['list']],
+  reporter: [['list'], ['./test/skipReasonsReporter.ts']],
   outputDir: 'test-results/playwright',
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,

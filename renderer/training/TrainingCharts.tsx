@@ -147,16 +147,13 @@ export function TrainingCharts() {
           description={describe('Loss', loss, ['train per step', 'train per epoch', 'test'])}
         />
       </figure>
-      {regression ? (
-        <figure className="chart-figure" data-chart="accuracy">
-          <figcaption>Accuracy</figcaption>
+      <figure className="chart-figure" data-chart="accuracy">
+        <figcaption>Accuracy</figcaption>
+        {regression ? (
           <p className="muted chart-note">
             This data set’s targets are numbers, so there is no accuracy: the test loss is the measure.
           </p>
-        </figure>
-      ) : (
-        <figure className="chart-figure" data-chart="accuracy">
-          <figcaption>Accuracy</figcaption>
+        ) : (
           <UPlotChart
             curves={accuracy}
             series={ACCURACY_SERIES}
@@ -169,8 +166,8 @@ export function TrainingCharts() {
             empty="Train and test accuracy; epoch 0 is the untrained network."
             description={describe('Accuracy', accuracy, ['train running', 'train per epoch', 'test'], '%')}
           />
-        </figure>
-      )}
+        )}
+      </figure>
       <GradientChart theme={theme} />
     </div>
   );

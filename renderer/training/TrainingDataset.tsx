@@ -262,12 +262,8 @@ function SizeFields({
         onChange={(testLimit) => update({ ...dataset, testLimit })}
       />
       {dataset.task === 'denoise' && (
-        <NumberField
-          label="Noise"
+        <NoiseField
           value={dataset.noise ?? DEFAULT_DENOISE_NOISE}
-          min={0}
-          max={2}
-          step={0.05}
           help="Standard deviation of the Gaussian noise added to each pixel (pixels are 0 to 1, clipped after)."
           onChange={(noise) => update({ ...dataset, noise })}
         />
@@ -276,6 +272,11 @@ function SizeFields({
   ) : (
     <SyntheticSizeFields dataset={dataset} update={update} />
   );
+}
+
+/** The standard deviation of the noise a data set adds (MNIST denoising, 2-D points, the sine). */
+function NoiseField(props: { value: number; help: string; onChange(noise: number): void }) {
+  return <NumberField label="Noise" min={0} max={2} step={0.05} {...props} />;
 }
 
 /** A generated set's size, and its noise where the generator has any (2-D points, the noisy sine). */
@@ -299,12 +300,8 @@ function SyntheticSizeFields({
         onChange={(n) => update({ ...dataset, n })}
       />
       {noisy && (
-        <NumberField
-          label="Noise"
+        <NoiseField
           value={dataset.noise ?? 0.1}
-          min={0}
-          max={2}
-          step={0.05}
           help={
             sequence
               ? 'Standard deviation of the noise on the sine’s samples.'

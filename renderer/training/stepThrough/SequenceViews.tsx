@@ -36,29 +36,24 @@ function Picker({
   );
 }
 
+/** A heat map's side in pixels: `perCell` per row or column, between 160 and `max`. */
+const side = (cells: number, perCell: number, max: number) => Math.min(max, Math.max(160, cells * perCell));
+
 /** A heat map with its axes named and their first and last index. */
-function Axes({
+function AxesHeatMap({
   rows,
   cols,
-  height,
-  width,
-  children,
-}: {
-  rows: string;
-  cols: string;
-  height: number;
-  width: number;
-  children: React.ReactNode;
-}) {
+  ...map
+}: { rows: string; cols: string } & React.ComponentProps<typeof HeatMap>) {
   return (
     <div className="step-seq__axes">
       <span className="step-seq__rows">
-        {rows} 0–{height - 1} ↓
+        {rows} 0–{map.height - 1} ↓
       </span>
       <div>
-        {children}
+        <HeatMap {...map} />
         <span className="step-seq__cols">
-          {cols} 0–{width - 1} →
+          {cols} 0–{map.width - 1} →
         </span>
       </div>
     </div>
@@ -79,16 +74,16 @@ function AttentionView({ view }: { view: Extract<LayerInternalsView, { kind: 'at
         </span>
         <Picker label="Head" count={view.heads} value={h} onChange={setHead} />
       </figcaption>
-      <Axes rows="query step" cols="key step" height={S} width={S}>
-        <HeatMap
-          values={map}
-          width={S}
-          height={S}
-          range={probabilities}
-          size={Math.min(320, Math.max(160, S * 10))}
-          label={`Attention weights of head ${h}: query step × key step`}
-        />
-      </Axes>
+      <AxesHeatMap
+        rows="query step"
+        cols="key step"
+        values={map}
+        width={S}
+        height={S}
+        range={probabilities}
+        size={side(S, 10, 320)}
+        label={`Attention weights of head ${h}: query step × key step`}
+      />
       {view.totalSteps > S && (
         <p className="muted">
           Showing the first {S} of {view.totalSteps} steps.
@@ -126,16 +121,16 @@ function GatesView({
         <figcaption>
           <b>Hidden state over time</b> <span className="muted">the layer’s output: step × unit</span>
         </figcaption>
-        <Axes rows="step" cols="unit" height={steps} width={units}>
-          <HeatMap
-            values={states}
-            width={units}
-            height={steps}
-            range={heatRange(states)}
-            size={Math.min(420, Math.max(160, units * 5))}
-            label="Hidden state over time: step × unit"
-          />
-        </Axes>
+        <AxesHeatMap
+          rows="step"
+          cols="unit"
+          values={states}
+          width={units}
+          height={steps}
+          range={heatRange(states)}
+          size={side(units, 5, 420)}
+          label="Hidden state over time: step × unit"
+        />
       </figure>
       <figure className="step-tensor step-seq" data-testid="gates-map">
         <figcaption>
@@ -164,7 +159,7 @@ function GatesView({
             width={view.units}
             height={view.gates.length}
             range={{ scale: 'diverging', lo: -1, hi: 1 }}
-            size={Math.min(420, Math.max(160, view.units * 5))}
+            size={side(view.units, 5, 420)}
             label={`Gates ${view.gates.join(', ')} at step ${t}: gate × unit`}
           />
         </div>
