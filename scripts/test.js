@@ -17,6 +17,7 @@ const run = (label, cmd, args, capture = false) => {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const steps = [
   ['typecheck', 'npx', ['tsc', '-p', '.']],
   ['lint', 'npx', ['eslint', '.']],
@@ -38,6 +39,7 @@ const unit = run(
 );
 passed += Number(/ℹ pass (\d+)/.exec(unit.out)?.[1] ?? 0);
 failed += Number(/ℹ fail (\d+)/.exec(unit.out)?.[1] ?? (unit.ok ? 0 : 1));
+skipped += Number(/ℹ skipped (\d+)/.exec(unit.out)?.[1] ?? 0);
 
 if (process.env.NETWRIGHT_SKIP_E2E) console.log('\n> end-to-end tests skipped: NETWRIGHT_SKIP_E2E is set');
 else if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
@@ -49,6 +51,11 @@ else if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
   const e2e = run('end-to-end tests', 'npx', ['playwright', 'test'], true);
   passed += Number(/(\d+) passed/.exec(e2e.out)?.[1] ?? 0);
   failed += Number(/(\d+) failed/.exec(e2e.out)?.[1] ?? (e2e.ok ? 0 : 1));
+  skipped += Number(/(\d+) skipped/.exec(e2e.out)?.[1] ?? 0);
 }
-console.log(`\nnetwright: ${passed} passed, ${failed} failed`);
+// Every skip prints its reason: the unit tests' after the test's name ("# SKIP …"), the end-to-end
+// tests' in a list at the end of their run (test/skipReasonsReporter.ts).
+console.log(
+  `\nnetwright: ${passed} passed, ${failed} failed, ${skipped} skipped (each with its reason above)`,
+);
 process.exit(failed ? 1 : 0);

@@ -57,8 +57,6 @@ test.describe('When a user exports a trained network as a PyTorch project', () =
     const missing = torchMissing();
     if (missing && process.env.NETWRIGHT_REQUIRE_TORCH)
       throw new Error(`PyTorch is required here: ${missing}`);
-    // Playwright's list reporter shows no skip reasons: say it on the console too.
-    if (missing) console.log(`pytorch-export test skipped: needs PyTorch: ${missing}`);
     test.skip(missing !== null, `needs PyTorch: ${missing}`);
     const errors = watchErrors(page);
     await openApp(page);
