@@ -1,22 +1,20 @@
 // The Node implementation of HostApi, shared by the Electron main process and the browser-mode
 // server. What differs between those hosts (where the data lives) is passed in, not branched on.
-import { ARCHIVE_EXTENSION, fileSlug, type ProjectDocument, type WeightMap } from '../engine/index.ts';
-import type { ChannelStats } from '../engine/data/index.ts';
+import { ARCHIVE_EXTENSION, fileSlug, type ProjectDocument } from '../engine/index.ts';
 import type { HostApi, HostEvent, HostEventSource } from '../protocol/hostApi.ts';
-import { HeldWeights, HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldTensors } from './heldWeights.ts';
+import { HeldWeights, type HeldTensors } from './heldWeights.ts';
 import { Transfers } from './transfers.ts';
 import { clearAutosave, loadAutosave, removeStaleAutosaveTemps, writeAutosave } from './autosave.ts';
-import { datasetPreview } from './data/preview.ts';
-import { addDataset, resolveForLoad } from './data/uploads.ts';
+import { resolveForLoad } from './data/uploads.ts';
 import type { JobRunnerOptions } from './jobs/runner.ts';
 import { JobRunner } from './jobs/runner.ts';
-import { ModelThread, shareEvaluation, shareWeights } from './jobs/modelThread.ts';
+import { ModelThread } from './jobs/modelThread.ts';
 import { exportPytorchFor, type PickFolder } from './pytorchExport.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
 import type { TrainFunction } from './training/runs.ts';
 import { TrainingRuns } from './training/runs.ts';
-import { evaluationInput } from './training/evaluation.ts';
+import { runMethods } from './hostRunMethods.ts';
 
 export interface HostServiceOptions {
   templatesDir?: string;
@@ -39,16 +37,6 @@ export type HostService = HostApi &
     stopRuns(): void;
     close(): void;
   };
-
-/** A finished run's model for the model thread, its weights in shared memory (see shareWeights). */
-async function sharedRun(run: {
-  doc: ProjectDocument;
-  weights: WeightMap;
-  label: string;
-  stats?: ChannelStats;
-}) {
-  return { run: { ...run, weights: await shareWeights(run.weights) } };
-}
 
 export function createHostService(options: HostServiceOptions = {}): HostService {
   const templatesDir = options.templatesDir ?? defaultTemplatesDir;
@@ -75,10 +63,6 @@ export function createHostService(options: HostServiceOptions = {}): HostService
   // Weights too large to travel with the page's document, and files crossing in chunks.
   const held = new HeldWeights();
   const transfers = new Transfers();
-  const attach = <T extends { document: ProjectDocument }>(r: T): T => ({
-    ...r,
-    document: held.attach(r.document),
-  });
   const forPage = <T extends { document: ProjectDocument; held?: HeldTensors }>(r: T) => {
     const { held: tensors, ...rest } = r;
     return { ...rest, document: tensors ? { ...r.document, weightsRef: held.hold(tensors) } : r.document };
@@ -152,53 +136,10 @@ export function createHostService(options: HostServiceOptions = {}): HostService
         (input) => jobs.run('exportPytorch', input),
         options.pickFolder,
       ),
-    startTraining: ({ document, dataset, config }) => runs.start(held.attach(document), dataset, config),
-    startRace: ({ document, dataset, config, entries }) =>
-      runs.startRace(held.attach(document), dataset, config, entries),
-    stopTraining: async (runId) => runs.stop(runId),
-    pauseTraining: async (runId) => runs.pause(runId),
-    resumeTraining: async (runId) => runs.resume(runId),
-    retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
-    attachRun: async (runId) => runs.attach(runId),
-    exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
-    trainedWeights: async (runId) => runs.trainedWeights(runId),
-    keepTrainedWeights: async (runId) => {
-      const { doc, weights } = runs.trainedModel(runId);
-      if (weightBytes(weights) <= HOLD_ABOVE_BYTES) return { weights: runs.trainedWeights(runId) };
-      // A copy: a paused run goes on training into its own arrays.
-      const copy = new Map(
-        [...weights].map(([id, p]) => [id, new Map([...p].map(([k, v]) => [k, v.slice()]))]),
-      );
-      return { weightsRef: held.hold(withShapes(doc, copy)) };
-    },
-    // With a run's weights the run's cached model answers; a document's own weights are drawn
-    // and compiled in a job thread (a large model would hold the event loop for seconds).
-    predict: (source, input) =>
-      'runId' in source
-        ? runs.predict(source, input.data)
-        : jobs.run('predictDocument', { source: attach(source), values: input.data }),
-    datasetPreview: (spec, count) => datasetPreview(spec, count),
-    addDataset: (request) => addDataset(request, (id) => transfers.take(id)),
-    // Compiling the cut-down model takes seconds for a large one: never on the event loop.
-    activations: async (source, request) =>
-      'runId' in source
-        ? model.call('runActivations', { ...(await sharedRun(runs.trainedModel(source.runId))), request })
-        : jobs.run('documentActivations', { source: attach(source), request }),
-    stepThroughBatch: async (source, setup) =>
-      model.call('stepThroughBatch', {
-        source: 'runId' in source ? await sharedRun(runs.trainedModel(source.runId)) : attach(source),
-        setup,
-        // Uploads are known to this thread only: the model thread gets their files.
-        resolved: resolveForLoad(setup.dataset),
-      }),
-    stepThroughTensors: (r) => model.call('stepThroughTensors', r),
-    gradcheckLayer: (r) => model.call('gradcheckLayer', r),
-    // The test set through the model: seconds for a large one, so in the model thread.
-    evaluateRun: async (runId, options) =>
-      model.call('evaluateRun', { input: await shareEvaluation(evaluationInput(runs, runId)), options }),
-  } satisfies HostApi;
+  } satisfies Partial<HostApi>;
   return {
     ...api,
+    ...runMethods({ jobs, model, runs, held, transfers }),
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
