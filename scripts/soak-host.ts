@@ -27,6 +27,36 @@ host.subscribe((e) => {
     if (ev.event === 'finished' || ev.event === 'failed') ended.get(e.payload.runId)?.();
 });
 const mb = (n: number) => Math.round(n / 2 ** 20);
+const ARENA = 64 * 2 ** 20;
+/**
+ * Resident memory in glibc's thread arenas (heaps of 64 MB reserved at 64 MB-aligned addresses,
+ * a read-write part then the rest reserved) and in the main arena ([heap]), in MB.
+ */
+function arenas(): { arenas: number; arenaMb: number; mainMb: number } {
+  const lines = readFileSync('/proc/self/smaps', 'utf8').split('\n');
+  const maps: { start: number; end: number; perms: string; name: string; rss: number }[] = [];
+  for (const line of lines) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) maps.push({ start: parseInt(m[1], 16), end: parseInt(m[2], 16), perms: m[3], name: m[4], rss: 0 });
+    const r = /^Rss:\s+(\d+)/.exec(line);
+    if (r) maps[maps.length - 1].rss = Number(r[1]);
+  }
+  let count = 0;
+  let arenaKb = 0;
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i];
+    const rest = maps[i + 1];
+    const aligned = m.start % ARENA === 0 && !m.name && m.perms === 'rw-p';
+    const whole = rest && rest.start === m.end && rest.perms === '---p' && rest.end - m.start === ARENA;
+    if (aligned && (whole || m.end - m.start === ARENA)) {
+      count++;
+      arenaKb += m.rss;
+    }
+  }
+  const mainKb = maps.filter((m) => m.name === '[heap]').reduce((s, m) => s + m.rss, 0);
+  return { arenas: count, arenaMb: Math.round(arenaKb / 1024), mainMb: Math.round(mainKb / 1024) };
+}
+
 let last = performance.now();
 const sample = (runs: number) => {
   const ms = Math.round(performance.now() - last);
@@ -43,6 +73,7 @@ const sample = (runs: number) => {
       ab: mb(m.arrayBuffers),
       threads,
       ms,
+      ...arenas(),
     }),
   );
 };
