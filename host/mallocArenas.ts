@@ -4,7 +4,8 @@
 // a thread arena's freed memory back, so the host's RSS climbed run after run until every arena
 // had reached its own high-water mark (a 10-minute browser soak: 651 MB -> 1,378 MB, while the
 // JavaScript heap stayed at 19 MB). Two arenas shared by every thread reuse each other's freed
-// memory instead (scripts/soak-host.ts: 1,000-1,200 MB -> 420-540 MB after 35 runs).
+// memory instead: the 5-minute browser soak with 16 arenas (glibc's default on 2 cores) peaked at
+// 1,236 MB, the 30-minute one with 2 stayed at 664 / 643 / 639 MB (start / middle / end).
 // glibc reads the limit once, when the process starts, so a long-running host starts itself
 // again with it (relaunchWithArenaLimit); Electron gets it from scripts/start.js.
 import { spawn } from 'node:child_process';
