@@ -4,4 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../cli/main.ts');
+// `serve` runs for hours: it serves from a child with glibc's arena limit (host/mallocArenas.ts),
+// started before the CLI loads, so this waiting launcher stays small.
+const { relaunchWithArenaLimit } = await import('../host/mallocArenas.ts');
+if (!(process.argv[2] === 'serve' && relaunchWithArenaLimit())) await import('../cli/main.ts');

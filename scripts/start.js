@@ -44,7 +44,9 @@ if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
 const electron = process.env.NETWRIGHT_BROWSER ? { problem: 'NETWRIGHT_BROWSER is set' } : electronBinary();
 if (electron.path) {
   run(npx, ['tsx', 'electron/build.ts']);
-  const child = spawn(electron.path, ['.'], { cwd: root, stdio: 'inherit' });
+  // glibc's malloc arena limit for the host, read once at process start (host/mallocArenas.ts).
+  const env = { MALLOC_ARENA_MAX: '2', ...process.env };
+  const child = spawn(electron.path, ['.'], { cwd: root, stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log(`Electron can't start here: ${electron.problem}.`);

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { relaunchWithArenaLimit } from '../host/mallocArenas.ts';
 import { repoRoot } from '../host/paths.ts';
-import { startServer } from './index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -16,24 +16,31 @@ const { values } = parseArgs({
   },
 });
 
-const root = values.root ?? join(repoRoot, 'dist', 'renderer');
-if (!existsSync(join(root, 'index.html'))) {
-  console.error(`No built renderer in ${root}; run \`npm run build:renderer\` first.`);
-  process.exit(1);
+async function serve(): Promise<void> {
+  const root = values.root ?? join(repoRoot, 'dist', 'renderer');
+  if (!existsSync(join(root, 'index.html'))) {
+    console.error(`No built renderer in ${root}; run \`npm run build:renderer\` first.`);
+    process.exit(1);
+  }
+
+  // Loaded here, not above: the launcher that relaunches itself never loads the host.
+  const { startServer } = await import('./index.ts');
+  const server = await startServer({
+    port: Number(values.port),
+    token: values.token,
+    root,
+    dataDir: values['data-dir'],
+    templatesDir: values.templates,
+    warmJobs: true,
+  });
+  console.log(`Netwright is running in browser mode at ${server.url}`);
+  console.log(
+    'Open that address in a browser (the token in it keeps other pages out). Ctrl+C stops the server.',
+  );
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.on(signal, () => void server.close().then(() => process.exit(0)));
 }
 
-const server = await startServer({
-  port: Number(values.port),
-  token: values.token,
-  root,
-  dataDir: values['data-dir'],
-  templatesDir: values.templates,
-  warmJobs: true,
-});
-console.log(`Netwright is running in browser mode at ${server.url}`);
-console.log(
-  'Open that address in a browser (the token in it keeps other pages out). Ctrl+C stops the server.',
-);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.on(signal, () => void server.close().then(() => process.exit(0)));
+// A child with glibc's arena limit serves instead (host/mallocArenas.ts); this process waits.
+if (!relaunchWithArenaLimit()) await serve();

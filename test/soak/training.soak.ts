@@ -28,8 +28,19 @@ async function openLessonDiscarding(page: Page, title: string): Promise<void> {
   await expect(lesson(page).getByRole('heading', { name: title })).toBeVisible();
 }
 
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/**
+ * The RSS of the host process and its children: server/main.ts serves from a child it starts
+ * with glibc's arena limit (host/mallocArenas.ts).
+ */
+function rssMb(pid: number): number {
+  try {
+    const own = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean);
+    return own + children.reduce((sum, child) => sum + rssMb(Number(child)), 0);
+  } catch {
+    return 0; // it ended meanwhile
+  }
+}
 
 test('training and reloading for the soak period keeps host memory flat', async ({ page }) => {
   const dataDir = tempDir('nw-soak-');

@@ -3,7 +3,7 @@
 // success or a documented error class within 5 s, with the process under its memory budget.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fuzzTarget, replayFixtures, type FuzzReport } from '../fuzz/harness.ts';
+import { fuzzTarget, heapLimitMb, replayFixtures, type FuzzReport } from '../fuzz/harness.ts';
 import { noFixtures } from '../helpers/onnxCases.ts';
 
 const CASES: Record<string, number> = { onnx: 1500, project: 1500, data: 2000, hostapi: 800 };
@@ -15,6 +15,12 @@ function check(r: FuzzReport): void {
 }
 
 describe('Fuzzing (fast tier)', () => {
+  it('the worker heap limit leaves room under its RSS budget, so V8 collects before the kill', () => {
+    for (const budget of [256, 2048]) {
+      const heap = heapLimitMb(budget);
+      assert.ok(heap < budget && heap >= budget / 2, `${budget} MB budget: heap ${heap} MB`);
+    }
+  });
   for (const [target, cases] of Object.entries(CASES))
     it(
       `${target}: ${cases} cases and the kept crash inputs`,
