@@ -4,7 +4,8 @@
 // hook, which production builds call too) and tracing the renderer's main thread (CDP).
 //   npx vite build --minify false --outDir /tmp/netwright-dev   (readable component names)
 //   node --import tsx scripts/profile-canvas.ts [--root /tmp/netwright-dev] [--model thousand|resnet50]
-//     [--trace] [--css '.react-flow__edge-interaction { display: none }']
+//     [--trace] [--css '.react-flow__edge-interaction { display: none }'] [--drawer]
+//     [--open [--cpu]]   (opening instead of a drag: its long tasks, the import's phases, renders)
 // Prints the components rendered per drag commit, the main thread's time by trace event (self
 // time) and the drag's frame rate.
 import type { CDPSession, Page } from '@playwright/test';
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     // A JSON file of [{ name, css }]: each variant dragged in turn, traced, for --rounds rounds.
     variants: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    // Drag with the Training drawer open.
+    drawer: { type: 'boolean', default: false },
     // Profile opening the graph (choosing the file until the page answers) instead of a drag.
     open: { type: 'boolean', default: false },
   },
@@ -312,6 +315,11 @@ async function main(): Promise<void> {
       return await profileOpen(page, cdp, server.url, values.model);
     }
     await openGraph(page, server.url, values.model);
+    if (values.drawer) {
+      await page.getByRole('button', { name: 'Train', exact: true }).click();
+      await page.getByRole('region', { name: 'Training' }).waitFor();
+      await page.waitForTimeout(500);
+    }
     const onScreen = await page.locator('.react-flow__node').count();
     const cdp = await page.context().newCDPSession(page);
     if (values.variants) {
