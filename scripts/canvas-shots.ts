@@ -22,19 +22,18 @@ const CASES = [
 const { server, browser, page } = await launch(tempDir('netwright-shots-'), { root: values.root });
 try {
   await page.setViewportSize({ width: 1400, height: 900 });
-  for (const c of CASES) {
-    await fresh(page, server.url);
-    await page
-      .locator('input[data-role="import-onnx"]')
-      .setInputFiles(join(FIXTURES, 'light', `light_${c.model}.onnx`));
-    await rendered(page, c.layers);
-    await page.getByRole('button', { name: 'Dismiss import notes' }).click();
+  for (const c of CASES)
     for (const direction of c.directions) {
+      // A fresh page for each layout: the drawer is closed, then opened.
+      await fresh(page, server.url);
+      await page
+        .locator('input[data-role="import-onnx"]')
+        .setInputFiles(join(FIXTURES, 'light', `light_${c.model}.onnx`));
+      await rendered(page, c.layers);
+      await page.getByRole('button', { name: 'Dismiss import notes' }).click();
       await menu(page, 'View', direction);
       for (const drawer of ['closed', 'drawer']) {
-        const open = await page.getByRole('region', { name: 'Training' }).isVisible();
-        if (open !== (drawer === 'drawer'))
-          await page.getByRole('button', { name: 'Train', exact: true }).click();
+        if (drawer === 'drawer') await page.getByRole('button', { name: 'Train', exact: true }).click();
         await page.waitForTimeout(400);
         await page.getByRole('button', { name: 'Fit View' }).click();
         await page.waitForTimeout(600);
@@ -43,7 +42,6 @@ try {
         console.log(join(out, name));
       }
     }
-  }
 } finally {
   await browser.close();
   await server.close();
