@@ -24,7 +24,7 @@ try {
   await page.setViewportSize({ width: 1400, height: 900 });
   for (const c of CASES)
     for (const direction of c.directions) {
-      // A fresh page for each layout: the drawer is closed, then opened.
+      // A fresh page for each layout.
       await fresh(page, server.url);
       await page
         .locator('input[data-role="import-onnx"]')
@@ -33,7 +33,13 @@ try {
       await page.getByRole('button', { name: 'Dismiss import notes' }).click();
       await menu(page, 'View', direction);
       for (const drawer of ['closed', 'drawer']) {
-        if (drawer === 'drawer') await page.getByRole('button', { name: 'Train', exact: true }).click();
+        // The tab remembers the drawer across reloads: toggled only when it is not as wanted.
+        const open = await page.getByRole('region', { name: 'Training' }).isVisible();
+        if (open !== (drawer === 'drawer'))
+          await page
+            .getByRole('toolbar', { name: 'Main toolbar' })
+            .getByRole('button', { name: 'Train', exact: true })
+            .click();
         await page.waitForTimeout(400);
         await page.getByRole('button', { name: 'Fit View' }).click();
         await page.waitForTimeout(600);
