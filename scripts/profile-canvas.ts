@@ -4,7 +4,8 @@
 // hook, which production builds call too) and tracing the renderer's main thread (CDP).
 //   npx vite build --minify false --outDir /tmp/netwright-dev   (readable component names)
 //   node --import tsx scripts/profile-canvas.ts [--root /tmp/netwright-dev] [--model thousand|resnet50]
-//     [--trace] [--css '.react-flow__edge-interaction { display: none }']
+//     [--trace] [--css '.react-flow__edge-interaction { display: none }'] [--drawer]
+//     [--open [--cpu]]   (opening instead of a drag: its long tasks, the import's phases, renders)
 // Prints the components rendered per drag commit, the main thread's time by trace event (self
 // time) and the drag's frame rate.
 import type { CDPSession, Page } from '@playwright/test';
@@ -34,6 +35,10 @@ const { values } = parseArgs({
     // A JSON file of [{ name, css }]: each variant dragged in turn, traced, for --rounds rounds.
     variants: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    // Drag with the Training drawer open.
+    drawer: { type: 'boolean', default: false },
+    // Profile opening the graph (choosing the file until the page answers) instead of a drag.
+    open: { type: 'boolean', default: false },
   },
 });
 const FIXTURES = process.env.NETWRIGHT_FIXTURES ?? join(repoRoot, '..', 'shared', 'fixtures', 'onnx');
@@ -150,6 +155,71 @@ async function cpuProfile(cdp: CDPSession, work: () => Promise<unknown>) {
     .slice(0, 25);
 }
 
+/** The main thread's tasks over `minMs` while opening, each with when it started (ms from the first). */
+function longTasks(events: TraceEvent[], minMs: number) {
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && (e.dur ?? 0) >= minMs * 1000);
+  const t0 = Math.min(...events.filter((e) => e.ts > 0).map((e) => e.ts));
+  return tasks
+    .sort((a, b) => a.ts - b.ts)
+    .map((e) => ({ at: Math.round((e.ts - t0) / 1000), ms: Math.round(e.dur! / 1000) }));
+}
+
+/** Opens the model once to warm up, then again traced (or CPU-profiled with --cpu). */
+async function profileOpen(page: Page, cdp: CDPSession, url: string, model: string) {
+  const file =
+    model === 'thousand'
+      ? join(tempDir('netwright-profile-'), 'thousand.netwright.json')
+      : join(FIXTURES, 'light', `light_${model}.onnx`);
+  if (model === 'thousand') writeFileSync(file, thousandLayers());
+  const input = model === 'thousand' ? 'open-project' : 'import-onnx';
+  const count = model === 'thousand' ? 1000 : model === 'resnet50' ? 178 : 428;
+  // The page is loaded afresh first; `measure` wraps only choosing the file until the page answers.
+  const open = async <T>(measure: (work: () => Promise<number>) => Promise<T>) => {
+    await fresh(page, url);
+    await page.evaluate('window.__counting = true');
+    // When each phase the import's progress bar names began (ms from choosing the file).
+    await page.evaluate(`(() => {
+      const t0 = performance.now();
+      window.__phases = [];
+      let last = '';
+      new MutationObserver(() => {
+        const text = document.querySelector('.import-progress span')?.textContent ?? 'done';
+        if (text !== last) window.__phases.push([(last = text).replace(/^Importing \\S+: /, ''), Math.round(performance.now() - t0)]);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+    return measure(async () => {
+      const t = performance.now();
+      await page.locator(`input[data-role="${input}"]`).setInputFiles(file);
+      await rendered(page, count);
+      return Math.round(performance.now() - t);
+    });
+  };
+  console.log(JSON.stringify({ model, warmUpMs: await open((work) => work()) }));
+  if (values.cpu) {
+    let ms = 0;
+    const cpu = await open((work) => cpuProfile(cdp, async () => (ms = await work())));
+    console.log(JSON.stringify({ model, ms }));
+    console.log('JavaScript self time (ms):', JSON.stringify(cpu));
+  } else {
+    const { events, result } = await open((work) => trace(cdp, work));
+    console.log(JSON.stringify({ model, ms: result }));
+    console.log('long tasks (at, ms):', JSON.stringify(longTasks(events, 30)));
+    console.log(
+      'phases (ms from choosing the file):',
+      JSON.stringify(await page.evaluate('window.__phases')),
+    );
+    console.log('main thread self time (ms):', JSON.stringify(selfTimes(events)));
+  }
+  const renders = (await page.evaluate('window.__renders')) as {
+    commits: number;
+    byName: Record<string, number>;
+  };
+  const top = Object.entries(renders.byName)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12);
+  console.log(JSON.stringify({ commits: renders.commits, renders: Object.fromEntries(top) }));
+}
+
 async function openGraph(page: Page, url: string, model: string): Promise<void> {
   await fresh(page, url);
   if (model === 'thousand') {
@@ -240,7 +310,16 @@ async function main(): Promise<void> {
   const { server, browser, page } = await launch(dir, { root: values.root });
   try {
     await page.addInitScript(RENDER_COUNTER);
+    if (values.open) {
+      const cdp = await page.context().newCDPSession(page);
+      return await profileOpen(page, cdp, server.url, values.model);
+    }
     await openGraph(page, server.url, values.model);
+    if (values.drawer) {
+      await page.getByRole('button', { name: 'Train', exact: true }).click();
+      await page.getByRole('region', { name: 'Training' }).waitFor();
+      await page.waitForTimeout(500);
+    }
     const onScreen = await page.locator('.react-flow__node').count();
     const cdp = await page.context().newCDPSession(page);
     if (values.variants) {

@@ -13,6 +13,7 @@ import type { OpenedProject } from '../projectFiles.ts';
 import type { DocumentSource } from '../training/activations.ts';
 import type { TrainTest } from '../data/index.ts';
 import type { ResolvedDataset } from '../data/uploads.ts';
+import type { HeldTensors } from '../heldWeights.ts';
 
 export interface JobProgress {
   /** What the job is doing now, for people ("decoding", "laying out"). */
@@ -23,6 +24,21 @@ export interface JobProgress {
 
 export interface TaskContext {
   progress(p: JobProgress): void;
+  /**
+   * Moves these buffers to the host with the result instead of copying them: an imported
+   * ResNet-50's held weights are 100 MB, whose copy took 1.4 s (docs/canvas-performance.md).
+   * The task must not use them afterwards.
+   */
+  transfer(buffers: Iterable<ArrayBuffer>): void;
+}
+
+/** The buffers under a result's held weights (each once), to move rather than copy. */
+function heldBuffers(result: { held?: HeldTensors }): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const params of result.held?.values() ?? [])
+    for (const { values } of params.values())
+      if (values.buffer instanceof ArrayBuffer) buffers.add(values.buffer);
+  return [...buffers];
 }
 
 /** The tasks' implementations are loaded inside the worker only, on first use. */
@@ -33,7 +49,9 @@ export const tasks = {
     ctx: TaskContext,
   ): Promise<ImportedOnnx> => {
     const { importOnnxFile } = await import('../onnxFiles.ts');
-    return importOnnxFile(input.base64, input.fileName, ctx.progress);
+    const imported = await importOnnxFile(input.base64, input.fileName, ctx.progress);
+    ctx.transfer(heldBuffers(imported));
+    return imported;
   },
   /** A project as inference ONNX (base64), or the reasons it can't be exported yet. */
   exportOnnx: async (
@@ -100,9 +118,11 @@ export const tasks = {
     return { ...data, train: inSharedMemory(data.train), test: inSharedMemory(data.test) };
   },
   /** A .netwright file's bytes as a document, its large weights set aside for the host to hold. */
-  openProject: async (input: { bytes: Uint8Array }): Promise<OpenedProject> => {
+  openProject: async (input: { bytes: Uint8Array }, ctx: TaskContext): Promise<OpenedProject> => {
     const { openProjectBytes } = await import('../projectFiles.ts');
-    return openProjectBytes(input.bytes);
+    const opened = openProjectBytes(input.bytes);
+    ctx.transfer(heldBuffers(opened));
+    return opened;
   },
   /** A document (held weights attached) as .netwright bytes. */
   saveProject: async (input: { document: ProjectDocument }): Promise<Uint8Array> => {

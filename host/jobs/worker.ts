@@ -35,9 +35,11 @@ if (!isMainThread && parentPort) {
   port.on('message', (m: ToJobWorker) => {
     if (m.type !== 'run') return;
     // Cancelling ends the whole thread (runner.ts), so a task needs no abort checks of its own.
+    const moved: ArrayBuffer[] = [];
     const ctx: TaskContext = {
       progress: (progress) =>
         port.postMessage({ type: 'progress', id: m.id, progress } satisfies FromJobWorker),
+      transfer: (buffers) => void moved.push(...buffers),
     };
     loaded
       .then(({ tasks }) => {
@@ -46,7 +48,7 @@ if (!isMainThread && parentPort) {
         port.postMessage({ type: 'started', id: m.id } satisfies FromJobWorker);
         return task(m.input, ctx);
       })
-      .then((result) => port.postMessage({ type: 'done', id: m.id, result } satisfies FromJobWorker))
+      .then((result) => port.postMessage({ type: 'done', id: m.id, result } satisfies FromJobWorker, moved))
       // A thrown error, or a result that can't be cloned to the host.
       .catch((e: unknown) =>
         port.postMessage({ type: 'error', id: m.id, error: failure(e) } satisfies FromJobWorker),

@@ -20,7 +20,7 @@ import { useRenderAll } from '../app/imageExport.ts';
 import { BlockNode } from './BlockNode.tsx';
 import { resolveGroupChanges, useGroupDragOrigins } from './groupChanges.ts';
 import type { CanvasNode } from './groupProjection.ts';
-import { DEFAULT_SIZE, withGroups } from './groupProjection.ts';
+import { withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
 import { LayerNode } from './LayerNode.tsx';
 import { levelOfDetail, useLevelOfDetail } from './useLayerView.ts';
@@ -28,7 +28,7 @@ import { openingFit, registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
 import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
 import { toEngineConnection } from './ports.ts';
-import { toFlowEdges, toFlowNodes } from './projection.ts';
+import { DEFAULT_SIZE, toFlowEdges, toFlowNodes } from './projection.ts';
 import { useLayerDrop } from './useLayerDrop.ts';
 import { useHidden } from '../lessons/GuessField.tsx';
 import { nodeShown } from '../lessons/predict.ts';
@@ -125,7 +125,11 @@ export function Canvas() {
   const container = useRef<HTMLElement>(null);
   const { onDragOver, onDrop } = useLayerDrop();
 
-  const layerNodes = useMemo(() => toFlowNodes(graph, selection, measured), [graph, selection, measured]);
+  const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
+  const layerNodes = useMemo(
+    () => toFlowNodes(graph, selection, measured, direction),
+    [graph, selection, measured, direction],
+  );
   const hidden = useHidden();
   const revealed = useRevealed();
   // Zoomed out, edge labels are too small to read and canvas.css hides them: they are left out
@@ -136,7 +140,6 @@ export function Canvas() {
     () => toFlowEdges(graph, selection, analysis, labelled, (id) => nodeShown('shape', hidden, revealed, id)),
     [graph, selection, analysis, labelled, hidden, revealed],
   );
-  const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
   const found = useApp((s) => s.found);
   const { nodes, edges } = useMemo(() => {
     const all = withGroups(groups, graph, measured, selection, layerNodes, layerEdges, direction);

@@ -16,17 +16,9 @@ import { useRevealed } from '../lessons/reveals.ts';
 import type { Overlay } from '../state/store.ts';
 import { GradientBadges } from './GradientBadges.tsx';
 import { categoryColor } from './layerStyle.ts';
-import { inHandle, outHandle } from './ports.ts';
+import { inHandle, inputPortCount, outHandle } from './ports.ts';
 import type { LayerFlowNode } from './projection.ts';
 import { useLayerView, useLevelOfDetail } from './useLayerView.ts';
-
-function inputPortCount(type: string, connected: number): number {
-  const def = getLayer(type);
-  if (!def) return 1;
-  if ('names' in def.inputs) return def.inputs.names.length;
-  // Variadic (Add, Concat): always one free port to connect the next input to.
-  return Math.max(def.inputs.variadic.min, connected + 1);
-}
 
 /** "64×56×56": a shape without its batch axis, short enough to read from afar. */
 export function shortShape(shape: Shape | null | undefined): string {
@@ -206,4 +198,13 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   );
 }
 
-export const LayerNode = memo(LayerNodeView);
+/**
+ * Re-rendered only when its id or selection changes: everything else it shows comes from the
+ * stores. React Flow's other props (its measured size, its place while dragged) change when a
+ * node is first measured and on every frame of its drag, and each re-rendered it for nothing.
+ */
+export const LayerNode = memo(
+  LayerNodeView,
+  (before: NodeProps<LayerFlowNode>, after: NodeProps<LayerFlowNode>) =>
+    before.id === after.id && before.selected === after.selected,
+);

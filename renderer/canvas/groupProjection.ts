@@ -9,6 +9,7 @@ import { cardPlace, GROUP_CARD, GROUP_FRAME } from '../../engine/graph/layout.ts
 import type { Selection, Size } from '../state/store.ts';
 import { inHandle, outHandle } from './ports.ts';
 import type { LayerFlowNode } from './projection.ts';
+import { DEFAULT_SIZE } from './projection.ts';
 
 export type BlockFlowNode = FlowNode<{ collapsed: boolean }, 'block'>;
 export type CanvasNode = LayerFlowNode | BlockFlowNode;
@@ -20,8 +21,6 @@ export type CanvasNode = LayerFlowNode | BlockFlowNode;
  */
 export const GROUP_PAD = GROUP_FRAME.top;
 export const GROUP_TITLE_WIDTH = GROUP_FRAME.left - GROUP_FRAME.top;
-/** A layer node's usual size, for places computed before React Flow has measured it. */
-export const DEFAULT_SIZE: Size = { width: 220, height: 90 };
 
 export interface Rect {
   x: number;

@@ -5,33 +5,58 @@ import { MarkerType } from '@xyflow/react';
 import type { Analysis, Edge, Graph, GraphNode } from '../../engine/index.ts';
 import { formatShape } from '../../engine/index.ts';
 import type { Selection, Size } from '../state/store.ts';
-import { inHandle, outHandle } from './ports.ts';
+import { estimatedHandles, inHandle, inputPortCount, outHandle } from './ports.ts';
+import { incomingCount } from '../state/graphIndex.ts';
 
 export type LayerFlowNode = FlowNode<Record<string, never>, 'layer'>;
 
 const noData: Record<string, never> = {};
-const cache = new WeakMap<GraphNode, { selected: boolean; size: Size | undefined; node: LayerFlowNode }>();
+/** A node's usual size (its compact tile is 220 x 84), for what is placed before it is measured. */
+export const DEFAULT_SIZE: Size = { width: 220, height: 90 };
 
+interface Cached {
+  selected: boolean;
+  size: Size | undefined;
+  /** For a node not yet measured: its input port count and the layout direction. */
+  ports: string;
+  node: LayerFlowNode;
+}
+const cache = new WeakMap<GraphNode, Cached>();
+
+/**
+ * The document's layers as React Flow nodes. A layer React Flow has not measured yet comes with
+ * its usual size and its ports' places, so in a big graph (onlyRenderVisibleElements) only the
+ * layers in view are rendered when it opens, not all of them (docs/canvas-performance.md).
+ */
 export function toFlowNodes(
   graph: Graph,
   selection: Selection,
   measured: Record<string, Size>,
+  direction: 'TB' | 'LR' = 'TB',
 ): LayerFlowNode[] {
   const selected = new Set(selection.nodes);
   return graph.nodes.map((n) => {
     const isSelected = selected.has(n.id);
     const size = measured[n.id];
+    const inputs = size ? 0 : inputPortCount(n.type, incomingCount(graph, n.id));
+    const ports = size ? '' : `${inputs}${direction}`;
     const hit = cache.get(n);
-    if (hit && hit.selected === isSelected && hit.size === size) return hit.node;
+    if (hit && hit.selected === isSelected && hit.size === size && hit.ports === ports) return hit.node;
     const node: LayerFlowNode = {
       id: n.id,
       type: 'layer',
       position: n.position,
       data: noData,
       selected: isSelected,
-      ...(size ? { measured: size } : {}),
+      ...(size
+        ? { measured: size }
+        : {
+            initialWidth: DEFAULT_SIZE.width,
+            initialHeight: DEFAULT_SIZE.height,
+            handles: estimatedHandles(inputs, DEFAULT_SIZE, direction),
+          }),
     };
-    cache.set(n, { selected: isSelected, size, node });
+    cache.set(n, { selected: isSelected, size, ports, node });
     return node;
   });
 }

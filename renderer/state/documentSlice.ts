@@ -173,6 +173,9 @@ function historyActions(set: SetState, get: GetState, commit: Commit) {
         pasteCount: 0,
         savedDoc: options.saved === false ? null : get().doc,
         docGeneration: get().docGeneration + 1,
+        // Sizes measured in the last document may belong to other layers under the same ids; a
+        // layer without one is given its usual size and ports (canvas/projection.ts) until measured.
+        measured: {},
         found: null,
         ...trainingForDocument(doc, get()),
       });

@@ -10,7 +10,7 @@ import type {
   TrainingEventMessage,
   TrainingEventsMessage,
 } from '../../protocol/training.ts';
-import { raceRejected, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
+import { raceRejected, raceReplayed, raceRequested, raceStarted, receiveRaceMessage } from './race/race.ts';
 import type { GetState, SetState } from '../state/storeApi.ts';
 import type { TrainingMode, TrainingSetup, TrainingState, WeightsChoice } from './trainingState.ts';
 import {
@@ -41,6 +41,8 @@ export interface TrainingActions {
   runGone(runId: string): void;
   /** Follows a run again after a reload (trainingSession.ts). */
   trainingAttached(attached: AttachedRun): void;
+  /** Follows a race again after a reload, with the drawer on the race (trainingSession.ts). */
+  raceAttached(lanes: readonly { entry: RaceEntry; attached: AttachedRun }[]): void;
   setLessonOpen(open: boolean): void;
   setWeightsChoice(choice: WeightsChoice): void;
 }
@@ -105,6 +107,7 @@ export function trainingActions(set: SetState, get: GetState): TrainingActions {
         },
       })),
     trainingAttached: (attached) => set({ training: runReplayed(attached, Date.now()), race: null }),
+    raceAttached: (lanes) => set({ race: raceReplayed(lanes, Date.now()), trainingMode: 'race' }),
     setLessonOpen: (lessonOpen) => set({ lessonOpen }),
     setWeightsChoice: (weightsChoice) => set({ weightsChoice }),
   };

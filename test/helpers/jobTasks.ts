@@ -2,7 +2,18 @@
 // budgets, cancellation and error passing are exercised without a real workload.
 import type { TaskContext } from '../../host/jobs/tasks.ts';
 
+/** The last buffer `move` handed over, so `movedBytes` can tell whether it left this thread. */
+let lastMoved: ArrayBuffer | null = null;
+
 export const tasks = {
+  move: async (input: { n: number }, ctx: TaskContext): Promise<Float32Array> => {
+    const values = Float32Array.from({ length: input.n }, (_, i) => i / 2);
+    lastMoved = values.buffer;
+    ctx.transfer([values.buffer]);
+    return values;
+  },
+  /** A moved buffer is detached here: its length reads 0. */
+  movedBytes: async (): Promise<number | null> => lastMoved?.byteLength ?? null,
   spin: async (input: { ms: number }, ctx: TaskContext): Promise<number> => {
     const end = Date.now() + input.ms;
     let n = 0;

@@ -30,6 +30,13 @@ describe('The job runner', () => {
     ]);
   });
 
+  it('moves the buffers a task hands over to the host instead of copying them', async () => {
+    const r = runner();
+    const values = (await r.run('move', { n: 1000 })) as Float32Array;
+    assert.deepEqual([values.length, values[0], values[1], values[999]], [1000, 0, 0.5, 499.5]);
+    assert.equal(await r.run('movedBytes', {}), 0);
+  });
+
   it('stops a job over its time budget, and the next job runs on a fresh thread', async () => {
     const r = runner({ timeoutMs: 800 });
     const t0 = performance.now();

@@ -1,6 +1,7 @@
 // The optimizer race as the panel follows it: one lane per contestant, each an ordinary
 // TrainingRun built from that run's events (see training.ts). Pure functions, held by the store.
 import type {
+  AttachedRun,
   RaceEntry,
   StartRaceResult,
   TrainingConfig,
@@ -9,7 +10,7 @@ import type {
 import type { TrajectoryPoint } from './trajectory.ts';
 import { decodePoint } from './trajectory.ts';
 import type { TrainingRun } from '../trainingState.ts';
-import { isActive, receiveTrainingMessage, runRequested, runStarted } from '../trainingState.ts';
+import { isActive, receiveTrainingMessage, runReplayed, runRequested, runStarted } from '../trainingState.ts';
 
 export interface RaceLane {
   entry: RaceEntry;
@@ -37,6 +38,24 @@ export function raceRequested(entries: readonly RaceEntry[], config: TrainingCon
       run: runRequested({ ...config, optimizer: entry.optimizer, lr: entry.lr }),
     })),
     starting: true,
+    message: null,
+    early: [],
+    trajectory: [],
+    sketched: false,
+  };
+}
+
+/**
+ * A race followed again after a reload, each lane from its run's events so far. The host keeps
+ * no trajectory points (runs.ts), so the trajectory view starts again from the next snapshot.
+ */
+export function raceReplayed(
+  lanes: readonly { entry: RaceEntry; attached: AttachedRun }[],
+  now: number,
+): RaceState {
+  return {
+    lanes: lanes.map(({ entry, attached }) => ({ entry, run: runReplayed(attached, now) })),
+    starting: false,
     message: null,
     early: [],
     trajectory: [],
