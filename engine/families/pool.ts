@@ -11,7 +11,6 @@ import type {
 } from '../layer.ts';
 import { call, oneOrTuple, type PyValue } from '../export/pytorch/python.ts';
 import { dims, reshape, zeros } from '../autodiff/ops.ts';
-import { int64Tensor } from '../onnx/tensor.ts';
 import { bool, intOrTuple } from '../layer.ts';
 import type { Problem } from '../diagnostics.ts';
 import { problem } from '../diagnostics.ts';
@@ -154,12 +153,7 @@ export function poolToOnnx(
   );
 }
 
-/**
- * Pads with -inf explicitly (pools reject pads >= kernel). Overlapping windows keep MaxPool's
- * argmax indices; windows that don't overlap take the plain MaxPool (onnxruntime's fast kernel:
- * asking for Indices selects a generic loop several times slower) and the backward pass finds
- * each window's argmax itself (maxPoolArgmax).
- */
+/** Pads with -inf explicitly (pools reject pads >= kernel) and keeps the argmax indices. */
 function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   const { b } = ctx;
   const g = trainGeometry(ctx.attrs, dims(ctx.inputShapes[0]), dims(ctx.outputShape));
@@ -168,58 +162,15 @@ function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
     const pads = b.int64s(`${ctx.node}.pads`, [0, 0, ...g.w.padBefore, 0, 0, ...g.endPad]);
     x = b.op('Pad', [x, pads, b.scalar(-Infinity)], { mode: 'constant' }, { name: `${ctx.node}/pad` });
   }
-  const attrs = { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation };
-  if (windowsDisjoint(g)) {
-    ctx.saved.padded = x;
-    return b.op('MaxPool', [x], attrs, { name: ctx.node, output: ctx.output });
-  }
-  const [y, indices] = b.opN('MaxPool', [x], attrs, [ctx.output, `${ctx.node}.indices`], { name: ctx.node });
+  const [y, indices] = b.opN(
+    'MaxPool',
+    [x],
+    { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation },
+    [ctx.output, `${ctx.node}.indices`],
+    { name: ctx.node },
+  );
   ctx.saved.indices = indices;
   return y;
-}
-
-const windowsDisjoint = (g: ReturnType<typeof trainGeometry>) => g.w.stride.every((s, i) => s >= g.keff[i]);
-
-/**
- * MaxPool's Indices for windows that don't overlap, from the padded input and the output: each
- * window's first tap (row-major, as PyTorch scans it) whose value equals the window's max. Per
- * tap, one strided Slice of the input and an Equal on output-sized tensors; a chain of Where picks
- * the first matching tap's flat offset, so ties go to the earliest tap exactly as in PyTorch.
- */
-function maxPoolArgmax(ctx: GradContext<PoolAttrs>, g: ReturnType<typeof trainGeometry>, padded: number[]) {
-  const { b } = ctx;
-  const [n, c, hp, wp] = padded;
-  const [oh, ow] = g.out;
-  // Flat offset within one (n, c) plane of tap (i, j) of every window, in output layout.
-  const offsets = (i: number, j: number) => {
-    const table = new Array<number>(oh * ow);
-    for (let a = 0; a < oh; a++)
-      for (let q = 0; q < ow; q++)
-        table[a * ow + q] =
-          (a * g.w.stride[0] + i * g.w.dilation[0]) * wp + q * g.w.stride[1] + j * g.w.dilation[1];
-    return b.initializer(int64Tensor(b.name(`${ctx.node}.tap${i}_${j}`), [1, 1, oh, ow], table));
-  };
-  const taps: [number, number][] = [];
-  for (let i = 0; i < g.w.kernel[0]; i++) for (let j = 0; j < g.w.kernel[1]; j++) taps.push([i, j]);
-  const axes = b.int64s('slice_axes', [2, 3]);
-  const steps = b.int64s('steps', g.w.stride);
-  let argmax = offsets(...taps[taps.length - 1]);
-  for (const [i, j] of taps.slice(0, -1).reverse()) {
-    const start = [i * g.w.dilation[0], j * g.w.dilation[1]];
-    const end = [start[0] + (oh - 1) * g.w.stride[0] + 1, start[1] + (ow - 1) * g.w.stride[1] + 1];
-    const tap = b.op('Slice', [
-      ctx.saved.padded,
-      b.int64s('starts', start),
-      b.int64s('ends', end),
-      axes,
-      steps,
-    ]);
-    const hit = b.op('Equal', [tap, ctx.y], {}, { name: `${ctx.node}/grad_tap${i}_${j}` });
-    argmax = b.op('Where', [hit, offsets(i, j), argmax]);
-  }
-  const planes = Array.from({ length: n * c }, (_, k) => k * hp * wp);
-  const planeStart = b.initializer(int64Tensor(b.name(`${ctx.node}.planes`), [n, c, 1, 1], planes));
-  return b.op('Add', [argmax, planeStart], {}, { name: `${ctx.node}/grad_argmax` });
 }
 
 /** Average pooling as a depthwise sum-convolution times the divisor map (docs/engine-notes.md, pooling). */
@@ -251,12 +202,12 @@ export function maxPoolGradient(ctx: GradContext<PoolAttrs>): Gradients {
   const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
   const padded = [input[0], input[1], ...g.spatial.map((h, i) => h + g.w.padBefore[i] + g.endPad[i])];
   let dx: string;
-  if (windowsDisjoint(g)) {
-    // Every input cell gets at most one gradient: MaxUnpool places them without the accumulation
-    // (and cost) of ScatterElements.
+  if (g.w.stride.every((s, i) => s >= g.keff[i])) {
+    // Windows don't overlap, so every input cell has at most one gradient: MaxUnpool places them
+    // without the accumulation (and cost) of ScatterElements.
     dx = b.op(
       'MaxUnpool',
-      [ctx.dy, maxPoolArgmax(ctx, g, padded), b.int64s('shape', padded)],
+      [ctx.dy, ctx.saved.indices, b.int64s('shape', padded)],
       { kernel_shape: g.w.kernel, strides: g.w.stride },
       { name: `${ctx.node}/grad_unpool` },
     );

@@ -24,7 +24,7 @@ interface PoolCase {
   ceil_mode?: boolean;
 }
 
-// Disjoint windows (the argmax found from the output) and one overlapping pool (MaxPool's Indices).
+// Windows that don't overlap (MaxUnpool places dY) and one overlapping pool (ScatterElements).
 const CASES: { attrs: PoolCase; shape: number[] }[] = [
   { attrs: { kernel_size: 2 }, shape: [2, 3, 6, 6] },
   { attrs: { kernel_size: 2, stride: 2, padding: 1 }, shape: [2, 2, 5, 5] },
