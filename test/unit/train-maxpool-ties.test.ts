@@ -3,16 +3,9 @@
 // columns. Finite differences can't check ties (the loss has a kink there), so PyTorch is the oracle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Graph } from '../../engine/index.ts';
-import {
-  addNode,
-  compileTrainStep,
-  connect,
-  emptyGraph,
-  isEditError,
-  withBatch,
-} from '../../engine/index.ts';
+import { compileTrainStep } from '../../engine/index.ts';
 import { StepSession } from '../../host/training/session.ts';
+import { oneLayerGraph } from '../helpers/layerGraph.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { mulberry32 } from '../helpers/reference.ts';
 
@@ -47,25 +40,13 @@ for case in json.loads(sys.argv[1]):
 print(json.dumps(out))
 `;
 
-function poolGraph(attrs: PoolCase, shape: number[]): Graph {
-  let g: Graph = emptyGraph;
-  const ok = (x: Graph | { error: string }) => {
-    if (isEditError(x)) throw new Error(x.error);
-    return x;
-  };
-  g = ok(addNode(g, { type: 'Input', id: 'in0', attributes: { shape: shape.slice(1) } }));
-  g = ok(addNode(g, { type: 'MaxPool2d', id: 'pool', name: 'pool', attributes: { ...attrs } }));
-  g = ok(connect(g, { source: 'in0', target: 'pool', targetPort: 0 }));
-  return withBatch(g, shape[0]);
-}
-
 test('MaxPool2d sends the gradient of tied windows to the first maximum, as PyTorch does', async (t) => {
   if (!needTorch(t)) return;
   const rng = mulberry32(12);
   const ours: Float32Array[] = [];
   const feeds = [];
   for (const { attrs, shape } of CASES) {
-    const step = compileTrainStep(poolGraph(attrs, shape), {
+    const step = compileTrainStep(oneLayerGraph('MaxPool2d', { ...attrs }, shape), {
       batchSize: shape[0],
       loss: 'mse',
       inputGradients: true,
@@ -75,9 +56,9 @@ test('MaxPool2d sends the gradient of tied windows to the first maximum, as PyTo
     const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(rng() * 3));
     const target = Float32Array.from({ length: outSize }, () => rng() - 0.5);
     const session = await StepSession.create(step, new Map());
-    const r = await session.run(new Map([['in0', x]]), target, { lr: 0 });
+    const r = await session.run(new Map([['in', x]]), target, { lr: 0 });
     await session.release();
-    ours.push(r.inputGrads!.get('in0')!);
+    ours.push(r.inputGrads!.get('in')!);
     feeds.push({ attrs, shape, x: [...x], target: [...target] });
   }
   const torch = runPythonJson<number[][]>(TORCH, [JSON.stringify(feeds)]);
