@@ -357,7 +357,10 @@ function convWeightGradTaps(o: WeightGradOperands): string {
 
 /**
  * The padded input as (C, N, H, W) and, per kernel tap (i, j) in weight order, `use` of its strided
- * (C, N, OH, OW) slice: the input positions that tap meets.
+ * (C, N, OH, OW) slice: the input positions that tap meets. Each kernel column's slice along W is
+ * cut once and its rows taken from it: a slice along W copies runs only OW floats long, so one
+ * per column instead of one per tap (mini-VGG: 3 slow copies per layer instead of 9); a slice
+ * along H copies runs of OH·OW floats, close to memcpy.
  */
 function mapKernelTaps(
   { b, node, x, dyShape, w }: WeightGradOperands,
@@ -367,15 +370,21 @@ function mapKernelTaps(
   let xt = b.op('Transpose', [x], { perm: [1, 0, 2, 3] }, { name: `${node}/grad_weight_xt` });
   if ([...w.padBefore, ...w.padAfter].some((p) => p > 0))
     xt = b.op('Pad', [xt, b.int64s('pads', [0, 0, ...w.padBefore, 0, 0, ...w.padAfter])]);
-  const axes = b.int64s('slice_axes', [2, 3]);
-  const steps = b.int64s('steps', w.stride);
-  const out: string[] = [];
-  for (let i = 0; i < w.kernel[0]; i++)
-    for (let j = 0; j < w.kernel[1]; j++) {
-      const start = [i * w.dilation[0], j * w.dilation[1]];
-      const end = [start[0] + (oh - 1) * w.stride[0] + 1, start[1] + (ow - 1) * w.stride[1] + 1];
-      out.push(use(b.op('Slice', [xt, b.int64s('starts', start), b.int64s('ends', end), axes, steps]), i, j));
-    }
+  const slice = (input: string, axis: number, start: number, count: number, step: number) =>
+    b.op('Slice', [
+      input,
+      b.int64s('starts', [start]),
+      b.int64s('ends', [start + (count - 1) * step + 1]),
+      b.int64s('slice_axes', [axis]),
+      b.int64s('steps', [step]),
+    ]);
+  const [kh, kw] = w.kernel;
+  const out = new Array<string>(kh * kw);
+  for (let j = 0; j < kw; j++) {
+    const column = slice(xt, 3, j * w.dilation[1], ow, w.stride[1]);
+    for (let i = 0; i < kh; i++)
+      out[i * kw + j] = use(slice(column, 2, i * w.dilation[0], oh, w.stride[0]), i, j);
+  }
   return out;
 }
 

@@ -4,30 +4,12 @@
 // against central finite differences of the float64 reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttrValue, Graph } from '../../engine/index.ts';
-import {
-  addNode,
-  analyze,
-  compileTrainStep,
-  connect,
-  emptyGraph,
-  isEditError,
-  withBatch,
-} from '../../engine/index.ts';
+import type { AttrValue } from '../../engine/index.ts';
+import { analyze, compileTrainStep } from '../../engine/index.ts';
 import { StepSession } from '../../host/training/session.ts';
+import { oneLayerGraph } from '../helpers/layerGraph.ts';
 import type { RefTensor } from '../helpers/reference.ts';
 import { lossForward, mulberry32, randomTensor, referenceForward } from '../helpers/reference.ts';
-
-const ok = (x: Graph | { error: string }) => {
-  if (isEditError(x)) throw new Error(x.error);
-  return x;
-};
-
-function convGraph(attrs: Record<string, AttrValue>, input: number[]): Graph {
-  let g = ok(addNode(emptyGraph, { type: 'Input', id: 'in', attributes: { shape: input.slice(1) } }));
-  g = ok(addNode(g, { type: 'Conv2d', id: 'layer', name: 'layer', attributes: attrs }));
-  return withBatch(ok(connect(g, { source: 'in', target: 'layer', targetPort: 0 })), input[0]);
-}
 
 const f32 = (t: RefTensor) => Float32Array.from(t.data);
 const rounded = (t: RefTensor): RefTensor => ({ shape: t.shape, data: Float64Array.from(f32(t)) });
@@ -51,7 +33,7 @@ const CASES: { attrs: Record<string, AttrValue>; input: number[] }[] = [
 
 for (const [k, c] of CASES.entries())
   test(`Conv2d weight gradient by ${c.input[1] < 32 ? 'im2col' : 'kernel taps'} ${JSON.stringify({ ...c.attrs, connection_table: c.attrs.connection_table ? '32x2' : undefined })} on ${c.input.join('x')}`, async () => {
-    const graph = convGraph(c.attrs, c.input);
+    const graph = oneLayerGraph('Conv2d', c.attrs, c.input);
     const analysis = analyze(graph);
     const rng = mulberry32(500 + k);
     const x = rounded(randomTensor(c.input, rng));
