@@ -42,6 +42,13 @@ export function toFlowNodes(
     const ports = size ? '' : `${inputs}${direction}`;
     const hit = cache.get(n);
     if (hit && hit.selected === isSelected && hit.size === size && hit.ports === ports) return hit.node;
+    // Just measured, nothing else changed: React Flow already holds the size it measured, and a new
+    // node object would re-render the node, its wrapper and its minimap rect for nothing (a big
+    // graph's whole view, once, right after it opens). The next new object carries the size.
+    if (hit && hit.selected === isSelected && hit.size === undefined && size) {
+      Object.assign(hit, { size, ports });
+      return hit.node;
+    }
     const node: LayerFlowNode = {
       id: n.id,
       type: 'layer',
