@@ -2,10 +2,11 @@
 // state from one step to the next (outputs fed back as inputs).
 //
 // The carried tensors are written by onnxruntime straight into buffers this session owns (bound
-// as pre-allocated outputs) and rotate: a step reads one set and writes the other, so no step
-// allocates, copies out or garbage-collects a parameter-sized array (reference MLP, interleaved
-// rounds on a shared 2-core machine: best step 9.4 -> 5.2 ms in one run, level in another; the
-// allocating step is bimodal there).
+// as pre-allocated outputs) and rotate: a step reads one set and writes the other (reference MLP,
+// interleaved rounds on a shared 2-core machine: best step 9.4 -> 5.2 ms in one run, level in
+// another; the allocating step is bimodal there). onnxruntime-node 1.30 still returns a fresh copy
+// of every output, bound ones included, which this class drops: about 0.57 ms plus GC per MLP step
+// that only fewer calls per step can avoid (docs/engine-notes.md §3 item 6, §4).
 //
 // Every parameter, buffer and optimizer state tensor has exactly two buffers (issue 12: at most
 // two copies). The older one doubles as divergence recovery's fallback (lastGoodWeights()): each
