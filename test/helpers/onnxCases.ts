@@ -43,6 +43,11 @@ export interface OnnxCase {
   tolerance?: number;
   /** Why the case can't be run at all (left out of every test). */
   skip?: string;
+  /**
+   * The import refuses the file with this message (a file Netwright can't represent, e.g. a
+   * training-mode Dropout whose ratio is a scalar graph input): the case checks the refusal.
+   */
+  refused?: string;
   /** The round trip re-imports an export; why its second export may differ, when it may. */
   roundTripDiffers?: string;
   /** The opset to export at when the model needs a newer one than 17 (AveragePool dilations: 19). */
