@@ -35,6 +35,8 @@ export type HostService = HostApi &
   HostEventSource & {
     /** Stops every training run (their pages are gone); the service stays usable. */
     stopRuns(): void;
+    /** Files crossing in transfers; browser mode also moves their bytes over HTTP (server/transferRoutes.ts). */
+    transfers: Transfers;
     close(): void;
   };
 
@@ -83,8 +85,12 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       transfers.receive(chunk.transfer, chunk.offset, 'bytes' in chunk ? chunk.bytes : chunk.base64);
       return null;
     },
-    openProject: async ({ transfer }) =>
-      forPage(await jobs.run('openProject', { bytes: transfers.take(transfer) })),
+    openProject: async ({ transfer }) => {
+      // The upload's bytes belong to nobody else now: moved to the job's thread, not copied.
+      const bytes = transfers.take(transfer);
+      const moved = bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength;
+      return forPage(await jobs.run('openProject', { bytes }, moved ? { transfer: [bytes.buffer] } : {}));
+    },
     saveProject: async (document) => {
       const bytes = await jobs.run('saveProject', { document: held.attach(document) });
       return {
@@ -145,6 +151,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       return () => void listeners.delete(listener);
     },
     stopRuns: () => runs.stopAll(),
+    transfers,
     close: () => {
       runs.stopAll();
       void jobs.close();

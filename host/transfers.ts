@@ -1,6 +1,8 @@
 // Files too large for one message cross the HostApi in chunks: an upload is begun with its size,
-// sent chunk by chunk (base64) and then used by the call that needs it (openProject); a download
-// (saveProject's zip) is read chunk by chunk. Each transfer lives for a few minutes at most.
+// sent chunk by chunk (raw bytes or base64) and then used by the call that needs it (openProject);
+// a download (saveProject's zip) is read chunk by chunk. In browser mode the page moves the bytes
+// over plain HTTP instead (server/transferRoutes.ts: the same transfers, whole files, streamed).
+// Each transfer lives for a few minutes at most.
 import { randomUUID } from 'node:crypto';
 import { HostError } from '../protocol/hostApi.ts';
 import { MAX_TRANSFER_BYTES, TRANSFER_CHUNK_BYTES } from '../protocol/projectFiles.ts';
@@ -63,6 +65,12 @@ export class Transfers {
     t.received += chunk.length;
   }
 
+  /** How far an upload has come: bytes received so far, of its size. */
+  progress(id: string): { received: number; size: number } {
+    const t = this.get(id);
+    return { received: t.received, size: t.bytes.length };
+  }
+
   /** A complete upload's bytes; the transfer ends. */
   take(id: string): Uint8Array {
     const t = this.get(id);
@@ -78,6 +86,15 @@ export class Transfers {
   /** Bytes for the page to fetch with read(). */
   offer(bytes: Uint8Array): string {
     return this.add(bytes, bytes.length);
+  }
+
+  /** All of an offered file's bytes at once (an HTTP download); the transfer ends. */
+  takeOffered(id: string): Uint8Array {
+    const t = this.get(id);
+    if (t.received !== t.bytes.length)
+      throw new HostError('bad-request', 'That transfer is an upload, not a file to fetch.');
+    this.drop(id);
+    return t.bytes;
   }
 
   /** The chunk at `offset` (raw bytes, or base64); the transfer ends with its last chunk. */

@@ -18,6 +18,7 @@ import { serveRpc } from '../protocol/rpc.ts';
 import type { Rejection } from './guard.ts';
 import { hostProblem, upgradeProblem } from './guard.ts';
 import { serveStatic } from './staticFiles.ts';
+import { serveTransfer, TRANSFER_PATH } from './transferRoutes.ts';
 
 export interface ServerOptions extends HostServiceOptions {
   /** 0 picks a free port. */
@@ -119,6 +120,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       res.writeHead(problem.status, { 'Content-Type': 'text/plain' });
       return void res.end(problem.reason);
     }
+    if (req.url?.startsWith(TRANSFER_PATH)) return serveTransfer(req, res, api.transfers, { port, token });
     void serveStatic(root, req, res);
   });
   const wss = new WebSocketServer({

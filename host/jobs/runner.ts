@@ -37,6 +37,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Overrides the runner's time budget for this job. */
   timeoutMs?: number;
+  /**
+   * Buffers of the input to move into the job's thread instead of copying them (a 100 MB project
+   * file to open); the caller must not use them afterwards.
+   */
+  transfer?: ArrayBuffer[];
 }
 
 interface Job {
@@ -188,12 +193,10 @@ export class JobRunner {
       BOOT_MS,
       `${job.name} could not start: its thread took longer than ${BOOT_MS / 1000} s to load.`,
     );
-    slot.worker.postMessage({
-      type: 'run',
-      id: job.id,
-      name: job.name,
-      input: job.input,
-    } satisfies ToJobWorker);
+    slot.worker.postMessage(
+      { type: 'run', id: job.id, name: job.name, input: job.input } satisfies ToJobWorker,
+      job.options.transfer ?? [],
+    );
   }
 
   private arm(slot: Slot, ms: number, message: string): void {

@@ -111,6 +111,12 @@ export function webSocketHost(
   return connectRpc(webSocketPort(ws), { onEvent }).api;
 }
 
+/** The browser-mode server's access token, from the page URL; null in Electron or without one. */
+export function browserModeToken(win: Window): string | null {
+  if (win.netwright || !win.location.protocol.startsWith('http')) return null;
+  return new URLSearchParams(win.location.search).get('token') || null;
+}
+
 /** `onEvent` receives the host's pushed events (training progress), already validated. */
 export function connectHost(
   win: Window,
@@ -121,9 +127,8 @@ export function connectHost(
     onStatus({ state: 'connected' });
     return electronHost(win.netwright, onEvent);
   }
-  const { protocol, host, search } = win.location;
-  const token = new URLSearchParams(search).get('token');
-  if (!protocol.startsWith('http') || !token) {
+  const token = browserModeToken(win);
+  if (!token) {
     onStatus({
       state: 'offline',
       detail:
@@ -132,5 +137,5 @@ export function connectHost(
     return null;
   }
   onStatus({ state: 'connecting' });
-  return webSocketHost(`ws://${host}/rpc?token=${encodeURIComponent(token)}`, onStatus, onEvent);
+  return webSocketHost(`ws://${win.location.host}/rpc?token=${encodeURIComponent(token)}`, onStatus, onEvent);
 }

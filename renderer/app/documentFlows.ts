@@ -3,8 +3,7 @@
 // .netwright zips read and written by the host (a job thread there), crossing in chunks; older
 // .netwright.json files still open, and save as .netwright.
 import { isProjectArchive, parseDocument, serializeDocument } from '../../engine/index.ts';
-import { downloadBlob } from '../components/download.ts';
-import { download, upload } from '../components/hostFiles.ts';
+import { saveDownload, upload } from '../components/hostFiles.ts';
 import { downloadText, fileSlug } from '../components/files.ts';
 import { appStore } from '../state/appStore.ts';
 import { importOnnxFile } from './onnxFlows.ts';
@@ -63,7 +62,7 @@ export async function saveProject(): Promise<void> {
   }
   try {
     const saved = await host.saveProject(doc);
-    downloadBlob(saved.fileName, await download(host, saved.transfer));
+    await saveDownload(host, saved.transfer, saved.fileName);
     actions.markSaved();
     actions.notify(
       'info',

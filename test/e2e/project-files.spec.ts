@@ -1,5 +1,5 @@
 // A real model through the .netwright file in the app (browser mode): import ResNet-50, save it
-// (a download the host writes), open the saved file again, export ONNX; the weights survive each
+// (a download the browser fetches from the host), open the saved file again, export ONNX; the weights survive each
 // step bit for bit, and nothing says they were left out. Prints how long save and reopen take,
 // and the page's heap with the model open (less than its weights: the host holds those).
 import { expect, test } from '@playwright/test';
@@ -35,7 +35,8 @@ test('ResNet-50 keeps its weights through import, save, reopen and ONNX export',
     page.waitForEvent('download', { timeout: 120_000 }),
     menu(page, 'File', 'Save'),
   ]);
-  // Until the page hands the file to the browser (Playwright's own copy below is not counted).
+  // Until the browser has the whole file (Playwright's own copy below is not counted).
+  await saved.path();
   const saveMs = Date.now() - t0;
   const path = test.info().outputPath('resnet50.netwright');
   await saved.saveAs(path);

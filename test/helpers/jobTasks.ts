@@ -12,6 +12,8 @@ export const tasks = {
     ctx.transfer([values.buffer]);
     return values;
   },
+  /** The sum of the input's bytes, as the job's thread sees them. */
+  sumBytes: async (input: { bytes: Uint8Array }): Promise<number> => input.bytes.reduce((a, b) => a + b, 0),
   /** A moved buffer is detached here: its length reads 0. */
   movedBytes: async (): Promise<number | null> => lastMoved?.byteLength ?? null,
   spin: async (input: { ms: number }, ctx: TaskContext): Promise<number> => {

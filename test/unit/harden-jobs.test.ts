@@ -37,6 +37,13 @@ describe('The job runner', () => {
     assert.equal(await r.run('movedBytes', {}), 0);
   });
 
+  it('moves the input buffers the caller hands over into the job instead of copying them', async () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i % 7);
+    const sum = bytes.reduce((a, b) => a + b, 0);
+    assert.equal(await runner().run('sumBytes', { bytes }, { transfer: [bytes.buffer] }), sum);
+    assert.equal(bytes.buffer.byteLength, 0, 'the caller no longer holds the moved buffer');
+  });
+
   it('stops a job over its time budget, and the next job runs on a fresh thread', async () => {
     const r = runner({ timeoutMs: 800 });
     const t0 = performance.now();
