@@ -20,6 +20,7 @@
 //   allows eval (Node, tests, workers; a renderer with a strict CSP would need 'unsafe-eval').
 
 import { decodeMessage, encodeMessage, has, invalid, type PModel, type PTensor } from './proto/messages.ts';
+import { encodeModelSpliced, SPLICE_RAW_BYTES } from './proto/bigTensors.ts';
 import { readModel, readTensor } from './proto/read.ts';
 import { writeModel, writeTensor } from './proto/write.ts';
 import type { OnnxModel, OnnxTensor } from './types.ts';
@@ -44,8 +45,13 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
   }
 }
 
-export function encodeModel(model: OnnxModel): Uint8Array {
-  return encodeMessage('ModelProto', writeModel(model));
+/**
+ * A model's bytes. Initializers with at least `spliceRawBytes` of raw_data are copied once,
+ * straight into the output (proto/bigTensors.ts); Infinity leaves all of it to protobufjs.
+ */
+export function encodeModel(model: OnnxModel, { spliceRawBytes = SPLICE_RAW_BYTES } = {}): Uint8Array {
+  const m = writeModel(model);
+  return encodeModelSpliced(m, spliceRawBytes) ?? encodeMessage('ModelProto', m);
 }
 
 /** Decodes a serialized TensorProto (the test fixtures' input_N.pb / output_N.pb files). */
