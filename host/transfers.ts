@@ -11,6 +11,8 @@ interface Transfer {
   bytes: Uint8Array;
   /** Bytes received so far (uploads). */
   received: number;
+  /** Bytes the host offers for fetching (a saved project), not an upload. */
+  offered: boolean;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -21,12 +23,12 @@ const MAX_OPEN = 16;
 export class Transfers {
   private readonly open = new Map<string, Transfer>();
 
-  private add(bytes: Uint8Array, received: number): string {
+  private add(bytes: Uint8Array, received: number, offered = false): string {
     if (this.open.size >= MAX_OPEN) this.drop(this.open.keys().next().value!);
     const id = `transfer-${randomUUID()}`;
     const timer = setTimeout(() => this.drop(id), LIFETIME_MS);
     timer.unref?.();
-    this.open.set(id, { bytes, received, timer });
+    this.open.set(id, { bytes, received, offered, timer });
     return id;
   }
 
@@ -66,8 +68,9 @@ export class Transfers {
   }
 
   /** How far an upload has come: bytes received so far, of its size. */
-  progress(id: string): { received: number; size: number } {
+  uploadProgress(id: string): { received: number; size: number } {
     const t = this.get(id);
+    if (t.offered) throw new HostError('bad-request', 'That transfer is a file to fetch, not an upload.');
     return { received: t.received, size: t.bytes.length };
   }
 
@@ -85,14 +88,13 @@ export class Transfers {
 
   /** Bytes for the page to fetch with read(). */
   offer(bytes: Uint8Array): string {
-    return this.add(bytes, bytes.length);
+    return this.add(bytes, bytes.length, true);
   }
 
   /** All of an offered file's bytes at once (an HTTP download); the transfer ends. */
   takeOffered(id: string): Uint8Array {
     const t = this.get(id);
-    if (t.received !== t.bytes.length)
-      throw new HostError('bad-request', 'That transfer is an upload, not a file to fetch.');
+    if (!t.offered) throw new HostError('bad-request', 'That transfer is an upload, not a file to fetch.');
     this.drop(id);
     return t.bytes;
   }

@@ -57,7 +57,8 @@ export function serveTransfer(
   expected: { port: number; token: string },
 ): void {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const id = decodeURIComponent(url.pathname.slice(TRANSFER_PATH.length));
+  // Transfer ids are plain ASCII (transfer-<uuid>): nothing to decode.
+  const id = url.pathname.slice(TRANSFER_PATH.length);
   const problem = accessProblem(req, url, expected);
   if (problem) return fail(res, problem);
   if (!transfers) return fail(res, new HostError('not-found', 'This server moves no files over HTTP.'));
@@ -81,7 +82,7 @@ function sendOffered(res: ServerResponse, bytes: Uint8Array): void {
 
 /** The body goes chunk by chunk into the transfer's buffer, which beginUpload sized. */
 function receiveUpload(req: IncomingMessage, res: ServerResponse, transfers: Transfers, id: string): void {
-  const { received, size } = transfers.progress(id);
+  const { received, size } = transfers.uploadProgress(id);
   const remaining = size - received;
   const declared = Number(req.headers['content-length']);
   if (!Number.isInteger(declared) || declared !== remaining)
@@ -91,6 +92,9 @@ function receiveUpload(req: IncomingMessage, res: ServerResponse, transfers: Tra
     );
   let offset = received;
   let failed = false;
+  // A page that goes away mid-upload resets the connection: the upload stays incomplete, which
+  // take() refuses, and a later PUT can send the rest.
+  req.on('error', () => void (failed = true));
   req.on('data', (chunk: Buffer) => {
     if (failed) return;
     try {

@@ -3,6 +3,7 @@
 // HostApi; the token, the page's Origin and the upload's declared size are required, and every
 // refusal says why.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { decodeProjectArchive } from '../../engine/index.ts';
 import type { RunningServer } from '../../server/index.ts';
@@ -89,9 +90,31 @@ describe('Transfers over HTTP', () => {
     const upload = await fetch(url(transfer, '?token=t'));
     assert.equal(upload.status, 400);
     assert.match((await errorOf(upload)).message, /is an upload/);
-    // After the refusals the upload still takes its 10 bytes.
+    // After the refusals the upload still takes its 10 bytes, and stays an upload once complete.
     assert.equal((await put(transfer, new Uint8Array(10))).status, 200);
+    assert.equal((await fetch(url(transfer, '?token=t'))).status, 400);
     await assert.rejects(api.openProject({ transfer }), /not a \.netwright project/);
+    const saved = await api.saveProject(loadTemplate('lenet5'));
+    const backwards = await put(saved.transfer, new Uint8Array(0));
+    assert.equal(backwards.status, 400);
+    assert.match((await errorOf(backwards)).message, /a file to fetch, not an upload/);
+    close();
+  });
+
+  it('survive a page that goes away mid-upload, whose upload stays incomplete', async () => {
+    const { api, close } = await wsHost(server);
+    const { transfer } = await api.beginUpload({ bytes: 1000 });
+    await new Promise<void>((resolve) => {
+      const socket = connect(server.port, '127.0.0.1', () => {
+        socket.write(
+          `PUT /transfer/${transfer} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: ${origin()}\r\n` +
+            `${TOKEN_HEADER}: t\r\nContent-Length: 1000\r\n\r\n${'x'.repeat(10)}`,
+          () => setTimeout(() => (socket.resetAndDestroy(), resolve()), 100),
+        );
+      });
+    });
+    await assert.rejects(api.openProject({ transfer }), /incomplete \(10 of 1000 bytes\)/);
+    assert.deepEqual(await api.listTemplates().then((t) => t.length > 0), true);
     close();
   });
 });
