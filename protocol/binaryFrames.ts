@@ -1,6 +1,8 @@
 // Messages that carry raw bytes (a chunk of a file crossing in a transfer) go over the browser-mode
 // WebSocket as one binary frame instead of base64 inside JSON text: a third smaller, and neither
 // side encodes or decodes base64. Electron's IPC clones Uint8Arrays as they are and needs none.
+// The browser-mode page itself moves whole files over HTTP instead (server/transferRoutes.ts);
+// these frames serve readTransfer/uploadChunk for any other WebSocket client.
 //
 // Frame: u32 little-endian length of the JSON header, the header (UTF-8), then the bytes. The
 // header is the message with its one Uint8Array replaced by {"$bytes": <length>}.
