@@ -179,3 +179,36 @@ function requireFreshNames(step: TrainStep): void {
         `unrollTrainStep: the step already has a tensor named ${n}; the copies' names would collide`,
       );
 }
+
+/** Train steps per call where the rule below chooses several. */
+export const STEPS_PER_CALL = 4;
+/**
+ * Carried bytes per KFLOP of the step from which several steps per call pay: the returned copy
+ * costs about 0.1 ms per MB (0.57 ms for the reference MLP's 5.4 MB), and a step runs at roughly
+ * 150 GFLOP/s, so at 4 bytes per KFLOP the copy is ~5% of the step. The reference MLP (batch 200)
+ * has 8.3 and gains 18–21% at K = 4; LeNet-5 (batch 128) has 1.6 and gains nothing measurable;
+ * mini-VGG has 0.14 (docs/engine-notes.md §4, "K train steps per call").
+ */
+const BYTES_PER_KFLOP = 4;
+/** Above this many carried bytes an unrolled step would hold too many intermediate copies. */
+const MAX_CARRIED_BYTES = 64 * 2 ** 20;
+/** Above this many nodes the unrolled model's session takes too long to create for the gain. */
+const MAX_NODES = 2000;
+
+/** Bytes of the tensors a step hands back for the next one (parameters, buffers, optimizer state). */
+export function carriedBytes(step: TrainStep): number {
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1) * 4;
+  return [...step.params.filter((p) => p.output), ...step.state].reduce((n, x) => n + size(x.shape), 0);
+}
+
+/**
+ * How many train steps one onnxruntime call should run: STEPS_PER_CALL when the output copy is a
+ * noticeable part of the step (see BYTES_PER_KFLOP) and the step can be unrolled, else 1.
+ * `flopsPerStep` is trainStepFlops().flopsPerSample times the batch.
+ */
+export function stepsPerCallFor(step: TrainStep, flopsPerStep: number): number {
+  if (unrollRefusal(step) || step.model.graph.nodes.length > MAX_NODES) return 1;
+  const bytes = carriedBytes(step);
+  if (bytes > MAX_CARRIED_BYTES) return 1;
+  return bytes >= (BYTES_PER_KFLOP * flopsPerStep) / 1000 ? STEPS_PER_CALL : 1;
+}

@@ -2,7 +2,7 @@
 // the test set with the inference graph (running statistics, no dropout), per-layer gradient and
 // weight norms for the vanishing-gradient view, NaN detection that keeps the last good weights,
 // cancellation, and checkpoints to resume from.
-import type { Dataset } from '../../engine/data/index.ts';
+import type { Batch, Dataset } from '../../engine/data/index.ts';
 import { batches } from '../../engine/data/index.ts';
 import type {
   BufferTest,
@@ -21,13 +21,15 @@ import {
   oneHotTargets,
   predictions,
   stateSlots,
+  stepsPerCallFor,
   trainStepFlops,
+  unrollRefusal,
   withBatch,
 } from '../../engine/index.ts';
 import { inferencePass } from './inferencePass.ts';
 import type { TrainingStart } from './prepare.ts';
 import { prepareTraining } from './prepare.ts';
-import { StepSession, type SessionState } from './session.ts';
+import { StepSession, type SessionState, type StepInput } from './session.ts';
 import type { Sketcher } from './trajectory.ts';
 import { createSketcher } from './trajectory.ts';
 import type { PauseGate } from './pauseGate.ts';
@@ -60,6 +62,11 @@ export interface TrainConfig {
    * `every` steps and at every epoch end; `seed` fixes the sketch, shared by a race's runs.
    */
   trajectory?: { every: number; seed: number; size?: number };
+  /**
+   * Train steps per onnxruntime call (engine/autodiff/unroll.ts); absent: stepsPerCallFor()'s
+   * choice. Runs with a trajectory take one step per call (a snapshot may fall on any step).
+   */
+  stepsPerCall?: number;
 }
 
 export interface EpochEvent {
@@ -229,10 +236,30 @@ export async function train(run: TrainRun): Promise<TrainResult> {
 
 type Outcome = TrainResult | null;
 
+/** An epoch's running sums. */
+interface Tally {
+  loss: number;
+  correct: number;
+  seen: number;
+  t0: number;
+  stepMs: number;
+  gradSums: Map<string, number>;
+}
+
+/**
+ * Train steps per call: the config's, else the rule's (stepsPerCallFor); one with a trajectory
+ * (its snapshots fall on single steps) or where the step can't be unrolled (truncated BPTT).
+ */
+function stepsPerCall(start: TrainingStart, cfg: TrainConfig, flopsPerStep: number): number {
+  if (cfg.trajectory || unrollRefusal(start.step)) return 1;
+  return cfg.stepsPerCall ?? stepsPerCallFor(start.step, flopsPerStep);
+}
+
 /** One run's state between steps: the session, the step count, the history and the last good weights. */
 class TrainingLoop {
   private readonly history: EpochEvent[] = [];
-  private readonly target: Float32Array;
+  /** One target buffer per step of a call. */
+  private readonly targets: Float32Array[];
   private readonly width: number;
   private readonly inputId: string;
   private readonly emit: (e: TrainEvent) => void;
@@ -251,7 +278,10 @@ class TrainingLoop {
     const step = session.step;
     this.inputId = step.dataInputs[0].nodeId;
     this.width = step.target.shape.slice(1).reduce((a, b) => a * b, 1);
-    this.target = new Float32Array(run.config.batchSize * this.width);
+    this.targets = Array.from(
+      { length: session.stepsPerCall },
+      () => new Float32Array(run.config.batchSize * this.width),
+    );
     this.emit = run.onEvent ?? (() => undefined);
     this.k = firstEpoch * stepsPerEpoch;
   }
@@ -264,10 +294,12 @@ class TrainingLoop {
         `The training set has ${data.train.length} samples, fewer than one batch of ${cfg.batchSize}; lower the batch size.`,
       );
     const analysis = analyze(withBatch(run.doc.graph, cfg.batchSize));
+    const flopsPerUpdate = trainStepFlops(run.doc.graph).flopsPerSample * cfg.batchSize;
     const session = await StepSession.create(start.step, start.weights, {
       seed: cfg.seed ?? 0,
       threads: cfg.threads,
       provider: cfg.provider,
+      stepsPerCall: stepsPerCall(start, cfg, flopsPerUpdate),
     });
     if (run.resume)
       try {
@@ -288,7 +320,7 @@ class TrainingLoop {
       memoryBytes: estimateMemory(analysis, cfg.batchSize, stateSlots(cfg.optimizer.kind).length)
         .trainingBytes,
       parameters: analysis.totals.trainableParams,
-      flopsPerUpdate: trainStepFlops(run.doc.graph).flopsPerSample * cfg.batchSize,
+      flopsPerUpdate,
       provider: session.provider.provider,
       ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
     });
@@ -310,12 +342,12 @@ class TrainingLoop {
 
   /** One epoch and its evaluation; a result when the run ends early. */
   private async epoch(epoch: number): Promise<Outcome> {
-    const { config: cfg, data, signal } = this.run;
+    const { config: cfg, data } = this.run;
     const trainSet = data.train;
     const totalSteps = this.stepsPerEpoch * cfg.epochs;
     const lr0 = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
     const seed = cfg.seed ?? 0;
-    const tally = {
+    const tally: Tally = {
       loss: 0,
       correct: 0,
       seen: 0,
@@ -326,23 +358,54 @@ class TrainingLoop {
     // Streams are read in order, each from a zero state at the start of the epoch.
     const order = cfg.shuffle === false || cfg.tbptt ? undefined : seed + epoch;
     if (cfg.tbptt) this.session.resetCarriedState();
+    // Batches go to the session a call's worth at a time; an epoch's remainder one step per call.
+    let group: Batch[] = [];
     for (const batch of batches(trainSet, cfg.batchSize, { seed: order, dropLast: true })) {
-      if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
-      if (signal?.aborted) return this.cancelled(epoch);
-      const lr = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
-      const stepStart = performance.now();
-      const r = await this.session.run(
-        new Map([[this.inputId, batch.x]]),
-        targetsFor(trainSet, batch.indices, this.width, this.target),
-        { lr, beta1: cfg.optimizer.beta1, beta2: cfg.optimizer.beta2 },
-      );
-      tally.stepMs += performance.now() - stepStart;
-      if (!Number.isFinite(r.loss)) return this.diverged({ loss: r.loss, epoch, step: this.k, lr });
+      group.push(batch);
+      if (group.length < this.session.stepsPerCall) continue;
+      const outcome = await this.steps(epoch, group, tally);
+      if (outcome) return outcome;
+      group = [];
+    }
+    if (group.length) {
+      const outcome = await this.steps(epoch, group, tally);
+      if (outcome) return outcome;
+    }
+    await this.endEpoch(epoch, lr0, tally);
+    return null;
+  }
+
+  /**
+   * One onnxruntime call's steps (StepSession.runMany) and each step's bookkeeping and events, in
+   * order; a result when the run ends (cancelled before the call, or a step's loss not finite).
+   */
+  private async steps(epoch: number, group: Batch[], tally: Tally): Promise<Outcome> {
+    const { config: cfg, data, signal } = this.run;
+    const trainSet = data.train;
+    if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
+    if (signal?.aborted) return this.cancelled(epoch);
+    const totalSteps = this.stepsPerEpoch * cfg.epochs;
+    const inputs: StepInput[] = group.map((batch, j) => ({
+      data: new Map([[this.inputId, batch.x]]),
+      target: targetsFor(trainSet, batch.indices, this.width, this.targets[j]),
+      hyper: {
+        lr: learningRate(cfg.lr, cfg.schedule, this.k + j, epoch, totalSteps),
+        beta1: cfg.optimizer.beta1,
+        beta2: cfg.optimizer.beta2,
+      },
+    }));
+    const callStart = performance.now();
+    const results = await this.session.runMany(inputs);
+    tally.stepMs += performance.now() - callStart;
+    for (const [j, r] of results.entries()) {
+      const batch = group[j];
+      if (!Number.isFinite(r.loss))
+        return this.diverged({ loss: r.loss, epoch, step: this.k, lr: inputs[j].hyper.lr });
       tally.loss += r.loss * batch.size;
       if (isClassification(trainSet)) {
         const p = predictions(r.prediction, batch.size);
-        for (let j = 0; j < batch.size; j++)
-          if (p[j] === (trainSet.y as Int32Array)[batch.indices[j]]) tally.correct++;
+        for (let i = 0; i < batch.size; i++)
+          if (p[i] === (trainSet.y as Int32Array)[batch.indices[i]]) tally.correct++;
       }
       for (const [id, sq] of r.gradSquares)
         tally.gradSums.set(id, (tally.gradSums.get(id) ?? 0) + Math.sqrt(sq));
@@ -359,23 +422,11 @@ class TrainingLoop {
           ...(isClassification(trainSet) ? { accuracy: tally.correct / tally.seen } : {}),
         });
     }
-    await this.endEpoch(epoch, lr0, tally);
     return null;
   }
 
   /** The epoch's event (with the test-set evaluation), then the end-of-epoch hook. */
-  private async endEpoch(
-    epoch: number,
-    lr: number,
-    tally: {
-      loss: number;
-      correct: number;
-      seen: number;
-      t0: number;
-      stepMs: number;
-      gradSums: Map<string, number>;
-    },
-  ): Promise<void> {
+  private async endEpoch(epoch: number, lr: number, tally: Tally): Promise<void> {
     const { config: cfg, data, doc } = this.run;
     const seconds = (performance.now() - tally.t0) / 1000;
     this.snapshot();
