@@ -95,6 +95,8 @@ export type TrainEvent =
       parameters: number;
       /** Floating-point operations of one update: the train step's FLOPs per sample x the batch. */
       flopsPerUpdate: number;
+      /** Train steps per onnxruntime call (TrainConfig.stepsPerCall). */
+      stepsPerCall: number;
       /** The execution provider the steps run on, and why not the GPU asked for (one line). */
       provider: string;
       providerFallback?: string;
@@ -321,6 +323,7 @@ class TrainingLoop {
         .trainingBytes,
       parameters: analysis.totals.trainableParams,
       flopsPerUpdate,
+      stepsPerCall: session.stepsPerCall,
       provider: session.provider.provider,
       ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
     });

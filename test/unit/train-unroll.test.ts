@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Schedule, WeightMap } from '../../engine/index.ts';
+import type { Dataset } from '../../engine/data/index.ts';
 import {
   analyze,
   compileTrainStep,
   GraphBuilder,
   learningRate,
+  newDocument,
   oneHotTargets,
   resolveWeights,
   unrollTrainStep,
@@ -19,6 +21,7 @@ import {
 import { createRng } from '../../engine/data/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
 import { StepSession, type StepInput, type StepResult } from '../../host/training/session.ts';
+import { train } from '../../host/training/trainer.ts';
 import { needTorch, runPython } from '../helpers/python.ts';
 
 const batch = 8;
@@ -104,4 +107,88 @@ test('the unrolled step passes the ONNX checker (full check, with shape inferenc
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a run diverging inside a block of 4 stops at the same step, with the same message and kept weights, as one step per call', async () => {
+  const b = new GraphBuilder();
+  b.chain(b.input([6]), [['Linear', { out_features: 16 }], ['ReLU'], ['Linear', { out_features: 3 }]]);
+  const doc = { ...newDocument('diverging'), graph: b.graph };
+  const rng = createRng(5);
+  // 250 samples in batches of 8: 31 steps per epoch, so the blocks restart at every epoch and each
+  // epoch ends with 3 single steps.
+  const n = 250;
+  const set: Dataset = {
+    name: 'noise',
+    inputShape: [6],
+    numClasses: 3,
+    x: Float32Array.from({ length: n * 6 }, () => rng.normal()),
+    y: Int32Array.from({ length: n }, () => rng.int(3)),
+    length: n,
+  };
+  const runWith = async (stepsPerCall: number) => {
+    const starts: number[] = [];
+    const r = await train({
+      doc,
+      data: { train: set },
+      config: {
+        epochs: 3,
+        batchSize: 8,
+        loss: 'cross-entropy',
+        optimizer: { kind: 'momentum', momentum: 0.9 },
+        lr: 12,
+        stepsPerCall,
+      },
+      onEvent: (e) => {
+        if (e.event === 'start') starts.push(e.stepsPerCall);
+      },
+    });
+    assert.deepEqual(starts, [stepsPerCall]);
+    return r;
+  };
+  const one = await runWith(1);
+  const four = await runWith(4);
+  assert.equal(one.stopped, 'diverged');
+  const step = one.divergence!.step;
+  // Blocks start at each epoch's first step (31 per epoch). Make sure this one fails at least two
+  // steps into a block, after a block that ran as one call: K = 1 then keeps weights that only
+  // single steps inside the block had.
+  const inEpoch = step % 31;
+  assert.ok(inEpoch >= 4 && inEpoch % 4 >= 2 && inEpoch < 28, `diverged at step ${step}`);
+  assert.deepEqual(four.divergence, one.divergence);
+  assert.equal(four.message, one.message);
+  assert.deepEqual(flat(four.weights), flat(one.weights));
+  const epochSums = (r: typeof one) =>
+    r.history.map((e) => [e.trainLoss, e.trainAccuracy, e.gradNorms, e.weightNorms]);
+  assert.deepEqual(epochSums(four), epochSums(one), 'the first epoch, before the divergence');
+});
+
+test('a block whose third step blows the weights up is replayed one step at a time: lastGoodWeights() and the results are those of single steps', async () => {
+  const { step, weights } = setup();
+  const inputs = Array.from({ length: 8 }, (_, i) =>
+    stepInput(step.dataInputs[0].nodeId, i, 8, { kind: 'constant' }),
+  );
+  // Step 6 (the third of the second block) overflows every parameter; step 7's loss is then not finite.
+  inputs[6] = { ...inputs[6], hyper: { lr: 1e30 } };
+  const single = await StepSession.create(step, weights, { seed: 3 });
+  const blocks = await StepSession.create(step, weights, { seed: 3, stepsPerCall: 4 });
+  const singles: number[] = [];
+  for (const x of inputs) {
+    singles.push((await single.run(x.data, x.target, x.hyper)).loss);
+    if (!Number.isFinite(singles.at(-1)!)) break;
+  }
+  assert.equal(singles.length, 8, `the loss failed at step ${singles.length - 1}, not 7`);
+  const losses = [
+    ...(await blocks.runMany(inputs.slice(0, 4))),
+    ...(await blocks.runMany(inputs.slice(4))),
+  ].map((r) => r.loss);
+  assert.deepEqual(losses, singles);
+  assert.equal(
+    blocks.calls,
+    1 + 1 + 4,
+    'the first block as one call; the second tried as one, then replayed',
+  );
+  assert.deepEqual(flat(blocks.lastGoodWeights()), flat(single.lastGoodWeights()));
+  assert.notDeepEqual(flat(blocks.lastGoodWeights()), flat(blocks.weights()));
+  await single.release();
+  await blocks.release();
 });
