@@ -112,7 +112,7 @@ test('the unrolled step passes the ONNX checker (full check, with shape inferenc
 test('a run diverging inside a block of 4 stops at the same step, with the same message and kept weights, as one step per call', async () => {
   const b = new GraphBuilder();
   b.chain(b.input([6]), [['Linear', { out_features: 16 }], ['ReLU'], ['Linear', { out_features: 3 }]]);
-  const doc = { ...newDocument('diverging'), graph: b.graph };
+  const doc = newDocument('diverging', b.graph);
   const rng = createRng(5);
   // 250 samples in batches of 8: 31 steps per epoch, so the blocks restart at every epoch and each
   // epoch ends with 3 single steps.
