@@ -6,7 +6,10 @@
 // interleaved rounds on a shared 2-core machine: best step 9.4 -> 5.2 ms in one run, level in
 // another; the allocating step is bimodal there). onnxruntime-node 1.30 still returns a fresh copy
 // of every output, bound ones included, which this class drops: about 0.57 ms plus GC per MLP step
-// that only fewer calls per step can avoid (docs/engine-notes.md §3 item 6, §4).
+// that only fewer calls per step can avoid (docs/engine-notes.md §3 item 6, §4). So a session may
+// also hold the step unrolled K times (engine/autodiff/unroll.ts): runMany() runs K steps in one
+// call, with exactly the results of K single steps, and replays a block that went bad one step at
+// a time so divergence recovery below sees single steps.
 //
 // Every parameter, buffer and optimizer state tensor has exactly two buffers (issue 12: at most
 // two copies). The older one doubles as divergence recovery's fallback (lastGoodWeights()): each
