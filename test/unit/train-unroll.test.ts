@@ -15,6 +15,8 @@ import {
   newDocument,
   oneHotTargets,
   resolveWeights,
+  stepsPerCallFor,
+  trainStepFlops,
   unrollTrainStep,
   withBatch,
 } from '../../engine/index.ts';
@@ -23,6 +25,7 @@ import { encodeModel } from '../../engine/onnx/index.ts';
 import { StepSession, type StepInput, type StepResult } from '../../host/training/session.ts';
 import { train } from '../../host/training/trainer.ts';
 import { needTorch, runPython } from '../helpers/python.ts';
+import { loadTemplate } from '../helpers/templates.ts';
 
 const batch = 8;
 
@@ -191,4 +194,26 @@ test('a block whose third step blows the weights up is replayed one step at a ti
   assert.notDeepEqual(flat(blocks.lastGoodWeights()), flat(blocks.weights()));
   await single.release();
   await blocks.release();
+});
+
+test('the rule: 4 steps per call for the reference MLP, where the returned parameters cost a noticeable part of a step; 1 for LeNet-5, mini-VGG and the small sequence templates', () => {
+  const chosen = (template: string, batch: number) => {
+    const graph = loadTemplate(template).graph;
+    const step = compileTrainStep(graph, {
+      batchSize: batch,
+      loss: 'cross-entropy',
+      optimizer: { kind: 'momentum' },
+    });
+    return stepsPerCallFor(step, trainStepFlops(graph).flopsPerSample * batch);
+  };
+  assert.deepEqual(
+    [
+      chosen('mlp', 200),
+      chosen('mlp', 2000),
+      chosen('lenet5', 128),
+      chosen('mini-vgg', 128),
+      chosen('char-lstm', 32),
+    ],
+    [4, 1, 1, 1, 1],
+  );
 });
