@@ -121,7 +121,10 @@ export type TrainEvent =
 export interface TrainHooks {
   /** The session state saved after `epoch` epochs; training continues with the next epoch. */
   resume?: { state: SessionState; epoch: number };
-  /** Checked before every step: while paused, training waits (host/training/pauseGate.ts). */
+  /**
+   * Checked before every onnxruntime call (a step, or a block of stepsPerCall steps): while paused,
+   * training waits (host/training/pauseGate.ts).
+   */
   gate?: PauseGate;
   /** Called after every epoch (after its 'epoch' event) with the state to save. */
   onEpochEnd?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>;
