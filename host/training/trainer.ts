@@ -18,7 +18,6 @@ import {
   estimateMemory,
   learningRate,
   lossValue,
-  oneHotTargets,
   predictions,
   stateSlots,
   stepsPerCallFor,
@@ -27,6 +26,7 @@ import {
   withBatch,
 } from '../../engine/index.ts';
 import { inferencePass } from './inferencePass.ts';
+import { isClassification, take, targetsFor } from './batchData.ts';
 import type { TrainingStart } from './prepare.ts';
 import { prepareTraining } from './prepare.ts';
 import { StepSession, type SessionState, type StepInput } from './session.ts';
@@ -161,25 +161,6 @@ export interface TrainResult {
 /** The sentence for a diverged run; `kept` says what happened to the weights, if anything. */
 export function divergenceMessage(d: Divergence, kept?: string, clipping = 'gradient clipping'): string {
   return `The loss became ${d.loss} at epoch ${d.epoch + 1}, step ${d.step + 1}, so training stopped${kept ? ` and ${kept}` : ''}. Lower the learning rate (${d.lr}) or turn on ${clipping}.`;
-}
-
-const isClassification = (d: Dataset) => d.y instanceof Int32Array;
-
-function targetsFor(
-  d: Dataset,
-  indices: Int32Array | number[],
-  width: number,
-  into: Float32Array,
-): Float32Array {
-  if (d.y instanceof Int32Array)
-    return oneHotTargets(
-      Int32Array.from(indices, (i) => (d.y as Int32Array)[i]),
-      width,
-      into,
-    );
-  for (let k = 0; k < indices.length; k++)
-    into.set(d.y.subarray(indices[k] * width, (indices[k] + 1) * width), k * width);
-  return into;
 }
 
 function norms(weights: WeightMap, isBuffer: BufferTest): Record<string, number> {
@@ -364,18 +345,13 @@ class TrainingLoop {
     // Streams are read in order, each from a zero state at the start of the epoch.
     const order = cfg.shuffle === false || cfg.tbptt ? undefined : seed + epoch;
     if (cfg.tbptt) this.session.resetCarriedState();
-    // Batches go to the session a call's worth at a time; an epoch's remainder one step per call.
-    let group: Batch[] = [];
-    for (const batch of batches(trainSet, cfg.batchSize, { seed: order, dropLast: true })) {
-      group.push(batch);
-      if (group.length < this.session.stepsPerCall) continue;
+    // Batches go to the session a call's worth at a time (runMany runs a short last group one step
+    // per call).
+    const all = batches(trainSet, cfg.batchSize, { seed: order, dropLast: true });
+    for (let group = take(all, this.session.stepsPerCall); group.length;) {
       const outcome = await this.steps(epoch, group, tally);
       if (outcome) return outcome;
-      group = [];
-    }
-    if (group.length) {
-      const outcome = await this.steps(epoch, group, tally);
-      if (outcome) return outcome;
+      group = take(all, this.session.stepsPerCall);
     }
     await this.endEpoch(epoch, lr0, tally);
     return null;
