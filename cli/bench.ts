@@ -3,7 +3,9 @@
 //
 // One step = forward + loss + backward + SGD-momentum update with the loss read back (train), or a
 // forward pass with the output read back (infer). samples_per_s = batch / median step time over 20
-// steps after 3 warm-ups. Each (model, mode) runs in its own child process so peak_rss_mb is that
+// calls after 3 warm-ups. Training runs as many steps per onnxruntime call as the trainer would
+// (stepsPerCallFor: 4 for the MLP, whose returned parameters cost a noticeable part of a step), a
+// call's time divided among its steps (steps_per_call in the JSON line). Each (model, mode) runs in its own child process so peak_rss_mb is that
 // run's own high-water mark, not the largest of everything measured before it. The roofline is
 // measured first, in onnxruntime on this machine (benchPeak.ts), and pct_peak is against its
 // MatMul figure; train FLOPs are the step's exact count (engine/autodiff/flops.ts).
@@ -18,6 +20,7 @@ import {
   parseDocument,
   oneHotTargets,
   resolveWeights,
+  stepsPerCallFor,
   trainStepFlops,
   withBatch,
 } from '../engine/index.ts';
@@ -44,6 +47,8 @@ export interface BenchResult {
   gflops: number;
   /** gflops over the MatMul peak measured at the start of the same run, in percent. */
   pct_peak?: number;
+  /** Train steps per onnxruntime call (the trainer's rule, stepsPerCallFor); 1 for infer. */
+  steps_per_call: number;
 }
 
 /** The first JSON line of a run: the roofline pct_peak is measured against. */
@@ -90,13 +95,14 @@ function batchData(shape: number[], batch: number, seed = 0) {
   return { x, target: oneHotTargets(labels, 10) };
 }
 
-async function timeSteps(run: () => Promise<unknown>): Promise<number[]> {
+/** Each call's time per step: a call runs `stepsPerCall` steps (STEPS calls after WARMUP). */
+async function timeSteps(run: () => Promise<unknown>, stepsPerCall = 1): Promise<number[]> {
   for (let i = 0; i < WARMUP; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < STEPS; i++) {
     const t0 = performance.now();
     await run();
-    times.push(performance.now() - t0);
+    times.push((performance.now() - t0) / stepsPerCall);
   }
   return times;
 }
@@ -115,18 +121,26 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
   const inputShape = (graph.nodes.find((n) => n.type === 'Input')!.attributes.shape as number[]).slice();
   const { x, target } = batchData(inputShape, ref.batch);
   let times: number[];
+  let stepsPerCall = 1;
+  const flopsPerSample = mode === 'train' ? trainStepFlops(graph).flopsPerSample : 2 * macs;
   if (mode === 'train') {
     const step = compileTrainStep(graph, {
       batchSize: ref.batch,
       loss: 'cross-entropy',
       optimizer: { kind: 'momentum', momentum: 0.9 },
     });
-    const session = await StepSession.create(step, weights, { threads });
-    const data = new Map([[step.dataInputs[0].nodeId, x]]);
+    // As the trainer does: several steps per call where the rule says so.
+    stepsPerCall = stepsPerCallFor(step, flopsPerSample * ref.batch);
+    const session = await StepSession.create(step, weights, { threads, stepsPerCall });
+    const block = Array.from({ length: stepsPerCall }, () => ({
+      data: new Map([[step.dataInputs[0].nodeId, x]]),
+      target,
+      hyper: { lr: 0.01 },
+    }));
     let loss = 0;
     times = await timeSteps(async () => {
-      loss = (await session.run(data, target, { lr: 0.01 })).loss;
-    });
+      loss = (await session.runMany(block)).at(-1)!.loss;
+    }, stepsPerCall);
     await session.release();
     if (!Number.isFinite(loss)) throw new Error(`${model}: the benchmark's loss became ${loss}`);
   } else {
@@ -145,7 +159,6 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
   }
   const stepMs = median(times);
   const samplesPerS = ref.batch / (stepMs / 1000);
-  const flopsPerSample = mode === 'train' ? trainStepFlops(graph).flopsPerSample : 2 * macs;
   return {
     peer: 'netwright',
     model,
@@ -156,6 +169,7 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
     flops_per_sample: flopsPerSample,
     gflops: round((flopsPerSample * samplesPerS) / 1e9, 2),
+    steps_per_call: stepsPerCall,
   };
 }
 

@@ -84,7 +84,8 @@ export function progressReporter(p: ProgressSetup): { onEvent(e: TrainEvent): vo
             `${firstEpoch ? `, resuming after epoch ${firstEpoch}` : ''}. Estimated training memory: ${bytes(e.memoryBytes)}.`,
         );
         p.log(
-          `Cost per update: ${(e.flopsPerUpdate / 1e6).toFixed(2)} MFLOPs (forward and backward of one batch${cfg.tbptt ? `: one window of ${cfg.tbptt} steps per stream, the state carried, truncated BPTT` : ''}).`,
+          `Cost per update: ${(e.flopsPerUpdate / 1e6).toFixed(2)} MFLOPs (forward and backward of one batch${cfg.tbptt ? `: one window of ${cfg.tbptt} steps per stream, the state carried, truncated BPTT` : ''}).` +
+            (e.stepsPerCall > 1 ? ` ${e.stepsPerCall} steps per onnxruntime call.` : ''),
         );
         if (p.tty) {
           bar = new cliProgress.SingleBar(

@@ -197,6 +197,8 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     parameters: z.number().int().min(0),
     /** Floating-point operations of one update (forward, backward; the train step's FLOPs x batch). */
     flopsPerUpdate: z.number().min(0).optional(),
+    /** Train steps per onnxruntime call (several where the per-call cost matters, host/training/trainer.ts). */
+    stepsPerCall: z.number().int().min(1).optional(),
     /** The onnxruntime execution provider the steps actually run on ('cpu', 'cuda', 'dml', 'coreml'). */
     provider: z.string().max(20).optional(),
     /** Why that is the CPU although a GPU was asked for (one line), when it is. */

@@ -6,7 +6,10 @@
 // interleaved rounds on a shared 2-core machine: best step 9.4 -> 5.2 ms in one run, level in
 // another; the allocating step is bimodal there). onnxruntime-node 1.30 still returns a fresh copy
 // of every output, bound ones included, which this class drops: about 0.57 ms plus GC per MLP step
-// that only fewer calls per step can avoid (docs/engine-notes.md §3 item 6, §4).
+// that only fewer calls per step can avoid (docs/engine-notes.md §3 item 6, §4). So a session may
+// also hold the step unrolled K times (engine/autodiff/unroll.ts): runMany() runs K steps in one
+// call, with exactly the results of K single steps, and replays a block that went bad one step at
+// a time so divergence recovery below sees single steps.
 //
 // Every parameter, buffer and optimizer state tensor has exactly two buffers (issue 12: at most
 // two copies). The older one doubles as divergence recovery's fallback (lastGoodWeights()): each
@@ -16,7 +19,8 @@
 // run therefore still falls back to the parameters the last step with a finite loss started from,
 // and only such flagged steps hold a third copy, for the one step.
 import * as ort from 'onnxruntime-node';
-import type { TrainStep, WeightMap } from '../../engine/index.ts';
+import type { TrainStep, UnrolledStep, WeightMap } from '../../engine/index.ts';
+import { unrollTrainStep } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
 import { createRng, type Rng } from '../../engine/data/index.ts';
 import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
@@ -43,6 +47,60 @@ export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
 
+export interface StepHyper {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+}
+
+/** What one step feeds: data per Input node id, targets shaped like the output, the step's hyperparameters. */
+export interface StepInput {
+  data: Map<string, Float32Array>;
+  target: Float32Array;
+  hyper: StepHyper;
+  /** Fixed dropout masks by node id (tests); drawn from the seeded generator otherwise. */
+  masks?: Map<string, Float32Array>;
+}
+
+/** The unrolled step (several steps per call) and its onnxruntime session. */
+interface UnrolledSession {
+  unrolled: UnrolledStep;
+  session: ort.InferenceSession;
+}
+
+/** Step j's part of a [K, ...] stacked output. */
+function slice(stacked: Float32Array, j: number, k: number): Float32Array {
+  const n = stacked.length / k;
+  return stacked.subarray(j * n, (j + 1) * n);
+}
+
+/** A step's result from its outputs (`value` gives an output's data by the single step's name). */
+function stepResult(s: TrainStep, value: (name: string) => Float32Array): StepResult {
+  const result: StepResult = {
+    loss: value(s.outputs.loss)[0],
+    prediction: value(s.outputs.prediction),
+    gradSquares: new Map(s.outputs.gradSquares.map((g) => [g.nodeId, value(g.output)[0]])),
+  };
+  if (s.outputs.inputGrads.length)
+    result.inputGrads = new Map(s.outputs.inputGrads.map((g) => [g.nodeId, value(g.output)]));
+  if (s.outputs.probes.length)
+    result.probes = new Map(
+      s.outputs.probes.map((p) => [
+        p.nodeId,
+        { forward: value(p.forward), ...(p.backward ? { backward: value(p.backward) } : {}) },
+      ]),
+    );
+  if (s.outputs.grads.length) {
+    result.grads = new Map();
+    for (const g of s.outputs.grads) {
+      let m = result.grads.get(g.nodeId);
+      if (!m) result.grads.set(g.nodeId, (m = new Map()));
+      m.set(g.param, value(g.output));
+    }
+  }
+  return result;
+}
+
 /**
  * Everything a session carries between steps, for checkpoints: parameter, buffer and optimizer
  * state values by train-step input name, and the optimizer step count (Adam's bias correction,
@@ -62,6 +120,7 @@ export class StepSession {
   /** Output name -> the input whose ring it writes into (in place of an allocated output). */
   private readonly carriedOutputs: { input: string; output: string; shape: number[] }[];
   private stepCount = 0;
+  private callCount = 0;
   /** Truncated BPTT: each recurrent state as the last window left it (zeros at a stream's start). */
   private carriedState = new Map<string, Float32Array>();
   /** Whether the current values look sound (see above), so the next step may overwrite the older ones. */
@@ -76,6 +135,8 @@ export class StepSession {
     private readonly seed: number,
     /** The execution provider the session runs on (and why not a GPU, if one was asked for). */
     readonly provider: ProviderUse,
+    /** Several steps per call, for runMany() (absent: one step per call). */
+    private readonly block?: UnrolledSession,
   ) {
     // Gradients-only steps carry nothing: their outputs are gradients, handed to the caller.
     const updates = step.outputs.grads.length ? [] : step.params.filter((p) => p.output);
@@ -103,22 +164,44 @@ export class StepSession {
     return bytes;
   }
 
+  /**
+   * `stepsPerCall` > 1 also builds the step unrolled that many times (engine/autodiff/unroll.ts)
+   * for runMany(); pass an `unrolled` step to reuse one built before.
+   */
   static async create(
     step: TrainStep,
     weights: WeightMap,
-    opts: { seed?: number; threads?: number; provider?: ExecutionProviderChoice } = {},
+    opts: {
+      seed?: number;
+      threads?: number;
+      provider?: ExecutionProviderChoice;
+      stepsPerCall?: number;
+      unrolled?: UnrolledStep;
+    } = {},
   ): Promise<StepSession> {
-    const { session, use } = await createSession(
-      encodeModel(step.model),
-      {
-        intraOpNumThreads: opts.threads ?? 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        extra: NO_SPINNING,
-      },
-      opts.provider,
-    );
-    const s = new StepSession(step, session, opts.seed ?? 0, use);
+    const options = {
+      intraOpNumThreads: opts.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all' as const,
+      extra: NO_SPINNING,
+    };
+    const k = opts.unrolled?.k ?? opts.stepsPerCall ?? 1;
+    const unrolled = k > 1 ? (opts.unrolled ?? unrollTrainStep(step, k)) : undefined;
+    const { session, use } = await createSession(encodeModel(step.model), options, opts.provider);
+    let block: UnrolledSession | undefined;
+    if (unrolled)
+      try {
+        // On the provider the single step got, so both run alike (no second GPU attempt).
+        const on = use.provider === 'cpu' ? 'cpu' : opts.provider;
+        block = {
+          unrolled,
+          session: (await createSession(encodeModel(unrolled.model), options, on)).session,
+        };
+      } catch (e) {
+        await session.release();
+        throw e;
+      }
+    const s = new StepSession(step, session, opts.seed ?? 0, use, block);
     s.setWeights(weights);
     s.resetCarriedState();
     return s;
@@ -198,75 +281,103 @@ export class StepSession {
   async run(
     data: Map<string, Float32Array>,
     target: Float32Array,
-    hyper: { lr: number; beta1?: number; beta2?: number },
+    hyper: StepHyper,
     /** Fixed dropout masks by node id (tests); drawn from the seeded generator otherwise. */
     masks?: Map<string, Float32Array>,
   ): Promise<StepResult> {
     const s = this.step;
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const d of s.dataInputs) feeds[d.input] = tensor(data.get(d.nodeId)!, d.shape);
-    feeds[s.target.input] = tensor(target, s.target.shape);
+    const feeds = this.stepFeeds({ data, target, hyper, masks }, this.stepCount);
     for (const p of s.params) feeds[p.input] = tensor(this.current(p.input), p.shape);
     for (const st of s.state) feeds[st.input] = tensor(this.current(st.input), st.shape);
     for (const c of s.carried) feeds[c.input] = tensor(this.carriedState.get(c.input)!, c.shape);
-    // Masks come from a generator seeded by (seed, step), so a resumed run draws the same ones.
-    const maskRng = s.masks.length ? createRng(this.seed * 1_000_003 + this.stepCount) : null;
-    for (const m of s.masks)
-      feeds[m.input] = tensor(masks?.get(m.nodeId) ?? this.dropoutMask(maskRng!, m.shape, m.p), m.shape);
     this.stepCount++;
-    if (s.scalars.lr) feeds[s.scalars.lr] = tensor(new Float32Array([hyper.lr]), []);
-    if (s.scalars.biasCorrection1) {
-      feeds[s.scalars.biasCorrection1] = tensor(
-        new Float32Array([1 - (hyper.beta1 ?? 0.9) ** this.stepCount]),
-        [],
-      );
-      feeds[s.scalars.biasCorrection2] = tensor(
-        new Float32Array([1 - (hyper.beta2 ?? 0.999) ** this.stepCount]),
-        [],
-      );
-    }
     const bound = this.currentSound;
+    this.callCount++;
     const out = await this.session.run(feeds, this.fetches(bound));
     this.rotate(bound, out);
     // The final state goes on as a value: the next window's graph has no path back into this one.
     for (const c of s.carried) this.carriedState.set(c.input, out[c.output].data as Float32Array);
-    const gradSquares = new Map(
-      s.outputs.gradSquares.map((g) => [g.nodeId, (out[g.output].data as Float32Array)[0]]),
-    );
-    const result: StepResult = {
-      loss: (out.loss.data as Float32Array)[0],
-      prediction: out[s.outputs.prediction].data as Float32Array,
-      gradSquares,
-    };
-    if (s.outputs.inputGrads.length)
-      result.inputGrads = new Map(
-        s.outputs.inputGrads.map((g) => [g.nodeId, out[g.output].data as Float32Array]),
-      );
-    if (s.outputs.probes.length)
-      result.probes = new Map(
-        s.outputs.probes.map((p) => [
-          p.nodeId,
-          {
-            forward: out[p.forward].data as Float32Array,
-            ...(p.backward ? { backward: out[p.backward].data as Float32Array } : {}),
-          },
-        ]),
-      );
-    if (s.outputs.grads.length) {
-      result.grads = new Map();
-      for (const g of s.outputs.grads) {
-        let m = result.grads.get(g.nodeId);
-        if (!m) result.grads.set(g.nodeId, (m = new Map()));
-        m.set(g.param, out[g.output].data as Float32Array);
-      }
+    return stepResult(s, (name) => out[name].data as Float32Array);
+  }
+
+  /** Train steps per onnxruntime call that runMany() uses for a full block (1 without an unrolled step). */
+  get stepsPerCall(): number {
+    return this.block?.unrolled.k ?? 1;
+  }
+
+  /**
+   * Several steps in order, with exactly the results and carried values of as many run() calls.
+   * A full block (stepsPerCall steps) from sound values runs as one call of the unrolled step. A
+   * block in which a loss is not finite, or the written values blow up (see the file comment), is
+   * thrown away and its steps replayed one by one, so divergence recovery sees what single steps
+   * give. The results stop at the first step whose loss is not finite.
+   */
+  async runMany(steps: StepInput[]): Promise<StepResult[]> {
+    const block = this.block;
+    if (block && steps.length === block.unrolled.k && this.currentSound) {
+      const results = await this.runBlock(block, steps);
+      if (results) return results;
     }
-    return result;
+    const results: StepResult[] = [];
+    for (const x of steps) {
+      const r = await this.run(x.data, x.target, x.hyper, x.masks);
+      results.push(r);
+      if (!Number.isFinite(r.loss)) break;
+    }
+    return results;
+  }
+
+  /** One call of the unrolled step; null (nothing changed) when single steps must replay it. */
+  private async runBlock(block: UnrolledSession, steps: StepInput[]): Promise<StepResult[] | null> {
+    const { unrolled, session } = block;
+    const feeds: Record<string, ort.Tensor> = {};
+    steps.forEach((x, j) => {
+      for (const [name, t] of Object.entries(this.stepFeeds(x, this.stepCount + j)))
+        feeds[unrolled.perStep[j].get(name)!] = t;
+    });
+    for (const p of this.step.params) feeds[p.input] = tensor(this.current(p.input), p.shape);
+    for (const st of this.step.state) feeds[st.input] = tensor(this.current(st.input), st.shape);
+    this.callCount++;
+    const out = await session.run(feeds, this.fetches(true, session.outputNames));
+    const stackedOf = (name: string) => out[name].data as Float32Array;
+    const results = steps.map((_, j) =>
+      stepResult(this.step, (name) => slice(stackedOf(name), j, steps.length)),
+    );
+    const sums = this.step.outputs.writtenAbsSum ? stackedOf(this.step.outputs.writtenAbsSum) : null;
+    let previous = this.currentAbsSum;
+    for (let j = 0; j < steps.length; j++) {
+      if (!Number.isFinite(results[j].loss)) return null;
+      if (sums && !(Number.isFinite(sums[j]) && sums[j] <= 2 * previous)) return null;
+      previous = sums?.[j] ?? previous;
+    }
+    this.stepCount += steps.length;
+    this.rotate(true, out);
+    return results;
+  }
+
+  /** The inputs one step feeds anew (batch, target, masks, learning rate, bias corrections), by single-step name. */
+  private stepFeeds(x: StepInput, stepIndex: number): Record<string, ort.Tensor> {
+    const s = this.step;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const d of s.dataInputs) feeds[d.input] = tensor(x.data.get(d.nodeId)!, d.shape);
+    feeds[s.target.input] = tensor(x.target, s.target.shape);
+    // Masks come from a generator seeded by (seed, step), so a resumed run draws the same ones.
+    const maskRng = s.masks.length ? createRng(this.seed * 1_000_003 + stepIndex) : null;
+    for (const m of s.masks)
+      feeds[m.input] = tensor(x.masks?.get(m.nodeId) ?? this.dropoutMask(maskRng!, m.shape, m.p), m.shape);
+    const t = stepIndex + 1;
+    if (s.scalars.lr) feeds[s.scalars.lr] = tensor(new Float32Array([x.hyper.lr]), []);
+    if (s.scalars.biasCorrection1) {
+      feeds[s.scalars.biasCorrection1] = tensor(new Float32Array([1 - (x.hyper.beta1 ?? 0.9) ** t]), []);
+      feeds[s.scalars.biasCorrection2] = tensor(new Float32Array([1 - (x.hyper.beta2 ?? 0.999) ** t]), []);
+    }
+    return feeds;
   }
 
   /** Every output; when `bound`, the carried ones written into the older buffer of their ring. */
-  private fetches(bound: boolean): Record<string, ort.Tensor | null> {
+  private fetches(bound: boolean, names = this.session.outputNames): Record<string, ort.Tensor | null> {
     const fetches: Record<string, ort.Tensor | null> = {};
-    for (const name of this.session.outputNames) fetches[name] = null;
+    for (const name of names) fetches[name] = null;
     if (bound)
       for (const c of this.carriedOutputs)
         fetches[c.output] = tensor(this.rings.get(c.input)!.at(-1)!, c.shape);
@@ -289,7 +400,9 @@ export class StepSession {
     }
     const name = this.step.outputs.writtenAbsSum;
     if (name) {
-      const written = (out[name].data as Float32Array)[0];
+      // A block's sums come stacked, one per step; the last step's is what the values now hold.
+      const sums = out[name].data as Float32Array;
+      const written = sums[sums.length - 1];
       this.currentSound = Number.isFinite(written) && written <= 2 * this.currentAbsSum;
       this.currentAbsSum = written;
     }
@@ -302,6 +415,11 @@ export class StepSession {
     const keep = 1 - p;
     for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
     return mask;
+  }
+
+  /** onnxruntime calls made so far (a block of steps is one). */
+  get calls(): number {
+    return this.callCount;
   }
 
   /** Optimizer steps taken since the weights were set (Adam's t). */
@@ -340,5 +458,6 @@ export class StepSession {
 
   async release(): Promise<void> {
     await this.session.release();
+    await this.block?.session.release();
   }
 }

@@ -2,7 +2,7 @@
 // the test set with the inference graph (running statistics, no dropout), per-layer gradient and
 // weight norms for the vanishing-gradient view, NaN detection that keeps the last good weights,
 // cancellation, and checkpoints to resume from.
-import type { Dataset } from '../../engine/data/index.ts';
+import type { Batch, Dataset } from '../../engine/data/index.ts';
 import { batches } from '../../engine/data/index.ts';
 import type {
   BufferTest,
@@ -18,16 +18,18 @@ import {
   estimateMemory,
   learningRate,
   lossValue,
-  oneHotTargets,
   predictions,
   stateSlots,
+  stepsPerCallFor,
   trainStepFlops,
+  unrollRefusal,
   withBatch,
 } from '../../engine/index.ts';
 import { inferencePass } from './inferencePass.ts';
+import { isClassification, take, targetsFor } from './batchData.ts';
 import type { TrainingStart } from './prepare.ts';
 import { prepareTraining } from './prepare.ts';
-import { StepSession, type SessionState } from './session.ts';
+import { StepSession, type SessionState, type StepInput } from './session.ts';
 import type { Sketcher } from './trajectory.ts';
 import { createSketcher } from './trajectory.ts';
 import type { PauseGate } from './pauseGate.ts';
@@ -60,6 +62,11 @@ export interface TrainConfig {
    * `every` steps and at every epoch end; `seed` fixes the sketch, shared by a race's runs.
    */
   trajectory?: { every: number; seed: number; size?: number };
+  /**
+   * Train steps per onnxruntime call (engine/autodiff/unroll.ts); absent: stepsPerCallFor()'s
+   * choice. Runs with a trajectory take one step per call (a snapshot may fall on any step).
+   */
+  stepsPerCall?: number;
 }
 
 export interface EpochEvent {
@@ -88,6 +95,8 @@ export type TrainEvent =
       parameters: number;
       /** Floating-point operations of one update: the train step's FLOPs per sample x the batch. */
       flopsPerUpdate: number;
+      /** Train steps per onnxruntime call (TrainConfig.stepsPerCall). */
+      stepsPerCall: number;
       /** The execution provider the steps run on, and why not the GPU asked for (one line). */
       provider: string;
       providerFallback?: string;
@@ -112,7 +121,10 @@ export type TrainEvent =
 export interface TrainHooks {
   /** The session state saved after `epoch` epochs; training continues with the next epoch. */
   resume?: { state: SessionState; epoch: number };
-  /** Checked before every step: while paused, training waits (host/training/pauseGate.ts). */
+  /**
+   * Checked before every onnxruntime call (a step, or a block of stepsPerCall steps): while paused,
+   * training waits (host/training/pauseGate.ts).
+   */
   gate?: PauseGate;
   /** Called after every epoch (after its 'epoch' event) with the state to save. */
   onEpochEnd?: (c: { epoch: number; state: SessionState; history: EpochEvent[] }) => void | Promise<void>;
@@ -149,25 +161,6 @@ export interface TrainResult {
 /** The sentence for a diverged run; `kept` says what happened to the weights, if anything. */
 export function divergenceMessage(d: Divergence, kept?: string, clipping = 'gradient clipping'): string {
   return `The loss became ${d.loss} at epoch ${d.epoch + 1}, step ${d.step + 1}, so training stopped${kept ? ` and ${kept}` : ''}. Lower the learning rate (${d.lr}) or turn on ${clipping}.`;
-}
-
-const isClassification = (d: Dataset) => d.y instanceof Int32Array;
-
-function targetsFor(
-  d: Dataset,
-  indices: Int32Array | number[],
-  width: number,
-  into: Float32Array,
-): Float32Array {
-  if (d.y instanceof Int32Array)
-    return oneHotTargets(
-      Int32Array.from(indices, (i) => (d.y as Int32Array)[i]),
-      width,
-      into,
-    );
-  for (let k = 0; k < indices.length; k++)
-    into.set(d.y.subarray(indices[k] * width, (indices[k] + 1) * width), k * width);
-  return into;
 }
 
 function norms(weights: WeightMap, isBuffer: BufferTest): Record<string, number> {
@@ -229,10 +222,30 @@ export async function train(run: TrainRun): Promise<TrainResult> {
 
 type Outcome = TrainResult | null;
 
+/** An epoch's running sums. */
+interface Tally {
+  loss: number;
+  correct: number;
+  seen: number;
+  t0: number;
+  stepMs: number;
+  gradSums: Map<string, number>;
+}
+
+/**
+ * Train steps per call: the config's, else the rule's (stepsPerCallFor); one with a trajectory
+ * (its snapshots fall on single steps) or where the step can't be unrolled (truncated BPTT).
+ */
+function stepsPerCall(start: TrainingStart, cfg: TrainConfig, flopsPerStep: number): number {
+  if (cfg.trajectory || unrollRefusal(start.step)) return 1;
+  return cfg.stepsPerCall ?? stepsPerCallFor(start.step, flopsPerStep);
+}
+
 /** One run's state between steps: the session, the step count, the history and the last good weights. */
 class TrainingLoop {
   private readonly history: EpochEvent[] = [];
-  private readonly target: Float32Array;
+  /** One target buffer per step of a call. */
+  private readonly targets: Float32Array[];
   private readonly width: number;
   private readonly inputId: string;
   private readonly emit: (e: TrainEvent) => void;
@@ -251,7 +264,10 @@ class TrainingLoop {
     const step = session.step;
     this.inputId = step.dataInputs[0].nodeId;
     this.width = step.target.shape.slice(1).reduce((a, b) => a * b, 1);
-    this.target = new Float32Array(run.config.batchSize * this.width);
+    this.targets = Array.from(
+      { length: session.stepsPerCall },
+      () => new Float32Array(run.config.batchSize * this.width),
+    );
     this.emit = run.onEvent ?? (() => undefined);
     this.k = firstEpoch * stepsPerEpoch;
   }
@@ -264,10 +280,12 @@ class TrainingLoop {
         `The training set has ${data.train.length} samples, fewer than one batch of ${cfg.batchSize}; lower the batch size.`,
       );
     const analysis = analyze(withBatch(run.doc.graph, cfg.batchSize));
+    const flopsPerUpdate = trainStepFlops(run.doc.graph).flopsPerSample * cfg.batchSize;
     const session = await StepSession.create(start.step, start.weights, {
       seed: cfg.seed ?? 0,
       threads: cfg.threads,
       provider: cfg.provider,
+      stepsPerCall: stepsPerCall(start, cfg, flopsPerUpdate),
     });
     if (run.resume)
       try {
@@ -288,7 +306,8 @@ class TrainingLoop {
       memoryBytes: estimateMemory(analysis, cfg.batchSize, stateSlots(cfg.optimizer.kind).length)
         .trainingBytes,
       parameters: analysis.totals.trainableParams,
-      flopsPerUpdate: trainStepFlops(run.doc.graph).flopsPerSample * cfg.batchSize,
+      flopsPerUpdate,
+      stepsPerCall: session.stepsPerCall,
       provider: session.provider.provider,
       ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
     });
@@ -310,12 +329,12 @@ class TrainingLoop {
 
   /** One epoch and its evaluation; a result when the run ends early. */
   private async epoch(epoch: number): Promise<Outcome> {
-    const { config: cfg, data, signal } = this.run;
+    const { config: cfg, data } = this.run;
     const trainSet = data.train;
     const totalSteps = this.stepsPerEpoch * cfg.epochs;
     const lr0 = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
     const seed = cfg.seed ?? 0;
-    const tally = {
+    const tally: Tally = {
       loss: 0,
       correct: 0,
       seen: 0,
@@ -326,23 +345,49 @@ class TrainingLoop {
     // Streams are read in order, each from a zero state at the start of the epoch.
     const order = cfg.shuffle === false || cfg.tbptt ? undefined : seed + epoch;
     if (cfg.tbptt) this.session.resetCarriedState();
-    for (const batch of batches(trainSet, cfg.batchSize, { seed: order, dropLast: true })) {
-      if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
-      if (signal?.aborted) return this.cancelled(epoch);
-      const lr = learningRate(cfg.lr, cfg.schedule, this.k, epoch, totalSteps);
-      const stepStart = performance.now();
-      const r = await this.session.run(
-        new Map([[this.inputId, batch.x]]),
-        targetsFor(trainSet, batch.indices, this.width, this.target),
-        { lr, beta1: cfg.optimizer.beta1, beta2: cfg.optimizer.beta2 },
-      );
-      tally.stepMs += performance.now() - stepStart;
-      if (!Number.isFinite(r.loss)) return this.diverged({ loss: r.loss, epoch, step: this.k, lr });
+    // Batches go to the session a call's worth at a time (runMany runs a short last group one step
+    // per call).
+    const all = batches(trainSet, cfg.batchSize, { seed: order, dropLast: true });
+    for (let group = take(all, this.session.stepsPerCall); group.length;) {
+      const outcome = await this.steps(epoch, group, tally);
+      if (outcome) return outcome;
+      group = take(all, this.session.stepsPerCall);
+    }
+    await this.endEpoch(epoch, lr0, tally);
+    return null;
+  }
+
+  /**
+   * One onnxruntime call's steps (StepSession.runMany) and each step's bookkeeping and events, in
+   * order; a result when the run ends (cancelled before the call, or a step's loss not finite).
+   */
+  private async steps(epoch: number, group: Batch[], tally: Tally): Promise<Outcome> {
+    const { config: cfg, data, signal } = this.run;
+    const trainSet = data.train;
+    if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
+    if (signal?.aborted) return this.cancelled(epoch);
+    const totalSteps = this.stepsPerEpoch * cfg.epochs;
+    const inputs: StepInput[] = group.map((batch, j) => ({
+      data: new Map([[this.inputId, batch.x]]),
+      target: targetsFor(trainSet, batch.indices, this.width, this.targets[j]),
+      hyper: {
+        lr: learningRate(cfg.lr, cfg.schedule, this.k + j, epoch, totalSteps),
+        beta1: cfg.optimizer.beta1,
+        beta2: cfg.optimizer.beta2,
+      },
+    }));
+    const callStart = performance.now();
+    const results = await this.session.runMany(inputs);
+    tally.stepMs += performance.now() - callStart;
+    for (const [j, r] of results.entries()) {
+      const batch = group[j];
+      if (!Number.isFinite(r.loss))
+        return this.diverged({ loss: r.loss, epoch, step: this.k, lr: inputs[j].hyper.lr });
       tally.loss += r.loss * batch.size;
       if (isClassification(trainSet)) {
         const p = predictions(r.prediction, batch.size);
-        for (let j = 0; j < batch.size; j++)
-          if (p[j] === (trainSet.y as Int32Array)[batch.indices[j]]) tally.correct++;
+        for (let i = 0; i < batch.size; i++)
+          if (p[i] === (trainSet.y as Int32Array)[batch.indices[i]]) tally.correct++;
       }
       for (const [id, sq] of r.gradSquares)
         tally.gradSums.set(id, (tally.gradSums.get(id) ?? 0) + Math.sqrt(sq));
@@ -359,23 +404,11 @@ class TrainingLoop {
           ...(isClassification(trainSet) ? { accuracy: tally.correct / tally.seen } : {}),
         });
     }
-    await this.endEpoch(epoch, lr0, tally);
     return null;
   }
 
   /** The epoch's event (with the test-set evaluation), then the end-of-epoch hook. */
-  private async endEpoch(
-    epoch: number,
-    lr: number,
-    tally: {
-      loss: number;
-      correct: number;
-      seen: number;
-      t0: number;
-      stepMs: number;
-      gradSums: Map<string, number>;
-    },
-  ): Promise<void> {
+  private async endEpoch(epoch: number, lr: number, tally: Tally): Promise<void> {
     const { config: cfg, data, doc } = this.run;
     const seconds = (performance.now() - tally.t0) / 1000;
     this.snapshot();

@@ -386,14 +386,15 @@ test('bench --json: the measured roofline, one DESIGN.md line per model and mode
       'peak_rss_mb',
       'flops_per_sample',
       'gflops',
+      'steps_per_call',
       'pct_peak',
     ]),
   );
   assert.deepEqual(
-    results.map((l) => [l.model, l.batch, l.mode]),
+    results.map((l) => [l.model, l.batch, l.mode, l.steps_per_call]),
     [
-      ['mlp', 200, 'train'],
-      ['mlp', 200, 'infer'],
+      ['mlp', 200, 'train', 4],
+      ['mlp', 200, 'infer', 1],
     ],
   );
   // 784-512-512-10: forward MACs; a train step adds every dW and the dX of the last two layers.

@@ -39,7 +39,14 @@ test('a worker trains a few steps on MNIST, reports them, and cancels with the w
   assert.match(result.message!, /stopped at epoch 1/);
   assert.equal(events[0].event, 'start');
   const steps = events.filter((e) => e.event === 'step');
-  assert.ok(steps.length >= 3 && steps.length <= 4, `${steps.length} step events`);
+  // Cancel acts between onnxruntime calls, each of `k` steps (4 for this MLP): the call holding
+  // step 6 finishes, and the next may have started before the cancel reached the worker.
+  const k = events[0].event === 'start' ? events[0].stepsPerCall : 1;
+  const lastStep = Math.ceil(6 / k) * k + Math.max(k, 2);
+  assert.ok(
+    steps.length >= 3 && steps.length <= lastStep / 2,
+    `${steps.length} step events (${k} steps per call)`,
+  );
   assert.equal(events.at(-1)!.event, 'stopped');
   assert.ok(!events.some((e) => e.event === 'epoch'), 'no epoch finished');
   assert.deepEqual([...result.weights.keys()], ['linear_1', 'linear_2', 'linear_3']);
