@@ -27,6 +27,7 @@ import { levelOfDetail, useLevelOfDetail } from './useLayerView.ts';
 import { openingFit, registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
 import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
+import { nodeBox, nodeBoxVars } from './nodeBox.ts';
 import { toEngineConnection } from './ports.ts';
 import { DEFAULT_SIZE, toFlowEdges, toFlowNodes } from './projection.ts';
 import { useLayerDrop } from './useLayerDrop.ts';
@@ -126,15 +127,18 @@ export function Canvas() {
   const { onDragOver, onDrop } = useLayerDrop();
 
   const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
+  const lod = useLevelOfDetail();
+  const presentation = useApp((s) => s.presentation);
+  const box = useMemo(() => nodeBox(lod, presentation), [lod, presentation]);
+  const boxVars = useMemo(() => nodeBoxVars(presentation), [presentation]);
   const layerNodes = useMemo(
-    () => toFlowNodes(graph, selection, measured, direction),
-    [graph, selection, measured, direction],
+    () => toFlowNodes(graph, selection, measured, direction, box),
+    [graph, selection, measured, direction, box],
   );
   const hidden = useHidden();
   const revealed = useRevealed();
   // Zoomed out, edge labels are too small to read and canvas.css hides them: they are left out
   // altogether, since each label is measured (getBBox) whenever its edge re-renders.
-  const lod = useLevelOfDetail();
   const labelled = showShapes && lod === 'full';
   const layerEdges = useMemo(
     () => toFlowEdges(graph, selection, analysis, labelled, (id) => nodeShown('shape', hidden, revealed, id)),
@@ -175,7 +179,7 @@ export function Canvas() {
   }, [fitRequest, flow]);
 
   return (
-    <section className="canvas" role="region" aria-label="Canvas" ref={container}>
+    <section className="canvas" role="region" aria-label="Canvas" ref={container} style={boxVars}>
       <ReactFlow
         nodes={opening ? noNodes : nodes}
         edges={opening ? noEdges : edges}
