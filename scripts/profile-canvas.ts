@@ -46,14 +46,16 @@ const FIXTURES = process.env.NETWRIGHT_FIXTURES ?? join(repoRoot, '..', 'shared'
 /** Installed before the page loads: counts, per commit, the function components that rendered. */
 const RENDER_COUNTER = `(() => {
   const PERFORMED_WORK = 1;
-  window.__renders = { commits: 0, byName: {} };
+  window.__renders = { commits: 0, byName: {}, perCommit: [] };
   window.__counting = false;
   const nameOf = (t) => (t && (t.displayName || t.name || (t.type && (t.type.displayName || t.type.name)) || (t.render && (t.render.displayName || t.render.name)))) || 'anonymous';
+  let commit = {};
   const count = (f) => {
     // Function, forwardRef, memo and simple-memo components (tags 0, 11, 14, 15).
     if (f.tag !== 0 && f.tag !== 11 && f.tag !== 14 && f.tag !== 15) return;
     const n = nameOf(f.type);
     window.__renders.byName[n] = (window.__renders.byName[n] || 0) + 1;
+    commit[n] = (commit[n] || 0) + 1;
   };
   // As React DevTools does: a child list not re-created in this commit was not rendered.
   const walk = (fiber) => {
@@ -71,7 +73,11 @@ const RENDER_COUNTER = `(() => {
     onCommitFiberRoot(_id, root) {
       if (!window.__counting) return;
       window.__renders.commits++;
+      commit = {};
       walk(root.current.child);
+      // The components a commit rendered most of, and when (ms since the page loaded).
+      const most = Object.entries(commit).filter(([, n]) => n >= 20);
+      if (most.length) window.__renders.perCommit.push([Math.round(performance.now()), Object.fromEntries(most)]);
     },
     onCommitFiberUnmount() {},
     onPostCommitFiberRoot() {},
@@ -102,8 +108,8 @@ async function trace<T>(cdp: CDPSession, work: () => Promise<T>) {
   return { events, result };
 }
 
-/** Self time per event name on the renderer's main thread (complete events only). */
-function selfTimes(events: TraceEvent[]) {
+/** Self time per event name on the renderer's main thread (complete events only), within [from, to) µs. */
+function selfTimes(events: TraceEvent[], from = -Infinity, to = Infinity) {
   // The renderer's main thread: the one whose tasks took longest.
   const busiest = new Map<string, number>();
   for (const e of events)
@@ -111,7 +117,10 @@ function selfTimes(events: TraceEvent[]) {
       busiest.set(`${e.pid}:${e.tid}`, (busiest.get(`${e.pid}:${e.tid}`) ?? 0) + (e.dur ?? 0));
   const thread = [...busiest.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
   const mine = events
-    .filter((e) => e.ph === 'X' && `${e.pid}:${e.tid}` === thread && e.dur !== undefined)
+    .filter(
+      (e) =>
+        e.ph === 'X' && `${e.pid}:${e.tid}` === thread && e.dur !== undefined && e.ts >= from && e.ts < to,
+    )
     .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
   const self = new Map<string, number>();
   const stack: { end: number; name: string }[] = [];
@@ -134,7 +143,10 @@ interface ProfileNode {
   children?: number[];
 }
 
-/** The drag's JavaScript by function, self time (CDP sampling profiler). */
+/**
+ * The JavaScript by function (CDP sampling profiler): self time (top 25) and total time (the
+ * function or anything it called was running; top 120, most of them React's own), in ms.
+ */
 async function cpuProfile(cdp: CDPSession, work: () => Promise<unknown>) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -142,17 +154,29 @@ async function cpuProfile(cdp: CDPSession, work: () => Promise<unknown>) {
   await work();
   const { profile } = await cdp.send('Profiler.stop');
   const nodes = new Map((profile.nodes as ProfileNode[]).map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of nodes.values()) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = (id: number) => {
+    const f = nodes.get(id)!.callFrame;
+    return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+  };
   const self = new Map<string, number>();
+  const total = new Map<string, number>();
   const dt = profile.timeDeltas ?? [];
   (profile.samples ?? []).forEach((id, i) => {
-    const f = nodes.get(id)!.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+    const us = dt[i] ?? 0;
+    self.set(keyOf(id), (self.get(keyOf(id)) ?? 0) + us);
+    // Each function on the sample's stack once, however deep it recurses.
+    const onStack = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) onStack.add(keyOf(at));
+    for (const key of onStack) total.set(key, (total.get(key) ?? 0) + us);
   });
-  return [...self.entries()]
-    .map(([fn, us]) => ({ fn, ms: Math.round(us / 100) / 10 }))
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, 25);
+  const top = (times: Map<string, number>, count: number) =>
+    [...times.entries()]
+      .map(([fn, us]) => ({ fn, ms: Math.round(us / 100) / 10 }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, count);
+  return { self: top(self, 25), total: top(total, 120) };
 }
 
 /** The main thread's tasks over `minMs` while opening, each with when it started (ms from the first). */
@@ -161,7 +185,16 @@ function longTasks(events: TraceEvent[], minMs: number) {
   const t0 = Math.min(...events.filter((e) => e.ts > 0).map((e) => e.ts));
   return tasks
     .sort((a, b) => a.ts - b.ts)
-    .map((e) => ({ at: Math.round((e.ts - t0) / 1000), ms: Math.round(e.dur! / 1000) }));
+    .map((e) => ({
+      at: Math.round((e.ts - t0) / 1000),
+      ms: Math.round(e.dur! / 1000),
+      // What the task did, largest first (self time, ms).
+      did: Object.fromEntries(
+        selfTimes(events, e.ts, e.ts + e.dur!)
+          .slice(0, 6)
+          .map((s) => [s.name, s.ms]),
+      ),
+    }));
 }
 
 /** Opens the model once to warm up, then again traced (or CPU-profiled with --cpu). */
@@ -199,11 +232,12 @@ async function profileOpen(page: Page, cdp: CDPSession, url: string, model: stri
     let ms = 0;
     const cpu = await open((work) => cpuProfile(cdp, async () => (ms = await work())));
     console.log(JSON.stringify({ model, ms }));
-    console.log('JavaScript self time (ms):', JSON.stringify(cpu));
+    console.log('JavaScript self time (ms):', JSON.stringify(cpu.self));
+    console.log('JavaScript total time (ms):', JSON.stringify(cpu.total));
   } else {
     const { events, result } = await open((work) => trace(cdp, work));
     console.log(JSON.stringify({ model, ms: result }));
-    console.log('long tasks (at, ms):', JSON.stringify(longTasks(events, 30)));
+    for (const task of longTasks(events, 30)) console.log('long task:', JSON.stringify(task));
     console.log(
       'phases (ms from choosing the file):',
       JSON.stringify(await page.evaluate('window.__phases')),
@@ -213,11 +247,14 @@ async function profileOpen(page: Page, cdp: CDPSession, url: string, model: stri
   const renders = (await page.evaluate('window.__renders')) as {
     commits: number;
     byName: Record<string, number>;
+    perCommit: [number, Record<string, number>][];
   };
   const top = Object.entries(renders.byName)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 12);
   console.log(JSON.stringify({ commits: renders.commits, renders: Object.fromEntries(top) }));
+  // The warm-up's commits come first; the measured open's are the last ones.
+  for (const c of renders.perCommit) console.log('commit at', c[0], 'ms:', JSON.stringify(c[1]));
 }
 
 async function openGraph(page: Page, url: string, model: string): Promise<void> {
@@ -355,7 +392,7 @@ async function main(): Promise<void> {
       JSON.stringify({ model: values.model, nodesInDom: onScreen, drag: result, commits: renders.commits }),
     );
     console.log('components rendered per commit:', JSON.stringify(perCommit));
-    if (cpu) console.log('JavaScript self time (ms):', JSON.stringify(cpu));
+    if (cpu) console.log('JavaScript time by function (ms):', JSON.stringify(cpu));
     if (values.trace) console.log('main thread self time (ms):', JSON.stringify(selfTimes(events)));
   } finally {
     await browser.close();

@@ -13,8 +13,9 @@ import {
 import type { Connection, Edge, EdgeChange, NodeChange } from '@xyflow/react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RefObject } from 'react';
-import { connectionProblem, getLayer, nodeById } from '../../engine/index.ts';
+import { connectionProblem, getLayer } from '../../engine/index.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
+import { nodeOf } from '../state/graphIndex.ts';
 import { expandGroupIds } from '../state/groups.ts';
 import { useRenderAll } from '../app/imageExport.ts';
 import { BlockNode } from './BlockNode.tsx';
@@ -27,6 +28,7 @@ import { levelOfDetail, useLevelOfDetail } from './useLayerView.ts';
 import { openingFit, registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
 import { ProblemsPanel } from '../app/ProblemsPanel.tsx';
+import { nodeBox, nodeBoxVars } from './nodeBox.ts';
 import { toEngineConnection } from './ports.ts';
 import { DEFAULT_SIZE, toFlowEdges, toFlowNodes } from './projection.ts';
 import { useLayerDrop } from './useLayerDrop.ts';
@@ -105,8 +107,10 @@ function ZoomVars({ canvas }: { canvas: RefObject<HTMLElement | null> }) {
   return null;
 }
 
+// Called for every node of the minimap when it mounts: looked up by index (a scan of the nodes
+// each time cost a 1,000-layer open ~25 ms).
 function minimapColor(n: { id: string }): string {
-  const node = nodeById(appStore.getState().doc.graph, n.id);
+  const node = nodeOf(appStore.getState().doc.graph, n.id);
   return categoryColor[getLayer(node?.type ?? '')?.category ?? 'other'];
 }
 
@@ -126,15 +130,18 @@ export function Canvas() {
   const { onDragOver, onDrop } = useLayerDrop();
 
   const direction = useApp((s) => s.doc.layout?.direction ?? 'TB');
+  const lod = useLevelOfDetail();
+  const presentation = useApp((s) => s.presentation);
+  const box = useMemo(() => nodeBox(lod, presentation), [lod, presentation]);
+  const boxVars = useMemo(() => nodeBoxVars(presentation), [presentation]);
   const layerNodes = useMemo(
-    () => toFlowNodes(graph, selection, measured, direction),
-    [graph, selection, measured, direction],
+    () => toFlowNodes(graph, selection, measured, direction, box),
+    [graph, selection, measured, direction, box],
   );
   const hidden = useHidden();
   const revealed = useRevealed();
   // Zoomed out, edge labels are too small to read and canvas.css hides them: they are left out
   // altogether, since each label is measured (getBBox) whenever its edge re-renders.
-  const lod = useLevelOfDetail();
   const labelled = showShapes && lod === 'full';
   const layerEdges = useMemo(
     () => toFlowEdges(graph, selection, analysis, labelled, (id) => nodeShown('shape', hidden, revealed, id)),
@@ -175,7 +182,7 @@ export function Canvas() {
   }, [fitRequest, flow]);
 
   return (
-    <section className="canvas" role="region" aria-label="Canvas" ref={container}>
+    <section className="canvas" role="region" aria-label="Canvas" ref={container} style={boxVars}>
       <ReactFlow
         nodes={opening ? noNodes : nodes}
         edges={opening ? noEdges : edges}

@@ -151,9 +151,12 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
     return (
       <div className="layer-node layer-node--compact" {...root} data-grad={grad ?? undefined} style={tile}>
         <Ports count={ports} direction={direction} />
-        <div className="layer-node__compact-name" title={`${node.name} (${label})`}>
-          {node.name}
-        </div>
+        {/* Far out only the figure is drawn (a big network opens there, hundreds of tiles at once). */}
+        {!far && (
+          <div className="layer-node__compact-name" title={`${node.name} (${label})`}>
+            {node.name}
+          </div>
+        )}
         <div className="layer-node__figure" data-testid="key-figure" style={figureChars(figure)}>
           {figure}
         </div>

@@ -3,6 +3,7 @@ import type { NodeHandle } from '@xyflow/react';
 import { Position } from '@xyflow/react';
 import type { Connection as EngineConnection } from '../../engine/index.ts';
 import { getLayer } from '../../engine/index.ts';
+import type { NodeBox } from './nodeBox.ts';
 
 export const inHandle = (port: number) => `in-${port}`;
 export const outHandle = (port: number) => `out-${port}`;
@@ -32,43 +33,49 @@ export function inputPortCount(type: string, connected: number): number {
   return Math.max(def.inputs.variadic.min, connected + 1);
 }
 
-/** A port's width and height (--port-size in styles.css). */
-const PORT = 10;
+/**
+ * Chromium lays boxes out in 1/64 px and cuts a percentage's length down to it: a port at 1/3 of
+ * a node's width sits there, not at the exact third.
+ */
+const toLayoutUnit = (px: number) => Math.floor(px * 64) / 64;
 
 /**
- * Where a node's ports will be, before React Flow has measured them: the input ports spread
- * along its top (left, laid out left to right), the output centred on the opposite side, as
- * LayerNode draws them. A node given its ports up front need not be rendered before it comes
- * into view (React Flow renders every node without them, in view or not); once it has rendered,
- * React Flow's measured ports replace these.
+ * Where a node's ports will be, before React Flow has measured them, as canvas.css places them:
+ * centred on the edges of the node's padding box (inside its borders), the input ports spread
+ * along its top (left, laid out left to right), the output centred on the opposite side. A node
+ * given its ports up front need not be rendered before it comes into view (React Flow renders
+ * every node without them, in view or not); once it has rendered, React Flow's measured ports
+ * replace these, and since they match, no edge moves.
  */
-export function estimatedHandles(
-  inputs: number,
-  size: { width: number; height: number },
-  direction: 'TB' | 'LR',
-): NodeHandle[] {
-  const half = PORT / 2;
-  const along = direction === 'LR' ? size.height : size.width;
+export function estimatedHandles(inputs: number, box: NodeBox, direction: 'TB' | 'LR'): NodeHandle[] {
+  const half = box.port / 2;
+  const inner = {
+    width: box.width - 2 * box.border,
+    height: box.height - box.top - box.border,
+  };
+  const lr = direction === 'LR';
+  const along = lr ? inner.height : inner.width;
+  const start = lr ? box.top : box.border;
   const handles: NodeHandle[] = Array.from({ length: inputs }, (_, i) => {
-    const at = (along * (i + 1)) / (inputs + 1) - half;
+    const at = start + toLayoutUnit((along * (i + 1)) / (inputs + 1)) - half;
     return {
       id: inHandle(i),
       type: 'target',
-      position: direction === 'LR' ? Position.Left : Position.Top,
-      x: direction === 'LR' ? -half : at,
-      y: direction === 'LR' ? at : -half,
-      width: PORT,
-      height: PORT,
+      position: lr ? Position.Left : Position.Top,
+      x: lr ? box.border - half : at,
+      y: lr ? at : box.top - half,
+      width: box.port,
+      height: box.port,
     };
   });
   handles.push({
     id: outHandle(0),
     type: 'source',
-    position: direction === 'LR' ? Position.Right : Position.Bottom,
-    x: direction === 'LR' ? size.width - half : size.width / 2 - half,
-    y: direction === 'LR' ? size.height / 2 - half : size.height - half,
-    width: PORT,
-    height: PORT,
+    position: lr ? Position.Right : Position.Bottom,
+    x: lr ? box.width - box.border - half : box.border + toLayoutUnit(inner.width / 2) - half,
+    y: lr ? box.top + toLayoutUnit(inner.height / 2) - half : box.height - box.border - half,
+    width: box.port,
+    height: box.port,
   });
   return handles;
 }

@@ -5,19 +5,22 @@ import { MarkerType } from '@xyflow/react';
 import type { Analysis, Edge, Graph, GraphNode } from '../../engine/index.ts';
 import { formatShape } from '../../engine/index.ts';
 import type { Selection, Size } from '../state/store.ts';
+import type { NodeBox } from './nodeBox.ts';
+import { nodeBox } from './nodeBox.ts';
 import { estimatedHandles, inHandle, inputPortCount, outHandle } from './ports.ts';
 import { incomingCount } from '../state/graphIndex.ts';
 
 export type LayerFlowNode = FlowNode<Record<string, never>, 'layer'>;
 
 const noData: Record<string, never> = {};
-/** A node's usual size (its compact tile is 220 x 84), for what is placed before it is measured. */
-export const DEFAULT_SIZE: Size = { width: 220, height: 90 };
+/** A node's usual size in a big network (its compact tile), for what is placed before it is measured. */
+const tile = nodeBox('compact');
+export const DEFAULT_SIZE: Size = { width: tile.width, height: tile.height };
 
 interface Cached {
   selected: boolean;
   size: Size | undefined;
-  /** For a node not yet measured: its input port count and the layout direction. */
+  /** For a node not yet measured: its input port count, the layout direction and its box. */
   ports: string;
   node: LayerFlowNode;
 }
@@ -25,21 +28,24 @@ const cache = new WeakMap<GraphNode, Cached>();
 
 /**
  * The document's layers as React Flow nodes. A layer React Flow has not measured yet comes with
- * its usual size and its ports' places, so in a big graph (onlyRenderVisibleElements) only the
- * layers in view are rendered when it opens, not all of them (docs/canvas-performance.md).
+ * its size and its ports' places at the canvas's level of detail (`box`), so in a big graph
+ * (onlyRenderVisibleElements) only the layers in view are rendered when it opens, not all of
+ * them (docs/canvas-performance.md).
  */
 export function toFlowNodes(
   graph: Graph,
   selection: Selection,
   measured: Record<string, Size>,
   direction: 'TB' | 'LR' = 'TB',
+  box: NodeBox = tile,
 ): LayerFlowNode[] {
   const selected = new Set(selection.nodes);
+  const boxKey = `${direction}${box.width}x${box.height}/${box.top}/${box.port}`;
   return graph.nodes.map((n) => {
     const isSelected = selected.has(n.id);
     const size = measured[n.id];
     const inputs = size ? 0 : inputPortCount(n.type, incomingCount(graph, n.id));
-    const ports = size ? '' : `${inputs}${direction}`;
+    const ports = size ? '' : `${inputs}${boxKey}`;
     const hit = cache.get(n);
     if (hit && hit.selected === isSelected && hit.size === size && hit.ports === ports) return hit.node;
     // Just measured, nothing else changed: React Flow already holds the size it measured, and a new
@@ -58,9 +64,9 @@ export function toFlowNodes(
       ...(size
         ? { measured: size }
         : {
-            initialWidth: DEFAULT_SIZE.width,
-            initialHeight: DEFAULT_SIZE.height,
-            handles: estimatedHandles(inputs, DEFAULT_SIZE, direction),
+            initialWidth: box.width,
+            initialHeight: box.height,
+            handles: estimatedHandles(inputs, box, direction),
           }),
     };
     cache.set(n, { selected: isSelected, size, ports, node });

@@ -14,8 +14,13 @@ type Flow = Pick<
 /** The zoom at which a node's normal text (12-13 px) reads as at least about 9 px. */
 export const READABLE_ZOOM = 0.75;
 const PRESENTATION_READABLE_ZOOM = 0.9;
-/** The furthest a fit zooms out: compact nodes still show their colour and a short figure. */
-export const MIN_FIT_ZOOM = 0.12;
+/**
+ * The furthest a fit zooms out: compact nodes still show their colour and a short figure. A power
+ * of two, and the fit's offsets whole pixels, so React Flow measures the ports of a big network
+ * opened there exactly where they were estimated (ports.ts); at 0.12 its measurements were a few
+ * millionths of a pixel off, and every edge in view re-rendered once more (docs/canvas-performance.md).
+ */
+export const MIN_FIT_ZOOM = 0.125;
 /** Up to this many layers a network is small: it opens readable rather than shown whole. */
 const SMALL_NETWORK = 40;
 const PAD = 24;
@@ -91,7 +96,7 @@ export function fitViewport(bounds: Rect, canvas: HTMLElement, opening: boolean)
     tall && direction === 'TB'
       ? area.y + PAD - bounds.y * zoom
       : centre(bounds.height * zoom, area.y, area.height) - bounds.y * zoom;
-  return { x, y, zoom };
+  return { x: Math.round(x), y: Math.round(y), zoom };
 }
 
 /**

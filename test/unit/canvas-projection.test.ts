@@ -4,6 +4,7 @@
 // more right after it opens; the next new object of that node carries the measured size.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { nodeBox } from '../../renderer/canvas/nodeBox.ts';
 import { DEFAULT_SIZE, toFlowNodes } from '../../renderer/canvas/projection.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 
@@ -19,6 +20,19 @@ describe('toFlowNodes', () => {
     assert.equal(node.initialHeight, DEFAULT_SIZE.height);
     assert.ok(node.handles && node.handles.length >= 2);
     assert.equal(node.measured, undefined);
+  });
+
+  it("places an unmeasured layer's ports for the canvas's level of detail, and re-places them when it changes", () => {
+    const tile = toFlowNodes(graph, none, {}, 'TB', nodeBox('far')).find((n) => n.id === id)!;
+    const output = (n: typeof tile) => n.handles!.find((h) => h.type === 'source')!;
+    // A compact tile: 84 px tall, 1 px bottom border, 10 px ports centred on the padding box's edge.
+    assert.equal(tile.initialHeight, 84);
+    assert.deepEqual([output(tile).x, output(tile).y], [105, 78]);
+    const full = toFlowNodes(graph, none, {}, 'TB', nodeBox('full')).find((n) => n.id === id)!;
+    assert.notEqual(full, tile);
+    assert.equal(full.initialHeight, nodeBox('full').height);
+    // A full node's stripe is 4 px: its input port sits 1 px above the box.
+    assert.equal(full.handles!.find((h) => h.type === 'target')!.y, -1);
   });
 
   it('keeps the object when the layer has just been measured, and carries the size in its next one', () => {
