@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { relaunchWithArenaLimit } from '../host/mallocArenas.ts';
+import { relaunchWithMallocSettings } from '../host/mallocSettings.ts';
 import { repoRoot } from '../host/paths.ts';
 import { startServer } from '../server/index.ts';
 import { CliError } from './errors.ts';
@@ -12,8 +12,8 @@ export async function serveCommand(o: { port: string; json?: boolean }): Promise
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new CliError(`--port ${o.port}: expected 0..65535.`);
-  // A child with glibc's arena limit serves instead (host/mallocArenas.ts); this process waits.
-  if (relaunchWithArenaLimit()) return;
+  // A child with glibc's malloc settings serves instead (host/mallocSettings.ts); this process waits.
+  if (relaunchWithMallocSettings()) return;
   const root = join(repoRoot, 'dist', 'renderer');
   if (!existsSync(join(root, 'index.html'))) {
     console.error('Building the app for browser mode (once)...');

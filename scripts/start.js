@@ -44,8 +44,9 @@ if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
 const electron = process.env.NETWRIGHT_BROWSER ? { problem: 'NETWRIGHT_BROWSER is set' } : electronBinary();
 if (electron.path) {
   run(npx, ['tsx', 'electron/build.ts']);
-  // glibc's malloc arena limit for the host, read once at process start (host/mallocArenas.ts).
-  const env = { MALLOC_ARENA_MAX: '2', ...process.env };
+  // glibc's malloc settings for the host, read once at process start (host/mallocSettings.ts
+  // says why: two arenas, huge pages); the user's own settings win.
+  const env = { MALLOC_ARENA_MAX: '2', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1', ...process.env };
   const child = spawn(electron.path, ['.'], { cwd: root, stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { relaunchWithArenaLimit } from '../host/mallocArenas.ts';
+import { relaunchWithMallocSettings } from '../host/mallocSettings.ts';
 import { repoRoot } from '../host/paths.ts';
 
 const { values } = parseArgs({
@@ -42,5 +42,5 @@ async function serve(): Promise<void> {
     process.on(signal, () => void server.close().then(() => process.exit(0)));
 }
 
-// A child with glibc's arena limit serves instead (host/mallocArenas.ts); this process waits.
-if (!relaunchWithArenaLimit()) await serve();
+// A child with glibc's malloc settings serves instead (host/mallocSettings.ts); this process waits.
+if (!relaunchWithMallocSettings()) await serve();

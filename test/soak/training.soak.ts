@@ -30,7 +30,7 @@ async function openLessonDiscarding(page: Page, title: string): Promise<void> {
 
 /**
  * The RSS of the host process and its children: server/main.ts serves from a child it starts
- * with glibc's arena limit (host/mallocArenas.ts).
+ * with glibc's malloc settings (host/mallocSettings.ts).
  */
 function rssMb(pid: number): number {
   try {
