@@ -248,6 +248,9 @@ export function weightBytes(m: OnnxModel): Buffer[] {
 // light/ models: their weights are ConstantOfShape fills (0.02 everywhere), which hides wiring
 // mistakes; seeded random initializers in their place make every channel different.
 
+/** How many values of a tensor randomizeWeights draws before it repeats them (a prime). */
+const RANDOM_PERIOD = 1_048_573;
+
 export function randomizeWeights(model: OnnxModel, seed: number): OnnxModel {
   const rand = prng(seed);
   const g = model.graph;
@@ -271,7 +274,12 @@ export function randomizeWeights(model: OnnxModel, seed: number): OnnxModel {
     const fanIn = dims.length > 1 ? size / dims[0] : 1;
     const bound = (1 / Math.sqrt(Math.max(fanIn, 1))) * Math.sqrt(3);
     const values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = (rand() * 2 - 1) * bound;
+    const drawn = Math.min(size, RANDOM_PERIOD);
+    for (let i = 0; i < drawn; i++) values[i] = (rand() * 2 - 1) * bound;
+    // Past a million draws the values repeat with a prime period, which no row or channel length
+    // divides, so a mis-wired weight still changes the output; VGG-19's 144 M draws took 4 s.
+    for (let filled = drawn; filled < size; filled *= 2)
+      values.copyWithin(filled, 0, Math.min(filled, size - filled));
     // BatchNormalization's variance (slot 4) must stay positive; its scale near 1.
     if (use?.node.opType === 'BatchNormalization' && use.slot === 4)
       for (let i = 0; i < size; i++) values[i] = 0.5 + Math.abs(values[i]);

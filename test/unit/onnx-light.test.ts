@@ -21,8 +21,6 @@ import {
 
 const file = loadCases();
 const cases = file.cases.filter((c) => c.case.startsWith('light/'));
-/** Models whose classifier is a few hundred MB: random weights would add two such sessions each. */
-const LARGE = new Set(['light/light_bvlc_alexnet', 'light/light_vgg19', 'light/light_zfnet512']);
 
 test('all nine light/ models are cases', () => {
   assert.equal(cases.length, 9);
@@ -58,13 +56,8 @@ for (const c of cases) {
 
   test(
     `${c.case} with random weights: the export computes what the original does`,
-    {
-      skip:
-        noFixtures ||
-        c.skip ||
-        (LARGE.has(c.case) &&
-          'its fc weights are hundreds of MB: covered by the stored-output and round-trip test above'),
-    },
+    // VGG-19's 575 MB included (18 s): the stored outputs above are 1/1000 whatever the wiring.
+    { skip: noFixtures || c.skip },
     async (t) => {
       const p = prepareCase(c, 3);
       const model = randomizeWeights(p.model, 11);
