@@ -34,6 +34,7 @@ import {
 import { batchNormConstants } from './batchNorm.ts';
 import {
   convForwardGemm,
+  convInputGradGemm,
   convWeightGradGather,
   convWeightGradSlices,
   convWeightGradTaps,
@@ -322,9 +323,14 @@ export function convGradient(axes: number, ctx: GradContext<ConvAttrs>): Gradien
   // Spatial axes first, then the batch: twice as fast in onnxruntime as one ReduceSum over both.
   const spatialAxes = Array.from({ length: axes }, (_, i) => 2 + i);
   if (a.bias) params.bias = reduceSum(b, reduceSum(b, ctx.dy, spatialAxes, false), [0], false);
-  const dX = ctx.needInput[0]
-    ? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups, w)
-    : null;
+  let dX: string | null = null;
+  if (ctx.needInput[0]) {
+    const narrow =
+      axes === 2 && a.groups === 1
+        ? convInputGradGemm(b, ctx.node, ctx.dy, dyShape, ctx.saved.weight, xShape, w)
+        : null;
+    dX = narrow ?? convInputGrad(b, ctx.node, ctx.dy, ctx.saved.weight, xShape, a.groups, w);
+  }
   return { inputs: [dX], params };
 }
 

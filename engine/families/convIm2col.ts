@@ -88,7 +88,7 @@ function gatherPatchMatrix({ b, node, x, xShape, dyShape, w }: Omit<WeightGradOp
   const [n, c, h, wd] = xShape;
   const [, , oh, ow] = dyShape;
   const [kh, kw] = w.kernel;
-  let xt = b.op('Transpose', [x], { perm: [1, 2, 3, 0] }, { name: `${node}/grad_weight_xt` });
+  let xt = b.op('Transpose', [x], { perm: [1, 2, 3, 0] }, { name: `${node}/im2col_xt` });
   if ([...w.padBefore, ...w.padAfter].some((p) => p > 0))
     xt = b.op('Pad', [xt, b.int64s('pads', [0, ...w.padBefore, 0, 0, ...w.padAfter, 0])]);
   const hp = h + w.padBefore[0] + w.padAfter[0];
@@ -235,4 +235,43 @@ function mapKernelTaps(
       out[i * kw + j] = use(slice(column, 2, i * w.dilation[0], oh, w.stride[0]), i, j);
   }
   return out;
+}
+
+/**
+ * dX of a stride-1 2-D convolution whose input is narrow (as useForwardGemm) in the same
+ * whole-batch GEMM form: the convolution of dY, padded by k_eff − 1 − pad on each side, with the
+ * kernel flipped and its channel axes swapped (the stride-1 identity). onnxruntime's
+ * ConvTranspose is one GEMM per image followed by col2im. Null where it does not apply (strided,
+ * wider, padding beyond the kernel, or a patch matrix over the layer cap): use ConvTranspose.
+ * The patch matrix of dY lives only until its GEMM.
+ */
+export function convInputGradGemm(
+  b: OnnxBuilder,
+  node: string,
+  dy: string,
+  dyShape: number[],
+  weight: string,
+  xShape: number[],
+  w: ConvWindow2d,
+): string | null {
+  const [n, , h, wd] = xShape;
+  const m = dyShape[1];
+  const [kh, kw] = w.kernel;
+  if (w.stride.some((s) => s !== 1) || h * wd > FORWARD_GEMM_MAX_POSITIONS) return null;
+  const reach = w.kernel.map((k, i) => (k - 1) * w.dilation[i]);
+  const padBefore = reach.map((r, i) => r - w.padBefore[i]);
+  const padAfter = reach.map((r, i) => r - w.padAfter[i]);
+  if ([...padBefore, ...padAfter].some((p) => p < 0)) return null;
+  if (4 * m * kh * kw * n * h * wd > FORWARD_GEMM_MAX_LAYER_BYTES) return null;
+  const swapped = b.op('Transpose', [weight], { perm: [1, 0, 2, 3] });
+  const flipped = b.op('Slice', [
+    swapped,
+    b.int64s('starts', [kh - 1, kw - 1]),
+    b.int64s('ends', [-kh - 1, -kw - 1]),
+    b.int64s('slice_axes', [2, 3]),
+    b.int64s('steps', [-1, -1]),
+  ]);
+  const window = { ...w, stride: [1, 1], padBefore, padAfter };
+  const o = { b, node: `${node}/grad_input`, x: dy, xShape: dyShape, dyShape: xShape, w: window };
+  return convForwardGemm(o, flipped, undefined, b.name(`${node}.grad_input`)).y;
 }

@@ -42,6 +42,11 @@ export default defineLayer({
     { attributes: { out_channels: 2, kernel_size: 4, padding: 'same' }, inputs: [[2, 2, 5, 5]] },
     { attributes: { out_channels: 2, kernel_size: 2, stride: 3 }, inputs: [[2, 2, 7, 8]] },
     {
+      attributes: { out_channels: 3, kernel_size: [3, 2], dilation: [1, 2], padding: [1, 0, 2, 1] },
+      inputs: [[2, 2, 6, 7]],
+    },
+    { attributes: { out_channels: 2, kernel_size: 2, padding: 2, bias: false }, inputs: [[2, 3, 4, 3]] },
+    {
       attributes: {
         out_channels: 3,
         kernel_size: 2,
