@@ -17,7 +17,9 @@ export const TAPS_MIN_IN_CHANNELS = 32;
  * onnxruntime's Conv (with weights that are graph inputs, as in a train step: its NCHWc kernels
  * need constant weights) runs one GEMM per image, OH·OW columns wide. Up to this many output
  * positions per image that GEMM is narrow enough that one whole-batch GEMM over a patch matrix
- * is faster (mini-VGG's 8×8 layers, LeNet-5's 10×10 C3); at 16×16 and wider Conv was as fast.
+ * is faster (mini-VGG's 8×8 layers); at 16×16 and wider Conv was as fast. Layers with fewer
+ * than SLICES_MIN_OUT_CHANNELS output channels keep Conv: LeNet-5's C3 (16 channels, 10×10) was
+ * 3-5% slower per step in this form.
  */
 const FORWARD_GEMM_MAX_POSITIONS = 144;
 
@@ -44,7 +46,7 @@ export function useForwardGemm(
   groups: number,
 ): boolean {
   const [n, m, oh, ow] = yShape;
-  if (groups !== 1 || oh * ow > FORWARD_GEMM_MAX_POSITIONS || m < 1) return false;
+  if (groups !== 1 || oh * ow > FORWARD_GEMM_MAX_POSITIONS || m < SLICES_MIN_OUT_CHANNELS) return false;
   const bytes = 4 * xShape[1] * kernel[0] * kernel[1] * n * oh * ow;
   const total = (committedBytes.get(b) ?? 0) + bytes;
   if (bytes > FORWARD_GEMM_MAX_LAYER_BYTES || total > FORWARD_GEMM_MAX_STEP_BYTES) return false;
@@ -238,7 +240,8 @@ function mapKernelTaps(
 }
 
 /**
- * dX of a stride-1 2-D convolution whose input is narrow (as useForwardGemm) in the same
+ * dX of a stride-1 2-D convolution whose input is narrow (as useForwardGemm, with at least
+ * SLICES_MIN_OUT_CHANNELS channels in and out: what was measured, mini-VGG) in the same
  * whole-batch GEMM form: the convolution of dY, padded by k_eff − 1 − pad on each side, with the
  * kernel flipped and its channel axes swapped (the stride-1 identity). onnxruntime's
  * ConvTranspose is one GEMM per image followed by col2im. Null where it does not apply (strided,
@@ -257,7 +260,8 @@ export function convInputGradGemm(
   const [n, , h, wd] = xShape;
   const m = dyShape[1];
   const [kh, kw] = w.kernel;
-  if (w.stride.some((s) => s !== 1) || h * wd > FORWARD_GEMM_MAX_POSITIONS) return null;
+  const narrowChannels = Math.min(m, xShape[1]) < SLICES_MIN_OUT_CHANNELS;
+  if (narrowChannels || w.stride.some((s) => s !== 1) || h * wd > FORWARD_GEMM_MAX_POSITIONS) return null;
   const reach = w.kernel.map((k, i) => (k - 1) * w.dilation[i]);
   const padBefore = reach.map((r, i) => r - w.padBefore[i]);
   const padAfter = reach.map((r, i) => r - w.padAfter[i]);
