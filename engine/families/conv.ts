@@ -219,8 +219,9 @@ export function convToOnnx(axes: number, ctx: LowerContext<ConvAttrs>): string {
 }
 
 /**
- * dLoss/dWeight of a convolution. Ungrouped 2-D ones take an im2col GEMM, or with 32 channels
- * in and out one GEMM per kernel tap (below); the rest,
+ * dLoss/dWeight of a convolution. Ungrouped 2-D ones take one GEMM against `patches` when the
+ * forward pass built them, else an im2col GEMM, or with 32 channels in and out one GEMM per
+ * kernel tap (convIm2col.ts); the rest,
  * as another convolution (docs/engine-notes.md, convolution): the input becomes
  * the batch of a grouped conv whose kernel is dY, with stride and dilation swapped, then the
  * result is transposed back to (M, C/g, *K) and sliced to K (floor mode can leave unused rows).

@@ -159,7 +159,9 @@ export function weightGradFromPatches(
 
 /**
  * The forward pass of an ungrouped 2-D convolution as one GEMM over the whole batch,
- * Y[m, (n, p)] = W[m, (c, i, j)] · P[(c, i, j), (n, p)] + bias[m], transposed to (N, M, OH, OW).
+ * Y[m, (p, n)] = W[m, (c, i, j)] · P[(c, i, j), (p, n)] + bias[m], with P the Gather form's
+ * batch-last patch matrix (one Gather instead of kh·kw Slices and a Concat), transposed to
+ * (N, M, OH, OW).
  * onnxruntime's Conv runs one GEMM per image (only OH·OW wide: 64 columns in mini-VGG's last
  * layers) unless its weights are constant; this one is N·OH·OW wide. Returns the output and the
  * patch matrix, which the weight gradient reuses instead of cutting the taps again.
