@@ -41,6 +41,13 @@ export default defineLayer({
     { attributes: { out_channels: 4, kernel_size: 3, groups: 4, padding: 1 }, inputs: [[2, 4, 5, 5]] },
     { attributes: { out_channels: 2, kernel_size: 4, padding: 'same' }, inputs: [[2, 2, 5, 5]] },
     { attributes: { out_channels: 2, kernel_size: 2, stride: 3 }, inputs: [[2, 2, 7, 8]] },
+    // 32 channels in and out: the whole-batch GEMM forms of the forward pass and dX (convIm2col.ts),
+    // then a padding beyond the kernel's reach, where dX falls back to ConvTranspose.
+    {
+      attributes: { out_channels: 32, kernel_size: [3, 2], dilation: [1, 2], padding: [1, 0, 2, 1] },
+      inputs: [[2, 32, 5, 6]],
+    },
+    { attributes: { out_channels: 32, kernel_size: 2, padding: 2, bias: false }, inputs: [[2, 32, 4, 3]] },
     {
       attributes: {
         out_channels: 3,
