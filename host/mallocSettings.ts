@@ -57,7 +57,11 @@ export function relaunchWithMallocSettings(): boolean {
   if (process.env.NETWRIGHT_RELAUNCHED) {
     // The relaunched child (its own children are not): it ends when the launcher is gone.
     delete process.env.NETWRIGHT_RELAUNCHED;
-    if (process.connected) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+    if (process.connected) {
+      process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+      // The channel must not keep a command that has finished its work (bench) alive.
+      process.channel?.unref();
+    }
     return false;
   }
   if (!needsMallocSettings(process.env)) return false;
