@@ -162,7 +162,14 @@ export function poolToOnnx(
 function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   const { b } = ctx;
   const g = trainGeometry(ctx.attrs, dims(ctx.inputShapes[0]), dims(ctx.outputShape));
-  const tiled = tiledPoolSize(g.w.kernel, g.w.stride, g.w.dilation, g.spatial, g.w.padBefore, g.out);
+  const tiled = tiledPoolSize(
+    g.w.kernel,
+    g.w.stride,
+    g.w.dilation,
+    dims(ctx.inputShapes[0]),
+    g.w.padBefore,
+    g.out,
+  );
   const endPad = tiled ? tiled.map((t, i) => t - g.spatial[i] - g.w.padBefore[i]) : g.endPad;
   let x = ctx.inputs[0];
   if (g.w.padBefore.some((p) => p > 0) || endPad.some((p) => p > 0)) {
@@ -206,7 +213,7 @@ export function maxPoolGradient(ctx: GradContext<PoolAttrs>): Gradients {
   const { b } = ctx;
   const input = dims(ctx.inputShapes[0]);
   const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
-  const tiled = tiledPoolSize(g.w.kernel, g.w.stride, g.w.dilation, g.spatial, g.w.padBefore, g.out);
+  const tiled = tiledPoolSize(g.w.kernel, g.w.stride, g.w.dilation, input, g.w.padBefore, g.out);
   const padded = [
     input[0],
     input[1],

@@ -11,33 +11,36 @@
 // (rows before a hold no maximum, so that rectangle holds y exactly when row a's columns 0..q do).
 // Every comparison is at the output's size; MaxUnpool then places dY at the flat indices.
 import type { OnnxBuilder } from '../onnx/builder.ts';
-import { int64Tensor } from '../onnx/tensor.ts';
+import { DataType } from '../onnx/types.ts';
 
-/** The largest window (taps) this form is used for: 2×2 is what was measured. */
-const MAX_TAPS = 4;
+/** Flat indices are computed in float32, exact up to 2^24; larger tensors keep MaxPool's Indices. */
+const EXACT_FLOAT_INDEX = 2 ** 24;
 
 /**
  * The padded input size that makes k = s windows tile it exactly, or null when this form does
- * not apply (overlap, gaps, dilation, larger windows, or floor mode dropping trailing cells).
+ * not apply (overlap, gaps, dilation, windows over 2×2, floor mode dropping trailing cells, or
+ * more elements than float32 indexes exactly).
  */
 export function tiledPoolSize(
   kernel: number[],
   stride: number[],
   dilation: number[],
-  spatial: number[],
+  input: number[],
   padBefore: number[],
   out: number[],
 ): number[] | null {
+  const spatial = input.slice(2);
+  const tiled = out.map((o, i) => o * kernel[i]);
   const applies =
-    kernel.every((k, i) => k === stride[i] && dilation[i] === 1) &&
-    kernel.reduce((p, k) => p * k, 1) <= MAX_TAPS &&
-    out.every((o, i) => o * kernel[i] >= spatial[i] + padBefore[i]);
-  return applies ? out.map((o, i) => o * kernel[i]) : null;
+    kernel.every((k, i) => k === stride[i] && k <= 2 && dilation[i] === 1) &&
+    tiled.every((t, i) => t >= spatial[i] + padBefore[i]) &&
+    input[0] * input[1] * tiled[0] * tiled[1] <= EXACT_FLOAT_INDEX;
+  return applies ? tiled : null;
 }
 
 /**
- * dX of a tiled MaxPool over the padded input `x` ([N, C, H, W], H and W multiples of the
- * kernel), with output `y` and its gradient `dy`: dY at each window's first maximum, zero elsewhere.
+ * dX of a tiled MaxPool (kernel ≤ 2×2) over the padded input `x` ([N, C, H, W], H and W multiples
+ * of the kernel), with output `y` and its gradient `dy`: dY at each window's first maximum.
  */
 export function firstMaxGradient(
   b: OnnxBuilder,
@@ -51,54 +54,38 @@ export function firstMaxGradient(
   const [n, c, h, w] = padded;
   const [kh, kw] = kernel;
   const [oh, ow] = [h / kh, w / kw];
-  // The flat offset of every window's top-left corner within its plane, plus a tap's offset.
-  const corner = (row: number, col: number) => {
-    const values: number[] = [];
-    for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) values.push((i * kh + row) * w + j * kw + col);
-    return b.initializer(int64Tensor(b.name(`${node}.tap_${row}_${col}`), [1, 1, oh, ow], values));
-  };
-  // y == max over rows 0..rows-1, columns 0..cols-1 of each window.
-  const holdsMax = (rows: number, cols: number) =>
-    b.op(
-      'Equal',
-      [
-        b.op(
-          'MaxPool',
-          [x],
-          { kernel_shape: [rows, cols], strides: kernel },
-          { name: `${node}/grad_rect${rows}x${cols}` },
-        ),
-        y,
-      ],
-      {},
-      { name: `${node}/grad_holds${rows}x${cols}` },
+  // 1 where y is the max over rows 0..rows-1, columns 0..cols-1 of the window, else 0.
+  const holds = (rows: number, cols: number) => {
+    const rect = b.op(
+      'MaxPool',
+      [x],
+      { kernel_shape: [rows, cols], strides: kernel },
+      { name: `${node}/grad_rect${rows}x${cols}` },
     );
-  const columnIn = (row: number) => {
-    let offset = corner(row, kw - 1);
-    for (let q = kw - 1; q >= 1; q--)
-      offset = b.op(
-        'Where',
-        [holdsMax(row + 1, q), corner(row, q - 1), offset],
-        {},
-        { name: `${node}/grad_first` },
-      );
-    return offset;
+    const same = b.op('Equal', [rect, y], {}, { name: `${node}/grad_holds${rows}x${cols}` });
+    return b.op('Cast', [same], { to: DataType.FLOAT }, { name: `${node}/grad_holds${rows}x${cols}_f` });
   };
-  let offset = columnIn(kh - 1);
-  for (let row = kh - 2; row >= 0; row--)
-    offset = b.op(
-      'Where',
-      [holdsMax(row + 1, kw), columnIn(row), offset],
-      {},
-      { name: `${node}/grad_first` },
-    );
-  // MaxUnpool's indices are flat over the whole N×C×H×W tensor: add each plane's start.
-  const planes = Array.from({ length: n * c }, (_, p) => p * h * w);
-  const planeStart = b.initializer(int64Tensor(b.name(`${node}.plane_start`), [n, c, 1, 1], planes));
-  const indices = b.op('Add', [offset, planeStart], {}, { name: `${node}/grad_indices` });
+  // The flat index (over the whole tensor, as MaxUnpool wants) of each window's top-left cell,
+  // plus 1 when the window has a second column: the column term below is then 1 − holds(1, 1).
+  const corners = new Float32Array(n * c * oh * ow);
+  for (let p = 0, k = 0; p < n * c; p++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++) corners[k++] = p * h * w + i * kh * w + j * kw + (kw - 1);
+  let index = b.floats(`${node}.corners`, [n, c, oh, ow], corners);
+  const first = kw === 2 ? holds(1, 1) : null;
+  if (first) index = b.op('Sub', [index, first], {}, { name: `${node}/grad_column` });
+  if (kh === 2) {
+    // The first maximum is in row 1 when row 0 holds none; its column there is 1 − holds(2, 1),
+    // so the index moves by W + holds(1, 1) − holds(2, 1) from row 0's.
+    const rowShift = first
+      ? b.op('Add', [b.op('Sub', [first, holds(2, 1)]), b.scalar(w)], {}, { name: `${node}/grad_row_shift` })
+      : b.scalar(w);
+    const inRow1 = b.op('Sub', [b.scalar(1), holds(1, kw)], {}, { name: `${node}/grad_in_row1` });
+    index = b.op('Add', [index, b.op('Mul', [inRow1, rowShift])], {}, { name: `${node}/grad_index` });
+  }
   return b.op(
     'MaxUnpool',
-    [dy, indices, b.int64s('shape', padded)],
+    [dy, b.op('Cast', [index], { to: DataType.INT64 }), b.int64s('shape', padded)],
     { kernel_shape: kernel, strides: kernel },
     { name: `${node}/grad_unpool` },
   );
