@@ -19,7 +19,7 @@ import { effectiveKernel } from '../tensor/window.ts';
 import { expectRank, slideWindow, windowParams } from '../tensor/convShape.ts';
 import type { AttrValue } from '../layer.ts';
 import { windowOutput } from '../tensor/window.ts';
-import { firstMaxGradient, tiledPoolSize } from './poolFirstMax.ts';
+import { firstMaxGradient, tiledMaxPool, tiledPoolSize } from './poolFirstMax.ts';
 import { compact, isData, onlyAttrs, onlyOutputUsed, rankOf, windowOf } from '../onnx/import/view.ts';
 import type { OnnxImport } from '../onnx/import/view.ts';
 
@@ -178,8 +178,17 @@ function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   }
   const attrs = { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation };
   if (tiled) {
-    ctx.saved.padded = x;
-    return b.op('MaxPool', [x], attrs, { name: ctx.node, output: ctx.output });
+    const pool = tiledMaxPool(
+      b,
+      ctx.node,
+      x,
+      [...dims(ctx.inputShapes[0]).slice(0, 2), ...tiled],
+      g.w.kernel,
+      ctx.output,
+    );
+    ctx.saved.planes = pool.planes;
+    ctx.saved.pooled = pool.pooled;
+    return pool.y;
   }
   const [y, indices] = b.opN('MaxPool', [x], attrs, [ctx.output, `${ctx.node}.indices`], { name: ctx.node });
   ctx.saved.indices = indices;
@@ -220,7 +229,15 @@ export function maxPoolGradient(ctx: GradContext<PoolAttrs>): Gradients {
     ...(tiled ?? g.spatial.map((h, i) => h + g.w.padBefore[i] + g.endPad[i])),
   ];
   let dx: string;
-  if (tiled) dx = firstMaxGradient(b, ctx.node, ctx.saved.padded, ctx.y, ctx.dy, padded, g.w.kernel);
+  if (tiled)
+    dx = firstMaxGradient(
+      b,
+      ctx.node,
+      { planes: ctx.saved.planes, pooled: ctx.saved.pooled },
+      ctx.dy,
+      padded,
+      g.w.kernel,
+    );
   else if (g.w.stride.every((s, i) => s >= g.keff[i])) {
     // Windows don't overlap, so every input cell has at most one gradient: MaxUnpool places them
     // without the accumulation (and cost) of ScatterElements.

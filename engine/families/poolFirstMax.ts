@@ -12,6 +12,7 @@
 // Every comparison is at the output's size; MaxUnpool then places dY at the flat indices.
 import type { OnnxBuilder } from '../onnx/builder.ts';
 import { DataType } from '../onnx/types.ts';
+import { reshape } from '../autodiff/ops.ts';
 
 /** Flat indices are computed in float32, exact up to 2^24; larger tensors keep MaxPool's Indices. */
 const EXACT_FLOAT_INDEX = 2 ** 24;
@@ -39,14 +40,42 @@ export function tiledPoolSize(
 }
 
 /**
- * dX of a tiled MaxPool (kernel ≤ 2×2) over the padded input `x` ([N, C, H, W], H and W multiples
- * of the kernel), with output `y` and its gradient `dy`: dY at each window's first maximum.
+ * The forward pass of a tiled MaxPool over the padded input `x` ([N, C, H, W]) as planes
+ * [N·C, 1, H, W]: one channel, so onnxruntime's NCHWc rewrite (channels a multiple of 8) leaves
+ * these pools alone instead of adding layout reorders around each of them. Returns the planes
+ * view of the input and the pooled planes (for the gradient) and the output `[N, C, OH, OW]`.
+ */
+export function tiledMaxPool(
+  b: OnnxBuilder,
+  node: string,
+  x: string,
+  padded: number[],
+  kernel: number[],
+  output: string,
+): { planes: string; pooled: string; y: string } {
+  const [n, c, h, w] = padded;
+  const planes = reshape(b, x, [n * c, 1, h, w]);
+  const pooled = b.op('MaxPool', [planes], { kernel_shape: kernel, strides: kernel }, { name: node });
+  const y = b.op(
+    'Reshape',
+    [pooled, b.int64s('shape', [n, c, h / kernel[0], w / kernel[1]])],
+    {},
+    {
+      name: `${node}/planes_back`,
+      output,
+    },
+  );
+  return { planes, pooled, y };
+}
+
+/**
+ * dX of a tiled MaxPool (kernel ≤ 2×2) from tiledMaxPool's planes and pooled planes and dY:
+ * dY at each window's first maximum, zero elsewhere.
  */
 export function firstMaxGradient(
   b: OnnxBuilder,
   node: string,
-  x: string,
-  y: string,
+  saved: { planes: string; pooled: string },
   dy: string,
   padded: number[],
   kernel: number[],
@@ -54,39 +83,48 @@ export function firstMaxGradient(
   const [n, c, h, w] = padded;
   const [kh, kw] = kernel;
   const [oh, ow] = [h / kh, w / kw];
-  // 1 where y is the max over rows 0..rows-1, columns 0..cols-1 of the window, else 0.
-  const holds = (rows: number, cols: number) => {
+  // 1 where rows 0..rows-1, columns 0..cols-1 of the window miss its maximum, else 0.
+  const misses = (rows: number, cols: number) => {
     const rect = b.op(
       'MaxPool',
-      [x],
+      [saved.planes],
       { kernel_shape: [rows, cols], strides: kernel },
       { name: `${node}/grad_rect${rows}x${cols}` },
     );
-    const same = b.op('Equal', [rect, y], {}, { name: `${node}/grad_holds${rows}x${cols}` });
-    return b.op('Cast', [same], { to: DataType.FLOAT }, { name: `${node}/grad_holds${rows}x${cols}_f` });
+    const less = b.op('Less', [rect, saved.pooled], {}, { name: `${node}/grad_misses${rows}x${cols}` });
+    return b.op('Cast', [less], { to: DataType.FLOAT }, { name: `${node}/grad_misses${rows}x${cols}_f` });
   };
-  // The flat index (over the whole tensor, as MaxUnpool wants) of each window's top-left cell,
-  // plus 1 when the window has a second column: the column term below is then 1 − holds(1, 1).
+  // The flat index (over the whole tensor, as MaxUnpool wants) of each window's top-left cell.
   const corners = new Float32Array(n * c * oh * ow);
   for (let p = 0, k = 0; p < n * c; p++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++) corners[k++] = p * h * w + i * kh * w + j * kw + (kw - 1);
-  let index = b.floats(`${node}.corners`, [n, c, oh, ow], corners);
-  const first = kw === 2 ? holds(1, 1) : null;
-  if (first) index = b.op('Sub', [index, first], {}, { name: `${node}/grad_column` });
+    for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) corners[k++] = p * h * w + i * kh * w + j * kw;
+  const terms = [b.floats(`${node}.corners`, [n * c, 1, oh, ow], corners)];
+  // In row 0 the first maximum is in column 1 when column 0 misses it.
+  const column0Misses = kw === 2 ? misses(1, 1) : null;
+  if (column0Misses) terms.push(column0Misses);
   if (kh === 2) {
-    // The first maximum is in row 1 when row 0 holds none; its column there is 1 − holds(2, 1),
-    // so the index moves by W + holds(1, 1) − holds(2, 1) from row 0's.
-    const rowShift = first
-      ? b.op('Add', [b.op('Sub', [first, holds(2, 1)]), b.scalar(w)], {}, { name: `${node}/grad_row_shift` })
+    // When row 0 misses the maximum it is in row 1, at column misses(2, 1) (row 0 holds none):
+    // the index moves by W + misses(2, 1) − misses(1, 1) from row 0's.
+    const shift = column0Misses
+      ? b.op(
+          'Add',
+          [b.op('Sub', [misses(2, 1), column0Misses]), b.scalar(w)],
+          {},
+          { name: `${node}/grad_row_shift` },
+        )
       : b.scalar(w);
-    const inRow1 = b.op('Sub', [b.scalar(1), holds(1, kw)], {}, { name: `${node}/grad_in_row1` });
-    index = b.op('Add', [index, b.op('Mul', [inRow1, rowShift])], {}, { name: `${node}/grad_index` });
+    terms.push(b.op('Mul', [misses(1, kw), shift], {}, { name: `${node}/grad_row1` }));
   }
-  return b.op(
+  const index = terms.length > 1 ? b.op('Sum', terms, {}, { name: `${node}/grad_index` }) : terms[0];
+  const dx = b.op(
     'MaxUnpool',
-    [dy, b.op('Cast', [index], { to: DataType.INT64 }), b.int64s('shape', padded)],
+    [
+      reshape(b, dy, [n * c, 1, oh, ow]),
+      b.op('Cast', [index], { to: DataType.INT64 }),
+      b.int64s('shape', [n * c, 1, h, w]),
+    ],
     { kernel_shape: kernel, strides: kernel },
     { name: `${node}/grad_unpool` },
   );
+  return reshape(b, dx, padded);
 }
