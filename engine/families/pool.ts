@@ -161,15 +161,9 @@ export function poolToOnnx(
  */
 function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   const { b } = ctx;
-  const g = trainGeometry(ctx.attrs, dims(ctx.inputShapes[0]), dims(ctx.outputShape));
-  const tiled = tiledPoolSize(
-    g.w.kernel,
-    g.w.stride,
-    g.w.dilation,
-    dims(ctx.inputShapes[0]),
-    g.w.padBefore,
-    g.out,
-  );
+  const input = dims(ctx.inputShapes[0]);
+  const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
+  const tiled = tiledPoolSize(g.w.kernel, g.w.stride, g.w.dilation, input, g.w.padBefore, g.out);
   const endPad = tiled ? tiled.map((t, i) => t - g.spatial[i] - g.w.padBefore[i]) : g.endPad;
   let x = ctx.inputs[0];
   if (g.w.padBefore.some((p) => p > 0) || endPad.some((p) => p > 0)) {
@@ -178,14 +172,7 @@ function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   }
   const attrs = { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation };
   if (tiled) {
-    const pool = tiledMaxPool(
-      b,
-      ctx.node,
-      x,
-      [...dims(ctx.inputShapes[0]).slice(0, 2), ...tiled],
-      g.w.kernel,
-      ctx.output,
-    );
+    const pool = tiledMaxPool(b, ctx.node, x, [input[0], input[1], ...tiled], g.w.kernel, ctx.output);
     ctx.saved.planes = pool.planes;
     ctx.saved.pooled = pool.pooled;
     return pool.y;

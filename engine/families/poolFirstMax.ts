@@ -1,15 +1,14 @@
 // MaxPool's input gradient without MaxPool's Indices output, for windows that tile the (padded)
-// input exactly: kernel = stride, no dilation (LeNet-5's and mini-VGG's 2×2 pools).
+// input exactly: kernel = stride ≤ 2, no dilation (LeNet-5's and mini-VGG's 2×2 pools).
 //
 // Why: asking onnxruntime 1.30 for Indices selects its generic pooling loop instead of MLAS
-// (LeNet-5's first pool, 128×6×28×28: 3.3 ms of a 15 ms step at load 0.5, against 0.25 ms
-// without). Here the forward pass is the plain MaxPool, and the backward pass finds each window's
-// first maximum (rows, then columns: PyTorch's and onnxruntime's tie-break) from more plain
-// MaxPools over sub-rectangles anchored at the window's top-left corner:
-//   the first maximum is in row a, the first row with max(rows 0..a, all columns) = y;
-//   then in column q, the first with max(rows 0..a, columns 0..q) = y
-// (rows before a hold no maximum, so that rectangle holds y exactly when row a's columns 0..q do).
-// Every comparison is at the output's size; MaxUnpool then places dY at the flat indices.
+// (LeNet-5's first pool, 128×6×28×28: 1.2–3.3 ms against 0.15–0.25 ms without). Here the forward
+// pass is the plain MaxPool, and the backward pass finds each window's first maximum again (rows,
+// then columns: PyTorch's and onnxruntime's tie-break) from more plain MaxPools over
+// sub-rectangles anchored at the window's top-left corner: row 0 holds the maximum when the 1×2
+// rectangle does; in row 0 it is in column 0 when the 1×1 rectangle holds it, in row 1 (row 0
+// holding none) when the 2×1 one does. Every comparison is at the output's size; MaxUnpool then
+// places dY at the flat indices (docs/engine-notes.md, pooling).
 import type { OnnxBuilder } from '../onnx/builder.ts';
 import { DataType } from '../onnx/types.ts';
 import { reshape } from '../autodiff/ops.ts';
