@@ -102,15 +102,10 @@ export function firstMaxGradient(
   const column0Misses = kw === 2 ? misses(1, 1) : null;
   if (column0Misses) terms.push(column0Misses);
   if (kh === 2) {
-    // When row 0 misses the maximum it is in row 1, at column misses(2, 1) (row 0 holds none):
-    // the index moves by W + misses(2, 1) − misses(1, 1) from row 0's.
+    // When row 0 misses the maximum (so column 0 does too: the index already moved by 1) it is
+    // in row 1, at column misses(2, 1): the index moves on by W − 1 + misses(2, 1).
     const shift = column0Misses
-      ? b.op(
-          'Add',
-          [b.op('Sub', [misses(2, 1), column0Misses]), b.scalar(w)],
-          {},
-          { name: `${node}/grad_row_shift` },
-        )
+      ? b.op('Add', [misses(2, 1), b.scalar(w - 1)], {}, { name: `${node}/grad_row_shift` })
       : b.scalar(w);
     terms.push(b.op('Mul', [misses(1, kw), shift], {}, { name: `${node}/grad_row1` }));
   }
