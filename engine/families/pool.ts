@@ -19,6 +19,7 @@ import { effectiveKernel } from '../tensor/window.ts';
 import { expectRank, slideWindow, windowParams } from '../tensor/convShape.ts';
 import type { AttrValue } from '../layer.ts';
 import { windowOutput } from '../tensor/window.ts';
+import { firstMaxGradient, tiledMaxPool, tiledPoolSize } from './poolFirstMax.ts';
 import { compact, isData, onlyAttrs, onlyOutputUsed, rankOf, windowOf } from '../onnx/import/view.ts';
 import type { OnnxImport } from '../onnx/import/view.ts';
 
@@ -153,22 +154,30 @@ export function poolToOnnx(
   );
 }
 
-/** Pads with -inf explicitly (pools reject pads >= kernel) and keeps the argmax indices. */
+/**
+ * Pads with -inf explicitly (pools reject pads >= kernel). Windows that tile the input keep only
+ * MaxPool's output (the gradient finds the maxima again, poolFirstMax.ts); others keep the
+ * argmax indices.
+ */
 function maxPoolTrain(ctx: LowerContext<PoolAttrs>): string {
   const { b } = ctx;
-  const g = trainGeometry(ctx.attrs, dims(ctx.inputShapes[0]), dims(ctx.outputShape));
+  const input = dims(ctx.inputShapes[0]);
+  const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
+  const tiled = tiledPoolSize(g.w.kernel, g.w.stride, g.w.dilation, input, g.w.padBefore, g.out);
+  const endPad = tiled ? tiled.map((t, i) => t - g.spatial[i] - g.w.padBefore[i]) : g.endPad;
   let x = ctx.inputs[0];
-  if (g.w.padBefore.some((p) => p > 0) || g.endPad.some((p) => p > 0)) {
-    const pads = b.int64s(`${ctx.node}.pads`, [0, 0, ...g.w.padBefore, 0, 0, ...g.endPad]);
+  if (g.w.padBefore.some((p) => p > 0) || endPad.some((p) => p > 0)) {
+    const pads = b.int64s(`${ctx.node}.pads`, [0, 0, ...g.w.padBefore, 0, 0, ...endPad]);
     x = b.op('Pad', [x, pads, b.scalar(-Infinity)], { mode: 'constant' }, { name: `${ctx.node}/pad` });
   }
-  const [y, indices] = b.opN(
-    'MaxPool',
-    [x],
-    { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation },
-    [ctx.output, `${ctx.node}.indices`],
-    { name: ctx.node },
-  );
+  const attrs = { kernel_shape: g.w.kernel, strides: g.w.stride, dilations: g.w.dilation };
+  if (tiled) {
+    const pool = tiledMaxPool(b, ctx.node, x, [input[0], input[1], ...tiled], g.w.kernel, ctx.output);
+    ctx.saved.planes = pool.planes;
+    ctx.saved.pooled = pool.pooled;
+    return pool.y;
+  }
+  const [y, indices] = b.opN('MaxPool', [x], attrs, [ctx.output, `${ctx.node}.indices`], { name: ctx.node });
   ctx.saved.indices = indices;
   return y;
 }
@@ -200,9 +209,23 @@ export function maxPoolGradient(ctx: GradContext<PoolAttrs>): Gradients {
   const { b } = ctx;
   const input = dims(ctx.inputShapes[0]);
   const g = trainGeometry(ctx.attrs, input, dims(ctx.outputShape));
-  const padded = [input[0], input[1], ...g.spatial.map((h, i) => h + g.w.padBefore[i] + g.endPad[i])];
+  const tiled = tiledPoolSize(g.w.kernel, g.w.stride, g.w.dilation, input, g.w.padBefore, g.out);
+  const padded = [
+    input[0],
+    input[1],
+    ...(tiled ?? g.spatial.map((h, i) => h + g.w.padBefore[i] + g.endPad[i])),
+  ];
   let dx: string;
-  if (g.w.stride.every((s, i) => s >= g.keff[i])) {
+  if (tiled)
+    dx = firstMaxGradient(
+      b,
+      ctx.node,
+      { planes: ctx.saved.planes, pooled: ctx.saved.pooled },
+      ctx.dy,
+      padded,
+      g.w.kernel,
+    );
+  else if (g.w.stride.every((s, i) => s >= g.keff[i])) {
     // Windows don't overlap, so every input cell has at most one gradient: MaxUnpool places them
     // without the accumulation (and cost) of ScatterElements.
     dx = b.op(

@@ -33,6 +33,7 @@ export default defineLayer({
     { attributes: { kernel_size: 3, stride: 3, padding: 1, ceil_mode: true }, inputs: [[2, 2, 7, 8]] },
     { attributes: { kernel_size: 2, stride: 2, padding: 1 }, inputs: [[2, 2, 5, 5]] },
     { attributes: { kernel_size: 2, stride: 3, dilation: 2 }, inputs: [[2, 2, 7, 7]] },
+    { attributes: { kernel_size: [2, 1], padding: [1, 0] }, inputs: [[2, 2, 5, 3]] },
   ],
   examples: [
     {

@@ -10,17 +10,23 @@ import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { mulberry32 } from '../helpers/reference.ts';
 
 interface PoolCase {
-  kernel_size: number;
+  kernel_size: number | number[];
   stride?: number;
-  padding?: number;
+  padding?: number | number[];
   dilation?: number;
   ceil_mode?: boolean;
 }
 
-// Windows that don't overlap (MaxUnpool places dY) and one overlapping pool (ScatterElements).
+// Windows that tile the input (the first maximum found again from sub-rectangle pools,
+// poolFirstMax.ts), other windows that don't overlap (MaxPool's indices, MaxUnpool) and one
+// overlapping pool (ScatterElements).
 const CASES: { attrs: PoolCase; shape: number[] }[] = [
   { attrs: { kernel_size: 2 }, shape: [2, 3, 6, 6] },
   { attrs: { kernel_size: 2, stride: 2, padding: 1 }, shape: [2, 2, 5, 5] },
+  { attrs: { kernel_size: [1, 2] }, shape: [2, 2, 3, 6] },
+  // Padding after that no window reads is dropped; floor mode drops the last row (indices path).
+  { attrs: { kernel_size: [2, 1], padding: [1, 0] }, shape: [2, 2, 5, 3] },
+  { attrs: { kernel_size: 2 }, shape: [2, 2, 7, 6] },
   { attrs: { kernel_size: 3, stride: 3, padding: 1, ceil_mode: true }, shape: [2, 2, 7, 8] },
   { attrs: { kernel_size: 2, stride: 3, dilation: 2 }, shape: [2, 2, 7, 7] },
   { attrs: { kernel_size: 3, stride: 2 }, shape: [2, 2, 7, 7] },
