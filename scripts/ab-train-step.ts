@@ -6,7 +6,8 @@
 //
 // A variant is `k=N` (this tree's StepSession, N train steps per onnxruntime call: the step
 // unrolled N times, runMany()) or `tree=DIR` (another checkout's StepSession, one step per call:
-// "before" against this tree's "after"; add `,k=N` when that tree has runMany too). Each round runs
+// "before" against this tree's "after"; add `,k=N` when that tree has runMany too), and `,spin=0|1|auto`
+// sets this tree's intra-op spinning (host/training/spinning.ts; default off). Each round runs
 // every variant for the same number of steps (the least common multiple of their Ks), in an order
 // that alternates from round to round. Per variant it prints the milliseconds per step of each
 // call (a call's time over its steps): min, p25 and median over the rounds, after 3 warm-up
@@ -46,7 +47,11 @@ async function openVariant(spec: string, model: string, threads: number): Promis
     loss: 'cross-entropy',
     optimizer: { kind: 'momentum', momentum: 0.9 },
   });
-  const session = await StepSession.create(step, weights, { threads, ...(k > 1 ? { stepsPerCall: k } : {}) });
+  const session = await StepSession.create(step, weights, {
+    threads,
+    ...(k > 1 ? { stepsPerCall: k } : {}),
+    ...(opts.spin ? { spinning: opts.spin === 'auto' ? ('auto' as const) : opts.spin === '1' } : {}),
+  });
   const rng = createRng(0);
   const d = step.dataInputs[0];
   const x = Float32Array.from({ length: d.shape.reduce((a: number, b: number) => a * b, 1) }, () =>

@@ -285,6 +285,7 @@ class TrainingLoop {
       threads: cfg.threads,
       provider: cfg.provider,
       stepsPerCall: stepsPerCall(start, cfg, flopsPerUpdate),
+      spinning: 'auto',
     });
     if (run.resume)
       try {
