@@ -25,6 +25,8 @@ interface Variant {
   /** Runs `steps` steps (k per call); returns each call's ms per step. */
   run(steps: number): Promise<number[]>;
   release(): Promise<void>;
+  /** Sessions rebuilt for a new spinning choice, and whether the last one spins (this tree only). */
+  spin(): { rebuilds: number; spinning: boolean } | undefined;
 }
 
 const WARMUP_ROUNDS = 3;
@@ -77,6 +79,7 @@ async function openVariant(spec: string, model: string, threads: number): Promis
       return times;
     },
     release: () => session.release(),
+    spin: () => (opts.spin ? { rebuilds: session.rebuilds, spinning: session.spinning } : undefined),
   };
 }
 
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
       variant: v.label,
       steps_per_call: v.k,
       calls: times[i].length,
+      ...(v.spin() ?? {}),
       ms_per_step: {
         min: quantile(times[i], 0),
         p25: quantile(times[i], 0.25),
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
     console.log(
       values.json
         ? JSON.stringify(line)
-        : `${model} ${v.label.padEnd(24)} ms/step min ${ms.min.toFixed(3)}  p25 ${ms.p25.toFixed(3)}  median ${ms.median.toFixed(3)}  (${line.calls} calls)`,
+        : `${model} ${v.label.padEnd(24)} ms/step min ${ms.min.toFixed(3)}  p25 ${ms.p25.toFixed(3)}  median ${ms.median.toFixed(3)}  (${line.calls} calls${'rebuilds' in line ? `, ${line.rebuilds} spinning switches, ends ${line.spinning ? 'on' : 'off'}` : ''})`,
     );
     await v.release();
   }
