@@ -82,7 +82,11 @@ export class SpinGovernor {
   /** No spinning before this time (after load turned it off). */
   private offUntil = 0;
 
-  constructor(private readonly read: () => CpuSample | null = readCpuSample) {
+  constructor(
+    private readonly read: () => CpuSample | null = readCpuSample,
+    /** The clock the window is checked on before reading (samples carry their own time). */
+    private readonly clock: () => number = () => performance.now(),
+  ) {
     this.last = read();
   }
 
@@ -92,7 +96,7 @@ export class SpinGovernor {
   }
 
   next(): boolean | null {
-    if (!this.last) return null;
+    if (!this.last || this.clock() - this.last.at < WINDOW_MS) return null;
     const now = this.read();
     if (!now || now.at - this.last.at < WINDOW_MS) return null;
     const busy = othersBusyCores(this.last, now);

@@ -72,11 +72,14 @@ test("othersBusyCores: the machine's busy cores minus this process's own CPU tim
 function scripted() {
   let now = sample(0, 0, 0);
   const loads: { ms: number; others: number }[] = [];
-  const g = new SpinGovernor(() => {
-    const l = loads.shift();
-    if (l) now = sample(l.ms, l.others + 1.5, 1.5, now);
-    return now;
-  });
+  const g = new SpinGovernor(
+    () => {
+      const l = loads.shift();
+      if (l) now = sample(l.ms, l.others + 1.5, 1.5, now);
+      return now;
+    },
+    () => now.at + (loads[0]?.ms ?? 0),
+  );
   return { g, step: (ms: number, others: number) => (loads.push({ ms, others }), g.next()) };
 }
 
@@ -118,7 +121,10 @@ test('StepSession with a governor: spinning switched on and off between calls gi
   // Read once when made, then before each call a window later: quiet, quiet, another process busy.
   const loads = [0, 0, 0.1, 1];
   let now: CpuSample | undefined;
-  const governed = new SpinGovernor(() => (now = sample(WINDOW_MS, (loads.shift() ?? 1) + 1.5, 1.5, now)));
+  const governed = new SpinGovernor(
+    () => (now = sample(WINDOW_MS, (loads.shift() ?? 1) + 1.5, 1.5, now)),
+    () => now!.at + WINDOW_MS,
+  );
   const plain = await StepSession.create(step, weights, { stepsPerCall: 4 });
   const switching = await StepSession.create(step, weights, { stepsPerCall: 4, spinning: governed });
   const seen: boolean[] = [];
