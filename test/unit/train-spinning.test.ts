@@ -68,19 +68,18 @@ test("othersBusyCores: the machine's busy cores minus this process's own CPU tim
   assert.equal(othersBusyCores(a, sample(1000, 1.5, 1.6, a)), 0);
 });
 
-/** A governor over scripted readings: each `next()` first moves the clock by `ms` with these loads. */
+/** A governor over scripted readings: each `step()` lets `ms` pass with that load, then asks it. */
 function scripted() {
   let now = sample(0, 0, 0);
-  const loads: { ms: number; others: number }[] = [];
   const g = new SpinGovernor(
-    () => {
-      const l = loads.shift();
-      if (l) now = sample(l.ms, l.others + 1.5, 1.5, now);
-      return now;
-    },
-    () => now.at + (loads[0]?.ms ?? 0),
+    () => now,
+    () => now.at,
   );
-  return { g, step: (ms: number, others: number) => (loads.push({ ms, others }), g.next()) };
+  const step = (ms: number, others: number) => {
+    now = sample(ms, others + 1.5, 1.5, now);
+    return g.next();
+  };
+  return { g, step };
 }
 
 test('SpinGovernor: on when the others leave the cores free, off as soon as they want them, back on only after the back-off', () => {
