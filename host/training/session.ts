@@ -42,7 +42,8 @@ export interface StepResult {
  * onnxruntime's intra-op threads spin between ops by default. A train step is many short ops, and
  * on a machine whose cores are shared (the app's UI, other processes) a spinning thread burns the
  * time slice the thread it waits for needs: LeNet's step went from 46 ms to 15 ms (best of 8
- * rounds, 2 threads, load ~8) with spinning off, and the MLP's stayed level (5.2 / 5.5 ms).
+ * rounds, 2 threads, load ~8) with spinning off, and the MLP's stayed level (5.2 / 5.5 ms). On an
+ * idle machine spinning is faster (MLP 10–16%), so the trainer asks for 'auto' (spinning.ts).
  */
 export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 
