@@ -2,7 +2,7 @@
 // falls on every variant alike (compare the ratios, not the absolute times).
 //
 //   node --import tsx scripts/ab-train-step.ts [mlp|lenet|vgg] [--variant k=1] [--variant k=4]
-//        [--variant tree=/work/main] [--rounds 40] [--threads 2] [--json]
+//        [--variant tree=/work/main] [--rounds 40] [--threads 2] [--busy 2] [--json]
 //
 // A variant is `k=N` (this tree's StepSession, N train steps per onnxruntime call: the step
 // unrolled N times, runMany()) or `tree=DIR` (another checkout's StepSession, one step per call:
@@ -13,7 +13,12 @@
 // call (a call's time over its steps): min, p25 and median over the rounds, after 3 warm-up
 // rounds. The model, batch, optimizer and data are `netwright bench`'s (cli/bench.ts).
 //
+// `--busy N` runs N busy loops (other processes wanting every cycle) beside it, as a loaded machine.
+// Spinning variants are best compared one per process, alternated: a spinning pool keeps spinning
+// into the next variant's run.
+//
 // On a shared machine run it under `flock /tmp/nw-heavy.lock` and quote `uptime` beside it.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -98,8 +103,15 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '40' },
       threads: { type: 'string', default: '2' },
       json: { type: 'boolean', default: false },
+      busy: { type: 'string', default: '0' },
     },
   });
+  const busy = Array.from({ length: Number(values.busy) }, () =>
+    spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }),
+  );
+  // Also on an error: a busy loop must not outlive the measurement.
+  process.on('exit', () => busy.forEach((p) => p.kill()));
+  busy.forEach((p) => p.unref());
   const model = positionals[0] ?? 'mlp';
   if (!REFERENCE_MODELS[model])
     throw new Error(`unknown model ${model}; choose ${Object.keys(REFERENCE_MODELS).join(', ')}`);
