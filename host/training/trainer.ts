@@ -285,7 +285,9 @@ class TrainingLoop {
       threads: cfg.threads,
       provider: cfg.provider,
       stepsPerCall: stepsPerCall(start, cfg, flopsPerUpdate),
-      spinning: 'auto',
+      // Spinning by the machine's load (spinning.ts), which counts this process's CPU as the run's
+      // own: a race's contestants train side by side in one process, so they never spin.
+      spinning: cfg.trajectory ? false : 'auto',
     });
     if (run.resume)
       try {
