@@ -24,7 +24,9 @@ import { unrollTrainStep } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
 import { createRng, type Rng } from '../../engine/data/index.ts';
 import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
-import { SpinGovernor } from './spinning.ts';
+import { SpinGovernor, withSpinning } from './spinning.ts';
+
+export { NO_SPINNING } from './spinning.ts';
 
 export interface StepResult {
   loss: number;
@@ -37,15 +39,6 @@ export interface StepResult {
   /** With probes: node id -> its forward output and dLoss/d(output) (see TrainStep.outputs.probes). */
   probes?: Map<string, { forward: Float32Array; backward?: Float32Array }>;
 }
-
-/**
- * onnxruntime's intra-op threads spin between ops by default. A train step is many short ops, and
- * on a machine whose cores are shared (the app's UI, other processes) a spinning thread burns the
- * time slice the thread it waits for needs: LeNet's step went from 46 ms to 15 ms (best of 8
- * rounds, 2 threads, load ~8) with spinning off, and the MLP's stayed level (5.2 / 5.5 ms). On an
- * idle machine spinning is faster (MLP 10–16%), so the trainer asks for 'auto' (spinning.ts).
- */
-export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
 
@@ -71,12 +64,6 @@ interface UnrolledSession {
 }
 
 type SessionOptions = ort.InferenceSession.SessionOptions;
-
-/** The options of a session whose intra-op threads spin between ops, or don't. */
-const withSpinning = (options: SessionOptions, on: boolean): SessionOptions => {
-  const { extra: _, ...rest } = options;
-  return on ? rest : { ...rest, extra: NO_SPINNING };
-};
 
 /** Step j's part of a [K, ...] stacked output. */
 function slice(stacked: Float32Array, j: number, k: number): Float32Array {

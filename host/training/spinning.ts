@@ -8,6 +8,24 @@
 // (process.cpuUsage()): when the other processes leave the cores free it turns spinning on, and
 // as soon as they want them again, off. Linux only; elsewhere spinning stays off.
 import { readFileSync } from 'node:fs';
+import type { InferenceSession } from 'onnxruntime-node';
+
+type SessionOptions = InferenceSession.SessionOptions;
+
+/**
+ * onnxruntime's intra-op threads spin between ops by default. A train step is many short ops, and
+ * on a machine whose cores are shared (the app's UI, other processes) a spinning thread burns the
+ * time slice the thread it waits for needs: LeNet's step went from 46 ms to 15 ms (best of 8
+ * rounds, 2 threads, load ~8) with spinning off, and the MLP's stayed level (5.2 / 5.5 ms). On an
+ * idle machine spinning is faster (MLP 10–16%), so the trainer asks for 'auto' (below).
+ */
+export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
+
+/** The options of a session whose intra-op threads spin between ops, or don't. */
+export const withSpinning = (options: SessionOptions, on: boolean): SessionOptions => {
+  const { extra: _, ...rest } = options;
+  return on ? rest : { ...rest, extra: NO_SPINNING };
+};
 
 /** The machine's CPU time (all cores, in /proc/stat ticks) and this process's (µs), at a moment. */
 export interface CpuSample {
