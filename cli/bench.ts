@@ -26,6 +26,7 @@ import {
 } from '../engine/index.ts';
 import { createRng } from '../engine/data/index.ts';
 import { encodeModel } from '../engine/onnx/index.ts';
+import { WINDOW_MS as SPIN_WINDOW_MS } from '../host/training/spinning.ts';
 import { StepSession } from '../host/training/session.ts';
 import { benchAnalysis } from './benchAnalysis.ts';
 import { measurePeak, type Peak } from './benchPeak.ts';
@@ -95,9 +96,13 @@ function batchData(shape: number[], batch: number, seed = 0) {
   return { x, target: oneHotTargets(labels, 10) };
 }
 
-/** Each call's time per step: a call runs `stepsPerCall` steps (STEPS calls after WARMUP). */
-async function timeSteps(run: () => Promise<unknown>, stepsPerCall = 1): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await run();
+/**
+ * Each call's time per step: a call runs `stepsPerCall` steps (STEPS calls after WARMUP calls and
+ * at least `warmupMs`).
+ */
+async function timeSteps(run: () => Promise<unknown>, stepsPerCall = 1, warmupMs = 0): Promise<number[]> {
+  const warmupStart = performance.now();
+  for (let i = 0; i < WARMUP || performance.now() - warmupStart < warmupMs; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < STEPS; i++) {
     const t0 = performance.now();
@@ -131,16 +136,21 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
     });
     // As the trainer does: several steps per call where the rule says so.
     stepsPerCall = stepsPerCallFor(step, flopsPerSample * ref.batch);
-    const session = await StepSession.create(step, weights, { threads, stepsPerCall });
+    const session = await StepSession.create(step, weights, { threads, stepsPerCall, spinning: 'auto' });
     const block = Array.from({ length: stepsPerCall }, () => ({
       data: new Map([[step.dataInputs[0].nodeId, x]]),
       target,
       hyper: { lr: 0.01 },
     }));
     let loss = 0;
-    times = await timeSteps(async () => {
-      loss = (await session.runMany(block)).at(-1)!.loss;
-    }, stepsPerCall);
+    // As in a training run after its first window: spinning chosen by the machine's load.
+    times = await timeSteps(
+      async () => {
+        loss = (await session.runMany(block)).at(-1)!.loss;
+      },
+      stepsPerCall,
+      SPIN_WINDOW_MS + 100,
+    );
     await session.release();
     if (!Number.isFinite(loss)) throw new Error(`${model}: the benchmark's loss became ${loss}`);
   } else {

@@ -2,17 +2,23 @@
 // falls on every variant alike (compare the ratios, not the absolute times).
 //
 //   node --import tsx scripts/ab-train-step.ts [mlp|lenet|vgg] [--variant k=1] [--variant k=4]
-//        [--variant tree=/work/main] [--rounds 40] [--threads 2] [--json]
+//        [--variant tree=/work/main] [--rounds 40] [--threads 2] [--busy 2] [--json]
 //
 // A variant is `k=N` (this tree's StepSession, N train steps per onnxruntime call: the step
 // unrolled N times, runMany()) or `tree=DIR` (another checkout's StepSession, one step per call:
-// "before" against this tree's "after"; add `,k=N` when that tree has runMany too). Each round runs
+// "before" against this tree's "after"; add `,k=N` when that tree has runMany too), and `,spin=0|1|auto`
+// sets this tree's intra-op spinning (host/training/spinning.ts; default off). Each round runs
 // every variant for the same number of steps (the least common multiple of their Ks), in an order
 // that alternates from round to round. Per variant it prints the milliseconds per step of each
 // call (a call's time over its steps): min, p25 and median over the rounds, after 3 warm-up
 // rounds. The model, batch, optimizer and data are `netwright bench`'s (cli/bench.ts).
 //
+// `--busy N` runs N busy loops (other processes wanting every cycle) beside it, as a loaded machine.
+// Spinning variants are best compared one per process, alternated: a spinning pool keeps spinning
+// into the next variant's run.
+//
 // On a shared machine run it under `flock /tmp/nw-heavy.lock` and quote `uptime` beside it.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +30,8 @@ interface Variant {
   /** Runs `steps` steps (k per call); returns each call's ms per step. */
   run(steps: number): Promise<number[]>;
   release(): Promise<void>;
+  /** Sessions rebuilt for a new spinning choice, and whether the last one spins (this tree only). */
+  spin(): { rebuilds: number; spinning: boolean } | undefined;
 }
 
 const WARMUP_ROUNDS = 3;
@@ -46,7 +54,11 @@ async function openVariant(spec: string, model: string, threads: number): Promis
     loss: 'cross-entropy',
     optimizer: { kind: 'momentum', momentum: 0.9 },
   });
-  const session = await StepSession.create(step, weights, { threads, ...(k > 1 ? { stepsPerCall: k } : {}) });
+  const session = await StepSession.create(step, weights, {
+    threads,
+    ...(k > 1 ? { stepsPerCall: k } : {}),
+    ...(opts.spin ? { spinning: opts.spin === 'auto' ? ('auto' as const) : opts.spin === '1' } : {}),
+  });
   const rng = createRng(0);
   const d = step.dataInputs[0];
   const x = Float32Array.from({ length: d.shape.reduce((a: number, b: number) => a * b, 1) }, () =>
@@ -72,6 +84,7 @@ async function openVariant(spec: string, model: string, threads: number): Promis
       return times;
     },
     release: () => session.release(),
+    spin: () => (opts.spin ? { rebuilds: session.rebuilds, spinning: session.spinning } : undefined),
   };
 }
 
@@ -90,8 +103,15 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '40' },
       threads: { type: 'string', default: '2' },
       json: { type: 'boolean', default: false },
+      busy: { type: 'string', default: '0' },
     },
   });
+  const busy = Array.from({ length: Number(values.busy) }, () =>
+    spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }),
+  );
+  // Also on an error: a busy loop must not outlive the measurement.
+  process.on('exit', () => busy.forEach((p) => p.kill()));
+  busy.forEach((p) => p.unref());
   const model = positionals[0] ?? 'mlp';
   if (!REFERENCE_MODELS[model])
     throw new Error(`unknown model ${model}; choose ${Object.keys(REFERENCE_MODELS).join(', ')}`);
@@ -115,6 +135,7 @@ async function main(): Promise<void> {
       variant: v.label,
       steps_per_call: v.k,
       calls: times[i].length,
+      ...(v.spin() ?? {}),
       ms_per_step: {
         min: quantile(times[i], 0),
         p25: quantile(times[i], 0.25),
@@ -125,7 +146,7 @@ async function main(): Promise<void> {
     console.log(
       values.json
         ? JSON.stringify(line)
-        : `${model} ${v.label.padEnd(24)} ms/step min ${ms.min.toFixed(3)}  p25 ${ms.p25.toFixed(3)}  median ${ms.median.toFixed(3)}  (${line.calls} calls)`,
+        : `${model} ${v.label.padEnd(24)} ms/step min ${ms.min.toFixed(3)}  p25 ${ms.p25.toFixed(3)}  median ${ms.median.toFixed(3)}  (${line.calls} calls${'rebuilds' in line ? `, ${line.rebuilds} spinning switches, ends ${line.spinning ? 'on' : 'off'}` : ''})`,
     );
     await v.release();
   }

@@ -24,6 +24,9 @@ import { unrollTrainStep } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
 import { createRng, type Rng } from '../../engine/data/index.ts';
 import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
+import { SpinGovernor, withSpinning } from './spinning.ts';
+
+export { NO_SPINNING } from './spinning.ts';
 
 export interface StepResult {
   loss: number;
@@ -36,14 +39,6 @@ export interface StepResult {
   /** With probes: node id -> its forward output and dLoss/d(output) (see TrainStep.outputs.probes). */
   probes?: Map<string, { forward: Float32Array; backward?: Float32Array }>;
 }
-
-/**
- * onnxruntime's intra-op threads spin between ops by default. A train step is many short ops, and
- * on a machine whose cores are shared (the app's UI, other processes) a spinning thread burns the
- * time slice the thread it waits for needs: LeNet's step went from 46 ms to 15 ms (best of 8
- * rounds, 2 threads, load ~8) with spinning off, and the MLP's stayed level (5.2 / 5.5 ms).
- */
-export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
 
@@ -67,6 +62,8 @@ interface UnrolledSession {
   unrolled: UnrolledStep;
   session: ort.InferenceSession;
 }
+
+type SessionOptions = ort.InferenceSession.SessionOptions;
 
 /** Step j's part of a [K, ...] stacked output. */
 function slice(stacked: Float32Array, j: number, k: number): Float32Array {
@@ -129,6 +126,11 @@ export class StepSession {
   private currentAbsSum = 0;
   /** Whether a step ran since the values were set (the older buffers hold something). */
   private stepped = false;
+  /** spinning 'auto': turns spinning on and off by the machine's load (host/training/spinning.ts). */
+  private governor: SpinGovernor | null = null;
+  /** The sessions' options, to build them again with the other spinning choice. */
+  private options: SessionOptions = {};
+  private rebuildCount = 0;
   private constructor(
     readonly step: TrainStep,
     private session: ort.InferenceSession,
@@ -136,7 +138,7 @@ export class StepSession {
     /** The execution provider the session runs on (and why not a GPU, if one was asked for). */
     readonly provider: ProviderUse,
     /** Several steps per call, for runMany() (absent: one step per call). */
-    private readonly block?: UnrolledSession,
+    private block?: UnrolledSession,
   ) {
     // Gradients-only steps carry nothing: their outputs are gradients, handed to the caller.
     const updates = step.outputs.grads.length ? [] : step.params.filter((p) => p.output);
@@ -177,14 +179,18 @@ export class StepSession {
       provider?: ExecutionProviderChoice;
       stepsPerCall?: number;
       unrolled?: UnrolledStep;
+      /**
+       * Let onnxruntime's intra-op threads spin between ops; 'auto': off at first, then runMany()
+       * turns it on while the machine's other processes leave the cores free (spinning.ts). Absent:
+       * off (NO_SPINNING). A governor of one's own stands for 'auto' with its readings (tests).
+       */
+      spinning?: boolean | 'auto' | SpinGovernor;
     } = {},
   ): Promise<StepSession> {
-    const options = {
-      intraOpNumThreads: opts.threads ?? 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all' as const,
-      extra: NO_SPINNING,
-    };
+    const options = withSpinning(
+      { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+      opts.spinning === true,
+    );
     const k = opts.unrolled?.k ?? opts.stepsPerCall ?? 1;
     const unrolled = k > 1 ? (opts.unrolled ?? unrollTrainStep(step, k)) : undefined;
     const { session, use } = await createSession(encodeModel(step.model), options, opts.provider);
@@ -202,6 +208,11 @@ export class StepSession {
         throw e;
       }
     const s = new StepSession(step, session, opts.seed ?? 0, use, block);
+    s.options = options;
+    if (opts.spinning instanceof SpinGovernor || opts.spinning === 'auto') {
+      const governor = opts.spinning === 'auto' ? new SpinGovernor() : opts.spinning;
+      if (governor.available && use.provider === 'cpu') s.governor = governor;
+    }
     s.setWeights(weights);
     s.resetCarriedState();
     return s;
@@ -313,6 +324,8 @@ export class StepSession {
    * give. The results stop at the first step whose loss is not finite.
    */
   async runMany(steps: StepInput[]): Promise<StepResult[]> {
+    const spin = this.governor?.next();
+    if (spin !== undefined && spin !== null) await this.rebuild(withSpinning(this.options, spin));
     const block = this.block;
     if (block && steps.length === block.unrolled.k && this.currentSound) {
       const results = await this.runBlock(block, steps);
@@ -415,6 +428,32 @@ export class StepSession {
     const keep = 1 - p;
     for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
     return mask;
+  }
+
+  /**
+   * The same models in new sessions with other options (on the CPU, where the governor runs);
+   * carried values stay in this object's buffers, so the next step goes on from them.
+   */
+  private async rebuild(options: SessionOptions): Promise<void> {
+    const single = await ort.InferenceSession.create(encodeModel(this.step.model), options);
+    const unrolled = this.block
+      ? await ort.InferenceSession.create(encodeModel(this.block.unrolled.model), options)
+      : null;
+    await this.release();
+    this.session = single;
+    if (this.block && unrolled) this.block = { unrolled: this.block.unrolled, session: unrolled };
+    this.options = options;
+    this.rebuildCount++;
+  }
+
+  /** Times the sessions were built again for a new spinning choice. */
+  get rebuilds(): number {
+    return this.rebuildCount;
+  }
+
+  /** Whether onnxruntime's threads spin between ops now. */
+  get spinning(): boolean {
+    return !this.options.extra;
   }
 
   /** onnxruntime calls made so far (a block of steps is one). */

@@ -2,8 +2,7 @@
 // the test set with the inference graph (running statistics, no dropout), per-layer gradient and
 // weight norms for the vanishing-gradient view, NaN detection that keeps the last good weights,
 // cancellation, and checkpoints to resume from.
-import type { Batch, Dataset } from '../../engine/data/index.ts';
-import { batches } from '../../engine/data/index.ts';
+import type { Dataset } from '../../engine/data/index.ts';
 import type {
   BufferTest,
   LossKind,
@@ -26,7 +25,7 @@ import {
   withBatch,
 } from '../../engine/index.ts';
 import { inferencePass } from './inferencePass.ts';
-import { isClassification, take, targetsFor } from './batchData.ts';
+import { batchGroups, isClassification, targetsFor, type GatheredBatch } from './batchData.ts';
 import type { TrainingStart } from './prepare.ts';
 import { prepareTraining } from './prepare.ts';
 import { StepSession, type SessionState, type StepInput } from './session.ts';
@@ -286,6 +285,9 @@ class TrainingLoop {
       threads: cfg.threads,
       provider: cfg.provider,
       stepsPerCall: stepsPerCall(start, cfg, flopsPerUpdate),
+      // Spinning by the machine's load (spinning.ts), which counts this process's CPU as the run's
+      // own: a race's contestants train side by side in one process, so they never spin.
+      spinning: cfg.trajectory ? false : 'auto',
     });
     if (run.resume)
       try {
@@ -347,11 +349,9 @@ class TrainingLoop {
     if (cfg.tbptt) this.session.resetCarriedState();
     // Batches go to the session a call's worth at a time (runMany runs a short last group one step
     // per call).
-    const all = batches(trainSet, cfg.batchSize, { seed: order, dropLast: true });
-    for (let group = take(all, this.session.stepsPerCall); group.length;) {
+    for (const group of batchGroups(trainSet, cfg.batchSize, this.session.stepsPerCall, order)) {
       const outcome = await this.steps(epoch, group, tally);
       if (outcome) return outcome;
-      group = take(all, this.session.stepsPerCall);
     }
     await this.endEpoch(epoch, lr0, tally);
     return null;
@@ -361,7 +361,7 @@ class TrainingLoop {
    * One onnxruntime call's steps (StepSession.runMany) and each step's bookkeeping and events, in
    * order; a result when the run ends (cancelled before the call, or a step's loss not finite).
    */
-  private async steps(epoch: number, group: Batch[], tally: Tally): Promise<Outcome> {
+  private async steps(epoch: number, group: GatheredBatch[], tally: Tally): Promise<Outcome> {
     const { config: cfg, data, signal } = this.run;
     const trainSet = data.train;
     if (this.run.gate?.paused && !signal?.aborted) tally.t0 += await this.waitWhilePaused(epoch);
