@@ -3,6 +3,7 @@
 import type { ProjectDocument, WeightMap } from '../engine/index.ts';
 import type { ChannelStats } from '../engine/data/index.ts';
 import type { HostApi } from '../protocol/hostApi.ts';
+import { HostError } from '../protocol/hostApi.ts';
 import { HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldWeights } from './heldWeights.ts';
 import type { Transfers } from './transfers.ts';
 import { datasetPreview } from './data/preview.ts';
@@ -49,7 +50,23 @@ export function runMethods({ jobs, model, runs, held, transfers }: HostParts) {
     resumeTraining: async (runId) => runs.resume(runId),
     retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
     attachRun: async (runId) => runs.attach(runId),
-    exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
+    // Encoded in a job thread (ResNet-50: half a second), the weights shared with it, and the
+    // file offered as a transfer the page fetches (browser mode: over HTTP).
+    exportTrainedOnnx: async (runId, options) => {
+      const { doc, weights } = runs.trainedModel(runId);
+      const exported = await jobs.run('exportOnnx', {
+        document: doc,
+        weights: await shareWeights(weights),
+        fp16: options?.fp16,
+        trained: true,
+      });
+      if (!exported.ok)
+        throw new HostError(
+          'bad-request',
+          `The trained model can't be exported: ${exported.problems.join(' ')}`,
+        );
+      return transfers.offerFile(exported.fileName, exported.bytes);
+    },
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     keepTrainedWeights: async (runId) => {
       const { doc, weights } = runs.trainedModel(runId);

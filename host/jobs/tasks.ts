@@ -6,7 +6,7 @@ import type { ProjectDocument } from '../../engine/index.ts';
 import { parseDocument } from '../../engine/index.ts';
 import type { Activations, ActivationsRequest } from '../../protocol/activations.ts';
 import type { Prediction } from '../../protocol/training.ts';
-import type { ExportedOnnx, ImportedOnnx } from '../onnxFiles.ts';
+import type { ExportedOnnx, ExportOnnxOptions, ImportedOnnx } from '../onnxFiles.ts';
 import type { ExportPytorchOptions } from '../../protocol/onnxFiles.ts';
 import type { BuiltPytorchExport } from '../pytorchExport.ts';
 import type { OpenedProject } from '../projectFiles.ts';
@@ -53,14 +53,17 @@ export const tasks = {
     ctx.transfer(heldBuffers(imported));
     return imported;
   },
-  /** A project as inference ONNX (base64), or the reasons it can't be exported yet. */
+  /** A project as inference ONNX bytes, or the reasons it can't be exported yet. */
   exportOnnx: async (
-    input: { document: ProjectDocument; opset?: number; fp16?: boolean },
+    input: { document: ProjectDocument } & ExportOnnxOptions,
     ctx: TaskContext,
   ): Promise<ExportedOnnx> => {
     const { exportOnnxFile } = await import('../onnxFiles.ts');
     ctx.progress({ phase: 'exporting' });
-    return exportOnnxFile(input.document, input);
+    const exported = exportOnnxFile(input.document, input);
+    // As large as the weights (100 MB for ResNet-50): moved to the host, not copied.
+    if (exported.ok && exported.bytes.buffer instanceof ArrayBuffer) ctx.transfer([exported.bytes.buffer]);
+    return exported;
   },
   /** A PyTorch project: its zip (base64), its files for a folder, or why it can't be written. */
   exportPytorch: async (
