@@ -4,7 +4,7 @@ import type { ProjectDocument, WeightMap } from '../engine/index.ts';
 import type { ChannelStats } from '../engine/data/index.ts';
 import type { HostApi } from '../protocol/hostApi.ts';
 import { HostError } from '../protocol/hostApi.ts';
-import { HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldWeights } from './heldWeights.ts';
+import { HOLD_ABOVE_BYTES, shareHeld, weightBytes, withShapes, type HeldWeights } from './heldWeights.ts';
 import type { Transfers } from './transfers.ts';
 import { datasetPreview } from './data/preview.ts';
 import { addDataset, resolveForLoad } from './data/uploads.ts';
@@ -71,11 +71,8 @@ export function runMethods({ jobs, model, runs, held, transfers }: HostParts) {
     keepTrainedWeights: async (runId) => {
       const { doc, weights } = runs.trainedModel(runId);
       if (weightBytes(weights) <= HOLD_ABOVE_BYTES) return { weights: runs.trainedWeights(runId) };
-      // A copy: a paused run goes on training into its own arrays.
-      const copy = new Map(
-        [...weights].map(([id, p]) => [id, new Map([...p].map(([k, v]) => [k, v.slice()]))]),
-      );
-      return { weightsRef: held.hold(withShapes(doc, copy)) };
+      // A copy (in shared memory, as held tensors are): a paused run goes on training into its own arrays.
+      return { weightsRef: held.hold(shareHeld(withShapes(doc, weights), true)) };
     },
     // With a run's weights the run's cached model answers; a document's own weights are drawn
     // and compiled in a job thread (a large model would hold the event loop for seconds).
