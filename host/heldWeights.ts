@@ -67,7 +67,7 @@ export function withShapes(
  * The tensors with their values in shared memory: those not there yet (or all, with `copyAll`)
  * copied into one SharedArrayBuffer. Held tensors never change (an edit makes new ones), so every
  * job that gets them (save, export, training) shares them instead of cloning them: posting
- * ResNet-50's 100 MB to the save job had cost 0.7 s of the event loop (docs/file-transfer.md).
+ * ResNet-50's 100 MB made the save and export jobs 0.5-0.6 s slower (docs/file-transfer.md).
  * Nothing may write into them; the trainer loads copies (host/training/session.ts `load`).
  */
 export function shareHeld(tensors: HeldTensors, copyAll = false): HeldTensors {
