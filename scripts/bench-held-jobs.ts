@@ -13,20 +13,12 @@ import { encodeProjectArchive } from '../engine/index.ts';
 import { HeldWeights } from '../host/heldWeights.ts';
 import { JobRunner } from '../host/jobs/runner.ts';
 import { importOnnxFile } from '../host/onnxFiles.ts';
+import { FIXTURES } from '../test/helpers/onnxCases.ts';
 
 const { values } = parseArgs({
   options: { model: { type: 'string', default: 'resnet50' }, rounds: { type: 'string', default: '3' } },
 });
-const file = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'shared',
-  'fixtures',
-  'onnx',
-  'light',
-  `light_${values.model}.onnx`,
-);
+const file = join(FIXTURES, 'light', `light_${values.model}.onnx`);
 const imported = await importOnnxFile(readFileSync(file).toString('base64'), `${values.model}.onnx`);
 const held = new HeldWeights();
 const shared = held.attach({ ...imported.document, weightsRef: held.hold(imported.held!) });
