@@ -1,17 +1,19 @@
 // The save and export jobs of a host-held model (issue 16, docs/file-transfer.md): the held weights
 // in shared memory (as the host keeps them) against plain copies (as before: posting them to the
-// job thread cloned them on the event loop), interleaved, with the event loop's longest stall
-// during each job and where encodeProjectArchive's own time goes.
+// job's thread cloned them), interleaved, with the event loop's longest stall
+// during each job, the export of a run's weights as exportTrainedOnnx makes it, and where
+// encodeProjectArchive's own time goes.
 //   node --import tsx scripts/bench-held-jobs.ts [--model resnet50] [--rounds 3]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { zipSync } from 'fflate';
-import type { ProjectDocument } from '../engine/index.ts';
+import type { ProjectDocument, WeightMap } from '../engine/index.ts';
 import { encodeProjectArchive } from '../engine/index.ts';
 import { HeldWeights } from '../host/heldWeights.ts';
 import { JobRunner } from '../host/jobs/runner.ts';
+import { shareWeights } from '../host/jobs/modelThread.ts';
 import { importOnnxFile } from '../host/onnxFiles.ts';
 import { FIXTURES } from '../test/helpers/onnxCases.ts';
 
@@ -31,6 +33,15 @@ const plain: ProjectDocument = {
     ]),
   ),
 };
+
+// A trained run's weights as TrainingRuns keeps them: plain arrays beside a graph without weights.
+const runWeights: WeightMap = new Map(
+  Object.entries(plain.weights!).map(([id, params]) => [
+    id,
+    new Map(Object.entries(params).map(([p, t]) => [p, t.values!])),
+  ]),
+);
+const { weights: _, ...graphOnly } = shared;
 
 const jobs = new JobRunner();
 await jobs.run('parseProject', { text: '{}' }).catch(() => undefined); // a loaded thread
@@ -77,6 +88,12 @@ for (let round = 1; round <= Number(values.rounds); round++)
     const save = await timed(() => jobs.run('saveProject', { document }));
     const exportOnnx = await timed(() => jobs.run('exportOnnx', { document }));
     console.log(JSON.stringify({ model: values.model, round, weights, save, exportOnnx }));
+    if (weights === 'plain') continue;
+    // What exportTrainedOnnx does with a finished run's weights (host/hostRunMethods.ts).
+    const exportTrained = await timed(async () =>
+      jobs.run('exportOnnx', { document: graphOnly, weights: await shareWeights(runWeights), trained: true }),
+    );
+    console.log(JSON.stringify({ model: values.model, round, weights: 'a run', exportTrained }));
   }
 console.log(JSON.stringify({ model: values.model, inThisThread: archiveParts(shared) }));
 await jobs.close();
