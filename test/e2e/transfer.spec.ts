@@ -93,6 +93,13 @@ test('ResNet-50: new 10-class head, frozen backbone, one epoch on a picture fold
   await runEnded(page, 300_000);
   const trainMs = Date.now() - t0;
 
+  // The run's test-set evaluation first (two evaluateRun calls, seconds here), so the time below is the export's.
+  await expect(training(page).getByTestId('confusion-matrix').locator('td.confusion__cell')).toHaveCount(
+    100,
+    {
+      timeout: 60_000,
+    },
+  );
   const e0 = Date.now();
   const path = await download(
     page,
