@@ -3,7 +3,8 @@
 import type { ProjectDocument, WeightMap } from '../engine/index.ts';
 import type { ChannelStats } from '../engine/data/index.ts';
 import type { HostApi } from '../protocol/hostApi.ts';
-import { HOLD_ABOVE_BYTES, weightBytes, withShapes, type HeldWeights } from './heldWeights.ts';
+import { HostError } from '../protocol/hostApi.ts';
+import { HOLD_ABOVE_BYTES, shareHeld, weightBytes, withShapes, type HeldWeights } from './heldWeights.ts';
 import type { Transfers } from './transfers.ts';
 import { datasetPreview } from './data/preview.ts';
 import { addDataset, resolveForLoad } from './data/uploads.ts';
@@ -49,16 +50,29 @@ export function runMethods({ jobs, model, runs, held, transfers }: HostParts) {
     resumeTraining: async (runId) => runs.resume(runId),
     retainRuns: async ({ client, runIds }) => runs.retain(client, runIds),
     attachRun: async (runId) => runs.attach(runId),
-    exportTrainedOnnx: async (runId, options) => runs.exportOnnx(runId, options?.fp16),
+    // Encoded in a job thread (ResNet-50: half a second), the weights shared with it, and the
+    // file offered as a transfer the page fetches (browser mode: over HTTP).
+    exportTrainedOnnx: async (runId, options) => {
+      const { doc, weights } = runs.trainedModel(runId);
+      const exported = await jobs.run('exportOnnx', {
+        document: doc,
+        weights: await shareWeights(weights),
+        fp16: options?.fp16,
+        trained: true,
+      });
+      if (!exported.ok)
+        throw new HostError(
+          'bad-request',
+          `The trained model can't be exported: ${exported.problems.join(' ')}`,
+        );
+      return transfers.offerFile(exported.fileName, exported.bytes);
+    },
     trainedWeights: async (runId) => runs.trainedWeights(runId),
     keepTrainedWeights: async (runId) => {
       const { doc, weights } = runs.trainedModel(runId);
       if (weightBytes(weights) <= HOLD_ABOVE_BYTES) return { weights: runs.trainedWeights(runId) };
-      // A copy: a paused run goes on training into its own arrays.
-      const copy = new Map(
-        [...weights].map(([id, p]) => [id, new Map([...p].map(([k, v]) => [k, v.slice()]))]),
-      );
-      return { weightsRef: held.hold(withShapes(doc, copy)) };
+      // A copy (in shared memory, as held tensors are): a paused run goes on training into its own arrays.
+      return { weightsRef: held.hold(shareHeld(withShapes(doc, weights), true)) };
     },
     // With a run's weights the run's cached model answers; a document's own weights are drawn
     // and compiled in a job thread (a large model would hold the event loop for seconds).

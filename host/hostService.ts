@@ -7,8 +7,10 @@ import { Transfers } from './transfers.ts';
 import { clearAutosave, loadAutosave, removeStaleAutosaveTemps, writeAutosave } from './autosave.ts';
 import { resolveForLoad } from './data/uploads.ts';
 import type { JobRunnerOptions } from './jobs/runner.ts';
+import type { TaskInput } from './jobs/tasks.ts';
 import { JobRunner } from './jobs/runner.ts';
-import { ModelThread } from './jobs/modelThread.ts';
+import { ModelThread, shareWeights } from './jobs/modelThread.ts';
+import type { ExportedOnnx } from './onnxFiles.ts';
 import { exportPytorchFor, type PickFolder } from './pytorchExport.ts';
 import { defaultDataDir, defaultTemplatesDir } from './paths.ts';
 import { listTemplates, loadTemplate } from './templates.ts';
@@ -69,6 +71,9 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     const { held: tensors, ...rest } = r;
     return { ...rest, document: tensors ? { ...r.document, weightsRef: held.hold(tensors) } : r.document };
   };
+  /** An exported model offered for the page to fetch, like a saved project; or the problems. */
+  const offerExport = (exported: ExportedOnnx) =>
+    exported.ok ? { ok: true as const, ...transfers.offerFile(exported.fileName, exported.bytes) } : exported;
   const api = {
     listTemplates: () => listTemplates(templatesDir),
     loadTemplate: (id) => loadTemplate(templatesDir, id),
@@ -93,11 +98,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     },
     saveProject: async (document) => {
       const bytes = await jobs.run('saveProject', { document: held.attach(document) });
-      return {
-        transfer: transfers.offer(bytes),
-        fileName: `${fileSlug(document.name)}${ARCHIVE_EXTENSION}`,
-        bytes: bytes.length,
-      };
+      return transfers.offerFile(`${fileSlug(document.name)}${ARCHIVE_EXTENSION}`, bytes);
     },
     readTransfer: async ({ transfer, offset, binary }) => transfers.read(transfer, offset, binary),
     heldTensor: (request) => held.read(request),
@@ -128,12 +129,12 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       return null;
     },
     exportOnnx: async (document, { runId, ...options }) => {
-      // A run's weights replace the document's: the run's own, straight from the host.
-      const { weightsRef: _, ...graphOnly } = document;
-      const withWeights = runId
-        ? { ...graphOnly, weights: runs.trainedWeights(runId) }
-        : held.attach(document);
-      return jobs.run('exportOnnx', { document: withWeights, ...options });
+      // A run's weights replace the document's: the run's own, shared with the job's thread.
+      const { weightsRef: _, weights: __, ...graphOnly } = document;
+      const input: TaskInput<'exportOnnx'> = runId
+        ? { document: graphOnly, weights: await shareWeights(runs.trainedModel(runId).weights), ...options }
+        : { document: held.attach(document), ...options };
+      return offerExport(await jobs.run('exportOnnx', input));
     },
     exportPytorch: (document, exportOptions) =>
       exportPytorchFor(

@@ -1,8 +1,8 @@
 // ONNX files in the app: import (bytes -> a laid-out project) and export (project -> bytes, or the
 // list of reasons it can't be exported yet). protobufjs needs eval, which the renderer's CSP
 // forbids, so encoding and decoding happen here on the host, never in the renderer.
-import type { ProjectDocument } from '../engine/index.ts';
-import { DEFAULT_OPSET, ExportError, exportInference, exportProblems } from '../engine/index.ts';
+import type { ProjectDocument, WeightMap } from '../engine/index.ts';
+import { DEFAULT_OPSET, ExportError, exportInference, exportProblems, fileSlug } from '../engine/index.ts';
 import { decodeModel, encodeModel, importOnnx } from '../engine/onnx/index.ts';
 import { HostError } from '../protocol/hostApi.ts';
 import type { JobProgress } from './jobs/tasks.ts';
@@ -18,8 +18,18 @@ export interface ImportedOnnx {
   held?: HeldTensors;
 }
 
+/** The encoded model (moved, not copied, out of the job's thread), or why it can't be exported. */
 export type ExportedOnnx =
-  { ok: true; fileName: string; base64: string; bytes: number } | { ok: false; problems: string[] };
+  { ok: true; fileName: string; bytes: Uint8Array } | { ok: false; problems: string[] };
+
+export interface ExportOnnxOptions {
+  opset?: number;
+  fp16?: boolean;
+  /** Weights beside the document (a training run's), which win over its own. */
+  weights?: WeightMap;
+  /** The file is named as a run's trained model (`<name>-trained.onnx`). */
+  trained?: boolean;
+}
 
 const stem = (fileName: string) => fileName.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '');
 
@@ -50,26 +60,17 @@ export async function importOnnxFile(
   return { document: await layoutDocument(document), notes: result.report.notes, held };
 }
 
-export function exportOnnxFile(doc: ProjectDocument, opts: { opset?: number; fp16?: boolean }): ExportedOnnx {
+export function exportOnnxFile(doc: ProjectDocument, opts: ExportOnnxOptions): ExportedOnnx {
   const opset = opts.opset ?? DEFAULT_OPSET;
   const problems = exportProblems(doc, opset);
   if (problems.length) return { ok: false, problems };
   let bytes: Uint8Array;
   try {
-    bytes = encodeModel(exportInference(doc, { opset, fp16: opts.fp16 }));
+    bytes = encodeModel(exportInference(doc, { opset, fp16: opts.fp16, weights: opts.weights }));
   } catch (e) {
     if (e instanceof ExportError) return { ok: false, problems: e.problems };
     throw e;
   }
-  const slug =
-    doc.name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'model';
-  return {
-    ok: true,
-    fileName: `${slug}${opts.fp16 ? '-fp16' : ''}.onnx`,
-    base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
-    bytes: bytes.byteLength,
-  };
+  const suffix = `${opts.trained ? '-trained' : ''}${opts.fp16 ? '-fp16' : ''}`;
+  return { ok: true, fileName: `${fileSlug(doc.name, 'model')}${suffix}.onnx`, bytes };
 }

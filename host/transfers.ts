@@ -1,11 +1,11 @@
 // Files too large for one message cross the HostApi in chunks: an upload is begun with its size,
 // sent chunk by chunk (raw bytes or base64) and then used by the call that needs it (openProject);
-// a download (saveProject's zip) is read chunk by chunk. In browser mode the page moves the bytes
+// a download (saveProject's zip, an exported ONNX model) is read chunk by chunk. In browser mode the page moves the bytes
 // over plain HTTP instead (server/transferRoutes.ts: the same transfers, whole files, streamed).
 // Each transfer lives for a few minutes at most.
 import { randomUUID } from 'node:crypto';
 import { HostError } from '../protocol/hostApi.ts';
-import { MAX_TRANSFER_BYTES, TRANSFER_CHUNK_BYTES } from '../protocol/projectFiles.ts';
+import { MAX_TRANSFER_BYTES, TRANSFER_CHUNK_BYTES, type OfferedFile } from '../protocol/projectFiles.ts';
 
 interface Transfer {
   bytes: Uint8Array;
@@ -86,9 +86,14 @@ export class Transfers {
     return t.bytes;
   }
 
-  /** Bytes for the page to fetch with read(). */
+  /** Bytes for the page to fetch with read() (or takeOffered); returns the transfer's id. */
   offer(bytes: Uint8Array): string {
     return this.add(bytes, bytes.length, true);
+  }
+
+  /** A file for the page to fetch (saveDownload): a saved project, an exported model. */
+  offerFile(fileName: string, bytes: Uint8Array): OfferedFile {
+    return { transfer: this.offer(bytes), fileName, bytes: bytes.length };
   }
 
   /** All of an offered file's bytes at once (an HTTP download); the transfer ends. */

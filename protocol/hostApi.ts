@@ -12,7 +12,6 @@ import {
   datasetPreviewSchema,
   MAX_PREVIEW_SAMPLES,
   MAX_RACE_ENTRIES,
-  onnxFileSchema,
   predictInputSchema,
   predictionSchema,
   raceEntrySchema,
@@ -47,6 +46,7 @@ import {
 import { addDatasetRequestSchema, uploadedDatasetSchema } from './datasets.ts';
 import {
   beginUploadSchema,
+  offeredFileSchema,
   openProjectSchema,
   readTransferSchema,
   savedProjectSchema,
@@ -172,7 +172,10 @@ export const hostMethods = {
   },
   /** Stops a job the page named (an import under way); nothing happens when it has ended. */
   cancelJob: { args: z.tuple([jobIdSchema]), result: z.null() },
-  /** The inference model (IR 8; opset 17 unless asked) as base64, or why it can't be exported yet. */
+  /**
+   * The inference model (IR 8; opset 17 unless asked) offered as a transfer to fetch (browser
+   * mode: GET /transfer/<id>; Electron: readTransfer), or why it can't be exported yet.
+   */
   exportOnnx: {
     args: z.tuple([projectDocumentSchema, exportOnnxOptionsSchema]),
     result: exportOnnxResultSchema,
@@ -228,10 +231,10 @@ export const hostMethods = {
     args: z.tuple([runIdSchema]),
     result: attachedRunSchema.extend({ document: projectDocumentSchema }),
   },
-  /** The trained network as an inference ONNX file (IR 8, opset 17), base64. */
+  /** The trained network as an inference ONNX file (IR 8, opset 17), offered like exportOnnx's. */
   exportTrainedOnnx: {
     args: z.tuple([runIdSchema, z.object({ fp16: z.boolean().optional() }).strict().optional()]),
-    result: onnxFileSchema,
+    result: offeredFileSchema,
   },
   /** A finished run's weights, to keep them in the project file. */
   trainedWeights: { args: z.tuple([runIdSchema]), result: storedWeightsSchema },

@@ -1,5 +1,7 @@
-// The ONNX members of HostApi: an .onnx file crosses the boundary as base64 (JSON text frames).
+// The ONNX members of HostApi: an imported .onnx file comes as base64 (JSON text frames); an
+// exported one is offered as a transfer, like a saved project (protocol/projectFiles.ts).
 import { z } from 'zod';
+import { offeredFileSchema } from './projectFiles.ts';
 import { runIdSchema, trainingConfigSchema, trainingDatasetSchema } from './training.ts';
 
 /** About 60 MB of ONNX; the browser-mode WebSocket accepts messages up to twice the document bound. */
@@ -39,8 +41,9 @@ export const exportOnnxOptionsSchema = z
   })
   .strict();
 
+/** The exported file, offered as a transfer (saveDownload fetches it), or why it can't be exported. */
 export const exportOnnxResultSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), fileName: z.string(), base64: z.string(), bytes: z.number().int() }),
+  offeredFileSchema.extend({ ok: z.literal(true) }),
   z.object({ ok: z.literal(false), problems: z.array(z.string()) }),
 ]);
 export type ExportOnnxResult = z.infer<typeof exportOnnxResultSchema>;

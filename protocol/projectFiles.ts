@@ -1,4 +1,4 @@
-// Files across the HostApi (.netwright zips, a dataset's large files): too large for one message,
+// Files across the HostApi (.netwright zips, exported ONNX, a dataset's large files): too large for one message,
 // so they travel in chunks (host/transfers.ts), each well inside the message limit: raw bytes
 // (a binary WebSocket frame, or cloned by Electron's IPC), or base64 for a client that can't.
 import { z } from 'zod';
@@ -50,13 +50,18 @@ export const transferChunkSchema = z.union([
   z.object({ bytes: chunkBytes, done: z.boolean() }),
 ]);
 
-/** A saved project waiting to be fetched: its name, size and transfer. */
-export const savedProjectSchema = z.object({
+/**
+ * A file the host offers for the page to fetch (a saved project, an exported ONNX model): its
+ * name, size and transfer. Browser mode downloads it over HTTP, Electron reads it with readTransfer.
+ */
+export const offeredFileSchema = z.object({
   transfer: transferIdSchema,
   fileName: z.string(),
   bytes: z.number().int(),
 });
-export type SavedProject = z.infer<typeof savedProjectSchema>;
+export type OfferedFile = z.infer<typeof offeredFileSchema>;
+export const savedProjectSchema = offeredFileSchema;
+export type SavedProject = OfferedFile;
 
 export const openProjectSchema = z
   .object({ transfer: transferIdSchema, fileName: z.string().max(255).optional() })

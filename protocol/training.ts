@@ -376,6 +376,3 @@ export const datasetPreviewSchema = z.object({
 export type DatasetPreview = z.infer<typeof datasetPreviewSchema>;
 
 export const MAX_PREVIEW_SAMPLES = 600;
-
-export const onnxFileSchema = z.object({ fileName: z.string(), base64: z.string() });
-export type OnnxFile = z.infer<typeof onnxFileSchema>;

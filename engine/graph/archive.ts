@@ -31,13 +31,13 @@ export const ARCHIVE_MEMBERS = {
   weights: 'weights.safetensors',
 } as const;
 
-/** "LeNet-5 (MNIST)" -> "lenet-5-mnist": a file name from a project's name. */
-export function fileSlug(name: string): string {
+/** "LeNet-5 (MNIST)" -> "lenet-5-mnist": a file name from a project's name (`fallback` when none is left). */
+export function fileSlug(name: string, fallback = 'untitled'): string {
   return (
     name
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'untitled'
+      .replace(/^-+|-+$/g, '') || fallback
   );
 }
 

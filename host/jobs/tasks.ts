@@ -6,7 +6,7 @@ import type { ProjectDocument } from '../../engine/index.ts';
 import { parseDocument } from '../../engine/index.ts';
 import type { Activations, ActivationsRequest } from '../../protocol/activations.ts';
 import type { Prediction } from '../../protocol/training.ts';
-import type { ExportedOnnx, ImportedOnnx } from '../onnxFiles.ts';
+import type { ExportedOnnx, ExportOnnxOptions, ImportedOnnx } from '../onnxFiles.ts';
 import type { ExportPytorchOptions } from '../../protocol/onnxFiles.ts';
 import type { BuiltPytorchExport } from '../pytorchExport.ts';
 import type { OpenedProject } from '../projectFiles.ts';
@@ -25,20 +25,21 @@ export interface JobProgress {
 export interface TaskContext {
   progress(p: JobProgress): void;
   /**
-   * Moves these buffers to the host with the result instead of copying them: an imported
-   * ResNet-50's held weights are 100 MB, whose copy took 1.4 s (docs/canvas-performance.md).
-   * The task must not use them afterwards.
+   * Moves these buffers to the host with the result instead of copying them: a saved or exported
+   * ResNet-50 is 100 MB, whose copy took 0.7 s (docs/file-transfer.md). The task must not use
+   * them afterwards.
    */
   transfer(buffers: Iterable<ArrayBuffer>): void;
 }
 
-/** The buffers under a result's held weights (each once), to move rather than copy. */
-function heldBuffers(result: { held?: HeldTensors }): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const params of result.held?.values() ?? [])
-    for (const { values } of params.values())
-      if (values.buffer instanceof ArrayBuffer) buffers.add(values.buffer);
-  return [...buffers];
+/**
+ * A result's held weights put in shared memory here, in the job's thread (a copy, off the event
+ * loop), so the host holds them without copying and every later job shares them (shareHeld).
+ */
+async function shareResultHeld<T extends { held?: HeldTensors }>(result: T): Promise<T> {
+  if (!result.held) return result;
+  const { shareHeld } = await import('../heldWeights.ts');
+  return { ...result, held: shareHeld(result.held) };
 }
 
 /** The tasks' implementations are loaded inside the worker only, on first use. */
@@ -49,18 +50,19 @@ export const tasks = {
     ctx: TaskContext,
   ): Promise<ImportedOnnx> => {
     const { importOnnxFile } = await import('../onnxFiles.ts');
-    const imported = await importOnnxFile(input.base64, input.fileName, ctx.progress);
-    ctx.transfer(heldBuffers(imported));
-    return imported;
+    return shareResultHeld(await importOnnxFile(input.base64, input.fileName, ctx.progress));
   },
-  /** A project as inference ONNX (base64), or the reasons it can't be exported yet. */
+  /** A project as inference ONNX bytes, or the reasons it can't be exported yet. */
   exportOnnx: async (
-    input: { document: ProjectDocument; opset?: number; fp16?: boolean },
+    input: { document: ProjectDocument } & ExportOnnxOptions,
     ctx: TaskContext,
   ): Promise<ExportedOnnx> => {
     const { exportOnnxFile } = await import('../onnxFiles.ts');
     ctx.progress({ phase: 'exporting' });
-    return exportOnnxFile(input.document, input);
+    const exported = exportOnnxFile(input.document, input);
+    // As large as the weights (100 MB for ResNet-50): moved to the host, not copied.
+    if (exported.ok && exported.bytes.buffer instanceof ArrayBuffer) ctx.transfer([exported.bytes.buffer]);
+    return exported;
   },
   /** A PyTorch project: its zip (base64), its files for a folder, or why it can't be written. */
   exportPytorch: async (
@@ -118,11 +120,9 @@ export const tasks = {
     return { ...data, train: inSharedMemory(data.train), test: inSharedMemory(data.test) };
   },
   /** A .netwright file's bytes as a document, its large weights set aside for the host to hold. */
-  openProject: async (input: { bytes: Uint8Array }, ctx: TaskContext): Promise<OpenedProject> => {
+  openProject: async (input: { bytes: Uint8Array }): Promise<OpenedProject> => {
     const { openProjectBytes } = await import('../projectFiles.ts');
-    const opened = openProjectBytes(input.bytes);
-    ctx.transfer(heldBuffers(opened));
-    return opened;
+    return shareResultHeld(openProjectBytes(input.bytes));
   },
   /** A document (held weights attached) as .netwright bytes. */
   saveProject: async (input: { document: ProjectDocument }, ctx: TaskContext): Promise<Uint8Array> => {

@@ -67,7 +67,10 @@ export async function inferencePass(
       const id = byName.get(info.name.slice(0, dot))!;
       const param = info.name.slice(dot + 1);
       const spec = analysis.nodes.get(id)!.parameters.find((p) => p.name === param)!;
-      feeds[info.name] = new ort.Tensor('float32', weights.get(id)!.get(param)!, spec.shape);
+      const values = weights.get(id)!.get(param)!;
+      // onnxruntime-node refuses shared memory (held weights live there): a copy.
+      const own = values.buffer instanceof SharedArrayBuffer ? values.slice() : values;
+      feeds[info.name] = new ort.Tensor('float32', own, spec.shape);
     }
     const inputName = model.graph.inputs[0].name;
     const outputName = model.graph.outputs[0].name;

@@ -8,11 +8,9 @@ import { availableParallelism } from 'node:os';
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import { subset } from '../../engine/data/index.ts';
 import type { ProjectDocument, WeightMap } from '../../engine/index.ts';
-import { analyze, exportInference, storeWeights } from '../../engine/index.ts';
-import { encodeModel } from '../../engine/onnx/index.ts';
+import { analyze, storeWeights } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type {
-  OnnxFile,
   RaceEntry,
   StartRaceResult,
   StartTrainingResult,
@@ -102,12 +100,6 @@ const gone = (id: string) =>
     'not-found',
     `The host no longer holds the run ${id}: it was restarted, or the run was released when no page showed it any more. Train again to export or try it.`,
   );
-
-const slug = (name: string) =>
-  name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '') || 'model';
 
 /** Pages whose shown runs are kept (the most recent ones): every page load is a new one. */
 const MAX_CLIENTS = 4;
@@ -277,15 +269,6 @@ export class TrainingRuns {
   /** Stops every run (the host is shutting down). */
   stopAll(): void {
     for (const r of this.runs.values()) r.controller.abort();
-  }
-
-  exportOnnx(id: string, fp16 = false): OnnxFile {
-    const run = this.finished(id);
-    const bytes = encodeModel(exportInference(run.doc, { weights: run.weights, fp16 }));
-    return {
-      fileName: `${slug(run.doc.name)}-trained${fp16 ? '-fp16' : ''}.onnx`,
-      base64: Buffer.from(bytes).toString('base64'),
-    };
   }
 
   trainedWeights(id: string) {

@@ -1,11 +1,13 @@
 // ONNX in the app. Import: upload -> the host decodes, imports and lays out -> the new document.
-// Export: the host checks and encodes -> a download, or the list of problems shown in the dialog.
+// Export: the host checks and encodes -> a file it offers, which the page downloads as Save's
+// (saveDownload: over HTTP in browser mode), or the list of problems shown in the dialog.
 // (Decoding and encoding protobuf need eval, which the renderer's CSP rightly forbids.)
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { appStore } from '../state/appStore.ts';
 import type { JobProgressEvent } from '../../protocol/onnxFiles.ts';
-import { base64ToBytes, downloadBytes, fileToBase64 } from '../components/download.ts';
+import { fileToBase64 } from '../components/download.ts';
+import { saveDownload } from '../components/hostFiles.ts';
 import { currentWeights } from '../training/currentWeights.ts';
 import { isGone } from '../training/flows.ts';
 
@@ -122,7 +124,7 @@ export async function exportOnnx(): Promise<void> {
     const runId = weights.source === 'run' ? { runId: weights.runId } : {};
     const result = await host.exportOnnx(app().doc, { opset, fp16, ...runId });
     if (!result.ok) return void onnxExportStore.setState({ busy: false, problems: result.problems });
-    downloadBytes(result.fileName, base64ToBytes(result.base64));
+    await saveDownload(host, result.transfer, result.fileName);
     closeOnnxExport();
     app().actions.notify(
       'info',

@@ -2,7 +2,7 @@
 // learned, and ask for a prediction. Errors become notices; the run's state lives in the store.
 import type { Prediction, RaceEntry } from '../../protocol/training.ts';
 import { raceActive } from './race/race.ts';
-import { base64ToBytes, downloadBytes } from '../components/download.ts';
+import { saveDownload } from '../components/hostFiles.ts';
 import { appStore } from '../state/appStore.ts';
 import type { AppStore } from '../state/store.ts';
 import { hasWeights, isActive } from './trainingState.ts';
@@ -94,7 +94,7 @@ export async function exportTrainedOnnx(): Promise<void> {
   if (!host || !training.runId || !hasWeights(training)) return;
   try {
     const file = await host.exportTrainedOnnx(training.runId);
-    downloadBytes(file.fileName, base64ToBytes(file.base64));
+    await saveDownload(host, file.transfer, file.fileName);
   } catch (e) {
     fail('Could not export the trained model', e, training.runId);
   }

@@ -71,3 +71,16 @@ export function connectedHost(options: HostServiceOptions = {}): ConnectedHost {
   const finished = (runId: string) => waitFor(runId, ended);
   return { service, client, events, of, until, waitFor, finished };
 }
+
+/** A file the host offers (saveProject, exportOnnx), read whole with readTransfer, as Electron does. */
+export async function readOffered(api: Pick<HostApi, 'readTransfer'>, transfer: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (let offset = 0, done = false; !done;) {
+    const chunk = await api.readTransfer({ transfer, offset, binary: true });
+    const bytes = 'bytes' in chunk ? Buffer.from(chunk.bytes) : Buffer.from(chunk.base64, 'base64');
+    parts.push(bytes);
+    offset += bytes.length;
+    done = chunk.done;
+  }
+  return Buffer.concat(parts);
+}

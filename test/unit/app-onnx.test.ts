@@ -12,6 +12,7 @@ import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 import { FIXTURES } from '../helpers/onnxCases.ts';
 import { tempDir } from '../helpers/tempDir.ts';
+import { readOffered } from '../helpers/host.ts';
 
 const light = join(FIXTURES, 'light');
 
@@ -24,10 +25,11 @@ function client() {
 
 describe('When the renderer exports ONNX through the host', () => {
   it('LeNet-5 comes back as an ONNX file that onnxruntime runs to a [1, 10] output', async () => {
-    const result = await client().exportOnnx(loadTemplate('lenet5'), { opset: 17 });
+    const api = client();
+    const result = await api.exportOnnx(loadTemplate('lenet5'), { opset: 17 });
     assert.ok(result.ok);
     assert.equal(result.fileName, 'lenet-5.onnx');
-    const bytes = Buffer.from(result.base64, 'base64');
+    const bytes = await readOffered(api, result.transfer);
     assert.equal(bytes.length, result.bytes);
     const session = await ort.InferenceSession.create(bytes);
     const x = new ort.Tensor('float32', new Float32Array(28 * 28).fill(0.5), [1, 1, 28, 28]);

@@ -100,7 +100,7 @@ describe('When the page saves and opens .netwright files', { skip: noFixtures },
     lap('export ONNX');
     const direct = exportInference(want.doc, { weights: want.weights });
     const w1 = weightBytes(direct);
-    const w2 = weightBytes(decodeModel(Buffer.from(exported.base64, 'base64')));
+    const w2 = weightBytes(decodeModel(await fetchAll(api, exported.transfer)));
     assert.equal(w2.length, w1.length);
     w1.forEach((b, k) => assert.ok(b.equals(w2[k]), `initializer ${k} differs`));
   });

@@ -9,7 +9,7 @@ import type { HostEvent } from '../../protocol/hostApi.ts';
 import { HostError, parseHostEvent } from '../../protocol/hostApi.ts';
 import { connectRpc, dispatch, memoryPortPair } from '../../protocol/rpc.ts';
 import type { TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
-import { connectedHost } from '../helpers/host.ts';
+import { connectedHost, readOffered } from '../helpers/host.ts';
 
 function mlp(inputs: number[], classes: number): ProjectDocument {
   const b = new GraphBuilder();
@@ -207,7 +207,7 @@ describe('When a small network trains on a 2-D set through the host', () => {
     // The exported file gives the same answer in onnxruntime.
     const file = await client.exportTrainedOnnx(started.runId);
     assert.equal(file.fileName, 'tiny-2-d-mlp-trained.onnx');
-    const session = await ort.InferenceSession.create(Buffer.from(file.base64, 'base64'));
+    const session = await ort.InferenceSession.create(await readOffered(client, file.transfer));
     const out = await session.run({
       [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from([3, 0]), [1, 2]),
     });
@@ -225,7 +225,7 @@ describe('When a small network trains on a 2-D set through the host', () => {
     // File → Export ONNX with the run's weights writes the same network as the run's own export.
     const withRun = await client.exportOnnx(doc, { runId: started.runId });
     assert.ok(withRun.ok);
-    const again = await ort.InferenceSession.create(Buffer.from(withRun.base64, 'base64'));
+    const again = await ort.InferenceSession.create(await readOffered(client, withRun.transfer));
     const out2 = await again.run({
       [again.inputNames[0]]: new ort.Tensor('float32', Float32Array.from([3, 0]), [1, 2]),
     });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeFloat32, encodeFloat32 } from '../../engine/index.ts';
+import { decodeFloat32, encodeFloat32, GraphBuilder, newDocument } from '../../engine/index.ts';
 import { HeldWeights } from '../../host/heldWeights.ts';
 import { createHostService } from '../../host/hostService.ts';
 import { MAX_SLICE_VALUES } from '../../protocol/heldWeights.ts';
@@ -15,6 +15,7 @@ import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { FIXTURES, noFixtures } from '../helpers/onnxCases.ts';
 import { runPythonJson } from '../helpers/python.ts';
 import { tempDir } from '../helpers/tempDir.ts';
+import { connectedHost, readOffered } from '../helpers/host.ts';
 
 const NUMPY_STATS = `
 import json, sys
@@ -177,10 +178,64 @@ describe('The host’s held weights', () => {
         set: { weight: { shape: [64], values: encodeFloat32(gamma) } },
       });
       const exported = await api.exportOnnx({ ...document, weightsRef }, {});
-      assert.ok('base64' in exported);
+      assert.ok(exported.ok);
       const written = join(tempDir('netwright-held-'), 'e.onnx');
-      writeFileSync(written, Buffer.from(exported.base64, 'base64'));
+      writeFileSync(written, await readOffered(api, exported.transfer));
       assert.deepEqual(runPythonJson<number[]>(FIRST_BN_SCALE, [written]), Array.from(gamma));
     },
   );
+  it('live in shared memory, and a run trained from them leaves them as they were', async () => {
+    // An MLP over 8 MiB of weights, so the host holds them.
+    const b = new GraphBuilder();
+    b.chain(b.input([2]), [
+      ['Linear', { out_features: 2048 }],
+      ['ReLU'],
+      ['Linear', { out_features: 1100 }],
+      ['ReLU'],
+      ['Linear', { out_features: 3 }],
+    ]);
+    const doc = newDocument('Wide MLP', b.graph);
+
+    // Held tensors are shared with every job instead of cloned; nothing may write into them.
+    const held = new HeldWeights();
+    const bias = { shape: [3], values: Float32Array.of(1, 2, 3) };
+    const ref = held.hold(new Map([['linear_3', new Map([['bias', bias]])]]));
+    const shared = held.attach({ ...doc, weightsRef: ref }).weights!.linear_3.bias.values!;
+    assert.ok(shared.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual(Array.from(shared), [1, 2, 3]);
+
+    // Kept from a first run, the weights are held; a second run starts from them and trains,
+    // and the held ones stay bit for bit what they were.
+    const host = connectedHost();
+    const dataset = { kind: 'synthetic', generator: 'blobs', n: 64, classes: 3, seed: 1 } as const;
+    const config = {
+      epochs: 1,
+      batchSize: 32,
+      loss: 'cross-entropy',
+      optimizer: { kind: 'sgd' },
+      lr: 0.05,
+      seed: 1,
+    } as const;
+    const first = await host.client.startTraining({ document: doc, dataset, config });
+    await host.finished(first.runId);
+    const kept = await host.client.keepTrainedWeights(first.runId);
+    assert.ok('weightsRef' in kept, 'over 8 MiB of weights are held');
+    const read = async () => {
+      const t = await host.client.heldTensor({ ...kept, nodeId: 'linear_2', param: 'weight', count: 4096 });
+      assert.ok(t.found);
+      return { values: t.values, stats: t.stats };
+    };
+    const before = await read();
+    const second = await host.client.startTraining({ document: { ...doc, ...kept }, dataset, config });
+    await host.finished(second.runId);
+    const after = await read();
+    assert.equal(after.values, before.values);
+    assert.deepEqual(after.stats, before.stats);
+    const trained = (await host.client.trainedWeights(second.runId)).linear_2.weight.data;
+    assert.notEqual(
+      decodeFloat32(trained).subarray(0, 4096).join(),
+      decodeFloat32(before.values).join(),
+      'the run trained its own copy of the weights',
+    );
+  });
 });

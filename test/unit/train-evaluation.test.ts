@@ -14,7 +14,7 @@ import type { Evaluation } from '../../protocol/evaluation.ts';
 import type { HostError } from '../../protocol/hostApi.ts';
 import { dispatch } from '../../protocol/rpc.ts';
 import type { TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
-import { connectedHost } from '../helpers/host.ts';
+import { connectedHost, readOffered } from '../helpers/host.ts';
 
 function mnistMlp(): ProjectDocument {
   const b = new GraphBuilder();
@@ -55,8 +55,8 @@ const offDiagonal = (m: number[][]) =>
   m.flatMap((row, t) => row.map((n, p) => ({ t, p, n }))).filter((c) => c.t !== c.p);
 
 /** Class probabilities per test sample from the exported trained model, computed here in float64. */
-async function independentProbabilities(onnxBase64: string, test: Dataset): Promise<number[][]> {
-  const session = await ort.InferenceSession.create(Buffer.from(onnxBase64, 'base64'));
+async function independentProbabilities(onnx: Uint8Array, test: Dataset): Promise<number[][]> {
+  const session = await ort.InferenceSession.create(onnx);
   try {
     const out = await session.run({
       [session.inputNames[0]]: new ort.Tensor('float32', test.x, [test.length, ...test.inputShape]),
@@ -97,7 +97,8 @@ describe('When a finished MNIST run is evaluated on its test set', () => {
     // The same data as the run, loaded by this test: standardised for the network, raw for pixels.
     test = (await loadTrainTest(dataset)).test;
     rawTest = (await loadTrainTest({ ...dataset, normalize: 'none' })).test;
-    probabilities = await independentProbabilities((await client.exportTrainedOnnx(runId)).base64, test);
+    const file = await client.exportTrainedOnnx(runId);
+    probabilities = await independentProbabilities(await readOffered(client, file.transfer), test);
   });
 
   it('counts every test sample once, by true class, and its accuracy is the last epoch’s', () => {

@@ -1,11 +1,12 @@
 // Browser mode's HTTP way for a transfer's bytes (server/transferRoutes.ts), through a real server:
 // a saved project fetched whole with GET and uploaded whole with PUT, then opened through the
-// HostApi; the token, the page's Origin and the upload's declared size are required, and every
-// refusal says why.
+// HostApi, and an exported ONNX model fetched once; the token, the page's Origin and the upload's
+// declared size are required, and every refusal says why.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { decodeProjectArchive } from '../../engine/index.ts';
+import { decodeProjectArchive, exportInference } from '../../engine/index.ts';
+import { encodeModel } from '../../engine/onnx/index.ts';
 import type { RunningServer } from '../../server/index.ts';
 import { TOKEN_HEADER } from '../../server/transferRoutes.ts';
 import { loadTemplate } from '../helpers/templates.ts';
@@ -53,6 +54,22 @@ describe('Transfers over HTTP', () => {
     assert.deepEqual(await sent.json(), { received: bytes.length });
     const opened = await api.openProject({ transfer });
     assert.deepEqual(opened.document.graph, doc.graph);
+    close();
+  });
+
+  it('carry an exported ONNX model down once, byte for byte what the engine encodes', async () => {
+    const { api, close } = await wsHost(server);
+    const doc = loadTemplate('lenet5');
+    const exported = await api.exportOnnx(doc, {});
+    assert.ok(exported.ok);
+    assert.equal(exported.fileName, 'lenet-5.onnx');
+    assert.equal((await fetch(url(exported.transfer, '?token=wrong'))).status, 403);
+    const got = await fetch(url(exported.transfer, '?token=t'));
+    assert.equal(got.status, 200);
+    const bytes = Buffer.from(await got.arrayBuffer());
+    assert.equal(bytes.length, exported.bytes);
+    assert.ok(bytes.equals(encodeModel(exportInference(doc))), 'the same bytes as encoding in this thread');
+    assert.equal((await fetch(url(exported.transfer, '?token=t'))).status, 404);
     close();
   });
 
