@@ -65,6 +65,25 @@ export function drawNodes(
   lookup: ReadonlyMap<string, InternalNode>,
   colorOf: (node: { id: string }) => string,
 ): Drawing {
+  // React Flow replaces a node's object whenever it changes: the same objects draw the same.
+  if (last && last.colorOf === colorOf && sameNodes(last.nodes, lookup)) return last.drawing;
+  const drawing = draw(lookup, colorOf);
+  last = { nodes: [...lookup.values()], colorOf, drawing };
+  return drawing;
+}
+
+/** The last drawing and the node objects it was drawn from (the selector runs on every store update). */
+let last: { nodes: InternalNode[]; colorOf: (node: { id: string }) => string; drawing: Drawing } | null =
+  null;
+
+function sameNodes(before: readonly InternalNode[], lookup: ReadonlyMap<string, InternalNode>): boolean {
+  if (before.length !== lookup.size) return false;
+  let i = 0;
+  for (const node of lookup.values()) if (node !== before[i++]) return false;
+  return true;
+}
+
+function draw(lookup: ReadonlyMap<string, InternalNode>, colorOf: (node: { id: string }) => string): Drawing {
   // Frames (nodes with children) first, so the layers inside them are drawn over them.
   const layers: [Map<string, string[]>, Map<string, string[]>] = [new Map(), new Map()];
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
