@@ -1,22 +1,14 @@
 // The React Flow canvas: a controlled projection of the document. Changes from React Flow are
 // translated into store actions; nothing here holds graph state of its own.
-import {
-  Background,
-  ControlButton,
-  Controls,
-  MiniMap,
-  Panel,
-  ReactFlow,
-  useReactFlow,
-  useStore,
-} from '@xyflow/react';
+import { Background, ControlButton, Controls, Panel, ReactFlow, useReactFlow, useStore } from '@xyflow/react';
 import type { Connection, Edge, EdgeChange, NodeChange } from '@xyflow/react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RefObject } from 'react';
 import { connectionProblem, getLayer } from '../../engine/index.ts';
+import type { ProjectDocument } from '../../engine/index.ts';
 import { appStore, selectAnalysis, useApp } from '../state/appStore.ts';
 import { nodeOf } from '../state/graphIndex.ts';
-import { expandGroupIds } from '../state/groups.ts';
+import { expandGroupIds, findGroup } from '../state/groups.ts';
 import { useRenderAll } from '../app/imageExport.ts';
 import { BlockNode } from './BlockNode.tsx';
 import { resolveGroupChanges, useGroupDragOrigins } from './groupChanges.ts';
@@ -24,6 +16,7 @@ import type { CanvasNode } from './groupProjection.ts';
 import { withGroups } from './groupProjection.ts';
 import { categoryColor } from './layerStyle.ts';
 import { LayerNode } from './LayerNode.tsx';
+import { MiniMap } from './MiniMap.tsx';
 import { levelOfDetail, useLevelOfDetail } from './useLayerView.ts';
 import { openingFit, registerCanvas, zoomToFit } from './viewport.ts';
 import { FindBar } from './FindBar.tsx';
@@ -43,6 +36,13 @@ const actions = () => appStore.getState().actions;
 const noNodes: CanvasNode[] = [];
 const noEdges: Edge[] = [];
 
+/**
+ * An expanded block's frame takes its size from its members (groupProjection.ts), so React Flow's
+ * measurement of it says nothing new. Recording it re-rendered the canvas and made React Flow
+ * adopt every node again on each frame of a drag that grows the frame.
+ */
+const isFrame = (doc: ProjectDocument, id: string) => findGroup(doc, id)?.collapsed === false;
+
 function onNodesChange(flowChanges: NodeChange<CanvasNode>[]) {
   const { doc, measured } = appStore.getState();
   const changes = resolveGroupChanges(doc, measured, flowChanges);
@@ -54,7 +54,8 @@ function onNodesChange(flowChanges: NodeChange<CanvasNode>[]) {
     if (c.type === 'position') {
       moves.push({ id: c.id, position: c.position });
       dragging ||= c.dragging === true;
-    } else if (c.type === 'dimensions' && c.dimensions) sizes.push({ id: c.id, size: c.dimensions });
+    } else if (c.type === 'dimensions' && c.dimensions && !isFrame(doc, c.id))
+      sizes.push({ id: c.id, size: c.dimensions });
     else if (c.type === 'select') selects.push({ id: c.id, selected: c.selected });
     // 'remove' arrives through onDelete as one undoable step.
   }
@@ -205,7 +206,7 @@ export function Canvas() {
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} />
-        <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" />
+        <MiniMap nodeColor={minimapColor} ariaLabel="Minimap" />
         <Controls aria-label="Zoom controls" showFitView={false}>
           <ControlButton
             aria-label="Fit View"

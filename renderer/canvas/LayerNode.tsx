@@ -2,7 +2,6 @@
 // numbers from the analysis, its ports from the layer's input spec. Zoomed out (a big network at
 // fit-to-view), it draws as a compact block: its category colour, its name and one key figure in
 // type large enough to read at that zoom — the gradient norm while training, else the shape.
-import { Handle, Position } from '@xyflow/react';
 import type { NodeProps } from '@xyflow/react';
 import type { CSSProperties } from 'react';
 import { memo } from 'react';
@@ -16,7 +15,8 @@ import { useRevealed } from '../lessons/reveals.ts';
 import type { Overlay } from '../state/store.ts';
 import { GradientBadges } from './GradientBadges.tsx';
 import { categoryColor } from './layerStyle.ts';
-import { inHandle, inputPortCount, outHandle } from './ports.ts';
+import { inputPortCount } from './ports.ts';
+import { InputPorts, OutputPort } from './Port.tsx';
 import type { LayerFlowNode } from './projection.ts';
 import { useLayerView, useLevelOfDetail } from './useLayerView.ts';
 
@@ -42,26 +42,6 @@ export const magnitude = (v: number) => (v > 0 ? `1e${Math.round(Math.log10(v))}
 export function typeLabel(type: string, attributes: Record<string, unknown>): string {
   const def = getLayer(type);
   return def?.opLabel?.(attributes as never) ?? type;
-}
-
-function Ports({ count, direction }: { count: number; direction: 'TB' | 'LR' }) {
-  const side = direction === 'LR' ? Position.Left : Position.Top;
-  return (
-    <>
-      {Array.from({ length: count }, (_, i) => {
-        const at = `${((i + 1) / (count + 1)) * 100}%`;
-        return (
-          <Handle
-            key={i}
-            type="target"
-            id={inHandle(i)}
-            position={side}
-            style={direction === 'LR' ? { top: at } : { left: at }}
-          />
-        );
-      })}
-    </>
-  );
 }
 
 /** A compact node's one figure: the gradient norm while training, else a problem or the shape. */
@@ -132,7 +112,6 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
   const ports = inputPortCount(node.type, connected);
   const style = { '--cat': categoryColor[def?.category ?? 'other'] } as CSSProperties;
   const label = typeLabel(node.type, node.attributes);
-  const out = direction === 'LR' ? Position.Right : Position.Bottom;
   // What the compact and the full node both say about themselves.
   const root = {
     'data-status': status,
@@ -142,6 +121,8 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
     role: 'group',
     'aria-label': `${node.name} (${label})`,
   };
+  const inputs = <InputPorts nodeId={id} count={ports} direction={direction} />;
+  const output = <OutputPort nodeId={id} direction={direction} />;
 
   if (compact) {
     const grad = badges?.grad ?? null;
@@ -150,7 +131,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
     const tile = grad === null ? style : { ...style, ...scaleColor(grad, GRAD_SCALE) };
     return (
       <div className="layer-node layer-node--compact" {...root} data-grad={grad ?? undefined} style={tile}>
-        <Ports count={ports} direction={direction} />
+        {inputs}
         {/* Far out only the figure is drawn (a big network opens there, hundreds of tiles at once). */}
         {!far && (
           <div className="layer-node__compact-name" title={`${node.name} (${label})`}>
@@ -160,14 +141,14 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
         <div className="layer-node__figure" data-testid="key-figure" style={figureChars(figure)}>
           {figure}
         </div>
-        <Handle type="source" id={outHandle(0)} position={out} />
+        {output}
       </div>
     );
   }
 
   return (
     <div className="layer-node" {...root} style={style}>
-      <Ports count={ports} direction={direction} />
+      {inputs}
       {stepPhase && (
         <span className="layer-node__step-tag">{stepPhase === 'forward' ? 'forward ▼' : 'backward ▲'}</span>
       )}
@@ -196,7 +177,7 @@ function LayerNodeView({ id, selected }: NodeProps<LayerFlowNode>) {
           ))}
         </div>
       )}
-      <Handle type="source" id={outHandle(0)} position={out} />
+      {output}
     </div>
   );
 }

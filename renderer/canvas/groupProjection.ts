@@ -134,7 +134,8 @@ export function withGroups(
       frame = { x: before.x, y: before.y, width: right - before.x, height: bottom - before.y };
     }
     placed.set(g.id, frame);
-    const size = measured[g.id];
+    // Only a collapsed card is sized by what it shows; a frame's size is its members' (above).
+    const size = g.collapsed ? measured[g.id] : undefined;
     const isSelected = g.members.every((m) => selected.has(m));
     // The same object while nothing about the block changed (see inFrame).
     const key = [frame.x, frame.y, frame.width, frame.height, isSelected, size?.width, size?.height].join();

@@ -216,3 +216,38 @@ test("a layer's ports are estimated where React Flow measures them, at each leve
     }
   }
 });
+
+test('a port starts a connection when dragged from', async ({ page }) => {
+  await openApp(page);
+  await openChains(page, { merged: true });
+  // Zoomed in on the Add (three of its four ports wired), as a user would to wire it.
+  await page.keyboard.press('Control+f');
+  await page.getByRole('search', { name: 'Find layers' }).getByLabel('Find layer').fill('Add');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
+  await expect(page.locator('.canvas')).toHaveAttribute('data-lod', 'full');
+  await waitFrames(page, 20); // the move to the Add is animated
+  const add = await page
+    .locator('.react-flow__node-layer')
+    .evaluateAll((els) =>
+      els.find((el) => el.querySelectorAll('.react-flow__handle').length === 5)!.getAttribute('data-id')!,
+    );
+  // Layers above the Add whose outputs are not wired to it, nearest first (well in view).
+  const from = await page.locator('.react-flow__node-layer').evaluateAll((els, add) => {
+    const addBox = document.querySelector(`.react-flow__node[data-id="${add}"]`)!.getBoundingClientRect();
+    const wired = (id: string) => document.querySelector(`[aria-label="Edge from ${id} to ${add}"]`);
+    return els
+      .filter((el) => el.getBoundingClientRect().bottom < addBox.top)
+      .sort((a, b) => b.getBoundingClientRect().bottom - a.getBoundingClientRect().bottom)
+      .map((el) => el.getAttribute('data-id')!)
+      .filter((id) => !wired(id));
+  }, add);
+  expect(from.length, 'a layer above the Add in view').toBeGreaterThan(0);
+  const port = (node: string, handle: string) =>
+    page.locator(`.react-flow__node[data-id="${node}"] .react-flow__handle[data-handleid="${handle}"]`);
+  const edge = (source: string) => page.locator(`[aria-label="Edge from ${source} to ${add}"]`);
+
+  await port(from[0], 'out-0').dragTo(port(add, 'in-3'));
+  await expect(edge(from[0])).toHaveCount(1);
+  await expect(page.locator(`.react-flow__node[data-id="${add}"] .react-flow__handle`)).toHaveCount(6);
+});
