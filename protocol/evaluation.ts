@@ -33,7 +33,10 @@ export const misclassifiedSchema = z.object({
   /** The network's probability for the class it chose, and for the right one. */
   pPredicted: probability,
   pTrue: probability,
-  /** The sample before the run's standardisation: pixels in 0..1 (C×H×W) or the 2-D point. */
+  /**
+   * The sample before the run's standardisation: pixels in 0..1 (C×H×W, a big picture averaged
+   * down to `sampleShape`) or the 2-D point.
+   */
   values: z.array(z.number()),
 });
 export type Misclassified = z.infer<typeof misclassifiedSchema>;
@@ -47,6 +50,8 @@ export const evaluationSchema = z.object({
   classNames: z.array(z.string()).min(2),
   /** Sample shape without the batch axis ([1, 28, 28], or [2] for a 2-D point). */
   inputShape: z.array(z.number().int().min(1)),
+  /** The shape of each example's values: inputShape, or a picture averaged down for display. */
+  sampleShape: z.array(z.number().int().min(1)),
   testSamples: z.number().int().min(1),
   /** matrix[true][predicted]: how many test samples of class `true` the network called `predicted`. */
   matrix: z.array(z.array(z.number().int().min(0))),

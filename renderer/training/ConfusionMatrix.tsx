@@ -235,7 +235,7 @@ export function ConfusionMatrix() {
         {shown && shown.mistakes === 0 && <p className="muted">No mistakes on the test set.</p>}
         <div className="mistakes__grid">
           {shown?.examples.map((m) => (
-            <Mistake key={m.index} m={m} names={names} shape={e.inputShape} />
+            <Mistake key={m.index} m={m} names={names} shape={e.sampleShape} />
           ))}
         </div>
       </div>

@@ -8,13 +8,14 @@ import type { Dataset } from '../../engine/data/index.ts';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { GraphBuilder, newDocument } from '../../engine/index.ts';
 import { loadTrainTest } from '../../host/data/index.ts';
-import { evaluateRun } from '../../host/training/evaluation.ts';
+import { evaluateRun, summarize } from '../../host/training/evaluation.ts';
 import type { TrainingRuns } from '../../host/training/runs.ts';
 import type { Evaluation } from '../../protocol/evaluation.ts';
 import type { HostError } from '../../protocol/hostApi.ts';
 import { dispatch } from '../../protocol/rpc.ts';
 import type { TrainingConfig, TrainingDataset, TrainingEvent } from '../../protocol/training.ts';
 import { connectedHost, readOffered } from '../helpers/host.ts';
+import { needTorch, runPythonJson } from '../helpers/python.ts';
 
 function mnistMlp(): ProjectDocument {
   const b = new GraphBuilder();
@@ -241,5 +242,46 @@ describe('When the run is not a classification', () => {
       evaluationInput: () => ({ test: regression, doc: mnistMlp(), weights: null, running: false }),
     } as unknown as TrainingRuns;
     await rejectsWith(evaluateRun(runs, 'run-abc'), 'bad-request', /run-abc is not a classification run/);
+  });
+});
+
+describe('When the test pictures are large', () => {
+  it('sends each mistake averaged down to at most 64 pixels a side, as PyTorch avg_pool2d does', (t) => {
+    if (!needTorch(t)) return;
+    // 130×90 RGB: averaged over 3×3 cells into 44×30, the last row of cells cut by the edge.
+    const [c, h, w] = [3, 130, 90];
+    const size = c * h * w;
+    const x = Float32Array.from({ length: 2 * size }, (_, i) => ((i * 7919) % 1000) / 1000);
+    const test: Dataset = {
+      name: 'pictures',
+      inputShape: [c, h, w],
+      numClasses: 2,
+      x,
+      y: Int32Array.of(0, 1),
+      length: 2,
+    };
+    // Both samples misclassified, the second the surer mistake.
+    const out = {
+      probabilities: Float32Array.of(0.2, 0.8, 0.9, 0.1),
+      classes: 2,
+      predicted: Int32Array.of(1, 0),
+    };
+    const e = summarize(test, out, undefined, undefined, { examples: 2 });
+    assert.deepEqual(e.sampleShape, [3, 44, 30]);
+    assert.deepEqual(
+      e.examples.map((m) => m.index),
+      [1, 0],
+    );
+    // The same pixels, made again in Python from their formula (too many to pass as an argument).
+    const pooled = runPythonJson<number[][]>(
+      `import json, torch
+x = (torch.arange(2 * ${size}, dtype=torch.float64) * 7919 % 1000) / 1000
+print(json.dumps(torch.nn.functional.avg_pool2d(x.reshape(2, ${c}, ${h}, ${w}), 3, 3, ceil_mode=True).reshape(2, -1).tolist()))`,
+    );
+    for (const m of e.examples) {
+      assert.equal(m.values.length, 3 * 44 * 30);
+      const worst = m.values.reduce((d, v, i) => Math.max(d, Math.abs(v - pooled[m.index][i])), 0);
+      assert.ok(worst < 1e-6, `example #${m.index} differs from avg_pool2d by ${worst}`);
+    }
   });
 });
