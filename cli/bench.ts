@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import type { Graph, ProjectDocument } from '../engine/index.ts';
+import type { Graph, ProjectDocument, TrainStepOptions } from '../engine/index.ts';
 import {
   analyze,
   compileTrainStep,
@@ -28,6 +28,7 @@ import { createRng } from '../engine/data/index.ts';
 import { encodeModel } from '../engine/onnx/index.ts';
 import { WINDOW_MS as SPIN_WINDOW_MS } from '../host/training/spinning.ts';
 import { StepSession } from '../host/training/session.ts';
+import { splitFor } from '../host/training/splitRunner.ts';
 import { benchAnalysis } from './benchAnalysis.ts';
 import { measurePeak, type Peak } from './benchPeak.ts';
 import { CliError } from './errors.ts';
@@ -50,6 +51,8 @@ export interface BenchResult {
   pct_peak?: number;
   /** Train steps per onnxruntime call (the trainer's rule, stepsPerCallFor); 1 for infer. */
   steps_per_call: number;
+  /** Threads the batch was split across (host/training/splitRunner.ts); absent: not split. */
+  parts?: number;
 }
 
 /** The first JSON line of a run: the roofline pct_peak is measured against. */
@@ -127,16 +130,22 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
   const { x, target } = batchData(inputShape, ref.batch);
   let times: number[];
   let stepsPerCall = 1;
+  let parts = 1;
   const flopsPerSample = mode === 'train' ? trainStepFlops(graph).flopsPerSample : 2 * macs;
   if (mode === 'train') {
-    const step = compileTrainStep(graph, {
+    const settings: TrainStepOptions = {
       batchSize: ref.batch,
       loss: 'cross-entropy',
       optimizer: { kind: 'momentum', momentum: 0.9 },
-    });
-    // As the trainer does: several steps per call where the rule says so.
+    };
+    const step = compileTrainStep(graph, settings);
+    // As the trainer does: several steps per call where the rule says so, the batch split across
+    // the threads where that is faster.
     stepsPerCall = stepsPerCallFor(step, flopsPerSample * ref.batch);
-    const session = await StepSession.create(step, weights, { threads, stepsPerCall, spinning: 'auto' });
+    const split = splitFor(graph, settings, step, threads);
+    const session = await StepSession.create(step, weights, { threads, stepsPerCall, spinning: 'auto', split });
+    parts = session.parts;
+    stepsPerCall = session.stepsPerCall;
     const block = Array.from({ length: stepsPerCall }, () => ({
       data: new Map([[step.dataInputs[0].nodeId, x]]),
       target,
@@ -180,6 +189,7 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
     flops_per_sample: flopsPerSample,
     gflops: round((flopsPerSample * samplesPerS) / 1e9, 2),
     steps_per_call: stepsPerCall,
+    ...(parts > 1 ? { parts } : {}),
   };
 }
 

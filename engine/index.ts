@@ -30,5 +30,6 @@ export * from './autodiff/lossValue.ts';
 export * from './autodiff/schedule.ts';
 export * from './autodiff/flops.ts';
 export * from './autodiff/unroll.ts';
+export * from './autodiff/splitStep.ts';
 export * from './onnx/export.ts';
 export * from './export/pytorch/project.ts';

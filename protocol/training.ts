@@ -199,6 +199,8 @@ export const trainingEventSchema = z.discriminatedUnion('event', [
     flopsPerUpdate: z.number().min(0).optional(),
     /** Train steps per onnxruntime call (several where the per-call cost matters, host/training/trainer.ts). */
     stepsPerCall: z.number().int().min(1).optional(),
+    /** Threads the batch is split across, each computing a part's gradients (host/training/splitRunner.ts). */
+    parts: z.number().int().min(2).max(64).optional(),
     /** The onnxruntime execution provider the steps actually run on ('cpu', 'cuda', 'dml', 'coreml'). */
     provider: z.string().max(20).optional(),
     /** Why that is the CPU although a GPU was asked for (one line), when it is. */

@@ -172,13 +172,18 @@ export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainSte
     ? optimizerUpdate(c, opts.optimizer, trainable, back)
     : { grads: gradientOutputs(c, trainable, back), state: [], scalars: NO_SCALARS };
   bufferUpdateOutputs(c, params, lowered);
-  const writtenAbsSum = opts.optimizer ? writtenAbsSumOutput(c, params) : undefined;
+  const writtenAbsSum = opts.optimizer ? writtenAbsSumOutput(c.b, c.outputs, params) : undefined;
   c.outputs.unshift(
     tensorInfo(head.loss, []),
     tensorInfo(c.b.op('Identity', [head.prediction], {}, { output: 'prediction' }), head.outShape),
   );
   return {
-    model: trainStepModel(c),
+    model: stepModel(
+      c.b,
+      c.inputs,
+      c.outputs,
+      'Netwright train step: forward, loss, backward and optimizer update in standard ONNX operators.',
+    ),
     dataInputs,
     target: head.target,
     scalars: update.scalars,
@@ -367,8 +372,7 @@ function gradientOutputs(
 const NO_SCALARS = { lr: '', biasCorrection1: '', biasCorrection2: '' };
 
 /** clip_grad_norm_: the factor min(1, max_norm / (total_norm + 1e-6)) every gradient is scaled by. */
-function clipScale(c: Compilation, clipNorm: number, grads: string[]): string {
-  const { b } = c;
+export function clipScale(b: OnnxBuilder, clipNorm: number, grads: string[]): string {
   const squares = grads.map((g) => b.op('ReduceSumSquare', [g], { keepdims: 0 }));
   const norm = b.op(
     'Sqrt',
@@ -393,7 +397,7 @@ function optimizerUpdate(c: Compilation, optimizer: OptimizerConfig, trainable: 
     scalars.biasCorrection2 = c.declare('bias_correction2', []);
   }
   const gradOf = (p: ParamSlot) => back.paramGrads.get(gradKey(p.nodeId, p.param))!;
-  const scale = c.opts.clipNorm ? clipScale(c, c.opts.clipNorm, trainable.map(gradOf)) : null;
+  const scale = c.opts.clipNorm ? clipScale(b, c.opts.clipNorm, trainable.map(gradOf)) : null;
   const state: StateSlot[] = [];
   for (const p of trainable) {
     const grad = scale ? b.op('Mul', [gradOf(p), scale]) : gradOf(p);
@@ -432,33 +436,38 @@ function bufferUpdateOutputs(c: Compilation, params: ParamSlot[], lowered: Lower
 }
 
 /** Σ|value| over every written parameter and buffer (TrainStep.outputs.writtenAbsSum). */
-function writtenAbsSumOutput(c: Compilation, params: ParamSlot[]): string | undefined {
-  const sums = params.filter((p) => p.output).map((p) => c.b.op('ReduceL1', [p.output!], { keepdims: 0 }));
+export function writtenAbsSumOutput(
+  b: OnnxBuilder,
+  outputs: OnnxValueInfo[],
+  params: ParamSlot[],
+  name = 'written_abs_sum',
+): string | undefined {
+  const sums = params.filter((p) => p.output).map((p) => b.op('ReduceL1', [p.output!], { keepdims: 0 }));
   if (!sums.length) return undefined;
-  const output = c.b.op(
-    sums.length === 1 ? 'Identity' : 'Sum',
-    sums,
-    {},
-    { output: c.b.name('written_abs_sum') },
-  );
-  c.outputs.push(tensorInfo(output, []));
+  const output = b.op(sums.length === 1 ? 'Identity' : 'Sum', sums, {}, { output: b.name(name) });
+  outputs.push(tensorInfo(output, []));
   return output;
 }
 
-function trainStepModel(c: Compilation): OnnxModel {
+/** A model of the builder's nodes and initializers, at the train-step opset. */
+export function stepModel(
+  b: OnnxBuilder,
+  inputs: OnnxValueInfo[],
+  outputs: OnnxValueInfo[],
+  docString: string,
+): OnnxModel {
   return {
     irVersion: 8,
     opsetImport: [{ domain: '', version: TRAIN_OPSET }],
     producerName: 'netwright',
     producerVersion: '0.1.0',
-    docString:
-      'Netwright train step: forward, loss, backward and optimizer update in standard ONNX operators.',
+    docString,
     graph: {
       name: 'train_step',
-      nodes: c.b.nodes,
-      initializers: c.b.initializers,
-      inputs: c.inputs,
-      outputs: c.outputs,
+      nodes: b.nodes,
+      initializers: b.initializers,
+      inputs,
+      outputs,
       valueInfo: [],
     },
   };

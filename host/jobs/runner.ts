@@ -9,7 +9,8 @@
 // through tsx) and replaced when a job is cancelled, times out or exhausts its heap. Progress
 // events and cancellation (an AbortSignal) are part of every run, so the UI can show an import's
 // progress and a Cancel button on top of it.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsxThread } from '../tsxThread.ts';
 import { DocumentError } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import type { JobProgress, TaskInput, TaskName, TaskOutput } from './tasks.ts';
@@ -63,13 +64,6 @@ interface Slot {
 
 /** How long a new thread may take to load the engine before its job fails. */
 const BOOT_MS = 60_000;
-
-const bootstrap = `
-  const { workerData, parentPort } = require('node:worker_threads');
-  import(workerData.tsx)
-    .then((m) => { m.register(); return import(workerData.entry); })
-    .catch((e) => parentPort.postMessage({ type: 'boot-error', message: String((e && e.stack) || e) }));
-`;
 
 /** Rebuilds an error thrown in a worker as the class the host's error mapping understands. */
 function revive(f: JobFailure): Error {
@@ -155,13 +149,8 @@ export class JobRunner {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(bootstrap, {
-      eval: true,
-      workerData: {
-        tsx: import.meta.resolve('tsx/esm/api'),
-        entry: new URL('./worker.ts', import.meta.url).href,
-        module: this.module,
-      },
+    const worker = startTsxThread(new URL('./worker.ts', import.meta.url).href, { module: this.module }, {
+      bootErrorType: 'boot-error',
       resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: 64 },
     });
     const slot: Slot = { worker, job: null };

@@ -2,7 +2,7 @@
 // training runs: does the network fit the data, compile the train step (once), and the weights
 // it starts from. Problems come back as HostError('cannot-train') sentences that name the layer.
 import type { Dataset } from '../../engine/data/index.ts';
-import type { InitSpec, ProjectDocument, TrainStep, WeightMap } from '../../engine/index.ts';
+import type { InitSpec, ProjectDocument, TrainStep, TrainStepOptions, WeightMap } from '../../engine/index.ts';
 import { analyze, compileTrainStep, CompileError, initialWeights } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import { checkFit } from './fit.ts';
@@ -20,15 +20,20 @@ type StepConfig = Pick<TrainConfig, 'batchSize' | 'loss' | 'optimizer' | 'clipNo
 const compiled = new Map<string, TrainStep>();
 const COMPILED_KEPT = 4;
 
-/** The train step for a configuration; a graph that can't be trained is a cannot-train error. */
-export function compileTraining(doc: ProjectDocument, config: StepConfig): TrainStep {
-  const settings = {
+/** What compileTrainStep() is given for a configuration. */
+export function stepSettings(config: StepConfig): TrainStepOptions {
+  return {
     batchSize: config.batchSize,
     loss: config.loss,
     optimizer: config.optimizer,
     clipNorm: config.clipNorm,
     carryState: !!config.tbptt,
   };
+}
+
+/** The train step for a configuration; a graph that can't be trained is a cannot-train error. */
+export function compileTraining(doc: ProjectDocument, config: StepConfig): TrainStep {
+  const settings = stepSettings(config);
   const key = JSON.stringify([doc.graph, settings]);
   const known = compiled.get(key);
   if (known) {

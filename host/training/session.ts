@@ -19,12 +19,13 @@
 // run therefore still falls back to the parameters the last step with a finite loss started from,
 // and only such flagged steps hold a third copy, for the one step.
 import * as ort from 'onnxruntime-node';
-import type { TrainStep, UnrolledStep, WeightMap } from '../../engine/index.ts';
+import type { SplitStep, TrainStep, UnrolledStep, WeightMap } from '../../engine/index.ts';
 import { unrollTrainStep } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
 import { createRng, type Rng } from '../../engine/data/index.ts';
 import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
 import { SpinGovernor, withSpinning } from './spinning.ts';
+import { SplitRunner } from './splitRunner.ts';
 
 export { NO_SPINNING } from './spinning.ts';
 
@@ -139,6 +140,8 @@ export class StepSession {
     readonly provider: ProviderUse,
     /** Several steps per call, for runMany() (absent: one step per call). */
     private block?: UnrolledSession,
+    /** The batch split across threads (splitRunner.ts); then `session` runs only when it is released. */
+    private readonly splitRunner?: SplitRunner,
   ) {
     // Gradients-only steps carry nothing: their outputs are gradients, handed to the caller.
     const updates = step.outputs.grads.length ? [] : step.params.filter((p) => p.output);
@@ -185,13 +188,18 @@ export class StepSession {
        * off (NO_SPINNING). A governor of one's own stands for 'auto' with its readings (tests).
        */
       spinning?: boolean | 'auto' | SpinGovernor;
+      /**
+       * Run each step as this split of the batch across threads (splitRunner.ts's splitFor()):
+       * one intra-op thread per part, one step per call, no spinning.
+       */
+      split?: SplitStep;
     } = {},
   ): Promise<StepSession> {
     const options = withSpinning(
       { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
       opts.spinning === true,
     );
-    const k = opts.unrolled?.k ?? opts.stepsPerCall ?? 1;
+    const k = opts.split ? 1 : (opts.unrolled?.k ?? opts.stepsPerCall ?? 1);
     const unrolled = k > 1 ? (opts.unrolled ?? unrollTrainStep(step, k)) : undefined;
     const { session, use } = await createSession(encodeModel(step.model), options, opts.provider);
     let block: UnrolledSession | undefined;
@@ -207,9 +215,17 @@ export class StepSession {
         await session.release();
         throw e;
       }
-    const s = new StepSession(step, session, opts.seed ?? 0, use, block);
+    let runner: SplitRunner | undefined;
+    if (opts.split)
+      try {
+        runner = await SplitRunner.create(opts.split);
+      } catch (e) {
+        await session.release();
+        throw e;
+      }
+    const s = new StepSession(step, session, opts.seed ?? 0, use, block, runner);
     s.options = options;
-    if (opts.spinning instanceof SpinGovernor || opts.spinning === 'auto') {
+    if (!runner && (opts.spinning instanceof SpinGovernor || opts.spinning === 'auto')) {
       const governor = opts.spinning === 'auto' ? new SpinGovernor() : opts.spinning;
       if (governor.available && use.provider === 'cpu') s.governor = governor;
     }
@@ -297,6 +313,7 @@ export class StepSession {
     masks?: Map<string, Float32Array>,
   ): Promise<StepResult> {
     const s = this.step;
+    if (this.splitRunner) return this.runSplit(this.splitRunner, { data, target, hyper, masks });
     const feeds = this.stepFeeds({ data, target, hyper, masks }, this.stepCount);
     for (const p of s.params) feeds[p.input] = tensor(this.current(p.input), p.shape);
     for (const st of s.state) feeds[st.input] = tensor(this.current(st.input), st.shape);
@@ -305,7 +322,7 @@ export class StepSession {
     const bound = this.currentSound;
     this.callCount++;
     const out = await this.session.run(feeds, this.fetches(bound));
-    this.rotate(bound, out);
+    this.rotate(bound, out, (out[s.outputs.loss].data as Float32Array)[0]);
     // The final state goes on as a value: the next window's graph has no path back into this one.
     for (const c of s.carried) this.carriedState.set(c.input, out[c.output].data as Float32Array);
     return stepResult(s, (name) => out[name].data as Float32Array);
@@ -364,27 +381,67 @@ export class StepSession {
       previous = sums?.[j] ?? previous;
     }
     this.stepCount += steps.length;
-    this.rotate(true, out);
+    this.rotate(true, out, results.at(-1)!.loss);
     return results;
   }
 
   /** The inputs one step feeds anew (batch, target, masks, learning rate, bias corrections), by single-step name. */
   private stepFeeds(x: StepInput, stepIndex: number): Record<string, ort.Tensor> {
     const s = this.step;
+    const shapes = new Map<string, number[]>([
+      ...s.dataInputs.map((d) => [d.input, d.shape] as const),
+      [s.target.input, s.target.shape],
+      ...s.masks.map((m) => [m.input, m.shape] as const),
+    ]);
     const feeds: Record<string, ort.Tensor> = {};
-    for (const d of s.dataInputs) feeds[d.input] = tensor(x.data.get(d.nodeId)!, d.shape);
-    feeds[s.target.input] = tensor(x.target, s.target.shape);
+    for (const [name, value] of this.stepValues(x, stepIndex)) feeds[name] = tensor(value, shapes.get(name) ?? []);
+    return feeds;
+  }
+
+  /** stepFeeds()'s values, untensored: the batch's rows (data, target, masks), then the scalars. */
+  private stepValues(x: StepInput, stepIndex: number): Map<string, Float32Array> {
+    const s = this.step;
+    const values = new Map<string, Float32Array>();
+    for (const d of s.dataInputs) values.set(d.input, x.data.get(d.nodeId)!);
+    values.set(s.target.input, x.target);
     // Masks come from a generator seeded by (seed, step), so a resumed run draws the same ones.
     const maskRng = s.masks.length ? createRng(this.seed * 1_000_003 + stepIndex) : null;
     for (const m of s.masks)
-      feeds[m.input] = tensor(x.masks?.get(m.nodeId) ?? this.dropoutMask(maskRng!, m.shape, m.p), m.shape);
+      values.set(m.input, x.masks?.get(m.nodeId) ?? this.dropoutMask(maskRng!, m.shape, m.p));
     const t = stepIndex + 1;
-    if (s.scalars.lr) feeds[s.scalars.lr] = tensor(new Float32Array([x.hyper.lr]), []);
+    if (s.scalars.lr) values.set(s.scalars.lr, new Float32Array([x.hyper.lr]));
     if (s.scalars.biasCorrection1) {
-      feeds[s.scalars.biasCorrection1] = tensor(new Float32Array([1 - (x.hyper.beta1 ?? 0.9) ** t]), []);
-      feeds[s.scalars.biasCorrection2] = tensor(new Float32Array([1 - (x.hyper.beta2 ?? 0.999) ** t]), []);
+      values.set(s.scalars.biasCorrection1, new Float32Array([1 - (x.hyper.beta1 ?? 0.9) ** t]));
+      values.set(s.scalars.biasCorrection2, new Float32Array([1 - (x.hyper.beta2 ?? 0.999) ** t]));
     }
-    return feeds;
+    return values;
+  }
+
+  /**
+   * One step as the split of the batch across threads: the parts' gradients at once, then the
+   * update model, fed and bound like the whole step (its names are the whole step's).
+   */
+  private async runSplit(runner: SplitRunner, x: StepInput): Promise<StepResult> {
+    const s = this.step;
+    const values = this.stepValues(x, this.stepCount);
+    const params = new Map(s.params.map((p) => [p.input, this.current(p.input)]));
+    const g = await runner.gradients(values, params);
+    const feeds = g.feeds;
+    for (const p of s.params) if (p.trainable) feeds[p.input] = tensor(this.current(p.input), p.shape);
+    for (const st of s.state) feeds[st.input] = tensor(this.current(st.input), st.shape);
+    for (const name of Object.values(s.scalars)) if (name) feeds[name] = tensor(values.get(name)!, []);
+    this.stepCount++;
+    this.callCount++;
+    const bound = this.currentSound;
+    const out = await runner.update.run(feeds, this.fetches(bound, runner.update.outputNames));
+    this.rotate(bound, out, g.loss);
+    return stepResult(s, (name) =>
+      name === s.outputs.loss
+        ? Float32Array.of(g.loss)
+        : name === s.outputs.prediction
+          ? g.prediction
+          : (out[name].data as Float32Array),
+    );
   }
 
   /** Every output; when `bound`, the carried ones written into the older buffer of their ring. */
@@ -403,8 +460,8 @@ export class StepSession {
    * ones only if its loss was finite (they are then the last finite-loss step's start); else the
    * older ones stay, and what onnxruntime allocated replaces them.
    */
-  private rotate(bound: boolean, out: ort.InferenceSession.ReturnType): void {
-    const keepRead = bound || Number.isFinite((out.loss.data as Float32Array)[0]);
+  private rotate(bound: boolean, out: ort.InferenceSession.ReturnType, loss: number): void {
+    const keepRead = bound || Number.isFinite(loss);
     for (const c of this.carriedOutputs) {
       const ring = this.rings.get(c.input)!;
       const written = bound ? ring[1] : Float32Array.from(out[c.output].data as Float32Array);
@@ -498,5 +555,11 @@ export class StepSession {
   async release(): Promise<void> {
     await this.session.release();
     await this.block?.session.release();
+    await this.splitRunner?.release();
+  }
+
+  /** Threads the batch is split across (1: not split). */
+  get parts(): number {
+    return this.splitRunner?.split.parts ?? 1;
   }
 }

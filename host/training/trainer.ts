@@ -27,8 +27,9 @@ import {
 import { inferencePass } from './inferencePass.ts';
 import { batchGroups, isClassification, targetsFor, type GatheredBatch } from './batchData.ts';
 import type { TrainingStart } from './prepare.ts';
-import { prepareTraining } from './prepare.ts';
+import { prepareTraining, stepSettings } from './prepare.ts';
 import { StepSession, type SessionState, type StepInput } from './session.ts';
+import { splitFor } from './splitRunner.ts';
 import type { Sketcher } from './trajectory.ts';
 import { createSketcher } from './trajectory.ts';
 import type { PauseGate } from './pauseGate.ts';
@@ -96,6 +97,8 @@ export type TrainEvent =
       flopsPerUpdate: number;
       /** Train steps per onnxruntime call (TrainConfig.stepsPerCall). */
       stepsPerCall: number;
+      /** Threads the batch is split across, each computing a part's gradients (splitRunner.ts); absent: 1. */
+      parts?: number;
       /** The execution provider the steps run on, and why not the GPU asked for (one line). */
       provider: string;
       providerFallback?: string;
@@ -280,10 +283,13 @@ class TrainingLoop {
       );
     const analysis = analyze(withBatch(run.doc.graph, cfg.batchSize));
     const flopsPerUpdate = trainStepFlops(run.doc.graph).flopsPerSample * cfg.batchSize;
+    // The batch split across the threads where that is faster (splitRunner.ts).
+    const split = splitFor(run.doc.graph, stepSettings(cfg), start.step, cfg.threads ?? 1, cfg.provider);
     const session = await StepSession.create(start.step, start.weights, {
       seed: cfg.seed ?? 0,
       threads: cfg.threads,
       provider: cfg.provider,
+      split,
       stepsPerCall: stepsPerCall(start, cfg, flopsPerUpdate),
       // Spinning by the machine's load (spinning.ts), which counts this process's CPU as the run's
       // own: a race's contestants train side by side in one process, so they never spin.
@@ -310,6 +316,7 @@ class TrainingLoop {
       parameters: analysis.totals.trainableParams,
       flopsPerUpdate,
       stepsPerCall: session.stepsPerCall,
+      ...(session.parts > 1 ? { parts: session.parts } : {}),
       provider: session.provider.provider,
       ...(session.provider.fallback ? { providerFallback: session.provider.fallback } : {}),
     });

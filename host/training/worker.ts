@@ -12,7 +12,8 @@
 //                     { type: 'error', message }
 //
 // trainInWorker() takes train()'s own TrainRun, so a caller can swap one for the other.
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { startTsxThread } from '../tsxThread.ts';
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
 import type { ProjectDocument } from '../../engine/index.ts';
 import type { DatasetSpec } from '../data/index.ts';
@@ -56,19 +57,7 @@ export interface TrainingWorker {
   worker: Worker;
 }
 
-// The worker's first code: register tsx's loader, then load this file, which sees the marker.
-const BOOTSTRAP = `
-  const { workerData, parentPort } = require('node:worker_threads');
-  import(workerData.tsx)
-    .then((m) => { m.register(); return import(workerData.entry); })
-    .catch((e) => parentPort.postMessage({ type: 'error', message: String((e && e.stack) || e) }));
-`;
-
-const spawn = () =>
-  new Worker(BOOTSTRAP, {
-    eval: true,
-    workerData: { marker: MARKER, tsx: import.meta.resolve('tsx/esm/api'), entry: import.meta.url },
-  });
+const spawn = () => startTsxThread(import.meta.url, { marker: MARKER });
 
 /** A thread that has loaded the trainer and waits for a job (starting one costs seconds). */
 let spare: Worker | null = null;
