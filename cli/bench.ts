@@ -143,7 +143,12 @@ export async function benchOne(model: string, mode: BenchMode, threads = 2): Pro
     // the threads where that is faster.
     stepsPerCall = stepsPerCallFor(step, flopsPerSample * ref.batch);
     const split = splitFor(graph, settings, step, threads);
-    const session = await StepSession.create(step, weights, { threads, stepsPerCall, spinning: 'auto', split });
+    const session = await StepSession.create(step, weights, {
+      threads,
+      stepsPerCall,
+      spinning: 'auto',
+      split,
+    });
     parts = session.parts;
     stepsPerCall = session.stepsPerCall;
     const block = Array.from({ length: stepsPerCall }, () => ({

@@ -68,13 +68,23 @@ export function compileSplitStep(
     loss: opts.loss,
   });
   requireSameNames(step, gradient);
-  return { step, parts, gradient, update: updateModel(step, gradient, opts.optimizer!, parts, opts.clipNorm) };
+  return {
+    step,
+    parts,
+    gradient,
+    update: updateModel(step, gradient, opts.optimizer!, parts, opts.clipNorm),
+  };
 }
 
 /** The gradient step reads what the whole step reads, under the same names. */
 function requireSameNames(step: TrainStep, gradient: TrainStep): void {
   const names = (s: TrainStep) =>
-    [...s.params.map((p) => p.input), ...s.dataInputs.map((d) => d.input), s.target.input, ...s.masks.map((m) => m.input)].join('\n');
+    [
+      ...s.params.map((p) => p.input),
+      ...s.dataInputs.map((d) => d.input),
+      s.target.input,
+      ...s.masks.map((m) => m.input),
+    ].join('\n');
   if (names(step) !== names(gradient))
     throw new Error('compileSplitStep: the gradient step names its inputs differently from the whole step');
 }
@@ -110,11 +120,22 @@ function updateModel(
   const mean = new Map(
     grads.map((g) => [
       g.input,
-      b.op('Mul', [b.op(parts === 2 ? 'Add' : 'Sum', g.parts), b.scalar(1 / parts)], {}, { name: `${g.input}/mean` }),
+      b.op(
+        'Mul',
+        [b.op(parts === 2 ? 'Add' : 'Sum', g.parts), b.scalar(1 / parts)],
+        {},
+        { name: `${g.input}/mean` },
+      ),
     ]),
   );
   gradientNorms(b, outputs, step, trainable, mean);
-  const scale = clipNorm ? clipScale(b, clipNorm, trainable.map((p) => mean.get(p.input)!)) : null;
+  const scale = clipNorm
+    ? clipScale(
+        b,
+        clipNorm,
+        trainable.map((p) => mean.get(p.input)!),
+      )
+    : null;
   const cfg = withDefaults(optimizer);
   for (const p of trainable) {
     const grad = scale ? b.op('Mul', [mean.get(p.input)!, scale]) : mean.get(p.input)!;

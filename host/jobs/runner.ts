@@ -149,10 +149,14 @@ export class JobRunner {
   }
 
   private spawn(): Slot {
-    const worker = startTsxThread(new URL('./worker.ts', import.meta.url).href, { module: this.module }, {
-      bootErrorType: 'boot-error',
-      resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: 64 },
-    });
+    const worker = startTsxThread(
+      new URL('./worker.ts', import.meta.url).href,
+      { module: this.module },
+      {
+        bootErrorType: 'boot-error',
+        resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: 64 },
+      },
+    );
     const slot: Slot = { worker, job: null };
     this.slots.add(slot);
     worker.on('message', (m: FromJobWorker) => this.onMessage(slot, m));

@@ -2,7 +2,13 @@
 // training runs: does the network fit the data, compile the train step (once), and the weights
 // it starts from. Problems come back as HostError('cannot-train') sentences that name the layer.
 import type { Dataset } from '../../engine/data/index.ts';
-import type { InitSpec, ProjectDocument, TrainStep, TrainStepOptions, WeightMap } from '../../engine/index.ts';
+import type {
+  InitSpec,
+  ProjectDocument,
+  TrainStep,
+  TrainStepOptions,
+  WeightMap,
+} from '../../engine/index.ts';
 import { analyze, compileTrainStep, CompileError, initialWeights } from '../../engine/index.ts';
 import { HostError } from '../../protocol/hostApi.ts';
 import { checkFit } from './fit.ts';

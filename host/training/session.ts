@@ -394,7 +394,8 @@ export class StepSession {
       ...s.masks.map((m) => [m.input, m.shape] as const),
     ]);
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, value] of this.stepValues(x, stepIndex)) feeds[name] = tensor(value, shapes.get(name) ?? []);
+    for (const [name, value] of this.stepValues(x, stepIndex))
+      feeds[name] = tensor(value, shapes.get(name) ?? []);
     return feeds;
   }
 

@@ -55,5 +55,10 @@ export function partnerLayout(gradient: TrainStep): PartnerLayout {
       shape: gradient.params.find((p) => p.nodeId === g.nodeId && p.param === g.param)!.shape,
     })),
   ]);
-  return { inputs: inputs.slots, outputs: outputs.slots, inputFloats: inputs.floats, outputFloats: outputs.floats };
+  return {
+    inputs: inputs.slots,
+    outputs: outputs.slots,
+    inputFloats: inputs.floats,
+    outputFloats: outputs.floats,
+  };
 }

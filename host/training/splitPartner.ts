@@ -59,7 +59,10 @@ export class SplitPartner {
     failure.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('The second training thread did not start within 2 minutes.')), START_MS);
+      timer = setTimeout(
+        () => reject(new Error('The second training thread did not start within 2 minutes.')),
+        START_MS,
+      );
     });
     try {
       await Promise.race([started, failure, late]);
@@ -76,7 +79,8 @@ export class SplitPartner {
   begin(values: (name: string) => Float32Array): void {
     for (const s of this.layout.inputs) {
       const v = values(s.name);
-      if (v.length !== s.size) throw new Error(`split step: ${s.name} has ${v.length} values, expected ${s.size}`);
+      if (v.length !== s.size)
+        throw new Error(`split step: ${s.name} has ${v.length} values, expected ${s.size}`);
       this.inputs.set(v, s.offset);
     }
     this.asked++;
@@ -104,7 +108,9 @@ export class SplitPartner {
       if (wait.async) await Promise.race([wait.value, this.failure]);
     }
     if (Atomics.load(this.control, CONTROL.state) === PARTNER_STATE.failed) await this.failure;
-    return new Map(this.layout.outputs.map((s) => [s.name, this.outputs.subarray(s.offset, s.offset + s.size)]));
+    return new Map(
+      this.layout.outputs.map((s) => [s.name, this.outputs.subarray(s.offset, s.offset + s.size)]),
+    );
   }
 
   /** Ends the thread (after its current pass). */

@@ -26,7 +26,9 @@ async function serve({ model, layout, control, inputs, outputs }: PartnerData): 
   });
   // Private copies the tensors wrap: refilled from shared memory before every run.
   const own = layout.inputs.map((s) => new Float32Array(s.size));
-  const feeds = Object.fromEntries(layout.inputs.map((s, i) => [s.name, new ort.Tensor('float32', own[i], s.shape)]));
+  const feeds = Object.fromEntries(
+    layout.inputs.map((s, i) => [s.name, new ort.Tensor('float32', own[i], s.shape)]),
+  );
   parentPort!.postMessage({ type: 'ready' });
   let seen = 0;
   for (;;) {

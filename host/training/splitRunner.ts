@@ -70,7 +70,9 @@ export class SplitRunner {
 
   static async create(split: SplitStep): Promise<SplitRunner> {
     const gradientModel = encodeModel(split.gradient.model);
-    const starting = Array.from({ length: split.parts - 1 }, () => SplitPartner.start(split.gradient, gradientModel));
+    const starting = Array.from({ length: split.parts - 1 }, () =>
+      SplitPartner.start(split.gradient, gradientModel),
+    );
     const own = ort.InferenceSession.create(gradientModel, ONE_THREAD);
     const update = ort.InferenceSession.create(encodeModel(split.update.model), ONE_THREAD);
     const settled = await Promise.allSettled([own, update, ...starting]);
@@ -88,7 +90,10 @@ export class SplitRunner {
    * Every part's gradient pass at once. `rows` holds the whole batch's per-sample inputs (data,
    * target, masks) and `params` every parameter, by the whole step's input names.
    */
-  async gradients(rows: Map<string, Float32Array>, params: Map<string, Float32Array>): Promise<SplitGradients> {
+  async gradients(
+    rows: Map<string, Float32Array>,
+    params: Map<string, Float32Array>,
+  ): Promise<SplitGradients> {
     const { gradient, parts } = this.split;
     const part = (name: string, j: number) => {
       const whole = rows.get(name)!;
@@ -99,7 +104,8 @@ export class SplitRunner {
     const feeds: Record<string, ort.Tensor> = {};
     for (const slot of [...gradient.dataInputs, gradient.target, ...gradient.masks])
       feeds[slot.input] = new ort.Tensor('float32', part(slot.input, 0), slot.shape);
-    for (const p of gradient.params) feeds[p.input] = new ort.Tensor('float32', params.get(p.input)!, p.shape);
+    for (const p of gradient.params)
+      feeds[p.input] = new ort.Tensor('float32', params.get(p.input)!, p.shape);
     const first = await this.own.run(feeds);
     const results = [(name: string) => first[name].data as Float32Array];
     for (const [i, partner] of this.partners.entries()) {
@@ -119,7 +125,9 @@ export class SplitRunner {
     const gradFeeds: Record<string, ort.Tensor> = {};
     for (const g of this.split.update.grads) {
       const shape = this.split.step.params.find((p) => p.input === g.input)!.shape;
-      g.parts.forEach((name, j) => (gradFeeds[name] = new ort.Tensor('float32', results[j](g.gradOutput), shape)));
+      g.parts.forEach(
+        (name, j) => (gradFeeds[name] = new ort.Tensor('float32', results[j](g.gradOutput), shape)),
+      );
     }
     return { loss, prediction, feeds: gradFeeds };
   }

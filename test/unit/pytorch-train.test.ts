@@ -3,60 +3,24 @@
 // weight decay and under a schedule; and a user's edited flags still run, resume and finish.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OptimizerKind, ProjectDocument } from '../../engine/index.ts';
-import { analyze, freezeUpTo, isEditError, resolveWeights, storeWeights } from '../../engine/index.ts';
+import type { OptimizerKind } from '../../engine/index.ts';
+import { freezeUpTo, isEditError } from '../../engine/index.ts';
 import { exportPytorchProject } from '../../engine/export/pytorch/project.ts';
-import { loadTrainTest } from '../../host/data/index.ts';
-import { mnistFiles } from '../../host/data/idx.ts';
 import { buildPytorchProject, writePytorchProject } from '../../host/pytorchProject.ts';
 import { train, type TrainConfig } from '../../host/training/trainer.ts';
 import { EPOCH_KEYS, parseSchedule } from '../../cli/train.ts';
 import { needTorch, runPython, runPythonJson } from '../helpers/python.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 import { tempDir } from '../helpers/tempDir.ts';
+import { lenetWithWeights, mnistSubset } from '../helpers/mnistSubset.ts';
 
 const dir = tempDir('netwright-pytorch-train-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const STEPS = 20;
 const BATCH = 16;
-
-/** The first `count` items of an MNIST IDX file, as an IDX file of its own. */
-function idxPrefix(path: string, count: number, headerBytes: number, itemBytes: number): Uint8Array {
-  const bytes = new Uint8Array(readFileSync(path));
-  const out = bytes.slice(0, headerBytes + count * itemBytes);
-  new DataView(out.buffer).setUint32(4, count, false);
-  return out;
-}
-
-/** 320 training and 64 test digits under MNIST's standard names, written for train.py and loaded for Netwright. */
-async function mnistSubset(folder: string) {
-  mkdirSync(folder, { recursive: true });
-  for (const [split, prefix, count] of [
-    ['train', 'train', STEPS * BATCH],
-    ['test', 't10k', 64],
-  ] as const) {
-    const files = mnistFiles(split);
-    writeFileSync(join(folder, `${prefix}-images-idx3-ubyte`), idxPrefix(files.images, count, 16, 784));
-    writeFileSync(join(folder, `${prefix}-labels-idx1-ubyte`), idxPrefix(files.labels, count, 8, 1));
-  }
-  return loadTrainTest({
-    kind: 'idx',
-    images: join(folder, 'train-images-idx3-ubyte'),
-    labels: join(folder, 'train-labels-idx1-ubyte'),
-    testImages: join(folder, 't10k-images-idx3-ubyte'),
-    testLabels: join(folder, 't10k-labels-idx1-ubyte'),
-  });
-}
-
-/** LeNet-5 with its initial weights stored in the project, so both sides start from them. */
-function lenetWithWeights(): ProjectDocument {
-  const doc = loadTemplate('lenet5');
-  const analysis = analyze(doc.graph);
-  return { ...doc, weights: storeWeights(resolveWeights(analysis, undefined, 5), analysis) };
-}
 
 interface Case {
   optimizer: OptimizerKind;
@@ -114,7 +78,7 @@ test('train.py and netwright train give the same per-step losses for every optim
   const project = join(dir, 'lenet5');
   await writePytorchProject(project, exportPytorchProject(doc));
   const data = join(dir, 'mnist');
-  const sets = await mnistSubset(data);
+  const sets = await mnistSubset(data, STEPS * BATCH, 64);
   const started = performance.now();
   const ours: number[][] = [];
   for (const c of CASES) {
@@ -230,7 +194,7 @@ test('a network frozen up to a layer trains the same in train.py: frozen layers 
   const project = join(dir, 'lenet5-frozen');
   await writePytorchProject(project, exportPytorchProject(doc));
   const data = join(dir, 'mnist-frozen');
-  const sets = await mnistSubset(data);
+  const sets = await mnistSubset(data, STEPS * BATCH, 64);
   const ours: number[] = [];
   await train({
     doc,
