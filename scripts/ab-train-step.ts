@@ -7,7 +7,8 @@
 // A variant is `k=N` (this tree's StepSession, N train steps per onnxruntime call: the step
 // unrolled N times, runMany()) or `tree=DIR` (another checkout's StepSession, one step per call:
 // "before" against this tree's "after"; add `,k=N` when that tree has runMany too), and `,spin=0|1|auto`
-// sets this tree's intra-op spinning (host/training/spinning.ts; default off). Each round runs
+// sets this tree's intra-op spinning (host/training/spinning.ts; default off); `split=N` runs this
+// tree's step with the batch split across N threads (host/training/splitRunner.ts). Each round runs
 // every variant for the same number of steps (the least common multiple of their Ks), in an order
 // that alternates from round to round. Per variant it prints the milliseconds per step of each
 // call (a call's time over its steps): min, p25 and median over the rounds, after 3 warm-up
@@ -49,13 +50,16 @@ async function openVariant(spec: string, model: string, threads: number): Promis
   const file = resolve(tree, `assets/templates/${ref.template}.netwright.json`);
   const graph = engine.parseDocument(readFileSync(file, 'utf8')).graph;
   const weights = engine.resolveWeights(engine.analyze(engine.withBatch(graph, ref.batch)), undefined, 0);
-  const step = engine.compileTrainStep(graph, {
+  const settings = {
     batchSize: ref.batch,
     loss: 'cross-entropy',
     optimizer: { kind: 'momentum', momentum: 0.9 },
-  });
+  };
+  const step = engine.compileTrainStep(graph, settings);
+  const split = opts.split ? engine.compileSplitStep(graph, settings, Number(opts.split), step) : undefined;
   const session = await StepSession.create(step, weights, {
     threads,
+    ...(split ? { split } : {}),
     ...(k > 1 ? { stepsPerCall: k } : {}),
     ...(opts.spin ? { spinning: opts.spin === 'auto' ? ('auto' as const) : opts.spin === '1' } : {}),
   });

@@ -159,6 +159,15 @@ function ProviderLine({ run }: { run: Run }) {
   return (
     <p className="training-provider" data-testid="training-provider">
       Runs on <strong>{PROVIDER_NAMES[run.provider] ?? run.provider}</strong>
+      {run.parts > 1 && (
+        <span
+          className="muted"
+          title="Each thread computes the gradients of its part of the batch at the same time; one update averages them."
+        >
+          {' '}
+          · batch split across {run.parts} threads
+        </span>
+      )}
       {fallback && <span className="muted"> — {fallback}</span>}
     </p>
   );

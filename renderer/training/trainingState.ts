@@ -82,6 +82,8 @@ export interface TrainingRun {
   /** The execution provider the host trains on ('cpu', 'cuda', ...), and why not the GPU asked for. */
   provider: string | null;
   providerFallback: string | null;
+  /** Threads the batch is split across, each computing a part's gradients (1: not split). */
+  parts: number;
   samplesPerSecond: number | null;
   /** Mean time of one update over the last epoch (host-measured), in milliseconds. */
   msPerUpdate: number | null;
@@ -126,6 +128,7 @@ export const idleRun: TrainingRun = {
   memoryBytes: null,
   provider: null,
   providerFallback: null,
+  parts: 1,
   samplesPerSecond: null,
   msPerUpdate: null,
   steps: [],
@@ -176,6 +179,7 @@ export function applyTrainingEvent(run: TrainingRun, e: TrainingEvent, now: numb
         memoryBytes: e.memoryBytes,
         provider: e.provider ?? null,
         providerFallback: e.providerFallback ?? null,
+        parts: e.parts ?? 1,
         startedAt: now,
       };
     case 'step':
