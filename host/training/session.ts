@@ -22,41 +22,23 @@ import * as ort from 'onnxruntime-node';
 import type { SplitStep, TrainStep, UnrolledStep, WeightMap } from '../../engine/index.ts';
 import { unrollTrainStep } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
-import { createRng, type Rng } from '../../engine/data/index.ts';
+import { createRng } from '../../engine/data/index.ts';
 import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
 import { SpinGovernor, withSpinning } from './spinning.ts';
 import { SplitRunner } from './splitRunner.ts';
+import {
+  dropoutMask,
+  slice,
+  stepResult,
+  type StepHyper,
+  type StepInput,
+  type StepResult,
+} from './stepResults.ts';
 
 export { NO_SPINNING } from './spinning.ts';
-
-export interface StepResult {
-  loss: number;
-  prediction: Float32Array;
-  gradSquares: Map<string, number>;
-  /** Gradients-only steps: node id -> param -> gradient. */
-  grads?: WeightMap;
-  /** With inputGradients: Input node id -> dLoss/dInput. */
-  inputGrads?: Map<string, Float32Array>;
-  /** With probes: node id -> its forward output and dLoss/d(output) (see TrainStep.outputs.probes). */
-  probes?: Map<string, { forward: Float32Array; backward?: Float32Array }>;
-}
+export type { StepHyper, StepInput, StepResult } from './stepResults.ts';
 
 const tensor = (data: Float32Array, shape: number[]) => new ort.Tensor('float32', data, shape);
-
-export interface StepHyper {
-  lr: number;
-  beta1?: number;
-  beta2?: number;
-}
-
-/** What one step feeds: data per Input node id, targets shaped like the output, the step's hyperparameters. */
-export interface StepInput {
-  data: Map<string, Float32Array>;
-  target: Float32Array;
-  hyper: StepHyper;
-  /** Fixed dropout masks by node id (tests); drawn from the seeded generator otherwise. */
-  masks?: Map<string, Float32Array>;
-}
 
 /** The unrolled step (several steps per call) and its onnxruntime session. */
 interface UnrolledSession {
@@ -65,39 +47,6 @@ interface UnrolledSession {
 }
 
 type SessionOptions = ort.InferenceSession.SessionOptions;
-
-/** Step j's part of a [K, ...] stacked output. */
-function slice(stacked: Float32Array, j: number, k: number): Float32Array {
-  const n = stacked.length / k;
-  return stacked.subarray(j * n, (j + 1) * n);
-}
-
-/** A step's result from its outputs (`value` gives an output's data by the single step's name). */
-function stepResult(s: TrainStep, value: (name: string) => Float32Array): StepResult {
-  const result: StepResult = {
-    loss: value(s.outputs.loss)[0],
-    prediction: value(s.outputs.prediction),
-    gradSquares: new Map(s.outputs.gradSquares.map((g) => [g.nodeId, value(g.output)[0]])),
-  };
-  if (s.outputs.inputGrads.length)
-    result.inputGrads = new Map(s.outputs.inputGrads.map((g) => [g.nodeId, value(g.output)]));
-  if (s.outputs.probes.length)
-    result.probes = new Map(
-      s.outputs.probes.map((p) => [
-        p.nodeId,
-        { forward: value(p.forward), ...(p.backward ? { backward: value(p.backward) } : {}) },
-      ]),
-    );
-  if (s.outputs.grads.length) {
-    result.grads = new Map();
-    for (const g of s.outputs.grads) {
-      let m = result.grads.get(g.nodeId);
-      if (!m) result.grads.set(g.nodeId, (m = new Map()));
-      m.set(g.param, value(g.output));
-    }
-  }
-  return result;
-}
 
 /**
  * Everything a session carries between steps, for checkpoints: parameter, buffer and optimizer
@@ -408,7 +357,7 @@ export class StepSession {
     // Masks come from a generator seeded by (seed, step), so a resumed run draws the same ones.
     const maskRng = s.masks.length ? createRng(this.seed * 1_000_003 + stepIndex) : null;
     for (const m of s.masks)
-      values.set(m.input, x.masks?.get(m.nodeId) ?? this.dropoutMask(maskRng!, m.shape, m.p));
+      values.set(m.input, x.masks?.get(m.nodeId) ?? dropoutMask(maskRng!, m.shape, m.p));
     const t = stepIndex + 1;
     if (s.scalars.lr) values.set(s.scalars.lr, new Float32Array([x.hyper.lr]));
     if (s.scalars.biasCorrection1) {
@@ -478,14 +427,6 @@ export class StepSession {
       this.currentAbsSum = written;
     }
     this.stepped = true;
-  }
-
-  /** Bernoulli(1-p) scaled by 1/(1-p), from the seeded generator. */
-  private dropoutMask(rng: Rng, shape: number[], p: number): Float32Array {
-    const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    const keep = 1 - p;
-    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
-    return mask;
   }
 
   /**
