@@ -115,3 +115,33 @@ test('trainInWorker has train()’s signature: datasets in, history and weights 
     'a model that does not fit the data fails with the fit check’s sentence',
   );
 });
+
+test('LeNet-5 at batch 128 on two threads trains in the worker with its batch split across a partner thread, and learns', async () => {
+  const events: TrainEvent[] = [];
+  const job = startTrainingWorker(
+    {
+      doc: loadTemplate('lenet5'),
+      data: { kind: 'mnist', limit: 2560, testLimit: 256, seed: 1 },
+      config: {
+        epochs: 1,
+        batchSize: 128,
+        loss: 'cross-entropy',
+        optimizer: { kind: 'momentum' },
+        lr: 0.05,
+        threads: 2,
+        stepEvery: 1,
+      },
+      init: 'kaiming',
+    },
+    (e) => events.push(e),
+  );
+  const { result } = await job.result;
+  const start = events[0];
+  assert.ok(start.event === 'start' && start.parts === 2, `start event: ${JSON.stringify(start)}`);
+  const losses = events.flatMap((e) => (e.event === 'step' ? [e.loss] : []));
+  assert.equal(losses.length, 20);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) * 0.8, `losses ${losses.map((l) => l.toFixed(3))}`);
+  const epoch = result.history[0];
+  assert.ok(epoch.testAccuracy! > 0.5, `test accuracy ${epoch.testAccuracy} after 20 steps`);
+});
