@@ -7,6 +7,7 @@
 //   - samples/s of the epoch, as the drawer shows it, beside the CLI's in the same run.
 // A benchmark, not a test (not in `npm test`); run it alone on the machine:
 //   npx vite build && flock /tmp/nw-heavy.lock node --import tsx scripts/bench-train-app.ts [--epochs 1]
+//        [--batch 32] [--shot FILE (the window 8 s into the timed run)]
 import { execFile } from 'node:child_process';
 
 import { join } from 'node:path';
@@ -18,8 +19,15 @@ import { repoRoot } from '../host/paths.ts';
 import { startServer } from '../server/index.ts';
 import { tempDir } from '../test/helpers/tempDir.ts';
 
-const { values: args } = parseArgs({ options: { epochs: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '32' },
+    shot: { type: 'string' },
+  },
+});
 const epochs = Number(args.epochs);
+const batch = Number(args.batch);
 const line = (o: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'train-app', ...o }));
 const drawer = (page: Page) => page.getByRole('region', { name: 'Training' });
 const progressText = async (page: Page) =>
@@ -43,6 +51,7 @@ async function openLenetLesson(page: Page, url: string): Promise<void> {
   await drawer(page).getByLabel('Training images').fill('60000');
   await drawer(page).getByLabel('Test images').fill('10000');
   await drawer(page).getByLabel('Epochs').fill(String(epochs));
+  if (batch !== 32) await drawer(page).getByLabel('Batch size').fill(String(batch));
 }
 
 /** Presses Train; the ms until the drawer shows the run training (its first steps reported). */
@@ -67,6 +76,10 @@ async function appRun(page: Page, label: string, wholeRun: boolean): Promise<num
     line({ case: 'first-step', app: label, ms: Math.round(firstStepMs) });
     return null;
   }
+  if (args.shot) {
+    await page.waitForTimeout(8000);
+    await page.screenshot({ path: args.shot });
+  }
   await drawer(page)
     .getByRole('button', { name: 'Train again' })
     .waitFor({ timeout: 30 * 60_000 });
@@ -84,7 +97,7 @@ async function cliSamplesPerSecond(): Promise<number> {
       join(repoRoot, 'cli', 'main.ts'),
       'train',
       join(repoRoot, 'assets', 'templates', 'lenet5.netwright.json'),
-      ...['--data', 'mnist', '--epochs', String(epochs), '--batch-size', '32'],
+      ...['--data', 'mnist', '--epochs', String(epochs), '--batch-size', String(batch)],
       ...['--optimizer', 'adam', '--lr', '0.002', '--seed', '1', '--json'],
     ],
     { cwd: repoRoot, maxBuffer: 1 << 24 },
@@ -116,7 +129,7 @@ try {
     case: 'samples-per-second',
     model: 'lenet5',
     data: 'mnist 60000',
-    batch: 32,
+    batch,
     epochs,
     app,
     cli,

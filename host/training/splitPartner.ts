@@ -5,8 +5,33 @@ import type { Worker } from 'node:worker_threads';
 import type { TrainStep } from '../../engine/index.ts';
 import { startTsxThread } from '../tsxThread.ts';
 import { CONTROL, CONTROL_WORDS, PARTNER_STATE, partnerLayout, type PartnerLayout } from './splitLayout.ts';
+import type { PartnerStart } from './splitPartnerThread.ts';
 
 type FromPartner = { type: 'ready' } | { type: 'error'; message: string };
+
+/** A thread that has loaded onnxruntime and waits for its split step (warmSplitPartner). */
+let spare: Worker | null = null;
+
+function spawnPartner(): Worker {
+  const worker = startTsxThread(new URL('./splitPartnerThread.ts', import.meta.url).href, {});
+  worker.unref();
+  return worker;
+}
+
+/**
+ * Starts a partner thread now, for the next split step to take: loading tsx and onnxruntime in a
+ * new thread takes about half a second, which would otherwise delay the first step of a run.
+ */
+export function warmSplitPartner(): void {
+  if (spare) return;
+  const worker = spawnPartner();
+  const forget = () => {
+    if (spare === worker) spare = null;
+  };
+  worker.once('exit', forget);
+  worker.once('error', forget);
+  spare = worker;
+}
 
 /** How long a partner may take to load onnxruntime and build its session. */
 const START_MS = 120_000;
@@ -41,12 +66,8 @@ export class SplitPartner {
       inputs: new SharedArrayBuffer(layout.inputFloats * 4),
       outputs: new SharedArrayBuffer(layout.outputFloats * 4),
     };
-    const worker = startTsxThread(new URL('./splitPartnerThread.ts', import.meta.url).href, {
-      model,
-      layout,
-      ...buffers,
-    });
-    worker.unref();
+    const worker = spare ?? spawnPartner();
+    spare = null;
     let ready!: () => void;
     const started = new Promise<void>((resolve) => (ready = resolve));
     const failure = new Promise<never>((_, reject) => {
@@ -57,6 +78,7 @@ export class SplitPartner {
       worker.on('exit', (code) => reject(new Error(`The second training thread exited (code ${code}).`)));
     });
     failure.catch(() => undefined);
+    worker.postMessage({ type: 'start', model, layout, ...buffers } satisfies PartnerStart);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -3,10 +3,12 @@
 // (splitLayout.ts). It waits on the control words, so a step costs no message and no copy beyond
 // the two between shared and private memory (onnxruntime-node refuses shared buffers as tensors).
 import * as ort from 'onnxruntime-node';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { CONTROL, PARTNER_STATE, type PartnerLayout } from './splitLayout.ts';
 
-interface PartnerData {
+/** What the session sends once it has a split step for this thread (it may start early, warm). */
+export interface PartnerStart {
+  type: 'start';
   model: Uint8Array;
   layout: PartnerLayout;
   control: SharedArrayBuffer;
@@ -14,7 +16,7 @@ interface PartnerData {
   outputs: SharedArrayBuffer;
 }
 
-async function serve({ model, layout, control, inputs, outputs }: PartnerData): Promise<void> {
+async function serve({ model, layout, control, inputs, outputs }: PartnerStart): Promise<void> {
   const ctl = new Int32Array(control);
   const shared = new Float32Array(inputs);
   const results = new Float32Array(outputs);
@@ -50,6 +52,8 @@ async function serve({ model, layout, control, inputs, outputs }: PartnerData): 
   parentPort!.close();
 }
 
-serve(workerData as PartnerData).catch((e) => {
-  parentPort!.postMessage({ type: 'error', message: String((e as Error)?.stack ?? e) });
-});
+parentPort!.once('message', (m: PartnerStart) =>
+  serve(m).catch((e) => {
+    parentPort!.postMessage({ type: 'error', message: String((e as Error)?.stack ?? e) });
+  }),
+);

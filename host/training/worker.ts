@@ -12,6 +12,7 @@
 //                     { type: 'error', message }
 //
 // trainInWorker() takes train()'s own TrainRun, so a caller can swap one for the other.
+import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { startTsxThread } from '../tsxThread.ts';
 import type { ChannelStats, Dataset } from '../../engine/data/index.ts';
@@ -206,6 +207,9 @@ if (!isMainThread && (workerData as { marker?: string } | null)?.marker === MARK
   // Load what a job needs now, so a warm thread starts its job at once.
   void import('./trainer.ts').catch(() => undefined);
   void import('./prepare.ts').catch(() => undefined);
+  // And the second thread a split step uses (splitRunner.ts), where there is a second core.
+  if (availableParallelism() >= 2)
+    void import('./splitPartner.ts').then((m) => m.warmSplitPartner()).catch(() => undefined);
   const controller = new AbortController();
   const gate = new PauseGate();
   const post = (m: FromWorker) => {
