@@ -370,6 +370,11 @@ export const previewSampleSchema = z.object({ values: z.array(z.number()), label
 export const datasetPreviewSchema = z.object({
   name: z.string(),
   inputShape: z.array(z.number().int().min(1)),
+  /**
+   * The shape of each sample's values: inputShape, or a picture averaged down for display. Absent
+   * from a host older than it, whose samples are whole.
+   */
+  sampleShape: z.array(z.number().int().min(1)).optional(),
   numClasses: z.number().int().min(0),
   classNames: z.array(z.string()).optional(),
   trainSize: z.number().int().min(0),

@@ -1,5 +1,6 @@
-// The first samples of a dataset for the Training panel's preview: pixels (0..1) of a few images,
-// or a few hundred points of a 2-D set, each with its label. Loads only what it shows.
+// The first samples of a dataset for the Training panel's preview: pixels (0..1) of a few images
+// (a big picture averaged down to at most 64 px a side, previewOf.ts), or a few hundred points of
+// a 2-D set, each with its label. Loads only what it shows.
 import type { DatasetPreview, TrainingDataset } from '../../protocol/training.ts';
 import { loadDataset } from './load.ts';
 import { previewOf } from './previewOf.ts';

@@ -10,6 +10,7 @@ import { analyze, initialWeights, predictions } from '../../engine/index.ts';
 import type { EvaluateOptions, Evaluation, Misclassified } from '../../protocol/evaluation.ts';
 import { DEFAULT_EVALUATION_EXAMPLES } from '../../protocol/evaluation.ts';
 import { HostError } from '../../protocol/hostApi.ts';
+import { shownShape, shrinkPicture } from '../data/shownPicture.ts';
 import { weightsFromState } from './boundary.ts';
 import { inferencePass } from './inferencePass.ts';
 import { softmax } from './predictor.ts';
@@ -81,43 +82,6 @@ export function rawSample(test: Dataset, index: number, stats: ChannelStats | un
     const sd = stats.std[c] > 1e-12 ? stats.std[c] : 1;
     return v * sd + stats.mean[c];
   });
-}
-
-/**
- * The largest side, in pixels, of a picture sent with a mistake. The drawer shows each at 70 px,
- * and a 224×224 RGB sample sent whole is 150,528 numbers (about 2.7 MB of JSON): sixteen of them
- * held the page and the server's event loop for seconds after every ResNet-50 epoch.
- */
-export const SHOWN_SIDE = 64;
-
-/** The shape a sample is shown at: a picture over SHOWN_SIDE averaged down by a whole factor. */
-export function shownShape(inputShape: number[]): number[] {
-  if (inputShape.length !== 3) return inputShape;
-  const [c, h, w] = inputShape;
-  const f = Math.ceil(Math.max(h, w) / SHOWN_SIDE);
-  return [c, Math.ceil(h / f), Math.ceil(w / f)];
-}
-
-/**
- * A C×H×W picture averaged over f×f cells (f from shownShape); a cell cut by the right or bottom
- * edge averages the pixels it has (PyTorch's avg_pool2d with ceil_mode).
- */
-export function shrinkPicture(values: number[], inputShape: number[]): number[] {
-  const shown = shownShape(inputShape);
-  if (shown === inputShape || (shown[1] === inputShape[1] && shown[2] === inputShape[2])) return values;
-  const [c, h, w] = inputShape;
-  const [, sh, sw] = shown;
-  const f = Math.ceil(Math.max(h, w) / SHOWN_SIDE);
-  const out = new Array<number>(c * sh * sw);
-  for (let k = 0; k < c; k++)
-    for (let i = 0; i < sh; i++)
-      for (let j = 0; j < sw; j++) {
-        const [y1, x1] = [Math.min(h, (i + 1) * f), Math.min(w, (j + 1) * f)];
-        let sum = 0;
-        for (let y = i * f; y < y1; y++) for (let x = j * f; x < x1; x++) sum += values[(k * h + y) * w + x];
-        out[(k * sh + i) * sw + j] = sum / ((y1 - i * f) * (x1 - j * f));
-      }
-  return out;
 }
 
 const ratio = (num: number, den: number) => (den > 0 ? num / den : null);

@@ -190,7 +190,7 @@ function Preview({ dataset }: { dataset: TrainingDataset }) {
               key={i}
               values={s.values}
               label={preview.numClasses ? className(s.label) : ''}
-              shape={preview.inputShape}
+              shape={preview.sampleShape ?? preview.inputShape}
               ink={dataset.kind === 'mnist'}
             />
           ))}
