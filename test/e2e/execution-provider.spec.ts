@@ -1,5 +1,6 @@
 // The Training drawer's "Runs on" choice: GPU asked for on a machine whose onnxruntime has no CUDA
 // libraries (this one: .npmrc skips them) trains on the CPU and says why in one line.
+import { availableParallelism } from 'node:os';
 import { expect, test } from '@playwright/test';
 import { openApp, openLesson, runEnded, shot, training, useLessonSettings, watchErrors } from './helpers.ts';
 
@@ -39,6 +40,16 @@ test.describe('When a user asks to train on the GPU', () => {
     await training(page).getByRole('button', { name: 'Train again' }).click();
     await expect(line).toHaveText('Runs on CPU');
     await runEnded(page);
+
+    // LeNet-5 at batch 128 splits its batch across the two threads (host/training/splitRunner.ts),
+    // where the machine has two cores to give it.
+    await training(page).getByLabel('Batch size').fill('128');
+    await training(page).getByLabel('Training images').fill('1280');
+    await training(page).getByRole('button', { name: 'Train again' }).click();
+    await runEnded(page);
+    await expect(line).toHaveText(
+      availableParallelism() >= 2 ? 'Runs on CPU · batch split across 2 threads' : 'Runs on CPU',
+    );
     expect(errors).toEqual([]);
   });
 });
