@@ -1,5 +1,6 @@
 // The first digits of MNIST's IDX files as a folder of their own (for train.py and `netwright
-// train` alike), and LeNet-5 with stored initial weights, so both sides start from the same place.
+// train` alike), LeNet-5 with stored initial weights, so both sides start from the same place, and
+// the Python that runs an exported train.py on them case by case.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProjectDocument } from '../../engine/index.ts';
@@ -41,4 +42,33 @@ export function lenetWithWeights(): ProjectDocument {
   const doc = loadTemplate('lenet5');
   const analysis = analyze(doc.graph);
   return { ...doc, weights: storeWeights(resolveWeights(analysis, undefined, 5), analysis) };
+}
+
+/**
+ * Python that runs the exported train.py (argv[1]: its project folder) on the MNIST subset in
+ * argv[2] once per case of argv[3] (JSON: optimizer, lr, weightDecay, schedule), one epoch of
+ * `limit` samples in batches of `batch`, in order, and prints each case's per-step losses.
+ * argv[4] is where train.py may write its checkpoint.
+ */
+export function trainPyCases(limit: number, batch: number): string {
+  return `
+import contextlib, io, json, sys
+sys.path.insert(0, sys.argv[1])
+import torch
+torch.set_num_threads(1)
+import train
+losses = []
+for case in json.loads(sys.argv[3]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        train.main(["--data", "mnist", "--data-dir", sys.argv[2], "--limit", "${limit}", "--test-limit", "64",
+                    "--epochs", "1", "--batch-size", "${batch}", "--loss", "cross-entropy", "--init", "default",
+                    "--normalize", "none", "--shuffle", "none", "--json", "--log-every", "1",
+                    "--optimizer", case["optimizer"], "--lr", str(case["lr"]),
+                    "--weight-decay", str(case["weightDecay"]), "--schedule", case["schedule"],
+                    "--checkpoint", sys.argv[4], "--out", ""])
+    lines = [json.loads(l) for l in out.getvalue().splitlines() if l.startswith("{")]
+    losses.append([l["loss"] for l in lines if l["event"] == "step"])
+print(json.dumps(losses))
+`;
 }

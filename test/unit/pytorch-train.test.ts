@@ -14,7 +14,7 @@ import { EPOCH_KEYS, parseSchedule } from '../../cli/train.ts';
 import { needTorch, runPython, runPythonJson } from '../helpers/python.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 import { tempDir } from '../helpers/tempDir.ts';
-import { lenetWithWeights, mnistSubset } from '../helpers/mnistSubset.ts';
+import { lenetWithWeights, mnistSubset, trainPyCases } from '../helpers/mnistSubset.ts';
 
 const dir = tempDir('netwright-pytorch-train-');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,26 +51,7 @@ const CASES: Case[] = BASE.flatMap(([optimizer, lr]) => [
   },
 ]);
 
-const RUN_CASES = `
-import contextlib, io, json, sys
-sys.path.insert(0, sys.argv[1])
-import torch
-torch.set_num_threads(1)
-import train
-losses = []
-for case in json.loads(sys.argv[3]):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        train.main(["--data", "mnist", "--data-dir", sys.argv[2], "--limit", "${STEPS * BATCH}", "--test-limit", "64",
-                    "--epochs", "1", "--batch-size", "${BATCH}", "--loss", "cross-entropy", "--init", "default",
-                    "--normalize", "none", "--shuffle", "none", "--json", "--log-every", "1",
-                    "--optimizer", case["optimizer"], "--lr", str(case["lr"]),
-                    "--weight-decay", str(case["weightDecay"]), "--schedule", case["schedule"],
-                    "--checkpoint", sys.argv[4], "--out", ""])
-    lines = [json.loads(l) for l in out.getvalue().splitlines() if l.startswith("{")]
-    losses.append([l["loss"] for l in lines if l["event"] == "step"])
-print(json.dumps(losses))
-`;
+const RUN_CASES = trainPyCases(STEPS * BATCH, BATCH);
 
 test('train.py and netwright train give the same per-step losses for every optimizer, with weight decay and schedules', async (t) => {
   if (!needTorch(t)) return;

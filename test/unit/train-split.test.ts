@@ -25,7 +25,7 @@ import { StepSession, type StepResult } from '../../host/training/session.ts';
 import { SplitPartner } from '../../host/training/splitPartner.ts';
 import { MIN_PART_BATCH, splitFor } from '../../host/training/splitRunner.ts';
 import { train, type TrainConfig, type TrainEvent } from '../../host/training/trainer.ts';
-import { lenetWithWeights, mnistSubset } from '../helpers/mnistSubset.ts';
+import { lenetWithWeights, mnistSubset, trainPyCases } from '../helpers/mnistSubset.ts';
 import { needTorch, runPython, runPythonJson } from '../helpers/python.ts';
 import { tempDir } from '../helpers/tempDir.ts';
 
@@ -58,6 +58,20 @@ function batchAt(i: number, batch = BATCH) {
   return { x, target };
 }
 
+/** The conv net's step as a whole and split in two, from the same weights and mask seed. */
+async function sessionPair(optimizer: OptimizerConfig, clipNorm: number | undefined, seed: number) {
+  const graph = convNet();
+  const settings: TrainStepOptions = { batchSize: BATCH, loss: 'cross-entropy', optimizer, clipNorm };
+  const step = compileTrainStep(graph, settings);
+  const weights = resolveWeights(analyze(withBatch(graph, BATCH)), undefined, seed);
+  const whole = await StepSession.create(step, weights, { seed });
+  const split = await StepSession.create(step, weights, {
+    seed,
+    split: compileSplitStep(graph, settings, 2, step),
+  });
+  return { step, weights, whole, split };
+}
+
 const values = (w: WeightMap) =>
   [...w].flatMap(([id, m]) => [...m].map(([p, v]) => [`${id}.${p}`, v] as const));
 
@@ -85,15 +99,7 @@ const OPTIMIZERS: [string, OptimizerConfig, number, number?][] = [
 
 for (const [label, optimizer, lr, clipNorm] of OPTIMIZERS)
   test(`split in two, ${label}: 4 steps give the whole step's losses, predictions, gradient norms, parameters and optimizer state`, async () => {
-    const graph = convNet();
-    const settings: TrainStepOptions = { batchSize: BATCH, loss: 'cross-entropy', optimizer, clipNorm };
-    const step = compileTrainStep(graph, settings);
-    const weights = resolveWeights(analyze(withBatch(graph, BATCH)), undefined, 2);
-    const whole = await StepSession.create(step, weights, { seed: 7 });
-    const split = await StepSession.create(step, weights, {
-      seed: 7,
-      split: compileSplitStep(graph, settings, 2, step),
-    });
+    const { step, weights, whole, split } = await sessionPair(optimizer, clipNorm, 2);
     try {
       assert.equal(split.parts, 2);
       const nodeId = step.dataInputs[0].nodeId;
@@ -119,7 +125,7 @@ for (const [label, optimizer, lr, clipNorm] of OPTIMIZERS)
       // The loss fell: equal trajectories that went nowhere would prove little.
       const { x, target } = batchAt(0);
       const again = await split.run(new Map([[nodeId, x]]), target, { lr: 0 });
-      const fresh = await StepSession.create(step, weights, { seed: 7 });
+      const fresh = await StepSession.create(step, weights, { seed: 2 });
       const first = await fresh.run(new Map([[nodeId, x]]), target, { lr: 0 });
       await fresh.release();
       assert.ok(again.loss < first.loss, `loss ${first.loss} -> ${again.loss}`);
@@ -129,15 +135,7 @@ for (const [label, optimizer, lr, clipNorm] of OPTIMIZERS)
   });
 
 test('a split run that diverges falls back to the same last good weights as the whole step', async () => {
-  const graph = convNet();
-  const settings: TrainStepOptions = { batchSize: BATCH, loss: 'cross-entropy', optimizer: { kind: 'sgd' } };
-  const step = compileTrainStep(graph, settings);
-  const weights = resolveWeights(analyze(withBatch(graph, BATCH)), undefined, 3);
-  const whole = await StepSession.create(step, weights, { seed: 1 });
-  const split = await StepSession.create(step, weights, {
-    seed: 1,
-    split: compileSplitStep(graph, settings, 2, step),
-  });
+  const { step, whole, split } = await sessionPair({ kind: 'sgd' }, undefined, 1);
   try {
     const nodeId = step.dataInputs[0].nodeId;
     const finiteSteps = async (s: StepSession) => {
@@ -239,26 +237,7 @@ test('a partner thread that cannot build its session says so', async () => {
 const STEPS = 6;
 const BIG_BATCH = 128;
 
-const RUN_CASES = `
-import contextlib, io, json, sys
-sys.path.insert(0, sys.argv[1])
-import torch
-torch.set_num_threads(1)
-import train
-losses = []
-for case in json.loads(sys.argv[3]):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        train.main(["--data", "mnist", "--data-dir", sys.argv[2], "--limit", "${STEPS * BIG_BATCH}", "--test-limit", "64",
-                    "--epochs", "1", "--batch-size", "${BIG_BATCH}", "--loss", "cross-entropy", "--init", "default",
-                    "--normalize", "none", "--shuffle", "none", "--json", "--log-every", "1",
-                    "--optimizer", case["optimizer"], "--lr", str(case["lr"]),
-                    "--weight-decay", str(case["weightDecay"]), "--schedule", "constant",
-                    "--checkpoint", sys.argv[4], "--out", ""])
-    lines = [json.loads(l) for l in out.getvalue().splitlines() if l.startswith("{")]
-    losses.append([l["loss"] for l in lines if l["event"] == "step"])
-print(json.dumps(losses))
-`;
+const RUN_CASES = trainPyCases(STEPS * BIG_BATCH, BIG_BATCH);
 
 test('LeNet-5 at batch 128 on two threads trains split in two, with train.py’s per-step losses', async (t) => {
   if (!needTorch(t)) return;
@@ -268,8 +247,8 @@ test('LeNet-5 at batch 128 on two threads trains split in two, with train.py’s
   const data = join(dir, 'mnist');
   const sets = await mnistSubset(data, STEPS * BIG_BATCH, 64);
   const cases = [
-    { optimizer: 'momentum' as const, lr: 0.05, weightDecay: 5e-3 },
-    { optimizer: 'adam' as const, lr: 0.002, weightDecay: 0 },
+    { optimizer: 'momentum' as const, lr: 0.05, weightDecay: 5e-3, schedule: 'constant' },
+    { optimizer: 'adam' as const, lr: 0.002, weightDecay: 0, schedule: 'constant' },
   ];
   const ours: number[][] = [];
   for (const c of cases) {
