@@ -89,7 +89,10 @@ export class StepSession {
     readonly provider: ProviderUse,
     /** Several steps per call, for runMany() (absent: one step per call). */
     private block?: UnrolledSession,
-    /** The batch split across threads (splitRunner.ts); then `session` runs only when it is released. */
+    /**
+     * The batch split across threads (splitRunner.ts). `session` (the whole step) then only tells
+     * which provider was used; the runner's sessions run the steps.
+     */
     private readonly splitRunner?: SplitRunner,
   ) {
     // Gradients-only steps carry nothing: their outputs are gradients, handed to the caller.

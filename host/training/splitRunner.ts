@@ -106,7 +106,14 @@ export class SplitRunner {
       feeds[slot.input] = new ort.Tensor('float32', part(slot.input, 0), slot.shape);
     for (const p of gradient.params)
       feeds[p.input] = new ort.Tensor('float32', params.get(p.input)!, p.shape);
-    const first = await this.own.run(feeds);
+    let first: ort.InferenceSession.ReturnType;
+    try {
+      first = await this.own.run(feeds);
+    } catch (e) {
+      // The partners must be done with this pass before anyone writes their inputs again.
+      await Promise.allSettled(this.partners.map((p) => p.finish()));
+      throw e;
+    }
     const results = [(name: string) => first[name].data as Float32Array];
     for (const [i, partner] of this.partners.entries()) {
       const out = await partner.finish();
