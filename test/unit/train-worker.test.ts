@@ -141,7 +141,10 @@ test('LeNet-5 at batch 128 on two threads trains in the worker with its batch sp
   const losses = events.flatMap((e) => (e.event === 'step' ? [e.loss] : []));
   assert.equal(losses.length, 20);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) * 0.8, `losses ${losses.map((l) => l.toFixed(3))}`);
+  assert.ok(
+    mean(losses.slice(-5)) < mean(losses.slice(0, 5)) * 0.8,
+    `losses ${losses.map((l) => l.toFixed(3))}`,
+  );
   const epoch = result.history[0];
   assert.ok(epoch.testAccuracy! > 0.5, `test accuracy ${epoch.testAccuracy} after 20 steps`);
 });
