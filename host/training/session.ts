@@ -83,16 +83,14 @@ export class StepSession {
   private rebuildCount = 0;
   private constructor(
     readonly step: TrainStep,
-    private session: ort.InferenceSession,
+    /** The whole step's session; null when the batch is split (the runner's sessions run it). */
+    private session: ort.InferenceSession | null,
     private readonly seed: number,
     /** The execution provider the session runs on (and why not a GPU, if one was asked for). */
     readonly provider: ProviderUse,
     /** Several steps per call, for runMany() (absent: one step per call). */
     private block?: UnrolledSession,
-    /**
-     * The batch split across threads (splitRunner.ts). `session` (the whole step) then only tells
-     * which provider was used; the runner's sessions run the steps.
-     */
+    /** The batch split across threads (splitRunner.ts). */
     private readonly splitRunner?: SplitRunner,
   ) {
     // Gradients-only steps carry nothing: their outputs are gradients, handed to the caller.
@@ -153,7 +151,10 @@ export class StepSession {
     );
     const k = opts.split ? 1 : (opts.unrolled?.k ?? opts.stepsPerCall ?? 1);
     const unrolled = k > 1 ? (opts.unrolled ?? unrollTrainStep(step, k)) : undefined;
-    const { session, use } = await createSession(encodeModel(step.model), options, opts.provider);
+    // Split, the steps run on the runner's sessions: a whole-step session would only hold memory.
+    const { session, use } = opts.split
+      ? { session: null, use: { provider: 'cpu' as const } }
+      : await createSession(encodeModel(step.model), options, opts.provider);
     let block: UnrolledSession | undefined;
     if (unrolled)
       try {
@@ -164,7 +165,7 @@ export class StepSession {
           session: (await createSession(encodeModel(unrolled.model), options, on)).session,
         };
       } catch (e) {
-        await session.release();
+        await session?.release();
         throw e;
       }
     let runner: SplitRunner | undefined;
@@ -172,7 +173,7 @@ export class StepSession {
       try {
         runner = await SplitRunner.create(opts.split);
       } catch (e) {
-        await session.release();
+        await session?.release();
         throw e;
       }
     const s = new StepSession(step, session, opts.seed ?? 0, use, block, runner);
@@ -273,7 +274,7 @@ export class StepSession {
     this.stepCount++;
     const bound = this.currentSound;
     this.callCount++;
-    const out = await this.session.run(feeds, this.fetches(bound));
+    const out = await this.session!.run(feeds, this.fetches(bound));
     this.rotate(bound, out, (out[s.outputs.loss].data as Float32Array)[0]);
     // The final state goes on as a value: the next window's graph has no path back into this one.
     for (const c of s.carried) this.carriedState.set(c.input, out[c.output].data as Float32Array);
@@ -398,7 +399,7 @@ export class StepSession {
   }
 
   /** Every output; when `bound`, the carried ones written into the older buffer of their ring. */
-  private fetches(bound: boolean, names = this.session.outputNames): Record<string, ort.Tensor | null> {
+  private fetches(bound: boolean, names = this.session!.outputNames): Record<string, ort.Tensor | null> {
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of names) fetches[name] = null;
     if (bound)
@@ -498,7 +499,7 @@ export class StepSession {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.session?.release();
     await this.block?.session.release();
     await this.splitRunner?.release();
   }
