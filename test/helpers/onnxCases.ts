@@ -76,6 +76,12 @@ const modelPath = (c: OnnxCase) =>
     : path.join(FIXTURES, c.case, 'model.onnx');
 
 /** The case's model (its `weights` inputs turned into initializers), feeds and expected outputs. */
+/** The default-domain opset a case's model file was written for. */
+export function caseOpset(c: OnnxCase): number {
+  const model = decodeModel(new Uint8Array(readFileSync(modelPath(c))));
+  return model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
+}
+
 export function prepareCase(c: OnnxCase, seed = 1): PreparedCase {
   const model = decodeModel(new Uint8Array(readFileSync(modelPath(c))));
   const g = model.graph;
