@@ -44,19 +44,22 @@ function faultsOfFreshFill(env: NodeJS.ProcessEnv): number {
   return Number(r.stdout.trim());
 }
 
-test('with the settings a fresh 256 MB tensor costs far fewer page faults', (t) => {
+test('with the settings a fresh 256 MB tensor costs far fewer page faults (none more where huge pages are off)', (t) => {
   if (process.platform !== 'linux') return t.skip('glibc settings: Linux only');
   const thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
-  if (/\[never\]/.test(thp)) return t.skip(`transparent huge pages are off on this machine (${thp.trim()})`);
   const env = { ...process.env };
   delete env.MALLOC_ARENA_MAX;
   delete env.GLIBC_TUNABLES;
   const without = faultsOfFreshFill(env);
   const withSettings = faultsOfFreshFill(withMallocSettings(env));
-  t.diagnostic(`minor page faults: ${without} with 4 KB pages, ${withSettings} with huge pages`);
+  t.diagnostic(
+    `transparent huge pages: ${thp.trim()}; minor page faults: ${without} without the settings, ${withSettings} with them`,
+  );
   // 256 MB is 65,536 pages of 4 KB, or 128 of 2 MB.
   assert.ok(without > 60_000, `${without} faults without the settings`);
-  assert.ok(withSettings < without / 2, `${withSettings} faults with them`);
+  // Where the kernel gives no huge pages the tunable can't help, but it must not cost anything.
+  if (/\[never\]/.test(thp)) assert.ok(withSettings <= without * 1.1, `${withSettings} faults with them`);
+  else assert.ok(withSettings < without / 2, `${withSettings} faults with them`);
 });
 
 const alive = (pid: number) => {
