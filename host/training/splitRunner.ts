@@ -15,8 +15,12 @@ const ONE_THREAD: ort.InferenceSession.SessionOptions = {
   extra: NO_SPINNING,
 };
 
-/** Layer types whose CPU kernels run one image at a time, so intra-op threads share them badly. */
-const PER_IMAGE_LAYERS = new Set(['Conv1d', 'Conv2d', 'ConvTranspose2d']);
+/**
+ * onnxruntime's CPU kernels that run one image at a time, so intra-op threads share them badly.
+ * Read off the compiled step, not the layer types: whatever lowers to them (convolutions, and
+ * average pooling as a depthwise convolution) gains from the split.
+ */
+const PER_IMAGE_OPS = new Set(['Conv', 'ConvTranspose']);
 
 /** Fewest samples per part: below it the per-call costs eat the gain (docs/engine-notes.md §4). */
 export const MIN_PART_BATCH = 64;
@@ -24,7 +28,7 @@ export const MIN_PART_BATCH = 64;
 /**
  * The split step a trainer should use for `step`, or undefined. Split when there are threads to
  * split over (one part per thread), on the CPU, when the step can be split (splitRefusal), each
- * part has at least MIN_PART_BATCH samples, and the network has a convolution. Measured on LeNet-5
+ * part has at least MIN_PART_BATCH samples, and the step runs a convolution. Measured on LeNet-5
  * (2 threads, ms per step, split against the whole step on 2 and on 1 intra-op thread): batch
  * 256 11.2 / 16.8 / 16.6, 128 6.2 / 9.0 / 8.2, 64 4.2 / 5.0 / 4.3, 32 3.7 / 3.0 / 2.2. The
  * reference MLP (matrix products only, which onnxruntime shares between threads well) gained
@@ -40,7 +44,7 @@ export function splitFor(
   if (threads < 2 || provider !== 'cpu') return undefined;
   if (splitRefusal(step, threads)) return undefined;
   if (settings.batchSize / threads < MIN_PART_BATCH) return undefined;
-  if (!graph.nodes.some((n) => PER_IMAGE_LAYERS.has(n.type))) return undefined;
+  if (!step.model.graph.nodes.some((n) => PER_IMAGE_OPS.has(n.opType))) return undefined;
   return compileSplitStep(graph, settings, threads, step);
 }
 
