@@ -12,7 +12,10 @@
 // every variant for the same number of steps (the least common multiple of their Ks), in an order
 // that alternates from round to round. Per variant it prints the milliseconds per step of each
 // call (a call's time over its steps): min, p25 and median over the rounds, after 3 warm-up
-// rounds. The model, batch, optimizer and data are `netwright bench`'s (cli/bench.ts).
+// rounds; and the CPU time of the whole process per step (all its threads: onnxruntime's, a
+// split step's partner), in which time stolen by a shared machine's other tenants is not, so it
+// shows a change in work when wall times spread too widely to, and its minor page faults per step. The model, batch, optimizer and
+// data are `netwright bench`'s (cli/bench.ts).
 //
 // `--busy N` runs N busy loops (other processes wanting every cycle) beside it, as a loaded machine.
 // Spinning variants are best compared one per process, alternated: a spinning pool keeps spinning
@@ -28,8 +31,8 @@ import { REFERENCE_MODELS } from '../cli/bench.ts';
 interface Variant {
   label: string;
   k: number;
-  /** Runs `steps` steps (k per call); returns each call's ms per step. */
-  run(steps: number): Promise<number[]>;
+  /** Runs `steps` steps (k per call); returns each call's ms per step, wall and CPU. */
+  run(steps: number): Promise<{ wall: number[]; cpu: number[]; faults: number }>;
   release(): Promise<void>;
   /** Sessions rebuilt for a new spinning choice, and whether the last one spins (this tree only). */
   spin(): { rebuilds: number; spinning: boolean } | undefined;
@@ -78,14 +81,19 @@ async function openVariant(spec: string, model: string, threads: number): Promis
     label: spec,
     k,
     async run(steps) {
-      const times: number[] = [];
+      const wall: number[] = [];
+      const cpu: number[] = [];
+      const f0 = process.resourceUsage().minorPageFault;
       for (let i = 0; i < steps; i += k) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         if (k === 1) await session.run(input.data, input.target, input.hyper);
         else await session.runMany(Array.from({ length: k }, () => input));
-        times.push((performance.now() - t0) / k);
+        const c = process.cpuUsage(c0);
+        wall.push((performance.now() - t0) / k);
+        cpu.push((c.user + c.system) / 1000 / k);
       }
-      return times;
+      return { wall, cpu, faults: (process.resourceUsage().minorPageFault - f0) / steps };
     },
     release: () => session.release(),
     spin: () => (opts.spin ? { rebuilds: session.rebuilds, spinning: session.spinning } : undefined),
@@ -124,13 +132,19 @@ async function main(): Promise<void> {
   for (const spec of specs) variants.push(await openVariant(spec, model, Number(values.threads)));
   const steps = variants.reduce((l, v) => (l * v.k) / gcd(l, v.k), 1);
   const times = variants.map(() => [] as number[]);
+  const cpuTimes = variants.map(() => [] as number[]);
+  const faults = variants.map(() => [] as number[]);
   const rounds = Number(values.rounds);
   for (let r = 0; r < WARMUP_ROUNDS + rounds; r++) {
     const order = variants.map((_, i) => i);
     if (r % 2) order.reverse();
     for (const i of order) {
       const t = await variants[i].run(steps);
-      if (r >= WARMUP_ROUNDS) times[i].push(...t);
+      if (r >= WARMUP_ROUNDS) {
+        times[i].push(...t.wall);
+        cpuTimes[i].push(...t.cpu);
+        faults[i].push(t.faults);
+      }
     }
   }
   for (const [i, v] of variants.entries()) {
@@ -145,12 +159,14 @@ async function main(): Promise<void> {
         p25: quantile(times[i], 0.25),
         median: quantile(times[i], 0.5),
       },
+      cpu_ms_per_step: { p25: quantile(cpuTimes[i], 0.25), median: quantile(cpuTimes[i], 0.5) },
+      page_faults_per_step: faults[i].reduce((a, b) => a + b, 0) / faults[i].length,
     };
     const ms = line.ms_per_step;
     console.log(
       values.json
         ? JSON.stringify(line)
-        : `${model} ${v.label.padEnd(24)} ms/step min ${ms.min.toFixed(3)}  p25 ${ms.p25.toFixed(3)}  median ${ms.median.toFixed(3)}  (${line.calls} calls${'rebuilds' in line ? `, ${line.rebuilds} spinning switches, ends ${line.spinning ? 'on' : 'off'}` : ''})`,
+        : `${model} ${v.label.padEnd(24)} ms/step min ${ms.min.toFixed(3)}  p25 ${ms.p25.toFixed(3)}  median ${ms.median.toFixed(3)}  cpu p25 ${line.cpu_ms_per_step.p25.toFixed(3)} median ${line.cpu_ms_per_step.median.toFixed(3)}  faults ${line.page_faults_per_step.toFixed(1)}  (${line.calls} calls${'rebuilds' in line ? `, ${line.rebuilds} spinning switches, ends ${line.spinning ? 'on' : 'off'}` : ''})`,
     );
     await v.release();
   }

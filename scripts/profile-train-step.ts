@@ -2,9 +2,12 @@
 // train step (the same step, batch and session options `netwright bench` uses).
 //
 //   node --import tsx scripts/profile-train-step.ts [mlp|lenet|vgg] [--steps 20] [--top 12] [--spin]
+//        [--batch N] [--threads N] [--split N]
 //
 // The session options are the trainer's (StepSession: intra-op threads do not spin); --spin turns
-// onnxruntime's default spinning back on, to compare.
+// onnxruntime's default spinning back on, to compare. --split N profiles one part of a step split
+// across N threads (engine/autodiff/splitStep.ts): the gradient pass on batch / N samples, on one
+// intra-op thread, as each thread of a split step runs it (--threads then defaults to 1).
 //
 // Prints the median wall time of a step, onnxruntime's time in its run call and in kernels, then
 // the ops that took longest per step, by op type and by node. Run it under
@@ -14,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import {
+  compileSplitStep,
   compileTrainStep,
   oneHotTargets,
   parseDocument,
@@ -28,6 +32,7 @@ import { NO_SPINNING } from '../host/training/session.ts';
 import { tempDir } from '../test/helpers/tempDir.ts';
 
 const WARMUP = 3;
+const MOMENTUM = { kind: 'momentum', momentum: 0.9 } as const;
 
 interface ProfileEvent {
   cat: string;
@@ -51,8 +56,8 @@ function feedsFor(step: ReturnType<typeof compileTrainStep>, model: string, batc
       d.shape,
     ),
     [step.target.input]: new ort.Tensor('float32', oneHotTargets(labels, 10), step.target.shape),
-    [step.scalars.lr]: new ort.Tensor('float32', [0.01], []),
   };
+  if (step.scalars.lr) feeds[step.scalars.lr] = new ort.Tensor('float32', [0.01], []);
   for (const p of step.params)
     feeds[p.input] = new ort.Tensor(
       'float32',
@@ -88,27 +93,38 @@ async function main() {
       steps: { type: 'string', default: '20' },
       top: { type: 'string', default: '12' },
       spin: { type: 'boolean', default: false },
+      batch: { type: 'string' },
+      threads: { type: 'string' },
+      split: { type: 'string' },
     },
   });
   const model = positionals[0] ?? 'mlp';
   const ref = REFERENCE_MODELS[model];
   if (!ref) throw new Error(`unknown model ${model}; choose ${Object.keys(REFERENCE_MODELS).join(', ')}`);
   const steps = Number(values.steps);
-  const step = compileTrainStep(referenceGraph(model), {
-    batchSize: ref.batch,
-    loss: 'cross-entropy',
-    optimizer: { kind: 'momentum', momentum: 0.9 },
-  });
+  const parts = Number(values.split ?? 1);
+  const batch = Number(values.batch ?? ref.batch) / parts;
+  const threads = Number(values.threads ?? (parts > 1 ? 1 : 2));
+  if (!Number.isInteger(batch) || batch < 1) throw new Error('--batch must split into --split equal parts');
+  const settings = { batchSize: batch, loss: 'cross-entropy' as const };
+  const step =
+    parts > 1
+      ? compileSplitStep(
+          referenceGraph(model),
+          { ...settings, batchSize: batch * parts, optimizer: MOMENTUM },
+          parts,
+        ).gradient
+      : compileTrainStep(referenceGraph(model), { ...settings, optimizer: MOMENTUM });
   const dir = tempDir('netwright-profile-');
   const session = await ort.InferenceSession.create(encodeModel(step.model), {
-    intraOpNumThreads: 2,
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     enableProfiling: true,
     profileFilePrefix: join(dir, model),
     ...(values.spin ? {} : { extra: NO_SPINNING }),
   });
-  const feeds = feedsFor(step, model, ref.batch);
+  const feeds = feedsFor(step, model, batch);
   const wall: number[] = [];
   for (let i = 0; i < WARMUP + steps; i++) {
     const t0 = performance.now();
@@ -138,7 +154,7 @@ async function main() {
   const kernels = [...byType.values()].reduce((a, b) => a + b, 0);
   wall.sort((a, b) => a - b);
   console.log(
-    `${model} (batch ${ref.batch}, ${step.model.graph.nodes.length} nodes): median step ${wall[wall.length >> 1].toFixed(2)} ms, ` +
+    `${model} (batch ${batch}${parts > 1 ? `, one of ${parts} parts` : ''}, ${threads} thread(s), ${step.model.graph.nodes.length} nodes): median step ${wall[wall.length >> 1].toFixed(2)} ms, ` +
       `onnxruntime run ${(runs.reduce((a, e) => a + e.dur, 0) / runs.length / 1000).toFixed(2)} ms, kernels ${(kernels / runs.length / 1000).toFixed(2)} ms`,
   );
   const n = Number(values.top);

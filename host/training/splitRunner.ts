@@ -26,10 +26,19 @@ const PER_IMAGE_OPS = new Set(['Conv', 'ConvTranspose']);
 export const MIN_PART_BATCH = 64;
 
 /**
+ * Most parameter bytes a split step may hold. It keeps two more copies of the parameters than the
+ * whole step (the shared block the partners read, and each partner's own, since onnxruntime-node
+ * refuses shared memory as a tensor): 0.5 MB for LeNet-5, 8 MB for mini-VGG, but 1.1 GB for a
+ * VGG-16 without batch normalisation, which trains whole instead.
+ */
+export const MAX_SPLIT_PARAM_BYTES = 64 * 2 ** 20;
+
+/**
  * The split step a trainer should use for `step`, or undefined. Split when there are threads to
  * split over (one part per thread), on the CPU, when the step can be split (splitRefusal), each
- * part has at least MIN_PART_BATCH samples, and the step runs a convolution. Measured on LeNet-5
- * (2 threads, ms per step, split against the whole step on 2 and on 1 intra-op thread): batch
+ * part has at least MIN_PART_BATCH samples, the parameters fit MAX_SPLIT_PARAM_BYTES, and the
+ * step runs a convolution. Measured on LeNet-5 (2 threads, ms per step, split against the whole
+ * step on 2 and on 1 intra-op thread): batch
  * 256 11.2 / 16.8 / 16.6, 128 6.2 / 9.0 / 8.2, 64 4.2 / 5.0 / 4.3, 32 3.7 / 3.0 / 2.2. The
  * reference MLP (matrix products only, which onnxruntime shares between threads well) gained
  * nothing.
@@ -44,6 +53,8 @@ export function splitFor(
   if (threads < 2 || provider !== 'cpu') return undefined;
   if (splitRefusal(step, threads)) return undefined;
   if (settings.batchSize / threads < MIN_PART_BATCH) return undefined;
+  const paramBytes = step.params.reduce((sum, p) => sum + 4 * p.shape.reduce((a, b) => a * b, 1), 0);
+  if (paramBytes > MAX_SPLIT_PARAM_BYTES) return undefined;
   if (!step.model.graph.nodes.some((n) => PER_IMAGE_OPS.has(n.opType))) return undefined;
   return compileSplitStep(graph, settings, threads, step);
 }

@@ -23,7 +23,7 @@ import { exportPytorchProject } from '../../engine/export/pytorch/project.ts';
 import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { StepSession, type StepResult } from '../../host/training/session.ts';
 import { SplitPartner } from '../../host/training/splitPartner.ts';
-import { MIN_PART_BATCH, splitFor } from '../../host/training/splitRunner.ts';
+import { MAX_SPLIT_PARAM_BYTES, MIN_PART_BATCH, splitFor } from '../../host/training/splitRunner.ts';
 import { train, type TrainConfig, type TrainEvent } from '../../host/training/trainer.ts';
 import { lenetWithWeights, mnistSubset, trainPyCases } from '../helpers/mnistSubset.ts';
 import { needTorch, runPython, runPythonJson } from '../helpers/python.ts';
@@ -194,6 +194,24 @@ test('what can and cannot be split, and when the trainer splits', () => {
   const mlp = new GraphBuilder();
   mlp.chain(mlp.input([10]), [['Linear', { out_features: 8 }], ['ReLU'], ['Linear', { out_features: 3 }]]);
   assert.equal(splitFor(mlp.graph, settings, compileTrainStep(mlp.graph, settings), 2), undefined);
+  // Parameters past MAX_SPLIT_PARAM_BYTES: the split's two more copies of them would cost too much.
+  const wide = new GraphBuilder();
+  const features = Math.ceil(MAX_SPLIT_PARAM_BYTES / 4 / (4 * 6 * 6)) + 1;
+  wide.chain(wide.input([2, 8, 8]), [
+    ['Conv2d', { out_channels: 4, kernel_size: 3 }],
+    ['Flatten'],
+    ['Linear', { out_features: features }],
+  ]);
+  const wideStep = compileTrainStep(wide.graph, settings);
+  assert.equal(splitRefusal(wideStep, 2), null);
+  assert.equal(splitFor(wide.graph, settings, wideStep, 2), undefined);
+
+  // The parts compute no per-node gradient norms: the update takes them from the mean gradient.
+  const split = splitFor(graph, settings, bigStep, 2)!;
+  assert.deepEqual(split.gradient.outputs.gradSquares, []);
+  assert.ok(!split.gradient.model.graph.nodes.some((n) => n.opType === 'ReduceSumSquare'));
+  assert.equal(split.step.outputs.gradSquares.length, bigStep.outputs.gradSquares.length);
+  assert.ok(bigStep.outputs.gradSquares.length > 0);
 });
 
 test('the update model passes the ONNX checker (full check, with shape inference)', (t) => {
