@@ -71,6 +71,15 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     const { held: tensors, ...rest } = r;
     return { ...rest, document: tensors ? { ...r.document, weightsRef: held.hold(tensors) } : r.document };
   };
+  /**
+   * An upload's bytes as a job's input. They belong to nobody else now: moved to the job's
+   * thread, not copied (a 575 MB VGG-19 would otherwise be in memory twice).
+   */
+  const movedUpload = (transfer: string) => {
+    const bytes = transfers.take(transfer);
+    const moved = bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength;
+    return [{ bytes }, moved ? { transfer: [bytes.buffer as ArrayBuffer] } : {}] as const;
+  };
   /** An exported model offered for the page to fetch, like a saved project; or the problems. */
   const offerExport = (exported: ExportedOnnx) =>
     exported.ok ? { ok: true as const, ...transfers.offerFile(exported.fileName, exported.bytes) } : exported;
@@ -90,12 +99,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
       transfers.receive(chunk.transfer, chunk.offset, 'bytes' in chunk ? chunk.bytes : chunk.base64);
       return null;
     },
-    openProject: async ({ transfer }) => {
-      // The upload's bytes belong to nobody else now: moved to the job's thread, not copied.
-      const bytes = transfers.take(transfer);
-      const moved = bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength;
-      return forPage(await jobs.run('openProject', { bytes }, moved ? { transfer: [bytes.buffer] } : {}));
-    },
+    openProject: async ({ transfer }) => forPage(await jobs.run('openProject', ...movedUpload(transfer))),
     saveProject: async (document) => {
       const bytes = await jobs.run('saveProject', { document: held.attach(document) });
       return transfers.offerFile(`${fileSlug(document.name)}${ARCHIVE_EXTENSION}`, bytes);
@@ -103,22 +107,20 @@ export function createHostService(options: HostServiceOptions = {}): HostService
     readTransfer: async ({ transfer, offset, binary }) => transfers.read(transfer, offset, binary),
     heldTensor: (request) => held.read(request),
     editHeldWeights: async (edit) => ({ weightsRef: held.edit(edit) }),
-    importOnnx: async (base64, options) => {
-      const job = options?.job;
-      if (!job) return forPage(await jobs.run('importOnnx', { base64, fileName: options?.fileName }));
+    importOnnx: async ({ transfer, fileName, job }) => {
+      const [input, moving] = movedUpload(transfer);
+      const task = { ...input, fileName };
+      if (!job) return forPage(await jobs.run('importOnnx', task, moving));
       // A named job reports its progress to the pages and can be cancelled by its name.
       const controller = new AbortController();
       named.get(job)?.abort();
       named.set(job, controller);
       return jobs
-        .run(
-          'importOnnx',
-          { base64, fileName: options?.fileName },
-          {
-            signal: controller.signal,
-            onProgress: (p) => listeners.forEach((l) => l({ name: 'job', payload: { job, ...p } })),
-          },
-        )
+        .run('importOnnx', task, {
+          ...moving,
+          signal: controller.signal,
+          onProgress: (p) => listeners.forEach((l) => l({ name: 'job', payload: { job, ...p } })),
+        })
         .then(forPage)
         .finally(() => named.get(job) === controller && named.delete(job));
     },

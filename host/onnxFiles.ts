@@ -34,12 +34,11 @@ export interface ExportOnnxOptions {
 const stem = (fileName: string) => fileName.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '');
 
 export async function importOnnxFile(
-  base64: string,
+  bytes: Uint8Array,
   fileName?: string,
   progress: (p: JobProgress) => void = () => undefined,
 ): Promise<ImportedOnnx> {
   progress({ phase: 'decoding', fraction: 0 });
-  const bytes = Buffer.from(base64, 'base64');
   if (!bytes.length) throw new HostError('invalid-onnx', 'The file is empty.');
   let model;
   try {

@@ -38,10 +38,9 @@ import {
   exportOnnxResultSchema,
   exportPytorchOptionsSchema,
   exportPytorchResultSchema,
-  importOnnxOptionsSchema,
+  importOnnxSchema,
   jobIdSchema,
   jobProgressSchema,
-  onnxBase64Schema,
 } from './onnxFiles.ts';
 import { addDatasetRequestSchema, uploadedDatasetSchema } from './datasets.ts';
 import {
@@ -165,9 +164,9 @@ export const hostMethods = {
   heldTensor: { args: z.tuple([heldTensorRequestSchema]), result: heldTensorSchema },
   /** Values typed in the page for a held model: a new version of its weights (undo keeps the old). */
   editHeldWeights: { args: z.tuple([editHeldWeightsSchema]), result: weightsRefResultSchema },
-  /** An .onnx file (base64) as a laid-out project, with notes on what the import changed. */
+  /** An uploaded .onnx file (beginUpload) as a laid-out project, with notes on what the import changed. */
   importOnnx: {
-    args: z.tuple([onnxBase64Schema, importOnnxOptionsSchema]),
+    args: z.tuple([importOnnxSchema]),
     result: z.object({ document: projectDocumentSchema, notes: z.array(z.string()) }),
   },
   /** Stops a job the page named (an import under way); nothing happens when it has ended. */

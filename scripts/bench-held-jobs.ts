@@ -21,7 +21,7 @@ const { values } = parseArgs({
   options: { model: { type: 'string', default: 'resnet50' }, rounds: { type: 'string', default: '3' } },
 });
 const file = join(FIXTURES, 'light', `light_${values.model}.onnx`);
-const imported = await importOnnxFile(readFileSync(file).toString('base64'), `${values.model}.onnx`);
+const imported = await importOnnxFile(readFileSync(file), `${values.model}.onnx`);
 const held = new HeldWeights();
 const shared = held.attach({ ...imported.document, weightsRef: held.hold(imported.held!) });
 const plain: ProjectDocument = {

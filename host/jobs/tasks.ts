@@ -44,13 +44,13 @@ async function shareResultHeld<T extends { held?: HeldTensors }>(result: T): Pro
 
 /** The tasks' implementations are loaded inside the worker only, on first use. */
 export const tasks = {
-  /** An .onnx file (base64) as a laid-out project with import notes. */
+  /** An .onnx file's bytes as a laid-out project with import notes. */
   importOnnx: async (
-    input: { base64: string; fileName?: string },
+    input: { bytes: Uint8Array; fileName?: string },
     ctx: TaskContext,
   ): Promise<ImportedOnnx> => {
     const { importOnnxFile } = await import('../onnxFiles.ts');
-    return shareResultHeld(await importOnnxFile(input.base64, input.fileName, ctx.progress));
+    return shareResultHeld(await importOnnxFile(input.bytes, input.fileName, ctx.progress));
   },
   /** A project as inference ONNX bytes, or the reasons it can't be exported yet. */
   exportOnnx: async (

@@ -45,8 +45,6 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 /** What to do instead of sending a message the server would refuse by closing the connection. */
 function tooLargeAdvice(method: string): string {
-  if (method === 'importOnnx')
-    return 'Import a file this size with the command line: `npx netwright import model.onnx -o model.netwright.json`, then open the project it writes.';
   if (method === 'addDataset')
     return 'Use a smaller file, or train on it with the command line (`npx netwright train`).';
   return 'Its stored weights make the project this large: use the command line (`npx netwright export`, `train`) for it, or keep fewer weights in the project.';

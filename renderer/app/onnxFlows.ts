@@ -6,8 +6,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { appStore } from '../state/appStore.ts';
 import type { JobProgressEvent } from '../../protocol/onnxFiles.ts';
-import { fileToBase64 } from '../components/download.ts';
-import { saveDownload } from '../components/hostFiles.ts';
+import { saveDownload, upload } from '../components/hostFiles.ts';
 import { currentWeights } from '../training/currentWeights.ts';
 import { isGone } from '../training/flows.ts';
 
@@ -79,11 +78,12 @@ export async function importOnnxFile(file: File): Promise<void> {
   if (!host) return;
   const { actions } = app();
   const job = `job-${crypto.randomUUID()}`;
-  importStore.setState({ progress: { job, fileName: file.name, phase: 'reading the file', fraction: 0 } });
+  importStore.setState({ progress: { job, fileName: file.name, phase: 'sending the file', fraction: 0 } });
   try {
-    const base64 = await fileToBase64(file);
-    if (importStore.getState().progress?.job !== job) return; // cancelled while reading
-    const { document, notes } = await host.importOnnx(base64, { fileName: file.name, job });
+    // Raw bytes, as an opened project's (over HTTP in browser mode): no size limit of one message.
+    const transfer = await upload(host, file);
+    if (importStore.getState().progress?.job !== job) return; // cancelled while sending
+    const { document, notes } = await host.importOnnx({ transfer, fileName: file.name, job });
     importStore.setState({ progress: { job, fileName: file.name, phase: 'drawing', fraction: 1 } });
     actions.loadDocument(document);
     actions.notify('info', `Imported ${file.name}: ${document.graph.nodes.length} layers.`);

@@ -1,14 +1,14 @@
 // The inspector of a model whose weights the host holds (an imported ResNet-50: 100 MB stay on
 // the host): it shows the file's values, fetched through HostApi heldTensor, not a random draw;
 // a value typed in the page is stored on the host (no base64 in the document) and exported.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { exportInference } from '../../engine/onnx/export.ts';
 import { importOnnx } from '../../engine/onnx/import.ts';
 import { decodeModel } from '../../engine/onnx/proto.ts';
 import { weightBytes } from '../helpers/onnxCases.ts';
 import { runPythonJson } from '../helpers/python.ts';
-import { download, inspector, lightOnnx, menu, openApp, watchErrors } from './helpers.ts';
+import { download, findLayer, lightOnnx, menu, openApp, watchErrors, weightsOf } from './helpers.ts';
 
 // The light fixture's convolutions are constants (ConstantOfShape): conv1's weight becomes a
 // seeded random initializer, so the file's values can't be mistaken for anything else.
@@ -39,17 +39,6 @@ interface FileStats {
   mean: number;
   std: number;
   histogram: number[];
-}
-
-const weightsOf = (page: Page) => inspector(page).getByRole('region', { name: 'Weights' });
-
-async function findLayer(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+f');
-  const find = page.getByRole('search', { name: 'Find layers' });
-  await find.getByLabel('Find layer').fill(name);
-  await page.keyboard.press('Enter');
-  await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText(name);
-  await page.keyboard.press('Escape');
 }
 
 test('the inspector of a host-held ResNet-50 shows the file’s weights; edits stay on the host', async ({

@@ -184,3 +184,18 @@ export async function chartEnds(page: Page, testId: string, series: string): Pro
   expect(m, `${series} in "${label}"`).not.toBeNull();
   return [Number(m![1]), Number(m![2])];
 }
+
+/** The inspector's Weights section (of the selected layer). */
+export const weightsOf = (page: Page) => inspector(page).getByRole('region', { name: 'Weights' });
+
+/** Selects the layer named `name` with Find (Ctrl+F), as a user finds one in a big model. */
+export async function findLayer(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+f');
+  const find = page.getByRole('search', { name: 'Find layers' });
+  await find.getByLabel('Find layer').fill(name);
+  // A hit reads "<name> <type>"; the exact name, not one it begins (conv1 of conv1_bn).
+  const hit = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `);
+  await find.getByRole('list', { name: 'Matches' }).getByRole('button', { name: hit }).click();
+  await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText(name);
+  await page.keyboard.press('Escape');
+}

@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeModel } from '../../engine/onnx/proto.ts';
 import {
   download,
+  findLayer,
   inspector,
   lightOnnx,
   openApp,
@@ -38,17 +39,6 @@ function writePictures(root: string): void {
       writeFileSync(join(root, `class${c}`, `${i}.png`), PNG.sync.write(png));
     }
   }
-}
-
-async function findLayer(page: import('@playwright/test').Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+f');
-  const find = page.getByRole('search', { name: 'Find layers' });
-  await find.getByLabel('Find layer').fill(name);
-  // A hit reads "<name> <type>".
-  const hit = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `);
-  await find.getByRole('list', { name: 'Matches' }).getByRole('button', { name: hit }).click();
-  await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText(name);
-  await page.keyboard.press('Escape');
 }
 
 test('ResNet-50: new 10-class head, frozen backbone, one epoch on a picture folder, exported ONNX runs', async ({

@@ -4,6 +4,7 @@ import { after } from 'node:test';
 import type { HostService, HostServiceOptions } from '../../host/hostService.ts';
 import { createHostService } from '../../host/hostService.ts';
 import type { HostApi } from '../../protocol/hostApi.ts';
+import { TRANSFER_CHUNK_BYTES } from '../../protocol/projectFiles.ts';
 import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import type { TrainingEvent, TrainingEventMessage } from '../../protocol/training.ts';
 
@@ -83,4 +84,33 @@ export async function readOffered(api: Pick<HostApi, 'readTransfer'>, transfer: 
     done = chunk.done;
   }
   return Buffer.concat(parts);
+}
+
+type Uploads = Pick<HostApi, 'beginUpload' | 'uploadChunk'>;
+
+/**
+ * `bytes` sent to the host as the page sends a file outside browser mode: beginUpload, then
+ * chunks of raw bytes, or of base64 for a client that sends only JSON text (`text`, wsHost).
+ */
+export async function uploadBytes(api: Uploads, bytes: Uint8Array, text = false): Promise<string> {
+  const { transfer } = await api.beginUpload({ bytes: bytes.length });
+  for (let offset = 0; offset < bytes.length; offset += TRANSFER_CHUNK_BYTES) {
+    const chunk = bytes.subarray(offset, offset + TRANSFER_CHUNK_BYTES);
+    await api.uploadChunk(
+      text
+        ? { transfer, offset, base64: Buffer.from(chunk).toString('base64') }
+        : { transfer, offset, bytes: new Uint8Array(chunk) },
+    );
+  }
+  return transfer;
+}
+
+/** An .onnx file's bytes imported as the page imports one: uploaded, then importOnnx. */
+export async function importOnnxBytes(
+  api: Uploads & Pick<HostApi, 'importOnnx'>,
+  bytes: Uint8Array,
+  options: { fileName?: string; job?: string; text?: boolean } = {},
+): ReturnType<HostApi['importOnnx']> {
+  const { text, ...rest } = options;
+  return api.importOnnx({ transfer: await uploadBytes(api, bytes, text), ...rest });
 }

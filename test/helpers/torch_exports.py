@@ -82,6 +82,8 @@ MODELS = {
     # VGG's adaptive 7x7 pool exports only when the feature map is a multiple of 7: 224 x 224.
     "vgg11": (lambda: tv.vgg11(), (1, 3, 224, 224)),
     "vgg19": (lambda: tv.vgg19(), (1, 3, 224, 224)),
+    # Real size: 102 MB of ONNX, past what one HostApi message may carry.
+    "resnet50": (lambda: tv.resnet50(), (1, 3, 224, 224)),
     "transformer": (lambda: Encoder(), (2, 10, 32)),
     "dynamic": (lambda: Dynamic(), (2, 6, 8)),
     "train_bn_dropout": (lambda: TrainNet(0.25), (4, 3, 6, 6)),

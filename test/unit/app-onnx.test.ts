@@ -12,7 +12,7 @@ import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 import { FIXTURES } from '../helpers/onnxCases.ts';
 import { tempDir } from '../helpers/tempDir.ts';
-import { readOffered } from '../helpers/host.ts';
+import { importOnnxBytes, readOffered } from '../helpers/host.ts';
 
 const light = join(FIXTURES, 'light');
 
@@ -49,8 +49,8 @@ describe('When the renderer exports ONNX through the host', () => {
 
 describe('When the renderer imports ONNX through the host', () => {
   it('AlexNet arrives laid out top-down, and no two layers overlap', async () => {
-    const base64 = readFileSync(join(light, 'light_bvlc_alexnet.onnx')).toString('base64');
-    const { document } = await client().importOnnx(base64, { fileName: 'light_bvlc_alexnet.onnx' });
+    const bytes = readFileSync(join(light, 'light_bvlc_alexnet.onnx'));
+    const { document } = await importOnnxBytes(client(), bytes, { fileName: 'light_bvlc_alexnet.onnx' });
     assert.equal(document.name, 'light_bvlc_alexnet');
     const nodes = document.graph.nodes;
     assert.ok(nodes.length > 10);
@@ -69,7 +69,7 @@ describe('When the renderer imports ONNX through the host', () => {
 
   it('bytes that are not an ONNX model are refused with a reason', async () => {
     await assert.rejects(
-      client().importOnnx(Buffer.from('not a model at all').toString('base64')),
+      importOnnxBytes(client(), Buffer.from('not a model at all')),
       (e: unknown) => e instanceof HostError && e.code === 'invalid-onnx',
     );
   });

@@ -16,6 +16,7 @@ import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { FIXTURES, noFixtures, weightBytes } from '../helpers/onnxCases.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 import { tempDir } from '../helpers/tempDir.ts';
+import { importOnnxBytes } from '../helpers/host.ts';
 
 function client() {
   const dir = tempDir('netwright-files-');
@@ -67,7 +68,7 @@ describe('When the page saves and opens .netwright files', { skip: noFixtures },
       t.diagnostic(`${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       t0 = performance.now();
     };
-    const { document, notes } = await api.importOnnx(bytes.toString('base64'), { fileName: 'resnet50.onnx' });
+    const { document, notes } = await importOnnxBytes(api, bytes, { fileName: 'resnet50.onnx' });
     assert.match(document.weightsRef ?? '', /^held-/, 'the weights stay on the host');
     assert.equal(document.weights, undefined, 'and do not travel to the page');
     assert.ok(

@@ -108,7 +108,7 @@ describe('The job runner', () => {
     const phases: string[] = [];
     const back = await r.run(
       'importOnnx',
-      { base64: out.ok ? Buffer.from(out.bytes).toString('base64') : '', fileName: 'lenet.onnx' },
+      { bytes: out.ok ? out.bytes : new Uint8Array(), fileName: 'lenet.onnx' },
       { onProgress: (p) => phases.push(p.phase) },
     );
     assert.equal(back.document.graph.nodes.filter((n) => n.type === 'Conv2d').length, 2);

@@ -12,6 +12,7 @@ import { createHostService } from '../../host/hostService.ts';
 import type { RunningServer } from '../../server/index.ts';
 import { startServer } from '../../server/index.ts';
 import { FIXTURES, noFixtures } from '../helpers/onnxCases.ts';
+import { importOnnxBytes } from '../helpers/host.ts';
 import {
   closed,
   frame,
@@ -212,11 +213,11 @@ describe('heavy work runs off the event loop', () => {
     "another connection's listTemplates is answered while an import runs",
     { skip: noFixtures },
     async () => {
-      const base64 = readFileSync(join(FIXTURES, 'light', 'light_resnet50.onnx')).toString('base64');
+      const bytes = readFileSync(join(FIXTURES, 'light', 'light_resnet50.onnx'));
       const big = await startServer({ port: 0, token: 't', root: tmpdir(), templatesDir });
       try {
         const [a, b] = [await wsHost(big), await wsHost(big)];
-        const slow = a.api.importOnnx(base64, { fileName: 'resnet50.onnx' });
+        const slow = importOnnxBytes(a.api, bytes, { fileName: 'resnet50.onnx', text: true });
         await new Promise((r) => setTimeout(r, 300));
         const waits: number[] = [];
         let done = false;

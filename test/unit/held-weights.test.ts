@@ -15,7 +15,7 @@ import { connectRpc, memoryPortPair, serveRpc } from '../../protocol/rpc.ts';
 import { FIXTURES, noFixtures } from '../helpers/onnxCases.ts';
 import { runPythonJson } from '../helpers/python.ts';
 import { tempDir } from '../helpers/tempDir.ts';
-import { connectedHost, readOffered } from '../helpers/host.ts';
+import { connectedHost, importOnnxBytes, readOffered } from '../helpers/host.ts';
 
 const NUMPY_STATS = `
 import json, sys
@@ -147,9 +147,7 @@ describe('The host’s held weights', () => {
     async () => {
       const api = client();
       const file = join(FIXTURES, 'light', 'light_resnet50.onnx');
-      const { document } = await api.importOnnx(readFileSync(file).toString('base64'), {
-        fileName: 'r.onnx',
-      });
+      const { document } = await importOnnxBytes(api, readFileSync(file), { fileName: 'r.onnx' });
       assert.ok(document.weightsRef);
       assert.equal(document.weights, undefined);
       const fromFile = runPythonJson<number[]>(ONNX_TENSOR, [file, 'gpu_0/res_conv1_bn_s_0']);
