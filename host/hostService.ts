@@ -143,6 +143,7 @@ export function createHostService(options: HostServiceOptions = {}): HostService
         held.attach(document),
         exportOptions,
         (input) => jobs.run('exportPytorch', input),
+        (fileName, bytes) => transfers.offerFile(fileName, bytes),
         options.pickFolder,
       ),
   } satisfies Partial<HostApi>;

@@ -181,7 +181,8 @@ export const hostMethods = {
   },
   /**
    * The project as PyTorch (model.py, weights, train.py for python or torchrun, README.md): a zip
-   * (browser mode), or written into a folder the user picks in a dialog ('folder', Electron only:
+   * offered as a transfer (browser mode; fetched as exportOnnx's file is, since it is as large as
+   * the weights), or written into a folder the user picks in a dialog ('folder', Electron only:
    * elsewhere it fails with code 'unsupported'). A model with a node PyTorch can't express gets
    * the reasons instead.
    */

@@ -60,13 +60,11 @@ export const exportPytorchOptionsSchema = z
 export type ExportPytorchOptions = z.infer<typeof exportPytorchOptionsSchema>;
 
 export const exportPytorchResultSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('zip'),
-    fileName: z.string(),
-    base64: z.string(),
-    bytes: z.number().int(),
-    files: z.array(z.string()),
-  }),
+  /**
+   * The zip offered as a transfer (saveDownload fetches it), like an exported ONNX model: as base64
+   * inside this result VGG-19's 548 MB of weights would be a string past V8's limit (~512 MB).
+   */
+  offeredFileSchema.extend({ kind: z.literal('zip'), files: z.array(z.string()) }),
   z.object({ kind: z.literal('folder'), folder: z.string(), files: z.array(z.string()) }),
   /** The user closed the folder dialog: nothing was written. */
   z.object({ kind: z.literal('cancelled') }),

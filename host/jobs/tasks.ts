@@ -64,14 +64,17 @@ export const tasks = {
     if (exported.ok && exported.bytes.buffer instanceof ArrayBuffer) ctx.transfer([exported.bytes.buffer]);
     return exported;
   },
-  /** A PyTorch project: its zip (base64), its files for a folder, or why it can't be written. */
+  /** A PyTorch project: its zip, its files for a folder, or why it can't be written. */
   exportPytorch: async (
     input: { document: ProjectDocument } & ExportPytorchOptions,
     ctx: TaskContext,
   ): Promise<BuiltPytorchExport> => {
     const { buildPytorchExport } = await import('../pytorchExport.ts');
     ctx.progress({ phase: 'exporting' });
-    return buildPytorchExport(input.document, input);
+    const built = await buildPytorchExport(input.document, input);
+    // As large as the weights (VGG-19: 548 MB): moved to the host, not copied.
+    if (built.kind === 'zip' && built.zip.buffer instanceof ArrayBuffer) ctx.transfer([built.zip.buffer]);
+    return built;
   },
   /** Class probabilities for one sample with a document's own weights (Try it before training). */
   predictDocument: async (input: { source: DocumentSource; values: number[] }): Promise<Prediction> => {

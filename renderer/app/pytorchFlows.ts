@@ -1,14 +1,16 @@
 // File → Export PyTorch project…: the host writes model.py, the weights, train.py, README.md and
 // requirements.txt (host/pytorchExport.ts), into a folder the user picks (Electron) or as a zip
-// the page downloads (browser mode). The weights are the ones the rest of the app calls current:
-// a finished (or paused) run's, else the project's stored ones, else none (PyTorch's own init).
+// it offers, which the page downloads like an exported ONNX model (saveDownload: over HTTP in
+// browser mode, so a zip of hundreds of MB is never one message). The weights are the ones the
+// rest of the app calls current: a finished (or paused) run's, else the project's stored ones,
+// else none (PyTorch's own init).
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { appStore } from '../state/appStore.ts';
 import { hasWeights, type TrainingRun } from '../training/trainingState.ts';
 import { lastEpoch } from '../training/curves.ts';
-import { base64ToBytes, downloadBytes } from '../components/download.ts';
+import { saveDownload } from '../components/hostFiles.ts';
 import { isGone } from '../training/flows.ts';
 
 export interface PytorchExportState {
@@ -98,8 +100,7 @@ export async function exportPytorch(): Promise<void> {
     if (result.kind === 'problems')
       return void pytorchExportStore.setState({ busy: false, problems: result.problems });
     if (result.kind === 'cancelled') return void pytorchExportStore.setState({ busy: false });
-    if (result.kind === 'zip')
-      downloadBytes(result.fileName, base64ToBytes(result.base64), 'application/zip');
+    if (result.kind === 'zip') await saveDownload(host, result.transfer, result.fileName);
     closePytorchExport();
     const where =
       result.kind === 'zip' ? `${result.fileName} (${(result.bytes / 1024).toFixed(0)} KiB)` : result.folder;

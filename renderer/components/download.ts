@@ -14,10 +14,6 @@ export function downloadBlob(fileName: string, blob: Blob): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function downloadBytes(fileName: string, bytes: Uint8Array, type = 'application/octet-stream'): void {
-  downloadBlob(fileName, new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
-}
-
 export function base64ToBytes(base64: string): Uint8Array {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
