@@ -116,9 +116,9 @@ export class Transfers {
     const chunk = t.bytes.subarray(offset, end);
     const done = end === t.bytes.length;
     if (done) this.drop(id);
-    // A plain Uint8Array (not a Buffer, whose toJSON would turn it into an array of numbers).
-    if (binary)
-      return { bytes: new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength), done };
+    // A plain Uint8Array (not a Buffer, whose toJSON would turn it into an array of numbers) that
+    // owns its bytes: a structured clone (Electron's IPC) of a view copies the whole file's buffer.
+    if (binary) return { bytes: new Uint8Array(chunk), done };
     return { base64: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'), done };
   }
 }

@@ -118,6 +118,33 @@ describe('When the page saves and opens .netwright files', { skip: noFixtures },
     assert.deepEqual(opened.document.weights, doc.weights);
   });
 
+  it('a chunk read in binary carries only its own bytes through a structured clone (Electron IPC)', async () => {
+    // The in-memory pair clones each message as Electron's IPC does; a view into the whole file
+    // would carry all of it in every chunk (a 575 MB VGG-19 project: 36 chunks of 575 MB).
+    const service = createHostService({ dataDir: join(tempDir('netwright-files-'), 'data') });
+    const [hostSide, clientSide] = memoryPortPair();
+    serveRpc(service, hostSide);
+    const api = connectRpc(clientSide).api;
+    const file = new Uint8Array(2 * TRANSFER_CHUNK_BYTES + 1000).map((_, i) => i % 251);
+    const { transfer } = service.transfers.offerFile('big.bin', file);
+    const second = await api.readTransfer({ transfer, offset: TRANSFER_CHUNK_BYTES, binary: true });
+    assert.ok('bytes' in second && !second.done);
+    assert.equal(second.bytes.byteLength, TRANSFER_CHUNK_BYTES);
+    assert.equal(
+      second.bytes.buffer.byteLength,
+      TRANSFER_CHUNK_BYTES,
+      'the clone carried more than the chunk',
+    );
+    assert.deepEqual(
+      second.bytes.subarray(0, 3),
+      file.subarray(TRANSFER_CHUNK_BYTES, TRANSFER_CHUNK_BYTES + 3),
+    );
+    const last = await api.readTransfer({ transfer, offset: 2 * TRANSFER_CHUNK_BYTES, binary: true });
+    assert.ok('bytes' in last && last.done);
+    assert.equal(last.bytes.buffer.byteLength, 1000);
+    service.close();
+  });
+
   it('weights the host no longer holds, a damaged upload and an oversized one are refused with reasons', async () => {
     const api = client();
     const doc = { ...loadTemplate('lenet5'), weightsRef: 'held-00000000-0000-0000-0000-000000000000' };
