@@ -31,10 +31,8 @@ export interface BackwardInput {
   inputGradients: boolean;
   /** Keep every node's output gradient, not only those that reach a trainable parameter. */
   everyNode: boolean;
-  /** Graph outputs: each node's squared gradient norm is one, unless `norms` is false. */
+  /** Graph outputs: each node's squared gradient norm is one. */
   outputs: OnnxValueInfo[];
-  /** Output each node's squared gradient norm (default true). */
-  norms?: boolean;
 }
 
 export interface Backward {
@@ -124,7 +122,7 @@ export function backward(x: BackwardInput): Backward {
     // A frozen node on the way to something trainable passes gradients on but keeps its own.
     for (const [p, grad] of node.frozen ? [] : Object.entries(g.params)) {
       paramGrads.set(gradKey(id, p), grad);
-      if (x.norms !== false) squares.push(b.op('ReduceSumSquare', [grad], { keepdims: 0 }));
+      squares.push(b.op('ReduceSumSquare', [grad], { keepdims: 0 }));
     }
     if (squares.length) {
       const total = squares.length === 1 ? squares[0] : b.op('Sum', squares);

@@ -66,7 +66,6 @@ export function compileSplitStep(
   const gradient = compileTrainStep(graph, {
     batchSize: opts.batchSize / parts,
     loss: opts.loss,
-    noGradientNorms: true,
   });
   requireSameNames(step, gradient);
   return {

@@ -45,11 +45,6 @@ export interface TrainStepOptions {
    * output (TrainStep.carried), so the trainer carries the state from one window to the next.
    */
   carryState?: boolean;
-  /**
-   * Gradients-only models: leave out each node's squared gradient norm (outputs.gradSquares).
-   * A split step's gradient passes do: their update takes the norms of the mean gradient.
-   */
-  noGradientNorms?: boolean;
 }
 
 export interface ParamSlot {
@@ -168,7 +163,6 @@ export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainSte
     dOutput: head.dOutput,
     inputGradients: !!opts.inputGradients,
     everyNode: !!opts.probes,
-    norms: !opts.noGradientNorms,
   });
   const trainable = params.filter((p) => p.trainable);
   requireGradients(c, trainable, back);

@@ -199,3 +199,13 @@ export async function findLayer(page: Page, name: string): Promise<void> {
   await expect(inspector(page).getByRole('heading', { level: 2 })).toHaveText(name);
   await page.keyboard.press('Escape');
 }
+
+/** The first values of a layer's weight that the host holds, as the inspector shows them. */
+export async function heldFirstValues(page: Page, layer: string): Promise<number[]> {
+  await findLayer(page, layer);
+  const weights = weightsOf(page);
+  await expect(weights).toContainText('the Netwright host holds these weights');
+  const first = weights.getByLabel('First values of weight').locator('span');
+  await expect(first).toHaveCount(8);
+  return (await first.evaluateAll((spans) => spans.map((s) => s.getAttribute('title')))).map(Number);
+}

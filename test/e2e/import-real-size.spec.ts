@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { statSync } from 'node:fs';
 import { runPythonJson } from '../helpers/python.ts';
 import { exportTorchModels } from '../helpers/torchModels.ts';
-import { findLayer, openApp, watchErrors, weightsOf } from './helpers.ts';
+import { heldFirstValues, openApp, watchErrors } from './helpers.ts';
 
 /** The first values of an initializer, read from the file by the onnx package. */
 const FIRST_VALUES = `
@@ -42,13 +42,7 @@ test('a 102 MB ResNet-50 exported by PyTorch imports in the app with every param
 
   // The classifier's weights are the file's, held on the host and shown from there.
   const want = runPythonJson<number[]>(FIRST_VALUES, [model.path, 'fc.weight']);
-  await findLayer(page, 'fc');
-  const weights = weightsOf(page);
-  await expect(weights).toContainText('the Netwright host holds these weights');
-  const first = weights.getByLabel('First values of weight').locator('span');
-  await expect(first).toHaveCount(8);
-  const shown = (await first.evaluateAll((spans) => spans.map((s) => s.getAttribute('title')))).map(Number);
-  expect(shown).toEqual(want.map((v) => Number(String(v))));
+  expect(await heldFirstValues(page, 'fc')).toEqual(want.map((v) => Number(String(v))));
   await page.screenshot({ path: test.info().outputPath('resnet50-imported.png') });
   expect(errors).toEqual([]);
 });
