@@ -6,6 +6,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { appStore } from '../state/appStore.ts';
 import type { JobProgressEvent } from '../../protocol/onnxFiles.ts';
+import { formatBytes } from '../components/format.ts';
 import { saveDownload, upload } from '../components/hostFiles.ts';
 import { currentWeights } from '../training/currentWeights.ts';
 import { isGone } from '../training/flows.ts';
@@ -128,7 +129,7 @@ export async function exportOnnx(): Promise<void> {
     closeOnnxExport();
     app().actions.notify(
       'info',
-      `Exported ${result.fileName} (${(result.bytes / 1024).toFixed(0)} KiB) with ${weights.label}.`,
+      `Exported ${result.fileName} (${formatBytes(result.bytes)}) with ${weights.label}.`,
     );
   } catch (e) {
     if (weights.source === 'run' && isGone(e)) app().actions.runGone(weights.runId);

@@ -10,6 +10,7 @@ import type { ProjectDocument } from '../../engine/index.ts';
 import { appStore } from '../state/appStore.ts';
 import { hasWeights, type TrainingRun } from '../training/trainingState.ts';
 import { lastEpoch } from '../training/curves.ts';
+import { formatBytes } from '../components/format.ts';
 import { saveDownload } from '../components/hostFiles.ts';
 import { isGone } from '../training/flows.ts';
 
@@ -54,6 +55,9 @@ export function pytorchWeightsChoice(
   }
   if (doc.weights && Object.keys(doc.weights).length)
     return { source: 'project', text: 'The weights stored in the project.' };
+  // A large model's weights stay on the host (an imported ResNet-50's); the export reads them there.
+  if (doc.weightsRef)
+    return { source: 'project', text: 'The weights stored in the project (the Netwright host holds them).' };
   return {
     source: 'none',
     text: 'No weights: the project has none and no run has finished, so load_model() starts from PyTorch’s default initialisation.',
@@ -102,8 +106,7 @@ export async function exportPytorch(): Promise<void> {
     if (result.kind === 'cancelled') return void pytorchExportStore.setState({ busy: false });
     if (result.kind === 'zip') await saveDownload(host, result.transfer, result.fileName);
     closePytorchExport();
-    const where =
-      result.kind === 'zip' ? `${result.fileName} (${(result.bytes / 1024).toFixed(0)} KiB)` : result.folder;
+    const where = result.kind === 'zip' ? `${result.fileName} (${formatBytes(result.bytes)})` : result.folder;
     actions.notify('info', `Exported the PyTorch project to ${where}. ${choice.text}`);
   } catch (e) {
     if (choice.source === 'run' && isGone(e)) actions.runGone(choice.runId);

@@ -40,6 +40,10 @@ describe('The weights a PyTorch export takes', () => {
       const none = pytorchWeightsChoice(r, lenet);
       assert.equal(none.source, 'none');
       assert.match(none.text, /PyTorch’s default initialisation/);
+      // An imported ResNet-50's weights stay on the host: the document names them, holds none.
+      const held = pytorchWeightsChoice(r, { ...lenet, weightsRef: 'held-1' });
+      assert.equal(held.source, 'project');
+      assert.match(held.text, /stored in the project \(the Netwright host holds them\)/);
     }
   });
 });
