@@ -86,6 +86,8 @@ export interface CarrySlot {
 
 export interface TrainStep {
   model: OnnxModel;
+  /** Bytes of the forward activations of one step at its batch (the analysis's estimate). */
+  activationBytes: number;
   /** Input node id -> graph input name. */
   dataInputs: { nodeId: string; input: string; shape: number[] }[];
   target: { input: string; shape: number[] };
@@ -184,6 +186,7 @@ export function compileTrainStep(graph: Graph, opts: TrainStepOptions): TrainSte
       c.outputs,
       'Netwright train step: forward, loss, backward and optimizer update in standard ONNX operators.',
     ),
+    activationBytes: c.analysis.activationBytesPerSample * opts.batchSize,
     dataInputs,
     target: head.target,
     scalars: update.scalars,

@@ -25,6 +25,7 @@ import { encodeModel } from '../../engine/onnx/index.ts';
 import { createRng } from '../../engine/data/index.ts';
 import { createSession, type ExecutionProviderChoice, type ProviderUse } from './providers.ts';
 import { SpinGovernor, withSpinning } from './spinning.ts';
+import { withMemoryPattern } from './memoryPattern.ts';
 import { SplitRunner } from './splitRunner.ts';
 import {
   dropoutMask,
@@ -146,7 +147,10 @@ export class StepSession {
     } = {},
   ): Promise<StepSession> {
     const options = withSpinning(
-      { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+      withMemoryPattern(
+        { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+        step,
+      ),
       opts.spinning === true,
     );
     const k = opts.split ? 1 : (opts.unrolled?.k ?? opts.stepsPerCall ?? 1);

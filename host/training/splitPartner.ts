@@ -4,6 +4,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { TrainStep } from '../../engine/index.ts';
 import { startTsxThread } from '../tsxThread.ts';
+import { usesMemoryPattern } from './memoryPattern.ts';
 import { CONTROL, CONTROL_WORDS, PARTNER_STATE, partnerLayout, type PartnerLayout } from './splitLayout.ts';
 import type { PartnerStart } from './splitPartnerThread.ts';
 
@@ -78,7 +79,8 @@ export class SplitPartner {
       worker.on('exit', (code) => reject(new Error(`The second training thread exited (code ${code}).`)));
     });
     failure.catch(() => undefined);
-    worker.postMessage({ type: 'start', model, layout, ...buffers } satisfies PartnerStart);
+    const memoryPattern = usesMemoryPattern(gradient);
+    worker.postMessage({ type: 'start', model, layout, memoryPattern, ...buffers } satisfies PartnerStart);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(

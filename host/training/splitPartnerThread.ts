@@ -11,12 +11,21 @@ export interface PartnerStart {
   type: 'start';
   model: Uint8Array;
   layout: PartnerLayout;
+  /** onnxruntime's enableMemPattern for the session (memoryPattern.ts). */
+  memoryPattern: boolean;
   control: SharedArrayBuffer;
   inputs: SharedArrayBuffer;
   outputs: SharedArrayBuffer;
 }
 
-async function serve({ model, layout, control, inputs, outputs }: PartnerStart): Promise<void> {
+async function serve({
+  model,
+  layout,
+  memoryPattern,
+  control,
+  inputs,
+  outputs,
+}: PartnerStart): Promise<void> {
   const ctl = new Int32Array(control);
   const shared = new Float32Array(inputs);
   const results = new Float32Array(outputs);
@@ -24,6 +33,7 @@ async function serve({ model, layout, control, inputs, outputs }: PartnerStart):
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    enableMemPattern: memoryPattern,
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   // Private copies the tensors wrap: refilled from shared memory before every run.

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { Graph, SplitStep, TrainStep, TrainStepOptions } from '../../engine/index.ts';
 import { compileSplitStep, splitRefusal } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
+import { withMemoryPattern } from './memoryPattern.ts';
 import { SplitPartner } from './splitPartner.ts';
 import { NO_SPINNING } from './spinning.ts';
 
@@ -88,7 +89,7 @@ export class SplitRunner {
     const starting = Array.from({ length: split.parts - 1 }, () =>
       SplitPartner.start(split.gradient, gradientModel),
     );
-    const own = ort.InferenceSession.create(gradientModel, ONE_THREAD);
+    const own = ort.InferenceSession.create(gradientModel, withMemoryPattern(ONE_THREAD, split.gradient));
     const update = ort.InferenceSession.create(encodeModel(split.update.model), ONE_THREAD);
     const settled = await Promise.allSettled([own, update, ...starting]);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
