@@ -16,19 +16,11 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import {
-  compileSplitStep,
-  compileTrainStep,
-  oneHotTargets,
-  parseDocument,
-  resolveWeights,
-  analyze,
-  withBatch,
-} from '../engine/index.ts';
-import { createRng } from '../engine/data/index.ts';
+import { compileSplitStep, compileTrainStep, parseDocument } from '../engine/index.ts';
 import { encodeModel } from '../engine/onnx/index.ts';
 import { REFERENCE_MODELS } from '../cli/bench.ts';
 import { NO_SPINNING } from '../host/training/session.ts';
+import { randomStepFeeds } from '../test/helpers/stepFeeds.ts';
 import { tempDir } from '../test/helpers/tempDir.ts';
 
 const WARMUP = 3;
@@ -40,33 +32,6 @@ interface ProfileEvent {
   ts: number;
   dur: number;
   args: { op_name?: string };
-}
-
-function feedsFor(step: ReturnType<typeof compileTrainStep>, model: string, batch: number) {
-  const graph = referenceGraph(model);
-  const weights = resolveWeights(analyze(withBatch(graph, batch)), undefined, 0);
-  const rng = createRng(0);
-  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-  const d = step.dataInputs[0];
-  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-  const feeds: Record<string, ort.Tensor> = {
-    [d.input]: new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: size(d.shape) }, () => rng.normal()),
-      d.shape,
-    ),
-    [step.target.input]: new ort.Tensor('float32', oneHotTargets(labels, 10), step.target.shape),
-  };
-  if (step.scalars.lr) feeds[step.scalars.lr] = new ort.Tensor('float32', [0.01], []);
-  for (const p of step.params)
-    feeds[p.input] = new ort.Tensor(
-      'float32',
-      Float32Array.from(weights.get(p.nodeId)!.get(p.param)!),
-      p.shape,
-    );
-  for (const s of step.state)
-    feeds[s.input] = new ort.Tensor('float32', new Float32Array(size(s.shape)), s.shape);
-  return feeds;
 }
 
 function referenceGraph(model: string) {
@@ -124,7 +89,7 @@ async function main() {
     profileFilePrefix: join(dir, model),
     ...(values.spin ? {} : { extra: NO_SPINNING }),
   });
-  const feeds = feedsFor(step, model, batch);
+  const feeds = randomStepFeeds(step, referenceGraph(model));
   const wall: number[] = [];
   for (let i = 0; i < WARMUP + steps; i++) {
     const t0 = performance.now();

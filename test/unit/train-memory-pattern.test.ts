@@ -4,18 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import {
-  analyze,
-  compileTrainStep,
-  estimateMemory,
-  oneHotTargets,
-  resolveWeights,
-  withBatch,
-} from '../../engine/index.ts';
-import { createRng } from '../../engine/data/index.ts';
+import { analyze, compileTrainStep, estimateMemory, resolveWeights, withBatch } from '../../engine/index.ts';
 import { encodeModel } from '../../engine/onnx/index.ts';
 import { MEMORY_PATTERN_MAX_ACTIVATION_BYTES, usesMemoryPattern } from '../../host/training/memoryPattern.ts';
 import { StepSession } from '../../host/training/session.ts';
+import { randomStepFeeds } from '../helpers/stepFeeds.ts';
 import { loadTemplate } from '../helpers/templates.ts';
 
 const momentum = { kind: 'momentum', momentum: 0.9 } as const;
@@ -63,34 +56,7 @@ test('a StepSession builds its sessions with the choice', async () => {
 
 test('with or without the pattern, a train step gives the same numbers, bit for bit', async () => {
   const step = stepOf('lenet5', 16);
-  const weights = resolveWeights(analyze(withBatch(loadTemplate('lenet5').graph, 16)), undefined, 0);
-  const rng = createRng(3);
-  const d = step.dataInputs[0];
-  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-  const feeds: Record<string, ort.Tensor> = {
-    [d.input]: new ort.Tensor(
-      'float32',
-      Float32Array.from({ length: size(d.shape) }, () => rng.normal()),
-      d.shape,
-    ),
-    [step.target.input]: new ort.Tensor(
-      'float32',
-      oneHotTargets(
-        Int32Array.from({ length: 16 }, () => rng.int(10)),
-        10,
-      ),
-      step.target.shape,
-    ),
-    [step.scalars.lr]: new ort.Tensor('float32', [0.05], []),
-  };
-  for (const p of step.params)
-    feeds[p.input] = new ort.Tensor(
-      'float32',
-      Float32Array.from(weights.get(p.nodeId)!.get(p.param)!),
-      p.shape,
-    );
-  for (const s of step.state)
-    feeds[s.input] = new ort.Tensor('float32', new Float32Array(size(s.shape)), s.shape);
+  const feeds = randomStepFeeds(step, loadTemplate('lenet5').graph, 3, 0.05);
   const outputs = [];
   for (const enableMemPattern of [true, false]) {
     const session = await ort.InferenceSession.create(encodeModel(step.model), {
