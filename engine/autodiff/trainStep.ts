@@ -12,7 +12,6 @@ import type { Graph, GraphNode } from '../graph/graph.ts';
 import { OnnxBuilder, tensorInfo } from '../onnx/builder.ts';
 import type { Lowered } from '../onnx/lower.ts';
 import { lowerGraph } from '../onnx/lower.ts';
-import { withoutOutputCopies } from '../onnx/outputCopies.ts';
 import type { OnnxModel, OnnxValueInfo } from '../onnx/types.ts';
 import { isBuffer, paramInputName } from '../params.ts';
 import type { Shape } from '../tensor/shape.ts';
@@ -468,7 +467,7 @@ export function stepModel(
     docString,
     graph: {
       name: 'train_step',
-      nodes: withoutOutputCopies(b.nodes, inputs, outputs),
+      nodes: b.nodes,
       initializers: b.initializers,
       inputs,
       outputs,
