@@ -1,7 +1,7 @@
 // The Training drawer's splitter: a teacher drags it up to show the charts big, the height is
 // remembered across a reload, double-click toggles the largest size, and the keyboard works too.
 import { expect, test } from '@playwright/test';
-import { openApp, openTraining, training, watchErrors } from './helpers.ts';
+import { expectClearOnCanvas, openApp, openTraining, training, watchErrors } from './helpers.ts';
 
 test('the Training drawer is resized by dragging, the keyboard and double-click, and remembered', async ({
   page,
@@ -42,5 +42,29 @@ test('the Training drawer is resized by dragging, the keyboard and double-click,
   expect(Math.abs((await height()) - (before + 25))).toBeLessThan(3);
   await page.keyboard.press('Home');
   expect(Math.abs((await height()) - before)).toBeLessThan(3);
+  expect(errors).toEqual([]);
+});
+
+test('a notice shows on the canvas, clear of its buttons, the minimap and the open drawer', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await openApp(page);
+  for (const drawerOpen of [false, true]) {
+    if (drawerOpen) await openTraining(page);
+    // Ungroup with nothing selected: the notice says what to do.
+    await page.locator('.react-flow__pane').click({ position: { x: 300, y: 120 } });
+    await page.keyboard.press('Control+Shift+G');
+    const notice = page.getByRole('status').filter({ hasText: 'Select a block to ungroup.' });
+    await expect(notice).toBeVisible();
+    await expectClearOnCanvas(
+      page,
+      (await notice.boundingBox())!,
+      `the notice (drawer ${drawerOpen ? 'open' : 'closed'})`,
+    );
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    await expect(notice).toBeHidden();
+  }
   expect(errors).toEqual([]);
 });

@@ -209,3 +209,34 @@ export async function heldFirstValues(page: Page, layer: string): Promise<number
   await expect(first).toHaveCount(8);
   return (await first.evaluateAll((spans) => spans.map((s) => s.getAttribute('title')))).map(Number);
 }
+
+/** A box on screen, as Playwright's boundingBox() gives it. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Whether two boxes on screen share any pixel. */
+export const overlaps = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/**
+ * An overlay (`box`) lies inside the canvas and clear of its zoom buttons and minimap, and of the
+ * Training drawer when it is open.
+ */
+export async function expectClearOnCanvas(page: Page, box: Box, what: string): Promise<void> {
+  const canvas = (await page.locator('.canvas').boundingBox())!;
+  expect(box.x >= canvas.x && box.y >= canvas.y, `${what} inside the canvas`).toBe(true);
+  expect(
+    box.x + box.width <= canvas.x + canvas.width && box.y + box.height <= canvas.y + canvas.height,
+    `${what} inside the canvas`,
+  ).toBe(true);
+  for (const other of ['.react-flow__controls', '.react-flow__minimap'])
+    expect(overlaps(box, (await page.locator(other).boundingBox())!), `${what} clear of ${other}`).toBe(
+      false,
+    );
+  if (await training(page).isVisible())
+    expect(overlaps(box, (await training(page).boundingBox())!), `${what} clear of the drawer`).toBe(false);
+}

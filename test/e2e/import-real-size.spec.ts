@@ -5,7 +5,14 @@ import { expect, test } from '@playwright/test';
 import { statSync } from 'node:fs';
 import { runPythonJson } from '../helpers/python.ts';
 import { exportTorchModels } from '../helpers/torchModels.ts';
-import { heldFirstValues, lightOnnx, openApp, openTraining, training, watchErrors } from './helpers.ts';
+import {
+  expectClearOnCanvas,
+  heldFirstValues,
+  lightOnnx,
+  openApp,
+  openTraining,
+  watchErrors,
+} from './helpers.ts';
 
 /** The first values of an initializer, read from the file by the onnx package. */
 const FIRST_VALUES = `
@@ -54,23 +61,12 @@ test('the import notes stay in the canvas, clear of its buttons, the minimap and
   await page.locator('input[data-role="import-onnx"]').setInputFiles(lightOnnx('light_densenet121.onnx'));
   const notes = page.getByRole('region', { name: 'Import notes' });
   await expect(notes).toContainText('folded into values', { timeout: 60_000 });
-  const overlaps = (a: Box, b: Box) =>
-    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
   for (const drawerOpen of [false, true]) {
     if (drawerOpen) await openTraining(page);
-    const box = (await notes.boundingBox())!;
-    const canvas = (await page.locator('.canvas').boundingBox())!;
-    expect(box.x >= canvas.x && box.y >= canvas.y, `inside the canvas (drawer ${drawerOpen})`).toBe(true);
-    expect(box.y + box.height <= canvas.y + canvas.height).toBe(true);
-    for (const other of ['.react-flow__controls', '.react-flow__minimap'])
-      expect(overlaps(box, (await page.locator(other).boundingBox())!), other).toBe(false);
-    if (drawerOpen) expect(overlaps(box, (await training(page).boundingBox())!)).toBe(false);
+    await expectClearOnCanvas(
+      page,
+      (await notes.boundingBox())!,
+      `the notes (drawer ${drawerOpen ? 'open' : 'closed'})`,
+    );
   }
 });
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
