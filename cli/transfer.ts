@@ -4,7 +4,7 @@
 import type { DatasetSpec } from '../host/data/index.ts';
 import { withModelPreprocessing } from '../host/data/preprocess.ts';
 import type { GraphNode, ProjectDocument } from '../engine/index.ts';
-import { freezeUpTo, isEditError, lastLinear, replaceClassifier } from '../engine/index.ts';
+import { freezeUpTo, isEditError, lastLinear, replaceClassifierInDocument } from '../engine/index.ts';
 import { CliError } from './errors.ts';
 import { MAX_LISTED_CLASSES, parseClassList as parseClassesText } from '../engine/data/index.ts';
 
@@ -49,25 +49,25 @@ export function applyTransferFlags(
   o: TransferOptions,
   dataClasses: number,
 ): ProjectDocument {
-  let graph = doc.graph;
+  let next = doc;
   if (o.classes !== undefined) {
     const classes = o.classes === true ? dataClasses : Number(o.classes);
     if (!Number.isInteger(classes) || classes < 1)
       throw new CliError(
         `--classes ${o.classes}: give a whole number of classes (or --classes alone for the data's).`,
       );
-    if (!lastLinear(graph))
+    if (!lastLinear(next.graph))
       throw new CliError('--classes: the model has no Linear layer to replace as its classifier.');
-    const next = replaceClassifier(graph, classes);
-    if (isEditError(next)) throw new CliError(`--classes: ${next.error}`);
-    graph = next;
+    const replaced = replaceClassifierInDocument(next, classes);
+    if (isEditError(replaced)) throw new CliError(`--classes: ${replaced.error}`);
+    next = replaced;
   }
   if (o.freezeUpTo !== undefined) {
-    const next = freezeUpTo(graph, nodeNamed({ ...doc, graph }, o.freezeUpTo, '--freeze-up-to').id);
-    if (isEditError(next)) throw new CliError(`--freeze-up-to: ${next.error}`);
-    graph = next;
+    const graph = freezeUpTo(next.graph, nodeNamed(next, o.freezeUpTo, '--freeze-up-to').id);
+    if (isEditError(graph)) throw new CliError(`--freeze-up-to: ${graph.error}`);
+    next = { ...next, graph };
   }
-  return graph === doc.graph ? doc : { ...doc, graph };
+  return next;
 }
 
 function numbers(flag: string, text: string): number[] {

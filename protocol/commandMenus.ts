@@ -91,7 +91,8 @@ export const commandMenus: MenuModel[] = [
       }),
       command('ungroup', 'Ungroup', 'Ctrl+Shift+G', { title: 'Dissolve the selected block' }),
       command('groupRepeats', 'Group repeated blocks', undefined, {
-        title: 'Find runs of repeated blocks (residual, Inception, dense) and group each stage',
+        title:
+          'Find runs of repeated blocks (residual, Inception, dense), else the stages of a long chain (VGG), and group each',
       }),
       command('autoLayout', 'Auto layout', 'Ctrl+L', { title: 'Arrange the graph in its layout direction' }),
     ],

@@ -23,7 +23,7 @@ export interface RepeatedStage {
  * every node that has no inputs and a virtual sink fed by every node nothing consumes, node i is
  * a cut exactly when no edge leaps over it: from a node before i to one after it.
  */
-function cuts(graph: Graph, order: readonly string[]): boolean[] {
+export function cuts(graph: Graph, order: readonly string[]): boolean[] {
   const at = new Map(order.map((id, i) => [id, i]));
   const n = order.length;
   const reach = new Array<number>(n).fill(-1);
@@ -50,7 +50,7 @@ interface Block {
   end: number;
 }
 
-const spatial = (shape: Shape | null | undefined) =>
+export const spatial = (shape: Shape | null | undefined) =>
   shape && shape.length >= 3 ? shape.slice(2).join('×') : '';
 
 /** Parameter-free layers that keep their input's shape (ReLU, Dropout): they close a block. */
@@ -79,7 +79,7 @@ function branchingBlocks(order: readonly string[], isCut: boolean[], analysis: A
 }
 
 /** The longest common prefix of the names, cut back to a word boundary ("res2_", "layer1."). */
-function commonStem(names: readonly string[]): string {
+export function commonStem(names: readonly string[]): string {
   if (!names.length) return '';
   let prefix = names[0];
   for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);

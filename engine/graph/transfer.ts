@@ -4,6 +4,7 @@
 import type { Graph, GraphNode } from './graph.ts';
 import { edgeId, freshId, nodeById, topologicalOrder } from './graph.ts';
 import type { EditError } from './edits.ts';
+import type { ProjectDocument } from './document.ts';
 import { defaultAttributes } from '../layer.ts';
 import { getLayer } from '../layers/index.ts';
 
@@ -105,6 +106,29 @@ export function replaceClassifier(graph: Graph, classes: number, id?: string): G
         return { ...e, id: edgeId(source, sourcePort, target, e.targetPort), source, sourcePort, target };
       }),
   };
+}
+
+/**
+ * replaceClassifier on a document: the new layer takes the old one's place in its group (an
+ * imported VGG's "Classifier" stage), and a removed Softmax leaves its group, so no group names a
+ * node that is gone. Weights are the caller's (they follow node ids).
+ */
+export function replaceClassifierInDocument(
+  doc: ProjectDocument,
+  classes: number,
+  id?: string,
+): ProjectDocument | EditError {
+  const graph = replaceClassifier(doc.graph, classes, id);
+  if ('error' in graph) return graph;
+  if (!doc.groups?.length) return { ...doc, graph };
+  const kept = new Set(graph.nodes.map((n) => n.id));
+  const before = new Set(doc.graph.nodes.map((n) => n.id));
+  const fresh = graph.nodes.find((n) => !before.has(n.id))!.id;
+  const old = id ?? lastLinear(doc.graph)!.id;
+  const groups = doc.groups
+    .map((g) => ({ ...g, members: g.members.flatMap((m) => (m === old ? [fresh] : kept.has(m) ? [m] : [])) }))
+    .filter((g) => g.members.length > 0);
+  return { ...doc, graph, groups };
 }
 
 /** The id of a Softmax fed only by the classifier and feeding nothing: the model's probability output. */

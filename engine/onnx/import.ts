@@ -2,9 +2,11 @@
 // declare their own import patterns (`fromOnnx` in each layer file); anything else becomes an
 // opaque OnnxOp node that exports back unchanged. What the importer builds is then made readable:
 // nodes named after their module path or weights (importNames.ts), and repeated blocks (ResNet
-// stages, DenseNet blocks, Inception modules) as collapsed groups (graph/repeats.ts).
+// stages, DenseNet blocks, Inception modules) or a long chain's stages (VGG's blocks) as
+// collapsed groups (graph/repeats.ts, graph/chainStages.ts).
 import { analyze } from '../analysis/analyze.ts';
 import type { ProjectDocument } from '../graph/document.ts';
+import { chainStages } from '../graph/chainStages.ts';
 import { repeatedStages } from '../graph/repeats.ts';
 import type { ImportOptions, ImportReport, ImportResult } from './import/importer.ts';
 import { importOnnx as importRaw } from './import/importer.ts';
@@ -15,10 +17,15 @@ export { ImportError } from './import/importer.ts';
 export type { ImportOptions, ImportReport, ImportResult } from './import/importer.ts';
 export type { NodeView, OnnxImport, OnnxMatch, ValueView } from './import/view.ts';
 
-/** Readable names, and the repeated stages as collapsed groups titled after their members. */
+/**
+ * Readable names, and the repeated stages (else a long chain's stages) as collapsed groups titled
+ * after their members.
+ */
 export function readableDocument(doc: ProjectDocument, report: ImportReport): ProjectDocument {
   const graph = readableNames(doc.graph, report.parameterSources, new Set(Object.values(report.outputs)));
-  const stages = repeatedStages(graph, analyze(graph));
+  const analysis = analyze(graph);
+  const repeated = repeatedStages(graph, analysis);
+  const stages = repeated.length ? repeated : chainStages(graph, analysis);
   const groups = stages.map((s, i) => ({
     id: `stage_${i + 1}`,
     title: s.title,

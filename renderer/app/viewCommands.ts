@@ -3,7 +3,8 @@
 // block. Each is one undo step; layout runs ELK in a Web Worker (canvas/elkWorker.ts).
 import type { Direction } from '../../engine/graph/layout.ts';
 import { layoutPositions } from '../../engine/graph/layout.ts';
-import { repeatedStages } from '../../engine/graph/repeats.ts';
+import { chainStages } from '../../engine/graph/chainStages.ts';
+import { type RepeatedStage, repeatedStages } from '../../engine/graph/repeats.ts';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { moveNode, isEditError } from '../../engine/index.ts';
 import { analysisOf } from '../state/analysis.ts';
@@ -47,14 +48,22 @@ export async function autoLayout(direction?: Direction): Promise<void> {
   }
 }
 
-/** Puts every run of repeated blocks that is not in a group yet into a collapsed group. */
+/**
+ * Puts every run of repeated blocks that is not in a group yet into a collapsed group; in a graph
+ * without repeated blocks, a long chain's stages (VGG's blocks, graph/chainStages.ts).
+ */
 export async function groupRepeats(): Promise<void> {
   const { doc, actions } = state();
-  const stages = repeatedStages(doc.graph, analysisOf(doc.graph)).filter((s) =>
-    s.members.every((m) => !groupOfNode(doc, m)),
-  );
+  const analysis = analysisOf(doc.graph);
+  const ungrouped = (found: RepeatedStage[]) =>
+    found.filter((s) => s.members.every((m) => !groupOfNode(doc, m)));
+  const repeated = ungrouped(repeatedStages(doc.graph, analysis));
+  const stages = repeated.length ? repeated : ungrouped(chainStages(doc.graph, analysis));
   if (!stages.length)
-    return actions.notify('info', 'No repeated blocks were found (or they are all in blocks already).');
+    return actions.notify(
+      'info',
+      'No repeated blocks or long chain of stages were found (or they are all in blocks already).',
+    );
   let next = doc;
   for (const s of stages) {
     const group = { id: freshGroupId(next), title: s.title, members: s.members, collapsed: true };
@@ -64,7 +73,12 @@ export async function groupRepeats(): Promise<void> {
     select: { nodes: [], edges: [] },
   });
   actions.requestFit();
-  actions.notify('info', `Grouped ${stages.length} run${stages.length === 1 ? '' : 's'} of repeated blocks.`);
+  actions.notify(
+    'info',
+    repeated.length
+      ? `Grouped ${stages.length} run${stages.length === 1 ? '' : 's'} of repeated blocks.`
+      : `Grouped the chain into ${stages.length} stages.`,
+  );
 }
 
 /** Collapses or expands every block, laid out again so the graph makes room (or closes up). */

@@ -1,7 +1,7 @@
 // The canvas's transfer-learning actions, as undoable document edits: freeze the chosen node and
 // everything before it, unfreeze all, and put a fresh classifier where the old one was.
 import type { ProjectDocument } from '../../engine/index.ts';
-import { freezeUpTo, isEditError, replaceClassifier, unfreezeAll } from '../../engine/index.ts';
+import { freezeUpTo, isEditError, replaceClassifierInDocument, unfreezeAll } from '../../engine/index.ts';
 import { appStore } from '../state/appStore.ts';
 
 function apply(
@@ -39,12 +39,12 @@ export function replaceWithClassifier(classes: number, nodeId?: string): boolean
   // The new layer keeps the old one's name and stays selected.
   const fresh = (doc: ProjectDocument) => doc.graph.nodes.find((n) => n.name === old?.name)?.id;
   return apply((doc) => {
-    const graph = replaceClassifier(doc.graph, classes, nodeId);
-    if (isEditError(graph)) return graph;
-    const kept = new Set(graph.nodes.map((n) => n.id));
+    const next = replaceClassifierInDocument(doc, classes, nodeId);
+    if (isEditError(next)) return next;
+    const kept = new Set(next.graph.nodes.map((n) => n.id));
     const weights = doc.weights
       ? Object.fromEntries(Object.entries(doc.weights).filter(([id]) => kept.has(id)))
       : undefined;
-    return { ...doc, graph, ...(weights && { weights }) };
+    return { ...next, ...(weights && { weights }) };
   }, fresh);
 }

@@ -94,6 +94,27 @@ test('item 10: ResNet-50 opens as named stages, fits beside the open drawer, and
   await expectNoOverlap(page, '.react-flow__node-layer', 1);
 });
 
+test('VGG-19, a plain chain, opens as its five stages and classifier, fits beside the open drawer, and stays legible', async ({
+  page,
+}) => {
+  await openApp(page);
+  await importModel(page, 'vgg19', 48);
+  // Before: one column of 48 layers that fit-to-view beside the drawer could not show whole.
+  for (const title of ['conv1 (5 layers)', 'conv2 (5 layers)', 'conv3 (9 layers)', 'Head (8 layers)'])
+    await expect(page.getByRole('group', { name: `Block ${title}` })).toBeVisible();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(training(page)).toBeVisible();
+  await fitView(page);
+  await page.waitForTimeout(500);
+  await legibleWhole(page, 9);
+  await expect(page.getByRole('group', { name: 'Block conv5 (9 layers)' })).toBeInViewport();
+  await shot(page, 'vgg19-fit-drawer');
+  // Expanding a stage makes room in place.
+  await page.getByRole('button', { name: 'Expand conv3 (9 layers)' }).click();
+  await expect(canvasNode(page, 'conv3_4')).toBeAttached();
+  await expectNoOverlap(page, '.react-flow__node-layer', 1);
+});
+
 test('item 10: the vanishing-gradients badges are legible at fit-to-view with the drawer open', async ({
   page,
 }) => {

@@ -52,8 +52,20 @@ describe('When the renderer imports ONNX through the host', () => {
     const bytes = readFileSync(join(light, 'light_bvlc_alexnet.onnx'));
     const { document } = await importOnnxBytes(client(), bytes, { fileName: 'light_bvlc_alexnet.onnx' });
     assert.equal(document.name, 'light_bvlc_alexnet');
-    const nodes = document.graph.nodes;
-    assert.ok(nodes.length > 10);
+    // Its convolutions arrive as three collapsed stages and its classifier (graph/chainStages.ts);
+    // what is drawn is the layers outside them.
+    assert.deepEqual(
+      document.groups?.map((g) => g.collapsed && g.title),
+      [
+        'Stage 1 at 54×54 (4 layers)',
+        'Stage 2 at 26×26 (4 layers)',
+        'Stage 3 at 12×12 (7 layers)',
+        'Head (8 layers)',
+      ],
+    );
+    const hidden = new Set(document.groups!.flatMap((g) => g.members));
+    const nodes = document.graph.nodes.filter((n) => !hidden.has(n.id));
+    assert.ok(nodes.length >= 3);
     const boxes = nodes.map((n) => ({ x: n.position.x, y: n.position.y, w: 220, h: 62 }));
     for (let i = 0; i < boxes.length; i++)
       for (let j = i + 1; j < boxes.length; j++) {
@@ -62,9 +74,12 @@ describe('When the renderer imports ONNX through the host', () => {
         const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
         assert.ok(!overlap, `${nodes[i].name} and ${nodes[j].name} overlap`);
       }
-    // Every edge runs downwards.
-    const y = new Map(nodes.map((n) => [n.id, n.position.y]));
-    for (const e of document.graph.edges) assert.ok(y.get(e.source)! < y.get(e.target)!);
+    // Every edge runs downwards: between the layers drawn, and inside each block when expanded.
+    const y = new Map(document.graph.nodes.map((n) => [n.id, n.position.y]));
+    const blockOf = new Map(document.groups!.flatMap((g) => g.members.map((m) => [m, g.id])));
+    const drawnOrInside = document.graph.edges.filter((e) => blockOf.get(e.source) === blockOf.get(e.target));
+    assert.ok(drawnOrInside.length >= 20);
+    for (const e of drawnOrInside) assert.ok(y.get(e.source)! < y.get(e.target)!);
   });
 
   it('bytes that are not an ONNX model are refused with a reason', async () => {

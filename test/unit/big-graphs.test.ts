@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { analyze, GraphBuilder, newDocument } from '../../engine/index.ts';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { GROUP_FRAME, layoutPositions } from '../../engine/graph/layout.ts';
+import { chainStages } from '../../engine/graph/chainStages.ts';
 import { repeatedStages } from '../../engine/graph/repeats.ts';
 import { readableNames, stemOfWeight } from '../../engine/onnx/importNames.ts';
 import { importOnnx } from '../../engine/onnx/import.ts';
@@ -62,6 +63,77 @@ describe('Repeated stages of an imported model', { skip: noFixtures }, () => {
     }
   });
 
+  it('VGG-19, a plain chain: five collapsed stages of 2, 2, 4, 4 and 4 convolutions, each closed by its pooling, and the classifier', () => {
+    // Simonyan & Zisserman 2015, Table 1, configuration E.
+    const { doc } = light('vgg19');
+    const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+    const groups = doc.groups ?? [];
+    assert.deepEqual(
+      groups.map((g) => [g.title, g.collapsed]),
+      [
+        ['conv1 (5 layers)', true],
+        ['conv2 (5 layers)', true],
+        ['conv3 (9 layers)', true],
+        ['conv4 (9 layers)', true],
+        ['conv5 (9 layers)', true],
+        ['Head (8 layers)', true],
+      ],
+    );
+    const types = (g: { members: string[] }) => g.members.map((m) => byId.get(m)!.type);
+    const stages = groups.slice(0, 5);
+    assert.deepEqual(
+      stages.map((g) => types(g).filter((t) => t === 'Conv2d').length),
+      [2, 2, 4, 4, 4],
+    );
+    assert.ok(stages.every((g) => types(g).at(-1) === 'MaxPool2d'));
+    // The classifier holds the three fully connected layers, the last one at its end.
+    assert.equal(types(groups[5]).filter((t) => t === 'Linear').length, 3);
+    assert.equal(types(groups[5]).at(-1), 'Linear');
+    // The input and the softmax at the output stay on the canvas as they are.
+    const inside = new Set(groups.flatMap((g) => g.members));
+    const outside = doc.graph.nodes.filter((n) => n.type === 'Softmax' || n.type === 'Input');
+    assert.equal(outside.length, 2);
+    assert.ok(outside.every((n) => !inside.has(n.id)));
+  });
+
+  it('AlexNet: a strided first convolution opens its stage; 1, 1 and 3 convolutions per stage', () => {
+    // Krizhevsky et al. 2012, Figure 2: conv1 and conv2 each pooled, conv3 to conv5 then one pooling.
+    const { doc } = light('bvlc_alexnet');
+    const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+    assert.deepEqual(
+      (doc.groups ?? []).map((g) => [
+        g.title,
+        g.members.filter((m) => byId.get(m)!.type === 'Conv2d').length,
+      ]),
+      [
+        ['Stage 1 at 54×54 (4 layers)', 1],
+        ['Stage 2 at 26×26 (4 layers)', 1],
+        ['Stage 3 at 12×12 (7 layers)', 3],
+        ['Head (8 layers)', 0],
+      ],
+    );
+  });
+
+  it('short chains and branching graphs get no chain stages', () => {
+    for (const name of ['lenet5', 'mini-vgg', 'resnet18', 'inception-bottleneck']) {
+      const doc = loadTemplate(name);
+      assert.deepEqual(chainStages(doc.graph, analyze(doc.graph)), [], name);
+    }
+    // The VGG-16 template is long enough: five stages, as its layers are drawn in the paper.
+    const vgg16 = loadTemplate('vgg16');
+    assert.deepEqual(
+      chainStages(vgg16.graph, analyze(vgg16.graph)).map((s) => s.title),
+      [
+        'Stage 1 at 224×224 (5 layers)',
+        'Stage 2 at 112×112 (5 layers)',
+        'Stage 3 at 56×56 (7 layers)',
+        'Stage 4 at 28×28 (7 layers)',
+        'Stage 5 at 14×14 (7 layers)',
+        'Head (8 layers)',
+      ],
+    );
+  });
+
   it('ResNet-18 (a template): the stage finder works on any graph, four stages of two blocks', () => {
     const doc = loadTemplate('resnet18');
     const stages = repeatedStages(doc.graph, analyze(doc.graph));
@@ -81,6 +153,11 @@ describe('Repeated stages of an imported model', { skip: noFixtures }, () => {
     assert.equal(farTitle('Stage 1 at 56×56 (6 blocks)'), 'Stage 1');
     assert.equal(shortTitle('res2 (3 blocks)'), 'res2 ×3');
     assert.equal(farTitle('res2 (3 blocks)'), 'res2');
+    // A chain's stage: its size and layer count stay in the tooltip.
+    assert.equal(shortTitle('Stage 3 at 56×56 (9 layers)'), 'Stage 3');
+    assert.equal(shortTitle('conv3 (9 layers)'), 'conv3');
+    assert.equal(farTitle('Stage 3 at 56×56 (9 layers)'), 'Stage 3');
+    assert.equal(farTitle('conv3 (9 layers)'), 'conv3');
     // A user's own title is theirs, even one that reads like a generated one.
     assert.equal(farTitle('Stage 1 at 56×56 or so'), 'Stage 1 at 56×56 or so');
   });

@@ -3,7 +3,7 @@
 // the head's gradients equal PyTorch's with the backbone in eval mode and requires_grad=False.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph, ProjectDocument, TrainStep } from '../../engine/index.ts';
 import {
@@ -14,7 +14,10 @@ import {
   freezeUpTo,
   GraphBuilder,
   isEditError,
+  parseDocument,
   replaceClassifier,
+  replaceClassifierInDocument,
+  serializeDocument,
   resolveWeights,
   setFrozen,
   storeWeights,
@@ -27,6 +30,9 @@ import { writePytorchProject } from '../../host/pytorchProject.ts';
 import { computeGrads } from '../../cli/grad.ts';
 import { needTorch, runPythonJson } from '../helpers/python.ts';
 import { tempDir } from '../helpers/tempDir.ts';
+import { FIXTURES, noFixtures } from '../helpers/onnxCases.ts';
+import { importOnnx } from '../../engine/onnx/import.ts';
+import { decodeModel } from '../../engine/onnx/proto.ts';
 
 const ok = <T>(x: T | { error: string }): T => {
   if (isEditError(x)) throw new Error(x.error);
@@ -95,6 +101,31 @@ test('replace the classifier drops the Softmax that only turned its scores into 
   b.add('ReLU', {}, softmax);
   assert.equal(ok(replaceClassifier(b.graph, 10)).nodes.filter((n) => n.type === 'Softmax').length, 1);
 });
+
+test(
+  'replace the classifier of an imported VGG-19: the new layer takes the old one’s place in its group',
+  { skip: noFixtures },
+  () => {
+    const { doc } = importOnnx(
+      decodeModel(new Uint8Array(readFileSync(join(FIXTURES, 'light', 'light_vgg19.onnx')))),
+    );
+    const head = doc.groups!.find((g) => g.title === 'Head (8 layers)')!;
+    const fc8 = doc.graph.nodes.find((n) => n.name === 'fc8')!;
+    assert.equal(head.members.at(-1), fc8.id);
+    const next = replaceClassifierInDocument(doc, 10);
+    assert.ok(!isEditError(next));
+    const fresh = next.graph.nodes.find((n) => n.name === 'fc8')!;
+    assert.notEqual(fresh.id, fc8.id);
+    assert.deepEqual(next.groups!.find((g) => g.id === head.id)!.members, [
+      ...head.members.slice(0, -1),
+      fresh.id,
+    ]);
+    // Every group names only nodes that exist, so the project saves and opens again.
+    const { weights: _weights, ...graphOnly } = next;
+    const reopened = parseDocument(serializeDocument(graphOnly));
+    assert.deepEqual(reopened.groups, next.groups);
+  },
+);
 
 test('replace the classifier: a fresh Linear with N outputs under the same name, nothing else changed', () => {
   const { graph, fc } = model();
