@@ -2,7 +2,8 @@
 // still reads as a few stages, each a run of layers at one spatial size closed by the layer that
 // shrinks it (VGG-19's five blocks of convolutions, each ended by its pooling). Drawn collapsed,
 // a 46-layer VGG-19 opens as five stage cards and its classifier, readable at fit-to-view beside
-// the Training drawer instead of a column of channel counts.
+// the Training drawer instead of a column of channel counts. Between repeated stages, the same
+// idea groups DenseNet's transition layers.
 import type { Analysis } from '../analysis/analyze.ts';
 import type { Graph } from './graph.ts';
 import { commonStem, cuts, type RepeatedStage, spatial } from './repeats.ts';
@@ -88,4 +89,42 @@ function classifier(
   const head = Array.from({ length: last + 1 - from }, (_, k) => from + k);
   if (head.length < MIN_HEAD_LAYERS || order.slice(from).some((_, k) => !isCut[from + k])) return null;
   return head.filter(hasParams).length >= 2 ? head : null;
+}
+
+/** A shorter run between two stages stays on the canvas (SqueezeNet's pooling and squeeze). */
+const MIN_TRANSITION_LAYERS = 4;
+
+/**
+ * The layers between two consecutive repeated stages, as groups: DenseNet's transition layers
+ * (batch norm, ReLU, 1×1 convolution, average pooling; Huang et al. 2017, §3), which otherwise
+ * stand as a column of tiles between the dense blocks. A run counts when it has at least
+ * MIN_TRANSITION_LAYERS layers, one of them with parameters, and nothing branches around it.
+ */
+export function transitions(
+  graph: Graph,
+  analysis: Analysis,
+  stages: readonly RepeatedStage[],
+): RepeatedStage[] {
+  const order = analysis.order.filter((id) => analysis.nodes.has(id));
+  const at = new Map(order.map((id, i) => [id, i]));
+  const isCut = cuts(graph, order);
+  const spans = stages
+    .map((s) => s.members.map((m) => at.get(m) ?? -1).filter((i) => i >= 0))
+    .filter((ix) => ix.length)
+    .map((ix) => [Math.min(...ix), Math.max(...ix)] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const out: RepeatedStage[] = [];
+  for (let k = 0; k + 1 < spans.length; k++) {
+    const between = order.slice(spans[k][1] + 1, spans[k + 1][0]);
+    const from = spans[k][1] + 1;
+    if (between.length < MIN_TRANSITION_LAYERS) continue;
+    if (between.some((_, j) => !isCut[from + j])) continue;
+    if (!between.some((id) => analysis.nodes.get(id)!.params > 0)) continue;
+    out.push({
+      title: `Transition ${out.length + 1} (${between.length} layers)`,
+      members: between,
+      blocks: between.length,
+    });
+  }
+  return out;
 }

@@ -6,8 +6,8 @@
 // collapsed groups (graph/repeats.ts, graph/chainStages.ts).
 import { analyze } from '../analysis/analyze.ts';
 import type { ProjectDocument } from '../graph/document.ts';
-import { chainStages } from '../graph/chainStages.ts';
-import { repeatedStages } from '../graph/repeats.ts';
+import { chainStages, transitions } from '../graph/chainStages.ts';
+import { type RepeatedStage, repeatedStages } from '../graph/repeats.ts';
 import type { ImportOptions, ImportReport, ImportResult } from './import/importer.ts';
 import { importOnnx as importRaw } from './import/importer.ts';
 import { readableNames } from './importNames.ts';
@@ -18,20 +18,26 @@ export type { ImportOptions, ImportReport, ImportResult } from './import/importe
 export type { NodeView, OnnxImport, OnnxMatch, ValueView } from './import/view.ts';
 
 /**
- * Readable names, and the repeated stages (else a long chain's stages) as collapsed groups titled
- * after their members.
+ * Readable names, and the repeated stages with the transitions between them (else a long chain's
+ * stages) as collapsed groups titled after their members.
  */
 export function readableDocument(doc: ProjectDocument, report: ImportReport): ProjectDocument {
   const graph = readableNames(doc.graph, report.parameterSources, new Set(Object.values(report.outputs)));
   const analysis = analyze(graph);
   const repeated = repeatedStages(graph, analysis);
-  const stages = repeated.length ? repeated : chainStages(graph, analysis);
-  const groups = stages.map((s, i) => ({
-    id: `stage_${i + 1}`,
-    title: s.title,
-    members: s.members,
-    collapsed: true,
-  }));
+  const position = new Map(analysis.order.map((id, i) => [id, i]));
+  const first = (s: RepeatedStage) => Math.min(...s.members.map((m) => position.get(m) ?? Infinity));
+  const stages = repeated.length
+    ? [...repeated, ...transitions(graph, analysis, repeated)].sort((a, b) => first(a) - first(b))
+    : chainStages(graph, analysis);
+  // Group ids share the node ids' namespace: skip any a node already has.
+  const nodeIds = new Set(graph.nodes.map((n) => n.id));
+  let next = 1;
+  const freshId = () => {
+    while (nodeIds.has(`stage_${next}`)) next++;
+    return `stage_${next++}`;
+  };
+  const groups = stages.map((s) => ({ id: freshId(), title: s.title, members: s.members, collapsed: true }));
   return { ...doc, graph, ...(groups.length ? { groups } : {}) };
 }
 

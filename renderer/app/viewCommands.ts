@@ -3,7 +3,7 @@
 // block. Each is one undo step; layout runs ELK in a Web Worker (canvas/elkWorker.ts).
 import type { Direction } from '../../engine/graph/layout.ts';
 import { layoutPositions } from '../../engine/graph/layout.ts';
-import { chainStages } from '../../engine/graph/chainStages.ts';
+import { chainStages, transitions } from '../../engine/graph/chainStages.ts';
 import { type RepeatedStage, repeatedStages } from '../../engine/graph/repeats.ts';
 import type { ProjectDocument } from '../../engine/index.ts';
 import { moveNode, isEditError } from '../../engine/index.ts';
@@ -49,15 +49,17 @@ export async function autoLayout(direction?: Direction): Promise<void> {
 }
 
 /**
- * Puts every run of repeated blocks that is not in a group yet into a collapsed group; in a graph
- * without repeated blocks, a long chain's stages (VGG's blocks, graph/chainStages.ts).
+ * Puts every run of repeated blocks that is not in a group yet, and the transitions between them,
+ * into collapsed groups; in a graph without repeated blocks, a long chain's stages (VGG's blocks,
+ * graph/chainStages.ts).
  */
 export async function groupRepeats(): Promise<void> {
   const { doc, actions } = state();
   const analysis = analysisOf(doc.graph);
   const ungrouped = (found: RepeatedStage[]) =>
     found.filter((s) => s.members.every((m) => !groupOfNode(doc, m)));
-  const repeated = ungrouped(repeatedStages(doc.graph, analysis));
+  const found = repeatedStages(doc.graph, analysis);
+  const repeated = ungrouped([...found, ...transitions(doc.graph, analysis, found)]);
   const stages = repeated.length ? repeated : ungrouped(chainStages(doc.graph, analysis));
   if (!stages.length)
     return actions.notify(

@@ -12,12 +12,14 @@ import {
   node,
   openApp,
   openLesson,
+  openTemplate,
   runEnded,
   selectNode,
   shot,
   startRun,
   training,
   useLessonSettings,
+  watchErrors,
 } from './helpers.ts';
 
 test.describe.configure({ timeout: 120_000 });
@@ -113,6 +115,25 @@ test('VGG-19, a plain chain, opens as its five stages and classifier, fits besid
   await page.getByRole('button', { name: 'Expand conv3 (9 layers)' }).click();
   await expect(canvasNode(page, 'conv3_4')).toBeAttached();
   await expectNoOverlap(page, '.react-flow__node-layer', 1);
+});
+
+test('Edit → Group repeated blocks groups a long chain into its stages and head (the VGG-16 template)', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  await openApp(page);
+  await openTemplate(page, 'VGG-16');
+  await expect(page.getByRole('group', { name: /^Block / })).toHaveCount(0);
+  await menu(page, 'Edit', 'Group repeated blocks');
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Grouped the chain into 6 stages.' }),
+  ).toBeVisible();
+  for (const title of ['Stage 1 at 224×224 (5 layers)', 'Stage 5 at 14×14 (7 layers)', 'Head (8 layers)'])
+    await expect(page.getByRole('group', { name: `Block ${title}` })).toBeVisible();
+  // Undo takes the groups away again.
+  await page.keyboard.press('Control+z');
+  await expect(page.getByRole('group', { name: /^Block / })).toHaveCount(0);
+  expect(errors).toEqual([]);
 });
 
 test('item 10: the vanishing-gradients badges are legible at fit-to-view with the drawer open', async ({

@@ -56,6 +56,36 @@ describe('Repeated stages of an imported model', { skip: noFixtures }, () => {
     assert.deepEqual(blocks('inception_v1'), [2, 5, 2]);
   });
 
+  it('DenseNet-121: the transition layers between the dense blocks are groups too', () => {
+    // Huang et al. 2017, §3 and Table 1: batch norm (with its ReLU), a 1×1 convolution and a 2×2
+    // average pooling between each two dense blocks.
+    const { doc } = light('densenet121');
+    const byId = new Map(doc.graph.nodes.map((n) => [n.id, n]));
+    assert.deepEqual(
+      doc.groups?.map((g) => g.title),
+      [
+        'Stage 1 at 56×56 (6 blocks)',
+        'Transition 1 (4 layers)',
+        'Stage 2 at 28×28 (12 blocks)',
+        'Transition 2 (4 layers)',
+        'Stage 3 at 14×14 (24 blocks)',
+        'Transition 3 (4 layers)',
+        'Stage 4 at 7×7 (16 blocks)',
+      ],
+    );
+    for (const g of doc.groups!.filter((g) => g.title.startsWith('Transition')))
+      assert.deepEqual(
+        g.members.map((m) => byId.get(m)!.type),
+        ['BatchNorm2d', 'ReLU', 'Conv2d', 'AvgPool2d'],
+      );
+    // Group ids are unique and none is a node's.
+    const ids = doc.groups!.map((g) => g.id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids.every((id) => !byId.has(id)));
+    // ResNet-50's stages follow one another with nothing between them: no transitions.
+    assert.equal(light('resnet50').doc.groups?.length, 4);
+  });
+
   it('a plain chain (VGG-16) and a single module have no repeated stages', () => {
     for (const name of ['vgg16', 'inception-bottleneck']) {
       const doc = loadTemplate(name);
