@@ -372,3 +372,9 @@ export function serializeDocument(doc: ProjectDocument): string {
 export function newDocument(name: string, graph: Graph): ProjectDocument {
   return { format: FORMAT, version: CURRENT_VERSION, name, graph };
 }
+
+/** A fresh group id that no node or group of the document uses: `${prefix}_1`, `${prefix}_2`, ... */
+export function freshGroupId(doc: Pick<ProjectDocument, 'graph' | 'groups'>, prefix = 'group'): string {
+  const used = new Set([...doc.graph.nodes.map((n) => n.id), ...(doc.groups ?? []).map((g) => g.id)]);
+  for (let i = 1; ; i++) if (!used.has(`${prefix}_${i}`)) return `${prefix}_${i}`;
+}

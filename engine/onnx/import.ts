@@ -5,7 +5,7 @@
 // stages, DenseNet blocks, Inception modules) or a long chain's stages (VGG's blocks) as
 // collapsed groups (graph/repeats.ts, graph/chainStages.ts).
 import { analyze } from '../analysis/analyze.ts';
-import type { ProjectDocument } from '../graph/document.ts';
+import { freshGroupId, type NodeGroup, type ProjectDocument } from '../graph/document.ts';
 import { chainStages, transitions } from '../graph/chainStages.ts';
 import { type RepeatedStage, repeatedStages } from '../graph/repeats.ts';
 import type { ImportOptions, ImportReport, ImportResult } from './import/importer.ts';
@@ -30,14 +30,14 @@ export function readableDocument(doc: ProjectDocument, report: ImportReport): Pr
   const stages = repeated.length
     ? [...repeated, ...transitions(graph, analysis, repeated)].sort((a, b) => first(a) - first(b))
     : chainStages(graph, analysis);
-  // Group ids share the node ids' namespace: skip any a node already has.
-  const nodeIds = new Set(graph.nodes.map((n) => n.id));
-  let next = 1;
-  const freshId = () => {
-    while (nodeIds.has(`stage_${next}`)) next++;
-    return `stage_${next++}`;
-  };
-  const groups = stages.map((s) => ({ id: freshId(), title: s.title, members: s.members, collapsed: true }));
+  const groups: NodeGroup[] = [];
+  for (const s of stages)
+    groups.push({
+      id: freshGroupId({ graph, groups }, 'stage'),
+      title: s.title,
+      members: s.members,
+      collapsed: true,
+    });
   return { ...doc, graph, ...(groups.length ? { groups } : {}) };
 }
 

@@ -2,6 +2,9 @@
 // a view of the graph (the model never changes), so every function here is document -> document
 // and undo/redo covers them like any other edit. A node belongs to at most one group.
 import type { Analysis, Graph, NodeGroup, ProjectDocument, Shape } from '../../engine/index.ts';
+import { freshGroupId } from '../../engine/index.ts';
+
+export { freshGroupId };
 
 export type { NodeGroup };
 
@@ -22,12 +25,6 @@ function withGroups(doc: ProjectDocument, groups: NodeGroup[]): ProjectDocument 
   const rest = { ...doc };
   delete rest.groups;
   return rest;
-}
-
-/** A fresh group id that no node or group uses: group_1, group_2, ... */
-export function freshGroupId(doc: ProjectDocument): string {
-  const used = new Set([...doc.graph.nodes.map((n) => n.id), ...groupsOf(doc).map((g) => g.id)]);
-  for (let i = 1; ; i++) if (!used.has(`group_${i}`)) return `group_${i}`;
 }
 
 function freshTitle(doc: ProjectDocument): string {
